@@ -1,0 +1,36 @@
+# One-word entry points: `make setup`, `make console`, `make test` (see README.md).
+VENV   ?= .venv
+PYTHON ?= python3
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export PIP_CONSTRAINT := $(CURDIR)/constraints.txt
+
+.PHONY: setup console test lint bench clean
+
+setup: $(STAMP)
+
+# torch first, pinned to the CPU build; the constraints file keeps it that way.
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@$(BIN)/python -c "import torch, sys; sys.exit(0 if torch.version.cuda is None else 'CUDA torch installed: refusing')"
+	touch $(STAMP)
+
+console: setup
+	$(BIN)/quotebot console
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
+
+bench: setup
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) index .pytest_cache .ruff_cache .mypy_cache

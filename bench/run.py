@@ -1,0 +1,232 @@
+"""Retrieval-engine benchmark over the shared corpora (about 34,000 paragraphs).
+
+    .venv/bin/python -m bench.run [--corpora ../shared/corpora] [--skip-raw]
+
+Reports, in one run: full reindex seconds and passages/s against raw `model.encode` on
+the same passages (a ratio, so a busy machine shifts both); the unchanged reindex; query
+latency p50/p95 with the model warm; index size and peak memory; recall@5 and MRR on
+bench/queries.jsonl for the hybrid engine against BM25 alone and dense alone. Results are
+printed as Markdown and saved to bench/out/engine.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CORPORA = ROOT.parent / "shared" / "corpora"
+KJV_COLLECTION = """title = "The King James Bible"
+date = "1611"
+url = "https://www.gutenberg.org/ebooks/10900"
+"""
+
+
+def prepare_corpus(corpora: Path, dest: Path) -> Path:
+    """Copy the shared corpora (read-only, and symlinks are never followed) and add the
+    folder-level metadata the KJV files cannot say of themselves."""
+    shutil.copytree(corpora, dest, ignore=shutil.ignore_patterns("SOURCES.md"))
+    for p in dest.rglob("*"):
+        p.chmod(0o755 if p.is_dir() else 0o644)
+    (dest / "gutenberg" / "kjv" / "_collection.meta.toml").write_text(KJV_COLLECTION)
+    return dest
+
+
+def load_queries(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def relevant(text: str, answers: list[str]) -> bool:
+    t = _norm(text)
+    return any(_norm(a) in t for a in answers)
+
+
+def evaluate(searcher: Any, queries: list[dict[str, Any]], fusion: str, k: int = 5) -> dict:
+    """recall@k (any relevant passage in the top k) and MRR@10, ignoring the floor."""
+    import numpy as np
+
+    hits_at_k = 0
+    rr_total = 0.0
+    misses = []
+    for q in queries:
+        query = q["query"]
+        qvec = searcher.embeddings.get(query)
+        ranked = searcher._dedupe(searcher.rank(query, qvec, None, fusion), 0)[:10]
+        rank = next(
+            (
+                i + 1
+                for i, h in enumerate(ranked)
+                if relevant(searcher.index.passages[h.passage_id].text, q["answers"])
+            ),
+            None,
+        )
+        if rank is not None and rank <= k:
+            hits_at_k += 1
+        else:
+            misses.append(q["id"])
+        rr_total += 1.0 / rank if rank else 0.0
+    n = len(queries)
+    _ = np
+    return {"recall@5": hits_at_k / n, "mrr@10": rr_total / n, "misses": misses}
+
+
+def dir_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpora", type=Path, default=DEFAULT_CORPORA)
+    parser.add_argument("--queries", type=Path, default=ROOT / "bench" / "queries.jsonl")
+    parser.add_argument("--skip-raw", action="store_true", help="skip the raw-encode baseline")
+    parser.add_argument("--keep", type=Path, help="keep the built index in this folder")
+    args = parser.parse_args()
+
+    from embeddings import store
+    from embeddings.build import reindex
+    from embeddings.encoder import Encoder
+    from embeddings.search import Searcher, SearchParams
+
+    work = Path(tempfile.mkdtemp(prefix="quotebot-bench-"))
+    corpus = prepare_corpus(args.corpora, work / "corpus")
+    index_dir = args.keep or work / "index"
+    encoder = Encoder("all-MiniLM-L6-v2")
+    encoder.warm_up()  # model load is start-up cost, not reindex throughput
+    results: dict[str, Any] = {"machine": {"cpus": os.cpu_count()}}
+
+    t0 = time.perf_counter()
+    full = reindex(corpus, index_dir, encoder, force=True)
+    full_s = time.perf_counter() - t0
+    results["full_reindex"] = {
+        "seconds": full_s,
+        "passages": full.passages,
+        "documents": full.documents,
+        "passages_per_s": full.passages / full_s,
+        "skipped": full.skipped,
+    }
+    data = store.load(index_dir)
+    texts = [p.text for p in data.passages]
+
+    if not args.skip_raw:
+        model = encoder.model
+        t0 = time.perf_counter()
+        model.encode(texts, batch_size=encoder.batch_size, show_progress_bar=False)
+        raw_s = time.perf_counter() - t0
+        results["raw_encode"] = {"seconds": raw_s, "passages_per_s": len(texts) / raw_s}
+        results["full_reindex"]["ratio_to_raw_encode"] = (len(texts) / full_s) / (
+            len(texts) / raw_s
+        )
+
+    t0 = time.perf_counter()
+    again = reindex(corpus, index_dir, encoder)
+    unchanged_s = time.perf_counter() - t0
+    results["unchanged_reindex"] = {
+        "seconds": unchanged_s,
+        "up_to_date": again.up_to_date,
+        "fraction_of_full": unchanged_s / full_s,
+    }
+
+    # One changed document: append a paragraph to the Manifesto's copy.
+    target = corpus / "gutenberg" / "communist-manifesto.txt"
+    target.write_bytes(target.read_bytes() + b"\r\n\r\nA paragraph added for the benchmark.\r\n")
+    t0 = time.perf_counter()
+    one = reindex(corpus, index_dir, encoder)
+    results["one_document_changed"] = {
+        "seconds": time.perf_counter() - t0,
+        "encoded": one.encoded,
+        "reused": one.reused,
+        "fraction_of_full": (time.perf_counter() - t0) / full_s,
+    }
+
+    data = store.load(index_dir)
+    searcher = Searcher(data, encoder, SearchParams())
+    queries = load_queries(args.queries)
+    for q in queries[:5]:
+        searcher.search(q["query"])  # warm caches of faiss and bm25
+    searcher.embeddings._cache.clear()
+    latencies = []
+    for q in queries:
+        t0 = time.perf_counter()
+        res = searcher.search(q["query"])
+        searcher.highlight(res.query, res.hits)
+        latencies.append((time.perf_counter() - t0) * 1000)
+        searcher.embeddings._cache.clear()  # measure the model, not the cache
+    latencies.sort()
+    results["query_latency_ms"] = {
+        "p50": statistics.median(latencies),
+        "p95": latencies[int(0.95 * (len(latencies) - 1))],
+        "n": len(latencies),
+        "note": "search + best-sentence highlight, query embedding not cached",
+    }
+    results["index"] = {
+        "bytes_on_disk": dir_size(data.path) if data.path else 0,
+        "kind": data.manifest.dense["kind"],
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+    quality = {}
+    for fusion in ("rrf", "convex", "dense", "bm25"):
+        quality[fusion] = evaluate(searcher, queries, fusion)
+    results["quality"] = quality
+    results["queries"] = len(queries)
+
+    out = ROOT / "bench" / "out"
+    out.mkdir(exist_ok=True)
+    (out / "engine.json").write_text(json.dumps(results, indent=2))
+    print(render(results))
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def render(r: dict[str, Any]) -> str:
+    full = r["full_reindex"]
+    lines = [
+        "| measure | value |",
+        "| --- | --- |",
+        f"| documents / passages | {full['documents']} / {full['passages']} |",
+        f"| full reindex | {full['seconds']:.1f} s, {full['passages_per_s']:.0f} passages/s |",
+    ]
+    if "raw_encode" in r:
+        lines.append(
+            f"| raw model.encode, same passages | {r['raw_encode']['seconds']:.1f} s, "
+            f"{r['raw_encode']['passages_per_s']:.0f} passages/s |"
+        )
+        lines.append(f"| reindex / raw encode throughput | {full['ratio_to_raw_encode']:.2f} |")
+    u = r["unchanged_reindex"]
+    lines.append(
+        f"| unchanged reindex | {u['seconds']:.2f} s ({u['fraction_of_full']:.1%} of full) |"
+    )
+    o = r["one_document_changed"]
+    lines.append(
+        f"| one document changed | {o['seconds']:.1f} s ({o['encoded']} embedded, "
+        f"{o['reused']} reused) |"
+    )
+    q = r["query_latency_ms"]
+    lines.append(f"| query latency (warm model) | p50 {q['p50']:.1f} ms, p95 {q['p95']:.1f} ms |")
+    i = r["index"]
+    lines.append(
+        f"| index on disk / peak RSS | {i['bytes_on_disk'] / 1e6:.1f} MB / "
+        f"{i['peak_rss_mb']:.0f} MB |"
+    )
+    lines += ["", f"Quality on {r['queries']} labelled queries:", ""]
+    lines += ["| ranking | recall@5 | MRR@10 |", "| --- | --- | --- |"]
+    for name, v in r["quality"].items():
+        lines.append(f"| {name} | {v['recall@5']:.3f} | {v['mrr@10']:.3f} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

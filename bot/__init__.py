@@ -1,0 +1,1 @@
+"""quotebot's front ends: the command logic, the cards, Discord and the console."""

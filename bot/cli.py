@@ -1,0 +1,255 @@
+"""The `quotebot` command. Heavy modules are imported inside the commands that need
+them, so `quotebot --help` answers at once and never loads torch."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING:
+    from bot.app import App
+    from bot.commands.results import Answer
+
+log = logging.getLogger("quotebot")
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one clear line (argparse prints the whole usage block)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    common.add_argument("--corpus", type=Path, metavar="DIR", help="the corpus folder")
+    common.add_argument("--index", type=Path, metavar="DIR", help="the index folder")
+    common.add_argument("--config", type=Path, metavar="FILE", help="a settings.toml file")
+    common.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+
+    parser = _Parser(
+        prog="quotebot",
+        description="Quote and explain passages from a body of texts, verbatim and cited.",
+        epilog="Settings come from config/settings.toml, then QUOTEBOT_* environment "
+        "variables, then these flags.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    p = sub.add_parser("reindex", parents=[common], help="build or update the index")
+    p.add_argument("--force", action="store_true", help="rebuild everything from scratch")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    p = sub.add_parser("quote", parents=[common], help="find passages that match a query")
+    p.add_argument("query", metavar="QUERY", help="a question or paraphrase; - reads stdin")
+    p.add_argument("--author", default="", help="only works by an author matching this")
+    p.add_argument("--title", default="", help="only works whose title or file matches this")
+    p.add_argument("-k", type=_count, default=0, metavar="N", help="number of results")
+    p.add_argument("--per-work", type=_count, default=0, metavar="N", help="cap per work")
+    p.add_argument("--json", action="store_true", help="one JSON object per query")
+
+    p = sub.add_parser("define", parents=[common], help="what the corpus says a term means")
+    p.add_argument("term", metavar="TERM", nargs="?", help="a term; - reads stdin")
+    p.add_argument("-k", type=_count, default=0, metavar="N", help="number of results")
+    p.add_argument("--complete", metavar="PREFIX", help="suggest terms starting like this")
+    p.add_argument("--json", action="store_true", help="one JSON object per term")
+
+    p = sub.add_parser("source", parents=[common], help="the works in the corpus")
+    p.add_argument("name", metavar="NAME", nargs="?", default="", help="a title or author")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    sub.add_parser("console", parents=[common], help="an interactive session (no Discord)")
+    sub.add_parser("run", parents=[common], help="start the Discord bot (needs DISCORD_TOKEN)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args.verbose)
+    try:
+        return _dispatch(args)
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        return _report(exc)
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("sentence_transformers", "transformers", "bm25s", "httpx", "huggingface_hub"):
+        logging.getLogger(noisy).setLevel(logging.WARNING if verbose else logging.ERROR)
+
+
+def _report(exc: BaseException) -> int:
+    """One line for the user; the traceback only in the log (with -v)."""
+    from bot.settings import SettingsError
+    from embeddings.errors import QuotebotError
+
+    if isinstance(exc, QuotebotError | SettingsError):
+        print(f"quotebot: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    log.debug("internal error", exc_info=exc)
+    print(
+        f"quotebot: internal error ({type(exc).__name__}: {exc}); run with -v for details.",
+        file=sys.stderr,
+    )
+    if log.isEnabledFor(logging.INFO):
+        log.error("traceback", exc_info=exc)
+    return EXIT_ERROR
+
+
+def make_app(args: argparse.Namespace) -> App:
+    from bot.app import App
+    from bot.settings import load_settings
+
+    settings = load_settings(args.config).with_paths(args.corpus, args.index)
+    return App(settings)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    command = args.command
+    if command == "reindex":
+        return _reindex(args)
+    if command == "console":
+        from bot.console import run_console
+
+        return run_console(make_app(args))
+    if command == "run":
+        from bot.discord.runner import run_bot
+
+        return run_bot(make_app(args))
+    app = make_app(args)
+    _ensure_index(app)
+    if command == "quote":
+        return _quote(app, args)
+    if command == "define":
+        return _define(app, args)
+    return _source(app, args)
+
+
+def _ensure_index(app: App) -> None:
+    from bot.progress import terminal_progress
+
+    with terminal_progress() as progress:
+        report = app.ensure_index(progress)
+    if report is not None:
+        print(report.summary(), file=sys.stderr)
+
+
+def _reindex(args: argparse.Namespace) -> int:
+    from bot.progress import terminal_progress
+
+    app = make_app(args)
+    with terminal_progress() as progress:
+        report = app.index.reindex(force=args.force, progress=progress)
+    if args.json:
+        print(json.dumps(report.to_json()))
+    else:
+        print(report.summary())
+    for warning in report.skipped:
+        print(f"skipped: {warning}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _lines(value: str) -> Iterator[str]:
+    if value == "-":
+        for line in sys.stdin:
+            if line.strip():
+                yield line.rstrip("\n")
+    else:
+        yield value
+
+
+def _answer_each(
+    values: Iterator[str], answer: Callable[[str], Answer], as_json: bool, streaming: bool
+) -> int:
+    from bot.console import render_answer
+    from embeddings.errors import QuotebotError
+
+    status = EXIT_OK
+    for value in values:
+        try:
+            result = answer(value)
+        except QuotebotError as exc:
+            if as_json or streaming:
+                print(json.dumps({"query": value, "results": [], "error": str(exc)}))
+            else:
+                print(f"quotebot: {exc}", file=sys.stderr)
+            status = EXIT_ERROR
+            continue
+        if as_json or streaming:
+            print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
+        else:
+            print(render_answer(result))
+    # A stream of queries answers each one; only a single failed query fails the run.
+    return EXIT_OK if streaming else status
+
+
+def _quote(app: App, args: argparse.Namespace) -> int:
+    from bot.commands.quote import QuoteRequest, quote
+
+    def answer(text: str) -> Answer:
+        request = QuoteRequest(text, args.author, args.title, args.k, args.per_work)
+        return quote(app, request)
+
+    return _answer_each(_lines(args.query), answer, args.json, args.query == "-")
+
+
+def _define(app: App, args: argparse.Namespace) -> int:
+    from bot.commands.define import complete, define
+
+    if args.complete is not None:
+        suggestions = complete(app, args.complete)
+        if args.json:
+            print(json.dumps({"prefix": args.complete, "suggestions": suggestions}))
+        else:
+            print("\n".join(suggestions) if suggestions else "(no suggestions)")
+        return EXIT_OK
+    if not args.term:
+        print(
+            "quotebot define: give a TERM, - to read terms from stdin, or --complete PREFIX",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    return _answer_each(
+        _lines(args.term), lambda t: define(app, t, args.k), args.json, args.term == "-"
+    )
+
+
+def _source(app: App, args: argparse.Namespace) -> int:
+    from bot.commands import source
+    from bot.console import render_works
+
+    found = source.find(app, args.name) if args.name else source.works(app)
+    if args.json:
+        print(json.dumps([w.to_json() for w in found], ensure_ascii=False))
+    else:
+        print(render_works(found, detailed=bool(args.name)))
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,20 @@
+"""Cite: a ready-to-paste citation of a quote."""
+
+from __future__ import annotations
+
+from bot.commands.results import Quote
+
+
+def reference(q: Quote) -> str:
+    """Author, “Title” (date), section. URL — the parts that are known."""
+    head = ", ".join(p for p in (q.author, f"“{q.title}”" if q.title else "") if p)
+    if q.date:
+        head = f"{head} ({q.date})" if head else f"({q.date})"
+    parts = [p for p in (head, q.section) if p]
+    text = ", ".join(parts) + "." if parts else q.source
+    return f"{text} {q.url}".strip() if q.url else text
+
+
+def citation(q: Quote) -> str:
+    body = " ".join(q.text.split())
+    return f"“{body}”\n— {reference(q)}"

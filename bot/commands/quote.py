@@ -1,0 +1,77 @@
+"""/quote: the passages that best match a question or a paraphrase."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.app import App
+from bot.commands.results import Answer, Quote, plain_quote, quote_from
+from embeddings.errors import NotFoundError, QueryError
+from embeddings.search import Filters
+
+
+@dataclass(frozen=True)
+class QuoteRequest:
+    query: str
+    author: str = ""
+    title: str = ""
+    count: int = 0  # 0: the configured default
+    per_document: int = 0
+
+
+def clamp_count(app: App, count: int) -> int:
+    """The number of results to return, or a QueryError for an impossible request."""
+    if count == 0:
+        return app.settings.results
+    if not 1 <= count <= app.settings.max_results:
+        raise QueryError(f"Ask for between 1 and {app.settings.max_results} results.")
+    return count
+
+
+def quote(app: App, request: QuoteRequest) -> Answer:
+    searcher = app.index.searcher
+    k = clamp_count(app, request.count)
+    filters = Filters(request.author.strip(), request.title.strip(), request.per_document)
+    result = searcher.search(request.query, k=k, filters=filters)
+    if result.no_good_match:
+        weak = [quote_from(searcher, h, "weak match") for h in result.weak[:3]]
+        return Answer(
+            result.query,
+            [],
+            notice=f"No good match for “{result.query}” in the corpus.",
+            weak=weak,
+        )
+    hits = searcher.highlight(result.query, result.hits)
+    return Answer(result.query, [quote_from(searcher, h) for h in hits])
+
+
+def context(app: App, quote: Quote, before: int = 1, after: int = 1) -> list[Quote]:
+    """The passage with its neighbours in the same document, in reading order."""
+    searcher = app.index.searcher
+    passage_id = locate(app, quote)
+    return [
+        plain_quote(searcher, i, "" if i == passage_id else "context")
+        for i in searcher.neighbours(passage_id, before, after)
+    ]
+
+
+def more_from_source(app: App, query: str, quote: Quote, count: int = 0) -> Answer:
+    """The same search within the work the passage comes from (the passage itself left out)."""
+    searcher = app.index.searcher
+    passage_id = locate(app, quote)
+    doc = searcher.index.document_of(passage_id)
+    k = clamp_count(app, count)
+    result = searcher.search_in(query, doc.source, k + 1)
+    hits = [h for h in result.hits if h.passage_id != passage_id][:k]
+    if not hits:
+        return Answer(result.query, [], notice=f"Nothing else in “{doc.meta.title}” matches.")
+    hits = searcher.highlight(result.query, hits)
+    return Answer(result.query, [quote_from(searcher, h) for h in hits])
+
+
+def locate(app: App, quote: Quote) -> int:
+    """The quote's passage in the index in use (it may have been rebuilt since)."""
+    found = app.index.searcher.locate(quote.build, quote.passage_id, quote.source, quote.text)
+    if found is None:
+        raise NotFoundError("That passage is no longer in the corpus; search again.")
+    return found

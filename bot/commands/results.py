@@ -1,0 +1,103 @@
+"""The plain result types every command returns, and how a passage becomes one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from embeddings.search import Hit, Searcher
+
+
+@dataclass(frozen=True)
+class Quote:
+    """One verbatim passage with its citation."""
+
+    passage_id: int
+    text: str
+    author: str
+    title: str
+    section: str
+    date: str
+    url: str
+    source: str
+    locator: str = ""
+    kind: str = "text"
+    score: float = 0.0
+    cosine: float = 0.0
+    bm25: float = 0.0
+    highlight: tuple[int, int] | None = None
+    label: str = ""  # e.g. "definition", "usage", "footnote"
+    build: str = ""  # the index build the passage id belongs to
+
+    @property
+    def highlighted(self) -> str:
+        return self.text[self.highlight[0] : self.highlight[1]] if self.highlight else ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "author": self.author,
+            "title": self.title,
+            "section": self.section,
+            "date": self.date,
+            "url": self.url,
+            "source": self.source,
+            "locator": self.locator,
+            "kind": self.kind,
+            "score": round(self.score, 6),
+            "cosine": round(self.cosine, 4),
+            "bm25": round(self.bm25, 4),
+            "highlight": self.highlighted,
+            "passage_id": self.passage_id,
+            **({"label": self.label} if self.label else {}),
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a search command returns: quotes, or a notice saying why there are none."""
+
+    query: str
+    quotes: list[Quote]
+    notice: str = ""
+    weak: list[Quote] = field(default_factory=list)  # below the relevance floor
+    suggestions: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"query": self.query, "results": [q.to_json() for q in self.quotes]}
+        if self.notice:
+            out["notice"] = self.notice
+        if self.suggestions:
+            out["suggestions"] = self.suggestions
+        return out
+
+
+def quote_from(searcher: Searcher, hit: Hit, label: str = "") -> Quote:
+    index = searcher.index
+    passage = index.passages[hit.passage_id]
+    doc = index.document_of(hit.passage_id)
+    section = passage.section
+    if passage.locator and passage.locator not in section:
+        section = f"{section} {passage.locator}".strip()
+    return Quote(
+        passage_id=hit.passage_id,
+        text=passage.text,
+        author=doc.meta.author,
+        title=doc.meta.title,
+        section=section,
+        date=doc.meta.date,
+        url=doc.meta.url,
+        source=doc.source,
+        locator=passage.locator,
+        kind=passage.kind,
+        score=hit.score,
+        cosine=hit.cosine,
+        bm25=hit.bm25,
+        highlight=hit.highlight,
+        label=label,
+        build=searcher.build,
+    )
+
+
+def plain_quote(searcher: Searcher, passage_id: int, label: str = "") -> Quote:
+    return quote_from(searcher, Hit(passage_id, 0.0, 0.0, 0.0), label)

@@ -1,0 +1,93 @@
+"""/source: the works in the corpus and their details.
+
+Files that share a title and author (the 66 books of one Bible) are one work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.app import App
+from embeddings.errors import NotFoundError
+from embeddings.store import DocumentRecord
+
+
+@dataclass(frozen=True)
+class Work:
+    title: str
+    author: str
+    date: str
+    url: str
+    passages: int
+    files: tuple[str, ...]
+    sections: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        return self.title or self.files[0]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "author": self.author,
+            "date": self.date,
+            "url": self.url,
+            "passages": self.passages,
+            "files": list(self.files),
+            "sections": list(self.sections),
+        }
+
+
+def works(app: App) -> list[Work]:
+    groups: dict[tuple[str, str], list[DocumentRecord]] = {}
+    for doc in app.index.searcher.index.documents:
+        groups.setdefault((doc.meta.title.casefold(), doc.meta.author.casefold()), []).append(doc)
+    out = []
+    for docs in groups.values():
+        first = docs[0]
+        sections: dict[str, None] = {}
+        for d in docs:
+            for s in d.sections:
+                sections.setdefault(s, None)
+        out.append(
+            Work(
+                title=first.meta.title,
+                author=first.meta.author,
+                date=first.meta.date,
+                url=first.meta.url,
+                passages=sum(d.count for d in docs),
+                files=tuple(d.source for d in docs),
+                sections=tuple(sections),
+            )
+        )
+    return sorted(out, key=lambda w: w.title.casefold())
+
+
+def find(app: App, name: str) -> list[Work]:
+    """Works whose title, author or file name contains `name` (exact title first)."""
+    needle = " ".join(name.split()).casefold()
+    if not needle:
+        return works(app)
+    found = [
+        w
+        for w in works(app)
+        if needle in w.title.casefold()
+        or needle in w.author.casefold()
+        or any(needle in f.casefold() for f in w.files)
+    ]
+    if not found:
+        raise NotFoundError(
+            f"No work matching “{name.strip()}” is in the corpus; /source lists them."
+        )
+    found.sort(key=lambda w: (w.title.casefold() != needle, w.title.casefold()))
+    return found
+
+
+def complete(app: App, prefix: str, limit: int = 25) -> list[str]:
+    """Work titles for autocomplete: prefix matches first, then substring matches."""
+    needle = prefix.strip().casefold()
+    titles = [w.key for w in works(app)]
+    starts = [t for t in titles if t.casefold().startswith(needle)]
+    inside = [t for t in titles if needle in t.casefold() and t not in starts]
+    return (starts + inside)[:limit]

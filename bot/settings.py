@@ -1,0 +1,129 @@
+"""Settings: config/settings.toml, then QUOTEBOT_* environment variables, then flags."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from embeddings.dense import DenseParams
+from embeddings.search import SearchParams
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+DEFAULT_CONFIG = PROJECT_DIR / "config" / "settings.toml"
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message says which."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus: Path
+    index: Path
+    model: str = "all-MiniLM-L6-v2"
+    batch_size: int = 64
+    threads: int = 0
+    dense: DenseParams = field(default_factory=DenseParams)
+    verify_checksums: bool = True
+    search: SearchParams = field(default_factory=SearchParams)
+    results: int = 5
+    max_results: int = 10
+    discord_token: str = ""
+    admin_ids: frozenset[int] = frozenset()
+    dev_guild_id: int = 0
+    cooldown_seconds: float = 3.0
+    view_timeout_seconds: float = 600.0
+
+    def with_paths(self, corpus: Path | None = None, index: Path | None = None) -> Settings:
+        return replace(
+            self,
+            corpus=corpus.expanduser().resolve() if corpus else self.corpus,
+            index=index.expanduser().resolve() if index else self.index,
+        )
+
+
+def _ids(value: Any, name: str) -> frozenset[int]:
+    items = value.split(",") if isinstance(value, str) else list(value or [])
+    try:
+        return frozenset(int(str(v).strip()) for v in items if str(v).strip())
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a list of numeric Discord IDs") from exc
+
+
+def _int(value: Any, name: str) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"{name} must be a whole number, not {value!r}") from exc
+
+
+def load_settings(
+    config: Path | None = None, env: Mapping[str, str] | None = None, *, dotenv: bool = True
+) -> Settings:
+    """Read the settings file, then let the environment (and a .env file) override it."""
+    if env is None:
+        if dotenv:
+            from dotenv import load_dotenv
+
+            load_dotenv(PROJECT_DIR / ".env", override=False)
+        env = os.environ
+    path = Path(env.get("QUOTEBOT_CONFIG") or config or DEFAULT_CONFIG)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise SettingsError(f"The settings file {path} does not exist") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"The settings file {path} is not valid TOML: {exc}") from exc
+    base = path.resolve().parents[1]
+    paths = raw.get("paths", {})
+    model = raw.get("model", {})
+    index = raw.get("index", {})
+    search = raw.get("search", {})
+    bot = raw.get("bot", {})
+
+    def resolve(value: str) -> Path:
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else (base / p).resolve()
+
+    dense = DenseParams(
+        kind=index.get("type", "auto"),
+        ann_threshold=int(index.get("ann_threshold", 200_000)),
+        hnsw_m=int(index.get("hnsw_m", 32)),
+        ef_construction=int(index.get("ef_construction", 80)),
+        ef_search=int(index.get("ef_search", 128)),
+    )
+    if dense.kind not in ("auto", "exact", "hnsw"):
+        raise SettingsError(f"index.type must be auto, exact or hnsw, not {dense.kind!r}")
+    defaults = SearchParams()
+    params = SearchParams(
+        candidates=int(search.get("candidates", defaults.candidates)),
+        fusion=str(search.get("fusion", defaults.fusion)),
+        min_cosine=float(search.get("min_cosine", defaults.min_cosine)),
+        min_cosine_lexical=float(search.get("min_cosine_lexical", defaults.min_cosine_lexical)),
+        max_query_chars=int(search.get("max_query_chars", defaults.max_query_chars)),
+    )
+    if params.fusion not in ("rrf", "convex", "dense", "bm25"):
+        raise SettingsError(f"search.fusion must be rrf or convex, not {params.fusion!r}")
+    return Settings(
+        corpus=resolve(env.get("QUOTEBOT_CORPUS") or paths.get("corpus", "corpus")),
+        index=resolve(env.get("QUOTEBOT_INDEX") or paths.get("index", "index")),
+        model=env.get("QUOTEBOT_MODEL") or model.get("name", "all-MiniLM-L6-v2"),
+        batch_size=int(model.get("batch_size", 64)),
+        threads=_int(env.get("QUOTEBOT_THREADS") or model.get("threads", 0), "threads"),
+        dense=dense,
+        verify_checksums=bool(index.get("verify_checksums", True)),
+        search=params,
+        results=int(search.get("results", 5)),
+        max_results=int(search.get("max_results", 10)),
+        discord_token=env.get("DISCORD_TOKEN", "").strip(),
+        admin_ids=_ids(env.get("QUOTEBOT_ADMIN_IDS") or bot.get("admin_ids", []), "admin_ids"),
+        dev_guild_id=_int(
+            env.get("QUOTEBOT_DEV_GUILD") or bot.get("dev_guild_id", 0), "QUOTEBOT_DEV_GUILD"
+        ),
+        cooldown_seconds=float(bot.get("cooldown_seconds", 3.0)),
+        view_timeout_seconds=float(bot.get("view_timeout_seconds", 600)),
+    )

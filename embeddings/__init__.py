@@ -1,0 +1,4 @@
+"""The retrieval core: corpus files -> documents -> passages -> index -> results.
+
+Nothing here imports discord or anything from bot/.
+"""

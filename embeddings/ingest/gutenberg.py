@@ -1,0 +1,106 @@
+"""Project Gutenberg files: the header's metadata, and the text between the markers.
+
+Title: News from Nowhere
+       or An Epoch of Rest, ...        <- indented lines continue the title
+Author: William Morris
+Release Date: May 8, 2007  [eBook #3261]
+***START OF THE PROJECT GUTENBERG EBOOK NEWS FROM NOWHERE***
+Transcribed from the 1908 ... edition by David Price    <- credit, dropped
+...the work...
+End of the Project Gutenberg EBook of ...               <- dropped
+*** END OF THIS PROJECT GUTENBERG EBOOK ... ***         <- licence follows, dropped
+"""
+
+from __future__ import annotations
+
+import re
+
+from embeddings.documents import DocumentMeta
+from embeddings.ingest.dates import normalise_date
+from embeddings.ingest.languages import language_code
+from embeddings.ingest.pieces import Piece
+
+START = re.compile(r"^[ \t]*\*+[ \t]*START OF (?:THE|THIS) PROJECT GUTENBERG.*$", re.I | re.M)
+END = re.compile(r"^[ \t]*\*+[ \t]*END OF (?:THE|THIS) PROJECT GUTENBERG.*$", re.I | re.M)
+# Inside HTML the markers are not alone on their lines.
+_START_ANYWHERE = re.compile(r"\*+\s*START OF (?:THE|THIS) PROJECT GUTENBERG", re.I)
+_END_ANYWHERE = re.compile(r"\*+\s*END OF (?:THE|THIS) PROJECT GUTENBERG", re.I)
+_FIELD = re.compile(
+    r"^(?P<key>Title|Author|Release Date|Posting Date|Language):[ \t]*(?P<value>.*)$"
+)
+_CREDIT = re.compile(
+    r"(?:produced|transcribed|prepared|scanned|proofread|e-?text|this e-?book|"
+    r"html version|updated editions)\b|.*\bdistributed proofread",
+    re.I,
+)
+_CREDIT_WINDOW = 3  # credits sit in the first paragraphs after START
+_END_LINE = re.compile(r"end of (?:the |this )?project gutenberg", re.I)
+
+
+def is_gutenberg(text: str) -> bool:
+    return START.search(text) is not None
+
+
+def split(text: str) -> tuple[str, str]:
+    """(header, body): what precedes the START marker, and what lies between the markers."""
+    start = START.search(text)
+    if start is None:
+        return "", text
+    body = text[start.end() :]
+    end = END.search(body)
+    if end is not None:
+        body = body[: end.start()]
+    return text[: start.start()], body
+
+
+def header_meta(header: str) -> DocumentMeta:
+    """Title, author, release date and language from the header's "Key: value" lines."""
+    fields: dict[str, str] = {}
+    key = ""
+    for line in header.split("\n"):
+        m = _FIELD.match(line)
+        if m is not None:
+            key = m.group("key").lower()
+            fields.setdefault(key, m.group("value").strip())
+        elif key == "title" and line[:1].isspace() and line.strip():
+            fields["title"] += " " + line.strip()
+        else:
+            key = ""
+    date = fields.get("release date") or fields.get("posting date") or ""
+    return DocumentMeta(
+        title=" ".join(fields.get("title", "").split()),
+        author=" ".join(fields.get("author", "").split()),
+        date=normalise_date(date) if date else "",
+        language=language_code(fields.get("language", "")),
+    )
+
+
+def drop_credits(pieces: list[Piece]) -> list[Piece]:
+    """Without the producers' credits after START and the "End of ..." line before END."""
+    kept = list(pieces)
+    start = 0
+    while start < min(len(kept), _CREDIT_WINDOW) and _CREDIT.match(kept[start].text):
+        start += 1
+    kept = kept[start:]
+    while kept and _END_LINE.match(kept[-1].text):
+        kept.pop()
+    return kept
+
+
+def trim_pieces(pieces: list[Piece]) -> tuple[list[Piece], DocumentMeta | None]:
+    """For HTML: drop what precedes a START marker and follows an END marker.
+
+    Returns the kept pieces, and the header's metadata when there was a START marker.
+    """
+    start = next((i for i, p in enumerate(pieces) if _START_ANYWHERE.search(p.text)), None)
+    meta = None
+    if start is not None:
+        header = "\n".join(p.text for p in pieces[: start + 1])
+        meta = header_meta(_START_ANYWHERE.split(header)[0])
+        pieces = drop_credits(pieces[start + 1 :])
+    end = next((i for i, p in enumerate(pieces) if _END_ANYWHERE.search(p.text)), None)
+    if end is not None:
+        pieces = pieces[:end]
+    while pieces and _END_LINE.match(pieces[-1].text):
+        pieces.pop()
+    return pieces, meta

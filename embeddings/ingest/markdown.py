@@ -1,0 +1,176 @@
+"""Markdown to pieces, with markdown-it-py's CommonMark parser.
+
+The parser settles the hard cases (emphasis inside words such as snake_case, escaped
+"\\*", link references, setext headings); this module only decides what each token
+becomes: headings, one piece per paragraph or list item, code kept verbatim, links
+reduced to their text with the URL set aside, images, raw HTML and rules dropped.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from embeddings.documents import DocumentMeta
+from embeddings.ingest.cleanup import is_debris
+from embeddings.ingest.footnotes import marker_id
+from embeddings.ingest.frontmatter import split_front_matter
+from embeddings.ingest.pieces import EMPTY_META, Piece
+
+_PARSER = MarkdownIt("commonmark")
+_BREAK_TAG = re.compile(r"<br\s*/?>", re.I)
+_TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.S)
+_SPACES = re.compile(r"[ \t\u00a0]+")
+_ALNUM = re.compile(r"[^\W_]")
+# GitHub/Pandoc footnotes: "[^2]" in the text, "[^2]: ..." as the definition.
+_GFM_DEFINITION = re.compile(r"^\[\^(\d{1,3}\*?|[a-z])\]:[ \t]*", re.M)
+_GFM_REFERENCE = re.compile(r"\[\^(\d{1,3}\*?|[a-z])\]")
+
+
+def read_markdown_pieces(text: str, source: str) -> tuple[list[Piece], DocumentMeta, DocumentMeta]:
+    """(pieces, what the document says of itself, front matter)."""
+    front, body = split_front_matter(text, source)
+    # Definitions become "\[2\] ..." paragraphs, which the footnote pass recognises.
+    body = _GFM_DEFINITION.sub(lambda m: f"\\[{m.group(1)}\\] ", body)
+    pieces = _pieces(_PARSER.parse(body))
+    pieces, own = _title_heading(pieces, front)
+    return pieces, own, front
+
+
+def _title_heading(pieces: list[Piece], front: DocumentMeta) -> tuple[list[Piece], DocumentMeta]:
+    """A "# Title" before any paragraph names the document; it is not a section."""
+    for i, piece in enumerate(pieces):
+        if not piece.is_heading:
+            if is_debris(piece.text, link_only=piece.link_only, n_links=piece.n_links):
+                continue  # breadcrumbs and navigation may come first
+            break
+        same_as_front = front.title and piece.text.casefold() == front.title.casefold()
+        if piece.heading == 1 or same_as_front:
+            return pieces[:i] + pieces[i + 1 :], DocumentMeta(title=piece.text)
+    return pieces, EMPTY_META
+
+
+def _pieces(tokens: list[Token]) -> list[Piece]:
+    pieces: list[Piece] = []
+    heading = 0
+    for token in tokens:
+        if token.type == "heading_open":
+            heading = int(token.tag[1:])
+        elif token.type == "heading_close":
+            heading = 0
+        elif token.type == "inline":
+            piece = _inline(token.children or [])
+            if piece is not None:
+                piece.heading = heading
+                pieces.append(piece)
+        elif token.type in ("fence", "code_block"):
+            code = token.content.rstrip("\n")
+            if code.strip():
+                pieces.append(Piece(code, verbatim=True))
+        elif token.type == "html_block":
+            pieces.extend(_html_block(token.content))
+    return pieces
+
+
+def _html_block(raw: str) -> list[Piece]:
+    """Raw HTML in Markdown: the tags go, any text between them stays."""
+    text = html.unescape(_TAG.sub("", _BREAK_TAG.sub("\n", raw)))
+    out = []
+    for para in re.split(r"\n[ \t\u00a0]*\n", text):
+        flat = "\n".join(_SPACES.sub(" ", line).strip() for line in para.split("\n"))
+        flat = re.sub(r"\n{2,}", "\n", flat).strip()
+        if flat:
+            out.append(Piece(flat))
+    return out
+
+
+@dataclass
+class _Inline:
+    """Text of one paragraph, keeping apart what was link text (to spot navigation)."""
+
+    parts: list[tuple[bool, str]] = field(default_factory=list)  # (inside a link, text)
+    links: list[str] = field(default_factory=list)
+    n_links: int = 0
+
+    def add(self, text: str, *, linked: bool = False) -> None:
+        if text:
+            self.parts.append((linked, text))
+
+
+def _inline(children: list[Token]) -> Piece | None:
+    out = _Inline()
+    i = 0
+    while i < len(children):
+        token = children[i]
+        if token.type == "link_open":
+            close = _closing(children, i)
+            _link(token, children[i + 1 : close], out)
+            i = close + 1
+            continue
+        _leaf(token, out, linked=False)
+        i += 1
+    text = "".join(t for _, t in out.parts)
+    text = "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n")).strip()
+    if not text:
+        return None
+    plain = "".join(t for linked, t in out.parts if not linked)
+    linked_text = "".join(t for linked, t in out.parts if linked)
+    return Piece(
+        text,
+        links=tuple(out.links),
+        n_links=out.n_links,
+        link_only=bool(_ALNUM.search(linked_text)) and not _ALNUM.search(plain),
+    )
+
+
+def _closing(children: list[Token], start: int) -> int:
+    depth = 0
+    for j in range(start, len(children)):
+        if children[j].type == "link_open":
+            depth += 1
+        elif children[j].type == "link_close":
+            depth -= 1
+            if depth == 0:
+                return j
+    return len(children)
+
+
+def _link(token: Token, inner: list[Token], out: _Inline) -> None:
+    href = str(token.attrs.get("href") or "")
+    label = _Inline()
+    for child in inner:
+        _leaf(child, label, linked=True)
+    label_text = "".join(t for _, t in label.parts)
+    note = marker_id(label_text)
+    if note is not None and "#" in href:
+        # A footnote marker: kept in plain form; its URL only jumps within the page.
+        # It counts as link text so that a row of numbered links reads as navigation.
+        out.add(f"[{note}]", linked=True)
+        out.n_links += 1
+        return
+    if href:
+        out.links.append(href)
+        out.n_links += 1
+    if token.markup == "autolink":
+        return  # the visible text is the URL itself
+    for linked, text in label.parts:
+        out.add(text, linked=linked)
+
+
+def _leaf(token: Token, out: _Inline, *, linked: bool) -> None:
+    kind = token.type
+    if kind == "text":
+        out.add(_GFM_REFERENCE.sub(r"[\1]", token.content), linked=linked)
+    elif kind == "code_inline":
+        out.add(token.content, linked=linked)
+    elif kind == "softbreak":
+        out.add(" ", linked=linked)
+    elif kind == "hardbreak" or (
+        kind == "html_inline" and _BREAK_TAG.fullmatch(token.content.strip())
+    ):
+        out.add("\n", linked=linked)
+    # Emphasis markers, images and other raw HTML add no text.

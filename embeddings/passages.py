@@ -1,0 +1,182 @@
+"""Document -> passages: the units that are embedded, searched and quoted.
+
+Passages follow paragraphs. A paragraph longer than the model's input is cut at sentence
+boundaries into consecutive windows that fit, so nothing is silently truncated before
+embedding; fragments too short to quote alone join a neighbour. Every passage is a span
+of `Document.text`, so its text is verbatim and the passages of a document cover it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from embeddings.documents import Block, Document
+from embeddings.sentences import split_long, split_sentences
+
+TokenCounter = Callable[[Sequence[str]], list[int]]
+
+
+@dataclass(frozen=True)
+class ChunkParams:
+    max_tokens: int = 254  # MiniLM's 256 word pieces less [CLS] and [SEP]
+    min_words: int = 4  # fewer words than this cannot be quoted alone
+    min_chars: int = 24
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "max_tokens": self.max_tokens,
+            "min_words": self.min_words,
+            "min_chars": self.min_chars,
+        }
+
+
+@dataclass(frozen=True)
+class Passage:
+    source: str  # the document's id (its path in the corpus)
+    text: str
+    start: int  # offsets in Document.text
+    end: int
+    section: str = ""
+    kind: str = "text"
+    block: int = 0  # index of the paragraph it starts in: windows of one paragraph share it
+    notes: tuple[str, ...] = ()
+    headword: str = ""
+    locator: str = ""
+    note_id: str = ""
+
+    @property
+    def content_hash(self) -> str:
+        """What the vector depends on: the text alone (the model is checked per index)."""
+        return text_hash(self.text)
+
+
+def text_hash(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
+
+
+@dataclass
+class _Piece:
+    start: int
+    end: int
+    first_block: int
+    last_block: int
+    tokens: int
+
+
+def chunk_document(doc: Document, count_tokens: TokenCounter, params: ChunkParams) -> list[Passage]:
+    """Cut a document into passages (in document order)."""
+    blocks = doc.blocks
+    if not blocks:
+        return []
+    text = doc.text
+    counts = count_tokens([b.text for b in blocks])
+    pieces: list[_Piece] = []
+    for i, (block, n) in enumerate(zip(blocks, counts, strict=True)):
+        if n <= params.max_tokens:
+            pieces.append(_Piece(block.start, block.end, i, i, n))
+        else:
+            pieces.extend(_windows(text, block, i, count_tokens, params.max_tokens))
+    pieces = _join_fragments(pieces, blocks, text, params)
+    return [_passage(doc, text, p) for p in pieces]
+
+
+def _windows(
+    text: str, block: Block, index: int, count_tokens: TokenCounter, limit: int
+) -> list[_Piece]:
+    """Consecutive sentence-aligned windows of one long paragraph, each within `limit`."""
+    spans = [(block.start + s, block.start + e) for s, e in split_sentences(block.text)]
+    counts = count_tokens([text[s:e] for s, e in spans])
+    units: list[tuple[int, int, int]] = []
+    for (s, e), n in zip(spans, counts, strict=True):
+        if n <= limit:
+            units.append((s, e, n))
+        else:  # one sentence longer than the model's input: cut at clauses, then words
+            for s2, e2 in split_long(text, s, e, lambda t: count_tokens([t])[0] <= limit):
+                units.append((s2, e2, count_tokens([text[s2:e2]])[0]))
+    windows: list[_Piece] = []
+    cur: _Piece | None = None
+    for s, e, n in units:
+        # Word pieces of whitespace-separated text add up, so the sum is the window's count.
+        if cur is not None and cur.tokens + n <= limit:
+            cur.end = e
+            cur.tokens += n
+        else:
+            cur = _Piece(s, e, index, index, n)
+            windows.append(cur)
+    return windows
+
+
+def _too_short(text: str, params: ChunkParams) -> bool:
+    return len(text) < params.min_chars or len(text.split()) < params.min_words
+
+
+def _joinable(a: Block, b: Block) -> bool:
+    # A fragment joins a neighbour of the same section, and footnotes join only footnotes.
+    return a.section == b.section and (a.kind == "footnote") == (b.kind == "footnote")
+
+
+def _join_fragments(
+    pieces: list[_Piece], blocks: Sequence[Block], text: str, params: ChunkParams
+) -> list[_Piece]:
+    """A fragment joins the passage after it (a lead-in belongs to what follows), or the
+    one before it when nothing can follow (a closing date line)."""
+
+    def short(p: _Piece) -> bool:
+        return _too_short(text[p.start : p.end], params)
+
+    def can_join(a: _Piece, b: _Piece) -> bool:
+        return a.tokens + b.tokens <= params.max_tokens and _joinable(
+            blocks[a.last_block], blocks[b.first_block]
+        )
+
+    def merge(a: _Piece, b: _Piece) -> _Piece:
+        return _Piece(a.start, b.end, a.first_block, b.last_block, a.tokens + b.tokens)
+
+    out: list[_Piece] = []
+
+    def settle(fragment: _Piece) -> None:
+        if out and can_join(out[-1], fragment):
+            out[-1] = merge(out[-1], fragment)
+        else:
+            out.append(fragment)  # nothing to join: quotable or not, it is kept
+
+    carry: _Piece | None = None
+    for p in pieces:
+        if carry is not None:
+            if can_join(carry, p):
+                p = merge(carry, p)
+            else:
+                settle(carry)
+            carry = None
+        if short(p):
+            carry = p
+        else:
+            out.append(p)
+    if carry is not None:
+        settle(carry)
+    return out
+
+
+def _passage(doc: Document, text: str, p: _Piece) -> Passage:
+    first, last = doc.blocks[p.first_block], doc.blocks[p.last_block]
+    notes: list[str] = []
+    for b in doc.blocks[p.first_block : p.last_block + 1]:
+        notes.extend(n for n in b.notes if n not in notes)
+    locator = first.locator
+    if last.locator and last.locator != first.locator:
+        locator = f"{first.locator}–{last.locator}"
+    return Passage(
+        source=doc.source,
+        text=text[p.start : p.end],
+        start=p.start,
+        end=p.end,
+        section=first.section,
+        kind=first.kind,
+        block=p.first_block,
+        notes=tuple(notes),
+        headword=first.headword,
+        locator=locator,
+        note_id=first.note_id,
+    )

@@ -1,0 +1,47 @@
+"""Query hygiene: what users type becomes a clean query or a clear QueryError."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from embeddings.errors import QueryError
+from embeddings.sparse import stopwords, words
+
+# Zero-width and bidirectional controls: invisible, and they break matching.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
+_SPACE = re.compile(r"\s+")
+
+DEFAULT_MAX_CHARS = 1000
+
+
+def clean(text: str, *, max_chars: int = DEFAULT_MAX_CHARS, truncate: bool = False) -> str:
+    """Normalise a query; raise QueryError with a user-facing message when it is unusable."""
+    text = unicodedata.normalize("NFC", text or "")
+    text = _INVISIBLE.sub("", text)
+    text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
+    text = _SPACE.sub(" ", text).strip()
+    if not text:
+        raise QueryError("Type a word, a phrase or a question to search for.")
+    if len(text) > max_chars:
+        if not truncate:
+            raise QueryError(
+                f"That query is {len(text):,} characters long; the limit is {max_chars:,}. "
+                "Try the sentence or phrase that matters most."
+            )
+        cut = text[:max_chars]
+        text = cut.rsplit(" ", 1)[0] if " " in cut else cut
+    return text
+
+
+def require_content(text: str) -> None:
+    """Refuse a query made only of punctuation or of very common words."""
+    found = words(text)
+    if not found:
+        raise QueryError("That query has no words to search for.")
+    stop = stopwords()
+    if all(w in stop for w in found):
+        raise QueryError(
+            "That query is made only of very common words (like “the” or “of”); "
+            "add a word that carries the meaning you are looking for."
+        )

@@ -1,0 +1,322 @@
+"""Hybrid retrieval: dense (FAISS) and BM25 candidates, fused, filtered and de-duplicated.
+
+Every candidate gets both scores exactly (a dense candidate's BM25 score is read from the
+full BM25 score vector; a BM25 candidate's cosine is one dot product), so fusion never
+guesses a missing score. Ranking fuses by reciprocal rank (RRF) or by a convex
+combination of cosine and max-normalised BM25; bench/ measures both.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from embeddings import dense as dense_index
+from embeddings.encoder import Encoder
+from embeddings.errors import NotFoundError
+from embeddings.query import DEFAULT_MAX_CHARS, clean, require_content
+from embeddings.sentences import split_sentences
+from embeddings.sparse import stem, stopwords, terms, words
+from embeddings.store import DocumentRecord, IndexData
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    candidates: int = 100  # taken from each retriever before fusion
+    fusion: str = "rrf"  # "rrf" | "convex" | "dense" | "bm25"
+    rrf_k: int = 60
+    alpha: float = 0.7  # convex: weight of the cosine
+    min_cosine: float = 0.28  # the relevance floor: below it, no good match ...
+    min_cosine_lexical: float = 0.18  # ... unless BM25 also finds the passage strongly
+    lexical_strength: float = 0.5  # BM25 / best BM25 needed for that exception
+    max_query_chars: int = DEFAULT_MAX_CHARS
+    query_cache: int = 1024
+
+
+@dataclass(frozen=True)
+class Filters:
+    author: str = ""  # case-insensitive substring of the author
+    title: str = ""  # case-insensitive substring of the title, collection or file name
+    per_document: int = 0  # at most this many hits per work (0: no cap)
+
+    def matches(self, doc: DocumentRecord) -> bool:
+        if self.author and self.author.casefold() not in doc.meta.author.casefold():
+            return False
+        if self.title:
+            needle = self.title.casefold()
+            hay = " ".join((doc.meta.title, doc.meta.collection, doc.source)).casefold()
+            if needle not in hay:
+                return False
+        return True
+
+    @property
+    def active(self) -> bool:
+        return bool(self.author or self.title)
+
+
+@dataclass(frozen=True)
+class Hit:
+    passage_id: int
+    score: float  # the fused score that ranked it
+    cosine: float
+    bm25: float
+    highlight: tuple[int, int] | None = None  # the best sentence, offsets in the passage
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    hits: list[Hit]
+    weak: list[Hit] = field(default_factory=list)  # below the relevance floor
+    searched_passages: int = 0
+
+    @property
+    def no_good_match(self) -> bool:
+        return not self.hits
+
+
+class QueryEmbeddings:
+    """A small LRU cache of query vectors: repeated and paged queries skip the model."""
+
+    def __init__(self, encoder: Encoder, size: int) -> None:
+        self._encoder = encoder
+        self._size = size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, query: str) -> np.ndarray:
+        key = query.casefold()
+        with self._lock:
+            vec = self._cache.get(key)
+            if vec is not None:
+                self._cache.move_to_end(key)
+                return vec
+        vec = self._encoder.encode_queries([query])[0]
+        with self._lock:
+            self._cache[key] = vec
+            while len(self._cache) > self._size:
+                self._cache.popitem(last=False)
+        return vec
+
+
+class Searcher:
+    """Searches one loaded index. Cheap to make: build a new one after a swap."""
+
+    def __init__(
+        self,
+        index: IndexData,
+        encoder: Encoder,
+        params: SearchParams | None = None,
+        embeddings: QueryEmbeddings | None = None,
+    ) -> None:
+        self.index = index
+        self.encoder = encoder
+        self.params = params or SearchParams()
+        self.embeddings = embeddings or QueryEmbeddings(encoder, self.params.query_cache)
+
+    # -- filters ---------------------------------------------------------------------------
+
+    def allowed(self, filters: Filters) -> np.ndarray | None:
+        """Passage ids the filters allow (None: all of them)."""
+        if not filters.active:
+            return None
+        docs = [d for d in self.index.documents if filters.matches(d)]
+        if not docs:
+            what = []
+            if filters.author:
+                what.append(f"by an author matching “{filters.author}”")
+            if filters.title:
+                what.append(f"with a title matching “{filters.title}”")
+            raise NotFoundError(
+                f"No work {' and '.join(what)} is in the corpus; /source lists the works."
+            )
+        return np.concatenate([np.arange(d.first, d.first + d.count) for d in docs])
+
+    # -- search ----------------------------------------------------------------------------
+
+    def search(self, raw_query: str, k: int = 5, filters: Filters | None = None) -> SearchResult:
+        filters = filters or Filters()
+        query = self.prepare(raw_query)
+        return self._search(query, k, self.allowed(filters), filters.per_document)
+
+    def search_in(self, raw_query: str, source: str, k: int = 5) -> SearchResult:
+        """Search within one document."""
+        query = self.prepare(raw_query)
+        doc = self.index.by_source.get(source)
+        if doc is None:
+            raise NotFoundError(f"“{source}” is no longer in the corpus.")
+        return self._search(query, k, np.arange(doc.first, doc.first + doc.count), 0)
+
+    def prepare(self, raw_query: str) -> str:
+        query = clean(raw_query, max_chars=self.params.max_query_chars)
+        require_content(query)
+        return query
+
+    def _search(
+        self, query: str, k: int, allowed: np.ndarray | None, per_document: int
+    ) -> SearchResult:
+        qvec = self.embeddings.get(query)
+        hits = self.rank(query, qvec, allowed, self.params.fusion)
+        good, weak = self._split_by_floor(hits)
+        good = self._dedupe(good, per_document)[:k]
+        weak = self._dedupe(weak, per_document)[:k]
+        n = len(self.index.passages) if allowed is None else len(allowed)
+        return SearchResult(query, good, weak, n)
+
+    @property
+    def build(self) -> str:
+        return self.index.path.name if self.index.path else ""
+
+    def locate(self, build: str, passage_id: int, source: str, text: str) -> int | None:
+        """The id, in this index, of a passage seen in build `build` (None: gone)."""
+        passages = self.index.passages
+        if build == self.build and 0 <= passage_id < len(passages):
+            return passage_id
+        doc = self.index.by_source.get(source)
+        if doc is None:
+            return None
+        for i in range(doc.first, doc.first + doc.count):
+            if passages[i].text == text:
+                return i
+        return None
+
+    def rank(
+        self, query: str, qvec: np.ndarray, allowed: np.ndarray | None, fusion: str
+    ) -> list[Hit]:
+        """All candidates of both retrievers, best first, by the given fusion."""
+        p = self.params
+        index = self.index
+        n_cand = p.candidates
+        # Dense candidates.
+        if allowed is None:
+            _, ids = dense_index.search(index.dense, qvec[None, :], n_cand)
+            dense_ids = ids[0][ids[0] >= 0]
+        else:
+            sims = index.vectors[allowed] @ qvec
+            top = np.argsort(-sims)[:n_cand]
+            dense_ids = allowed[top]
+        # Sparse candidates.
+        bm25 = index.sparse.scores(terms(query))
+        if allowed is not None:
+            mask = np.zeros(len(bm25), dtype=bool)
+            mask[allowed] = True
+            bm25 = np.where(mask, bm25, 0.0)
+        nonzero = np.flatnonzero(bm25 > 0)
+        if len(nonzero) > n_cand:
+            part = np.argpartition(-bm25[nonzero], n_cand)[:n_cand]
+            nonzero = nonzero[part]
+        sparse_ids = nonzero[np.argsort(-bm25[nonzero], kind="stable")]
+        if fusion == "dense":
+            sparse_ids = sparse_ids[:0]
+        elif fusion == "bm25":
+            dense_ids = dense_ids[:0]
+        cand = np.unique(np.concatenate([dense_ids, sparse_ids]).astype(np.int64))
+        if len(cand) == 0:
+            return []
+        cosines = index.vectors[cand] @ qvec
+        lex = bm25[cand]
+        top_bm25 = float(bm25.max()) if len(bm25) else 0.0
+        if fusion == "rrf":
+            dense_rank = {int(i): r for r, i in enumerate(cand[np.argsort(-cosines)])}
+            sparse_rank = {int(i): r for r, i in enumerate(sparse_ids)}
+            fused = np.array(
+                [
+                    1.0 / (p.rrf_k + dense_rank[int(i)])
+                    + (1.0 / (p.rrf_k + sparse_rank[int(i)]) if int(i) in sparse_rank else 0.0)
+                    for i in cand
+                ]
+            )
+        elif fusion == "convex":
+            lex_n = lex / top_bm25 if top_bm25 > 0 else lex
+            fused = p.alpha * cosines + (1 - p.alpha) * lex_n
+        elif fusion == "dense":
+            fused = cosines
+        elif fusion == "bm25":
+            fused = lex
+        else:
+            raise ValueError(f"unknown fusion {fusion!r}")
+        order = np.argsort(-fused, kind="stable")
+        return [Hit(int(cand[j]), float(fused[j]), float(cosines[j]), float(lex[j])) for j in order]
+
+    def _split_by_floor(self, hits: list[Hit]) -> tuple[list[Hit], list[Hit]]:
+        p = self.params
+        top_bm25 = max((h.bm25 for h in hits), default=0.0)
+        good: list[Hit] = []
+        weak: list[Hit] = []
+        for h in hits:
+            lexical = top_bm25 > 0 and h.bm25 / top_bm25 >= p.lexical_strength
+            ok = h.cosine >= p.min_cosine or (lexical and h.cosine >= p.min_cosine_lexical)
+            (good if ok else weak).append(h)
+        return good, weak
+
+    def _dedupe(self, hits: list[Hit], per_document: int) -> list[Hit]:
+        """One hit per paragraph (its windows overlap in meaning), one per identical text,
+        and at most `per_document` per work when asked."""
+        seen_blocks: set[tuple[str, int]] = set()
+        seen_texts: set[str] = set()
+        per_doc: dict[str, int] = {}
+        out: list[Hit] = []
+        for h in hits:
+            passage = self.index.passages[h.passage_id]
+            block_key = (passage.source, passage.block)
+            text_key = " ".join(passage.text.split()).casefold()
+            if block_key in seen_blocks or text_key in seen_texts:
+                continue
+            if per_document and per_doc.get(passage.source, 0) >= per_document:
+                continue
+            seen_blocks.add(block_key)
+            seen_texts.add(text_key)
+            per_doc[passage.source] = per_doc.get(passage.source, 0) + 1
+            out.append(h)
+        return out
+
+    # -- presentation helpers --------------------------------------------------------------
+
+    def highlight(self, query: str, hits: list[Hit], *, dense_fallback: bool = True) -> list[Hit]:
+        """Mark the best-matching sentence of each hit.
+
+        Sentences are scored by the query's content words they contain (stemmed); where
+        that cannot decide (no shared word, or a tie), the tied sentences are embedded
+        and the closest to the query wins.
+        """
+        qstems = {stem(w) for w in words(query) if w not in stopwords()}
+        out: list[Hit] = []
+        undecided: list[tuple[int, list[tuple[int, int]]]] = []
+        for n, h in enumerate(hits):
+            text = self.index.passages[h.passage_id].text
+            spans = split_sentences(text)
+            if len(spans) <= 1:
+                out.append(_with_highlight(h, spans[0] if spans else None))
+                continue
+            scores = [len(qstems & {stem(w) for w in words(text[s:e])}) for s, e in spans]
+            best = max(scores)
+            tied = [sp for sp, sc in zip(spans, scores, strict=True) if sc == best]
+            out.append(_with_highlight(h, tied[0]))
+            if len(tied) > 1 and dense_fallback:
+                undecided.append((n, tied))
+        if undecided:
+            qvec = self.embeddings.get(query)
+            flat = [(n, sp) for n, spans in undecided for sp in spans]
+            texts = [self.index.passages[out[n].passage_id].text[s:e] for n, (s, e) in flat]
+            sims = self.encoder.encode_queries(texts) @ qvec
+            best_for: dict[int, tuple[float, tuple[int, int]]] = {}
+            for (n, sp), sim in zip(flat, sims, strict=True):
+                if n not in best_for or sim > best_for[n][0]:
+                    best_for[n] = (float(sim), sp)
+            for n, (_, sp) in best_for.items():
+                out[n] = _with_highlight(out[n], sp)
+        return out
+
+    def neighbours(self, passage_id: int, before: int = 1, after: int = 1) -> list[int]:
+        """Ids of the passages around `passage_id` in the same document, in order."""
+        doc = self.index.document_of(passage_id)
+        lo = max(doc.first, passage_id - before)
+        hi = min(doc.first + doc.count - 1, passage_id + after)
+        return list(range(lo, hi + 1))
+
+
+def _with_highlight(hit: Hit, span: tuple[int, int] | None) -> Hit:
+    return Hit(hit.passage_id, hit.score, hit.cosine, hit.bm25, span)

@@ -1,0 +1,167 @@
+"""Sentence boundaries, as character spans, for chunking long paragraphs and highlighting.
+
+A regex splitter is enough for edited prose; the care goes into not splitting after
+abbreviations and initials ("Mr.", "e.g.", "M. Friedman", "U.S."), which would cut a
+quote in the middle of a sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+# Lower-cased, without the final period.
+_ABBREVIATIONS = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "st",
+        "jr",
+        "sr",
+        "prof",
+        "rev",
+        "gen",
+        "col",
+        "capt",
+        "lt",
+        "sgt",
+        "mt",
+        "ft",
+        "vs",
+        "etc",
+        "eg",
+        "ie",
+        "cf",
+        "al",
+        "viz",
+        "no",
+        "nos",
+        "vol",
+        "vols",
+        "ch",
+        "chap",
+        "p",
+        "pp",
+        "ed",
+        "eds",
+        "trans",
+        "fig",
+        "esp",
+        "approx",
+        "dept",
+        "est",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+    ]
+)
+
+# A candidate boundary: terminal punctuation, optional closing quotes/brackets, whitespace.
+_BOUNDARY = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s+)""")
+_NEXT_START = re.compile(r"""\s+["'“‘(\[]*(\S)""")
+
+
+def _is_abbreviation(text: str, end: int) -> bool:
+    """Does the period ending at `end` close an abbreviation or an initial?"""
+    m = re.search(r"([A-Za-z][A-Za-z.]*)\.$", text[:end])
+    if not m:
+        return False
+    word = m.group(1)
+    if len(word) == 1 and word.isupper():
+        return True  # an initial: "M. Friedman"
+    if "." in word:
+        return True  # "e.g", "U.S"
+    return word.lower() in _ABBREVIATIONS
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Spans `(start, end)` of the sentences of `text`, covering all its non-space text."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    n = len(text)
+    while start < n and text[start].isspace():
+        start += 1
+    for m in _BOUNDARY.finditer(text):
+        end = m.end()
+        if end <= start:
+            continue
+        nxt = _NEXT_START.match(text, end)
+        if nxt is None:
+            continue
+        first = nxt.group(1)
+        # A new sentence starts with a capital, a digit or an opening quote; a lower-case
+        # word after a period is more likely an abbreviation ("cf. the text").
+        if not (first.isupper() or first.isdigit()):
+            continue
+        if text[end - 1] == "." and _is_abbreviation(text, end):
+            continue
+        spans.append((start, end))
+        start = nxt.start(1)
+        # keep opening quotes/brackets with the sentence they open
+        while start > end and text[start - 1] in "\"'“‘([":
+            start -= 1
+    tail_end = len(text.rstrip())
+    if start < tail_end:
+        spans.append((start, tail_end))
+    return spans
+
+
+_CLAUSE = re.compile(r"[;:,—–]\s+|\s+--\s+|--")
+
+
+def split_long(
+    text: str, start: int, end: int, fits: Callable[[str], bool]
+) -> list[tuple[int, int]]:
+    """Split `text[start:end]` into consecutive spans for which `fits(span_text)` is true.
+
+    Used when a single sentence exceeds the model's input: cut at clause punctuation
+    first, then between words.
+    """
+    pieces: list[tuple[int, int]] = []
+    cuts = [m.end() + start for m in _CLAUSE.finditer(text[start:end])]
+    boundaries = [start, *[c for c in cuts if start < c < end], end]
+    # Merge clause pieces greedily while they fit.
+    cur = boundaries[0]
+    i = 1
+    while i < len(boundaries):
+        j = i
+        while j + 1 < len(boundaries) and fits(text[cur : boundaries[j + 1]]):
+            j += 1
+        if fits(text[cur : boundaries[j]]):
+            pieces.append((cur, boundaries[j]))
+        else:
+            pieces.extend(_split_words(text, cur, boundaries[j], fits))
+        cur = boundaries[j]
+        i = j + 1
+    return pieces
+
+
+def _split_words(
+    text: str, start: int, end: int, fits: Callable[[str], bool]
+) -> list[tuple[int, int]]:
+    words = [m.start() + start for m in re.finditer(r"\S+", text[start:end])]
+    pieces: list[tuple[int, int]] = []
+    cur = start
+    for idx in range(1, len(words)):
+        if not fits(text[cur : words[idx]]):
+            prev = words[idx - 1]
+            if prev > cur:
+                pieces.append((cur, prev))
+                cur = prev
+    pieces.append((cur, end))
+    return pieces

@@ -1,0 +1,94 @@
+"""BM25 over the passages (bm25s), with one tokenizer shared by indexing and queries.
+
+We score the whole collection per query (`get_scores`) and pick the top ourselves, so
+that filters (author, work) are a mask rather than a second search.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+_WORD = re.compile(r"\w\w+|\d", re.UNICODE)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN
+
+    # Archaic forms matter for the KJV and Gutenberg texts: "thee" carries no topic.
+    return frozenset(STOPWORDS_EN) | {"thee", "thou", "thy", "thine", "ye", "hath", "unto"}
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words, stop words kept (for highlighting and term matching)."""
+    return _WORD.findall(text.lower())
+
+
+def terms(text: str) -> list[str]:
+    """Index terms: lower-cased, stop words removed, stemmed."""
+    stop = stopwords()
+    kept = [w for w in words(text) if w not in stop]
+    return list(_stemmer().stemWords(kept)) if kept else []
+
+
+def stem(word: str) -> str:
+    return str(_stemmer().stemWord(word.lower()))
+
+
+def _quiet(module: Any) -> None:
+    """bm25s logs at DEBUG through its own handler; keep it out of users' terminals."""
+    logging.getLogger(module.__name__).setLevel(logging.WARNING)
+
+
+class SparseIndex:
+    """A BM25 index whose document ids are passage ids."""
+
+    def __init__(self, retriever: Any, size: int) -> None:
+        self._retriever = retriever
+        self.size = size
+
+    @classmethod
+    def build(cls, texts: list[str]) -> SparseIndex:
+        import bm25s
+
+        _quiet(bm25s)
+
+        retriever = bm25s.BM25()
+        corpus = [terms(t) or [""] for t in texts]  # bm25s wants no empty documents
+        retriever.index(corpus, show_progress=False)
+        return cls(retriever, len(texts))
+
+    def save(self, folder: Path) -> None:
+        self._retriever.save(str(folder), show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path, size: int) -> SparseIndex:
+        import bm25s
+
+        _quiet(bm25s)
+        retriever = bm25s.BM25.load(str(folder), show_progress=False, verbosity=0)
+        return cls(retriever, size)
+
+    def known_terms(self, query_terms: list[str]) -> list[str]:
+        vocab = self._retriever.vocab_dict
+        return [t for t in query_terms if t in vocab]
+
+    def scores(self, query_terms: list[str]) -> np.ndarray:
+        """BM25 score of every passage (zeros when no term is known)."""
+        known = self.known_terms(query_terms)
+        if not known or self.size == 0:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._retriever.get_scores(known), dtype=np.float32)

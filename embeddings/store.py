@@ -1,0 +1,335 @@
+"""The on-disk index: passages, vectors, FAISS, BM25 and a manifest with checksums.
+
+Layout of an index folder:
+
+    CURRENT              the name of the build in use (replaced atomically)
+    .lock                held by the one reindex that may run at a time
+    builds/<name>/       manifest.json, documents.json, passages.jsonl, vectors.npy,
+                         dense.faiss (approximate indexes only), bm25/
+
+A build is written into `builds/.tmp-<name>`, flushed to disk, renamed, and only then
+named in CURRENT: a killed build leaves the previous index in use and intact.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from embeddings import dense as dense_index
+from embeddings.dense import DenseParams
+from embeddings.documents import DocumentMeta, Footnote
+from embeddings.errors import (
+    IndexCorruptError,
+    IndexIncompatibleError,
+    IndexMissingError,
+    ReindexBusyError,
+)
+from embeddings.passages import Passage
+from embeddings.sparse import SparseIndex
+
+FORMAT_VERSION = 1
+KEEP_BUILDS = 2  # the current build and the one before it
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """A document as the index knows it: metadata and its range of passages."""
+
+    source: str
+    meta: DocumentMeta
+    format: str
+    fingerprint: str  # the file's hash and those of the metadata files that shape it
+    first: int  # id of its first passage; its passages are first .. first + count - 1
+    count: int
+    sections: tuple[str, ...] = ()
+    footnotes: dict[str, Footnote] = field(default_factory=dict)
+    links: tuple[str, ...] = ()
+    size: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["footnotes"] = {k: asdict(v) for k, v in self.footnotes.items()}
+        return d
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> DocumentRecord:
+        return cls(
+            source=d["source"],
+            meta=DocumentMeta(**d["meta"]),
+            format=d["format"],
+            fingerprint=d["fingerprint"],
+            first=d["first"],
+            count=d["count"],
+            sections=tuple(d["sections"]),
+            footnotes={k: Footnote(**v) for k, v in d["footnotes"].items()},
+            links=tuple(d["links"]),
+            size=d.get("size", 0),
+        )
+
+
+@dataclass(frozen=True)
+class Manifest:
+    format_version: int
+    model: str
+    dimension: int
+    passage_count: int
+    document_count: int
+    corpus_fingerprint: str
+    chunking: dict[str, int]
+    dense: dict[str, Any]
+    built_at: str
+    build_seconds: float
+    checksums: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Manifest:
+        return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
+
+
+@dataclass
+class IndexData:
+    """A loaded index. Immutable once built: a reindex makes a new one and swaps it in."""
+
+    manifest: Manifest
+    documents: list[DocumentRecord]
+    passages: list[Passage]
+    vectors: np.ndarray
+    dense: Any
+    sparse: SparseIndex
+    path: Path | None = None
+    by_source: dict[str, DocumentRecord] = field(init=False)
+    doc_index: np.ndarray = field(init=False)  # passage id -> position in `documents`
+
+    def __post_init__(self) -> None:
+        self.by_source = {d.source: d for d in self.documents}
+        self.doc_index = np.zeros(len(self.passages), dtype=np.int32)
+        for i, d in enumerate(self.documents):
+            self.doc_index[d.first : d.first + d.count] = i
+
+    def document_of(self, passage_id: int) -> DocumentRecord:
+        return self.documents[int(self.doc_index[passage_id])]
+
+
+# -- writing ------------------------------------------------------------------------------
+
+
+def _passage_to_json(p: Passage) -> dict[str, Any]:
+    d = asdict(p)
+    return {k: v for k, v in d.items() if v not in ("", (), [])}
+
+
+def _passage_from_json(d: dict[str, Any]) -> Passage:
+    d = dict(d)
+    d["notes"] = tuple(d.get("notes", ()))
+    return Passage(**d)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _build_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "manifest.json")
+
+
+def save(index_dir: Path, data: IndexData) -> Path:
+    """Write `data` as a new build and make it current. Returns the build's folder."""
+    builds = index_dir / "builds"
+    builds.mkdir(parents=True, exist_ok=True)
+    name = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + "-" + uuid.uuid4().hex[:8]
+    tmp = builds / f".tmp-{name}"
+    tmp.mkdir()
+    try:
+        _write_file(
+            tmp / "documents.json",
+            json.dumps([d.to_json() for d in data.documents], ensure_ascii=False).encode(),
+        )
+        lines = "\n".join(
+            json.dumps(_passage_to_json(p), ensure_ascii=False) for p in data.passages
+        )
+        _write_file(tmp / "passages.jsonl", lines.encode())
+        with open(tmp / "vectors.npy", "wb") as f:
+            np.save(f, np.ascontiguousarray(data.vectors, dtype=np.float32))
+            f.flush()
+            os.fsync(f.fileno())
+        if data.manifest.dense.get("kind") != "exact":
+            dense_index.save(data.dense, tmp / "dense.faiss")
+        (tmp / "bm25").mkdir()
+        data.sparse.save(tmp / "bm25")
+        for p in (tmp / "bm25").iterdir():
+            with open(p, "rb+") as f:
+                os.fsync(f.fileno())
+        checksums = {str(p.relative_to(tmp)): _sha256(p) for p in _build_files(tmp)}
+        manifest = {**asdict(data.manifest), "checksums": checksums}
+        _write_file(tmp / "manifest.json", json.dumps(manifest, indent=2).encode())
+        _fsync_dir(tmp)
+        final = builds / name
+        os.rename(tmp, final)
+        _fsync_dir(builds)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _point_current(index_dir, name)
+    prune(index_dir)
+    return final
+
+
+def _point_current(index_dir: Path, name: str) -> None:
+    tmp = index_dir / f"CURRENT.{uuid.uuid4().hex[:8]}.tmp"
+    _write_file(tmp, (name + "\n").encode())
+    os.replace(tmp, index_dir / "CURRENT")
+    _fsync_dir(index_dir)
+
+
+def prune(index_dir: Path) -> None:
+    """Remove builds older than the last KEEP_BUILDS, and leftovers of killed builds.
+
+    Called with the build lock held, so no `.tmp-` folder belongs to a running build.
+    """
+    builds = index_dir / "builds"
+    current = read_current_name(index_dir)
+    done = sorted(p for p in builds.iterdir() if p.is_dir() and not p.name.startswith("."))
+    keep = {p.name for p in done[-KEEP_BUILDS:]}
+    if current:
+        keep.add(current)
+    for p in builds.iterdir():
+        if p.name not in keep:
+            shutil.rmtree(p, ignore_errors=True)
+    for p in index_dir.glob("CURRENT.*.tmp"):
+        p.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """Exclusive right to build in `index_dir`, across threads and processes."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(index_dir / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                raise ReindexBusyError(
+                    "A reindex is already running; the current index keeps answering "
+                    "until it finishes."
+                ) from exc
+            raise
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+def read_current_name(index_dir: Path) -> str | None:
+    try:
+        name = (index_dir / "CURRENT").read_text().strip()
+    except FileNotFoundError:
+        return None
+    return name or None
+
+
+def read_manifest(build: Path) -> Manifest:
+    try:
+        raw = json.loads((build / "manifest.json").read_text())
+        manifest = Manifest.from_json(raw)
+    except FileNotFoundError as exc:
+        raise IndexCorruptError(f"The index at {build} has no manifest; run a reindex.") from exc
+    except (ValueError, TypeError, KeyError) as exc:
+        raise IndexCorruptError(
+            f"The index manifest at {build} is unreadable ({exc}); run a reindex."
+        ) from exc
+    if manifest.format_version != FORMAT_VERSION:
+        raise IndexIncompatibleError(
+            f"The index was built by another version of quotebot (format "
+            f"{manifest.format_version}, this one reads {FORMAT_VERSION}); run a reindex."
+        )
+    return manifest
+
+
+def current_build(index_dir: Path) -> Path:
+    name = read_current_name(index_dir)
+    if name is None:
+        raise IndexMissingError(
+            f"There is no index in {index_dir} yet: run `quotebot reindex` (or /reindex)."
+        )
+    build = index_dir / "builds" / name
+    if not build.is_dir():
+        raise IndexCorruptError(f"The index names a build that is missing ({build}); reindex.")
+    return build
+
+
+def verify(build: Path, manifest: Manifest) -> None:
+    """Check every file against the manifest's checksums."""
+    for rel, expected in manifest.checksums.items():
+        path = build / rel
+        if not path.is_file():
+            raise IndexCorruptError(f"The index file {rel} is missing; run a reindex.")
+        if _sha256(path) != expected:
+            raise IndexCorruptError(
+                f"The index file {rel} is damaged (its checksum does not match); run a reindex."
+            )
+
+
+def load(index_dir: Path, *, check: bool = True) -> IndexData:
+    """Load the current build; with `check`, verify checksums first."""
+    build = current_build(index_dir)
+    manifest = read_manifest(build)
+    if check:
+        verify(build, manifest)
+    try:
+        documents = [
+            DocumentRecord.from_json(d)
+            for d in json.loads((build / "documents.json").read_text(encoding="utf-8"))
+        ]
+        with open(build / "passages.jsonl", encoding="utf-8") as f:
+            passages = [_passage_from_json(json.loads(line)) for line in f if line.strip()]
+        vectors = np.load(build / "vectors.npy", allow_pickle=False)
+        sparse = SparseIndex.load(build / "bm25", len(passages))
+        params = DenseParams(**{k: v for k, v in manifest.dense.items() if k != "kind_built"})
+        if manifest.dense.get("kind") == "exact":
+            dense = dense_index.build(vectors, params)
+        else:
+            dense = dense_index.load(build / "dense.faiss", params.ef_search)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise IndexCorruptError(f"The index at {build} cannot be read ({exc}); reindex.") from exc
+    if len(passages) != manifest.passage_count or vectors.shape != (
+        manifest.passage_count,
+        manifest.dimension,
+    ):
+        raise IndexCorruptError("The index files disagree with its manifest; run a reindex.")
+    return IndexData(manifest, documents, passages, vectors, dense, sparse, build)

@@ -1,0 +1,110 @@
+"""The `quotebot` command line: JSON output, stdin streaming, clear usage errors."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from bot.app import App
+from bot.cli import main
+
+
+def run(app: App, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    paths = ["--corpus", str(app.settings.corpus), "--index", str(app.settings.index)]
+    code = main([argv[0], *paths, *argv[1:]])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(autouse=True)
+def _share_the_model(seed_app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI builds its own App; give it the session's model instead of loading another."""
+    import bot.app
+
+    original = bot.app.App.__init__
+
+    def init(self: App, settings: object, encoder: object = None) -> None:
+        original(self, settings, encoder or seed_app.encoder)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(bot.app.App, "__init__", init)
+
+
+def test_quote_json_gives_verbatim_results_with_their_citation(
+    seed_app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(seed_app, capsys, "quote", "what is a sect?", "-k", "3", "--json")
+    assert code == 0
+    answer = json.loads(out)
+    assert answer["query"] == "what is a sect?"
+    assert 1 <= len(answer["results"]) <= 3
+    first = answer["results"][0]
+    assert set(first) >= {"text", "author", "title", "section", "date", "url", "source", "score"}
+    scores = [r["score"] for r in answer["results"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_queries_from_stdin_are_answered_one_json_line_each(
+    seed_app: App, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("what is a sect\n\nthe the the\ngiving credit\n"))
+    code, out, _ = run(seed_app, capsys, "quote", "-")
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 0
+    assert [line["query"] for line in lines] == ["what is a sect", "the the the", "giving credit"]
+    assert lines[0]["results"] and lines[2]["results"]
+    assert lines[1]["results"] == [] and "common words" in lines[1]["error"]
+
+
+def test_quote_prints_readable_cards_by_default(
+    seed_app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(seed_app, capsys, "quote", "giving credit where credit is due", "-k", "1")
+    assert code == 0
+    assert "Author: Maoist Internationalist Movement (MIM)" in out
+    assert "**" in out  # the best sentence is marked
+
+
+def test_source_lists_the_works(seed_app: App, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(seed_app, capsys, "source", "--json")
+    works = json.loads(out)
+    assert code == 0
+    assert {w["author"] for w in works} == {"Hal Draper", "Maoist Internationalist Movement (MIM)"}
+    code, out, _ = run(seed_app, capsys, "source", "micro-sect")
+    assert "Anatomy of the Micro-Sect" in out and "Introduction" in out
+
+
+def test_a_failed_query_is_one_line_and_exit_1(
+    seed_app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(seed_app, capsys, "quote", "   ")
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["quote"], ["quote", "x", "-k", "zero"], ["quote", "x", "-k", "0"], ["frobnicate"], []],
+)
+def test_usage_errors_exit_2_with_one_line(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exc.value.code == 2
+    assert err.strip().count("\n") == 0 and err.startswith("quotebot")
+
+
+def test_help_answers_without_importing_torch() -> None:
+    code = (
+        "import sys; from bot.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "assert 'torch' not in sys.modules and 'sentence_transformers' not in sys.modules\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "reindex" in result.stdout and "quote" in result.stdout

@@ -1,0 +1,66 @@
+"""Shared fixtures: one model per test session, and the seed corpus indexed once."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from bot.app import App
+from bot.settings import Settings, load_settings
+from embeddings.encoder import Encoder
+
+PROJECT = Path(__file__).resolve().parents[1]
+SEED_CORPUS = PROJECT / "corpus"
+SHARED_CORPORA = PROJECT.parent / "shared" / "corpora"
+
+pytest_plugins = ["tests.fake_discord.fixtures"]
+
+
+@pytest.fixture(scope="session")
+def encoder() -> Encoder:
+    """The real bundled model, loaded once for the whole run."""
+    return Encoder("all-MiniLM-L6-v2")
+
+
+@pytest.fixture(scope="session")
+def seed_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private copy of the shipped seed corpus (tests never touch the real one)."""
+    dest = tmp_path_factory.mktemp("seed") / "corpus"
+    shutil.copytree(SEED_CORPUS, dest)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def seed_settings(seed_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    base = load_settings(env={})
+    return replace(base, corpus=seed_corpus, index=tmp_path_factory.mktemp("seed-index"))
+
+
+@pytest.fixture(scope="session")
+def seed_app(seed_settings: Settings, encoder: Encoder) -> App:
+    """An application over the seed corpus, its index built once per session.
+
+    Tests that change the corpus or the index must use their own copies (`fresh_app`).
+    """
+    app = App(seed_settings, encoder)
+    app.ensure_index()
+    return app
+
+
+@pytest.fixture
+def fresh_app(tmp_path: Path, encoder: Encoder, seed_app: App) -> App:
+    """An application over a private copy of the seed corpus and of its built index."""
+    corpus = tmp_path / "corpus"
+    index = tmp_path / "index"
+    shutil.copytree(seed_app.settings.corpus, corpus)
+    shutil.copytree(seed_app.settings.index, index)
+    app = App(replace(seed_app.settings, corpus=corpus, index=index), encoder)
+    app.index.load()
+    return app

@@ -1,0 +1,44 @@
+"""Query hygiene: every bad query gets a clear message, never an exception of another kind."""
+
+from __future__ import annotations
+
+import pytest
+
+from embeddings.errors import QueryError
+from embeddings.query import clean, require_content
+
+
+def test_whitespace_and_invisible_characters_are_normalised() -> None:
+    assert clean("  what\u200b is\ta   sect?\u202e ") == "what is a sect?"
+
+
+def test_control_characters_become_spaces() -> None:
+    assert clean("sect\x00arian\x07ism") == "sect arian ism"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\u200b\u200b", "\x00\x01"])
+def test_empty_queries_are_refused_with_a_message(text: str) -> None:
+    with pytest.raises(QueryError, match="search for"):
+        clean(text)
+
+
+def test_overlong_queries_are_refused_or_truncated_at_a_word() -> None:
+    text = "sect " * 500
+    with pytest.raises(QueryError, match="2,499 characters long; the limit is 1,000"):
+        clean(text)
+    cut = clean(text, truncate=True)
+    assert len(cut) <= 1000 and cut.endswith("sect")
+
+
+def test_stop_word_only_queries_are_refused() -> None:
+    with pytest.raises(QueryError, match="very common words"):
+        require_content("the of and to")
+
+
+def test_punctuation_only_queries_are_refused() -> None:
+    with pytest.raises(QueryError, match="no words"):
+        require_content("?!… 🙂")
+
+
+def test_a_content_word_is_enough() -> None:
+    require_content("the sect")

@@ -1,0 +1,50 @@
+"""Sentence spans: used to cut long paragraphs and to highlight the best sentence."""
+
+from __future__ import annotations
+
+from embeddings.sentences import split_long, split_sentences
+
+
+def sentences(text: str) -> list[str]:
+    return [text[s:e] for s, e in split_sentences(text)]
+
+
+def test_splits_at_terminal_punctuation() -> None:
+    assert sentences("There is a problem. We shall use these terms. Is it clear?") == [
+        "There is a problem.",
+        "We shall use these terms.",
+        "Is it clear?",
+    ]
+
+
+def test_keeps_closing_quotes_with_their_sentence() -> None:
+    text = "“Sect” is a cuss-word.” We use it precisely. He said, “Go.” Then he went."
+    assert sentences(text)[-2:] == ["He said, “Go.”", "Then he went."]
+
+
+def test_does_not_split_after_abbreviations_or_initials() -> None:
+    text = (
+        "See the collection edited by M. Friedman (Independent Socialist Press, 1972). "
+        "Mr. Smith agreed, e.g. on Tuesday."
+    )
+    assert sentences(text) == [
+        "See the collection edited by M. Friedman (Independent Socialist Press, 1972).",
+        "Mr. Smith agreed, e.g. on Tuesday.",
+    ]
+
+
+def test_spans_cover_all_non_space_text() -> None:
+    text = "  One. Two!  Three? Four"
+    spans = split_sentences(text)
+    assert "".join(text[s:e] for s, e in spans).replace(" ", "") == text.replace(" ", "")
+
+
+def test_lower_case_after_period_is_not_a_new_sentence() -> None:
+    assert len(split_sentences("It costs 5 p. per page. Fine.")) == 2
+
+
+def test_split_long_cuts_at_clauses_then_words() -> None:
+    text = "alpha beta gamma, delta epsilon zeta; eta theta iota kappa lambda mu"
+    pieces = split_long(text, 0, len(text), lambda t: len(t.split()) <= 3)
+    assert all(len(text[s:e].split()) <= 3 for s, e in pieces)
+    assert " ".join(text[s:e].strip() for s, e in pieces).split() == text.split()

@@ -1,0 +1,194 @@
+"""The on-disk index: manifest, atomic saves, incremental reuse, refusal of foreign indexes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.app import App
+from embeddings import dense, store
+from embeddings.build import reindex
+from embeddings.dense import DenseParams
+from embeddings.errors import (
+    IndexCorruptError,
+    IndexIncompatibleError,
+    IndexMissingError,
+    ReindexBusyError,
+)
+
+
+def manifest_of(app: App) -> dict:
+    build = store.current_build(app.settings.index)
+    return json.loads((build / "manifest.json").read_text())
+
+
+def test_the_manifest_records_how_the_index_was_built(seed_app: App) -> None:
+    m = manifest_of(seed_app)
+    assert m["model"] == "all-MiniLM-L6-v2"
+    assert m["dimension"] == 384
+    assert m["passage_count"] == len(seed_app.index.searcher.index.passages) > 50
+    assert m["chunking"]["max_tokens"] == 254
+    assert m["format_version"] == store.FORMAT_VERSION
+    assert len(m["corpus_fingerprint"]) == 64 and m["built_at"].endswith("Z")
+    assert set(m["checksums"]) >= {"vectors.npy", "passages.jsonl", "documents.json"}
+
+
+def test_reindexing_an_unchanged_corpus_does_nothing(fresh_app: App) -> None:
+    before = store.read_current_name(fresh_app.settings.index)
+    report = fresh_app.index.reindex()
+    assert report.up_to_date and report.encoded == 0
+    assert store.read_current_name(fresh_app.settings.index) == before
+
+
+def test_a_changed_document_is_re_read_and_only_its_new_text_embedded(fresh_app: App) -> None:
+    mim = fresh_app.settings.corpus / "mim-definition-of-sectarianism.txt"
+    mim.write_text(mim.read_text() + "\n\nA new closing paragraph about unity and principle.\n")
+    report = fresh_app.index.reindex()
+    assert report.changed == ["mim-definition-of-sectarianism.txt"]
+    assert report.unchanged == 1 and not report.added and not report.removed
+    assert 1 <= report.encoded <= 2 and report.reused == report.passages - report.encoded
+    texts = [p.text for p in fresh_app.index.searcher.index.passages]
+    assert any("A new closing paragraph about unity" in t for t in texts)
+
+
+def test_added_and_removed_documents_are_reported(fresh_app: App) -> None:
+    corpus = fresh_app.settings.corpus
+    (corpus / "new-note.txt").write_text(
+        "On reading together\n\nA reading circle meets weekly to discuss one essay in depth.\n"
+    )
+    (corpus / "mim-definition-of-sectarianism.txt").unlink()
+    report = fresh_app.index.reindex()
+    assert report.added == ["new-note.txt"]
+    assert report.removed == ["mim-definition-of-sectarianism.txt"]
+    sources = {d.source for d in fresh_app.index.searcher.index.documents}
+    assert sources == {"draper-anatomy-of-the-micro-sect.md", "new-note.txt"}
+
+
+def test_unreadable_files_are_skipped_with_a_warning_naming_them(fresh_app: App) -> None:
+    corpus = fresh_app.settings.corpus
+    (corpus / "broken.md").write_text("---\ntitle: [unclosed\n---\nText here.\n")
+    (corpus / "empty.txt").write_text("")
+    (corpus / "binary.txt").write_bytes(bytes(range(256)) * 4)
+    report = fresh_app.index.reindex()
+    skipped = " ".join(report.skipped)
+    for name in ("broken.md", "empty.txt", "binary.txt"):
+        assert name in skipped
+    assert report.documents == 2  # the rest is still indexed
+
+
+def test_an_index_built_with_another_model_is_refused(fresh_app: App) -> None:
+    build = store.current_build(fresh_app.settings.index)
+    m = json.loads((build / "manifest.json").read_text())
+    m["model"] = "some-other-model"
+    (build / "manifest.json").write_text(json.dumps(m))
+    with pytest.raises(IndexIncompatibleError, match="run a reindex"):
+        fresh_app.index.load()
+
+
+def test_an_index_of_another_format_version_is_refused(fresh_app: App) -> None:
+    build = store.current_build(fresh_app.settings.index)
+    m = json.loads((build / "manifest.json").read_text())
+    m["format_version"] = 999
+    (build / "manifest.json").write_text(json.dumps(m))
+    with pytest.raises(IndexIncompatibleError, match="another version"):
+        store.load(fresh_app.settings.index)
+
+
+def test_a_damaged_index_file_is_detected_by_its_checksum(fresh_app: App) -> None:
+    vectors = store.current_build(fresh_app.settings.index) / "vectors.npy"
+    data = bytearray(vectors.read_bytes())
+    data[-5] ^= 0xFF
+    vectors.write_bytes(bytes(data))
+    with pytest.raises(IndexCorruptError, match=r"vectors\.npy is damaged"):
+        store.load(fresh_app.settings.index)
+
+
+def test_no_index_yet_says_how_to_build_one(tmp_path: Path) -> None:
+    with pytest.raises(IndexMissingError, match="quotebot reindex"):
+        store.load(tmp_path)
+
+
+def test_only_one_build_runs_at_a_time(fresh_app: App) -> None:
+    with store.build_lock(fresh_app.settings.index), pytest.raises(ReindexBusyError):
+        reindex(fresh_app.settings.corpus, fresh_app.settings.index, fresh_app.encoder, force=True)
+
+
+def test_a_failed_save_leaves_the_previous_index_in_use(
+    fresh_app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index_dir = fresh_app.settings.index
+    before = store.read_current_name(index_dir)
+
+    def disk_full(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store.SparseIndex, "save", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        fresh_app.index.reindex(force=True)
+    assert store.read_current_name(index_dir) == before
+    assert not [p for p in (index_dir / "builds").iterdir() if p.name.startswith(".tmp")]
+    assert store.load(index_dir).manifest.passage_count > 0
+
+
+@pytest.mark.slow
+def test_killing_a_build_leaves_the_previous_index_usable(fresh_app: App) -> None:
+    index_dir = fresh_app.settings.index
+    before = store.read_current_name(index_dir)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    cmd = [
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "reindex",
+        "--force",
+        "--corpus",
+        str(fresh_app.settings.corpus),
+        "--index",
+        str(index_dir),
+    ]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Kill it once the build has started writing (a temporary build folder appears), or
+    # after a while at the latest: either way, mid-build.
+    deadline = time.monotonic() + 60
+    builds = index_dir / "builds"
+    while time.monotonic() < deadline and proc.poll() is None:
+        if any(p.name.startswith(".tmp") for p in builds.iterdir()):
+            break
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert store.read_current_name(index_dir) == before
+    assert store.load(index_dir).manifest.passage_count > 0
+    # The next build cleans up what the killed one left behind.
+    fresh_app.index.reindex(force=True)
+    assert not [p for p in builds.iterdir() if p.name.startswith(".tmp")]
+
+
+def test_the_approximate_index_finds_what_exact_search_finds(seed_app: App) -> None:
+    """HNSW recall@10 against exact search, on 20,000 vectors near the real ones."""
+    rng = np.random.default_rng(0)
+    base = seed_app.index.searcher.index.vectors
+    reps = 20_000 // len(base) + 1
+    vecs = np.repeat(base, reps, axis=0)[:20_000] + rng.normal(0, 0.08, (20_000, base.shape[1]))
+    vecs = (vecs / np.linalg.norm(vecs, axis=1, keepdims=True)).astype(np.float32)
+    queries = vecs[rng.choice(len(vecs), 200, replace=False)] + rng.normal(0, 0.05, (200, 384))
+    queries = (queries / np.linalg.norm(queries, axis=1, keepdims=True)).astype(np.float32)
+    exact = dense.build(vecs, DenseParams(kind="exact"))
+    approx = dense.build(vecs, DenseParams(kind="hnsw"))
+    _, truth = dense.search(exact, queries, 10)
+    _, found = dense.search(approx, queries, 10)
+    recall = np.mean([len(set(t) & set(f)) / 10 for t, f in zip(truth, found, strict=True)])
+    assert recall >= 0.95
+
+
+def test_auto_picks_exact_search_below_the_threshold_and_hnsw_above() -> None:
+    params = DenseParams(kind="auto", ann_threshold=1000)
+    assert params.resolve(999) == "exact" and params.resolve(1000) == "hnsw"

@@ -1,0 +1,91 @@
+"""Project Gutenberg texts: header metadata, markers, credits and licence removed."""
+
+from __future__ import annotations
+
+from tests.ingest.ingest_helpers import Corpus
+
+
+def test_manifesto_header_body_and_footer(corpus: Corpus) -> None:
+    corpus.copy_fixture("manifesto-excerpt.txt")
+    raw = corpus.root.joinpath("manifesto-excerpt.txt").read_bytes()
+    assert b"\r\n" in raw  # the fixture keeps the file's CRLF line ends
+    doc = corpus.read("manifesto-excerpt.txt")
+
+    assert doc.format == "gutenberg"
+    assert doc.meta.title == "The Communist Manifesto"
+    assert doc.meta.author == "Karl Marx and Friedrich Engels"
+    assert doc.meta.date == "2005-01-25"  # "January 25, 2005 [EBook #61]"
+    assert doc.meta.language == "en"
+
+    text = doc.text
+    assert "\r" not in text
+    for debris in ("Project Gutenberg", "Transcribed by", "START OF", "END OF", "gutenberg.net"):
+        assert debris not in text
+    assert doc.blocks[0].text == "[From the English edition of 1888, edited by Friedrich Engels]"
+    assert doc.blocks[0].section == "MANIFESTO OF THE COMMUNIST PARTY"
+    assert doc.blocks[1].text.startswith(
+        "A spectre is haunting Europe--the spectre of Communism. All the Powers of old Europe"
+    )
+    assert doc.blocks[-1].text == "WORKING MEN OF ALL COUNTRIES, UNITE!"
+
+
+def test_title_continuation_lines_and_credits(corpus: Corpus) -> None:
+    corpus.copy_fixture("news-from-nowhere-excerpt.txt")
+    doc = corpus.read("news-from-nowhere-excerpt.txt")
+
+    assert doc.meta.title == (
+        "News from Nowhere or An Epoch of Rest, being some chapters from A Utopian Romance"
+    )
+    assert doc.meta.author == "William Morris"
+    assert doc.meta.date == "2007-05-08"
+    assert "Transcribed from the 1908" not in doc.text
+    assert "All rights reserved" not in doc.text
+    assert doc.blocks[0].text.startswith("NEWS FROM NOWHERE\nOR\nAN EPOCH OF REST")
+    chapter_one = [b for b in doc.blocks if b.section == "CHAPTER I: DISCUSSION AND BED"]
+    assert chapter_one[0].text.startswith("Up at the League, says a friend, there had been")
+    assert "good-tempered; for those present being used to public meetings and after-lecture" in (
+        chapter_one[1].text
+    )
+
+
+def test_news_from_nowhere_footnotes(corpus: Corpus) -> None:
+    corpus.copy_fixture("news-from-nowhere-excerpt.txt")
+    doc = corpus.read("news-from-nowhere-excerpt.txt")
+
+    note = doc.footnotes["1"]
+    assert note.text.startswith('"Elegant," I mean, as a Persian pattern is elegant')
+    assert note.anchor.endswith("a thinnish stream of elegantly")
+    referencing = next(b for b in doc.blocks if "elegantly {1}" in b.text)
+    assert referencing.notes == ("1",)
+    definitions = [b for b in doc.blocks if b.kind == "footnote"]
+    assert [(b.note_id, b.section) for b in definitions] == [
+        ("1", "FOOTNOTES"),
+        ("2", "FOOTNOTES"),
+        ("3", "FOOTNOTES"),
+    ]
+
+
+def test_posting_date_when_there_is_no_release_date(corpus: Corpus) -> None:
+    corpus.copy_fixture("devils-dictionary-excerpt.txt")
+    doc = corpus.read("devils-dictionary-excerpt.txt")
+    assert doc.meta.date == "2008-07-26"  # "Posting Date: July 26, 2008 [EBook #972]"
+    assert doc.meta.author == "Ambrose Bierce"
+    assert "Produced by Aloysius" not in doc.text
+    assert "by Ambrose Bierce" not in doc.text  # the byline is metadata
+    assert "End of Project Gutenberg" not in doc.text
+
+
+def test_markers_inside_html_are_stripped(corpus: Corpus) -> None:
+    corpus.write(
+        "pg.html",
+        "<html><head><title>The Project Gutenberg eBook of Essays</title></head><body>"
+        "<pre>The Project Gutenberg EBook of Essays\n\nTitle: Essays\n\nAuthor: A. Writer\n"
+        "</pre><p>*** START OF THIS PROJECT GUTENBERG EBOOK ESSAYS ***</p>"
+        "<p>Produced by Someone Kind.</p><h2>ONE</h2><p>The essay itself.</p>"
+        "<p>*** END OF THIS PROJECT GUTENBERG EBOOK ESSAYS ***</p><p>The licence.</p>"
+        "</body></html>",
+    )
+    doc = corpus.read("pg.html")
+    assert [(b.section, b.text) for b in doc.blocks] == [("ONE", "The essay itself.")]
+    assert doc.meta.title == "Essays"
+    assert doc.meta.author == "A. Writer"

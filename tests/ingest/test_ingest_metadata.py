@@ -1,0 +1,97 @@
+"""Metadata precedence: sidecar > front matter > collection > self-description > file name."""
+
+from __future__ import annotations
+
+import pytest
+
+from embeddings.ingest.dates import normalise_date
+from embeddings.ingest.masthead import parse_byline
+from embeddings.ingest.metadata import title_from_filename
+from tests.ingest.ingest_helpers import Corpus
+
+FRONT = "---\ntitle: Front Title\nauthor: Front Author\n---\n\n"
+BODY = "# Own Title\n\nby Own Author, May 1, 1901\n\nThe body.\n"
+
+
+def test_file_name_is_the_last_resort(corpus: Corpus) -> None:
+    corpus.write("my-essay_v2.md", "Just a paragraph.\n")
+    assert corpus.read("my-essay_v2.md").meta.title == "My essay v2"
+    assert title_from_filename("book01.htm") == "Book01"
+
+
+def test_self_description_beats_the_file_name(corpus: Corpus) -> None:
+    corpus.write("essay.md", BODY)
+    meta = corpus.read("essay.md").meta
+    assert (meta.title, meta.author, meta.date) == ("Own Title", "Own Author", "1901-05-01")
+
+
+def test_collection_beats_self_description(corpus: Corpus) -> None:
+    corpus.write("works/_collection.meta.toml", 'author = "Collected Author"\nlanguage = "en"\n')
+    corpus.write("works/essay.md", BODY)
+    meta = corpus.read("works/essay.md").meta
+    assert (meta.title, meta.author, meta.language) == ("Own Title", "Collected Author", "en")
+
+
+def test_front_matter_beats_collection(corpus: Corpus) -> None:
+    corpus.write("works/_collection.meta.toml", 'author = "Collected Author"\n')
+    corpus.write("works/essay.md", FRONT + BODY)
+    meta = corpus.read("works/essay.md").meta
+    assert (meta.title, meta.author, meta.date) == ("Front Title", "Front Author", "1901-05-01")
+
+
+def test_sidecar_beats_front_matter(corpus: Corpus) -> None:
+    corpus.write("works/_collection.meta.toml", 'author = "Collected Author"\n')
+    corpus.write("works/essay.md", FRONT + BODY)
+    corpus.write(
+        "works/essay.md.meta.toml",
+        'title = "Sidecar Title"\ndate = 1973-10-01\nurl = "https://example.org/e"\n',
+    )
+    meta = corpus.read("works/essay.md").meta
+    assert meta.title == "Sidecar Title"
+    assert meta.author == "Front Author"
+    assert meta.date == "1973-10-01"
+    assert meta.url == "https://example.org/e"
+
+
+def test_nearest_collection_file_wins(corpus: Corpus) -> None:
+    corpus.write("_collection.meta.toml", 'author = "Root"\nlanguage = "en"\n')
+    corpus.write("a/b/_collection.meta.toml", 'author = "Nearest"\n')
+    corpus.write("a/b/c.txt", "Some text.\n")
+    meta = corpus.read("a/b/c.txt").meta
+    assert (meta.author, meta.language) == ("Nearest", "en")
+
+
+def test_collection_title_makes_the_own_title_a_section(corpus: Corpus) -> None:
+    corpus.write(
+        "kjv/_collection.meta.toml",
+        'title = "The King James Bible"\nlanguage = "en"\n',
+    )
+    corpus.copy_fixture("kjv-genesis-excerpt.htm", "kjv/book01.htm")
+    doc = corpus.read("kjv/book01.htm")
+    assert doc.meta.title == "The King James Bible"
+    assert doc.meta.collection == "The King James Bible"
+    assert {b.section for b in doc.blocks} == {"Genesis"}
+
+
+def test_byline_with_an_email_placeholder_keeps_the_date() -> None:
+    assert parse_byline("by [email\u00a0protected], January 26, 2002") == ("", "2002-01-26")
+    assert parse_byline("by [email protected], January 26, 2002") == ("", "2002-01-26")
+    assert parse_byline("by Ambrose Bierce") == ("Ambrose Bierce", "")
+    assert parse_byline("By the way, this is not a byline") is None
+
+
+@pytest.mark.parametrize(
+    ("printed", "iso"),
+    [
+        ("January 26, 2002", "2002-01-26"),
+        ("(1973)", "1973"),
+        ("May 8, 2007  [eBook #3261]", "2007-05-08"),
+        ("26 January 2002", "2002-01-26"),
+        ("October 1973", "1973-10"),
+        ("2002-01-26T10:00:00", "2002-01-26"),
+        ("27.9.2004", "27.9.2004"),  # ambiguous: kept as printed
+        ("February 30, 2002", "February 30, 2002"),
+    ],
+)
+def test_dates(printed: str, iso: str) -> None:
+    assert normalise_date(printed) == iso

@@ -1,0 +1,114 @@
+"""Plain text: paragraphs, verse, bullet lists, headings, the MIM page."""
+
+from __future__ import annotations
+
+from tests.ingest.ingest_helpers import Corpus
+
+
+def blocks(corpus: Corpus, text: str, name: str = "plain.txt") -> list[tuple[str, str]]:
+    corpus.write(name, text)
+    return [(b.section, b.text) for b in corpus.read(name).blocks]
+
+
+def test_paragraphs_split_on_blank_lines_and_wrapped_lines_join(corpus: Corpus) -> None:
+    text = (
+        "The first paragraph is wrapped\nover two lines.\n\n  \n"
+        "A second one, with a hyphenated subject-\nmatter and a dash--\nright here.\n"
+    )
+    assert blocks(corpus, text) == [
+        ("", "The first paragraph is wrapped over two lines."),
+        ("", "A second one, with a hyphenated subject-matter and a dash-- right here."),
+    ]
+
+
+def test_indented_verse_keeps_its_lines_without_the_common_indent(corpus: Corpus) -> None:
+    prose = "This is ordinary prose, long enough to set the wrap width of the text for all.\n\n"
+    verse = "  Spring beckons!  All things to the call respond;\n    The trees are leaving.\n"
+    assert blocks(corpus, prose + verse)[1] == (
+        "",
+        "Spring beckons! All things to the call respond;\n  The trees are leaving.",
+    )
+
+
+def test_short_capitalised_lines_are_verse(corpus: Corpus) -> None:
+    text = (
+        "Prose wrapped at the usual width goes on and on until the line is full, and then\n"
+        "it breaks, because that is how hard-wrapped plain text files were written.\n\n"
+        "Tyger Tyger, burning bright,\nIn the forests of the night;\nWhat immortal hand or eye,\n"
+    )
+    assert blocks(corpus, text)[1][1] == (
+        "Tyger Tyger, burning bright,\nIn the forests of the night;\nWhat immortal hand or eye,"
+    )
+
+
+def test_bullets_make_one_block_per_item(corpus: Corpus) -> None:
+    text = "Examples:\n  • Selling books.\n  • Posting links\n    over two lines.\n* star\n- dash\n"
+    assert [t for _, t in blocks(corpus, text)] == [
+        "Examples:",
+        "Selling books.",
+        "Posting links over two lines.",
+        "star",
+        "dash",
+    ]
+
+
+def test_heading_lines_set_sections_and_are_not_blocks(corpus: Corpus) -> None:
+    text = (
+        "CHAPTER I: DISCUSSION AND BED\n\nUp at the League.\n\n"
+        "Chapter 2\n\nSecond chapter.\n\n"
+        "IV.  POSITION OF THE COMMUNISTS IN RELATION TO THE\n"
+        "VARIOUS EXISTING OPPOSITION PARTIES\n\n"
+        "Section II has made clear.\n\n"
+        "A. Feudal Socialism\n\nOwing to their historical position.\n\n"
+        "WORKING MEN OF ALL COUNTRIES, UNITE!\n"
+    )
+    assert blocks(corpus, text) == [
+        ("CHAPTER I: DISCUSSION AND BED", "Up at the League."),
+        ("Chapter 2", "Second chapter."),
+        (
+            "IV. POSITION OF THE COMMUNISTS IN RELATION TO THE VARIOUS EXISTING OPPOSITION PARTIES",
+            "Section II has made clear.",
+        ),
+        ("A. Feudal Socialism", "Owing to their historical position."),
+        # Closing punctuation: a slogan, not a heading.
+        ("A. Feudal Socialism", "WORKING MEN OF ALL COUNTRIES, UNITE!"),
+    ]
+
+
+def test_ordinary_short_lines_are_not_headings(corpus: Corpus) -> None:
+    text = "Part of the problem is this\n\nTwo things result from this fact.\n"
+    assert blocks(corpus, text) == [
+        ("", "Part of the problem is this"),
+        ("", "Two things result from this fact."),
+    ]
+
+
+def test_mim_page(corpus: Corpus) -> None:
+    corpus.copy_fixture("mim-definition-of-sectarianism.txt")
+    doc = corpus.read("mim-definition-of-sectarianism.txt")
+
+    assert doc.format == "text"
+    assert doc.meta.title == (
+        "Definition of sectarianism: What is sectarianism? What are you doing about it?"
+    )
+    assert doc.meta.date == "2002-01-26"
+    assert doc.meta.author == ""  # "[email protected]" is no author
+
+    texts = [b.text for b in doc.blocks]
+    assert texts[0].startswith("Sectarianism originally referred to the splintering")
+    whole = doc.text
+    assert "This is an archive of the former website" not in whole
+    assert "[About]" not in whole and "[RAIL]" not in whole and "See also," not in whole
+    assert "[email" not in whole
+    assert "Maoist Internationalist Movement\n" not in whole
+
+    marxists = next(t for t in texts if 'When Marxists speak of "sectarianism,"' in t)
+    assert marxists.startswith("In discussions of communism and socialism, it is an insult")
+    assert marxists.endswith(
+        "especially prone to splits based on the individual's relationship to God."
+    )
+
+    bullets = [t for t in texts if t.startswith("Selling books") or t.startswith("Redistributing")]
+    assert len(bullets) == 3
+    assert not any(t.startswith("•") for t in texts)
+    assert texts[-1].startswith("A tell-tale sign of sectarianism")
