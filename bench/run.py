@@ -157,14 +157,14 @@ def main() -> None:
     queries = load_queries(args.queries)
     for q in queries[:5]:
         searcher.search(q["query"])  # warm caches of faiss and bm25
-    searcher.embeddings._cache.clear()
+    searcher.embeddings.clear()
     latencies = []
     for q in queries:
         t0 = time.perf_counter()
         res = searcher.search(q["query"])
         searcher.highlight(res.query, res.hits)
         latencies.append((time.perf_counter() - t0) * 1000)
-        searcher.embeddings._cache.clear()  # measure the model, not the cache
+        searcher.embeddings.clear()  # measure the model, not the cache
     latencies.sort()
     results["query_latency_ms"] = {
         "p50": statistics.median(latencies),

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from embeddings import dense as dense_index
+from embeddings.batching import MicroBatcher
 from embeddings.encoder import Encoder
 from embeddings.errors import NotFoundError
 from embeddings.query import DEFAULT_MAX_CHARS, clean, require_content
@@ -79,13 +80,19 @@ class SearchResult:
 
 
 class QueryEmbeddings:
-    """A small LRU cache of query vectors: repeated and paged queries skip the model."""
+    """Query vectors: an LRU cache (repeated and paged queries skip the model) in front of
+    a micro-batcher (concurrent queries share one forward pass)."""
 
-    def __init__(self, encoder: Encoder, size: int) -> None:
+    def __init__(self, encoder: Encoder, size: int, *, batching: bool = True) -> None:
         self._encoder = encoder
         self._size = size
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
+        self.batcher = MicroBatcher(encoder.encode_queries) if batching else None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._cache.clear()
 
     def get(self, query: str) -> np.ndarray:
         key = query.casefold()
@@ -94,7 +101,10 @@ class QueryEmbeddings:
             if vec is not None:
                 self._cache.move_to_end(key)
                 return vec
-        vec = self._encoder.encode_queries([query])[0]
+        if self.batcher is not None:
+            vec = self.batcher.encode(query)
+        else:
+            vec = self._encoder.encode_queries([query])[0]
         with self._lock:
             self._cache[key] = vec
             while len(self._cache) > self._size:

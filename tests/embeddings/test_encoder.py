@@ -1,0 +1,69 @@
+"""The encoder: offline loading, exact token counts, fast query path, micro-batching."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from embeddings.batching import MicroBatcher
+from embeddings.encoder import Encoder
+
+
+def test_the_bundled_model_loads_offline_with_its_dimension_and_limit(encoder: Encoder) -> None:
+    assert encoder.dimension == 384
+    assert encoder.max_tokens == 254
+
+
+def test_token_counts_are_word_pieces_without_padding(encoder: Encoder) -> None:
+    counts = encoder.count_tokens(["sectarianism", "a b", ""])
+    assert counts[1:] == [2, 0] and counts[0] >= 1
+    # Word pieces of whitespace-joined texts add up: the chunker relies on it.
+    a, b = "The sect-socialist has always felt", "a soul-torn difficulty."
+    assert encoder.count_tokens([f"{a} {b}"])[0] == sum(encoder.count_tokens([a, b]))
+
+
+def test_the_fast_query_path_gives_the_same_vectors_as_encode(encoder: Encoder) -> None:
+    texts = ["what is a sect?", "a much longer question about the working-class party " * 3]
+    fast = encoder.encode_queries(texts)
+    slow = encoder.encode(texts)
+    assert fast.shape == (2, 384)
+    np.testing.assert_allclose(fast, slow, atol=1e-5)
+    np.testing.assert_allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-5)
+
+
+def test_concurrent_queries_share_forward_passes(encoder: Encoder) -> None:
+    batcher = MicroBatcher(encoder.encode_queries, max_wait=0.05)
+    texts = [f"question number {i} about sects" for i in range(24)]
+    results: dict[int, np.ndarray] = {}
+    start = threading.Barrier(len(texts))
+
+    def ask(i: int) -> None:
+        start.wait()
+        results[i] = batcher.encode(texts[i])
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(len(texts))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    batcher.close()
+    assert batcher.encoded == 24 and batcher.batches < 24
+    expected = encoder.encode_queries(texts)
+    for i in range(len(texts)):
+        np.testing.assert_allclose(results[i], expected[i], atol=1e-5)
+
+
+def test_a_failed_batch_fails_each_waiter_instead_of_hanging() -> None:
+    def broken(texts: object) -> np.ndarray:
+        raise RuntimeError("model crashed")
+
+    batcher = MicroBatcher(broken)  # type: ignore[arg-type]
+    future = batcher.submit("anything")
+    try:
+        future.result(timeout=5)
+    except RuntimeError as exc:
+        assert "model crashed" in str(exc)
+    else:  # pragma: no cover
+        raise AssertionError("expected the failure to reach the caller")
+    batcher.close()
