@@ -41,6 +41,7 @@ class IndexService:
         self.encoder = encoder
         self.embeddings = QueryEmbeddings(encoder, settings.search.query_cache)
         self._live: Live | None = None
+        self.warning = ""  # set while a damaged index makes us serve an earlier build
         self._building = threading.Lock()
         self.listeners: list[Callable[[Live], None]] = []
 
@@ -66,11 +67,20 @@ class IndexService:
         return self._building.locked()
 
     def load(self) -> Live:
-        data = store.load(self.settings.index, check=self.settings.verify_checksums)
-        if data.manifest.model != self.settings.model:
+        """Load the index from disk and swap it in. On failure the index in use (if any)
+        stays in use: a damaged new build never replaces a good one."""
+        data, warning = store.load_last_good(
+            self.settings.index, check=self.settings.verify_checksums
+        )
+        if warning:
+            log.warning("%s", warning)
+        self.warning = warning
+        # The id names the backend when its vectors differ (int8), so an index built with
+        # one is never queried with another's vectors.
+        if data.manifest.model != self.encoder.model_id:
             raise IndexIncompatibleError(
                 f"The index was built with the model {data.manifest.model!r}, but quotebot is "
-                f"set to use {self.settings.model!r}; run a reindex."
+                f"set to use {self.encoder.model_id!r}; run a reindex."
             )
         live = Live(Searcher(data, self.encoder, self.settings.search, self.embeddings))
         self._swap(live)
@@ -99,11 +109,25 @@ class IndexService:
             return report
 
 
+def set_search_threads(threads: int) -> None:
+    """FAISS threads per query. One: a single query vector gains nothing from OpenMP,
+    whose spinning threads fight the encoder and the other searches for two cores
+    (measured: 9 ms with one thread against 36 ms with two on a busy machine)."""
+    import faiss
+
+    faiss.omp_set_num_threads(max(1, threads))
+
+
 class App:
     def __init__(self, settings: Settings, encoder: Encoder | None = None) -> None:
         self.settings = settings
+        set_search_threads(settings.search_threads)
         self.encoder = encoder or Encoder(
-            settings.model, batch_size=settings.batch_size, threads=settings.threads or None
+            settings.model,
+            batch_size=settings.batch_size,
+            threads=settings.threads or None,
+            backend=settings.backend,
+            cache_dir=settings.model_cache_dir,
         )
         self.index = IndexService(settings, self.encoder)
 

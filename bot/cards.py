@@ -127,21 +127,24 @@ def _source_fields(q: Quote, score: bool = True) -> tuple[Field, ...]:
     return tuple(fields)
 
 
-def quote_card(q: Quote, position: int, total: int) -> Card:
+def quote_card(q: Quote, position: int, total: int, note: str = "") -> Card:
+    footer = f"Result {position} of {total} · {q.source}"
     return Card(
         title=clip(q.title or q.source, TITLE_MAX),
         body=excerpt(q.text, q.highlight, QUOTE_BUDGET),
         fields=_source_fields(q),
-        footer=clip(f"Result {position} of {total} · {q.source}", FOOTER_MAX),
+        footer=clip(f"{note} · {footer}" if note else footer, FOOTER_MAX),
         url=q.url,
     )
 
 
 def answer_cards(answer: Answer) -> list[Card]:
-    """One card per quote, or a notice card when there is no good match."""
+    """One card per quote, or a notice card when there is no good match. A notice that
+    comes with quotes (/define: "nothing defines X; passages that use it") is in each
+    card's footer, so cards stay one per quote for the pager."""
     if answer.quotes:
         n = len(answer.quotes)
-        return [quote_card(q, i + 1, n) for i, q in enumerate(answer.quotes)]
+        return [quote_card(q, i + 1, n, answer.notice) for i, q in enumerate(answer.quotes)]
     return [notice_card(answer)]
 
 

@@ -1,4 +1,6 @@
-"""Keep secrets out of logs: the bot token never reaches a log line or a traceback."""
+"""Keep secrets out of logs: the bot token never reaches a log line or a traceback, and
+neither do interaction tokens (each lets its holder answer as the bot for 15 minutes, and
+discord.py's rate-limit warnings print the URLs that carry them)."""
 
 from __future__ import annotations
 
@@ -10,13 +12,16 @@ from collections.abc import Iterable
 # we were not told about — pasted in a corpus file or an error — is caught as well.
 TOKEN_PATTERN = re.compile(r"[A-Za-z\d_-]{23,28}\.[A-Za-z\d_-]{6}\.[A-Za-z\d_-]{27,40}")
 MASK = "[redacted]"
+# /webhooks/<application id>/<token> and /interactions/<interaction id>/<token>/callback
+INTERACTION_TOKEN = re.compile(r"(/(?:webhooks|interactions)/\d+/)[^/\s?#\"'<>]{16,}")
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
     for secret in secrets:
         if secret:
             text = text.replace(secret, MASK)
-    return TOKEN_PATTERN.sub(MASK, text)
+    text = TOKEN_PATTERN.sub(MASK, text)
+    return INTERACTION_TOKEN.sub(rf"\g<1>{MASK}", text)
 
 
 class RedactingFilter(logging.Filter):

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from embeddings.dense import DenseParams
+from embeddings.dense import KINDS, DenseParams
+from embeddings.encoder import BACKENDS
 from embeddings.search import SearchParams
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -27,16 +28,30 @@ class Settings:
     model: str = "all-MiniLM-L6-v2"
     batch_size: int = 64
     threads: int = 0
+    backend: str = "torch"  # "torch" | "onnx" | "onnx-int8": see bench/RESULTS.md
+    model_cache: Path | None = None  # ONNX exports; None: <index>/model-cache
     dense: DenseParams = field(default_factory=DenseParams)
     verify_checksums: bool = True
+    search_threads: int = 1  # FAISS threads per query
     search: SearchParams = field(default_factory=SearchParams)
     results: int = 5
     max_results: int = 10
-    discord_token: str = ""
+    discord_token: str = field(default="", repr=False)  # never in a repr, log or traceback
     admin_ids: frozenset[int] = frozenset()
     dev_guild_id: int = 0
     cooldown_seconds: float = 3.0
+    server_limit: int = 30  # commands per server per server_window_seconds (0: no limit)
+    server_window_seconds: float = 60.0
+    click_limit: int = 10  # button clicks per user per click_window_seconds (0: no limit)
+    autocomplete_limit: int = 30  # autocomplete requests per user per click_window_seconds
+    click_window_seconds: float = 10.0
     view_timeout_seconds: float = 600.0
+    upload_max_bytes: int = 2 * 1024 * 1024  # /corpus add: the largest file accepted
+
+    @property
+    def model_cache_dir(self) -> Path:
+        """Where ONNX exports of the model are kept (ours: the model package is read-only)."""
+        return self.model_cache or self.index / "model-cache"
 
     def with_paths(self, corpus: Path | None = None, index: Path | None = None) -> Settings:
         return replace(
@@ -95,27 +110,38 @@ def load_settings(
         hnsw_m=int(index.get("hnsw_m", 32)),
         ef_construction=int(index.get("ef_construction", 80)),
         ef_search=int(index.get("ef_search", 128)),
+        nlist=int(index.get("nlist", 0)),
+        nprobe=int(index.get("nprobe", 0)),
     )
-    if dense.kind not in ("auto", "exact", "hnsw"):
-        raise SettingsError(f"index.type must be auto, exact or hnsw, not {dense.kind!r}")
+    if dense.kind not in KINDS:
+        raise SettingsError(f"index.type must be one of {', '.join(KINDS)}, not {dense.kind!r}")
+    backend = str(env.get("QUOTEBOT_BACKEND") or model.get("backend", "torch"))
+    if backend not in BACKENDS:
+        raise SettingsError(f"model.backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+    cache = str(model.get("cache", "") or "")
     defaults = SearchParams()
     params = SearchParams(
         candidates=int(search.get("candidates", defaults.candidates)),
         fusion=str(search.get("fusion", defaults.fusion)),
+        alpha=float(search.get("alpha", defaults.alpha)),
+        bm25_saturation=float(search.get("bm25_saturation", defaults.bm25_saturation)),
         min_cosine=float(search.get("min_cosine", defaults.min_cosine)),
         min_cosine_lexical=float(search.get("min_cosine_lexical", defaults.min_cosine_lexical)),
         max_query_chars=int(search.get("max_query_chars", defaults.max_query_chars)),
     )
     if params.fusion not in ("rrf", "convex", "dense", "bm25"):
-        raise SettingsError(f"search.fusion must be rrf or convex, not {params.fusion!r}")
+        raise SettingsError(f"search.fusion must be convex or rrf, not {params.fusion!r}")
     return Settings(
         corpus=resolve(env.get("QUOTEBOT_CORPUS") or paths.get("corpus", "corpus")),
         index=resolve(env.get("QUOTEBOT_INDEX") or paths.get("index", "index")),
         model=env.get("QUOTEBOT_MODEL") or model.get("name", "all-MiniLM-L6-v2"),
         batch_size=int(model.get("batch_size", 64)),
         threads=_int(env.get("QUOTEBOT_THREADS") or model.get("threads", 0), "threads"),
+        backend=backend,
+        model_cache=resolve(cache) if cache else None,
         dense=dense,
         verify_checksums=bool(index.get("verify_checksums", True)),
+        search_threads=_int(index.get("search_threads", 1), "index.search_threads"),
         search=params,
         results=int(search.get("results", 5)),
         max_results=int(search.get("max_results", 10)),
@@ -125,5 +151,11 @@ def load_settings(
             env.get("QUOTEBOT_DEV_GUILD") or bot.get("dev_guild_id", 0), "QUOTEBOT_DEV_GUILD"
         ),
         cooldown_seconds=float(bot.get("cooldown_seconds", 3.0)),
+        server_limit=int(bot.get("server_limit", 30)),
+        server_window_seconds=float(bot.get("server_window_seconds", 60.0)),
+        click_limit=_int(bot.get("click_limit", 10), "bot.click_limit"),
+        autocomplete_limit=_int(bot.get("autocomplete_limit", 30), "bot.autocomplete_limit"),
+        click_window_seconds=float(bot.get("click_window_seconds", 10.0)),
         view_timeout_seconds=float(bot.get("view_timeout_seconds", 600)),
+        upload_max_bytes=_int(bot.get("upload_max_bytes", 2 * 1024 * 1024), "bot.upload_max_bytes"),
     )

@@ -24,6 +24,7 @@ from embeddings.ingest import CorpusFile, IngestError, discover, metadata_paths,
 from embeddings.passages import ChunkParams, Passage, chunk_document
 from embeddings.sparse import SparseIndex
 from embeddings.store import DocumentRecord, IndexData, Manifest
+from embeddings.vocabulary import build_vocabulary
 
 # (stage, done, total): stages are "scan", "read", "encode", "index", "save".
 ProgressFn = Callable[[str, int, int], None]
@@ -77,13 +78,13 @@ def _corpus_fingerprint(prints: dict[str, str], model: str, chunk: ChunkParams) 
     return h.hexdigest()
 
 
-def _previous(index_dir: Path, model: str, chunk: ChunkParams) -> IndexData | None:
-    """The current build, if it can be reused: same model and chunking, readable."""
+def _previous(index_dir: Path, model: str) -> IndexData | None:
+    """The current build, if its vectors can be reused: same model, readable."""
     try:
         data = store.load(index_dir)
     except (IndexCorruptError, IndexIncompatibleError, QuotebotError):
         return None
-    if data.manifest.model != model or data.manifest.chunking != chunk.as_dict():
+    if data.manifest.model != model:
         return None
     return data
 
@@ -113,8 +114,12 @@ def reindex(
             prints[f.source] = fingerprint(f, corpus_dir)
             if progress:
                 progress("scan", i + 1, len(files))
-        corpus_print = _corpus_fingerprint(prints, encoder.name, chunk)
-        previous = None if force else _previous(index_dir, encoder.name, chunk)
+        # model_id, not name: an int8 index is rebuilt, never topped up, under torch.
+        corpus_print = _corpus_fingerprint(prints, encoder.model_id, chunk)
+        previous = None if force else _previous(index_dir, encoder.model_id)
+        # A document's passages can be reused only if they were cut the same way; a
+        # vector, whose text is unchanged, can be reused whatever the chunking.
+        same_chunking = previous is not None and previous.manifest.chunking == chunk.as_dict()
         if (
             previous is not None
             and previous.manifest.corpus_fingerprint == corpus_print
@@ -137,7 +142,12 @@ def reindex(
             if progress:
                 progress("read", i + 1, len(files))
             old = previous.by_source.get(f.source) if previous else None
-            if old is not None and previous is not None and old.fingerprint == prints[f.source]:
+            if (
+                old is not None
+                and previous is not None
+                and same_chunking
+                and old.fingerprint == prints[f.source]
+            ):
                 doc_passages = previous.passages[old.first : old.first + old.count]
                 rows = list(range(old.first, old.first + old.count))
                 record = old
@@ -165,7 +175,12 @@ def reindex(
                     links=doc.links,
                     size=f.size,
                 )
-                (report.changed if old is not None else report.added).append(f.source)
+                if old is None:
+                    report.added.append(f.source)
+                elif old.fingerprint != prints[f.source]:
+                    report.changed.append(f.source)
+                else:  # the same file, cut again under new chunking settings
+                    report.unchanged += 1
             documents.append(
                 DocumentRecord(
                     **{**record.__dict__, "first": len(passages), "count": len(doc_passages)}
@@ -192,7 +207,7 @@ def reindex(
             progress("index", 1, 1)
         manifest = Manifest(
             format_version=store.FORMAT_VERSION,
-            model=encoder.name,
+            model=encoder.model_id,
             dimension=int(vectors.shape[1]),
             passage_count=len(passages),
             document_count=len(documents),
@@ -200,9 +215,12 @@ def reindex(
             chunking=chunk.as_dict(),
             dense={**asdict(dense), "kind": dense_kind},
             built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            build_seconds=0.0,
+            build_seconds=round(time.perf_counter() - started, 3),
         )
-        data = IndexData(manifest, documents, passages, vectors, faiss_index, sparse)
+        vocabulary = build_vocabulary(passages, {d.source: d.footnotes for d in documents})
+        data = IndexData(
+            manifest, documents, passages, vectors, faiss_index, sparse, vocabulary=vocabulary
+        )
         if progress:
             progress("save", 0, 1)
         build = store.save(index_dir, data)

@@ -1,31 +1,56 @@
-"""The FAISS index over normalised vectors: exact inner product, or HNSW above a size.
+"""The FAISS index over normalised vectors: exact inner product, HNSW, or IVF-Flat.
 
 Vectors are unit length, so inner product is cosine similarity. Exact search is cheap up
-to a few hundred thousand passages on this machine; above `ann_threshold` an HNSW graph
-keeps queries fast (its recall against exact search is measured in tests and bench/).
+to a few hundred thousand passages on this machine; above `ann_threshold` an approximate
+index keeps queries fast (its recall against exact search is measured in tests and in
+bench/scale.py, whose figures chose the defaults: bench/RESULTS.md).
+
+IVF-Flat clusters the vectors into `nlist` lists (k-means) and scans the `nprobe` lists
+nearest the query. Left at 0, both follow the size of the index: nlist = 4·sqrt(N), and
+nprobe a fixed share of nlist, so recall stays level as the corpus grows.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+KINDS = ("auto", "exact", "hnsw", "ivf")
+AUTO_ANN = "hnsw"  # what "auto" builds at and above ann_threshold
+NPROBE_SHARE = 1 / 64  # derived nprobe: this share of the lists ...
+NPROBE_MIN = 16  # ... but never fewer than this
+IVF_TRAIN_PER_LIST = 64  # k-means sample: enough per centroid for stable lists (FAISS: 39+)
+
 
 @dataclass(frozen=True)
 class DenseParams:
-    kind: str = "auto"  # "exact" | "hnsw" | "auto"
+    kind: str = "auto"  # "exact" | "hnsw" | "ivf" | "auto" (exact below ann_threshold)
     ann_threshold: int = 200_000
     hnsw_m: int = 32
     ef_construction: int = 80
     ef_search: int = 128
+    nlist: int = 0  # IVF lists; 0: 4·sqrt(N)
+    nprobe: int = 0  # IVF lists scanned per query; 0: derived from nlist
 
     def resolve(self, n: int) -> str:
         if self.kind == "auto":
-            return "hnsw" if n >= self.ann_threshold else "exact"
+            return AUTO_ANN if n >= self.ann_threshold else "exact"
         return self.kind
+
+    def ivf_nlist(self, n: int) -> int:
+        if self.nlist > 0:
+            return self.nlist
+        # Never more lists than the k-means sample can fill with IVF_TRAIN_PER_LIST points.
+        return max(1, min(round(4 * math.sqrt(n)), n // IVF_TRAIN_PER_LIST))
+
+    def ivf_nprobe(self, nlist: int) -> int:
+        if self.nprobe > 0:
+            return min(self.nprobe, nlist)
+        return min(nlist, max(NPROBE_MIN, math.ceil(nlist * NPROBE_SHARE)))
 
 
 def build(vectors: np.ndarray, params: DenseParams) -> Any:
@@ -34,16 +59,27 @@ def build(vectors: np.ndarray, params: DenseParams) -> Any:
     n, dim = vectors.shape
     kind = params.resolve(n)
     index: Any
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     if kind == "hnsw":
         index = faiss.IndexHNSWFlat(dim, params.hnsw_m, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = params.ef_construction
         index.hnsw.efSearch = params.ef_search
     elif kind == "exact":
         index = faiss.IndexFlatIP(dim)
+    elif kind == "ivf":
+        nlist = params.ivf_nlist(n)
+        quantizer = faiss.IndexFlatIP(dim)
+        index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        index.cp.niter = 10  # k-means converges for search purposes well before 25 rounds
+        sample = min(n, nlist * IVF_TRAIN_PER_LIST)
+        index.cp.max_points_per_centroid = IVF_TRAIN_PER_LIST
+        rows = np.random.default_rng(0).choice(n, sample, replace=False) if sample < n else None
+        index.train(vectors if rows is None else vectors[np.sort(rows)])
+        index.nprobe = params.ivf_nprobe(nlist)
     else:
-        raise ValueError(f"unknown index type {kind!r}: use exact, hnsw or auto")
+        raise ValueError(f"unknown index type {kind!r}: use {', '.join(KINDS)}")
     if n:
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        index.add(vectors)
     return index
 
 
@@ -53,13 +89,24 @@ def save(index: Any, path: Path) -> None:
     faiss.write_index(index, str(path))
 
 
-def load(path: Path, ef_search: int) -> Any:
+def load(path: Path, params: DenseParams) -> Any:
+    """Read a saved index and apply the search-time settings (efSearch, nprobe)."""
     import faiss
 
     index = faiss.read_index(str(path))
-    if hasattr(index, "hnsw"):
-        index.hnsw.efSearch = ef_search
+    configure(index, params)
     return index
+
+
+def configure(index: Any, params: DenseParams) -> None:
+    """Search-time knobs: they change no stored data, so they apply to any loaded index."""
+    import faiss
+
+    if hasattr(index, "hnsw"):
+        index.hnsw.efSearch = params.ef_search
+    ivf = faiss.try_extract_index_ivf(index)
+    if ivf is not None:
+        ivf.nprobe = params.ivf_nprobe(ivf.nlist)
 
 
 def search(index: Any, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -22,7 +22,13 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
     from tokenizers import Tokenizer
 
+    from embeddings.onnx_backend import OnnxModel
+
 BUNDLED_NAMES = frozenset({"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"})
+# "torch": sentence-transformers; "onnx": the same model in ONNX Runtime (the same vectors
+# to 1e-6, tests check); "onnx-int8": its dynamically quantised copy (different vectors).
+BACKENDS = ("torch", "onnx", "onnx-int8")
+DEFAULT_ONNX_CACHE = Path.home() / ".cache" / "quotebot" / "onnx"
 
 ProgressFn = Callable[[int, int], None]
 
@@ -45,14 +51,26 @@ class Encoder:
     """Loads lazily and is safe to share between threads (torch releases the GIL)."""
 
     def __init__(
-        self, model: str, *, batch_size: int = 64, threads: int | None = None, device: str = "cpu"
+        self,
+        model: str,
+        *,
+        batch_size: int = 64,
+        threads: int | None = None,
+        device: str = "cpu",
+        backend: str = "torch",
+        cache_dir: Path | None = None,
     ) -> None:
+        if backend not in BACKENDS:
+            raise ModelError(f"Unknown model backend {backend!r}: use {', '.join(BACKENDS)}.")
         self.name = model
         self.path = resolve_model_path(model)
         self.batch_size = batch_size
         self.threads = threads
         self.device = device
+        self.backend = backend
+        self.cache_dir = cache_dir or DEFAULT_ONNX_CACHE  # where ONNX exports are kept
         self._model: SentenceTransformer | None = None
+        self._onnx: OnnxModel | None = None
         self._tokenizer: Tokenizer | None = None
         self._lock = threading.Lock()
 
@@ -91,6 +109,30 @@ class Encoder:
         return [len(e.ids) for e in encodings]
 
     # -- the model ------------------------------------------------------------------------
+
+    @property
+    def model_id(self) -> str:
+        """The model as an index records it: encoders with one id make interchangeable
+        vectors. fp32 ONNX shares torch's id (an index needs no rebuild to switch); int8
+        does not, so an index built with one is never queried with the other."""
+        return self.name if self.backend in ("torch", "onnx") else f"{self.name}@{self.backend}"
+
+    @property
+    def onnx(self) -> OnnxModel:
+        """The ONNX Runtime session (exported into `cache_dir` on first use)."""
+        if self._onnx is None:
+            with self._lock:
+                if self._onnx is None:
+                    from embeddings import onnx_backend
+
+                    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+                    path = Path(self.path)
+                    self._onnx = onnx_backend.OnnxModel(
+                        onnx_backend.model_file(self.cache_dir, path, self.backend),
+                        path,
+                        threads=self.threads,
+                    )
+        return self._onnx
 
     @property
     def model(self) -> SentenceTransformer:
@@ -147,18 +189,24 @@ class Encoder:
         if n == 0:
             return out
         order = np.argsort([len(t) for t in texts], kind="stable")
-        model = self.model
         done = 0
         for lo in range(0, n, chunk):
             idx = order[lo : lo + chunk]
-            vecs = model.encode(
-                [texts[i] for i in idx],
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
-            out[idx] = vecs
+            batch = [texts[i] for i in idx]
+            if self.backend == "torch":
+                out[idx] = self.model.encode(
+                    batch,
+                    batch_size=self.batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+            else:
+                session = self.onnx
+                for b in range(0, len(batch), self.batch_size):
+                    out[idx[b : b + self.batch_size]] = session.embed(
+                        batch[b : b + self.batch_size]
+                    )
             done += len(idx)
             if progress:
                 progress(done, n)
@@ -173,6 +221,8 @@ class Encoder:
         """
         if not queries:
             return np.empty((0, self.dimension), dtype=np.float32)
+        if self.backend != "torch":
+            return self.onnx.embed(queries)
         import torch
 
         model = self.model
@@ -190,4 +240,4 @@ class Encoder:
 
 
 def describe(encoder: Encoder) -> dict[str, Any]:
-    return {"model": encoder.name, "dimension": encoder.dimension}
+    return {"model": encoder.model_id, "backend": encoder.backend, "dimension": encoder.dimension}

@@ -40,3 +40,11 @@ class ModelError(QuotebotError):
 
 class NotFoundError(QuotebotError):
     """A named work, author or term is not in the corpus."""
+
+
+class IndexWriteError(QuotebotError, OSError):
+    """A new index build could not be written (disk full, read-only, no permission).
+
+    Still an OSError, so code that handles I/O failures keeps handling it; the message
+    names the problem and says the previous index stays in use.
+    """

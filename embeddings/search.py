@@ -2,8 +2,10 @@
 
 Every candidate gets both scores exactly (a dense candidate's BM25 score is read from the
 full BM25 score vector; a BM25 candidate's cosine is one dot product), so fusion never
-guesses a missing score. Ranking fuses by reciprocal rank (RRF) or by a convex
-combination of cosine and max-normalised BM25; bench/ measures both.
+guesses a missing score. The default ranking is a convex combination of the cosine and
+a saturated BM25 score, bm25 / (bm25 + κ): unlike max-normalisation it does not inflate a
+weak best lexical match to 1, and unlike reciprocal-rank fusion it keeps how much better
+one passage is than the next. bench/RESULTS.md has the comparison that chose it.
 """
 
 from __future__ import annotations
@@ -27,9 +29,10 @@ from embeddings.store import DocumentRecord, IndexData
 @dataclass(frozen=True)
 class SearchParams:
     candidates: int = 100  # taken from each retriever before fusion
-    fusion: str = "rrf"  # "rrf" | "convex" | "dense" | "bm25"
+    fusion: str = "convex"  # "convex" | "rrf" | "dense" | "bm25"
     rrf_k: int = 60
-    alpha: float = 0.7  # convex: weight of the cosine
+    alpha: float = 0.8  # convex: weight of the cosine
+    bm25_saturation: float = 10.0  # convex: κ in bm25 / (bm25 + κ)
     min_cosine: float = 0.28  # the relevance floor: below it, no good match ...
     min_cosine_lexical: float = 0.18  # ... unless BM25 also finds the passage strongly
     lexical_strength: float = 0.5  # BM25 / best BM25 needed for that exception
@@ -65,6 +68,7 @@ class Hit:
     cosine: float
     bm25: float
     highlight: tuple[int, int] | None = None  # the best sentence, offsets in the passage
+    settled: bool = True  # False: the highlight is a lexical guess the model has not checked
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,13 @@ class QueryEmbeddings:
     def clear(self) -> None:
         with self._lock:
             self._cache.clear()
+
+    def encode_many(self, texts: list[str]) -> np.ndarray:
+        """Vectors for several texts (not cached), sharing batches with other callers."""
+        if self.batcher is None:
+            return self._encoder.encode_queries(texts)
+        futures = [self.batcher.submit(t) for t in texts]
+        return np.stack([f.result() for f in futures])
 
     def get(self, query: str) -> np.ndarray:
         key = query.casefold()
@@ -228,7 +239,6 @@ class Searcher:
             return []
         cosines = index.vectors[cand] @ qvec
         lex = bm25[cand]
-        top_bm25 = float(bm25.max()) if len(bm25) else 0.0
         if fusion == "rrf":
             dense_rank = {int(i): r for r, i in enumerate(cand[np.argsort(-cosines)])}
             sparse_rank = {int(i): r for r, i in enumerate(sparse_ids)}
@@ -240,8 +250,7 @@ class Searcher:
                 ]
             )
         elif fusion == "convex":
-            lex_n = lex / top_bm25 if top_bm25 > 0 else lex
-            fused = p.alpha * cosines + (1 - p.alpha) * lex_n
+            fused = p.alpha * cosines + (1 - p.alpha) * lex / (lex + p.bm25_saturation)
         elif fusion == "dense":
             fused = cosines
         elif fusion == "bm25":
@@ -285,12 +294,16 @@ class Searcher:
 
     # -- presentation helpers --------------------------------------------------------------
 
-    def highlight(self, query: str, hits: list[Hit], *, dense_fallback: bool = True) -> list[Hit]:
+    def highlight(
+        self, query: str, hits: list[Hit], *, dense_limit: int | None = None
+    ) -> list[Hit]:
         """Mark the best-matching sentence of each hit.
 
         Sentences are scored by the query's content words they contain (stemmed); where
         that cannot decide (no shared word, or a tie), the tied sentences are embedded
-        and the closest to the query wins.
+        and the closest to the query wins. Embedding costs a forward pass per sentence,
+        so `dense_limit` settles only the first hits that need it; the others keep the
+        lexical guess and `settled=False`, to be settled when they are shown.
         """
         qstems = {stem(w) for w in words(query) if w not in stopwords()}
         out: list[Hit] = []
@@ -304,14 +317,14 @@ class Searcher:
             scores = [len(qstems & {stem(w) for w in words(text[s:e])}) for s, e in spans]
             best = max(scores)
             tied = [sp for sp, sc in zip(spans, scores, strict=True) if sc == best]
-            out.append(_with_highlight(h, tied[0]))
-            if len(tied) > 1 and dense_fallback:
+            if len(tied) > 1 and (dense_limit is None or len(undecided) < dense_limit):
                 undecided.append((n, tied))
+            out.append(_with_highlight(h, tied[0], settled=len(tied) == 1))
         if undecided:
             qvec = self.embeddings.get(query)
             flat = [(n, sp) for n, spans in undecided for sp in spans]
             texts = [self.index.passages[out[n].passage_id].text[s:e] for n, (s, e) in flat]
-            sims = self.encoder.encode_queries(texts) @ qvec
+            sims = self.embeddings.encode_many(texts) @ qvec
             best_for: dict[int, tuple[float, tuple[int, int]]] = {}
             for (n, sp), sim in zip(flat, sims, strict=True):
                 if n not in best_for or sim > best_for[n][0]:
@@ -328,5 +341,5 @@ class Searcher:
         return list(range(lo, hi + 1))
 
 
-def _with_highlight(hit: Hit, span: tuple[int, int] | None) -> Hit:
-    return Hit(hit.passage_id, hit.score, hit.cosine, hit.bm25, span)
+def _with_highlight(hit: Hit, span: tuple[int, int] | None, *, settled: bool = True) -> Hit:
+    return Hit(hit.passage_id, hit.score, hit.cosine, hit.bm25, span, settled)

@@ -36,10 +36,12 @@ from embeddings.errors import (
     IndexCorruptError,
     IndexIncompatibleError,
     IndexMissingError,
+    IndexWriteError,
     ReindexBusyError,
 )
 from embeddings.passages import Passage
 from embeddings.sparse import SparseIndex
+from embeddings.vocabulary import Vocabulary
 
 FORMAT_VERSION = 1
 KEEP_BUILDS = 2  # the current build and the one before it
@@ -111,6 +113,7 @@ class IndexData:
     dense: Any
     sparse: SparseIndex
     path: Path | None = None
+    vocabulary: Vocabulary = field(default_factory=Vocabulary)  # /define's terms
     by_source: dict[str, DocumentRecord] = field(init=False)
     doc_index: np.ndarray = field(init=False)  # passage id -> position in `documents`
 
@@ -166,7 +169,24 @@ def _build_files(folder: Path) -> list[Path]:
 
 
 def save(index_dir: Path, data: IndexData) -> Path:
-    """Write `data` as a new build and make it current. Returns the build's folder."""
+    """Write `data` as a new build and make it current. Returns the build's folder.
+
+    A failed write (disk full, read-only folder) raises IndexWriteError and leaves the
+    previous build current and untouched."""
+    try:
+        final = _write_build(index_dir, data)
+        _point_current(index_dir, final.name)
+    except OSError as exc:
+        raise IndexWriteError(
+            f"The new index could not be written to disk ({exc.strerror or exc}); the "
+            "previous index is still in use. Free some space or fix the index folder's "
+            "permissions, then reindex again."
+        ) from exc
+    prune(index_dir)
+    return final
+
+
+def _write_build(index_dir: Path, data: IndexData) -> Path:
     builds = index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
     name = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + "-" + uuid.uuid4().hex[:8]
@@ -192,6 +212,10 @@ def save(index_dir: Path, data: IndexData) -> Path:
         for p in (tmp / "bm25").iterdir():
             with open(p, "rb+") as f:
                 os.fsync(f.fileno())
+        _write_file(
+            tmp / "vocabulary.json",
+            json.dumps(data.vocabulary.to_json(), ensure_ascii=False).encode(),
+        )
         checksums = {str(p.relative_to(tmp)): _sha256(p) for p in _build_files(tmp)}
         manifest = {**asdict(data.manifest), "checksums": checksums}
         _write_file(tmp / "manifest.json", json.dumps(manifest, indent=2).encode())
@@ -202,8 +226,6 @@ def save(index_dir: Path, data: IndexData) -> Path:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    _point_current(index_dir, name)
-    prune(index_dir)
     return final
 
 
@@ -307,7 +329,10 @@ def verify(build: Path, manifest: Manifest) -> None:
 
 def load(index_dir: Path, *, check: bool = True) -> IndexData:
     """Load the current build; with `check`, verify checksums first."""
-    build = current_build(index_dir)
+    return _load_build(current_build(index_dir), check=check)
+
+
+def _load_build(build: Path, *, check: bool) -> IndexData:
     manifest = read_manifest(build)
     if check:
         verify(build, manifest)
@@ -324,7 +349,8 @@ def load(index_dir: Path, *, check: bool = True) -> IndexData:
         if manifest.dense.get("kind") == "exact":
             dense = dense_index.build(vectors, params)
         else:
-            dense = dense_index.load(build / "dense.faiss", params.ef_search)
+            dense = dense_index.load(build / "dense.faiss", params)
+        vocabulary = _load_vocabulary(build / "vocabulary.json")
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise IndexCorruptError(f"The index at {build} cannot be read ({exc}); reindex.") from exc
     if len(passages) != manifest.passage_count or vectors.shape != (
@@ -332,4 +358,45 @@ def load(index_dir: Path, *, check: bool = True) -> IndexData:
         manifest.dimension,
     ):
         raise IndexCorruptError("The index files disagree with its manifest; run a reindex.")
-    return IndexData(manifest, documents, passages, vectors, dense, sparse, build)
+    return IndexData(manifest, documents, passages, vectors, dense, sparse, build, vocabulary)
+
+
+def load_last_good(index_dir: Path, *, check: bool = True) -> tuple[IndexData, str]:
+    """The current build or, when it is damaged, the newest earlier build that is intact.
+
+    Returns the index and a warning ("" when the current build loaded). A damaged index
+    is never served: every candidate is checked against its checksums first.
+    """
+    try:
+        return load(index_dir, check=check), ""
+    except IndexCorruptError as exc:
+        damage = exc
+    current = read_current_name(index_dir)
+    builds = index_dir / "builds"
+    earlier = (
+        sorted(
+            (p for p in builds.iterdir() if p.is_dir() and not p.name.startswith(".")),
+            reverse=True,
+        )
+        if builds.is_dir()
+        else []
+    )
+    for build in earlier:
+        if build.name == current:
+            continue
+        try:
+            data = _load_build(build, check=True)
+        except (IndexCorruptError, IndexIncompatibleError):
+            continue
+        warning = (
+            f"{damage} Serving the previous index (built {data.manifest.built_at}) until then."
+        )
+        return data, warning
+    raise damage
+
+
+def _load_vocabulary(path: Path) -> Vocabulary:
+    """A build made before /define had no vocabulary: it loads with an empty one."""
+    if not path.is_file():
+        return Vocabulary()
+    return Vocabulary.from_json(json.loads(path.read_text(encoding="utf-8")))

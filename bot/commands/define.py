@@ -1,21 +1,75 @@
-"""/define: what the corpus says a term means (plain ranking; see embeddings/define.py)."""
+"""/define: what the corpus says a term means, source by source (embeddings/define.py).
+
+Definitions come first (the best of each work, then the others), then passages that only
+use the term, labelled "usage". A term nothing defines gets a plain notice with its
+usage; a term the corpus never mentions gets a not-found answer with "did you mean".
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.app import App
 from bot.commands.quote import clamp_count
-from bot.commands.results import Answer, quote_from
+from bot.commands.results import Answer, Quote, quote_from
+from embeddings.define import (
+    DEFINITION,
+    Finding,
+    find_definitions,
+    parse_term,
+    vocabulary_of,
+)
+from embeddings.query import clean
+from embeddings.search import Hit, Searcher
+
+MAX_TERM_CHARS = 200  # a term, not a paragraph
+COMPLETION_LIMIT = 25  # Discord shows at most 25 autocomplete choices
+ANCHOR_WORDS = 8  # how much of a footnote's anchor its card shows
 
 
 def define(app: App, term: str, count: int = 0) -> Answer:
     searcher = app.index.searcher
     k = clamp_count(app, count)
-    result = searcher.search(term, k=k)
-    if result.no_good_match:
-        return Answer(result.query, [], notice=f"Nothing in the corpus defines “{result.query}”.")
-    hits = searcher.highlight(result.query, result.hits)
-    return Answer(result.query, [quote_from(searcher, h, "usage") for h in hits])
+    text = clean(term, max_chars=MAX_TERM_CHARS)
+    parsed = parse_term(text)
+    # The term's vector only orders passages of equal definitional strength; the
+    # recognisers decide what defines.
+    qvec = searcher.embeddings.get(text)
+    found = find_definitions(searcher.index, parsed, qvec=qvec, limit=k)
+    if not found.mentioned:
+        return Answer(
+            text,
+            [],
+            notice=f"“{text}” does not occur in the corpus.",
+            suggestions=vocabulary_of(searcher.index).suggest(text),
+        )
+    quotes = [_quote(searcher, f) for f in found.findings]
+    if not found.defined:
+        suggestions = _rare_term_suggestions(searcher, text)
+        notice = f"Nothing in the corpus defines “{text}”; these passages use it."
+        if suggestions:
+            notice += f" Did you mean: {', '.join(suggestions[:3])}?"
+        return Answer(text, quotes, notice=notice, suggestions=suggestions)
+    return Answer(text, quotes)
 
 
-def complete(app: App, prefix: str, limit: int = 25) -> list[str]:
-    return []
+def _rare_term_suggestions(searcher: Searcher, text: str) -> list[str]:
+    """A word used but not known to the vocabulary may be a misspelling in the corpus."""
+    vocabulary = vocabulary_of(searcher.index)
+    return [] if vocabulary.lookup(text) else vocabulary.suggest(text)
+
+
+def _quote(searcher: Searcher, f: Finding) -> Quote:
+    q = quote_from(searcher, Hit(f.passage_id, f.score, f.cosine, f.bm25, f.highlight), f.label)
+    if f.label == DEFINITION and f.note:
+        # The footnote never repeats the term: say which words it is attached to.
+        anchor = " ".join(f.anchor.split()[-ANCHOR_WORDS:])
+        section = searcher.index.passages[f.passage_id].section or "Notes"
+        q = replace(q, section=f"{section}, note {f.note} on “{anchor}”")
+    return q
+
+
+def complete(app: App, prefix: str, limit: int = COMPLETION_LIMIT) -> list[str]:
+    """Terms for autocomplete: prefix matches first, then close spellings (at most 25)."""
+    vocabulary = vocabulary_of(app.index.searcher.index)
+    return vocabulary.complete(prefix.strip(), min(limit, COMPLETION_LIMIT))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.app import App
 from bot.commands.results import Answer, Quote, plain_quote, quote_from
 from embeddings.errors import NotFoundError, QueryError
-from embeddings.search import Filters
+from embeddings.search import Filters, Hit
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,9 @@ class QuoteRequest:
     title: str = ""
     count: int = 0  # 0: the configured default
     per_document: int = 0
+    # How many quotes get their best sentence settled by the model now (None: all).
+    # A pager showing one quote at a time settles the rest as they are shown (`settle`).
+    settle_now: int | None = None
 
 
 def clamp_count(app: App, count: int) -> int:
@@ -41,8 +44,25 @@ def quote(app: App, request: QuoteRequest) -> Answer:
             notice=f"No good match for “{result.query}” in the corpus.",
             weak=weak,
         )
-    hits = searcher.highlight(result.query, result.hits)
+    hits = searcher.highlight(result.query, result.hits, dense_limit=request.settle_now)
     return Answer(result.query, [quote_from(searcher, h) for h in hits])
+
+
+def settle(app: App, query: str, quote: Quote) -> Quote:
+    """The quote with its best sentence chosen by the model, if it was only a guess."""
+    if quote.settled:
+        return quote
+    searcher = app.index.searcher
+    passage_id = locate(app, quote)
+    hit = Hit(passage_id, quote.score, quote.cosine, quote.bm25)
+    [settled] = searcher.highlight(searcher.prepare(query), [hit])
+    return replace(
+        quote,
+        passage_id=passage_id,
+        build=searcher.build,
+        highlight=settled.highlight,
+        settled=True,
+    )
 
 
 def context(app: App, quote: Quote, before: int = 1, after: int = 1) -> list[Quote]:

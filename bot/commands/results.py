@@ -28,6 +28,7 @@ class Quote:
     highlight: tuple[int, int] | None = None
     label: str = ""  # e.g. "definition", "usage", "footnote"
     build: str = ""  # the index build the passage id belongs to
+    settled: bool = True  # False: the highlight is a guess to check before showing it
 
     @property
     def highlighted(self) -> str:
@@ -96,6 +97,7 @@ def quote_from(searcher: Searcher, hit: Hit, label: str = "") -> Quote:
         highlight=hit.highlight,
         label=label,
         build=searcher.build,
+        settled=hit.settled,
     )
 
 

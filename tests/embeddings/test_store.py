@@ -192,3 +192,28 @@ def test_the_approximate_index_finds_what_exact_search_finds(seed_app: App) -> N
 def test_auto_picks_exact_search_below_the_threshold_and_hnsw_above() -> None:
     params = DenseParams(kind="auto", ann_threshold=1000)
     assert params.resolve(999) == "exact" and params.resolve(1000) == "hnsw"
+
+
+def test_a_damaged_current_index_falls_back_to_the_previous_intact_build(fresh_app: App) -> None:
+    index_dir = fresh_app.settings.index
+    first = store.read_current_name(index_dir)
+    mim = fresh_app.settings.corpus / "mim-definition-of-sectarianism.txt"
+    mim.write_text(mim.read_text() + "\n\nA paragraph only the second build has, on unity.\n")
+    fresh_app.index.reindex()
+    second = store.current_build(index_dir)
+    (second / "passages.jsonl").write_text("garbage\n")
+
+    data, warning = store.load_last_good(index_dir)
+    assert data.path is not None and data.path.name == first
+    assert "passages.jsonl is damaged" in warning and "previous index" in warning
+    fresh_app.index.load()
+    assert fresh_app.index.warning == warning
+    texts = [p.text for p in fresh_app.index.searcher.index.passages]
+    assert not any("only the second build has" in t for t in texts)
+
+
+def test_a_damaged_index_with_nothing_to_fall_back_on_is_refused(fresh_app: App) -> None:
+    build = store.current_build(fresh_app.settings.index)
+    (build / "documents.json").write_text("[]")
+    with pytest.raises(IndexCorruptError, match=r"documents\.json is damaged"):
+        store.load_last_good(fresh_app.settings.index)

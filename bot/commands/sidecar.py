@@ -1,0 +1,78 @@
+"""A work's metadata given on upload, checked and written as its `<file>.meta.toml` sidecar.
+
+The keys are those the indexer reads (embeddings/ingest/metadata.py): title, author, date
+and url. Values come from strangers' typing, so they are cleaned (no control or invisible
+characters, bounded lengths), the url must be a web address, and every value is written as
+an escaped TOML string that reads back exactly as given.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import asdict, dataclass
+
+from bot.commands.upload import UploadRefused
+
+KEYS = ("title", "author", "date", "url")
+MAX_CHARS = {"title": 200, "author": 200, "date": 40, "url": 500}
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u00ad]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_WEB_ADDRESS = re.compile(r"https?://[^\s<>\"'`]+")
+
+
+@dataclass(frozen=True)
+class WorkMeta:
+    title: str = ""
+    author: str = ""
+    date: str = ""
+    url: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not any(asdict(self).values())
+
+    def to_toml(self) -> str:
+        lines = ["# A work's metadata, written by /corpus add (keys: title, author, date, url)."]
+        lines += [f"{key} = {toml_string(value)}" for key, value in asdict(self).items() if value]
+        text = "\n".join(lines) + "\n"
+        # What is written must read back as given; anything else is a bug worth stopping.
+        if tomllib.loads(text) != {k: v for k, v in asdict(self).items() if v}:
+            raise RuntimeError(f"sidecar does not read back as written: {text!r}")
+        return text
+
+
+def checked_meta(title: str = "", author: str = "", date: str = "", url: str = "") -> WorkMeta:
+    """The metadata options cleaned and checked, or UploadRefused naming the bad one."""
+    values = {}
+    for key, raw in zip(KEYS, (title, author, date, url), strict=True):
+        value = _one_line(raw)
+        if len(value) > MAX_CHARS[key]:
+            raise UploadRefused(
+                f"The {key} is {len(value):,} characters long; at most {MAX_CHARS[key]} please."
+            )
+        values[key] = value
+    if values["url"] and not _WEB_ADDRESS.fullmatch(values["url"]):
+        raise UploadRefused("The url must be a web address starting with http:// or https://.")
+    return WorkMeta(**values)
+
+
+def toml_string(text: str) -> str:
+    """`text` as a TOML basic string: quotes, backslashes and control characters escaped."""
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif code < 0x20 or code == 0x7F:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def _one_line(raw: str) -> str:
+    text = unicodedata.normalize("NFC", raw or "")
+    text = _CONTROL.sub(" ", _INVISIBLE.sub("", text))
+    return " ".join(text.split())

@@ -1,0 +1,78 @@
+"""The bot: a `commands.Bot` built from the App, with the cogs and the synced command tree."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+import discord
+from discord.ext import commands
+
+from bot.app import App
+from bot.discord.checks import Limits
+from bot.discord.cogs import make_cogs
+from bot.discord.errors import on_app_command_error
+from bot.discord.reindexing import ReindexSlot
+from bot.discord.replies import NO_PINGS
+
+log = logging.getLogger(__name__)
+
+WORKER_THREADS = 64
+
+
+def intents() -> discord.Intents:
+    """The least the bot needs: slash commands, buttons and context menus arrive as
+    interactions, which carry their own data (message content included)."""
+    wanted = discord.Intents.none()
+    wanted.guilds = True  # the guild and channel cache interactions refer to
+    return wanted
+
+
+class QuoteBot(commands.Bot):
+    def __init__(self, app: App, *, sync: bool = True) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,  # unused: there are no text commands
+            intents=intents(),
+            help_command=None,
+            allowed_mentions=NO_PINGS,  # the default for every message; replies pass it too
+        )
+        self.app = app
+        self.limits = Limits(app.settings)
+        self.reindex_slot = ReindexSlot(app)  # shared by /reindex and /corpus
+        self.sync_on_start = sync
+        self.tree.error(on_app_command_error)
+
+    async def setup_hook(self) -> None:
+        # Searches run in worker threads (asyncio.to_thread). The default pool has
+        # cores + 4 threads, which would cap how many concurrent queries can wait on one
+        # shared encoding batch; waiting threads cost nothing, so allow many.
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="quotebot-work")
+        )
+        for cog in make_cogs(self):
+            await self.add_cog(cog)
+        if self.sync_on_start:
+            await self.sync_commands()
+
+    async def sync_commands(self) -> None:
+        """To the development server when one is set (instant), else globally (Discord
+        may take up to an hour to show changes). A failure is logged: the commands
+        already registered keep working."""
+        guild_id = self.app.settings.dev_guild_id
+        try:
+            if guild_id:
+                guild = discord.Object(id=guild_id)
+                self.tree.copy_global_to(guild=guild)
+                synced = await self.tree.sync(guild=guild)
+                log.info("synced %d commands to server %s", len(synced), guild_id)
+            else:
+                synced = await self.tree.sync()
+                log.info("synced %d commands globally", len(synced))
+        except discord.HTTPException as exc:
+            log.error("could not sync commands: %s %s", exc.status, exc.text)
+
+    async def on_ready(self) -> None:
+        log.info(
+            "connected as %s (%s) to %d servers", self.user, self.application_id, len(self.guilds)
+        )

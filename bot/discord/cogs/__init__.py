@@ -1,0 +1,20 @@
+"""One cog per command group."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from discord.ext import commands
+
+from bot.discord.cogs.admin import AdminCog
+from bot.discord.cogs.define import DefineCog
+from bot.discord.cogs.help import HelpCog
+from bot.discord.cogs.quote import QuoteCog
+from bot.discord.cogs.source import SourceCog
+
+if TYPE_CHECKING:
+    from bot.discord.client import QuoteBot
+
+
+def make_cogs(bot: QuoteBot) -> list[commands.Cog]:
+    return [QuoteCog(bot), DefineCog(bot), SourceCog(bot), AdminCog(bot), HelpCog(bot)]

@@ -1,0 +1,87 @@
+"""/reindex (admins): rebuild the index in a worker thread, showing progress, then a summary.
+
+Queries keep using the old index until `IndexService` swaps the new one in. One reindex at a
+time (bot/discord/reindexing.py). A failure (disk full, a damaged build) is told to the admin
+in plain words; the previous index stays in use.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.cards import Card, Segment
+from bot.discord import errors, render, replies
+from bot.discord.checks import admin_only, rate_limit
+from bot.discord.reindexing import BUSY as BUSY  # re-exported: tests and docs name it here
+from bot.discord.reindexing import PROGRESS_INTERVAL as PROGRESS_INTERVAL
+from bot.discord.reindexing import (
+    failure_card,
+    progress_card,
+    report_fields,
+    run_with_progress,
+)
+from bot.discord.status import index_warning
+from embeddings.build import BuildReport
+from embeddings.errors import QuotebotError
+
+if TYPE_CHECKING:
+    from bot.app import App
+    from bot.discord.client import QuoteBot
+
+log = logging.getLogger(__name__)
+
+
+def report_card(report: BuildReport, app: App | None = None) -> Card:
+    """The summary; with the index warning when the new build could not be served."""
+    warning = index_warning(app) if app is not None else None
+    return Card(
+        title="Reindex finished",
+        body=(Segment(report.summary()),),
+        fields=report_fields(report) + ((warning,) if warning else ()),
+        tone="info",
+    )
+
+
+class AdminCog(commands.Cog, name="Admin"):
+    def __init__(self, bot: QuoteBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(
+        name="reindex", description="Rebuild the index after the corpus changed (admins only)"
+    )
+    @app_commands.describe(force="Embed every passage again instead of only new or changed ones")
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.check(rate_limit)
+    @app_commands.check(admin_only)  # checks run bottom-up: a non-admin is not rate-counted
+    async def reindex(self, interaction: discord.Interaction, force: bool = False) -> None:
+        with self.bot.reindex_slot.claim():  # before the first await: ReindexBusyError
+            await self._reindex(interaction, force)
+
+    async def _reindex(self, interaction: discord.Interaction, force: bool) -> None:
+        app = self.bot.app
+        log.info(
+            "reindex (force=%s) started by user %s in guild %s",
+            force,
+            interaction.user.id,
+            interaction.guild_id,
+        )
+        starting = render.embed(progress_card("Starting", 0, 0))
+        await replies.send(interaction, embeds=[starting], ephemeral=True)
+        try:
+            report = await run_with_progress(
+                interaction, lambda progress: app.index.reindex(force=force, progress=progress)
+            )
+            card = report_card(report, app)
+            log.info("reindex finished: %s", report.summary())
+        except QuotebotError as exc:
+            card = failure_card(str(exc))
+            log.warning("reindex failed: %s", exc)
+        except Exception:
+            card = failure_card(errors.APOLOGY)
+            log.exception("reindex failed")
+        await replies.edit_original(interaction, embeds=[render.embed(card)])

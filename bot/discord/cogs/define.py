@@ -1,0 +1,52 @@
+"""/define with term autocomplete."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.commands.define import MAX_TERM_CHARS
+from bot.commands.define import complete as complete_terms
+from bot.commands.define import define as search_definitions
+from bot.discord.autocomplete import suggest
+from bot.discord.checks import rate_limit
+from bot.discord.options import COUNT_CEILING, bound_int
+from bot.discord.search import check_count, check_query, search_and_page
+from embeddings.query import clean
+
+if TYPE_CHECKING:
+    from bot.discord.client import QuoteBot
+
+
+class DefineCog(commands.Cog, name="Define"):
+    def __init__(self, bot: QuoteBot) -> None:
+        self.bot = bot
+        bound_int(self.define, "count", bot.app.settings.max_results)
+
+    @app_commands.command(name="define", description="What the corpus says a term means")
+    @app_commands.describe(term="A word or a short phrase", count="How many passages")
+    @app_commands.check(rate_limit)
+    async def define(
+        self,
+        interaction: discord.Interaction,
+        term: str,
+        count: app_commands.Range[int, 1, COUNT_CEILING] | None = None,
+    ) -> None:
+        app = self.bot.app
+        # Checked before deferring, so a refusal is private: once a public "thinking…"
+        # placeholder exists, the answer can only be public.
+        clean(term, max_chars=MAX_TERM_CHARS)
+        n = check_count(app, count)
+        check_query(app, term)
+        await search_and_page(interaction, app, term, lambda: search_definitions(app, term, n))
+
+    @define.autocomplete("term")
+    async def term_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await suggest(
+            interaction, lambda prefix: complete_terms(self.bot.app, prefix), current
+        )

@@ -1,0 +1,72 @@
+"""/help: what the bot does and how to use each command."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.cards import Card, Field, Segment
+from bot.discord import render, replies
+from bot.discord.checks import rate_limit
+
+if TYPE_CHECKING:
+    from bot.discord.client import QuoteBot
+
+ABOUT = (
+    "I quote passages from a curated body of texts, word for word, with their author, "
+    "title, section, date and link. I never write a word of my own: every quote is the "
+    "corpus's own text, and the best-matching sentence is in bold."
+)
+
+
+def help_card(max_results: int) -> Card:
+    return Card(
+        title="quotebot",
+        body=(Segment(ABOUT),),
+        fields=(
+            Field(
+                "/quote query [author] [source] [count]",
+                "Passages that match a question, a paraphrase or a few words. Buttons: "
+                "Previous / Next, Context (the passages around it), Cite (a ready-to-paste "
+                f"citation), More from this source. Up to {max_results} results.",
+                inline=False,
+            ),
+            Field(
+                "/define term",
+                "What the corpus says a term means; start typing for suggestions.",
+                inline=False,
+            ),
+            Field(
+                "/source [name]",
+                "The works in the corpus with their passage counts, or one work's details.",
+                inline=False,
+            ),
+            Field(
+                "Find sources (right-click a message → Apps)",
+                "Searches the corpus for the words of someone's message.",
+                inline=False,
+            ),
+            Field(
+                "/reindex",
+                "Admins: rebuild the index after the corpus changed. The bot keeps "
+                "answering meanwhile.",
+                inline=False,
+            ),
+        ),
+        footer="Only the person who asked can use a result's buttons.",
+        tone="info",
+    )
+
+
+class HelpCog(commands.Cog, name="Help"):
+    def __init__(self, bot: QuoteBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="help", description="What quotebot does and how to use it")
+    @app_commands.check(rate_limit)
+    async def help(self, interaction: discord.Interaction) -> None:
+        card = help_card(self.bot.app.settings.max_results)
+        await replies.send(interaction, embeds=[render.embed(card)], ephemeral=True)

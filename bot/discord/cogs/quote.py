@@ -1,0 +1,92 @@
+"""/quote and the "Find sources" message context menu."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.commands import source as sources
+from bot.commands.quote import QuoteRequest
+from bot.commands.quote import quote as search_quotes
+from bot.discord.autocomplete import suggest
+from bot.discord.checks import rate_limit
+from bot.discord.options import COUNT_CEILING, bound_int
+from bot.discord.search import check_count, check_query, clean_name, search_and_page
+from embeddings.errors import QueryError
+from embeddings.query import clean
+
+if TYPE_CHECKING:
+    from bot.discord.client import QuoteBot
+
+NO_TEXT = "That message has no text to search for."
+
+
+class QuoteCog(commands.Cog, name="Quote"):
+    def __init__(self, bot: QuoteBot) -> None:
+        self.bot = bot
+        bound_int(self.quote, "count", bot.app.settings.max_results)
+        # Context menus cannot be declared inside a cog; this one is added on load.
+        self.find_sources_menu = app_commands.ContextMenu(
+            name="Find sources", callback=self.find_sources
+        )
+        self.find_sources_menu.add_check(rate_limit)
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.find_sources_menu)
+
+    async def cog_unload(self) -> None:
+        menu = self.find_sources_menu
+        self.bot.tree.remove_command(menu.name, type=menu.type)
+
+    @app_commands.command(
+        name="quote", description="Passages that match a question or a paraphrase, verbatim"
+    )
+    @app_commands.describe(
+        query="A question, a paraphrase or a few words",
+        author="Only works by an author matching this",
+        source="Only this work (title or file name)",
+        count="How many passages",
+    )
+    @app_commands.check(rate_limit)
+    async def quote(
+        self,
+        interaction: discord.Interaction,
+        query: str,
+        author: str = "",
+        source: str = "",
+        count: app_commands.Range[int, 1, COUNT_CEILING] | None = None,
+    ) -> None:
+        app = self.bot.app
+        author, source = clean_name(author, "author"), clean_name(source, "source")
+        n = check_count(app, count)
+        check_query(app, query, author, source)
+        # The pager shows one quote at a time: the model settles the first one's best
+        # sentence now and the others' as they are shown.
+        request = QuoteRequest(query, author, source, n, settle_now=1)
+        await search_and_page(interaction, app, query, lambda: search_quotes(app, request))
+
+    @quote.autocomplete("source")
+    async def source_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        complete = sources.complete
+        return await suggest(interaction, lambda prefix: complete(self.bot.app, prefix), current)
+
+    async def find_sources(
+        self, interaction: discord.Interaction, message: discord.Message
+    ) -> None:
+        """Quote search on someone's message: where does this come from, what says the same?"""
+        app = self.bot.app
+        try:
+            # Long messages are cut to the query limit rather than refused.
+            text = clean(
+                message.content, max_chars=app.settings.search.max_query_chars, truncate=True
+            )
+        except QueryError:
+            raise QueryError(NO_TEXT) from None
+        check_query(app, text)
+        request = QuoteRequest(text, settle_now=1)
+        await search_and_page(interaction, app, text, lambda: search_quotes(app, request))

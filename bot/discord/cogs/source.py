@@ -1,0 +1,52 @@
+"""/source: the works in the corpus, or one work's details; work titles autocomplete."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.cards import work_card, works_card
+from bot.commands import source as sources
+from bot.discord import render, replies
+from bot.discord.autocomplete import suggest
+from bot.discord.checks import rate_limit
+from bot.discord.search import clean_name
+from bot.discord.status import for_admins
+
+if TYPE_CHECKING:
+    from bot.discord.client import QuoteBot
+
+
+class SourceCog(commands.Cog, name="Source"):
+    def __init__(self, bot: QuoteBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="source", description="The works in the corpus, or one work")
+    @app_commands.describe(name="A title, an author or a file name (leave out for the list)")
+    @app_commands.check(rate_limit)
+    async def source(self, interaction: discord.Interaction, name: str = "") -> None:
+        # Reads the loaded index's metadata only (no model, no search): answered at once.
+        app = self.bot.app
+        name = clean_name(name, "name")
+        if not name:
+            card = works_card(sources.works(app))
+        else:
+            found = sources.find(app, name)  # NotFoundError: a friendly ephemeral reply
+            exact = found[0].key.casefold() == name.casefold()
+            if len(found) == 1 or exact:
+                card = work_card(found[0])
+            else:
+                card = replace(works_card(found), title=f"{len(found)} works match “{name}”")
+        card = for_admins(interaction, app, card)
+        await replies.send(interaction, embeds=[render.embed(card)], ephemeral=True)
+
+    @source.autocomplete("name")
+    async def name_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        complete = sources.complete
+        return await suggest(interaction, lambda prefix: complete(self.bot.app, prefix), current)

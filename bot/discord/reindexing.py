@@ -1,0 +1,93 @@
+"""Reindexes started from Discord (/reindex, /corpus add, /corpus remove).
+
+One at a time: the slot is claimed before the command's first await, so two quick commands
+cannot both start, and the core's file lock stops other processes (`quotebot reindex`). The
+build runs in a worker thread while the admin's message shows its progress; queries keep
+using the old index until `IndexService` swaps the new one in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+import discord
+
+from bot.app import App
+from bot.cards import Card, Field, Segment, clip
+from bot.discord import render, replies
+from bot.discord.progress import ThrottledProgress
+from bot.progress import STAGE_LABELS
+from embeddings.build import BuildReport, ProgressFn
+from embeddings.errors import ReindexBusyError
+
+BUSY = "A reindex is already running; the current index keeps answering until it finishes."
+PROGRESS_INTERVAL = 2.0  # seconds between progress edits (Discord rate-limits edits)
+KEEPS_ANSWERING = "The current index keeps answering until the new one is ready."
+
+T = TypeVar("T")
+
+
+class ReindexSlot:
+    """The one reindex this bot may run at a time."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.running = False
+
+    @property
+    def busy(self) -> bool:
+        return self.running or self.app.index.building
+
+    @contextlib.contextmanager
+    def claim(self) -> Iterator[None]:
+        """Hold the slot for a block; ReindexBusyError at once when it is taken."""
+        if self.busy:
+            raise ReindexBusyError(BUSY)
+        self.running = True
+        try:
+            yield
+        finally:
+            self.running = False
+
+
+def progress_card(stage: str, done: int, total: int, title: str = "Reindexing…") -> Card:
+    label = STAGE_LABELS.get(stage, stage.capitalize())
+    counts = f": {done:,} of {total:,}" if total else ""
+    return Card(
+        title=title, body=(Segment(f"{label}{counts}"),), footer=KEEPS_ANSWERING, tone="info"
+    )
+
+
+def report_fields(report: BuildReport) -> tuple[Field, ...]:
+    if not report.skipped:
+        return ()
+    warnings = "\n".join(f"• {w}" for w in report.skipped)
+    return (Field(f"Skipped ({len(report.skipped)})", clip(warnings, 1000), inline=False),)
+
+
+def failure_card(message: str, title: str = "Reindex failed") -> Card:
+    return Card(title=title, body=(Segment(clip(message, 1500)),), tone="error")
+
+
+async def run_with_progress(
+    interaction: discord.Interaction,
+    work: Callable[[ProgressFn], T],
+    *,
+    title: str = "Reindexing…",
+) -> T:
+    """`work(progress)` in a worker thread, its progress shown in the interaction's
+    original message at most every PROGRESS_INTERVAL seconds."""
+
+    async def show(stage: str, done: int, total: int) -> None:
+        card = progress_card(stage, done, total, title)
+        await replies.edit_original(interaction, embeds=[render.embed(card)])
+
+    progress = ThrottledProgress(asyncio.get_running_loop(), show, interval=PROGRESS_INTERVAL)
+    progress.start()
+    try:
+        return await asyncio.to_thread(work, progress)
+    finally:
+        await progress.stop()

@@ -1,0 +1,109 @@
+"""Every message the bot sends or edits goes through here.
+
+Two guarantees for the whole bot: nothing ever pings (allowed mentions off on each call, not
+only by default), and a failed Discord call is logged, never raised into a handler, so one
+expired token or refused request cannot take a command, or the bot, down with it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+
+log = logging.getLogger(__name__)
+
+NO_PINGS = discord.AllowedMentions.none()
+
+
+async def send(
+    interaction: discord.Interaction,
+    *,
+    embeds: list[discord.Embed] | None = None,
+    content: str | None = None,
+    view: discord.ui.View | None = None,
+    ephemeral: bool = False,
+) -> discord.Message | None:
+    """Answer the interaction, or follow it up when it was answered or deferred already.
+
+    Returns the message when Discord says which it is (needed to expire a view later)."""
+    kwargs: dict[str, Any] = {"allowed_mentions": NO_PINGS, "ephemeral": ephemeral}
+    if embeds:
+        kwargs["embeds"] = embeds
+    if content:
+        kwargs["content"] = content
+    if view is not None:
+        kwargs["view"] = view
+    try:
+        if interaction.response.is_done():
+            # After a "thinking" deferral the first follow-up replaces the placeholder.
+            return await interaction.followup.send(wait=True, **kwargs)
+        response = await interaction.response.send_message(**kwargs)
+        resource = response.resource
+        return resource if isinstance(resource, discord.Message) else None
+    except discord.HTTPException as exc:
+        _failed("send", interaction, exc)
+        return None
+
+
+async def edit_original(
+    interaction: discord.Interaction,
+    *,
+    embeds: list[discord.Embed],
+    view: discord.ui.View | None = None,
+) -> discord.Message | None:
+    """Replace the interaction's first message (a deferral's placeholder or a reply)."""
+    try:
+        return await interaction.edit_original_response(
+            embeds=embeds, view=view, allowed_mentions=NO_PINGS
+        )
+    except discord.HTTPException as exc:
+        _failed("edit", interaction, exc)
+        return None
+
+
+async def update(
+    interaction: discord.Interaction,
+    *,
+    embeds: list[discord.Embed] | None = None,
+    view: discord.ui.View | None = None,
+) -> None:
+    """Answer a button click by changing the message it is on."""
+    kwargs: dict[str, Any] = {"allowed_mentions": NO_PINGS, "view": view}
+    if embeds is not None:
+        kwargs["embeds"] = embeds
+    try:
+        await interaction.response.edit_message(**kwargs)
+    except discord.HTTPException as exc:
+        _failed("update", interaction, exc)
+
+
+async def edit_message(message: discord.Message, *, view: discord.ui.View | None) -> None:
+    """Change the buttons of a message sent earlier (e.g. to disable them)."""
+    try:
+        await message.edit(view=view, allowed_mentions=NO_PINGS)
+    except discord.HTTPException as exc:
+        log.warning("could not edit message %s: %s %s", message.id, exc.status, exc.text)
+
+
+async def defer(interaction: discord.Interaction, *, ephemeral: bool = False) -> bool:
+    """Acknowledge now ("thinking…") and answer later; False if Discord refused it."""
+    try:
+        await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+        return True
+    except discord.HTTPException as exc:
+        _failed("defer", interaction, exc)
+        return False
+
+
+def _failed(what: str, interaction: discord.Interaction, exc: discord.HTTPException) -> None:
+    name = interaction.command.qualified_name if interaction.command else "component"
+    log.warning(
+        "could not %s for %s (interaction %s): %s %s",
+        what,
+        name,
+        interaction.id,
+        exc.status,
+        exc.text,
+    )

@@ -1,0 +1,149 @@
+"""The result pager: one quote per page, with Previous / Next, Context, Cite and More from
+this source. Only the person who asked can use it; it expires after `view_timeout_seconds`
+and then disables its buttons, so nobody clicks a button that no longer answers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import discord
+
+from bot.app import App
+from bot.cards import answer_cards, citation_card, context_card, quote_card
+from bot.commands.quote import context, more_from_source, settle
+from bot.commands.results import Answer, Quote
+from bot.discord import errors, render, replies
+from bot.discord.checks import RateLimited, limits_of
+
+log = logging.getLogger(__name__)
+
+NOT_YOURS = "Only the person who asked can page these results."
+
+
+class ResultPager(discord.ui.View):
+    def __init__(self, app: App, owner_id: int, query: str, answer: Answer) -> None:
+        super().__init__(timeout=app.settings.view_timeout_seconds)
+        self.app = app
+        self.owner_id = owner_id
+        self.query = query
+        self.quotes = list(answer.quotes)
+        self.cards = answer_cards(answer)
+        self.page = 0
+        self.message: discord.Message | None = None
+        self._update_buttons()
+
+    @property
+    def current(self) -> Quote:
+        return self.quotes[self.page]
+
+    def embed(self) -> discord.Embed:
+        return render.embed(self.cards[self.page])
+
+    def _update_buttons(self) -> None:
+        self.previous_page.disabled = self.page == 0
+        self.next_page.disabled = self.page >= len(self.cards) - 1
+
+    async def attach(self, message: discord.Message | None) -> None:
+        """Remember the message the pager is on, to disable its buttons at the timeout."""
+        self.message = message
+        if self.is_finished():  # timed out before the message existed
+            await self.on_timeout()
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        # Every click counts against the clicker's and the server's limits, a stranger's
+        # refused click too: answering it costs as much.
+        try:
+            limits_of(interaction).check_click(interaction.user.id, interaction.guild_id)
+        except RateLimited as exc:
+            await errors.report(interaction, exc)
+            return False
+        if interaction.user.id == self.owner_id:
+            return True
+        await replies.send(interaction, content=NOT_YOURS, ephemeral=True)
+        return False
+
+    async def on_timeout(self) -> None:
+        for item in self.children:
+            if isinstance(item, discord.ui.Button):
+                item.disabled = True
+        if self.message is not None:
+            await replies.edit_message(self.message, view=self)
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
+    ) -> None:
+        try:
+            await errors.report(interaction, error)
+        except Exception:
+            log.exception("could not report an error for interaction %s", interaction.id)
+
+    async def _turn(self, interaction: discord.Interaction, step: int) -> None:
+        self.page = max(0, min(len(self.cards) - 1, self.page + step))
+        self._update_buttons()
+        if not self.current.settled:  # settle the best sentence now that it is shown
+            quote = await asyncio.to_thread(settle, self.app, self.query, self.current)
+            self.quotes[self.page] = quote
+            self.cards[self.page] = quote_card(quote, self.page + 1, len(self.quotes))
+        await replies.update(interaction, embeds=[self.embed()], view=self)
+
+    @discord.ui.button(label="Previous", emoji="◀️", custom_id="pager:previous")
+    async def previous_page(
+        self, interaction: discord.Interaction, button: discord.ui.Button[ResultPager]
+    ) -> None:
+        await self._turn(interaction, -1)
+
+    @discord.ui.button(label="Next", emoji="▶️", custom_id="pager:next")
+    async def next_page(
+        self, interaction: discord.Interaction, button: discord.ui.Button[ResultPager]
+    ) -> None:
+        await self._turn(interaction, +1)
+
+    @discord.ui.button(label="Context", custom_id="pager:context")
+    async def show_context(
+        self, interaction: discord.Interaction, button: discord.ui.Button[ResultPager]
+    ) -> None:
+        quote = self.current
+        if not await replies.defer(interaction, ephemeral=True):
+            return
+        quotes = await asyncio.to_thread(context, self.app, quote)
+        # context() leaves the passage itself unlabelled and labels its neighbours.
+        focus = next((q.passage_id for q in quotes if not q.label), quotes[0].passage_id)
+        card = context_card(quotes, focus)
+        await replies.send(interaction, embeds=[render.embed(card)], ephemeral=True)
+
+    @discord.ui.button(label="Cite", custom_id="pager:cite")
+    async def show_citation(
+        self, interaction: discord.Interaction, button: discord.ui.Button[ResultPager]
+    ) -> None:
+        card = citation_card(self.current)
+        await replies.send(interaction, embeds=[render.embed(card)], ephemeral=True)
+
+    @discord.ui.button(label="More from this source", custom_id="pager:more")
+    async def more_like_this(
+        self, interaction: discord.Interaction, button: discord.ui.Button[ResultPager]
+    ) -> None:
+        quote = self.current
+        if not await replies.defer(interaction, ephemeral=True):
+            return
+        answer = await asyncio.to_thread(more_from_source, self.app, self.query, quote)
+        await show_answer(interaction, self.app, self.query, answer, ephemeral=True)
+
+
+async def show_answer(
+    interaction: discord.Interaction, app: App, query: str, answer: Answer, *, ephemeral: bool
+) -> None:
+    """The answer to a search: a pager over its quotes, or the notice saying why none."""
+    if not answer.quotes:
+        cards = render.embeds(answer_cards(answer))
+        await replies.send(interaction, embeds=cards, ephemeral=ephemeral)
+        return
+    pager = ResultPager(app, interaction.user.id, query, answer)
+    message = await replies.send(
+        interaction, embeds=[pager.embed()], view=pager, ephemeral=ephemeral
+    )
+    if message is None:
+        pager.stop()  # nothing to page: Discord refused the message
+        return
+    await pager.attach(message)

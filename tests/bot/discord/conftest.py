@@ -1,0 +1,60 @@
+"""Fixtures and helpers for the Discord front end's tests.
+
+Each test runs the real bot (`QuoteBot`) against the fake Discord from tests/fake_discord.
+Apps share the session's model and seed index; their settings are tuned per test (rate
+limits off unless the test is about them).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from bot.app import App
+from tests.fake_discord import FakeDiscord
+
+# Generous waits for a busy 2-core machine; the 3-second rule is measured by the fake itself.
+WAIT = 15.0
+
+# A Markdown masked link that Discord would make clickable: "[text](url)" with no escape.
+ACTIVE_MASKED_LINK = re.compile(r"(?<!\\)\[[^\]]*\]\(")
+
+
+def app_like(base: App, **settings: Any) -> App:
+    """An App sharing `base`'s model and loaded index, with some settings changed.
+
+    A reindex through it rebuilds `base`'s index: do that only with `fresh_app`."""
+    app = App(replace(base.settings, **settings), base.encoder)
+    app.index = base.index
+    return app
+
+
+@pytest.fixture
+def app(seed_app: App) -> App:
+    """The seed corpus, read-only, without rate limits."""
+    return app_like(seed_app, cooldown_seconds=0, server_limit=0)
+
+
+def message_bodies(fake: FakeDiscord) -> Iterator[dict[str, Any]]:
+    """The JSON of every message the bot sent or edited: callbacks with data, follow-ups,
+    edits of @original and of messages."""
+    for request in fake.requests:
+        body = request.body
+        if not isinstance(body, dict) or request.method not in ("POST", "PATCH"):
+            continue
+        if request.path.endswith("/callback"):
+            if isinstance(body.get("data"), dict) and body.get("type") in (4, 7):
+                yield body["data"]
+        elif request.path.startswith("/webhooks/") or "/messages" in request.path:
+            yield body
+
+
+def all_embed_text(embed: dict[str, Any]) -> str:
+    parts = [embed.get("title", ""), embed.get("description", "")]
+    parts += [f"{f['name']} {f['value']}" for f in embed.get("fields", [])]
+    parts.append(embed.get("footer", {}).get("text", ""))
+    return "\n".join(parts)

@@ -1,0 +1,71 @@
+"""/define end to end, with its term autocomplete."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.app import App
+from bot.commands.define import define
+from bot.discord.client import QuoteBot
+from tests.bot.discord.conftest import WAIT
+from tests.fake_discord import FakeDiscord, run_client
+
+
+async def test_define_pages_what_the_corpus_says_a_term_means(
+    fake_discord: FakeDiscord, app: App
+) -> None:
+    expected = define(app, "sectarianism")
+    async with run_client(QuoteBot(app), fake_discord):
+        rec = await fake_discord.send_slash("define", {"term": "sectarianism"})
+        await rec.wait_done(WAIT)
+    assert rec.response_type == "deferred" and not rec.ephemeral
+    assert rec.embed is not None
+    if expected.quotes:
+        first = expected.quotes[0]
+        assert rec.embed["title"] == first.title
+        assert rec.embed["footer"]["text"] == f"Result 1 of {len(expected.quotes)} · {first.source}"
+        assert "pager:next" in [b["custom_id"] for b in rec.buttons]
+    else:
+        assert rec.embed["description"].startswith(expected.notice[:20])
+
+
+async def test_term_autocomplete_suggests_terms_from_the_vocabulary(
+    fake_discord: FakeDiscord, app: App
+) -> None:
+    async with run_client(QuoteBot(app), fake_discord):
+        rec = await fake_discord.send_autocomplete("define", {"term": "sect"}, focused="term")
+        await rec.wait_done(WAIT)
+    assert rec.response_type == "autocomplete"
+    assert rec.choices is not None and len(rec.choices) <= 25
+    for choice in rec.choices:
+        assert choice["name"] and len(choice["name"]) <= 100 and len(choice["value"]) <= 100
+
+
+async def test_term_autocomplete_fits_discords_limits_however_many_terms_match(
+    fake_discord: FakeDiscord, app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.discord.cogs.define as cog
+
+    many = [f"term {i} " + "with a very long tail " * 8 for i in range(60)]
+    monkeypatch.setattr(cog, "complete_terms", lambda app, prefix: many)
+    async with run_client(QuoteBot(app), fake_discord):
+        rec = await fake_discord.send_autocomplete("define", {"term": "term"}, focused="term")
+        await rec.wait_done(WAIT)
+    assert rec.choices is not None and len(rec.choices) == 25
+    assert all(len(c["name"]) <= 100 and len(c["value"]) <= 100 for c in rec.choices)
+    assert rec.choices[0]["name"].endswith("…")
+
+
+async def test_a_failing_autocomplete_offers_nothing_instead_of_breaking(
+    fake_discord: FakeDiscord, app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.discord.cogs.define as cog
+
+    def broken(app: App, prefix: str) -> list[str]:
+        raise RuntimeError("vocabulary unavailable")
+
+    monkeypatch.setattr(cog, "complete_terms", broken)
+    async with run_client(QuoteBot(app), fake_discord):
+        rec = await fake_discord.send_autocomplete("define", {"term": "x"}, focused="term")
+        await rec.wait_done(WAIT)
+    assert rec.choices == []

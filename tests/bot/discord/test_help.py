@@ -1,0 +1,52 @@
+"""/help, and what the bot registers with Discord when it starts."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.app import App
+from bot.discord.client import QuoteBot
+from tests.bot.discord.conftest import WAIT, app_like
+from tests.fake_discord import FakeDiscord, run_client
+
+COMMANDS = {"quote", "define", "source", "reindex", "help"}
+
+
+async def test_help_explains_every_command_privately(fake_discord: FakeDiscord, app: App) -> None:
+    async with run_client(QuoteBot(app), fake_discord):
+        rec = await fake_discord.send_slash("help")
+        await rec.wait_done(WAIT)
+    assert rec.response_type == "message" and rec.ephemeral
+    embed = rec.embed
+    assert embed is not None and "never write a word of my own" in embed["description"]
+    names = " ".join(f["name"] for f in embed["fields"])
+    for command in COMMANDS - {"help"}:
+        assert f"/{command}" in names
+    assert "Find sources" in names
+
+
+async def test_commands_are_synced_globally_with_minimal_intents(
+    fake_discord: FakeDiscord, app: App
+) -> None:
+    async with run_client(QuoteBot(app), fake_discord):
+        pass
+    assert len(fake_discord.syncs) == 1 and fake_discord.syncs[0].guild_id is None
+    synced = {c["name"]: c for c in fake_discord.syncs[0].commands}
+    assert set(synced) == COMMANDS | {"Find sources"}
+    assert synced["Find sources"]["type"] == 3  # a message context menu
+    manage_guild = discord.Permissions(manage_guild=True).value
+    assert synced["reindex"]["default_member_permissions"] == str(manage_guild)
+    intents = discord.Intents._from_value(fake_discord.intents or 0)
+    assert intents.guilds and not intents.message_content and not intents.members
+
+
+async def test_commands_are_synced_to_the_development_server_when_set(
+    fake_discord: FakeDiscord, seed_app: App
+) -> None:
+    app = app_like(seed_app, dev_guild_id=fake_discord.guild_id)
+    async with run_client(QuoteBot(app), fake_discord):
+        rec = await fake_discord.send_slash("help")
+        await rec.wait_done(WAIT)
+    assert [s.guild_id for s in fake_discord.syncs] == [fake_discord.guild_id]
+    assert {c["name"] for c in fake_discord.syncs[0].commands} == COMMANDS | {"Find sources"}
+    assert rec.embed is not None

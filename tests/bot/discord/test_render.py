@@ -1,0 +1,103 @@
+"""Cards -> embeds: text shown literally, the best sentence in bold, every limit kept."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.cards import Card, Field, Segment
+from bot.discord import render
+from bot.discord.autocomplete import choices
+from tests.bot.discord.conftest import ACTIVE_MASKED_LINK
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("**bold** _it_ ~~s~~ `c` ||x||", r"\*\*bold\*\* \_it\_ \~\~s\~\~ \`c\` \|\|x\|\|"),
+        ("[x](https://evil)", r"\[x](https\://evil)"),
+        ("see https://a.b/c_d", r"see https\://a.b/c\_d"),
+        ("@everyone @here", "@\u200beveryone @\u200bhere"),
+        ("<@123456789012345678> <#1> <t:1:R>", "\\<@\u200b123456789012345678> \\<#1> \\<t:1:R>"),
+        ("# title\n> quote\n- item\n1. first", "\\# title\n\\> quote\n\\- item\n1\\. first"),
+        (r"\*not bold*", r"\\\*not bold\*"),  # a backslash in the text cannot undo an escape
+    ],
+)
+def test_corpus_text_is_escaped_so_it_shows_literally(raw: str, shown: str) -> None:
+    assert render.escape(raw) == shown
+
+
+def test_the_strong_segment_is_bold_with_its_spaces_outside_the_markers() -> None:
+    card = Card(
+        "T", body=(Segment("Before. "), Segment(" The *best* one. ", True), Segment("After."))
+    )
+    assert render.embed(card).description == r"Before.  **The \*best\* one.** After."
+
+
+def test_a_url_field_stays_a_link_and_other_fields_are_escaped() -> None:
+    card = Card(
+        "T",
+        fields=(Field("Link", "https://example.org/a_b"), Field("Section", "[x](https://e)")),
+        url="javascript:alert(1)",
+    )
+    embed = render.embed(card)
+    assert [f.value for f in embed.fields] == ["https://example.org/a_b", r"\[x](https\://e)"]
+    assert embed.url is None  # only http(s) URLs become the title's link
+
+
+def adversarial(n: int) -> str:
+    """Text that doubles in length when escaped."""
+    return "*_" * (n // 2)
+
+
+@pytest.mark.parametrize("size", [10, 1000, 5000, 20000])
+def test_every_discord_limit_holds_whatever_the_card_holds(size: int) -> None:
+    card = Card(
+        title=adversarial(size),
+        body=(Segment(adversarial(size)), Segment(adversarial(size), True), Segment("end")),
+        fields=tuple(Field(adversarial(size), adversarial(size)) for _ in range(30)),
+        footer="@everyone " * size,
+    )
+    embed = render.embed(card)
+    assert len(embed.title or "") <= 256
+    assert len(embed.description or "") <= 4096
+    assert len(embed.fields) <= 25
+    assert all(len(f.name or "") <= 256 and 0 < len(f.value or "") <= 1024 for f in embed.fields)
+    assert len(embed.footer.text or "") <= 2048
+    assert len(embed) <= 6000
+    # A cut never leaves half an escape or an unclosed bold marker behind.
+    for text in [
+        embed.title or "",
+        embed.description or "",
+        *(f.value or "" for f in embed.fields),
+    ]:
+        assert len(re.findall(r"(?<!\\)\*\*", text)) % 2 == 0
+        end = text.removesuffix("**").removesuffix("…")
+        assert (len(end) - len(end.rstrip("\\"))) % 2 == 0
+
+
+def test_a_long_description_is_cut_with_an_ellipsis_and_keeps_the_bold_closed() -> None:
+    card = Card("T", body=(Segment("a " * 1000), Segment("b " * 3000, True), Segment("c")))
+    text = render.embed(card).description or ""
+    assert len(text) <= 4096 and text.endswith("…**") and text.count("**") == 2
+
+
+def test_several_cards_in_one_message_stay_within_6000_characters() -> None:
+    cards = [Card("T", body=(Segment("x" * 4000),)) for _ in range(3)]
+    embeds = render.embeds(cards)
+    assert len(embeds) == 1 and sum(len(e) for e in embeds) <= 6000
+
+
+def test_masked_link_detector_used_by_the_tests() -> None:
+    assert ACTIVE_MASKED_LINK.search("[x](https://e)")
+    assert not ACTIVE_MASKED_LINK.search(r"\[x](https\://e)")
+
+
+def test_autocomplete_choices_fit_discords_limits() -> None:
+    values = ["short", "short", "  spaced\nout  ", "x" * 150, *(f"term {i}" for i in range(40))]
+    out = choices(values)
+    assert len(out) == 25
+    assert [c.value for c in out[:3]] == ["short", "spaced out", "x" * 100]
+    assert out[2].name == "x" * 99 + "…"
+    assert all(len(c.name) <= 100 and len(c.value) <= 100 for c in out)

@@ -1,0 +1,80 @@
+"""`quotebot run`: a missing or rejected token is one clear line and a non-zero exit; the
+index and the model are ready before the bot connects; the token never shows."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import replace
+
+import pytest
+
+import bot.app
+from bot.app import App
+from bot.cli import main
+from bot.discord.runner import BAD_TOKEN, NO_TOKEN, run_bot
+from tests.fake_discord import FakeDiscord, point_discord_at
+
+WRONG_TOKEN = "MTIz.wrong-token-that-must-never-be-printed"
+
+
+@pytest.fixture(autouse=True)
+def _share_the_model(seed_app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`quotebot run` builds its own App; give it the session's model instead of another."""
+    original = bot.app.App.__init__
+
+    def init(self: App, settings: object, encoder: object = None) -> None:
+        original(self, settings, encoder or seed_app.encoder)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(bot.app.App, "__init__", init)
+
+
+def run_args(app: App) -> list[str]:
+    return ["run", "--corpus", str(app.settings.corpus), "--index", str(app.settings.index)]
+
+
+def test_without_a_token_run_says_what_to_do_and_exits_2(
+    seed_app: App, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", "")
+    code = main(run_args(seed_app))
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert err.strip() == NO_TOKEN and "DISCORD_TOKEN" in err and ".env" in err
+    assert out == ""
+
+
+async def test_a_rejected_token_is_one_clear_line_and_exit_1_without_the_token(
+    seed_app: App,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", WRONG_TOKEN)
+    caplog.set_level(logging.DEBUG)
+    async with FakeDiscord(bot_token="the-real-token") as fake:
+        point_discord_at(fake, monkeypatch)
+        # run_bot runs its own event loop, so it gets a thread; the fake serves from this one.
+        code = await asyncio.to_thread(main, run_args(seed_app))
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert err.strip() == BAD_TOKEN
+    assert [f"{r.method} {r.path}" for r in fake.requests] == ["GET /users/@me"]
+    assert fake.requests[0].status == 401
+    assert WRONG_TOKEN not in out + err + caplog.text
+
+
+async def test_the_index_is_loaded_and_the_model_warm_before_connecting(
+    seed_app: App, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = App(replace(seed_app.settings, discord_token=WRONG_TOKEN), seed_app.encoder)
+    requests_when_warm: list[int] = []
+    async with FakeDiscord(bot_token="the-real-token") as fake:
+        point_discord_at(fake, monkeypatch)
+        monkeypatch.setattr(
+            app.encoder, "warm_up", lambda: requests_when_warm.append(len(fake.requests))
+        )
+        assert not app.index.loaded
+        code = await asyncio.to_thread(run_bot, app)
+    assert code == 1
+    assert app.index.loaded and requests_when_warm == [0]

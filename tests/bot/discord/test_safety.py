@@ -1,0 +1,62 @@
+"""Corpus text cannot ping, link or format: whatever a document says, it is shown as text."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from bot.app import App
+from bot.discord.client import QuoteBot
+from tests.bot.discord.conftest import (
+    ACTIVE_MASKED_LINK,
+    WAIT,
+    all_embed_text,
+    app_like,
+    message_bodies,
+)
+from tests.fake_discord import FakeDiscord, run_client
+
+HOSTILE = (
+    "Attention @everyone and @here: the heretics gather at dawn by the old mill. "
+    "Claim your reward at [the official site](https://evil.example/claim) or "
+    "https://evil.example/raw, ask <@&123456789012345678> or <@123456789012345678>, "
+    "and **shout** it in `code` and ||spoilers|| in <#123456789012345678>.\n"
+    "# Not a heading\n"
+    "> not a quote\n"
+)
+
+
+async def test_hostile_corpus_text_neither_pings_nor_links_nor_formats(
+    fake_discord: FakeDiscord, fresh_app: App
+) -> None:
+    (Path(fresh_app.settings.corpus) / "hostile.txt").write_text(HOSTILE)
+    fresh_app.index.reindex()
+    app = app_like(fresh_app, cooldown_seconds=0, server_limit=0)
+    async with run_client(QuoteBot(app), fake_discord):
+        rec = await fake_discord.send_slash(
+            "quote", {"query": "heretics gather at dawn by the old mill", "source": "hostile"}
+        )
+        await rec.wait_done(WAIT)
+        cite = await fake_discord.click(rec, "pager:cite")
+        await cite.wait_done(WAIT)
+        context = await fake_discord.click(rec, "pager:context")
+        await context.wait_done(WAIT)
+
+    assert fake_discord.pings == []
+    shown = [rec.embed, cite.embed, context.embed]
+    assert all(shown)
+    for embed in shown:
+        assert embed is not None
+        text = all_embed_text(embed)
+        assert "heretics" in text  # it is the hostile passage
+        assert not ACTIVE_MASKED_LINK.search(text)
+        assert "https://evil" not in text  # not even a bare autolink
+        assert "@everyone" not in text and "@here" not in text
+        assert not re.search(r"(?<!\\)<[@#]", text)  # mentions and channel links escaped
+        assert "**shout**" not in text and "`code`" not in text and "||spoilers||" not in text
+        assert "\n# Not" not in text and "\n> not" not in text
+    # Every message and edit the bot sent switched mentions off, whatever it contained.
+    bodies = list(message_bodies(fake_discord))
+    assert bodies
+    for body in bodies:
+        assert body["allowed_mentions"]["parse"] == []

@@ -1,0 +1,154 @@
+"""/define end to end on the seed corpus: each work's definition first, then usage; a clear
+answer when nothing defines a term or the corpus never mentions it; term completion."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.app import App
+from bot.cards import answer_cards
+from bot.cli import main
+from bot.commands.define import complete, define
+from embeddings import store
+from embeddings.errors import QueryError
+
+DRAPER = "Hal Draper"
+MIM = "Maoist Internationalist Movement (MIM)"
+
+
+# -- the defining passage comes first --------------------------------------------------------
+
+
+def test_sectarianism_is_defined_first_by_mims_when_marxists_speak_of(seed_app: App) -> None:
+    first = define(seed_app, "sectarianism").quotes[0]
+    assert first.label == "definition" and first.author == MIM
+    assert 'When Marxists speak of "sectarianism," they refer to' in first.highlighted
+
+
+def test_sect_is_defined_first_by_drapers_a_sect_presents_itself_as(seed_app: App) -> None:
+    first = define(seed_app, "sect").quotes[0]
+    assert first.label == "definition" and first.author == DRAPER
+    assert first.section == "Introduction"
+    assert first.highlighted.startswith("A sect presents itself as the embodiment")
+
+
+def test_sect_socialist_is_defined_by_drapers_footnote_on_the_term(seed_app: App) -> None:
+    first = define(seed_app, "sect-socialist").quotes[0]
+    assert first.label == "definition" and first.kind == "footnote"
+    assert first.text.startswith("We use this awkward term instead of “sectarian,”")
+    # The footnote never says "sect-socialist": its card says which words it explains.
+    assert "2*" in first.section and "The sect-socialist" in first.section
+
+
+def test_working_class_party_is_defined_first_by_drapers_introduction(seed_app: App) -> None:
+    first = define(seed_app, "working-class party").quotes[0]
+    assert first.label == "definition" and first.author == DRAPER
+    assert first.highlighted.startswith("In contrast, a working-class party is not simply")
+
+
+# -- grouping, forms of the term ------------------------------------------------------------------
+
+
+def test_each_work_gives_its_best_definition_before_any_further_passage(seed_app: App) -> None:
+    quotes = define(seed_app, "sect", count=10).quotes
+    assert [q.author for q in quotes[:2]] == [DRAPER, MIM]
+    labels = [q.label for q in quotes]
+    assert labels[:2] == ["definition", "definition"]
+    assert "usage" in labels
+    assert labels == sorted(labels)  # every "definition" before every "usage"
+
+
+@pytest.mark.parametrize("asked", ["SECTS", "Sects", "sect", " Sect "])
+def test_any_case_singular_or_plural_gives_the_same_answer(seed_app: App, asked: str) -> None:
+    assert define(seed_app, asked).quotes[0].text == define(seed_app, "sect").quotes[0].text
+
+
+def test_the_count_is_respected(seed_app: App) -> None:
+    assert len(define(seed_app, "sect", count=3).quotes) == 3
+    with pytest.raises(QueryError):
+        define(seed_app, "sect", count=99)
+
+
+# -- no definition, never mentioned ------------------------------------------------------------
+
+
+def test_a_term_nothing_defines_says_so_and_quotes_its_usage(seed_app: App) -> None:
+    answer = define(seed_app, "Castro")
+    assert answer.notice == "Nothing in the corpus defines “Castro”; these passages use it."
+    assert answer.quotes and all(q.label == "usage" for q in answer.quotes)
+    assert all("Castro" in q.highlighted for q in answer.quotes)
+    cards = answer_cards(answer)
+    assert len(cards) == len(answer.quotes)  # one card per quote, for the pager
+    assert all(c.footer.startswith("Nothing in the corpus defines") for c in cards)
+    assert ("Kind", "usage") in [(f.name, f.value) for f in cards[0].fields]
+
+
+def test_a_term_never_mentioned_is_not_found_with_suggestions(seed_app: App) -> None:
+    answer = define(seed_app, "sectarinism")
+    assert answer.quotes == []
+    assert answer.notice == "“sectarinism” does not occur in the corpus."
+    assert answer.suggestions[0] == "sectarianism"
+    (card,) = answer_cards(answer)
+    assert card.title == "Not found" and "Did you mean: sectarianism" in card.plain_body
+
+
+def test_a_term_must_have_a_word(seed_app: App) -> None:
+    with pytest.raises(QueryError):
+        define(seed_app, "  ?! ")
+
+
+# -- completion -----------------------------------------------------------------------------------
+
+
+def test_completion_offers_defined_terms_and_key_phrases(seed_app: App) -> None:
+    found = complete(seed_app, "sec")
+    assert found[0] == "sect"
+    assert {"sectarianism", "sect-socialist"} <= set(found)
+    assert "working-class party" in complete(seed_app, "working")
+    assert complete(seed_app, "sectarin")[0] == "sectarianism"  # misspelt
+    assert len(complete(seed_app, "")) == 25
+    assert len(complete(seed_app, "s", limit=100)) <= 25
+
+
+def test_the_cli_completes_and_defines_as_json(
+    seed_app: App, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.app
+
+    original = bot.app.App.__init__
+
+    def init(self: App, settings: object, encoder: object = None) -> None:
+        original(self, settings, encoder or seed_app.encoder)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(bot.app.App, "__init__", init)
+    paths = ["--corpus", str(seed_app.settings.corpus), "--index", str(seed_app.settings.index)]
+    assert main(["define", *paths, "--complete", "sec", "--json"]) == 0
+    completion = json.loads(capsys.readouterr().out)
+    assert completion["prefix"] == "sec" and "sect" in completion["suggestions"]
+    assert main(["define", *paths, "working-class party", "-k", "2", "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["results"][0]["label"] == "definition"
+
+
+# -- the vocabulary is part of the index --------------------------------------------------------
+
+
+def test_the_vocabulary_is_saved_and_checksummed_with_the_index(seed_app: App) -> None:
+    build = store.current_build(seed_app.settings.index)
+    manifest = json.loads((build / "manifest.json").read_text())
+    assert "vocabulary.json" in manifest["checksums"]
+    vocabulary = store.load(seed_app.settings.index).vocabulary
+    assert vocabulary.lookup("sect-socialist") is not None
+
+
+def test_an_index_built_before_the_vocabulary_still_loads_and_completes(fresh_app: App) -> None:
+    build = store.current_build(fresh_app.settings.index)
+    (build / "vocabulary.json").unlink()
+    manifest = json.loads((build / "manifest.json").read_text())
+    del manifest["checksums"]["vocabulary.json"]
+    (build / "manifest.json").write_text(json.dumps(manifest))
+    fresh_app.index.load()
+    assert len(fresh_app.index.searcher.index.vocabulary) == 0
+    assert complete(fresh_app, "sec")[0] == "sect"  # rebuilt from the passages
