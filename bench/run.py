@@ -65,7 +65,7 @@ def evaluate(searcher: Any, queries: list[dict[str, Any]], fusion: str, k: int =
     for q in queries:
         query = q["query"]
         qvec = searcher.embeddings.get(query)
-        ranked = searcher._dedupe(searcher.rank(query, qvec, None, fusion), 0)[:10]
+        ranked = searcher.dedupe(searcher.rank(query, qvec, None, fusion), 0, 10)
         rank = next(
             (
                 i + 1

@@ -314,8 +314,8 @@ def child_dense(work: Path, spec: dict[str, Any]) -> dict[str, Any]:
             t0 = time.perf_counter()
             hits = searcher.rank(q["text"], qvecs[i], None, "rrf")
             good, weak = searcher._split_by_floor(hits)
-            searcher._dedupe(good, 0)[:5]
-            searcher._dedupe(weak, 0)[:5]
+            searcher.dedupe(good, 0, 5)
+            searcher.dedupe(weak, 0, 5)
             path_ms.append((time.perf_counter() - t0) * 1000)
             t0 = time.perf_counter()
             data.sparse.scores(query_terms[i])
@@ -472,8 +472,8 @@ def neighbourhood(work: Path, n: int) -> float:
     best = np.full((len(probe), 2), -2.0, dtype=np.float32)
     for lo in range(0, n, CHUNK):
         sims = probe @ np.asarray(vectors[lo : min(n, lo + CHUNK)]).T
-        best = np.sort(np.concatenate([best, np.sort(sims, axis=1)[:, -2:]], axis=1), axis=1)
-        best = best[:, -2:]
+        top2 = np.partition(sims, sims.shape[1] - 2, axis=1)[:, -2:]
+        best = np.sort(np.concatenate([best, top2], axis=1), axis=1)[:, -2:]
     return float(np.median(best[:, 0]))  # [:, 1] is the probe itself
 
 
@@ -487,9 +487,9 @@ def configurations(n: int, args: argparse.Namespace, largest: int) -> list[dict[
     nlist = DenseParams().ivf_nlist(n)
     probes = [("nprobe", max(1, round(nlist * share))) for share in args.nprobe_share]
     out: list[dict[str, Any]] = [
-        {"n": n, "kind": "exact", "params": {"kind": "exact"}, "latency_queries": 100}
+        {"n": n, "kind": "exact", "params": {"kind": "exact"}, "latency_queries": 100},
+        {"n": n, "kind": "ivf", "params": {"kind": "ivf"}, "sweep": probes},
     ]
-    out.append({"n": n, "kind": "ivf", "params": {"kind": "ivf"}, "sweep": probes})
     ms = [args.hnsw_m_largest] if n == largest and n > 300_000 else args.hnsw_m
     ms = ms if n <= args.hnsw_max_n else []
     for m in ms:
@@ -501,7 +501,7 @@ def configurations(n: int, args: argparse.Namespace, largest: int) -> list[dict[
                 "sweep": efs,
             }
         )
-    return out
+    return [c for c in out if c["kind"] in args.kinds]
 
 
 def main() -> None:
@@ -517,6 +517,7 @@ def main() -> None:
     parser.add_argument("--ef-construction", type=int, default=80)
     parser.add_argument("--ef-search", default="64,128,256,512")
     parser.add_argument("--nprobe-share", default="0.015625,0.03125,0.0625,0.125")
+    parser.add_argument("--kinds", default="exact,ivf,hnsw", help="exact is needed first")
     parser.add_argument("--max-build-minutes", type=float, default=20.0)
     parser.add_argument("--child-timeout", type=float, default=25 * 60)
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -537,6 +538,7 @@ def main() -> None:
     args.hnsw_m = [int(m) for m in args.hnsw_m.split(",")]
     args.ef_search = [int(e) for e in args.ef_search.split(",")]
     args.nprobe_share = [float(p) for p in args.nprobe_share.split(",")]
+    args.kinds = args.kinds.split(",")
     work = args.work or Path(tempfile.mkdtemp(prefix="quotebot-scale-"))
     work.mkdir(parents=True, exist_ok=True)
     out_dir = ROOT / "bench" / "out"
@@ -559,8 +561,8 @@ def main() -> None:
     print(json.dumps({k: results[k] for k in ("noise", "query_encoding_ms")}, indent=1), flush=True)
 
     largest = max(args.sizes)
-    hnsw_rate: float | None = None  # passages/s of the largest-M HNSW build so far
-    prev_n = 0
+    builds = work / "hnsw-builds.json"  # {n: seconds} of the largest-M builds, across runs
+    hnsw_seconds: dict[str, float] = json.loads(builds.read_text()) if builds.is_file() else {}
     for n in args.sizes:
         size: dict[str, Any] = {"configs": []}
         results["sizes"][str(n)] = size
@@ -571,10 +573,13 @@ def main() -> None:
             size["bm25"] = run_child(work, "bm25", {"n": n}, args.child_timeout)
             print(f"bm25 {n}: {size['bm25']}", flush=True)
         for spec in configurations(n, args, largest):
-            if spec["kind"] == "hnsw" and hnsw_rate and n == largest:
-                # HNSW inserts cost ~log n each: extrapolate from the last size measured.
-                estimate = n / hnsw_rate * math.log(n) / math.log(prev_n) / 60
+            smaller = [int(m) for m in hnsw_seconds if int(m) < n]
+            if spec["kind"] == "hnsw" and smaller and n == largest:
+                # HNSW inserts cost ~log n each: extrapolate from the largest size measured.
+                m = max(smaller)
+                estimate = hnsw_seconds[str(m)] * n / m * math.log(n) / math.log(m) / 60
                 size["hnsw_build_estimate_minutes"] = estimate
+                size["hnsw_build_estimate_from"] = m
                 if estimate > args.max_build_minutes:
                     print(f"skip HNSW at {n}: ~{estimate:.0f} min to build", flush=True)
                     continue
@@ -583,8 +588,10 @@ def main() -> None:
             print(json.dumps(res), flush=True)
             largest_m = spec["params"].get("hnsw_m") == args.hnsw_m_largest
             if spec["kind"] == "hnsw" and largest_m and "build_seconds" in res:
-                hnsw_rate, prev_n = n / res["build_seconds"], n
-        (out_dir / "scale.json").write_text(json.dumps(results, indent=2))
+                hnsw_seconds[str(n)] = res["build_seconds"]
+                builds.write_text(json.dumps(hnsw_seconds))
+        tag = f"{'-'.join(str(s) for s in args.sizes)}-{'-'.join(args.kinds)}"
+        (out_dir / f"scale-{tag}.json").write_text(json.dumps(results, indent=2))
     print(render(results))
 
 

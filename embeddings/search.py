@@ -182,8 +182,8 @@ class Searcher:
         qvec = self.embeddings.get(query)
         hits = self.rank(query, qvec, allowed, self.params.fusion)
         good, weak = self._split_by_floor(hits)
-        good = self._dedupe(good, per_document)[:k]
-        weak = self._dedupe(weak, per_document)[:k]
+        good = self.dedupe(good, per_document, k)
+        weak = self.dedupe(weak, per_document, k)
         n = len(self.index.passages) if allowed is None else len(allowed)
         return SearchResult(query, good, weak, n)
 
@@ -271,17 +271,18 @@ class Searcher:
             (good if ok else weak).append(h)
         return good, weak
 
-    def _dedupe(self, hits: list[Hit], per_document: int) -> list[Hit]:
+    def dedupe(self, hits: list[Hit], per_document: int = 0, limit: int = 0) -> list[Hit]:
         """One hit per paragraph (its windows overlap in meaning), one per identical text,
-        and at most `per_document` per work when asked."""
+        and at most `per_document` per work when asked; stops at `limit` hits (0: all)."""
         seen_blocks: set[tuple[str, int]] = set()
-        seen_texts: set[str] = set()
+        seen_texts: set[int] = set()
         per_doc: dict[str, int] = {}
+        text_ids = self.index.text_ids
         out: list[Hit] = []
         for h in hits:
             passage = self.index.passages[h.passage_id]
             block_key = (passage.source, passage.block)
-            text_key = " ".join(passage.text.split()).casefold()
+            text_key = int(text_ids[h.passage_id])
             if block_key in seen_blocks or text_key in seen_texts:
                 continue
             if per_document and per_doc.get(passage.source, 0) >= per_document:
@@ -290,6 +291,8 @@ class Searcher:
             seen_texts.add(text_key)
             per_doc[passage.source] = per_doc.get(passage.source, 0) + 1
             out.append(h)
+            if limit and len(out) >= limit:
+                break
         return out
 
     # -- presentation helpers --------------------------------------------------------------

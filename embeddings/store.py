@@ -116,12 +116,20 @@ class IndexData:
     vocabulary: Vocabulary = field(default_factory=Vocabulary)  # /define's terms
     by_source: dict[str, DocumentRecord] = field(init=False)
     doc_index: np.ndarray = field(init=False)  # passage id -> position in `documents`
+    # passage id -> the id of its text up to spacing and case: equal ids, equal quotes
+    text_ids: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         self.by_source = {d.source: d for d in self.documents}
         self.doc_index = np.zeros(len(self.passages), dtype=np.int32)
         for i, d in enumerate(self.documents):
             self.doc_index[d.first : d.first + d.count] = i
+        ids: dict[str, int] = {}
+        self.text_ids = np.fromiter(
+            (ids.setdefault(" ".join(p.text.split()).casefold(), len(ids)) for p in self.passages),
+            dtype=np.int64,
+            count=len(self.passages),
+        )
 
     def document_of(self, passage_id: int) -> DocumentRecord:
         return self.documents[int(self.doc_index[passage_id])]
