@@ -102,9 +102,9 @@ def run_console(app: App, stdin: TextIO | None = None, out: Callable[[str], None
         if line in ("/quit", "/exit", "quit", "exit"):
             return 0
         try:
-            out(execute(app, line, color=color))
+            out(execute(app, line, color=color) + "\n")
         except QuotebotError as exc:
-            out(render_card(error_card(str(exc)), color=color))
+            out(render_card(error_card(str(exc)), color=color) + "\n")
 
 
 def execute(app: App, line: str, *, color: bool = False) -> str:

@@ -1,0 +1,61 @@
+"""`quotebot console`: the bot's commands in a terminal, printing the same cards."""
+
+from __future__ import annotations
+
+import io
+
+from bot.app import App
+from bot.console import run_console
+
+
+def session(app: App, *lines: str) -> str:
+    printed: list[str] = []
+    code = run_console(app, io.StringIO("\n".join(lines) + "\n"), printed.append)
+    assert code == 0
+    return "\n".join(printed)
+
+
+def test_it_greets_with_the_size_of_the_corpus(seed_app: App) -> None:
+    out = session(seed_app)
+    assert out.startswith("quotebot: 2 works,") and "passages" in out
+
+
+def test_quote_prints_cards_with_citation_and_the_best_sentence_marked(seed_app: App) -> None:
+    out = session(seed_app, "/quote what makes a group a sect? -k 2")
+    assert "Result 1 of 2" in out and "Result 2 of 2" in out
+    assert "Author: " in out and "**" in out
+
+
+def test_a_line_without_a_command_is_a_quote_query(seed_app: App) -> None:
+    assert "Result 1 of" in session(seed_app, "giving credit where credit is due")
+
+
+def test_quote_takes_filters(seed_app: App) -> None:
+    out = session(seed_app, '/quote sectarianism --author "draper" -k 3')
+    assert "Author: Hal Draper" in out and "Maoist" not in out
+
+
+def test_define_and_source_work_like_the_bot(seed_app: App) -> None:
+    out = session(seed_app, "/define sect", "/source", "/source micro-sect")
+    assert "Kind: definition" in out
+    assert "2 works in the corpus" in out
+    assert "Sections: Introduction" in out
+
+
+def test_mistakes_get_a_short_message_and_the_session_goes_on(seed_app: App) -> None:
+    out = session(
+        seed_app, "/quote", '/quote "unbalanced', "/quote x -k many", "/frobnicate", "/help"
+    )
+    assert out.count("== Sorry ==") == 3
+    assert "Unknown command /frobnicate" in out
+    assert "Commands (the same as the Discord bot's)" in out
+    assert "Traceback" not in out
+
+
+def test_quit_ends_the_session_before_the_rest(seed_app: App) -> None:
+    out = session(seed_app, "/quit", "/help")
+    assert "Commands" not in out
+
+
+def test_reindex_reports_a_summary(fresh_app: App) -> None:
+    assert "The index is up to date" in session(fresh_app, "/reindex")
