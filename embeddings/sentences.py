@@ -156,12 +156,13 @@ def _split_words(
 ) -> list[tuple[int, int]]:
     words = [m.start() + start for m in re.finditer(r"\S+", text[start:end])]
     pieces: list[tuple[int, int]] = []
-    cur = start
-    for idx in range(1, len(words)):
-        if not fits(text[cur : words[idx]]):
-            prev = words[idx - 1]
-            if prev > cur:
-                pieces.append((cur, prev))
-                cur = prev
+    cur = prev = start
+    # Candidate cuts: before each word after the first, and the end itself (so the last
+    # piece is checked too). A single word that does not fit stays whole.
+    for cut in [*words[1:], end]:
+        if prev > cur and not fits(text[cur:cut]):
+            pieces.append((cur, prev))
+            cur = prev
+        prev = cut
     pieces.append((cur, end))
     return pieces

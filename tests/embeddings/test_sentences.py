@@ -48,3 +48,9 @@ def test_split_long_cuts_at_clauses_then_words() -> None:
     pieces = split_long(text, 0, len(text), lambda t: len(t.split()) <= 3)
     assert all(len(text[s:e].split()) <= 3 for s, e in pieces)
     assert " ".join(text[s:e].strip() for s, e in pieces).split() == text.split()
+
+
+def test_split_long_checks_the_last_piece_too() -> None:
+    text = "0 0 0 0 0 0 0."  # no clause punctuation: only word cuts
+    pieces = split_long(text, 0, len(text), lambda t: len(t.split()) <= 3)
+    assert [len(text[s:e].split()) for s, e in pieces] == [3, 3, 1]
