@@ -14,6 +14,8 @@ TOKEN_PATTERN = re.compile(r"[A-Za-z\d_-]{23,28}\.[A-Za-z\d_-]{6}\.[A-Za-z\d_-]{
 MASK = "[redacted]"
 # /webhooks/<application id>/<token> and /interactions/<interaction id>/<token>/callback
 INTERACTION_TOKEN = re.compile(r"(/(?:webhooks|interactions)/\d+/)[^/\s?#\"'<>]{16,}")
+# "token": "..." in a JSON payload or a dict's repr (discord.py's debug log of events)
+TOKEN_FIELD = re.compile(r"""(["']token["']\s*:\s*["'])[^"']+""")
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
@@ -21,6 +23,7 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
         if secret:
             text = text.replace(secret, MASK)
     text = TOKEN_PATTERN.sub(MASK, text)
+    text = TOKEN_FIELD.sub(rf"\g<1>{MASK}", text)
     return INTERACTION_TOKEN.sub(rf"\g<1>{MASK}", text)
 
 

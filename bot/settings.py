@@ -104,12 +104,13 @@ def load_settings(
         p = Path(value).expanduser()
         return p if p.is_absolute() else (base / p).resolve()
 
+    d = DenseParams()  # the measured defaults live in one place: embeddings/dense.py
     dense = DenseParams(
-        kind=index.get("type", "auto"),
-        ann_threshold=int(index.get("ann_threshold", 200_000)),
-        hnsw_m=int(index.get("hnsw_m", 32)),
-        ef_construction=int(index.get("ef_construction", 80)),
-        ef_search=int(index.get("ef_search", 128)),
+        kind=index.get("type", d.kind),
+        ann_threshold=int(index.get("ann_threshold", d.ann_threshold)),
+        hnsw_m=int(index.get("hnsw_m", d.hnsw_m)),
+        ef_construction=int(index.get("ef_construction", d.ef_construction)),
+        ef_search=int(index.get("ef_search", d.ef_search)),
         nlist=int(index.get("nlist", 0)),
         nprobe=int(index.get("nprobe", 0)),
     )

@@ -193,6 +193,11 @@ class OnnxModel:
         opts.intra_op_num_threads = threads or 0  # 0: one per physical core
         opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # No busy-waiting between runs: on a shared 2-core machine spinning threads took
+        # the CPU from everything else (torch's single-query p50 went 171 -> 305 ms next to
+        # a spinning session) and made onnx itself slower (12 -> 37 ms); bench/RESULTS.md.
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        opts.add_session_config_entry("session.inter_op.allow_spinning", "0")
         self.session: Any = ort.InferenceSession(
             str(onnx_file), opts, providers=["CPUExecutionProvider"]
         )

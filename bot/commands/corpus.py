@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from bot.app import App
@@ -113,6 +113,11 @@ def remove_work(app: App, name: str, *, actor: Actor, progress: ProgressFn | Non
     return _reindex(app, Change(work=work.key, files=work.files), progress)
 
 
+def find_work(app: App, name: str) -> sources.Work:
+    """The one work `name` names exactly (title or file name), or a clear error."""
+    return _exactly_one(sources.works(app), name)
+
+
 def _exactly_one(works: list[sources.Work], name: str) -> sources.Work:
     """The work whose title or file name is `name` (any case); a removal never guesses."""
     needle = " ".join(name.split()).casefold()
@@ -185,6 +190,6 @@ def _reindex(app: App, change: Change, progress: ProgressFn | None) -> Change:
         report = app.index.reindex(progress=progress)
     except QuotebotError as exc:
         log.warning("reindex after a corpus change failed: %s", exc)
-        return Change(**{**change.__dict__, "index_error": str(exc)})
+        return replace(change, index_error=str(exc))
     mine = tuple(w for w in report.skipped if any(w.startswith(f) for f in change.files))
-    return Change(**{**change.__dict__, "report": report, "skipped": mine})
+    return replace(change, report=report, skipped=mine)

@@ -48,9 +48,13 @@ def service_logging(token: str) -> Iterator[None]:
         if logger.getEffectiveLevel() > logging.INFO:
             logger.setLevel(logging.INFO)
     scrub = redact.install([token])
+    # A handler that fails (a closed stream, a full disk) makes logging print the failure
+    # to stderr with the exception being handled, unredacted; a service prints nothing.
+    raising, logging.raiseExceptions = logging.raiseExceptions, False
     try:
         yield
     finally:
+        logging.raiseExceptions = raising
         for handler in root.handlers:
             handler.removeFilter(scrub)
         for name, level in levels.items():

@@ -46,3 +46,24 @@ def test_ordinary_text_is_left_alone() -> None:
     assert redact("A sect presents itself as the embodiment of the movement.") == (
         "A sect presents itself as the embodiment of the movement."
     )
+
+
+def test_interaction_tokens_in_urls_are_masked() -> None:
+    # discord.py logs the URL of every interaction response and follow-up it sends.
+    url = "POST https://discord.com/api/v10/interactions/1234/aW50ZXJhY3Rpb246MTIzNDU2/callback"
+    assert redact(url) == f"POST https://discord.com/api/v10/interactions/1234/{MASK}/callback"
+    hook = "PATCH /api/v10/webhooks/987/aW50ZXJhY3Rpb246MTIzNDU2Nzg5/messages/@original"
+    assert redact(hook) == f"PATCH /api/v10/webhooks/987/{MASK}/messages/@original"
+
+
+def test_a_token_field_in_an_event_or_payload_is_masked() -> None:
+    event = "{'id': '42', 'type': 2, 'token': 'aW50ZXJhY3Rpb246NDI6c2VjcmV0', 'version': 1}"
+    assert redact(event) == f"{{'id': '42', 'type': 2, 'token': '{MASK}', 'version': 1}}"
+    assert redact('{"token": "abc.def-ghi"}') == f'{{"token": "{MASK}"}}'
+
+
+def test_ids_and_short_paths_are_not_mistaken_for_tokens() -> None:
+    assert redact("GET /webhooks/987/short") == "GET /webhooks/987/short"
+    assert redact("interaction 1573901439082692608 by user 42") == (
+        "interaction 1573901439082692608 by user 42"
+    )

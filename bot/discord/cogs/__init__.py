@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from discord.ext import commands
 
 from bot.discord.cogs.admin import AdminCog
+from bot.discord.cogs.corpus import CorpusCog
 from bot.discord.cogs.define import DefineCog
 from bot.discord.cogs.help import HelpCog
 from bot.discord.cogs.quote import QuoteCog
@@ -17,4 +18,11 @@ if TYPE_CHECKING:
 
 
 def make_cogs(bot: QuoteBot) -> list[commands.Cog]:
-    return [QuoteCog(bot), DefineCog(bot), SourceCog(bot), AdminCog(bot), HelpCog(bot)]
+    return [
+        QuoteCog(bot),
+        DefineCog(bot),
+        SourceCog(bot),
+        AdminCog(bot),
+        CorpusCog(bot),
+        HelpCog(bot),
+    ]

@@ -15,6 +15,7 @@ from bot.discord.autocomplete import suggest
 from bot.discord.checks import rate_limit
 from bot.discord.options import COUNT_CEILING, bound_int
 from bot.discord.search import check_count, check_query, search_and_page
+from embeddings.define import parse_term
 from embeddings.query import clean
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ class DefineCog(commands.Cog, name="Define"):
         app = self.bot.app
         # Checked before deferring, so a refusal is private: once a public "thinking…"
         # placeholder exists, the answer can only be public.
-        clean(term, max_chars=MAX_TERM_CHARS)
+        parse_term(clean(term, max_chars=MAX_TERM_CHARS))
         n = check_count(app, count)
         check_query(app, term)
         await search_and_page(interaction, app, term, lambda: search_definitions(app, term, n))

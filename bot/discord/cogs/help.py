@@ -55,6 +55,12 @@ def help_card(max_results: int) -> Card:
                 "answering meanwhile.",
                 inline=False,
             ),
+            Field(
+                "/corpus add file [title] [author] [date] [url] · /corpus remove work",
+                "Admins: add a .txt, .md or .html file to the corpus with its metadata, or "
+                "take a work out; the index is updated at once.",
+                inline=False,
+            ),
         ),
         footer="Only the person who asked can use a result's buttons.",
         tone="info",

@@ -177,3 +177,31 @@ async def test_a_non_admin_is_refused_even_though_discord_showed_the_command(
             "Only the bot's admins and members with Manage Server can use /reindex."
         )
     assert started == []
+
+
+@pytest.mark.parametrize(
+    ("who", "crafted"),
+    [
+        ("mod", {"member_permissions": 0}),  # the role grants it; this interaction does not
+        ("bob", {"member_permissions": ~MANAGE_GUILD & 0xFFFFFFFF}),  # every other permission
+        ("bob", {"roles": ["Moderator"], "member_permissions": 0}),  # a role list is not proof
+        ("mod", {"guild": False}),  # in a direct message nobody manages a server
+    ],
+    ids=["role-says-yes-interaction-says-no", "all-but-manage-server", "role-only", "dm"],
+)
+async def test_reindex_trusts_the_interactions_own_permissions_not_what_it_looks_like(
+    fake_discord: FakeDiscord,
+    fresh_app: App,
+    monkeypatch: pytest.MonkeyPatch,
+    who: str,
+    crafted: dict[str, Any],
+) -> None:
+    started: list[bool] = []
+    monkeypatch.setattr(fresh_app.index, "reindex", lambda **kw: started.append(True))
+    app = app_like(fresh_app, cooldown_seconds=0, server_limit=0)
+    async with run_client(QuoteBot(app), fake_discord):
+        rec = await fake_discord.send_slash("reindex", user=who, **crafted)
+        await rec.wait_done(WAIT)
+    assert rec.ephemeral and rec.embed is not None
+    assert rec.embed["description"].startswith("Only the bot's admins and members with Manage")
+    assert started == []

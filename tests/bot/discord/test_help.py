@@ -9,7 +9,7 @@ from bot.discord.client import QuoteBot
 from tests.bot.discord.conftest import WAIT, app_like
 from tests.fake_discord import FakeDiscord, run_client
 
-COMMANDS = {"quote", "define", "source", "reindex", "help"}
+COMMANDS = {"quote", "define", "source", "reindex", "corpus", "help"}
 
 
 async def test_help_explains_every_command_privately(fake_discord: FakeDiscord, app: App) -> None:
@@ -35,7 +35,9 @@ async def test_commands_are_synced_globally_with_minimal_intents(
     assert set(synced) == COMMANDS | {"Find sources"}
     assert synced["Find sources"]["type"] == 3  # a message context menu
     manage_guild = discord.Permissions(manage_guild=True).value
-    assert synced["reindex"]["default_member_permissions"] == str(manage_guild)
+    for admin_command in ("reindex", "corpus"):
+        assert synced[admin_command]["default_member_permissions"] == str(manage_guild)
+    assert [o["name"] for o in synced["corpus"]["options"]] == ["add", "remove"]
     intents = discord.Intents._from_value(fake_discord.intents or 0)
     assert intents.guilds and not intents.message_content and not intents.members
 

@@ -1,12 +1,18 @@
-"""Rate limits: per user and command, and per server; the answer says how long to wait."""
+"""Rate limits on every kind of interaction (commands, the context menu, buttons, autocomplete),
+per user and per server; the answer says how long to wait, autocomplete just offers nothing."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from bot.app import App
-from bot.discord.checks import SlidingWindow
+from bot.discord.checks import AUTOCOMPLETES_PER_COMMAND, CLICKS_PER_COMMAND, SlidingWindow
 from bot.discord.client import QuoteBot
+from bot.discord.views import NOT_YOURS
 from tests.bot.discord.conftest import WAIT, app_like
-from tests.fake_discord import FakeDiscord, run_client
+from tests.fake_discord import FakeDiscord, Upload, run_client
 
 
 async def test_a_user_who_repeats_a_command_too_soon_is_told_how_long_to_wait(
@@ -80,3 +86,123 @@ def test_a_zero_limit_means_no_limit() -> None:
     for _ in range(100):
         window.record("k")
     assert window.wait("k") == 0
+
+
+# -- every kind of interaction is limited ------------------------------------------------------
+
+SLOW_DOWN = "Slow down a little: you can use {} again in 30 seconds."
+
+
+@pytest.mark.parametrize(
+    ("name", "options", "user"),
+    [
+        ("quote", {"query": "what is a sect?"}, "alice"),
+        ("define", {"term": "sect"}, "alice"),
+        ("source", {}, "alice"),
+        ("help", {}, "alice"),
+        ("reindex", {}, "mod"),
+        ("corpus add", {"file": Upload("tool.exe", b"MZ")}, "mod"),
+        ("corpus remove", {"work": "Necronomicon"}, "mod"),
+    ],
+    ids=["quote", "define", "source", "help", "reindex", "corpus-add", "corpus-remove"],
+)
+async def test_every_slash_command_has_a_per_user_cooldown(
+    fake_discord: FakeDiscord, seed_app: App, name: str, options: dict[str, Any], user: str
+) -> None:
+    app = app_like(seed_app, cooldown_seconds=30, server_limit=0)
+    async with run_client(QuoteBot(app), fake_discord):
+        first = await fake_discord.send_slash(name, options, user=user)
+        await first.wait_for(lambda r: r.done and (r.embed or {}).get("title") != "Reindexing…")
+        again = await fake_discord.send_slash(name, options, user=user)
+        await again.wait_done(WAIT)
+    assert first.embed is not None and "Slow down" not in first.embed.get("description", "")
+    assert again.ephemeral and again.embed is not None
+    assert again.embed["description"] == SLOW_DOWN.format(f"/{name}")
+
+
+async def test_a_user_clicking_too_fast_is_told_to_slow_down_and_the_page_stays(
+    fake_discord: FakeDiscord, seed_app: App
+) -> None:
+    app = app_like(
+        seed_app, cooldown_seconds=0, server_limit=0, click_limit=2, click_window_seconds=30
+    )
+    async with run_client(QuoteBot(app), fake_discord):
+        rec = await fake_discord.send_slash("quote", {"query": "what is a sect?", "count": 5})
+        await rec.wait_done(WAIT)
+        clicks = []
+        for _ in range(3):
+            click = await fake_discord.click(rec, "pager:next")
+            await click.wait_done(WAIT)
+            clicks.append(click)
+        other = await fake_discord.send_slash("quote", {"query": "sect"}, user="bob")
+        await other.wait_done(WAIT)
+        bobs = await fake_discord.click(other, "pager:next", user="bob")
+        await bobs.wait_done(WAIT)
+    assert [c.response_type for c in clicks] == ["update_message", "update_message", "message"]
+    refused = clicks[2]
+    assert refused.ephemeral and refused.embed is not None
+    assert refused.embed["description"] == SLOW_DOWN.format("the buttons")
+    assert rec.embed is not None and rec.embed["footer"]["text"].startswith("Result 3 of")
+    assert bobs.response_type == "update_message"  # the limit is per user
+
+
+async def test_a_server_clicking_too_much_is_limited_as_a_whole(
+    fake_discord: FakeDiscord, seed_app: App
+) -> None:
+    # One command a minute for the server, so CLICKS_PER_COMMAND clicks a minute.
+    app = app_like(seed_app, cooldown_seconds=0, server_limit=1, click_limit=0)
+    async with run_client(QuoteBot(app), fake_discord):
+        rec = await fake_discord.send_slash("quote", {"query": "what is a sect?", "count": 5})
+        await rec.wait_done(WAIT)
+        answers = []
+        for user in ["alice", "bob", "mod", "alice", "alice"]:  # strangers' clicks count too
+            click = await fake_discord.click(rec, "pager:cite", user=user)
+            await click.wait_done(WAIT)
+            answers.append(click)
+    assert CLICKS_PER_COMMAND == 4
+    assert [a.embed["title"] if a.embed else a.content for a in answers] == [
+        "Citation",
+        NOT_YOURS,
+        NOT_YOURS,
+        "Citation",
+        "Sorry",
+    ]
+    assert answers[4].embed is not None and answers[4].embed["description"] == (
+        "This server is sending me a lot of commands; try again in 60 seconds."
+    )
+
+
+async def test_autocomplete_over_the_limit_offers_nothing_at_once(
+    fake_discord: FakeDiscord, seed_app: App
+) -> None:
+    app = app_like(seed_app, cooldown_seconds=0, server_limit=0, autocomplete_limit=2)
+    typing = {"name": "anat"}
+    async with run_client(QuoteBot(app), fake_discord):
+        mine = []
+        for _ in range(3):
+            rec = await fake_discord.send_autocomplete("source", typing, focused="name")
+            await rec.wait_done(WAIT)
+            mine.append(rec)
+        bobs = await fake_discord.send_autocomplete("source", typing, focused="name", user="bob")
+        await bobs.wait_done(WAIT)
+    draper = [{"name": "Anatomy of the Micro-Sect", "value": "Anatomy of the Micro-Sect"}]
+    assert [r.choices for r in mine] == [draper, draper, []]
+    assert all(r.response_type == "autocomplete" and r.violations == [] for r in mine)
+    assert bobs.choices == draper
+
+
+async def test_a_server_autocompleting_too_much_gets_nothing_for_a_while(
+    fake_discord: FakeDiscord, seed_app: App
+) -> None:
+    app = app_like(seed_app, cooldown_seconds=0, server_limit=1, autocomplete_limit=0)
+    async with run_client(QuoteBot(app), fake_discord):
+        answers = []
+        for i in range(AUTOCOMPLETES_PER_COMMAND + 1):
+            user = ("alice", "bob", "mod")[i % 3]
+            rec = await fake_discord.send_autocomplete(
+                "define", {"term": "sect"}, focused="term", user=user
+            )
+            await rec.wait_done(WAIT)
+            answers.append(rec)
+    assert all(r.choices for r in answers[:-1])
+    assert answers[-1].choices == [] and answers[-1].response_type == "autocomplete"

@@ -1,0 +1,175 @@
+"""Discord failing under the bot: rate limits, server errors, expired tokens, dropped
+connections. The bot waits out what can be waited out, logs what cannot, and keeps
+answering; no answer Discord would still accept is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+import bot.app
+import bot.discord.cogs.quote as quote_cog
+from bot.app import App
+from bot.commands.quote import QuoteRequest, quote
+from bot.commands.results import Answer
+from bot.discord.client import QuoteBot
+from tests.bot.discord.conftest import WAIT, app_like
+from tests.bot.discord.test_admin import Gate
+from tests.bot.discord.waiting import eventually
+from tests.fake_discord import FakeDiscord, InteractionRecord, run_client
+
+QUERY = "what is a sect?"
+
+
+def answered_with_a_quote(rec: InteractionRecord) -> bool:
+    return rec.embed is not None and rec.embed["footer"]["text"].startswith("Result 1 of")
+
+
+def reindexed(rec: InteractionRecord) -> bool:
+    return (rec.embed or {}).get("title") == "Reindex finished"
+
+
+@pytest.mark.parametrize(
+    ("command", "options", "route", "status"),
+    [
+        ("help", {}, "POST /interactions/*/callback", 429),
+        ("help", {}, "POST /interactions/*/callback", 500),
+        ("quote", {"query": QUERY}, "POST /interactions/*/callback", 429),
+        ("quote", {"query": QUERY}, "POST /webhooks/*", 429),  # the answer after "thinking…"
+        ("quote", {"query": QUERY}, "POST /webhooks/*", 500),
+        ("reindex", {}, "PATCH /webhooks/*/messages/@original", 429),  # the summary edit
+        ("reindex", {}, "PATCH /webhooks/*/messages/@original", 502),
+    ],
+    ids=[
+        "429-on-a-reply",
+        "500-on-a-reply",
+        "429-on-a-deferral",
+        "429-on-a-follow-up",
+        "500-on-a-follow-up",
+        "429-on-an-edit",
+        "502-on-an-edit",
+    ],
+)
+async def test_a_rate_limit_or_server_error_is_retried_and_the_answer_arrives(
+    fake_discord: FakeDiscord,
+    app: App,
+    command: str,
+    options: dict[str, Any],
+    route: str,
+    status: int,
+) -> None:
+    async with run_client(QuoteBot(app), fake_discord):
+        fake_discord.fail_next(route, status=status, retry_after=0.25)
+        rec = await fake_discord.send_slash(command, options, user="mod")
+        await rec.wait_for(lambda r: r.done and (r.embed or {}).get("title") != "Reindexing…")
+        after = await fake_discord.send_slash("help", user="bob")
+        await after.wait_done(WAIT)
+    assert len(fake_discord.faults_fired) == 1  # the fault did happen
+    assert status in [e.status for e in rec.events]
+    assert rec.embed is not None and rec.embed["title"] not in ("Sorry", "Reindex failed")
+    assert after.embed is not None and after.embed["title"] == "quotebot"
+
+
+@pytest.fixture
+def held_search(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
+    """/quote searches wait (in their worker thread) until the event is set."""
+    release = threading.Event()
+
+    def held(app: App, request: QuoteRequest) -> Answer:
+        release.wait(WAIT)
+        return quote(app, request)
+
+    monkeypatch.setattr(quote_cog, "search_quotes", held)
+    yield release
+    release.set()
+
+
+@pytest.mark.parametrize("status", [401, 404])
+async def test_an_expired_interaction_token_is_logged_and_the_next_one_answered(
+    fake_discord: FakeDiscord,
+    app: App,
+    held_search: threading.Event,
+    caplog: pytest.LogCaptureFixture,
+    status: int,
+) -> None:
+    fake_discord.expect_violations("token.expired")  # the bot tried, as it should
+    caplog.set_level(logging.WARNING, logger="bot")
+    async with run_client(QuoteBot(app), fake_discord) as client:
+        slow = await fake_discord.send_slash("quote", {"query": QUERY})
+        await slow.wait_for(lambda r: r.acknowledged, WAIT)  # "thinking…"
+        fake_discord.expire_token(slow, status=status)  # 15 minutes pass
+        held_search.set()
+        await slow.wait_for(lambda r: any(e.status == status for e in r.events), WAIT)
+        following = await fake_discord.send_slash("quote", {"query": QUERY}, user="bob")
+        await following.wait_for(answered_with_a_quote, WAIT)
+        assert not client.is_closed()
+    assert f"could not send for quote (interaction {slow.id}): {status}" in caplog.text
+    assert [v.rule for v in fake_discord.violations] == ["token.expired"]
+
+
+async def test_a_reindex_outliving_its_token_still_finishes_and_is_logged(
+    fake_discord: FakeDiscord, fresh_app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake_discord.expect_violations("token.expired")
+    caplog.set_level(logging.INFO, logger="bot")
+    app = app_like(fresh_app, cooldown_seconds=0, server_limit=0)
+    before = app.index.searcher.build
+    (app.settings.corpus / "late.txt").write_text(
+        "A late essay on the long patience of archives.\n"
+    )
+    gate = Gate("read")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bot.app, "reindex", gate.wrap(bot.app.reindex))
+        async with run_client(QuoteBot(app), fake_discord):
+            rec = await fake_discord.send_slash("reindex", user="mod")
+            await gate.wait_reached()
+            fake_discord.expire_token(rec)
+            gate.opened.set()
+            await rec.wait_for(lambda r: any(e.status == 401 for e in r.events), WAIT)
+            await eventually(lambda: app.index.searcher.build != before, WAIT, "the swap")
+            after = await fake_discord.send_slash("quote", {"query": "the patience of archives"})
+            await after.wait_done(WAIT)
+    assert "reindex finished: Indexed 3 documents" in caplog.text  # the log has the summary
+    assert after.embed is not None and after.embed["footer"]["text"].endswith("late.txt")
+
+
+@pytest.mark.parametrize("code", [None, 4000, 1006], ids=["network-drop", "4000", "1006"])
+async def test_a_dropped_gateway_is_resumed_and_missed_commands_are_answered(
+    fake_discord: FakeDiscord, app: App, code: int | None
+) -> None:
+    async with run_client(QuoteBot(app), fake_discord):
+        await fake_discord.drop_gateway(code=code, hold=True)
+        missed = await fake_discord.send_slash("quote", {"query": QUERY})  # while away
+        assert not missed.dispatched
+        fake_discord.release_gateway()
+        await fake_discord.wait_for_resume(WAIT)
+        await missed.wait_for(answered_with_a_quote, WAIT)
+        following = await fake_discord.send_slash("source", user="bob")
+        await following.wait_done(WAIT)
+    assert fake_discord.identify_count == 1 and fake_discord.resume_count == 1
+    assert following.embed is not None and "works in the corpus" in following.embed["title"]
+
+
+async def test_a_reindex_survives_a_dropped_gateway(
+    fake_discord: FakeDiscord, fresh_app: App
+) -> None:
+    app = app_like(fresh_app, cooldown_seconds=0, server_limit=0)
+    (app.settings.corpus / "late.txt").write_text(
+        "A late essay on the long patience of archives.\n"
+    )
+    gate = Gate("read")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bot.app, "reindex", gate.wrap(bot.app.reindex))
+        async with run_client(QuoteBot(app), fake_discord):
+            rec = await fake_discord.send_slash("reindex", user="mod")
+            await gate.wait_reached()
+            await fake_discord.drop_gateway()
+            gate.opened.set()
+            await fake_discord.wait_for_resume(WAIT)
+            await rec.wait_for(reindexed, WAIT)
+    assert rec.embed is not None and "1 added" in rec.embed["description"]

@@ -1,0 +1,234 @@
+"""The index failing under the bot: a full disk, a damaged build, two reindexes at once,
+queries during the swap. The old index keeps answering, admins are told in plain words,
+and no answer is ever taken from a damaged build.
+
+Decided here, for a damaged index:
+- an earlier intact build exists: the bot serves it, and admins see the warning on /source
+  and on /reindex (other members see normal answers);
+- nothing intact: every command answers with the damage and the fix (“run a reindex”), and
+  `quotebot run` refuses to start with that one line (tests/bot/discord/test_secrets.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import bot.app
+from bot.app import App
+from bot.discord.client import QuoteBot
+from bot.discord.cogs.admin import BUSY
+from bot.discord.status import WARNING_TITLE
+from embeddings import store
+from tests.bot.discord.conftest import WAIT, app_like
+from tests.bot.discord.test_admin import Gate
+from tests.fake_discord import FakeDiscord, InteractionRecord, run_client
+
+NEW_WORK = "A late essay on the long patience of archives, and of those who keep them.\n"
+NEW_QUERY = "the patience of archives"
+
+
+def finished(rec: InteractionRecord) -> bool:
+    """Answered for good: a summary, a failure or a refusal, not a progress message."""
+    return rec.done and (rec.embed or {}).get("title", "Reindexing…") != "Reindexing…"
+
+
+def damage(build: Path, name: str = "vectors.npy") -> None:
+    data = bytearray((build / name).read_bytes())
+    data[-5] ^= 0xFF
+    (build / name).write_bytes(bytes(data))
+
+
+def quote_source(rec: InteractionRecord) -> str:
+    assert rec.embed is not None, rec.summary()
+    return rec.embed["footer"]["text"].rsplit(" · ", 1)[-1]
+
+
+@pytest.fixture
+def app(fresh_app: App) -> App:
+    return app_like(fresh_app, cooldown_seconds=0, server_limit=0)
+
+
+@pytest.fixture
+def two_builds(app: App) -> tuple[str, str]:
+    """The seed build, then a second one that adds late.txt; returns both names."""
+    first = app.index.searcher.build
+    (app.settings.corpus / "late.txt").write_text(NEW_WORK)
+    app.index.reindex()
+    return first, app.index.searcher.build
+
+
+async def test_a_full_disk_during_the_save_is_told_to_the_admin_and_the_old_index_answers(
+    fake_discord: FakeDiscord, app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index_dir = app.settings.index
+    before = store.read_current_name(index_dir)
+    (app.settings.corpus / "late.txt").write_text(NEW_WORK)
+    write = store._write_file
+
+    def disk_full_at_passages(path: Path, data: bytes) -> None:
+        if path.name == "passages.jsonl":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        write(path, data)
+
+    monkeypatch.setattr(store, "_write_file", disk_full_at_passages)
+    async with run_client(QuoteBot(app), fake_discord):
+        rec = await fake_discord.send_slash("reindex", user="mod")
+        await rec.wait_for(finished, WAIT)
+        after = await fake_discord.send_slash("quote", {"query": "what is a sect?"})
+        await after.wait_done(WAIT)
+    assert rec.ephemeral and rec.embed is not None and rec.embed["title"] == "Reindex failed"
+    said = rec.embed["description"]
+    assert "could not be written to disk (No space left on device)" in said
+    assert "previous index is still in use" in said
+    assert store.read_current_name(index_dir) == before
+    assert not [p for p in (index_dir / "builds").iterdir() if p.name.startswith(".tmp")]
+    assert after.embed is not None and after.embed["footer"]["text"].startswith("Result 1 of")
+
+
+async def test_a_damaged_index_at_start_is_served_from_the_last_intact_build_and_admins_are_told(
+    fake_discord: FakeDiscord, app: App, two_builds: tuple[str, str]
+) -> None:
+    first, second = two_builds
+    damage(app.settings.index / "builds" / second)
+    app.index.load()  # what the next start does
+    async with run_client(QuoteBot(app), fake_discord):
+        admin = await fake_discord.send_slash("source", user="mod")
+        member = await fake_discord.send_slash("source", user="alice")
+        found = await fake_discord.send_slash("quote", {"query": NEW_QUERY})
+        for rec in (admin, member, found):
+            await rec.wait_done(WAIT)
+    assert app.index.searcher.build == first  # never the damaged one
+    assert admin.embed is not None and member.embed is not None
+    warning = {f["name"]: f["value"] for f in admin.embed["fields"]}[WARNING_TITLE]
+    assert "vectors.npy is damaged" in warning and "Serving the previous index" in warning
+    assert WARNING_TITLE not in [f["name"] for f in member.embed.get("fields", [])]
+    # The damaged build's new work is not served, even partly: never a wrong answer.
+    assert found.embed is not None and "late.txt" not in str(found.embed)
+
+
+async def test_a_new_build_damaged_before_it_is_loaded_is_reported_by_reindex(
+    fake_discord: FakeDiscord, app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = app.index.searcher.build
+    (app.settings.corpus / "late.txt").write_text(NEW_WORK)
+    save = store.save
+
+    def save_then_rot(index_dir: Path, data: Any) -> Path:
+        build = save(index_dir, data)
+        damage(build, "passages.jsonl")  # a bad disk, between the write and the load
+        return build
+
+    monkeypatch.setattr(store, "save", save_then_rot)
+    async with run_client(QuoteBot(app), fake_discord):
+        rec = await fake_discord.send_slash("reindex", user="mod")
+        await rec.wait_for(finished, WAIT)
+        after = await fake_discord.send_slash("quote", {"query": NEW_QUERY})
+        await after.wait_done(WAIT)
+    assert rec.embed is not None and rec.embed["title"] == "Reindex finished"
+    warning = {f["name"]: f["value"] for f in rec.embed["fields"]}[WARNING_TITLE]
+    assert "passages.jsonl is damaged" in warning
+    assert app.index.searcher.build == old
+    assert "late.txt" not in str(after.embed)
+
+
+async def test_with_nothing_intact_every_answer_names_the_damage_and_the_fix(
+    fake_discord: FakeDiscord, app: App
+) -> None:
+    damage(store.current_build(app.settings.index))
+    cold = App(app.settings, app.encoder)  # a bot whose index is not loaded yet
+    async with run_client(QuoteBot(cold), fake_discord):
+        answers = [
+            await fake_discord.send_slash("quote", {"query": "what is a sect?"}),
+            await fake_discord.send_slash("source", user="bob"),
+            await fake_discord.send_slash("define", {"term": "sect"}, user="mod"),
+        ]
+        for rec in answers:
+            await rec.wait_done(WAIT)
+    for rec in answers:
+        assert rec.ephemeral and rec.embed is not None and rec.embed["title"] == "Sorry"
+        assert rec.embed["description"] == (
+            "The index file vectors.npy is damaged (its checksum does not match); run a reindex."
+        )
+
+
+async def test_two_reindexes_at_once_run_one_build(
+    fake_discord: FakeDiscord, app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    builds: list[int] = []
+    build = bot.app.reindex
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        builds.append(1)
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(bot.app, "reindex", counted)
+    (app.settings.corpus / "late.txt").write_text(NEW_WORK)
+    async with run_client(QuoteBot(app), fake_discord):
+        # Both are on the wire before the bot handles either.
+        first, second = await asyncio.gather(
+            fake_discord.send_slash("reindex", user="mod"),
+            fake_discord.send_slash("reindex", user="owner"),
+        )
+        await first.wait_for(finished, WAIT)
+        await second.wait_for(finished, WAIT)
+    titles = sorted(rec.embed["title"] for rec in (first, second) if rec.embed)
+    busy = [r for r in (first, second) if r.embed and r.embed["description"] == BUSY]
+    assert len(builds) == 1 and len(busy) == 1
+    assert titles == ["Reindex finished", "Sorry"]
+
+
+async def test_a_reindex_by_another_process_makes_reindex_say_busy(
+    fake_discord: FakeDiscord, app: App
+) -> None:
+    async with run_client(QuoteBot(app), fake_discord):
+        with store.build_lock(app.settings.index):  # `quotebot reindex` in a terminal
+            rec = await fake_discord.send_slash("reindex", user="mod")
+            await rec.wait_for(finished, WAIT)
+    assert rec.embed is not None and rec.embed["title"] == "Reindex failed"
+    assert rec.embed["description"].startswith("A reindex is already running")
+
+
+async def test_queries_and_buttons_keep_working_through_the_swap(
+    fake_discord: FakeDiscord, app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate = Gate("save")
+    monkeypatch.setattr(bot.app, "reindex", gate.wrap(bot.app.reindex))
+    swapped = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    app.index.listeners.append(lambda live: loop.call_soon_threadsafe(swapped.set))
+    (app.settings.corpus / "late.txt").write_text(NEW_WORK)
+    users = ["alice", "bob", "owner"]
+
+    async def burst(query: str) -> list[InteractionRecord]:
+        sent = [await fake_discord.send_slash("quote", {"query": query}, user=u) for u in users]
+        return sent
+
+    try:
+        async with run_client(QuoteBot(app), fake_discord):
+            before = await fake_discord.send_slash("quote", {"query": "what is a sect?"})
+            await before.wait_done(WAIT)
+            rec = await fake_discord.send_slash("reindex", user="mod")
+            await gate.wait_reached()
+            during = await burst("what is a sect?")  # the build is saving
+            gate.opened.set()
+            swap = await burst("sectarianism and the movement")  # racing the load and swap
+            await asyncio.wait_for(swapped.wait(), WAIT)
+            after = await burst(NEW_QUERY)
+            # A pager made by the old index still works on the new one.
+            context = await fake_discord.click(before, "pager:context")
+            turned = await fake_discord.click(before, "pager:next")
+            everything = [*during, *swap, *after, context, turned]
+            for r in everything:
+                await r.wait_done(WAIT)
+            await rec.wait_for(finished, WAIT)
+    finally:
+        gate.opened.set()
+    failed = [r.summary() for r in everything if not r.embed or r.embed["title"] == "Sorry"]
+    assert failed == []
+    assert {quote_source(r) for r in after} == {"late.txt"}
+    assert rec.embed is not None and rec.embed["title"] == "Reindex finished"
