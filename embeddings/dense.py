@@ -1,7 +1,7 @@
 """The FAISS index over normalised vectors: exact inner product, HNSW, or IVF-Flat.
 
 Vectors are unit length, so inner product is cosine similarity. Exact search scans every
-vector, so it stops being cheap at about 100,000 passages on this machine; at and above
+vector, so it stops being cheap at about 50,000 passages on this machine; at and above
 `ann_threshold` an approximate index keeps queries fast (its recall against exact search
 is measured in tests and in bench/scale.py, whose figures chose the defaults:
 bench/RESULTS.md).
@@ -21,22 +21,23 @@ from typing import Any
 import numpy as np
 
 KINDS = ("auto", "exact", "hnsw", "ivf")
-# Chosen by bench/scale.py (bench/RESULTS.md, "Scale"): at 1M passages on 2 cores IVF-Flat
-# builds in minutes where HNSW would take about 40, and scanning 1/16 of its lists keeps
-# recall@10 >= 0.95 against exact search from 100k to 1M passages.
+# Chosen by bench/scale.py (bench/RESULTS.md, "Scale"): at 1M passages on 2 busy cores
+# IVF-Flat builds in 4 minutes where HNSW would take about 40, and max(96, nlist/32) probes
+# keep recall@10 >= 0.95 against exact search from 50k to 1M passages (a fixed share of the
+# lists does not: nlist/32 gives 0.89 at 100k, nlist/16 adds 7-40 ms per query at 1M).
 AUTO_ANN = "ivf"  # what "auto" builds at and above ann_threshold
-NPROBE_SHARE = 1 / 16  # derived nprobe: this share of the lists ...
-NPROBE_MIN = 16  # ... but never fewer than this
+NPROBE_SHARE = 1 / 32  # derived nprobe: this share of the lists ...
+NPROBE_MIN = 96  # ... but never fewer than this
 IVF_TRAIN_PER_LIST = 64  # k-means sample: enough per centroid for stable lists (FAISS: 39+)
 
 
 @dataclass(frozen=True)
 class DenseParams:
     kind: str = "auto"  # "exact" | "hnsw" | "ivf" | "auto" (exact below ann_threshold)
-    ann_threshold: int = 100_000  # exact search over more costs tens of ms per query
+    ann_threshold: int = 50_000  # exact costs ~0.22 ms per 1,000 passages (idle machine)
     hnsw_m: int = 16  # M=32 gave no better recall per ms at 100k and built 2.8x slower
     ef_construction: int = 80
-    ef_search: int = 256  # recall@10 0.99 at 100k, 0.98 at 300k
+    ef_search: int = 512  # recall@10 0.998 at 100k, 0.982 at 1M (256: 0.959 at 1M)
     nlist: int = 0  # IVF lists; 0: 4·sqrt(N)
     nprobe: int = 0  # IVF lists scanned per query; 0: derived from nlist
 

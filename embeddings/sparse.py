@@ -59,7 +59,6 @@ class SparseIndex:
     def __init__(self, retriever: Any, size: int) -> None:
         self._retriever = retriever
         self.size = size
-        self._matrix: Any = None  # bm25s's scores as a scipy CSC matrix, made on first query
 
     @classmethod
     def build(cls, texts: list[str]) -> SparseIndex:
@@ -92,20 +91,4 @@ class SparseIndex:
         known = self.known_terms(query_terms)
         if not known or self.size == 0:
             return np.zeros(self.size, dtype=np.float32)
-        retriever = self._retriever
-        if retriever.nonoccurrence_array is not None:  # BM25L/BM25+ add a per-term constant
-            return np.asarray(retriever.get_scores(known), dtype=np.float32)
-        # bm25s adds each term's postings with np.add.at; the same sums as one sparse
-        # mat-vec over the query's columns are several times faster on a large index
-        # (bench/RESULTS.md, "Scale"). A repeated term counts once per occurrence, as there.
-        ids, counts = np.unique(np.asarray(retriever.get_tokens_ids(known)), return_counts=True)
-        return np.asarray(self._columns()[:, ids] @ counts.astype(np.float32), dtype=np.float32)
-
-    def _columns(self) -> Any:
-        if self._matrix is None:  # a harmless race: two threads build equal views
-            from scipy.sparse import csc_matrix
-
-            s = self._retriever.scores
-            shape = (int(s["num_docs"]), len(s["indptr"]) - 1)
-            self._matrix = csc_matrix((s["data"], s["indices"], s["indptr"]), shape=shape)
-        return self._matrix
+        return np.asarray(self._retriever.get_scores(known), dtype=np.float32)
