@@ -1,7 +1,8 @@
 """Scale benchmark: a synthetic corpus of up to 1,000,000 passages.
 
     .venv/bin/python -m bench.scale [--sizes 100000,300000,1000000] [--index DIR]
-                                    [--work DIR] [--hnsw-m 16,32] [--hnsw-m-largest 32]
+        [--work DIR] [--kinds exact,ivf,hnsw] [--nprobe 96,125 | --nprobe-share ...]
+        [--hnsw-m 16,32] [--hnsw-m-largest 16] [--ef-search 64,128,256,512]
 
 Texts are made by recombining sentences of the shared corpora (read with our ingest,
 split with our sentence splitter): 2 to 5 random sentences per passage, fixed seed.
@@ -11,12 +12,15 @@ Gaussian noise, renormalised. The noise is calibrated so that a synthetic vector
 close to its nearest neighbours as a real passage is to its own (see `calibrate_noise`).
 
 Each index configuration is built and measured in a child process of its own, so peak
-memory (ru_maxrss) is that configuration's alone: build time, memory by component,
-index size on disk, dense-search latency p50/p99, the whole `Searcher` query path
-(dense + BM25 over the synthetic texts + fusion, with a precomputed query vector), and
-recall@10 against exact search on held-out real queries. Every child also times a fixed
-reference workload, so figures from a busy, shared machine can be compared as ratios.
-Results: bench/out/scale.json, and Markdown on stdout.
+memory (VmHWM) is that configuration's alone: build time, memory by component, index
+size on disk, dense-search latency p50/p99, the whole `Searcher.search` path (dense +
+BM25 over the synthetic texts + fusion, with a precomputed query vector), and recall@10
+against exact search on held-out real queries. Every child also times a fixed reference
+workload, so figures from a busy, shared machine can be compared. `--work` keeps the
+synthetic vectors, BM25 indexes and exact ground truth for later runs (run `exact` at a
+size before the approximate kinds). An HNSW build at the largest size is skipped when
+the build at a smaller size extrapolates past --max-build-minutes.
+Results: bench/out/scale-<sizes>-<kinds>.json, and Markdown on stdout.
 """
 
 from __future__ import annotations
