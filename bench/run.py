@@ -57,8 +57,6 @@ def relevant(text: str, answers: list[str]) -> bool:
 
 def evaluate(searcher: Any, queries: list[dict[str, Any]], fusion: str, k: int = 5) -> dict:
     """recall@k (any relevant passage in the top k) and MRR@10, ignoring the floor."""
-    import numpy as np
-
     hits_at_k = 0
     rr_total = 0.0
     misses = []
@@ -80,7 +78,6 @@ def evaluate(searcher: Any, queries: list[dict[str, Any]], fusion: str, k: int =
             misses.append(q["id"])
         rr_total += 1.0 / rank if rank else 0.0
     n = len(queries)
-    _ = np
     return {"recall@5": hits_at_k / n, "mrr@10": rr_total / n, "misses": misses}
 
 

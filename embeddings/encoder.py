@@ -12,7 +12,7 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -238,7 +238,3 @@ class Encoder:
 
     def warm_up(self) -> None:
         self.encode(["warm up"])
-
-
-def describe(encoder: Encoder) -> dict[str, Any]:
-    return {"model": encoder.model_id, "backend": encoder.backend, "dimension": encoder.dimension}
