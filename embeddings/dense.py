@@ -1,10 +1,10 @@
 """The FAISS index over normalised vectors: exact inner product, HNSW, or IVF-Flat.
 
 Vectors are unit length, so inner product is cosine similarity. Exact search scans every
-vector, so it stops being cheap at about 50,000 passages on this machine; at and above
-`ann_threshold` an approximate index keeps queries fast (its recall against exact search
-is measured in tests and in bench/scale.py, whose figures chose the defaults:
-bench/RESULTS.md).
+vector (memory-bound: ~0.2 ms per 1,000 passages), so it stops being cheap at about 20,000
+passages on this machine; at and above `ann_threshold` an approximate index keeps queries
+fast (its recall against exact search is measured in tests and in bench/scale.py, whose
+figures chose the defaults: bench/RESULTS.md).
 
 IVF-Flat clusters the vectors into `nlist` lists (k-means) and scans the `nprobe` lists
 nearest the query. Left at 0, both follow the size of the index: nlist = 4·sqrt(N), and
@@ -34,7 +34,9 @@ IVF_TRAIN_PER_LIST = 64  # k-means sample: enough per centroid for stable lists 
 @dataclass(frozen=True)
 class DenseParams:
     kind: str = "auto"  # "exact" | "hnsw" | "ivf" | "auto" (exact below ann_threshold)
-    ann_threshold: int = 50_000  # exact costs ~0.22 ms per 1,000 passages (idle machine)
+    # At 34,000 passages exact search took 7.1 ms a query and IVF 1.2 ms, with the same
+    # recall@5 and MRR on the labelled queries (bench/RESULTS.md, "Queries under load").
+    ann_threshold: int = 20_000
     hnsw_m: int = 16  # M=32 gave no better recall per ms at 100k and built 2.8x slower
     ef_construction: int = 80
     ef_search: int = 512  # recall@10 0.998 at 100k, 0.982 at 1M (256: 0.959 at 1M)

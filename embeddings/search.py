@@ -10,14 +10,14 @@ one passage is than the next. bench/RESULTS.md has the comparison that chose it.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from embeddings import dense as dense_index
 from embeddings.batching import MicroBatcher
+from embeddings.cache import Lru
 from embeddings.encoder import Encoder
 from embeddings.errors import NotFoundError
 from embeddings.query import DEFAULT_MAX_CHARS, clean, require_content
@@ -83,20 +83,39 @@ class SearchResult:
         return not self.hits
 
 
+@dataclass(frozen=True)
+class Ranking:
+    """Every candidate of both retrievers, best first, as parallel arrays: turning them
+    into `Hit`s is left until a caller walks them, as most are never looked at."""
+
+    ids: np.ndarray
+    fused: np.ndarray
+    cosines: np.ndarray
+    bm25: np.ndarray
+
+    @classmethod
+    def empty(cls) -> Ranking:
+        none = np.empty(0, dtype=np.float32)
+        return cls(np.empty(0, dtype=np.int64), none, none, none)
+
+    def hits(self, rows: Iterable[int] | None = None) -> Iterator[Hit]:
+        for j in range(len(self.ids)) if rows is None else rows:
+            yield Hit(
+                int(self.ids[j]), float(self.fused[j]), float(self.cosines[j]), float(self.bm25[j])
+            )
+
+
 class QueryEmbeddings:
     """Query vectors: an LRU cache (repeated and paged queries skip the model) in front of
     a micro-batcher (concurrent queries share one forward pass)."""
 
     def __init__(self, encoder: Encoder, size: int, *, batching: bool = True) -> None:
         self._encoder = encoder
-        self._size = size
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
+        self._cache: Lru[str, np.ndarray] = Lru(size)
         self.batcher = MicroBatcher(encoder.encode_queries) if batching else None
 
     def clear(self) -> None:
-        with self._lock:
-            self._cache.clear()
+        self._cache.clear()
 
     def encode_many(self, texts: list[str]) -> np.ndarray:
         """Vectors for several texts (not cached), sharing batches with other callers."""
@@ -107,19 +126,14 @@ class QueryEmbeddings:
 
     def get(self, query: str) -> np.ndarray:
         key = query.casefold()
-        with self._lock:
-            vec = self._cache.get(key)
-            if vec is not None:
-                self._cache.move_to_end(key)
-                return vec
+        vec = self._cache.get(key)
+        if vec is not None:
+            return vec
         if self.batcher is not None:
             vec = self.batcher.encode(query)
         else:
             vec = self._encoder.encode_queries([query])[0]
-        with self._lock:
-            self._cache[key] = vec
-            while len(self._cache) > self._size:
-                self._cache.popitem(last=False)
+        self._cache.put(key, vec)
         return vec
 
 
@@ -180,10 +194,10 @@ class Searcher:
         self, query: str, k: int, allowed: np.ndarray | None, per_document: int
     ) -> SearchResult:
         qvec = self.embeddings.get(query)
-        hits = self.rank(query, qvec, allowed, self.params.fusion)
-        good, weak = self._split_by_floor(hits)
-        good = self.dedupe(good, per_document, k)
-        weak = self.dedupe(weak, per_document, k)
+        ranking = self.ranking(query, qvec, allowed, self.params.fusion)
+        ok = self._above_floor(ranking)
+        good = self.dedupe(ranking.hits(np.flatnonzero(ok)), per_document, k)
+        weak = self.dedupe(ranking.hits(np.flatnonzero(~ok)), per_document, k)
         n = len(self.index.passages) if allowed is None else len(allowed)
         return SearchResult(query, good, weak, n)
 
@@ -208,6 +222,12 @@ class Searcher:
         self, query: str, qvec: np.ndarray, allowed: np.ndarray | None, fusion: str
     ) -> list[Hit]:
         """All candidates of both retrievers, best first, by the given fusion."""
+        return list(self.ranking(query, qvec, allowed, fusion).hits())
+
+    def ranking(
+        self, query: str, qvec: np.ndarray, allowed: np.ndarray | None, fusion: str
+    ) -> Ranking:
+        """`rank` as arrays."""
         p = self.params
         index = self.index
         n_cand = p.candidates
@@ -236,7 +256,7 @@ class Searcher:
             dense_ids = dense_ids[:0]
         cand = np.unique(np.concatenate([dense_ids, sparse_ids]).astype(np.int64))
         if len(cand) == 0:
-            return []
+            return Ranking.empty()
         cosines = index.vectors[cand] @ qvec
         lex = bm25[cand]
         if fusion == "rrf":
@@ -258,20 +278,18 @@ class Searcher:
         else:
             raise ValueError(f"unknown fusion {fusion!r}")
         order = np.argsort(-fused, kind="stable")
-        return [Hit(int(cand[j]), float(fused[j]), float(cosines[j]), float(lex[j])) for j in order]
+        return Ranking(cand[order], fused[order].astype(np.float32), cosines[order], lex[order])
 
-    def _split_by_floor(self, hits: list[Hit]) -> tuple[list[Hit], list[Hit]]:
+    def _above_floor(self, ranking: Ranking) -> np.ndarray:
+        """Which candidates clear the relevance floor: a good cosine, or a fair one with
+        a lexical match close to the best BM25 score of the query."""
         p = self.params
-        top_bm25 = max((h.bm25 for h in hits), default=0.0)
-        good: list[Hit] = []
-        weak: list[Hit] = []
-        for h in hits:
-            lexical = top_bm25 > 0 and h.bm25 / top_bm25 >= p.lexical_strength
-            ok = h.cosine >= p.min_cosine or (lexical and h.cosine >= p.min_cosine_lexical)
-            (good if ok else weak).append(h)
-        return good, weak
+        cos, lex = ranking.cosines, ranking.bm25
+        top_bm25 = float(lex.max()) if len(lex) else 0.0
+        lexical = lex >= p.lexical_strength * top_bm25 if top_bm25 > 0 else np.zeros_like(cos, bool)
+        return (cos >= p.min_cosine) | (lexical & (cos >= p.min_cosine_lexical))
 
-    def dedupe(self, hits: list[Hit], per_document: int = 0, limit: int = 0) -> list[Hit]:
+    def dedupe(self, hits: Iterable[Hit], per_document: int = 0, limit: int = 0) -> list[Hit]:
         """One hit per paragraph (its windows overlap in meaning), one per identical text,
         and at most `per_document` per work when asked; stops at `limit` hits (0: all)."""
         seen_blocks: set[tuple[str, int]] = set()
