@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
 
+from bot.commands.results import Answer
 from bot.settings import Settings
 from embeddings import store
 from embeddings.build import BuildReport, ProgressFn, reindex
+from embeddings.cache import Lru
 from embeddings.encoder import Encoder
 from embeddings.errors import IndexIncompatibleError, IndexMissingError
 from embeddings.passages import ChunkParams
@@ -21,12 +23,18 @@ from embeddings.search import QueryEmbeddings, Searcher
 
 log = logging.getLogger(__name__)
 
+ANSWER_CACHE = 512  # recent answers kept per index build (a few KB each)
+
 
 @dataclass(frozen=True)
 class Live:
-    """What queries read: replaced as a whole on a swap, never mutated."""
+    """What queries read: replaced as a whole on a swap (so a new build never serves an
+    answer cached from the old one)."""
 
     searcher: Searcher
+    # Finished answers by normalised request: a question asked again, or by many people
+    # at once, costs a dictionary lookup.
+    answers: Lru[Hashable, Answer] = field(default_factory=lambda: Lru(ANSWER_CACHE))
 
 
 class IndexService:

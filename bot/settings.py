@@ -46,6 +46,7 @@ class Settings:
     autocomplete_limit: int = 30  # autocomplete requests per user per click_window_seconds
     click_window_seconds: float = 10.0
     view_timeout_seconds: float = 600.0
+    defer_after_seconds: float = 0.5  # a search not done by then shows "thinking…" first
     upload_max_bytes: int = 2 * 1024 * 1024  # /corpus add: the largest file accepted
 
     @property
@@ -74,6 +75,17 @@ def _int(value: Any, name: str) -> int:
         return int(value or 0)
     except (TypeError, ValueError) as exc:
         raise SettingsError(f"{name} must be a whole number, not {value!r}") from exc
+
+
+def _defer_after(value: Any) -> float:
+    # Discord drops an interaction not acknowledged within 3 s; keep a second in hand.
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if not 0.0 <= seconds <= 2.0:
+        raise SettingsError(f"bot.defer_after_seconds must be between 0 and 2, not {value!r}")
+    return seconds
 
 
 def load_settings(
@@ -158,5 +170,6 @@ def load_settings(
         autocomplete_limit=_int(bot.get("autocomplete_limit", 30), "bot.autocomplete_limit"),
         click_window_seconds=float(bot.get("click_window_seconds", 10.0)),
         view_timeout_seconds=float(bot.get("view_timeout_seconds", 600)),
+        defer_after_seconds=_defer_after(bot.get("defer_after_seconds", 0.5)),
         upload_max_bytes=_int(bot.get("upload_max_bytes", 2 * 1024 * 1024), "bot.upload_max_bytes"),
     )

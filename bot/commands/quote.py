@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from bot.app import App
 from bot.commands.results import Answer, Quote, plain_quote, quote_from
 from embeddings.errors import NotFoundError, QueryError
-from embeddings.search import Filters, Hit
+from embeddings.search import Filters, Hit, Searcher
 
 
 @dataclass(frozen=True)
@@ -32,10 +32,34 @@ def clamp_count(app: App, count: int) -> int:
 
 
 def quote(app: App, request: QuoteRequest) -> Answer:
-    searcher = app.index.searcher
+    live = app.index.live  # one build for the whole answer, even if a swap happens now
+    searcher = live.searcher
     k = clamp_count(app, request.count)
     filters = Filters(request.author.strip(), request.title.strip(), request.per_document)
-    result = searcher.search(request.query, k=k, filters=filters)
+    query = searcher.prepare(request.query)
+    # Search is case-insensitive throughout (vectors of casefolded queries are cached,
+    # BM25 and filters lower-case), so the answer is too; only the echo of the query
+    # keeps the asker's spelling.
+    key = (
+        query.casefold(),
+        filters.author.casefold(),
+        filters.title.casefold(),
+        filters.per_document,
+        k,
+        request.settle_now,
+    )
+    cached = live.answers.get(key)
+    if cached is not None:
+        return replace(cached, query=query)
+    answer = _search(searcher, query, k, filters, request.settle_now)
+    live.answers.put(key, answer)
+    return answer
+
+
+def _search(
+    searcher: Searcher, query: str, k: int, filters: Filters, settle_now: int | None
+) -> Answer:
+    result = searcher.search(query, k=k, filters=filters)
     if result.no_good_match:
         weak = [quote_from(searcher, h, "weak match") for h in result.weak[:3]]
         return Answer(
@@ -44,7 +68,7 @@ def quote(app: App, request: QuoteRequest) -> Answer:
             notice=f"No good match for “{result.query}” in the corpus.",
             weak=weak,
         )
-    hits = searcher.highlight(result.query, result.hits, dense_limit=request.settle_now)
+    hits = searcher.highlight(result.query, result.hits, dense_limit=settle_now)
     return Answer(result.query, [quote_from(searcher, h) for h in hits])
 
 

@@ -1,9 +1,11 @@
-"""How a search command runs: check the input, defer, search in a worker thread, page.
+"""How a search command runs: check the input, search in a worker thread, answer, page.
 
-The input is checked before deferring, with the core's own validation (no encoding, a few
+The input is checked first, with the core's own validation (no encoding, a few
 milliseconds): a mistake is answered ephemerally, which is impossible once a public
 "thinking…" placeholder exists. Encoding and searching then run in a worker thread so the
-gateway heartbeat never waits on the model.
+gateway heartbeat never waits on the model. Most searches finish well within Discord's
+3-second deadline, so the answer is sent as the reply itself (one request, no
+placeholder); only a search still running after `defer_after_seconds` is deferred first.
 """
 
 from __future__ import annotations
@@ -57,8 +59,14 @@ def check_count(app: App, count: int | None) -> int:
 async def search_and_page(
     interaction: discord.Interaction, app: App, query: str, work: Callable[[], Answer]
 ) -> None:
-    """Defer (public), run `work` off the event loop, show its answer with a pager."""
-    if not await replies.defer(interaction):
+    """Run `work` off the event loop and show its answer (public) with a pager, deferring
+    first if it takes longer than `defer_after_seconds`."""
+    task = asyncio.ensure_future(asyncio.to_thread(work))
+    done, _ = await asyncio.wait({task}, timeout=app.settings.defer_after_seconds)
+    if not done and not await replies.defer(interaction):
+        # Discord refused the deferral: nobody will see the answer. The worker thread
+        # cannot be stopped; let it finish and drop its result (or its error).
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())
         return
-    answer = await asyncio.to_thread(work)
+    answer = await task
     await show_answer(interaction, app, query, answer, ephemeral=False)

@@ -22,3 +22,31 @@ def test_settling_later_picks_the_same_sentence_as_settling_now(seed_app: App) -
 
 def test_every_quote_is_settled_unless_asked_otherwise(seed_app: App) -> None:
     assert all(q.settled for q in quote(seed_app, QuoteRequest(QUERY, count=5)).quotes)
+
+
+def test_a_question_asked_again_is_answered_from_the_cache(fresh_app: App) -> None:
+    first = quote(fresh_app, QuoteRequest(QUERY, count=3))
+    answers = fresh_app.index.live.answers
+    hits = answers.hits
+    again = quote(fresh_app, QuoteRequest("  " + QUERY.upper() + " ", count=3))
+    assert answers.hits == hits + 1  # no search ran
+    assert again.quotes == first.quotes
+    assert again.query == QUERY.upper()  # the echo keeps the asker's spelling
+
+
+def test_a_different_request_is_not_served_another_ones_answer(fresh_app: App) -> None:
+    three = quote(fresh_app, QuoteRequest(QUERY, count=3))
+    two = quote(fresh_app, QuoteRequest(QUERY, count=2))
+    by_draper = quote(fresh_app, QuoteRequest(QUERY, author="draper", count=3))
+    assert len(three.quotes) == 3 and len(two.quotes) == 2
+    assert {q.author for q in by_draper.quotes} == {"Hal Draper"}
+
+
+def test_a_rebuilt_index_never_serves_an_answer_cached_from_the_old_one(
+    fresh_app: App,
+) -> None:
+    before = quote(fresh_app, QuoteRequest(QUERY, count=3))
+    fresh_app.index.load()  # what a reindex does when it swaps the new build in
+    assert len(fresh_app.index.live.answers) == 0
+    after = quote(fresh_app, QuoteRequest(QUERY, count=3))
+    assert [q.text for q in after.quotes] == [q.text for q in before.quotes]

@@ -18,7 +18,8 @@ async def test_define_pages_what_the_corpus_says_a_term_means(
     async with run_client(QuoteBot(app), fake_discord):
         rec = await fake_discord.send_slash("define", {"term": "sectarianism"})
         await rec.wait_done(WAIT)
-    assert rec.response_type == "deferred" and not rec.ephemeral
+    # Answered at once, or "thinking…" first when the search is slow: public either way.
+    assert rec.response_type in ("message", "deferred") and not rec.ephemeral
     assert rec.embed is not None
     if expected.quotes:
         first = expected.quotes[0]

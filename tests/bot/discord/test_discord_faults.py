@@ -63,6 +63,7 @@ async def test_a_rate_limit_or_server_error_is_retried_and_the_answer_arrives(
     route: str,
     status: int,
 ) -> None:
+    app = app_like(app, defer_after_seconds=0.0)  # /quote says "thinking…", then follows up
     async with run_client(QuoteBot(app), fake_discord):
         fake_discord.fail_next(route, status=status, retry_after=0.25)
         rec = await fake_discord.send_slash(command, options, user="mod")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +12,7 @@ from bot.commands.quote import QuoteRequest, quote
 from bot.discord import render
 from bot.discord.client import QuoteBot
 from bot.discord.views import NOT_YOURS
+from bot.settings import SettingsError, load_settings
 from tests.bot.discord.conftest import WAIT, app_like
 from tests.fake_discord import FakeDiscord, run_client
 
@@ -26,7 +28,8 @@ async def test_quote_shows_the_best_passage_with_its_sentence_in_bold_and_its_ci
         rec = await fake_discord.send_slash("quote", {"query": QUERY})
         await rec.wait_done(WAIT)
 
-    assert rec.response_type == "deferred" and not rec.ephemeral
+    # Answered at once, or "thinking…" first when the search is slow: public either way.
+    assert rec.response_type in ("message", "deferred") and not rec.ephemeral
     embed = rec.embed
     assert embed is not None
     assert embed["title"] == best.title
@@ -187,4 +190,37 @@ async def test_searching_runs_in_a_worker_thread(
         rec = await fake_discord.send_slash("quote", {"query": QUERY})
         await rec.wait_done(WAIT)
     assert threads and threads[0] is not threading.main_thread()
-    assert rec.response_time is not None and rec.response_time < 1.0  # deferred at once
+    # Acknowledged after at most defer_after_seconds (0.5) and a round trip.
+    assert rec.response_time is not None and rec.response_time < 2.0
+
+
+async def test_a_quick_answer_is_the_reply_itself_without_a_thinking_placeholder(
+    fake_discord: FakeDiscord, seed_app: App
+) -> None:
+    app = app_like(seed_app, cooldown_seconds=0, server_limit=0, defer_after_seconds=2.0)
+    quote(app, QuoteRequest(QUERY, settle_now=1))  # asked before: the answer is cached
+    async with run_client(QuoteBot(app), fake_discord):
+        rec = await fake_discord.send_slash("quote", {"query": QUERY})
+        await rec.wait_done(WAIT)
+    assert rec.response_type == "message" and not rec.ephemeral
+    assert rec.embed is not None and rec.embed["footer"]["text"].startswith("Result 1 of")
+    assert "pager:next" in [b["custom_id"] for b in rec.buttons]
+
+
+async def test_a_search_slower_than_defer_after_shows_thinking_first(
+    fake_discord: FakeDiscord, seed_app: App
+) -> None:
+    app = app_like(seed_app, cooldown_seconds=0, server_limit=0, defer_after_seconds=0.0)
+    async with run_client(QuoteBot(app), fake_discord):
+        rec = await fake_discord.send_slash("quote", {"query": QUERY})
+        await rec.wait_done(WAIT)
+    assert rec.response_type == "deferred" and not rec.ephemeral
+    assert rec.embed is not None and rec.embed["footer"]["text"].startswith("Result 1 of")
+
+
+@pytest.mark.parametrize("value", ["-1", "3", '"soon"'])
+def test_defer_after_must_leave_time_before_discords_deadline(tmp_path: Path, value: str) -> None:
+    path = tmp_path / "settings.toml"
+    path.write_text(f"[bot]\ndefer_after_seconds = {value}\n")
+    with pytest.raises(SettingsError, match="defer_after_seconds"):
+        load_settings(env={"QUOTEBOT_CONFIG": str(path)})

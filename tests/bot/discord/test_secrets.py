@@ -97,7 +97,9 @@ async def test_a_bot_run_full_of_errors_never_shows_a_token(
     fake_discord.expect_violations("token.expired")
     caplog.set_level(logging.DEBUG)
     base = app_like(seed_app, cooldown_seconds=0, server_limit=0)
-    app = App(replace(base.settings, discord_token=TOKEN), seed_app.encoder)
+    # Deferring every search makes the answers go through /webhooks/ (follow-ups) too.
+    settings = replace(base.settings, discord_token=TOKEN, defer_after_seconds=0.0)
+    app = App(settings, seed_app.encoder)
 
     def leaky_bug(*args: object) -> None:  # a bug whose message carries the token
         raise RuntimeError(f"could not call Discord with Authorization: Bot {TOKEN}")
