@@ -117,11 +117,12 @@ class QueryEmbeddings:
     def clear(self) -> None:
         self._cache.clear()
 
-    def encode_many(self, texts: list[str]) -> np.ndarray:
-        """Vectors for several texts (not cached), sharing batches with other callers."""
+    def encode_many(self, texts: list[str], *, urgent: bool = True) -> np.ndarray:
+        """Vectors for several texts (not cached), sharing batches with other callers;
+        not `urgent`: only when no query is waiting for the model."""
         if self.batcher is None:
             return self._encoder.encode_queries(texts)
-        futures = [self.batcher.submit(t) for t in texts]
+        futures = [self.batcher.submit(t, urgent=urgent) for t in texts]
         return np.stack([f.result() for f in futures])
 
     def get(self, query: str) -> np.ndarray:
@@ -151,6 +152,9 @@ class Searcher:
         self.encoder = encoder
         self.params = params or SearchParams()
         self.embeddings = embeddings or QueryEmbeddings(encoder, self.params.query_cache)
+        # The model's choice of best sentence, by (query, passage): a repeated question,
+        # or its cached answer, never pays the model for the same choice twice.
+        self._best_sentence: Lru[tuple[str, int], tuple[int, int]] = Lru(4096)
 
     # -- filters ---------------------------------------------------------------------------
 
@@ -316,7 +320,7 @@ class Searcher:
     # -- presentation helpers --------------------------------------------------------------
 
     def highlight(
-        self, query: str, hits: list[Hit], *, dense_limit: int | None = None
+        self, query: str, hits: list[Hit], *, dense_limit: int | None = None, urgent: bool = True
     ) -> list[Hit]:
         """Mark the best-matching sentence of each hit.
 
@@ -324,7 +328,8 @@ class Searcher:
         that cannot decide (no shared word, or a tie), the tied sentences are embedded
         and the closest to the query wins. Embedding costs a forward pass per sentence,
         so `dense_limit` settles only the first hits that need it; the others keep the
-        lexical guess and `settled=False`, to be settled when they are shown.
+        lexical guess and `settled=False`, to be settled when they are shown. Not
+        `urgent`: the sentences wait for the model until no query does.
         """
         qstems = {stem(w) for w in words(query) if w not in stopwords()}
         out: list[Hit] = []
@@ -338,6 +343,10 @@ class Searcher:
             scores = [len(qstems & {stem(w) for w in words(text[s:e])}) for s, e in spans]
             best = max(scores)
             tied = [sp for sp, sc in zip(spans, scores, strict=True) if sc == best]
+            known = self.known_best_sentence(query, h.passage_id) if len(tied) > 1 else None
+            if known is not None:
+                out.append(_with_highlight(h, known))
+                continue
             if len(tied) > 1 and (dense_limit is None or len(undecided) < dense_limit):
                 undecided.append((n, tied))
             out.append(_with_highlight(h, tied[0], settled=len(tied) == 1))
@@ -345,14 +354,19 @@ class Searcher:
             qvec = self.embeddings.get(query)
             flat = [(n, sp) for n, spans in undecided for sp in spans]
             texts = [self.index.passages[out[n].passage_id].text[s:e] for n, (s, e) in flat]
-            sims = self.embeddings.encode_many(texts) @ qvec
+            sims = self.embeddings.encode_many(texts, urgent=urgent) @ qvec
             best_for: dict[int, tuple[float, tuple[int, int]]] = {}
             for (n, sp), sim in zip(flat, sims, strict=True):
                 if n not in best_for or sim > best_for[n][0]:
                     best_for[n] = (float(sim), sp)
             for n, (_, sp) in best_for.items():
                 out[n] = _with_highlight(out[n], sp)
+                self._best_sentence.put((query.casefold(), out[n].passage_id), sp)
         return out
+
+    def known_best_sentence(self, query: str, passage_id: int) -> tuple[int, int] | None:
+        """The sentence the model chose earlier for this query and passage, if it did."""
+        return self._best_sentence.get((query.casefold(), passage_id))
 
     def neighbours(self, passage_id: int, before: int = 1, after: int = 1) -> list[int]:
         """Ids of the passages around `passage_id` in the same document, in order."""

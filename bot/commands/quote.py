@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, replace
 
-from bot.app import App
+from bot.app import App, Live
 from bot.commands.results import Answer, Quote, plain_quote, quote_from
 from embeddings.errors import NotFoundError, QueryError
 from embeddings.search import Filters, Hit, Searcher
@@ -34,6 +35,27 @@ def clamp_count(app: App, count: int) -> int:
 def quote(app: App, request: QuoteRequest) -> Answer:
     live = app.index.live  # one build for the whole answer, even if a swap happens now
     searcher = live.searcher
+    query, filters, k, key = _normalise(app, searcher, request)
+    cached = _cached(live, query, key)
+    if cached is not None:
+        return cached
+    answer = _search(searcher, query, k, filters, request.settle_now)
+    live.answers.put(key, answer)
+    return answer
+
+
+def cached_quote(app: App, request: QuoteRequest) -> Answer | None:
+    """The answer if it is cached (a dictionary lookup: fine on the event loop), else None.
+    Raises what `quote` raises for a request that cannot be searched."""
+    live = app.index.live
+    query, _, _, key = _normalise(app, live.searcher, request)
+    return _cached(live, query, key)
+
+
+def _normalise(
+    app: App, searcher: Searcher, request: QuoteRequest
+) -> tuple[str, Filters, int, Hashable]:
+    """The cleaned query, the filters, the count and the cache key of a request."""
     k = clamp_count(app, request.count)
     filters = Filters(request.author.strip(), request.title.strip(), request.per_document)
     query = searcher.prepare(request.query)
@@ -48,12 +70,23 @@ def quote(app: App, request: QuoteRequest) -> Answer:
         k,
         request.settle_now,
     )
+    return query, filters, k, key
+
+
+def _cached(live: Live, query: str, key: Hashable) -> Answer | None:
     cached = live.answers.get(key)
-    if cached is not None:
-        return replace(cached, query=query)
-    answer = _search(searcher, query, k, filters, request.settle_now)
-    live.answers.put(key, answer)
-    return answer
+    if cached is None:
+        return None
+    # Best sentences the model has settled since (for an earlier asker's pager).
+    quotes = [_settled_if_known(live.searcher, query, q) for q in cached.quotes]
+    return replace(cached, query=query, quotes=quotes)
+
+
+def _settled_if_known(searcher: Searcher, query: str, quote: Quote) -> Quote:
+    if quote.settled:
+        return quote
+    known = searcher.known_best_sentence(query, quote.passage_id)
+    return quote if known is None else replace(quote, highlight=known, settled=True)
 
 
 def _search(
@@ -72,14 +105,15 @@ def _search(
     return Answer(result.query, [quote_from(searcher, h) for h in hits])
 
 
-def settle(app: App, query: str, quote: Quote) -> Quote:
-    """The quote with its best sentence chosen by the model, if it was only a guess."""
+def settle(app: App, query: str, quote: Quote, *, urgent: bool = True) -> Quote:
+    """The quote with its best sentence chosen by the model, if it was only a guess.
+    Not `urgent` (a quote already on screen): after the queries waiting for the model."""
     if quote.settled:
         return quote
     searcher = app.index.searcher
     passage_id = locate(app, quote)
     hit = Hit(passage_id, quote.score, quote.cosine, quote.bm25)
-    [settled] = searcher.highlight(searcher.prepare(query), [hit])
+    [settled] = searcher.highlight(searcher.prepare(query), [hit], urgent=urgent)
     return replace(
         quote,
         passage_id=passage_id,

@@ -79,10 +79,18 @@ async def update(
         _failed("update", interaction, exc)
 
 
-async def edit_message(message: discord.Message, *, view: discord.ui.View | None) -> None:
-    """Change the buttons of a message sent earlier (e.g. to disable them)."""
+async def edit_message(
+    message: discord.Message,
+    *,
+    view: discord.ui.View | None,
+    embeds: list[discord.Embed] | None = None,
+) -> None:
+    """Change the buttons (e.g. to disable them) or the embeds of a message sent earlier."""
+    kwargs: dict[str, Any] = {"allowed_mentions": NO_PINGS, "view": view}
+    if embeds is not None:
+        kwargs["embeds"] = embeds
     try:
-        await message.edit(view=view, allowed_mentions=NO_PINGS)
+        await message.edit(**kwargs)
     except discord.HTTPException as exc:
         log.warning("could not edit message %s: %s %s", message.id, exc.status, exc.text)
 

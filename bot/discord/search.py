@@ -57,10 +57,18 @@ def check_count(app: App, count: int | None) -> int:
 
 
 async def search_and_page(
-    interaction: discord.Interaction, app: App, query: str, work: Callable[[], Answer]
+    interaction: discord.Interaction,
+    app: App,
+    query: str,
+    work: Callable[[], Answer],
+    ready: Answer | None = None,
 ) -> None:
     """Run `work` off the event loop and show its answer (public) with a pager, deferring
-    first if it takes longer than `defer_after_seconds`."""
+    first if it takes longer than `defer_after_seconds`. An answer `ready` (cached) is
+    shown at once."""
+    if ready is not None:
+        await show_answer(interaction, app, query, ready, ephemeral=False)
+        return
     task = asyncio.ensure_future(asyncio.to_thread(work))
     done, _ = await asyncio.wait({task}, timeout=app.settings.defer_after_seconds)
     if not done and not await replies.defer(interaction):

@@ -29,9 +29,10 @@ class ResultPager(discord.ui.View):
         self.owner_id = owner_id
         self.query = query
         self.quotes = list(answer.quotes)
-        self.cards = answer_cards(answer)
+        self.notice = answer.notice  # /define's "nothing defines X" goes on every page
         self.page = 0
         self.message: discord.Message | None = None
+        self._refining: asyncio.Task[None] | None = None  # held: the loop keeps weak refs
         self._update_buttons()
 
     @property
@@ -39,11 +40,13 @@ class ResultPager(discord.ui.View):
         return self.quotes[self.page]
 
     def embed(self) -> discord.Embed:
-        return render.embed(self.cards[self.page])
+        # Built when shown: most people never page past the first quote.
+        card = quote_card(self.current, self.page + 1, len(self.quotes), self.notice)
+        return render.embed(card)
 
     def _update_buttons(self) -> None:
         self.previous_page.disabled = self.page == 0
-        self.next_page.disabled = self.page >= len(self.cards) - 1
+        self.next_page.disabled = self.page >= len(self.quotes) - 1
 
     async def attach(self, message: discord.Message | None) -> None:
         """Remember the message the pager is on, to disable its buttons at the timeout."""
@@ -79,13 +82,33 @@ class ResultPager(discord.ui.View):
         except Exception:
             log.exception("could not report an error for interaction %s", interaction.id)
 
+    def refine_in_background(self) -> None:
+        """Let the model settle the shown quote's best sentence after the answer is out,
+        behind every query waiting for the model, and edit it in if it picks another."""
+        if not self.current.settled:
+            self._refining = asyncio.get_running_loop().create_task(self._refine(self.page))
+
+    async def _refine(self, page: int) -> None:
+        guess = self.quotes[page]
+        try:
+            quote = await asyncio.to_thread(settle, self.app, self.query, guess, urgent=False)
+        except Exception as exc:  # the answer stands, with its lexical guess
+            log.info("could not settle the best sentence for %r: %s", self.query, exc)
+            return
+        if self.quotes[page] is not guess:  # a page turn settled it meanwhile
+            return
+        self.quotes[page] = quote
+        shown = self.page == page and not self.is_finished() and self.message is not None
+        if shown and quote.highlight != guess.highlight:
+            assert self.message is not None
+            await replies.edit_message(self.message, embeds=[self.embed()], view=self)
+
     async def _turn(self, interaction: discord.Interaction, step: int) -> None:
-        self.page = max(0, min(len(self.cards) - 1, self.page + step))
+        self.page = max(0, min(len(self.quotes) - 1, self.page + step))
         self._update_buttons()
         if not self.current.settled:  # settle the best sentence now that it is shown
             quote = await asyncio.to_thread(settle, self.app, self.query, self.current)
             self.quotes[self.page] = quote
-            self.cards[self.page] = quote_card(quote, self.page + 1, len(self.quotes))
         await replies.update(interaction, embeds=[self.embed()], view=self)
 
     @discord.ui.button(label="Previous", emoji="◀️", custom_id="pager:previous")
@@ -147,3 +170,4 @@ async def show_answer(
         pager.stop()  # nothing to page: Discord refused the message
         return
     await pager.attach(message)
+    pager.refine_in_background()

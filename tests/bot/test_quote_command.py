@@ -9,15 +9,16 @@ from bot.commands.quote import QuoteRequest, quote, settle
 QUERY = "people who refuse to cooperate with anyone outside their own little group"
 
 
-def test_settling_later_picks_the_same_sentence_as_settling_now(seed_app: App) -> None:
-    eager = quote(seed_app, QuoteRequest(QUERY, count=5)).quotes
-    lazy = quote(seed_app, QuoteRequest(QUERY, count=5, settle_now=1)).quotes
+def test_settling_later_picks_the_same_sentence_as_settling_now(fresh_app: App) -> None:
+    # Lazy first: the model's choices are remembered, and would settle it in advance.
+    lazy = quote(fresh_app, QuoteRequest(QUERY, count=5, settle_now=1)).quotes
+    eager = quote(fresh_app, QuoteRequest(QUERY, count=5)).quotes
     assert [q.passage_id for q in lazy] == [q.passage_id for q in eager]
     assert lazy[0].settled and lazy[0].highlight == eager[0].highlight
     assert not all(q.settled for q in lazy)  # some were left for the model to settle later
     for guessed, settled in zip(lazy, eager, strict=True):
-        assert settle(seed_app, QUERY, guessed).highlight == settled.highlight
-        assert settle(seed_app, QUERY, guessed).settled
+        assert settle(fresh_app, QUERY, guessed).highlight == settled.highlight
+        assert settle(fresh_app, QUERY, guessed).settled
 
 
 def test_every_quote_is_settled_unless_asked_otherwise(seed_app: App) -> None:
@@ -50,3 +51,17 @@ def test_a_rebuilt_index_never_serves_an_answer_cached_from_the_old_one(
     assert len(fresh_app.index.live.answers) == 0
     after = quote(fresh_app, QuoteRequest(QUERY, count=3))
     assert [q.text for q in after.quotes] == [q.text for q in before.quotes]
+
+
+# A question whose words do not decide the best sentence of its first passage.
+UNDECIDED = "Why would a Mao-inspired group distribute a rival radical's history that mocks them?"
+
+
+def test_a_best_sentence_the_model_settled_once_comes_settled_when_asked_again(
+    fresh_app: App,
+) -> None:
+    guess = quote(fresh_app, QuoteRequest(UNDECIDED, count=3, settle_now=0)).quotes[0]
+    assert not guess.settled
+    settled = settle(fresh_app, UNDECIDED, guess, urgent=False)
+    again = quote(fresh_app, QuoteRequest(UNDECIDED, count=3, settle_now=0)).quotes[0]
+    assert again.settled and again.highlight == settled.highlight

@@ -67,3 +67,30 @@ def test_a_failed_batch_fails_each_waiter_instead_of_hanging() -> None:
     else:  # pragma: no cover
         raise AssertionError("expected the failure to reach the caller")
     batcher.close()
+
+
+def test_waiting_queries_go_before_background_sentences_and_are_never_batched_with_them() -> None:
+    calls: list[list[str]] = []
+    busy, release = threading.Event(), threading.Event()
+
+    def fake_encode(texts: object) -> np.ndarray:
+        batch = list(texts)  # type: ignore[call-overload]
+        calls.append(batch)
+        busy.set()
+        release.wait(5)
+        return np.zeros((len(batch), 4), dtype=np.float32)
+
+    batcher = MicroBatcher(fake_encode, max_wait=0.05)
+    first = batcher.submit("first query")
+    assert busy.wait(5)  # the worker is encoding "first query"
+    later = [batcher.submit(f"sentence {i}", urgent=False) for i in range(3)]
+    later += [batcher.submit(f"query {i}") for i in range(2)]
+    release.set()
+    for future in [first, *later]:
+        future.result(timeout=5)
+    batcher.close()
+    assert calls == [
+        ["first query"],
+        ["query 0", "query 1"],
+        ["sentence 0", "sentence 1", "sentence 2"],
+    ]

@@ -2228,6 +2228,34 @@ class FakeDiscord:
         by name or id, attachments as :class:`Upload`), or raw Discord option dicts (then pass
         ``resolved`` yourself).
         """
+        payload = self.slash_payload(
+            name,
+            options,
+            user=user,
+            member_permissions=member_permissions,
+            roles=roles,
+            guild=guild,
+            channel=channel,
+            locale=locale,
+            resolved=resolved,
+        )
+        return await self._inject(payload, name)
+
+    def slash_payload(
+        self,
+        name: str,
+        options: Mapping[str, Any] | list[dict[str, Any]] | None = None,
+        *,
+        user: Any = None,
+        member_permissions: Any = None,
+        roles: Sequence[str | int] | None = None,
+        guild: bool = True,
+        channel: int | str | None = None,
+        locale: str = "en-US",
+        resolved: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The INTERACTION_CREATE payload of ``send_slash``, built but not dispatched (for a
+        benchmark that hands it to the client directly, without the network)."""
         command, scope, chain, leaf_schema = self._leaf_schema(name, 1, guild)
         if isinstance(options, list):
             leaf, res = copy.deepcopy(options), copy.deepcopy(resolved or {})
@@ -2251,7 +2279,7 @@ class FakeDiscord:
         if scope is not None:
             data["guild_id"] = str(scope)
         payload["data"] = data
-        return await self._inject(payload, name)
+        return payload
 
     async def send_autocomplete(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 import discord
@@ -9,7 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.commands import source as sources
-from bot.commands.quote import QuoteRequest
+from bot.commands.quote import QuoteRequest, cached_quote
 from bot.commands.quote import quote as search_quotes
 from bot.discord.autocomplete import suggest
 from bot.discord.checks import rate_limit
@@ -63,10 +64,12 @@ class QuoteCog(commands.Cog, name="Quote"):
         author, source = clean_name(author, "author"), clean_name(source, "source")
         n = check_count(app, count)
         check_query(app, query, author, source)
-        # The pager shows one quote at a time: the model settles the first one's best
-        # sentence now and the others' as they are shown.
-        request = QuoteRequest(query, author, source, n, settle_now=1)
-        await search_and_page(interaction, app, query, lambda: search_quotes(app, request))
+        # The pager shows one quote at a time. Its best sentence is a lexical guess where
+        # words cannot decide; the model settles it once the answer is out (the others'
+        # as they are shown), so the model's time goes to the queries waiting first.
+        request = QuoteRequest(query, author, source, n, settle_now=0)
+        work = partial(search_quotes, app, request)
+        await search_and_page(interaction, app, query, work, cached_quote(app, request))
 
     @quote.autocomplete("source")
     async def source_autocomplete(
@@ -88,5 +91,6 @@ class QuoteCog(commands.Cog, name="Quote"):
         except QueryError:
             raise QueryError(NO_TEXT) from None
         check_query(app, text)
-        request = QuoteRequest(text, settle_now=1)
-        await search_and_page(interaction, app, text, lambda: search_quotes(app, request))
+        request = QuoteRequest(text, settle_now=0)
+        work = partial(search_quotes, app, request)
+        await search_and_page(interaction, app, text, work, cached_quote(app, request))

@@ -35,7 +35,9 @@ def app_like(base: App, **settings: Any) -> App:
 
 @pytest.fixture
 def app(seed_app: App) -> App:
-    """The seed corpus, read-only, without rate limits."""
+    """The seed corpus, read-only, without rate limits, and no answer cached by an
+    earlier test (some replace the search function to watch or break it)."""
+    seed_app.index.live.answers.clear()
     return app_like(seed_app, cooldown_seconds=0, server_limit=0)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from pathlib import Path
 
@@ -9,11 +10,13 @@ import pytest
 
 from bot.app import App
 from bot.commands.quote import QuoteRequest, quote
+from bot.commands.results import Quote
 from bot.discord import render
 from bot.discord.client import QuoteBot
 from bot.discord.views import NOT_YOURS
 from bot.settings import SettingsError, load_settings
 from tests.bot.discord.conftest import WAIT, app_like
+from tests.bot.discord.waiting import eventually
 from tests.fake_discord import FakeDiscord, run_client
 
 QUERY = "what is a sect?"
@@ -211,6 +214,7 @@ async def test_a_search_slower_than_defer_after_shows_thinking_first(
     fake_discord: FakeDiscord, seed_app: App
 ) -> None:
     app = app_like(seed_app, cooldown_seconds=0, server_limit=0, defer_after_seconds=0.0)
+    app.index.live.answers.clear()  # a cached answer is shown without searching
     async with run_client(QuoteBot(app), fake_discord):
         rec = await fake_discord.send_slash("quote", {"query": QUERY})
         await rec.wait_done(WAIT)
@@ -224,3 +228,47 @@ def test_defer_after_must_leave_time_before_discords_deadline(tmp_path: Path, va
     path.write_text(f"[bot]\ndefer_after_seconds = {value}\n")
     with pytest.raises(SettingsError, match="defer_after_seconds"):
         load_settings(env={"QUOTEBOT_CONFIG": str(path)})
+
+
+# A question whose words do not decide the best sentence of its first passage.
+UNDECIDED = "Why would a Mao-inspired group distribute a rival radical's history that mocks them?"
+
+
+async def test_the_model_settles_the_best_sentence_after_the_answer_is_out(
+    fake_discord: FakeDiscord, fresh_app: App
+) -> None:
+    app = app_like(fresh_app, cooldown_seconds=0, server_limit=0)
+    guess = quote(app, QuoteRequest(UNDECIDED, settle_now=0)).quotes[0]
+    assert not guess.settled  # the premise: words alone cannot pick its sentence
+
+    def bold(q: Quote) -> str:
+        return f"**{render.escape(q.highlighted.strip())}**"
+
+    async with run_client(QuoteBot(app), fake_discord):
+        rec = await fake_discord.send_slash("quote", {"query": UNDECIDED})
+        await rec.wait_done(WAIT)
+        await eventually(
+            lambda: bold(guess) not in (rec.embed or {}).get("description", ""),
+            WAIT,
+            "the guess replaced",
+        )
+    settled = quote(app, QuoteRequest(UNDECIDED)).quotes[0]  # what the model picks
+    assert settled.highlight != guess.highlight and rec.embed is not None
+    assert bold(settled) in rec.embed["description"]
+    message = rec.final_message
+    assert message is not None
+    versions = [v for v in [*message.history, message.payload] if v.get("embeds")]
+    assert bold(guess) in versions[0]["embeds"][0]["description"]  # the answer came first
+    assert [b["custom_id"] for b in rec.buttons][:2] == ["pager:previous", "pager:next"]
+
+
+async def test_a_page_turned_before_the_model_settles_is_not_overwritten(
+    fake_discord: FakeDiscord, app: App
+) -> None:
+    async with run_client(QuoteBot(app), fake_discord):
+        rec = await fake_discord.send_slash("quote", {"query": UNDECIDED, "count": 3})
+        await rec.wait_done(WAIT)
+        turn = await fake_discord.click(rec, "pager:next")
+        await turn.wait_done(WAIT)
+        await asyncio.sleep(1.0)  # time for a late refinement of page 1 to (wrongly) land
+    assert rec.embed is not None and rec.embed["footer"]["text"].startswith("Result 2 of 3")
