@@ -2213,33 +2213,16 @@ class FakeDiscord:
         self,
         name: str,
         options: Mapping[str, Any] | list[dict[str, Any]] | None = None,
-        *,
-        user: Any = None,
-        member_permissions: Any = None,
-        roles: Sequence[str | int] | None = None,
-        guild: bool = True,
-        channel: int | str | None = None,
-        locale: str = "en-US",
-        resolved: dict[str, Any] | None = None,
+        **how: Any,
     ) -> InteractionRecord:
-        """Run ``/name`` (``"corpus add"`` for subcommands) as ``user``; returns its record at once.
+        """Run ``/name`` (``"corpus add"`` for subcommands); returns its record at once.
 
         ``options`` is ``{option_name: value}`` converted by the synced schema (users/roles/channels
         by name or id, attachments as :class:`Upload`), or raw Discord option dicts (then pass
-        ``resolved`` yourself).
+        ``resolved`` yourself). ``how``: who, where and with which permissions, as in
+        :meth:`slash_payload`.
         """
-        payload = self.slash_payload(
-            name,
-            options,
-            user=user,
-            member_permissions=member_permissions,
-            roles=roles,
-            guild=guild,
-            channel=channel,
-            locale=locale,
-            resolved=resolved,
-        )
-        return await self._inject(payload, name)
+        return await self._inject(self.slash_payload(name, options, **how), name)
 
     def slash_payload(
         self,
