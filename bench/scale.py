@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.scale [--sizes 100000,300000,1000000] [--index DIR]
         [--work DIR] [--kinds exact,ivf,hnsw] [--nprobe 96,125 | --nprobe-share ...]
         [--hnsw-m 16,32] [--hnsw-m-largest 16] [--ef-search 64,128,256,512]
+    .venv/bin/python -m bench.scale --store-memory --sizes 1000000 [--index DIR] --work DIR
 
 Texts are made by recombining sentences of the shared corpora (read with our ingest,
 split with our sentence splitter): 2 to 5 random sentences per passage, fixed seed.
@@ -21,6 +22,13 @@ synthetic vectors, BM25 indexes and exact ground truth for later runs (run `exac
 size before the approximate kinds). An HNSW build at the largest size is skipped when
 the build at a smaller size extrapolates past --max-build-minutes.
 Results: bench/out/scale-<sizes>-<kinds>.json, and Markdown on stdout.
+
+`--store-memory` measures what the bot holds instead: each of --sizes is written once as a
+store build (`store.save`, default dense index) into <work>/store-<N>, then a fresh child
+loads it with `store.load` (checksums verified, as the bot starts) and answers the queries;
+its resident memory (VmRSS, split into anonymous and file-backed pages) is read after the
+load and after the queries. --index, if given, is measured the same way (read only).
+Results: bench/out/scale-store-memory.json, and Markdown on stdout.
 """
 
 from __future__ import annotations
@@ -82,6 +90,17 @@ def peak_mb() -> float:
     except OSError:
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def proc_status() -> dict[str, float]:
+    """VmRSS, RssAnon (private memory), RssFile (mapped file pages: shared with the page
+    cache, dropped by the kernel under pressure) and VmHWM of this process, in MiB."""
+    out: dict[str, float] = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmRSS", "RssAnon", "RssFile", "VmHWM"):
+            out[key] = int(rest.split()[0]) / 1024  # kB
+    return out
 
 
 def pct(values: list[float], q: float) -> float:
@@ -263,7 +282,8 @@ def child_dense(work: Path, spec: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = {"spec": spec, "omp_threads": faiss.omp_get_max_threads()}
     result["reference_ms_start"] = reference_ms()
     rss0 = rss_mb()
-    # A private in-memory copy, as `store.load` holds it (np.load reads the whole file).
+    # A private in-memory copy, as `store.load` held it when the Scale figures were taken;
+    # it now memory-maps vectors.npy instead (measured by --store-memory).
     vectors = np.array(np.load(work / "vectors.npy", mmap_mode="r")[:n])
     rss_vec = rss_mb()
     params = DenseParams(**spec["params"])
@@ -355,6 +375,117 @@ def child_dense(work: Path, spec: dict[str, Any]) -> dict[str, Any]:
     result["reference_ms_end"] = reference_ms()
     result["load_average"] = os.getloadavg()[0]
     return result
+
+
+# -- the memory of a loaded store build, in child processes -------------------------------
+
+
+def child_store_save(work: Path, spec: dict[str, Any]) -> dict[str, Any]:
+    """The first n synthetic passages written as a store build, as a reindex leaves them."""
+    from dataclasses import asdict, replace
+
+    from embeddings import dense as dense_index
+    from embeddings import store
+    from embeddings.dense import DenseParams
+
+    n = int(spec["n"])
+    params = DenseParams()
+    vectors = np.array(np.load(work / "vectors.npy", mmap_mode="r")[:n])
+    t0 = time.perf_counter()
+    index = dense_index.build(vectors, params)
+    build_s = time.perf_counter() - t0
+    data = synthetic_index(work, n, index, vectors)
+    data.manifest = replace(data.manifest, dense={**asdict(params), "kind": params.resolve(n)})
+    t0 = time.perf_counter()
+    build = store.save(Path(spec["dir"]), data)
+    return {
+        "spec": spec,
+        "dense": data.manifest.dense["kind"],
+        "build_seconds": build_s,
+        "save_seconds": time.perf_counter() - t0,
+        "bytes_on_disk": {
+            str(p.relative_to(build)): p.stat().st_size for p in build.rglob("*") if p.is_file()
+        },
+    }
+
+
+def child_store_load(work: Path, spec: dict[str, Any]) -> dict[str, Any]:
+    """Resident memory of `store.load` (checksums verified) and of answering the queries."""
+    import faiss  # noqa: F401  (imported before the baseline, like everything below)
+
+    from embeddings import store
+    from embeddings.encoder import Encoder
+    from embeddings.search import Searcher, SearchParams
+
+    before = proc_status()
+    t0 = time.perf_counter()
+    data = store.load(Path(spec["dir"]), check=True)
+    result: dict[str, Any] = {
+        "spec": spec,
+        "load_seconds": time.perf_counter() - t0,
+        "passages": len(data.passages),
+        "dense": data.manifest.dense.get("kind"),
+        "vectors_type": type(data.vectors).__name__,
+        "before": before,
+        "loaded": proc_status(),
+    }
+    if (work / "query_vectors.npy").is_file() and data.manifest.dimension == DIM:
+        queries = json.loads((work / "queries.json").read_text())
+        qvecs = np.load(work / "query_vectors.npy")
+        encoder = Encoder("all-MiniLM-L6-v2")  # never loaded: query vectors are precomputed
+        searcher = Searcher(data, encoder, SearchParams(), Precomputed({}))
+        keys = [searcher.prepare(q["text"]) for q in queries]
+        searcher.embeddings = Precomputed(dict(zip(keys, qvecs, strict=True)))
+        for q in queries:
+            searcher.search(q["text"], k=5)
+        result["queries"] = len(queries)
+        result["searched"] = proc_status()
+    return result
+
+
+def store_memory(args: argparse.Namespace, work: Path, out_dir: Path) -> None:
+    from embeddings import store
+
+    targets: list[tuple[str, Path]] = [("index", args.index)] if args.index else []
+    for n in args.sizes:
+        vectors = work / "vectors.npy"
+        if not (work / f"bm25-{n}").is_dir() or np.load(vectors, mmap_mode="r").shape[0] < n:
+            sys.exit(f"{work} has no synthetic corpus of {n:,} passages: run bench.scale first")
+        folder = work / f"store-{n}"
+        if store.read_current_name(folder) is None:
+            res = run_child(work, "store-save", {"n": n, "dir": str(folder)}, args.child_timeout)
+            print(json.dumps(res), flush=True)
+        targets.append((f"{n:,} synthetic", folder))
+    results = []
+    for name, folder in targets:
+        payload = {"name": name, "dir": str(folder)}
+        res = run_child(work, "store-load", payload, args.child_timeout)
+        print(json.dumps(res), flush=True)
+        results.append(res)
+    (out_dir / "scale-store-memory.json").write_text(json.dumps(results, indent=2))
+    lines = [
+        "| index | passages | dense | vectors | load s | process before MiB | "
+        "after load: RSS / anon / file MiB | after the queries: RSS / anon / file MiB | "
+        "peak MiB |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in results:
+        if "error" in r:
+            lines.append(f"| {r['spec']['name']} | {r['error']} | | | | | | | |")
+            continue
+        b = r["before"]
+
+        def delta(s: dict[str, float], b: dict[str, float] = b) -> str:
+            return " / ".join(f"{s[k] - b[k]:,.0f}" for k in ("VmRSS", "RssAnon", "RssFile"))
+
+        searched = f"{delta(r['searched'])} ({r['queries']} queries)" if "searched" in r else ""
+        lines.append(
+            f"| {r['spec']['name']} | {r['passages']:,} | {r['dense']} | {r['vectors_type']} | "
+            f"{r['load_seconds']:.1f} | {b['VmRSS']:,.0f} | {delta(r['loaded'])} | {searched} | "
+            f"{r.get('searched', r['loaded'])['VmHWM']:,.0f} |"
+        )
+    print("Resident memory added by the load and the queries, over the process before it:")
+    print("\n".join(lines))
 
 
 def run_child(work: Path, what: str, payload: dict[str, Any], timeout: float) -> dict[str, Any]:
@@ -545,6 +676,7 @@ def main() -> None:
     parser.add_argument("--exact-latency-queries", type=int, default=100)
     parser.add_argument("--max-build-minutes", type=float, default=20.0)
     parser.add_argument("--child-timeout", type=float, default=25 * 60)
+    parser.add_argument("--store-memory", action="store_true", help="memory of store.load")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--payload", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -554,12 +686,16 @@ def main() -> None:
         payload = json.loads(args.payload)
         if args.child == "bm25":
             res = child_bm25(args.work, int(payload["n"]))
+        elif args.child == "store-save":
+            res = child_store_save(args.work, payload)
+        elif args.child == "store-load":
+            res = child_store_load(args.work, payload)
         else:
             res = child_dense(args.work, payload)
         args.out.write_text(json.dumps(res))
         return
 
-    args.sizes = sorted(int(s) for s in args.sizes.split(","))
+    args.sizes = sorted(int(s) for s in args.sizes.split(",") if s)
     args.hnsw_m = [int(m) for m in args.hnsw_m.split(",")]
     args.ef_search = [int(e) for e in args.ef_search.split(",")]
     args.nprobe_share = [float(p) for p in args.nprobe_share.split(",")]
@@ -569,6 +705,11 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     out_dir = ROOT / "bench" / "out"
     out_dir.mkdir(exist_ok=True)
+    if args.store_memory:
+        store_memory(args, work, out_dir)
+        return
+    if not args.sizes:
+        parser.error("--sizes is empty")
     results: dict[str, Any] = {
         "command": " ".join(["python -m bench.scale", *sys.argv[1:]]),
         "date": time.strftime("%Y-%m-%d"),

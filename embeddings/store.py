@@ -9,6 +9,13 @@ Layout of an index folder:
 
 A build is written into `builds/.tmp-<name>`, flushed to disk, renamed, and only then
 named in CURRENT: a killed build leaves the previous index in use and intact.
+
+The files of a finished build are never written again, only deleted whole by `prune`.
+`load` relies on this: it memory-maps vectors.npy read-only instead of reading it, so the
+vectors are page cache (shared by processes, reclaimable) instead of a private copy next
+to the FAISS index's own (bench/RESULTS.md, "Memory per passage"). Editing a build's
+file in place under a running bot is therefore unsafe (a truncated mapped file raises
+SIGBUS on access); replacing or deleting it is safe.
 """
 
 from __future__ import annotations
@@ -109,7 +116,7 @@ class IndexData:
     manifest: Manifest
     documents: list[DocumentRecord]
     passages: list[Passage]
-    vectors: np.ndarray
+    vectors: np.ndarray  # loaded: a read-only np.memmap of vectors.npy; never write to it
     dense: Any
     sparse: SparseIndex
     path: Path | None = None
@@ -248,6 +255,12 @@ def prune(index_dir: Path) -> None:
     """Remove builds older than the last KEEP_BUILDS, and leftovers of killed builds.
 
     Called with the build lock held, so no `.tmp-` folder belongs to a running build.
+    A removed build may still be loaded in a running process (another bot on the same
+    folder, or one serving an earlier build after damage) with its vectors memory-mapped.
+    On Linux and other POSIX systems that is safe: unlinking removes the name, the mapped
+    file lives on until the process drops the index (its disk space is freed then). The
+    store is POSIX-only (fcntl); on Windows a mapped file could not be deleted and
+    rmtree(ignore_errors=True) would leave it for a later prune.
     """
     builds = index_dir / "builds"
     current = read_current_name(index_dir)
@@ -351,15 +364,21 @@ def _load_build(build: Path, *, check: bool) -> IndexData:
         ]
         with open(build / "passages.jsonl", encoding="utf-8") as f:
             passages = [_passage_from_json(json.loads(line)) for line in f if line.strip()]
-        vectors = np.load(build / "vectors.npy", allow_pickle=False)
+        # Mapped, not read: pages come in as searches touch rows. The checksum above was
+        # computed from the file itself, and a file shorter than its header says fails
+        # here (ValueError) as it did when read whole.
+        vectors = np.load(build / "vectors.npy", mmap_mode="r", allow_pickle=False)
         sparse = SparseIndex.load(build / "bm25", len(passages))
         params = DenseParams(**{k: v for k, v in manifest.dense.items() if k != "kind_built"})
         if manifest.dense.get("kind") == "exact":
+            # FAISS copies the vectors into its flat index, its own copy as for a read
+            # index (IVF, HNSW). Reading the whole map for it leaves clean file pages,
+            # which the kernel may drop, not a second private copy.
             dense = dense_index.build(vectors, params)
         else:
             dense = dense_index.load(build / "dense.faiss", params)
         vocabulary = _load_vocabulary(build / "vocabulary.json")
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:  # EOF: an empty .npy
         raise IndexCorruptError(f"The index at {build} cannot be read ({exc}); reindex.") from exc
     if len(passages) != manifest.passage_count or vectors.shape != (
         manifest.passage_count,

@@ -217,3 +217,63 @@ def test_a_damaged_index_with_nothing_to_fall_back_on_is_refused(fresh_app: App)
     (build / "documents.json").write_text("[]")
     with pytest.raises(IndexCorruptError, match=r"documents\.json is damaged"):
         store.load_last_good(fresh_app.settings.index)
+
+
+# -- the vectors are memory-mapped --------------------------------------------------------
+
+
+def test_the_vectors_of_a_loaded_index_are_memory_mapped_not_copied(seed_app: App) -> None:
+    build = store.current_build(seed_app.settings.index)
+    data = store.load(seed_app.settings.index)
+    assert isinstance(data.vectors, np.memmap)
+    assert Path(str(data.vectors.filename)) == (build / "vectors.npy").resolve()
+    assert not data.vectors.flags.owndata
+    assert np.array_equal(data.vectors, np.load(build / "vectors.npy"))
+    # Read-only: a write fails loudly instead of changing the index on disk or in use.
+    assert not data.vectors.flags.writeable
+    with pytest.raises(ValueError, match="read-only"):
+        data.vectors[0, 0] = 0.0
+
+
+def test_the_index_in_use_maps_its_vectors_too(seed_app: App) -> None:
+    assert isinstance(seed_app.index.searcher.index.vectors, np.memmap)
+
+
+def test_pruning_a_build_still_mapped_by_a_running_process_leaves_its_vectors_readable(
+    fresh_app: App,
+) -> None:
+    """Another process (or this one, serving an earlier build) may still have a pruned
+    build's vectors mapped: on Linux the unlinked file lives on until it is unmapped."""
+    index_dir = fresh_app.settings.index
+    searcher = fresh_app.index.searcher  # the running bot's index, build B
+    data = searcher.index
+    assert data.path is not None
+    expected = np.load(data.path / "vectors.npy")  # a private copy, read before the prune
+    query = "what makes a group a sect?"
+    before = searcher.search(query, k=5)
+
+    time.sleep(1.1)  # build names start with the time in seconds: make the new ones sort later
+    for _ in range(store.KEEP_BUILDS):  # newer builds, each save pruning as a reindex does
+        store.save(index_dir, data)
+    assert not data.path.exists(), "B should have been pruned"
+    assert f"{data.path / 'vectors.npy'} (deleted)" in Path("/proc/self/maps").read_text()
+
+    rows = np.array([0, len(expected) // 2, len(expected) - 1])
+    assert np.array_equal(data.vectors[rows], expected[rows])
+    assert np.array_equal(data.vectors, expected)
+    assert searcher.search(query, k=5) == before
+
+
+@pytest.mark.parametrize("damage", ["truncated", "empty"])
+def test_an_unreadable_vectors_file_is_refused_even_without_checksums(
+    fresh_app: App, damage: str
+) -> None:
+    build = store.current_build(fresh_app.settings.index)
+    vectors = build / "vectors.npy"
+    data = vectors.read_bytes()[:-8] if damage == "truncated" else b""
+    # Replaced, not rewritten in place: the app in this test still maps the old file.
+    tmp = build / "vectors.npy.tmp"
+    tmp.write_bytes(data)
+    os.replace(tmp, vectors)
+    with pytest.raises(IndexCorruptError, match="cannot be read"):
+        store.load(fresh_app.settings.index, check=False)
