@@ -138,31 +138,38 @@ def test_a_failed_save_leaves_the_previous_index_in_use(
     assert store.load(index_dir).manifest.passage_count > 0
 
 
+# `quotebot reindex` whose build stalls half-written (while checksumming the files it
+# wrote into builds/.tmp-*), so the test can kill it there rather than race it.
+STALLING_REINDEX = """
+import sys, time
+import embeddings.store as store
+real_sha256 = store._sha256
+def stall(path):
+    time.sleep(120)
+    return real_sha256(path)
+store._sha256 = stall
+from bot.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
 @pytest.mark.slow
 def test_killing_a_build_leaves_the_previous_index_usable(fresh_app: App) -> None:
     index_dir = fresh_app.settings.index
     before = store.read_current_name(index_dir)
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    cmd = [
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "reindex",
-        "--force",
-        "--corpus",
-        str(fresh_app.settings.corpus),
-        "--index",
-        str(index_dir),
-    ]
+    args = ["reindex", "--force", "--corpus", str(fresh_app.settings.corpus)]
+    cmd = [sys.executable, "-c", STALLING_REINDEX, *args, "--index", str(index_dir)]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    # Kill it once the build has started writing (a temporary build folder appears), or
-    # after a while at the latest: either way, mid-build.
-    deadline = time.monotonic() + 60
     builds = index_dir / "builds"
-    while time.monotonic() < deadline and proc.poll() is None:
-        if any(p.name.startswith(".tmp") for p in builds.iterdir()):
-            break
+
+    def half_written() -> bool:
+        return any((p / "vectors.npy").exists() for p in builds.glob(".tmp-*"))
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None and not half_written():
         time.sleep(0.02)
+    assert half_written(), "the reindex never reached the point where it writes its build"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert store.read_current_name(index_dir) == before
