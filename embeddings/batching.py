@@ -7,32 +7,23 @@ and hands each caller its vector. A lone query waits at most `max_wait` for comp
 
 Texts come at two priorities. Queries are urgent: somebody waits for the answer. The
 sentences that refine a shown answer's highlight are not: they are encoded only when no
-query is waiting, in smaller batches, and never padded to one another's lengths in the
-same pass as queries (a sentence is several times longer than a query).
+query is waiting and none has come for `background_delay` (the searches that follow a
+burst of queries need the CPU too), in smaller batches, and never in the same pass as
+queries (a sentence is several times longer than a query: all would pad to it).
 """
 
 from __future__ import annotations
 
-import itertools
-import queue
 import threading
+import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
 
 import numpy as np
 
 EncodeFn = Callable[[Sequence[str]], np.ndarray]
-
-URGENT, BACKGROUND, STOP = 0, 1, 2
-
-
-@dataclass(order=True)
-class _Item:
-    priority: int
-    seq: int  # first come, first served within a priority
-    text: str = field(compare=False, default="")
-    future: Future[np.ndarray] | None = field(compare=False, default=None)
+Item = tuple[str, Future[np.ndarray]]
 
 
 class MicroBatcher:
@@ -43,62 +34,80 @@ class MicroBatcher:
         max_batch: int = 64,
         max_background_batch: int = 16,
         max_wait: float = 0.002,
+        background_delay: float = 0.15,
     ) -> None:
         self._encode = encode
-        self._max_batch = {URGENT: max_batch, BACKGROUND: max_background_batch}
+        self._max_batch = max_batch
+        self._max_background_batch = max_background_batch
         self._max_wait = max_wait
-        self._queue: queue.PriorityQueue[_Item] = queue.PriorityQueue()
-        self._seq = itertools.count()
+        self._background_delay = background_delay
+        self._urgent: deque[Item] = deque()
+        self._background: deque[Item] = deque()
+        self._last_urgent = 0.0  # when the latest urgent text was submitted (monotonic)
+        self._changed = threading.Condition()
+        self._stopping = False
         self._thread = threading.Thread(target=self._run, name="quotebot-encoder", daemon=True)
         self._started = False
-        self._lock = threading.Lock()
         self.batches = 0  # for tests and benchmarks: how many forward passes ran
         self.encoded = 0
 
     def submit(self, text: str, *, urgent: bool = True) -> Future[np.ndarray]:
-        with self._lock:
+        future: Future[np.ndarray] = Future()
+        with self._changed:
             if not self._started:
                 self._thread.start()
                 self._started = True
-        future: Future[np.ndarray] = Future()
-        self._queue.put(_Item(URGENT if urgent else BACKGROUND, next(self._seq), text, future))
+            if urgent:
+                self._urgent.append((text, future))
+                self._last_urgent = time.monotonic()
+            else:
+                self._background.append((text, future))
+            self._changed.notify()
         return future
 
     def encode(self, text: str) -> np.ndarray:
         return self.submit(text).result()
 
     def close(self) -> None:
+        with self._changed:
+            self._stopping = True
+            self._changed.notify()
         if self._started:
-            self._queue.put(_Item(STOP, next(self._seq)))
             self._thread.join(timeout=5)
 
+    def _next_batch(self) -> list[Item] | None:
+        """Wait for the next batch to encode (None: closing)."""
+        with self._changed:
+            while True:
+                if self._stopping:
+                    return None
+                if self._urgent:
+                    # Give stragglers max_wait to join, as long as more keep coming.
+                    while len(self._urgent) < self._max_batch:
+                        before = len(self._urgent)
+                        self._changed.wait(self._max_wait)
+                        if len(self._urgent) == before or self._stopping:
+                            break
+                    n = min(len(self._urgent), self._max_batch)
+                    return [self._urgent.popleft() for _ in range(n)]
+                if self._background:
+                    quiet_for = time.monotonic() - self._last_urgent
+                    if quiet_for >= self._background_delay:
+                        n = min(len(self._background), self._max_background_batch)
+                        return [self._background.popleft() for _ in range(n)]
+                    self._changed.wait(self._background_delay - quiet_for)
+                else:
+                    self._changed.wait()
+
     def _run(self) -> None:
-        while True:
-            first = self._queue.get()
-            if first.priority == STOP:
-                return
-            batch = [first]
-            # Collect whatever else of the same priority is waiting, then give stragglers
-            # max_wait. The queue hands out urgent items first, so meeting another
-            # priority means none of this one is left (or an urgent one just arrived).
+        while (batch := self._next_batch()) is not None:
             try:
-                while len(batch) < self._max_batch[first.priority]:
-                    item = self._queue.get(timeout=self._max_wait)
-                    if item.priority != first.priority:
-                        self._queue.put(item)
-                        break
-                    batch.append(item)
-            except queue.Empty:
-                pass
-            try:
-                vectors = self._encode([item.text for item in batch])
+                vectors = self._encode([text for text, _ in batch])
             except Exception as exc:  # every waiter learns of the failure
-                for item in batch:
-                    assert item.future is not None
-                    item.future.set_exception(exc)
+                for _, future in batch:
+                    future.set_exception(exc)
                 continue
             self.batches += 1
             self.encoded += len(batch)
-            for item, vec in zip(batch, vectors, strict=True):
-                assert item.future is not None
-                item.future.set_result(vec)
+            for (_, future), vec in zip(batch, vectors, strict=True):
+                future.set_result(vec)

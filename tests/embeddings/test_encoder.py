@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 
@@ -94,3 +95,18 @@ def test_waiting_queries_go_before_background_sentences_and_are_never_batched_wi
         ["query 0", "query 1"],
         ["sentence 0", "sentence 1", "sentence 2"],
     ]
+
+
+def test_background_sentences_wait_until_queries_have_been_quiet_for_a_while() -> None:
+    def fake_encode(texts: object) -> np.ndarray:
+        return np.zeros((len(list(texts)), 4), dtype=np.float32)  # type: ignore[call-overload]
+
+    batcher = MicroBatcher(fake_encode, background_delay=0.3)
+    started = time.monotonic()
+    query = batcher.submit("a query")
+    sentence = batcher.submit("a sentence", urgent=False)
+    query.result(timeout=5)
+    assert time.monotonic() - started < 0.3 or not sentence.done()
+    sentence.result(timeout=5)
+    assert time.monotonic() - started >= 0.3  # the searches after a burst get the CPU first
+    batcher.close()
