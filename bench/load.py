@@ -208,7 +208,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 probe.start()
                 # "admin" has Manage Server in the fake's world.
                 reindex = await fake.send_slash("reindex", {"force": True}, user="admin")
-                finished = asyncio.create_task(reindex.wait_done(timeout=3600))
+                ended = ("Reindex finished", "Reindex failed")  # not the progress message
+                finished = asyncio.create_task(
+                    reindex.wait_for(lambda r: (r.embed or {}).get("title") in ended, 3600)
+                )
                 during: list[float] = []
                 i = 0
                 while not finished.done():  # queries keep coming while the index rebuilds
@@ -216,6 +219,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     during.append(await end_to_end(fake, users[i % n], q))
                     i += 1
                 await finished
+                if (reindex.embed or {}).get("title") != "Reindex finished":
+                    raise RuntimeError(f"the /reindex failed: {reindex.summary()}")
                 results["reindex"] = {
                     "queries_answered_during": len(during),
                     "query_p50_ms_during": statistics.median(during) if during else None,
