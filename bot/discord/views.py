@@ -98,10 +98,10 @@ class ResultPager(discord.ui.View):
         if self.quotes[page] is not guess:  # a page turn settled it meanwhile
             return
         self.quotes[page] = quote
-        shown = self.page == page and not self.is_finished() and self.message is not None
-        if shown and quote.highlight != guess.highlight:
-            assert self.message is not None
-            await replies.edit_message(self.message, embeds=[self.embed()], view=self)
+        message = self.message
+        still_shown = self.page == page and not self.is_finished()
+        if message is not None and still_shown and quote.highlight != guess.highlight:
+            await replies.edit_message(message, embeds=[self.embed()], view=self)
 
     async def _turn(self, interaction: discord.Interaction, step: int) -> None:
         self.page = max(0, min(len(self.quotes) - 1, self.page + step))
