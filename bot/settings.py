@@ -120,6 +120,7 @@ def load_settings(
     dense = DenseParams(
         kind=index.get("type", d.kind),
         ann_threshold=int(index.get("ann_threshold", d.ann_threshold)),
+        ivf_threshold=int(index.get("ivf_threshold", d.ivf_threshold)),
         hnsw_m=int(index.get("hnsw_m", d.hnsw_m)),
         ef_construction=int(index.get("ef_construction", d.ef_construction)),
         ef_search=int(index.get("ef_search", d.ef_search)),

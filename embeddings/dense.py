@@ -3,8 +3,9 @@
 Vectors are unit length, so inner product is cosine similarity. Exact search scans every
 vector (memory-bound: ~0.2 ms per 1,000 passages), so it stops being cheap at about 20,000
 passages on this machine; at and above `ann_threshold` an approximate index keeps queries
-fast (its recall against exact search is measured in tests and in bench/scale.py, whose
-figures chose the defaults: bench/RESULTS.md).
+fast: HNSW while it builds in seconds, IVF-Flat from `ivf_threshold` on. Their recall
+against exact search is measured in tests, bench/index_choice.py and bench/scale.py, whose
+figures chose the defaults (bench/RESULTS.md).
 
 IVF-Flat clusters the vectors into `nlist` lists (k-means) and scans the `nprobe` lists
 nearest the query. Left at 0, both follow the size of the index: nlist = 4·sqrt(N), and
@@ -25,7 +26,6 @@ KINDS = ("auto", "exact", "hnsw", "ivf")
 # IVF-Flat builds in 4 minutes where HNSW would take about 40, and max(96, nlist/32) probes
 # keep recall@10 >= 0.95 against exact search from 50k to 1M passages (a fixed share of the
 # lists does not: nlist/32 gives 0.89 at 100k, nlist/16 adds 7-40 ms per query at 1M).
-AUTO_ANN = "ivf"  # what "auto" builds at and above ann_threshold
 NPROBE_SHARE = 1 / 32  # derived nprobe: this share of the lists ...
 NPROBE_MIN = 96  # ... but never fewer than this
 IVF_TRAIN_PER_LIST = 64  # k-means sample: enough per centroid for stable lists (FAISS: 39+)
@@ -33,10 +33,16 @@ IVF_TRAIN_PER_LIST = 64  # k-means sample: enough per centroid for stable lists 
 
 @dataclass(frozen=True)
 class DenseParams:
-    kind: str = "auto"  # "exact" | "hnsw" | "ivf" | "auto" (exact below ann_threshold)
-    # At 34,000 passages exact search took 7.1 ms a query and IVF 1.2 ms, with the same
-    # recall@5 and MRR on the labelled queries (bench/RESULTS.md, "Queries under load").
+    # "exact" | "hnsw" | "ivf" | "auto": exact below ann_threshold, HNSW below
+    # ivf_threshold, IVF-Flat from there on.
+    kind: str = "auto"
+    # On the 34,107 passages of the shared corpora (bench/index_choice.py): exact 5.2 ms
+    # a query, HNSW 1.7 ms with the same recall@5 / MRR on the labelled queries (a 9 s
+    # build), IVF 0.8 ms but one labelled answer fewer in the top 5.
     ann_threshold: int = 20_000
+    # HNSW builds too slowly for every reindex from here on (45-119 s at 100k on 2 cores,
+    # ~40 min extrapolated at 1M), and IVF keeps recall@10 >= 0.95 (bench/scale.py).
+    ivf_threshold: int = 50_000
     hnsw_m: int = 16  # M=32 gave no better recall per ms at 100k and built 2.8x slower
     ef_construction: int = 80
     ef_search: int = 512  # recall@10 0.998 at 100k, 0.982 at 1M (256: 0.959 at 1M)
@@ -45,7 +51,9 @@ class DenseParams:
 
     def resolve(self, n: int) -> str:
         if self.kind == "auto":
-            return AUTO_ANN if n >= self.ann_threshold else "exact"
+            if n < self.ann_threshold:
+                return "exact"
+            return "hnsw" if n < self.ivf_threshold else "ivf"
         return self.kind
 
     def ivf_nlist(self, n: int) -> int:

@@ -196,9 +196,12 @@ def test_the_approximate_index_finds_what_exact_search_finds(seed_app: App) -> N
     assert recall >= 0.95
 
 
-def test_auto_picks_exact_search_below_the_threshold_and_ivf_above() -> None:
-    params = DenseParams(kind="auto", ann_threshold=1000)
-    assert params.resolve(999) == "exact" and params.resolve(1000) == "ivf"
+def test_auto_picks_exact_search_then_hnsw_then_ivf_as_the_corpus_grows() -> None:
+    params = DenseParams(kind="auto", ann_threshold=1000, ivf_threshold=5000)
+    assert params.resolve(999) == "exact"
+    assert params.resolve(1000) == "hnsw" and params.resolve(4999) == "hnsw"
+    assert params.resolve(5000) == "ivf"
+    assert DenseParams().resolve(34_107) == "hnsw"  # the shared corpora, by default
 
 
 def test_a_damaged_current_index_falls_back_to_the_previous_intact_build(fresh_app: App) -> None:
