@@ -381,21 +381,11 @@ class LeanBert:
             q, k, v = qkv.view(batch, length, 3, heads, hidden // heads).permute(2, 0, 3, 1, 4)
             ctx = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask)
             ctx = ctx.transpose(1, 2).reshape(batch, length, hidden)
-            x = F.layer_norm(
-                F.linear(ctx, layer.attn_out_w, layer.attn_out_b) + x,
-                (hidden,),
-                layer.ln1_w,
-                layer.ln1_b,
-                spec.eps,
-            )
+            attended = F.linear(ctx, layer.attn_out_w, layer.attn_out_b) + x
+            x = F.layer_norm(attended, (hidden,), layer.ln1_w, layer.ln1_b, spec.eps)
             inter = F.gelu(F.linear(x, layer.inter_w, layer.inter_b))  # exact (erf) GELU
-            x = F.layer_norm(
-                F.linear(inter, layer.out_w, layer.out_b) + x,
-                (hidden,),
-                layer.ln2_w,
-                layer.ln2_b,
-                spec.eps,
-            )
+            fed = F.linear(inter, layer.out_w, layer.out_b) + x
+            x = F.layer_norm(fed, (hidden,), layer.ln2_w, layer.ln2_b, spec.eps)
         if spec.pooling == "cls":
             return x[:, 0]
         weights = mask.unsqueeze(-1).to(x.dtype)
