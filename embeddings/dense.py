@@ -131,3 +131,30 @@ def search(index: Any, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndar
     k = max(1, min(k, index.ntotal))
     scores, ids = index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
     return scores, ids
+
+
+def search_subset(
+    index: Any, queries: np.ndarray, k: int, allowed: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """`search`, returning only ids in `allowed` (FAISS skips the others while it searches,
+    so the top k are the subset's top k, not what is left of the whole index's)."""
+    import faiss
+
+    k = max(1, min(k, index.ntotal))
+    bits = np.zeros(index.ntotal, dtype=bool)
+    bits[allowed] = True
+    bitmap = np.packbits(bits, bitorder="little")
+    selector = faiss.IDSelectorBitmap(index.ntotal, faiss.swig_ptr(bitmap))
+    params: Any
+    if hasattr(index, "hnsw"):
+        params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
+        params.efSearch = max(index.hnsw.efSearch, k)
+    elif (ivf := faiss.try_extract_index_ivf(index)) is not None:
+        params = faiss.SearchParametersIVF()
+        params.nprobe = ivf.nprobe  # the parameters' own default (1) would override it
+    else:
+        params = faiss.SearchParameters()
+    params.sel = selector
+    scores, ids = index.search(np.ascontiguousarray(queries, dtype=np.float32), k, params=params)
+    del bitmap  # kept alive until the search is done: the selector only points at it
+    return scores, ids

@@ -25,6 +25,10 @@ from embeddings.sentences import split_sentences
 from embeddings.sparse import stem, stopwords, terms, words
 from embeddings.store import DocumentRecord, IndexData
 
+# Above this many allowed passages, dense search asks the FAISS index for the subset
+# instead of scoring the subset's vectors one by one (exact scan: ~0.2 ms per 1,000).
+SUBSET_SCAN_LIMIT = 20_000
+
 
 @dataclass(frozen=True)
 class SearchParams:
@@ -45,8 +49,12 @@ class Filters:
     author: str = ""  # case-insensitive substring of the author
     title: str = ""  # case-insensitive substring of the title, collection or file name
     per_document: int = 0  # at most this many hits per work (0: no cap)
+    # Documents (by source) a server has hidden: never candidates, whatever else matches.
+    hidden: frozenset[str] = frozenset()
 
     def matches(self, doc: DocumentRecord) -> bool:
+        if doc.source in self.hidden:
+            return False
         if self.author and self.author.casefold() not in doc.meta.author.casefold():
             return False
         if self.title:
@@ -58,6 +66,12 @@ class Filters:
 
     @property
     def active(self) -> bool:
+        return bool(self.author or self.title or self.hidden)
+
+    @property
+    def names(self) -> bool:
+        """Whether the reader named an author or a title (an unmatched name is an error;
+        hiding alone never is)."""
         return bool(self.author or self.title)
 
 
@@ -163,7 +177,7 @@ class Searcher:
         if not filters.active:
             return None
         docs = [d for d in self.index.documents if filters.matches(d)]
-        if not docs:
+        if not docs and filters.names:
             what = []
             if filters.author:
                 what.append(f"by an author matching “{filters.author}”")
@@ -172,6 +186,8 @@ class Searcher:
             raise NotFoundError(
                 f"No work {' and '.join(what)} is in the corpus; /source lists the works."
             )
+        if not docs:
+            return np.empty(0, dtype=np.int64)
         return np.concatenate([np.arange(d.first, d.first + d.count) for d in docs])
 
     # -- search ----------------------------------------------------------------------------
@@ -238,6 +254,11 @@ class Searcher:
         # Dense candidates.
         if allowed is None:
             _, ids = dense_index.search(index.dense, qvec[None, :], n_cand)
+            dense_ids = ids[0][ids[0] >= 0]
+        elif len(allowed) > SUBSET_SCAN_LIMIT:
+            # Most of a large index (a server hid a few works): the index itself, told
+            # which ids it may return, is far cheaper than gathering their vectors.
+            _, ids = dense_index.search_subset(index.dense, qvec[None, :], n_cand, allowed)
             dense_ids = ids[0][ids[0] >= 0]
         else:
             sims = index.vectors[allowed] @ qvec

@@ -1,0 +1,104 @@
+"""/define and its vocabulary over a server's scope: each part's definitions, merged.
+
+A part's `find_definitions` groups its own findings (best definition of each work first,
+then further definitions, then usage); across parts the same grouping is done again on
+the merged findings, with works hidden by the server left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from itertools import zip_longest
+
+import numpy as np
+
+from embeddings.define import (
+    DEFINITION,
+    Definitions,
+    Finding,
+    Term,
+    find_definitions,
+    vocabulary_of,
+)
+from embeddings.scope import Part, Reader, ScopeSearcher
+from embeddings.vocabulary import Vocabulary
+
+_Ask = Callable[[Vocabulary, int], list[str]]
+
+HIDDEN_MARGIN = 3  # ask each part for this many times the limit when some works are hidden
+
+
+def definitions(
+    reader: Reader, term: Term, *, qvec: np.ndarray | None = None, limit: int = 10
+) -> Definitions:
+    if not isinstance(reader, ScopeSearcher):
+        return find_definitions(reader.index, term, qvec=qvec, limit=limit)
+    findings: list[Finding] = []
+    for part in reader.parts:
+        ask = limit * HIDDEN_MARGIN if part.hidden else limit
+        found = find_definitions(part.searcher.index, term, qvec=qvec, limit=ask)
+        findings += [
+            replace(f, passage_id=f.passage_id + part.offset)
+            for f in found.findings
+            if _visible(part, f.passage_id)
+        ]
+    if not findings:
+        return Definitions(term, [], mentioned=False)
+    firsts: list[Finding] = []
+    rest: list[Finding] = []
+    works: set[tuple[str, str]] = set()
+    for f in sorted((f for f in findings if f.label == DEFINITION), key=lambda f: -f.score):
+        meta = reader.index.document_of(f.passage_id).meta
+        work = (meta.title.casefold(), meta.author.casefold())
+        (rest if work in works else firsts).append(f)
+        works.add(work)
+    usage = sorted((f for f in findings if f.label != DEFINITION), key=lambda f: -f.score)
+    return Definitions(term, (firsts + rest + usage)[:limit], mentioned=True, defined_in=len(works))
+
+
+def vocabularies(reader: Reader) -> list[tuple[Vocabulary, frozenset[str]]]:
+    """Each part's vocabulary with the sources the reader may not see."""
+    if not isinstance(reader, ScopeSearcher):
+        return [(vocabulary_of(reader.index), frozenset())]
+    return [(vocabulary_of(p.searcher.index), p.hidden) for p in reader.parts]
+
+
+def complete(reader: Reader, prefix: str, limit: int) -> list[str]:
+    """Completions from every part, best of each first, none found only in hidden works."""
+    return _merged(reader, lambda v, n: v.complete(prefix, n), limit)
+
+
+def suggest(reader: Reader, text: str, limit: int = 5) -> list[str]:
+    return _merged(reader, lambda v, n: v.suggest(text, n), limit)
+
+
+def known(reader: Reader, text: str) -> bool:
+    """Whether some part's vocabulary knows the term (outside hidden works)."""
+    return any(
+        v.lookup(text) is not None and _shown(v, text, hidden) for v, hidden in vocabularies(reader)
+    )
+
+
+def _merged(reader: Reader, ask: _Ask, limit: int) -> list[str]:
+    lists = []
+    for vocabulary, hidden in vocabularies(reader):
+        found = ask(vocabulary, limit * HIDDEN_MARGIN if hidden else limit)
+        lists.append([t for t in found if _shown(vocabulary, t, hidden)])
+    out: list[str] = []
+    for row in zip_longest(*lists):
+        for term in row:
+            if term is not None and term not in out:
+                out.append(term)
+    return out[:limit]
+
+
+def _shown(vocabulary: Vocabulary, term: str, hidden: frozenset[str]) -> bool:
+    if not hidden:
+        return True
+    where = vocabulary.where(term)
+    return not where or any(s not in hidden for s in where)
+
+
+def _visible(part: Part, passage_id: int) -> bool:
+    return part.searcher.index.document_of(passage_id).source not in part.hidden
