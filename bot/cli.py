@@ -37,12 +37,26 @@ def _count(text: str) -> int:
     return value
 
 
+def _server_id(text: str) -> int:
+    if not text.isdigit() or int(text) <= 0:
+        raise argparse.ArgumentTypeError(f"expected a server (guild) ID, digits only, got {text!r}")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     common.add_argument("--corpus", type=Path, metavar="DIR", help="the corpus folder")
     common.add_argument("--index", type=Path, metavar="DIR", help="the index folder")
     common.add_argument("--config", type=Path, metavar="FILE", help="a settings.toml file")
     common.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    # A server's view (base + its own texts) or its collection, without Discord.
+    scoped = _Parser(add_help=False, parents=[common])
+    scoped.add_argument(
+        "--collection",
+        type=_server_id,
+        metavar="GUILD_ID",
+        help="a server's own collection (its texts on top of the base corpus)",
+    )
 
     parser = _Parser(
         prog="quotebot",
@@ -53,11 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
-    p = sub.add_parser("reindex", parents=[common], help="build or update the index")
+    p = sub.add_parser("reindex", parents=[scoped], help="build or update the index")
     p.add_argument("--force", action="store_true", help="rebuild everything from scratch")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
-    p = sub.add_parser("quote", parents=[common], help="find passages that match a query")
+    p = sub.add_parser("quote", parents=[scoped], help="find passages that match a query")
     p.add_argument("query", metavar="QUERY", help="a question or paraphrase; - reads stdin")
     p.add_argument("--author", default="", help="only works by an author matching this")
     p.add_argument("--title", default="", help="only works whose title or file matches this")
@@ -65,17 +79,46 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--per-work", type=_count, default=0, metavar="N", help="cap per work")
     p.add_argument("--json", action="store_true", help="one JSON object per query")
 
-    p = sub.add_parser("define", parents=[common], help="what the corpus says a term means")
+    p = sub.add_parser("define", parents=[scoped], help="what the corpus says a term means")
     p.add_argument("term", metavar="TERM", nargs="?", help="a term; - reads stdin")
     p.add_argument("-k", type=_count, default=0, metavar="N", help="number of results")
     p.add_argument("--complete", metavar="PREFIX", help="suggest terms starting like this")
     p.add_argument("--json", action="store_true", help="one JSON object per term")
 
-    p = sub.add_parser("source", parents=[common], help="the works in the corpus")
+    p = sub.add_parser("source", parents=[scoped], help="the works in the corpus")
     p.add_argument("name", metavar="NAME", nargs="?", default="", help="a title or author")
     p.add_argument("--json", action="store_true", help="print JSON")
 
-    sub.add_parser("console", parents=[common], help="an interactive session (no Discord)")
+    p = sub.add_parser(
+        "corpus",
+        parents=[scoped],
+        help="add, remove, restore, hide or unhide works; the audit log",
+        description="Change the base corpus (or, with --collection, one server's texts) as "
+        "the bot's owner. Removed and replaced files go to the trash, restorable for "
+        "trash_days; every change is in the audit log.",
+    )
+    actions = p.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    actions.required = True
+    a = actions.add_parser("add", parents=[scoped], help="add a .txt, .md or .html file")
+    a.add_argument("file", type=Path, metavar="FILE")
+    a.add_argument("--title", default="")
+    a.add_argument("--author", default="")
+    a.add_argument("--date", default="")
+    a.add_argument("--url", default="")
+    a.add_argument("--replace", action="store_true", help="replace a file of the same name")
+    for name, what in (
+        ("remove", "move a work to the trash"),
+        ("restore", "bring a work back from the trash"),
+        ("hide", "hide a base work in the server named by --collection"),
+        ("unhide", "show a hidden base work in that server again"),
+    ):
+        a = actions.add_parser(name, parents=[scoped], help=what)
+        a.add_argument("work", metavar="WORK", help="its title or file name")
+    a = actions.add_parser("log", parents=[scoped], help="the last changes (audit log)")
+    a.add_argument("-n", type=_count, default=20, metavar="N", help="how many entries")
+    a.add_argument("--json", action="store_true", help="one JSON object per entry")
+
+    sub.add_parser("console", parents=[scoped], help="an interactive session (no Discord)")
     sub.add_parser("run", parents=[common], help="start the Discord bot (needs DISCORD_TOKEN)")
     return parser
 
@@ -136,13 +179,17 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command == "console":
         from bot.console import run_console
 
-        return run_console(make_app(args))
+        return run_console(make_app(args), guild=args.collection)
     if command == "run":
         from bot.discord.runner import run_bot
 
         return run_bot(make_app(args))
     app = make_app(args)
     _ensure_index(app)
+    if command == "corpus":
+        from bot.corpus_cli import run_corpus
+
+        return run_corpus(app, args)
     if command == "quote":
         return _quote(app, args)
     if command == "define":
@@ -163,8 +210,9 @@ def _reindex(args: argparse.Namespace) -> int:
     from bot.progress import terminal_progress
 
     app = make_app(args)
+    collection = app.collections.of(args.collection)
     with terminal_progress() as progress:
-        report = app.index.reindex(force=args.force, progress=progress)
+        report = collection.reindex(force=args.force, progress=progress)
     if args.json:
         print(json.dumps(report.to_json()))
     else:
@@ -212,7 +260,9 @@ def _quote(app: App, args: argparse.Namespace) -> int:
     from bot.commands.quote import QuoteRequest, quote
 
     def answer(text: str) -> Answer:
-        request = QuoteRequest(text, args.author, args.title, args.k, args.per_work)
+        request = QuoteRequest(
+            text, args.author, args.title, args.k, args.per_work, guild=args.collection
+        )
         return quote(app, request)
 
     return _answer_each(_lines(args.query), answer, args.json, args.query == "-")
@@ -222,7 +272,7 @@ def _define(app: App, args: argparse.Namespace) -> int:
     from bot.commands.define import complete, define
 
     if args.complete is not None:
-        suggestions = complete(app, args.complete)
+        suggestions = complete(app, args.complete, guild=args.collection)
         if args.json:
             print(json.dumps({"prefix": args.complete, "suggestions": suggestions}))
         else:
@@ -235,7 +285,10 @@ def _define(app: App, args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     return _answer_each(
-        _lines(args.term), lambda t: define(app, t, args.k), args.json, args.term == "-"
+        _lines(args.term),
+        lambda t: define(app, t, args.k, guild=args.collection),
+        args.json,
+        args.term == "-",
     )
 
 
@@ -243,7 +296,10 @@ def _source(app: App, args: argparse.Namespace) -> int:
     from bot.commands import source
     from bot.console import render_works
 
-    found = source.find(app, args.name) if args.name else source.works(app)
+    guild = args.collection
+    found = (
+        source.find(app, args.name, guild=guild) if args.name else source.works(app, guild=guild)
+    )
     if args.json:
         print(json.dumps([w.to_json() for w in found], ensure_ascii=False))
     else:

@@ -72,8 +72,15 @@ def _quote_parser() -> _LineParser:
     return p
 
 
-def run_console(app: App, stdin: TextIO | None = None, out: Callable[[str], None] = print) -> int:
-    """Read commands line by line until end of input or /quit."""
+def run_console(
+    app: App,
+    stdin: TextIO | None = None,
+    out: Callable[[str], None] = print,
+    *,
+    guild: int | None = None,
+) -> int:
+    """Read commands line by line until end of input or /quit; with `guild`, as that
+    server reads (the base less what it hides, plus its own texts)."""
     stream = stdin if stdin is not None else sys.stdin
     interactive = stream is sys.stdin and sys.stdin.isatty()
     color = interactive and sys.stdout.isatty()
@@ -81,7 +88,7 @@ def run_console(app: App, stdin: TextIO | None = None, out: Callable[[str], None
         report = app.ensure_index(progress)
     if report is not None:
         out(report.summary())
-    works = source.works(app)
+    works = source.works(app, guild=guild)
     total = sum(w.passages for w in works)
     out(f"quotebot: {len(works)} works, {total:,} passages. Type /help for commands.")
     while True:
@@ -102,12 +109,12 @@ def run_console(app: App, stdin: TextIO | None = None, out: Callable[[str], None
         if line in ("/quit", "/exit", "quit", "exit"):
             return 0
         try:
-            out(execute(app, line, color=color) + "\n")
+            out(execute(app, line, color=color, guild=guild) + "\n")
         except QuotebotError as exc:
             out(render_card(error_card(str(exc)), color=color) + "\n")
 
 
-def execute(app: App, line: str, *, color: bool = False) -> str:
+def execute(app: App, line: str, *, color: bool = False, guild: int | None = None) -> str:
     """Run one console command line and return what to print."""
     if not line.startswith("/"):
         line = "/quote " + line
@@ -120,14 +127,15 @@ def execute(app: App, line: str, *, color: bool = False) -> str:
             args = _quote_parser().parse_args(shlex.split(rest))
         except ValueError as exc:  # unbalanced quotes
             raise QueryError(f"Could not read that command: {exc}") from exc
-        request = QuoteRequest(" ".join(args.words), args.author, args.title, args.k)
+        request = QuoteRequest(" ".join(args.words), args.author, args.title, args.k, guild=guild)
         return render_answer(quote(app, request), color=color)
     if command == "/define":
-        return render_answer(define(app, rest), color=color)
+        return render_answer(define(app, rest, guild=guild), color=color)
     if command == "/source":
-        found = source.find(app, rest) if rest.strip() else source.works(app)
+        named = rest.strip()
+        found = source.find(app, rest, guild=guild) if named else source.works(app, guild=guild)
         return render_works(found, detailed=bool(rest.strip()))
     if command == "/reindex":
         with terminal_progress() as progress:
-            return app.index.reindex(progress=progress).summary()
+            return app.collections.of(guild).reindex(progress=progress).summary()
     return f"Unknown command {command}; type /help."

@@ -14,6 +14,7 @@ STAGE_LABELS = {
     "encode": "Embedding passages",
     "index": "Building indexes",
     "save": "Saving",
+    "waiting": "Waiting for another build to finish",
 }
 
 

@@ -48,6 +48,16 @@ class Settings:
     view_timeout_seconds: float = 600.0
     defer_after_seconds: float = 0.5  # a search not done by then shows "thinking…" first
     upload_max_bytes: int = 2 * 1024 * 1024  # /corpus add: the largest file accepted
+    # Per-server collections, their trash and audit logs live here (see README, "Servers").
+    data: Path | None = None  # None: <index>/../data, beside the index
+    trash_days: float = 30.0  # removed and replaced works are kept this long
+    on_leave: str = "keep"  # a server's collection when the bot leaves it: "keep" | "delete"
+    delete_after_days: float = 30.0  # on_leave = "delete": this long after leaving
+    max_builds: int = 1  # index builds at once, across the base and every collection
+
+    @property
+    def data_dir(self) -> Path:
+        return self.data or self.index.parent / "data"
 
     @property
     def model_cache_dir(self) -> Path:
@@ -75,6 +85,26 @@ def _int(value: Any, name: str) -> int:
         return int(value or 0)
     except (TypeError, ValueError) as exc:
         raise SettingsError(f"{name} must be a whole number, not {value!r}") from exc
+
+
+ON_LEAVE = ("keep", "delete")
+
+
+def _days(value: Any, name: str) -> float:
+    try:
+        days = float(value)
+    except (TypeError, ValueError):
+        days = -1.0
+    if days < 0:
+        raise SettingsError(f"{name} must be a number of days (0 or more), not {value!r}")
+    return days
+
+
+def _positive(value: Any, name: str) -> int:
+    number = _int(value, name)
+    if number < 1:
+        raise SettingsError(f"{name} must be at least 1, not {value!r}")
+    return number
 
 
 def _defer_after(value: Any) -> float:
@@ -145,7 +175,16 @@ def load_settings(
     )
     if params.fusion not in ("rrf", "convex", "dense", "bm25"):
         raise SettingsError(f"search.fusion must be convex or rrf, not {params.fusion!r}")
+    on_leave = str(bot.get("on_leave", "keep"))
+    if on_leave not in ON_LEAVE:
+        raise SettingsError(f"bot.on_leave must be one of {', '.join(ON_LEAVE)}, not {on_leave!r}")
+    data = env.get("QUOTEBOT_DATA") or paths.get("data", "")
     return Settings(
+        data=resolve(data) if data else None,
+        trash_days=_days(bot.get("trash_days", 30), "bot.trash_days"),
+        on_leave=on_leave,
+        delete_after_days=_days(bot.get("delete_after_days", 30), "bot.delete_after_days"),
+        max_builds=_positive(bot.get("max_builds", 1), "bot.max_builds"),
         corpus=resolve(env.get("QUOTEBOT_CORPUS") or paths.get("corpus", "corpus")),
         index=resolve(env.get("QUOTEBOT_INDEX") or paths.get("index", "index")),
         model=env.get("QUOTEBOT_MODEL") or model.get("name", "all-MiniLM-L6-v2"),

@@ -1,10 +1,14 @@
-"""/corpus add and /corpus remove: change the corpus folder, then reindex incrementally.
+"""Changing texts: /corpus add, remove, restore, hide, unhide and log, for the base corpus
+and for each server's own collection (bot/servers.py).
 
-Plain functions over an `App`, so the console or a script can call them as Discord does.
-Every path is kept inside the corpus folder: an upload's name is reduced to a safe file
-name (bot/commands/upload.py) and written in the folder itself, never through a symbolic
-link; a removed work's files are unlinked only where the index found them inside it.
-Both are logged with who did it.
+Plain functions over an `App` and a `Collection`, so the console or a script can call them
+as Discord does. Who may change what is decided here too, whatever the front end checked:
+only an owner changes the base; a server's admin changes only that server's collection.
+Every path is kept inside the collection's folder: an upload's name is reduced to a safe
+file name (bot/commands/upload.py) and written in the folder itself, never through a
+symbolic link. Nothing is deleted: a removed or replaced work goes to the collection's
+trash (restorable for `trash_days`). Every change and every refusal goes to the
+collection's audit log.
 """
 
 from __future__ import annotations
@@ -16,14 +20,28 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from bot.app import App
+from bot.audit import Entry
 from bot.commands import source as sources
 from bot.commands.sidecar import WorkMeta
 from bot.commands.upload import UploadRefused, check_content, check_size, safe_name
+from bot.servers import Collection
+from bot.trash import Trashed, TrashError
 from embeddings.build import BuildReport, ProgressFn
 from embeddings.errors import NotFoundError, QuotebotError
 from embeddings.ingest.discovery import SIDECAR_SUFFIX
+from embeddings.scope import COLLECTION_PREFIX
 
 log = logging.getLogger(__name__)
+
+
+class NotPermitted(QuotebotError):
+    """The actor may not change that collection (the base, or another server's)."""
+
+
+BASE_ONLY_OWNERS = (
+    "The shared base corpus can only be changed by the bot's owners; this server's own "
+    "texts are yours to change."
+)
 
 REPLACE_HINT = "pass replace: True to replace it"
 
@@ -36,6 +54,8 @@ class Actor:
     user_name: str
     guild_id: int | None = None
     guild_name: str = ""
+    owner: bool = False  # a bot owner: may change the base and any collection
+    admin: bool = False  # may manage the server it acts in (Manage Server there)
 
     def __str__(self) -> str:
         where = (
@@ -56,21 +76,61 @@ class Change:
     report: BuildReport | None = None
     index_error: str = ""  # the reindex failed: the files changed, the old index answers
     skipped: tuple[str, ...] = field(default=())  # the reindex's warnings about these files
+    trashed: Trashed | None = None  # where the removed or replaced files went
+
+
+def permit(collection: Collection, actor: Actor, action: str, work: str = "") -> None:
+    """NotPermitted (and an audit entry) unless `actor` may change `collection`."""
+    if actor.owner or (
+        actor.admin and not collection.is_base and actor.guild_id == collection.guild_id
+    ):
+        return
+    audit(collection, actor, "refused", work, f"{action}: not permitted")
+    raise NotPermitted(
+        BASE_ONLY_OWNERS if collection.is_base else "Only this server's admins can do that."
+    )
+
+
+def audit(collection: Collection, actor: Actor, action: str, work: str, result: str = "ok") -> None:
+    """One entry in the collection's audit log."""
+    collection.log.append(
+        server=actor.guild_id,
+        user_id=actor.user_id,
+        user_name=actor.user_name,
+        action=action,
+        work=work,
+        result=result,
+    )
+
+
+def own_works(collection: Collection) -> list[sources.Work]:
+    """The works of this collection alone, as its index knows them."""
+    live = collection.live()
+    return sources.works_of(live.searcher.index.documents) if live else []
 
 
 def check_upload(
-    app: App, filename: str, size: int, meta: WorkMeta, *, replace: bool = False
+    app: App,
+    collection: Collection,
+    filename: str,
+    size: int,
+    meta: WorkMeta,
+    *,
+    actor: Actor,
+    replace: bool = False,
 ) -> str:
-    """Everything that can be checked before downloading: the safe name (returned), the
-    size Discord reports, and whether the name is free."""
+    """Everything that can be checked before downloading: who asks, the safe name
+    (returned), the size Discord reports, and whether the name is free."""
+    permit(collection, actor, "add", filename)
     name = safe_name(filename)
     check_size(size, app.settings.upload_max_bytes)
-    _check_target(Path(app.settings.corpus), name, replace=replace)
+    _check_target(collection.corpus, name, replace=replace)
     return name
 
 
 def add_work(
     app: App,
+    collection: Collection,
     filename: str,
     data: bytes,
     meta: WorkMeta,
@@ -79,61 +139,183 @@ def add_work(
     replace: bool = False,
     progress: ProgressFn | None = None,
 ) -> Change:
-    """Write an uploaded file (and its metadata sidecar) into the corpus and reindex."""
-    root = Path(app.settings.corpus)
+    """Write an uploaded file (and its metadata sidecar) into the collection and reindex;
+    a file it replaces goes to the trash first."""
+    permit(collection, actor, "add", filename)
+    root = collection.corpus
     name = safe_name(filename)
     check_size(len(data), app.settings.upload_max_bytes)
     check_content(data, name)
+    root.mkdir(parents=True, exist_ok=True)
     existed = _check_target(root, name, replace=replace)
-    _write(root / name, data, overwrite=replace)
+    trashed = None
+    if existed:
+        trashed = _to_trash(collection, [name, name + SIDECAR_SUFFIX], name, "replaced")
+    try:
+        _write(root / name, data, overwrite=replace)
+    except UploadRefused:
+        if trashed is not None:
+            collection.trash.restore(trashed, root)  # the old version back: nothing lost
+        raise
     sidecar = root / (name + SIDECAR_SUFFIX)
     if not meta.empty:
         _write(sidecar, meta.to_toml().encode(), overwrite=True)
-    elif not existed:
-        # A new file starts with the metadata given, not with what an old file left behind.
-        _unlink_inside(root, name + SIDECAR_SUFFIX)
     log.info(
-        "corpus add: %s (%d bytes%s) by %s", name, len(data), ", replaced" if existed else "", actor
+        "corpus add: %s (%d bytes%s) in %s by %s",
+        name,
+        len(data),
+        ", replaced" if existed else "",
+        collection.name,
+        actor,
     )
-    change = Change(work=meta.title or name, files=(name,), replaced=existed)
-    return _reindex(app, change, progress)
+    title = meta.title or name
+    audit(collection, actor, "replace" if existed else "add", title)
+    change = Change(work=title, files=(name,), replaced=existed, trashed=trashed)
+    return _reindex(collection, change, progress)
 
 
-def remove_work(app: App, name: str, *, actor: Actor, progress: ProgressFn | None = None) -> Change:
-    """Delete a work's files and their sidecars from the corpus, then reindex."""
-    root = Path(app.settings.corpus)
-    everything = sources.works(app)
-    work = _exactly_one(everything, name)
-    if len(everything) == 1:
+def remove_work(
+    app: App,
+    collection: Collection,
+    name: str,
+    *,
+    actor: Actor,
+    progress: ProgressFn | None = None,
+) -> Change:
+    """Move a work's files and their sidecars to the collection's trash, then reindex."""
+    work = find_work(app, collection, name, actor=actor)
+    permit(collection, actor, "remove", work.key)
+    if collection.is_base and len(own_works(collection)) == 1:
         raise UploadRefused("That is the only work in the corpus; add another before removing it.")
-    for file in work.files:
-        _unlink_inside(root, file)
-        _unlink_inside(root, file + SIDECAR_SUFFIX)
-    log.info("corpus remove: %s (%s) by %s", work.key, ", ".join(work.files), actor)
-    return _reindex(app, Change(work=work.key, files=work.files), progress)
+    files = [f for source in work.files for f in (source, source + SIDECAR_SUFFIX)]
+    trashed = _to_trash(collection, files, work.key, "removed")
+    log.info(
+        "corpus remove: %s (%s) from %s by %s",
+        work.key,
+        ", ".join(work.files),
+        collection.name,
+        actor,
+    )
+    audit(collection, actor, "remove", work.key)
+    return _reindex(collection, Change(work=work.key, files=work.files, trashed=trashed), progress)
 
 
-def find_work(app: App, name: str) -> sources.Work:
-    """The one work `name` names exactly (title or file name), or a clear error."""
-    return _exactly_one(sources.works(app), name)
+def restore_work(
+    app: App,
+    collection: Collection,
+    name: str,
+    *,
+    actor: Actor,
+    progress: ProgressFn | None = None,
+) -> Change:
+    """Bring a trashed work back into the collection and reindex."""
+    permit(collection, actor, "restore", name)
+    entry = collection.trash.find(name)
+    if entry is None:
+        raise NotFoundError(f"Nothing called “{_shown(name)}” is in the trash.")
+    try:
+        files = collection.trash.restore(entry, collection.corpus)
+    except TrashError as exc:
+        raise UploadRefused(
+            f"I could not restore “{entry.work}”: {exc}; remove or rename that file first."
+        ) from exc
+    log.info("corpus restore: %s into %s by %s", entry.work, collection.name, actor)
+    audit(collection, actor, "restore", entry.work)
+    works = tuple(f for f in files if not f.endswith(SIDECAR_SUFFIX))
+    return _reindex(collection, Change(work=entry.work, files=works), progress)
 
 
-def _exactly_one(works: list[sources.Work], name: str) -> sources.Work:
-    """The work whose title or file name is `name` (any case); a removal never guesses."""
+def trash_names(collection: Collection, prefix: str, limit: int = 25) -> list[str]:
+    """Trashed works for autocomplete, newest first."""
+    needle = prefix.strip().casefold()
+    names: list[str] = []
+    for entry in collection.trash.entries():
+        if needle in entry.work.casefold() and entry.work not in names:
+            names.append(entry.work)
+    return names[:limit]
+
+
+def hide_work(
+    app: App, guild_id: int, name: str, *, actor: Actor, hide: bool = True
+) -> sources.Work:
+    """Hide a base work in one server (or show it again): its search, /source and
+    completions no longer see it. Its texts are untouched."""
+    collection = app.collections.of(guild_id)
+    permit(collection, actor, "hide" if hide else "unhide", name)
+    base_works = own_works(app.collections.base)
+    work = _exactly_one(base_works, name, where="base corpus")
+    hidden = app.collections.state(guild_id).hidden
+    if hide:
+        if not [w for w in base_works if not set(w.files) <= hidden | set(work.files)]:
+            raise UploadRefused("That would hide every work of the base corpus; keep one.")
+        app.collections.hide(guild_id, work.files)
+    else:
+        app.collections.unhide(guild_id, work.files)
+    audit(collection, actor, "hide" if hide else "unhide", work.key)
+    return work
+
+
+def hidden_names(app: App, guild_id: int, prefix: str, *, hidden: bool) -> list[str]:
+    """Base works this server hides (hidden=True) or shows, for autocomplete."""
+    state = app.collections.state(guild_id).hidden
+    works = [w for w in own_works(app.collections.base) if (set(w.files) <= state) == hidden]
+    return sources.complete_from(works, prefix)
+
+
+def log_entries(collection: Collection, n: int = 20) -> list[Entry]:
+    return collection.log.tail(n)
+
+
+def find_work(
+    app: App, collection: Collection, name: str, *, actor: Actor | None = None
+) -> sources.Work:
+    """The one work of `collection` that `name` names exactly (title or file name). Naming
+    a base work from a server's collection is refused, saying whose it is."""
+    try:
+        return _exactly_one(own_works(collection), name)
+    except NotFoundError:
+        if collection.is_base or actor is None:
+            raise
+        base = [w for w in own_works(app.collections.base) if _names(w, name)]
+        if base:
+            audit(collection, actor, "refused", base[0].key, "a base work")
+            raise NotPermitted(
+                f"“{base[0].key}” is in the shared base corpus, which only the bot's owners "
+                "can change. /corpus hide hides it in this server."
+            ) from None
+        raise
+
+
+def _names(work: sources.Work, name: str) -> bool:
     needle = " ".join(name.split()).casefold()
-    found = [
-        w
-        for w in works
-        if needle in (w.key.casefold(), w.title.casefold())
-        or any(needle == f.casefold() for f in w.files)
-    ]
+    return needle in (work.key.casefold(), work.title.casefold()) or any(
+        needle == f.casefold() or needle == PurePosixPath(f).name.casefold() for f in work.files
+    )
+
+
+def _exactly_one(works: list[sources.Work], name: str, where: str = "") -> sources.Work:
+    """The work whose title or file name is `name` (any case); a removal never guesses."""
+    found = [w for w in works if _names(w, name)]
     if not found:
-        shown = name.strip()[:100]
-        raise NotFoundError(f"No work called “{shown}” is in the corpus; /source lists them.")
+        place = f"the {where}" if where else "this collection"
+        raise NotFoundError(f"No work called “{_shown(name)}” is in {place}; /source lists them.")
     if len(found) > 1:
         files = ", ".join(f for w in found for f in w.files[:1])
         raise UploadRefused(f"{len(found)} works have that title; name one by file: {files}.")
     return found[0]
+
+
+def _shown(name: str) -> str:
+    return name.strip()[:100]
+
+
+def _to_trash(collection: Collection, files: list[str], work: str, reason: str) -> Trashed:
+    for f in files:
+        _inside(collection.corpus, f)
+    try:
+        return collection.trash.put(collection.corpus, files, work, reason)
+    except TrashError as exc:
+        raise UploadRefused(f"I could not {reason[:-1]} “{work}”: {exc}; nothing changed.") from exc
 
 
 def _check_target(root: Path, name: str, *, replace: bool) -> bool:
@@ -169,25 +351,22 @@ def _write(target: Path, data: bytes, *, overwrite: bool) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _unlink_inside(root: Path, source: str) -> None:
-    """Remove `source` (relative to the root) if it is there, never anything outside."""
+def _inside(root: Path, source: str) -> Path:
+    """`root/source`, never anything outside the root."""
     rel = PurePosixPath(source)
-    if rel.is_absolute() or ".." in rel.parts:
+    if rel.is_absolute() or ".." in rel.parts or source.startswith(COLLECTION_PREFIX + ".."):
         raise UploadRefused(f"{source} is not a path inside the corpus.")
     path = root.joinpath(*rel.parts)
     if not path.parent.resolve().is_relative_to(root.resolve()):
         raise UploadRefused(f"{source} is not inside the corpus folder.")
-    try:
-        path.unlink(missing_ok=True)  # a symbolic link is removed, not what it points to
-    except OSError as exc:
-        raise UploadRefused(f"I could not remove {source} ({exc.strerror or exc}).") from exc
+    return path
 
 
-def _reindex(app: App, change: Change, progress: ProgressFn | None) -> Change:
+def _reindex(collection: Collection, change: Change, progress: ProgressFn | None) -> Change:
     """The incremental reindex after a change; a failure is reported, not raised: the
     files did change, and the admin must know the index does not show it yet."""
     try:
-        report = app.index.reindex(progress=progress)
+        report: BuildReport = collection.reindex(progress=progress)
     except QuotebotError as exc:
         log.warning("reindex after a corpus change failed: %s", exc)
         return replace(change, index_error=str(exc))

@@ -12,36 +12,32 @@ from dataclasses import replace
 from bot.app import App
 from bot.commands.quote import clamp_count
 from bot.commands.results import Answer, Quote, quote_from
-from embeddings.define import (
-    DEFINITION,
-    Finding,
-    find_definitions,
-    parse_term,
-    vocabulary_of,
-)
+from embeddings import scope_define
+from embeddings.define import DEFINITION, Finding, parse_term
 from embeddings.query import clean
-from embeddings.search import Hit, Searcher
+from embeddings.scope import Reader
+from embeddings.search import Hit
 
 MAX_TERM_CHARS = 200  # a term, not a paragraph
 COMPLETION_LIMIT = 25  # Discord shows at most 25 autocomplete choices
 ANCHOR_WORDS = 8  # how much of a footnote's anchor its card shows
 
 
-def define(app: App, term: str, count: int = 0) -> Answer:
-    searcher = app.index.searcher
+def define(app: App, term: str, count: int = 0, *, guild: int | None = None) -> Answer:
+    searcher = app.live_for(guild).searcher
     k = clamp_count(app, count)
     text = clean(term, max_chars=MAX_TERM_CHARS)
     parsed = parse_term(text)
     # The term's vector only orders passages of equal definitional strength; the
     # recognisers decide what defines.
     qvec = searcher.embeddings.get(text)
-    found = find_definitions(searcher.index, parsed, qvec=qvec, limit=k)
+    found = scope_define.definitions(searcher, parsed, qvec=qvec, limit=k)
     if not found.mentioned:
         return Answer(
             text,
             [],
             notice=f"“{text}” does not occur in the corpus.",
-            suggestions=vocabulary_of(searcher.index).suggest(text),
+            suggestions=scope_define.suggest(searcher, text),
         )
     quotes = [_quote(searcher, f) for f in found.findings]
     if not found.defined:
@@ -53,13 +49,12 @@ def define(app: App, term: str, count: int = 0) -> Answer:
     return Answer(text, quotes)
 
 
-def _rare_term_suggestions(searcher: Searcher, text: str) -> list[str]:
+def _rare_term_suggestions(searcher: Reader, text: str) -> list[str]:
     """A word used but not known to the vocabulary may be a misspelling in the corpus."""
-    vocabulary = vocabulary_of(searcher.index)
-    return [] if vocabulary.lookup(text) else vocabulary.suggest(text)
+    return [] if scope_define.known(searcher, text) else scope_define.suggest(searcher, text)
 
 
-def _quote(searcher: Searcher, f: Finding) -> Quote:
+def _quote(searcher: Reader, f: Finding) -> Quote:
     q = quote_from(searcher, Hit(f.passage_id, f.score, f.cosine, f.bm25, f.highlight), f.label)
     if f.label == DEFINITION and f.note:
         # The footnote never repeats the term: say which words it is attached to.
@@ -69,7 +64,9 @@ def _quote(searcher: Searcher, f: Finding) -> Quote:
     return q
 
 
-def complete(app: App, prefix: str, limit: int = COMPLETION_LIMIT) -> list[str]:
+def complete(
+    app: App, prefix: str, limit: int = COMPLETION_LIMIT, *, guild: int | None = None
+) -> list[str]:
     """Terms for autocomplete: prefix matches first, then close spellings (at most 25)."""
-    vocabulary = vocabulary_of(app.index.searcher.index)
-    return vocabulary.complete(prefix.strip(), min(limit, COMPLETION_LIMIT))
+    reader = app.live_for(guild).searcher
+    return scope_define.complete(reader, prefix.strip(), min(limit, COMPLETION_LIMIT))

@@ -8,7 +8,8 @@ from dataclasses import dataclass, replace
 from bot.app import App, Live
 from bot.commands.results import Answer, Quote, plain_quote, quote_from
 from embeddings.errors import NotFoundError, QueryError
-from embeddings.search import Filters, Hit, Searcher
+from embeddings.scope import Reader
+from embeddings.search import Filters, Hit
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class QuoteRequest:
     # How many quotes get their best sentence settled by the model now (None: all).
     # A pager showing one quote at a time settles the rest as they are shown (`settle`).
     settle_now: int | None = None
+    guild: int | None = None  # the server it was asked in: its texts; None: the base only
 
 
 def clamp_count(app: App, count: int) -> int:
@@ -33,7 +35,7 @@ def clamp_count(app: App, count: int) -> int:
 
 
 def quote(app: App, request: QuoteRequest) -> Answer:
-    live = app.index.live  # one build for the whole answer, even if a swap happens now
+    live = app.live_for(request.guild)  # one build for the whole answer, even during a swap
     searcher = live.searcher
     query, filters, k, key = _normalise(app, searcher, request)
     cached = _cached(live, query, key)
@@ -47,13 +49,13 @@ def quote(app: App, request: QuoteRequest) -> Answer:
 def cached_quote(app: App, request: QuoteRequest) -> Answer | None:
     """The answer if it is cached (a dictionary lookup: fine on the event loop), else None.
     Raises what `quote` raises for a request that cannot be searched."""
-    live = app.index.live
+    live = app.live_for(request.guild)
     query, _, _, key = _normalise(app, live.searcher, request)
     return _cached(live, query, key)
 
 
 def _normalise(
-    app: App, searcher: Searcher, request: QuoteRequest
+    app: App, searcher: Reader, request: QuoteRequest
 ) -> tuple[str, Filters, int, Hashable]:
     """The cleaned query, the filters, the count and the cache key of a request."""
     k = clamp_count(app, request.count)
@@ -82,7 +84,7 @@ def _cached(live: Live, query: str, key: Hashable) -> Answer | None:
     return replace(cached, query=query, quotes=quotes)
 
 
-def _settled_if_known(searcher: Searcher, query: str, quote: Quote) -> Quote:
+def _settled_if_known(searcher: Reader, query: str, quote: Quote) -> Quote:
     if quote.settled:
         return quote
     known = searcher.known_best_sentence(query, quote.passage_id)
@@ -90,7 +92,7 @@ def _settled_if_known(searcher: Searcher, query: str, quote: Quote) -> Quote:
 
 
 def _search(
-    searcher: Searcher, query: str, k: int, filters: Filters, settle_now: int | None
+    searcher: Reader, query: str, k: int, filters: Filters, settle_now: int | None
 ) -> Answer:
     result = searcher.search(query, k=k, filters=filters)
     if result.no_good_match:
@@ -105,13 +107,15 @@ def _search(
     return Answer(result.query, [quote_from(searcher, h) for h in hits])
 
 
-def settle(app: App, query: str, quote: Quote, *, urgent: bool = True) -> Quote:
+def settle(
+    app: App, query: str, quote: Quote, *, urgent: bool = True, guild: int | None = None
+) -> Quote:
     """The quote with its best sentence chosen by the model, if it was only a guess.
     Not `urgent` (a quote already on screen): after the queries waiting for the model."""
     if quote.settled:
         return quote
-    searcher = app.index.searcher
-    passage_id = locate(app, quote)
+    searcher = app.live_for(guild).searcher
+    passage_id = locate(app, quote, guild=guild)
     hit = Hit(passage_id, quote.score, quote.cosine, quote.bm25)
     [settled] = searcher.highlight(searcher.prepare(query), [hit], urgent=urgent)
     return replace(
@@ -123,20 +127,24 @@ def settle(app: App, query: str, quote: Quote, *, urgent: bool = True) -> Quote:
     )
 
 
-def context(app: App, quote: Quote, before: int = 1, after: int = 1) -> list[Quote]:
+def context(
+    app: App, quote: Quote, before: int = 1, after: int = 1, *, guild: int | None = None
+) -> list[Quote]:
     """The passage with its neighbours in the same document, in reading order."""
-    searcher = app.index.searcher
-    passage_id = locate(app, quote)
+    searcher = app.live_for(guild).searcher
+    passage_id = locate(app, quote, guild=guild)
     return [
         plain_quote(searcher, i, "" if i == passage_id else "context")
         for i in searcher.neighbours(passage_id, before, after)
     ]
 
 
-def more_from_source(app: App, query: str, quote: Quote, count: int = 0) -> Answer:
+def more_from_source(
+    app: App, query: str, quote: Quote, count: int = 0, *, guild: int | None = None
+) -> Answer:
     """The same search within the work the passage comes from (the passage itself left out)."""
-    searcher = app.index.searcher
-    passage_id = locate(app, quote)
+    searcher = app.live_for(guild).searcher
+    passage_id = locate(app, quote, guild=guild)
     doc = searcher.index.document_of(passage_id)
     k = clamp_count(app, count)
     result = searcher.search_in(query, doc.source, k + 1)
@@ -147,9 +155,10 @@ def more_from_source(app: App, query: str, quote: Quote, count: int = 0) -> Answ
     return Answer(result.query, [quote_from(searcher, h) for h in hits])
 
 
-def locate(app: App, quote: Quote) -> int:
+def locate(app: App, quote: Quote, *, guild: int | None = None) -> int:
     """The quote's passage in the index in use (it may have been rebuilt since)."""
-    found = app.index.searcher.locate(quote.build, quote.passage_id, quote.source, quote.text)
+    searcher = app.live_for(guild).searcher
+    found = searcher.locate(quote.build, quote.passage_id, quote.source, quote.text)
     if found is None:
         raise NotFoundError("That passage is no longer in the corpus; search again.")
     return found

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from embeddings.search import Hit, Searcher
+from embeddings.scope import Reader
+from embeddings.search import Hit
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ class Answer:
         return out
 
 
-def quote_from(searcher: Searcher, hit: Hit, label: str = "") -> Quote:
+def quote_from(searcher: Reader, hit: Hit, label: str = "") -> Quote:
     index = searcher.index
     passage = index.passages[hit.passage_id]
     doc = index.document_of(hit.passage_id)
@@ -101,5 +102,5 @@ def quote_from(searcher: Searcher, hit: Hit, label: str = "") -> Quote:
     )
 
 
-def plain_quote(searcher: Searcher, passage_id: int, label: str = "") -> Quote:
+def plain_quote(searcher: Reader, passage_id: int, label: str = "") -> Quote:
     return quote_from(searcher, Hit(passage_id, 0.0, 0.0, 0.0), label)

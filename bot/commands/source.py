@@ -5,6 +5,7 @@ Files that share a title and author (the 66 books of one Bible) are one work.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,9 +40,14 @@ class Work:
         }
 
 
-def works(app: App) -> list[Work]:
+def works(app: App, *, guild: int | None = None) -> list[Work]:
+    """The works a server reads (the base less what it hid, plus its own); a DM: the base."""
+    return works_of(app.live_for(guild).searcher.index.documents)
+
+
+def works_of(documents: Iterable[DocumentRecord]) -> list[Work]:
     groups: dict[tuple[str, str], list[DocumentRecord]] = {}
-    for doc in app.index.searcher.index.documents:
+    for doc in documents:
         groups.setdefault((doc.meta.title.casefold(), doc.meta.author.casefold()), []).append(doc)
     out = []
     for docs in groups.values():
@@ -64,14 +70,15 @@ def works(app: App) -> list[Work]:
     return sorted(out, key=lambda w: w.title.casefold())
 
 
-def find(app: App, name: str) -> list[Work]:
+def find(app: App, name: str, *, guild: int | None = None) -> list[Work]:
     """Works whose title, author or file name contains `name` (exact title first)."""
     needle = " ".join(name.split()).casefold()
+    everything = works(app, guild=guild)
     if not needle:
-        return works(app)
+        return everything
     found = [
         w
-        for w in works(app)
+        for w in everything
         if needle in w.title.casefold()
         or needle in w.author.casefold()
         or any(needle in f.casefold() for f in w.files)
@@ -84,10 +91,14 @@ def find(app: App, name: str) -> list[Work]:
     return found
 
 
-def complete(app: App, prefix: str, limit: int = 25) -> list[str]:
+def complete(app: App, prefix: str, limit: int = 25, *, guild: int | None = None) -> list[str]:
     """Work titles for autocomplete: prefix matches first, then substring matches."""
+    return complete_from(works(app, guild=guild), prefix, limit)
+
+
+def complete_from(everything: list[Work], prefix: str, limit: int = 25) -> list[str]:
     needle = prefix.strip().casefold()
-    titles = [w.key for w in works(app)]
+    titles = [w.key for w in everything]
     starts = [t for t in titles if t.casefold().startswith(needle)]
     inside = [t for t in titles if needle in t.casefold() and t not in starts]
     return (starts + inside)[:limit]

@@ -166,19 +166,49 @@ async def rate_limit(interaction: discord.Interaction) -> bool:
     return True
 
 
-def is_admin(interaction: discord.Interaction, admin_ids: frozenset[int]) -> bool:
-    """A configured admin (user or role ID), or Manage Server in this server."""
+class NotHere(app_commands.CheckFailure):
+    """A server command from a DM, or from a server the bot is not in (a crafted request)."""
+
+    def __init__(self, command: str) -> None:
+        super().__init__(f"{command} refused: not in a server the bot is in")
+        self.command = command
+
+
+def server_of(interaction: discord.Interaction) -> int | None:
+    """The server whose texts an interaction reads: its server if the bot is in it, else
+    None (a DM, or a server the bot is not in: the base only)."""
+    guild_id = interaction.guild_id
+    if guild_id is None or interaction.client.get_guild(guild_id) is None:
+        return None
+    return guild_id
+
+
+def is_owner(interaction: discord.Interaction, admin_ids: frozenset[int]) -> bool:
+    """A bot owner: a configured user or role ID, or the application's owner or team
+    member (fetched at start-up). Owners may change the base corpus."""
     user = interaction.user
     if user.id in admin_ids:
         return True
     if isinstance(user, discord.Member) and any(r.id in admin_ids for r in user.roles):
         return True
-    return interaction.guild is not None and interaction.permissions.manage_guild
+    owners: frozenset[int] = getattr(interaction.client, "owners", frozenset())
+    return user.id in owners
+
+
+def is_admin(interaction: discord.Interaction, admin_ids: frozenset[int]) -> bool:
+    """A bot owner, or Manage Server in this server (a server the bot is in): who may
+    change this server's own collection."""
+    if is_owner(interaction, admin_ids):
+        return True
+    return server_of(interaction) is not None and interaction.permissions.manage_guild
 
 
 async def admin_only(interaction: discord.Interaction) -> bool:
-    """An app-command check: refuses non-admins even when Discord shows them the command."""
+    """An app-command check: refuses non-admins even when Discord shows them the command,
+    and every server command outside a server the bot is in."""
     bot = cast("QuoteBot", interaction.client)
+    if server_of(interaction) is None:
+        raise NotHere(command_name(interaction))
     if not is_admin(interaction, bot.app.settings.admin_ids):
         raise NotAdmin(command_name(interaction))
     return True

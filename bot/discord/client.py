@@ -40,6 +40,9 @@ class QuoteBot(commands.Bot):
         self.app = app
         self.limits = Limits(app.settings)
         self.reindex_slot = ReindexSlot(app)  # shared by /reindex and /corpus
+        # The application's owner or team members (read at start-up): owners of the bot
+        # like QUOTEBOT_ADMIN_IDS, who alone may change the shared base corpus.
+        self.owners: frozenset[int] = frozenset()
         self.sync_on_start = sync
         self.tree.error(on_app_command_error)
 
@@ -50,6 +53,7 @@ class QuoteBot(commands.Bot):
         asyncio.get_running_loop().set_default_executor(
             ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="quotebot-work")
         )
+        await self.load_owners()
         for cog in make_cogs(self):
             await self.add_cog(cog)
         if self.sync_on_start:
@@ -71,6 +75,34 @@ class QuoteBot(commands.Bot):
                 log.info("synced %d commands globally", len(synced))
         except discord.HTTPException as exc:
             log.error("could not sync commands: %s %s", exc.status, exc.text)
+
+    async def load_owners(self) -> None:
+        """The application's owner, or its team's members, from Discord. A failure leaves
+        the configured admin IDs as the only owners (the safe side)."""
+        try:
+            info = await self.application_info()
+        except discord.HTTPException as exc:
+            log.warning("could not read the application's owners: %s", exc.status)
+            return
+        if info.team is not None:  # its admins and developers; read-only members are not
+            readers = discord.TeamMemberRole.read_only
+            self.owners = frozenset(m.id for m in info.team.members if m.role != readers)
+        else:
+            self.owners = frozenset({info.owner.id})
+        log.info(
+            "bot owners: %d from the application, %d configured",
+            len(self.owners),
+            len(self.app.settings.admin_ids),
+        )
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """Removed from a server: its texts are kept (see bot.on_leave); nothing else changes."""
+        log.info("removed from server %s", guild.id)
+        await asyncio.to_thread(self.app.collections.left, guild.id)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        log.info("added to server %s", guild.id)
+        await asyncio.to_thread(self.app.collections.rejoined, guild.id)
 
     async def on_ready(self) -> None:
         log.info(

@@ -15,7 +15,7 @@ from discord import app_commands
 
 from bot.cards import error_card
 from bot.discord import render, replies
-from bot.discord.checks import NotAdmin, RateLimited
+from bot.discord.checks import NotAdmin, NotHere, RateLimited
 from embeddings.errors import QuotebotError
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,9 @@ def friendly(error: BaseException) -> str | None:
             return f"This server is sending me a lot of commands; try again in {seconds} {unit}."
         return f"Slow down a little: you can use {error.command} again in {seconds} {unit}."
     if isinstance(error, NotAdmin):
-        return f"Only the bot's admins and members with Manage Server can use {error.command}."
+        return f"Only the bot's owners and members with Manage Server can use {error.command}."
+    if isinstance(error, NotHere):
+        return f"{error.command} only works in a server I am in."
     if isinstance(error, app_commands.NoPrivateMessage):
         return "That command only works in a server."
     if isinstance(error, app_commands.TransformerError):

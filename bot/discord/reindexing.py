@@ -1,9 +1,11 @@
-"""Reindexes started from Discord (/reindex, /corpus add, /corpus remove).
+"""Reindexes started from Discord (/reindex, /corpus add, remove and restore).
 
-One at a time: the slot is claimed before the command's first await, so two quick commands
-cannot both start, and the core's file lock stops other processes (`quotebot reindex`). The
-build runs in a worker thread while the admin's message shows its progress; queries keep
-using the old index until `IndexService` swaps the new one in.
+One at a time per collection (the base, or one server's): the slot is claimed before the
+command's first await, so two quick commands cannot both start, and the core's file lock
+stops other processes (`quotebot reindex`). Builds of different collections may be asked
+for at once; the app's build gate runs `max_builds` of them at a time and the others show
+"waiting". The build runs in a worker thread while the admin's message shows its
+progress; queries keep using the old index until `IndexService` swaps the new one in.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from bot.cards import Card, Field, Segment, clip
 from bot.discord import render, replies
 from bot.discord.progress import ThrottledProgress
 from bot.progress import STAGE_LABELS
+from bot.servers import Collection
 from embeddings.build import BuildReport, ProgressFn
 from embeddings.errors import ReindexBusyError
 
@@ -31,26 +34,25 @@ T = TypeVar("T")
 
 
 class ReindexSlot:
-    """The one reindex this bot may run at a time."""
+    """The one reindex each collection may run at a time."""
 
     def __init__(self, app: App) -> None:
         self.app = app
-        self.running = False
+        self.running: set[str] = set()  # collection names
 
-    @property
-    def busy(self) -> bool:
-        return self.running or self.app.index.building
+    def busy(self, collection: Collection) -> bool:
+        return collection.name in self.running or collection.service.building
 
     @contextlib.contextmanager
-    def claim(self) -> Iterator[None]:
-        """Hold the slot for a block; ReindexBusyError at once when it is taken."""
-        if self.busy:
+    def claim(self, collection: Collection) -> Iterator[None]:
+        """Hold the collection's slot for a block; ReindexBusyError at once when taken."""
+        if self.busy(collection):
             raise ReindexBusyError(BUSY)
-        self.running = True
+        self.running.add(collection.name)
         try:
             yield
         finally:
-            self.running = False
+            self.running.discard(collection.name)
 
 
 def progress_card(stage: str, done: int, total: int, title: str = "Reindexing…") -> Card:

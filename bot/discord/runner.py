@@ -71,6 +71,8 @@ def run_bot(app: App) -> int:
             report = app.ensure_index(progress)
         if report is not None:
             log.info("%s", report.summary())
+        for done in app.collections.housekeeping():  # old trash; servers left long ago
+            log.info("%s", done)
         app.encoder.warm_up()
         log.info("index loaded and model warm; connecting to Discord")
         return asyncio.run(serve(app, token))

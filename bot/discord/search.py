@@ -27,9 +27,11 @@ from embeddings.search import Filters
 NAME_MAX_CHARS = 200  # an author, a title or a file name; longer is not a name
 
 
-def check_query(app: App, query: str, author: str = "", title: str = "") -> None:
+def check_query(
+    app: App, query: str, author: str = "", title: str = "", *, guild: int | None = None
+) -> None:
     """Raise the core's QueryError / NotFoundError for a query that cannot be searched."""
-    searcher = app.index.searcher
+    searcher = app.live_for(guild).searcher
     searcher.prepare(query)
     searcher.allowed(Filters(author.strip(), title.strip()))
 

@@ -1,8 +1,10 @@
 """What admins must know about the index in use, added to the answers they already read.
 
 When the current build is damaged, `IndexService` serves the last intact one and keeps a
-warning. Nobody reads the server log in a Discord server, so admins see that warning on
-/source (and /reindex shows it after a build); other members are not bothered with it.
+warning; a server collection that cannot be loaded at all leaves its server reading the
+base alone. Nobody reads the server log in a Discord server, so admins see those warnings
+on /source (and /reindex shows them after a build): the base's to the bot's owners, a
+server's own to that server's admins. Other members are not bothered with them.
 """
 
 from __future__ import annotations
@@ -13,19 +15,33 @@ import discord
 
 from bot.app import App
 from bot.cards import Card, Field
-from bot.discord.checks import is_admin
+from bot.discord.checks import is_admin, is_owner, server_of
 
 WARNING_TITLE = "⚠ Index warning (admins only)"
+COLLECTION_BROKEN = (
+    "This server's own texts cannot be searched now ({reason}); answers come from the base "
+    "corpus alone until a /reindex succeeds."
+)
 
 
-def index_warning(app: App) -> Field | None:
-    warning = app.index.warning
-    return Field(WARNING_TITLE, warning, inline=False) if warning else None
+def index_warning(app: App, guild: int | None = None, *, base: bool = True) -> Field | None:
+    """The warnings about the base (when `base`) and about `guild`'s own collection."""
+    warnings = [app.index.warning] if base else []
+    if guild is not None and app.collections.folder(guild).is_dir():
+        own = app.collections.of(guild)
+        if own.broken:
+            warnings.append(COLLECTION_BROKEN.format(reason=own.broken))
+        elif own.service.loaded:
+            warnings.append(own.service.warning)
+    text = " ".join(w for w in warnings if w)
+    return Field(WARNING_TITLE, text[:1000], inline=False) if text else None
 
 
 def for_admins(interaction: discord.Interaction, app: App, card: Card) -> Card:
-    """The card, with the index warning at its end when there is one and an admin asks."""
-    field = index_warning(app)
-    if field is None or not is_admin(interaction, app.settings.admin_ids):
+    """The card, with the index warnings at its end when there are any and an admin asks:
+    the base's for an owner, this server's for its admins."""
+    if not is_admin(interaction, app.settings.admin_ids):
         return card
-    return replace(card, fields=(*card.fields, field))
+    owner = is_owner(interaction, app.settings.admin_ids)
+    field = index_warning(app, server_of(interaction), base=owner)
+    return card if field is None else replace(card, fields=(*card.fields, field))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
 from typing import Any
 
 import discord
@@ -15,7 +16,7 @@ from bot.cards import answer_cards, citation_card, context_card, quote_card
 from bot.commands.quote import context, more_from_source, settle
 from bot.commands.results import Answer, Quote
 from bot.discord import errors, render, replies
-from bot.discord.checks import RateLimited, limits_of
+from bot.discord.checks import RateLimited, limits_of, server_of
 
 log = logging.getLogger(__name__)
 
@@ -23,9 +24,12 @@ NOT_YOURS = "Only the person who asked can page these results."
 
 
 class ResultPager(discord.ui.View):
-    def __init__(self, app: App, owner_id: int, query: str, answer: Answer) -> None:
+    def __init__(
+        self, app: App, owner_id: int, query: str, answer: Answer, guild: int | None = None
+    ) -> None:
         super().__init__(timeout=app.settings.view_timeout_seconds)
         self.app = app
+        self.guild = guild  # the server whose texts the answer came from
         self.owner_id = owner_id
         self.query = query
         self.quotes = list(answer.quotes)
@@ -91,7 +95,9 @@ class ResultPager(discord.ui.View):
     async def _refine(self, page: int) -> None:
         guess = self.quotes[page]
         try:
-            quote = await asyncio.to_thread(settle, self.app, self.query, guess, urgent=False)
+            quote = await asyncio.to_thread(
+                partial(settle, self.app, self.query, guess, urgent=False, guild=self.guild)
+            )
         except Exception as exc:  # the answer stands, with its lexical guess
             log.info("could not settle the best sentence for %r: %s", self.query, exc)
             return
@@ -107,7 +113,9 @@ class ResultPager(discord.ui.View):
         self.page = max(0, min(len(self.quotes) - 1, self.page + step))
         self._update_buttons()
         if not self.current.settled:  # settle the best sentence now that it is shown
-            quote = await asyncio.to_thread(settle, self.app, self.query, self.current)
+            quote = await asyncio.to_thread(
+                partial(settle, self.app, self.query, self.current, guild=self.guild)
+            )
             self.quotes[self.page] = quote
         await replies.update(interaction, embeds=[self.embed()], view=self)
 
@@ -130,7 +138,7 @@ class ResultPager(discord.ui.View):
         quote = self.current
         if not await replies.defer(interaction, ephemeral=True):
             return
-        quotes = await asyncio.to_thread(context, self.app, quote)
+        quotes = await asyncio.to_thread(partial(context, self.app, quote, guild=self.guild))
         # context() leaves the passage itself unlabelled and labels its neighbours.
         focus = next((q.passage_id for q in quotes if not q.label), quotes[0].passage_id)
         card = context_card(quotes, focus)
@@ -150,7 +158,9 @@ class ResultPager(discord.ui.View):
         quote = self.current
         if not await replies.defer(interaction, ephemeral=True):
             return
-        answer = await asyncio.to_thread(more_from_source, self.app, self.query, quote)
+        answer = await asyncio.to_thread(
+            partial(more_from_source, self.app, self.query, quote, guild=self.guild)
+        )
         await show_answer(interaction, self.app, self.query, answer, ephemeral=True)
 
 
@@ -162,7 +172,7 @@ async def show_answer(
         cards = render.embeds(answer_cards(answer))
         await replies.send(interaction, embeds=cards, ephemeral=ephemeral)
         return
-    pager = ResultPager(app, interaction.user.id, query, answer)
+    pager = ResultPager(app, interaction.user.id, query, answer, server_of(interaction))
     message = await replies.send(
         interaction, embeds=[pager.embed()], view=pager, ephemeral=ephemeral
     )

@@ -1,4 +1,5 @@
-"""/reindex (admins): rebuild the index in a worker thread, showing progress, then a summary.
+"""/reindex (admins): rebuild this server's texts' index (or, for the bot's owners, the
+base corpus's) in a worker thread, showing progress, then a summary.
 
 Queries keep using the old index until `IndexService` swaps the new one in. One reindex at a
 time (bot/discord/reindexing.py). A failure (disk full, a damaged build) is told to the admin
@@ -15,8 +16,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cards import Card, Segment
+from bot.commands.corpus import audit, permit
 from bot.discord import errors, render, replies
 from bot.discord.checks import admin_only, rate_limit
+from bot.discord.cogs.corpus import actor_of, collection_of
 from bot.discord.reindexing import BUSY as BUSY  # re-exported: tests and docs name it here
 from bot.discord.reindexing import PROGRESS_INTERVAL as PROGRESS_INTERVAL
 from bot.discord.reindexing import (
@@ -26,14 +29,20 @@ from bot.discord.reindexing import (
     run_with_progress,
 )
 from bot.discord.status import index_warning
+from bot.servers import Collection
 from embeddings.build import BuildReport
-from embeddings.errors import QuotebotError
+from embeddings.errors import QueryError, QuotebotError
 
 if TYPE_CHECKING:
     from bot.app import App
     from bot.discord.client import QuoteBot
 
 log = logging.getLogger(__name__)
+
+NOTHING_OF_ITS_OWN = (
+    "This server has no texts of its own to reindex yet: /corpus add adds one. The shared "
+    "base corpus is reindexed by the bot's owners."
+)
 
 
 def report_card(report: BuildReport, app: App | None = None) -> Card:
@@ -54,18 +63,34 @@ class AdminCog(commands.Cog, name="Admin"):
     @app_commands.command(
         name="reindex", description="Rebuild the index after the corpus changed (admins only)"
     )
-    @app_commands.describe(force="Embed every passage again instead of only new or changed ones")
+    @app_commands.describe(
+        force="Embed every passage again instead of only new or changed ones",
+        base="The shared base corpus instead of this server's texts (bot owners only)",
+    )
     @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()
     @app_commands.check(rate_limit)
     @app_commands.check(admin_only)  # checks run bottom-up: a non-admin is not rate-counted
-    async def reindex(self, interaction: discord.Interaction, force: bool = False) -> None:
-        with self.bot.reindex_slot.claim():  # before the first await: ReindexBusyError
-            await self._reindex(interaction, force)
+    async def reindex(
+        self, interaction: discord.Interaction, force: bool = False, base: bool = False
+    ) -> None:
+        app = self.bot.app
+        collection = collection_of(app, interaction, base)
+        actor = actor_of(interaction, app.settings.admin_ids)
+        permit(collection, actor, "reindex")
+        if not collection.is_base and not collection.has_works() and collection.live() is None:
+            raise QueryError(NOTHING_OF_ITS_OWN)
+        with self.bot.reindex_slot.claim(collection):  # before the first await: busy error
+            await self._reindex(interaction, collection, force)
+            audit(collection, actor, "reindex", "", "forced" if force else "ok")
 
-    async def _reindex(self, interaction: discord.Interaction, force: bool) -> None:
+    async def _reindex(
+        self, interaction: discord.Interaction, collection: Collection, force: bool
+    ) -> None:
         app = self.bot.app
         log.info(
-            "reindex (force=%s) started by user %s in guild %s",
+            "reindex of %s (force=%s) started by user %s in guild %s",
+            collection.name,
             force,
             interaction.user.id,
             interaction.guild_id,
@@ -74,7 +99,7 @@ class AdminCog(commands.Cog, name="Admin"):
         await replies.send(interaction, embeds=[starting], ephemeral=True)
         try:
             report = await run_with_progress(
-                interaction, lambda progress: app.index.reindex(force=force, progress=progress)
+                interaction, lambda progress: collection.reindex(force=force, progress=progress)
             )
             card = report_card(report, app)
             log.info("reindex finished: %s", report.summary())

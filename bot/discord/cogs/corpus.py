@@ -1,10 +1,13 @@
-"""/corpus add and /corpus remove (admins): change the corpus from Discord, then reindex.
+"""/corpus add, remove, restore, hide, unhide and log (admins): a server's own texts.
 
-The logic is in bot/commands/corpus.py; this is the Discord layer. Everything that can be
-refused is refused before anything is downloaded or written: who asks (server-side admin
-check), the rate limit, the metadata, the file name, the size Discord reports, and whether
-another reindex runs. Then the attachment is downloaded through discord.py, checked by its
-content, written, and indexed, with progress and a summary in the admin's private reply.
+The logic is in bot/commands/corpus.py; this is the Discord layer. A server's admins
+(Manage Server in that server) change that server's collection; `base: True` acts on the
+shared base corpus, which only the bot's owners may change. Everything that can be
+refused is refused before anything is downloaded or written: who asks (server-side
+checks), the rate limit, the metadata, the file name, the size Discord reports, and
+whether another reindex of that collection runs. Then the attachment is downloaded
+through discord.py, checked by its content, written, and indexed, with progress and a
+summary in the admin's private reply.
 """
 
 from __future__ import annotations
@@ -17,16 +20,19 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import App
+from bot.audit import Entry
 from bot.cards import Card, Field, Segment, clip
+from bot.commands import corpus as texts
 from bot.commands import source as sources
-from bot.commands.corpus import Actor, Change, add_work, check_upload, find_work, remove_work
+from bot.commands.corpus import Actor, Change
 from bot.commands.sidecar import checked_meta
 from bot.commands.upload import UploadRefused
 from bot.discord import render, replies
 from bot.discord.autocomplete import suggest
-from bot.discord.checks import admin_only, is_admin, rate_limit
+from bot.discord.checks import admin_only, is_admin, is_owner, rate_limit, server_of
 from bot.discord.reindexing import report_fields, run_with_progress
 from bot.discord.search import clean_name
+from bot.servers import Collection
 from embeddings.errors import QueryError
 
 if TYPE_CHECKING:
@@ -34,21 +40,33 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NO_WORK = "Name the work to remove: its title or its file name (start typing for suggestions)."
+NO_WORK = "Name the work: its title or its file name (start typing for suggestions)."
+NO_TRASHED = "Name the work to restore (start typing for what is in the trash)."
 DOWNLOAD_FAILED = "I could not download that file from Discord; please try again."
 
 
-def actor_of(interaction: discord.Interaction) -> Actor:
+BASE_OPTION = "The shared base corpus instead of this server's texts (bot owners only)"
+
+
+def actor_of(interaction: discord.Interaction, admin_ids: frozenset[int]) -> Actor:
     guild = interaction.guild
     return Actor(
         interaction.user.id,
         interaction.user.name,
-        interaction.guild_id,
+        server_of(interaction),
         guild.name if guild else "",
+        owner=is_owner(interaction, admin_ids),
+        admin=is_admin(interaction, admin_ids),
     )
 
 
-def change_card(app: App, change: Change, done: str) -> Card:
+def collection_of(app: App, interaction: discord.Interaction, base: bool) -> Collection:
+    """The collection a command acts on: this server's, or the base when asked."""
+    guild = server_of(interaction)
+    return app.collections.base if base or guild is None else app.collections.of(guild)
+
+
+def change_card(app: App, collection: Collection, change: Change, done: str) -> Card:
     """The summary of a corpus change: what changed, and what the index made of it."""
     files = Field("Files", clip(", ".join(change.files), 1000), inline=False)
     if change.index_error:
@@ -65,8 +83,17 @@ def change_card(app: App, change: Change, done: str) -> Card:
         )
     fields = [files]
     if change.replaced:
-        fields.append(Field("Replaced", "The previous file of that name", inline=False))
-    doc = app.index.searcher.index.by_source.get(change.files[0])
+        fields.append(
+            Field("Replaced", "The previous file of that name is in the trash", inline=False)
+        )
+    if change.trashed is not None:
+        base = " base: True" if collection.is_base else ""
+        undo = f"/corpus restore work: {clip(change.trashed.work, 200)}{base}"
+        keep = f"kept {app.settings.trash_days:g} days"
+        fields.append(Field("Undo", f"{undo} ({keep})", inline=False))
+    live = collection.live()
+    index = live.searcher.index if live is not None else None
+    doc = index.by_source.get(change.files[0]) if index is not None and change.files else None
     if doc is not None and done == "Added":
         meta = doc.meta
         fields += [Field("Title", clip(meta.title, 200)), Field("Author", meta.author or "—")]
@@ -86,19 +113,25 @@ def change_card(app: App, change: Change, done: str) -> Card:
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class CorpusCog(
-    commands.GroupCog, group_name="corpus", group_description="Add or remove works (admins only)"
+    commands.GroupCog,
+    group_name="corpus",
+    group_description="This server's own texts: add, remove, restore, hide (admins only)",
 ):
     def __init__(self, bot: QuoteBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="add", description="Add a .txt, .md or .html file to the corpus")
+    def _actor(self, interaction: discord.Interaction) -> Actor:
+        return actor_of(interaction, self.bot.app.settings.admin_ids)
+
+    @app_commands.command(name="add", description="Add a .txt, .md or .html file to this server")
     @app_commands.describe(
         file="The text: plain text, Markdown or HTML",
         title="The work's title (else from the file itself)",
         author="Who wrote it",
         date="When it was written or published, e.g. 1848 or 1848-02-21",
         url="Where it can be read (http:// or https://)",
-        replace="Replace a file of the same name already in the corpus",
+        replace="Replace a file of the same name (the old one goes to the trash)",
+        base=BASE_OPTION,
     )
     @app_commands.check(rate_limit)
     @app_commands.check(admin_only)  # checks run bottom-up: a non-admin is not rate-counted
@@ -111,12 +144,16 @@ class CorpusCog(
         date: str = "",
         url: str = "",
         replace: bool = False,
+        base: bool = False,
     ) -> None:
         app = self.bot.app
+        collection = collection_of(app, interaction, base)
+        actor = self._actor(interaction)
         meta = checked_meta(title, author, date, url)
-        name = check_upload(app, file.filename, file.size, meta, replace=replace)
-        actor = actor_of(interaction)
-        with self.bot.reindex_slot.claim():  # before the first await: ReindexBusyError
+        name = texts.check_upload(
+            app, collection, file.filename, file.size, meta, actor=actor, replace=replace
+        )
+        with self.bot.reindex_slot.claim(collection):  # before the first await: busy error
             if not await replies.defer(interaction, ephemeral=True):
                 return
             try:
@@ -126,41 +163,189 @@ class CorpusCog(
                 raise UploadRefused(DOWNLOAD_FAILED) from exc
             change = await run_with_progress(
                 interaction,
-                lambda progress: add_work(
-                    app, file.filename, data, meta, actor=actor, replace=replace, progress=progress
+                lambda progress: texts.add_work(
+                    app,
+                    collection,
+                    file.filename,
+                    data,
+                    meta,
+                    actor=actor,
+                    replace=replace,
+                    progress=progress,
                 ),
                 title=clip(f"Adding {name}…", 250),
             )
-        card = change_card(app, change, "Added")
+        card = change_card(app, collection, change, "Added")
         await replies.edit_original(interaction, embeds=[render.embed(card)])
 
-    @app_commands.command(name="remove", description="Take a work out of the corpus")
-    @app_commands.describe(work="The work's title or file name")
+    @app_commands.command(name="remove", description="Move a work of this server to its trash")
+    @app_commands.describe(work="The work's title or file name", base=BASE_OPTION)
     @app_commands.check(rate_limit)
     @app_commands.check(admin_only)
-    async def remove(self, interaction: discord.Interaction, work: str) -> None:
+    async def remove(self, interaction: discord.Interaction, work: str, base: bool = False) -> None:
         app = self.bot.app
+        collection = collection_of(app, interaction, base)
+        actor = self._actor(interaction)
         name = clean_name(work, "work")
         if not name:
             raise QueryError(NO_WORK)
-        found = find_work(app, name)  # refused now, privately, rather than after deferring
-        actor = actor_of(interaction)
-        with self.bot.reindex_slot.claim():
+        # Refused now, privately, rather than after deferring.
+        found = texts.find_work(app, collection, name, actor=actor)
+        texts.permit(collection, actor, "remove", found.key)
+        with self.bot.reindex_slot.claim(collection):
             if not await replies.defer(interaction, ephemeral=True):
                 return
             change = await run_with_progress(
                 interaction,
-                lambda progress: remove_work(app, name, actor=actor, progress=progress),
+                lambda progress: texts.remove_work(
+                    app, collection, name, actor=actor, progress=progress
+                ),
                 title=clip(f"Removing {found.key}…", 250),
             )
-        card = change_card(app, change, "Removed")
+        card = change_card(app, collection, change, "Removed")
         await replies.edit_original(interaction, embeds=[render.embed(card)])
+
+    @app_commands.command(name="restore", description="Bring a removed work back from the trash")
+    @app_commands.describe(work="The work's title (start typing for the trash)", base=BASE_OPTION)
+    @app_commands.check(rate_limit)
+    @app_commands.check(admin_only)
+    async def restore(
+        self, interaction: discord.Interaction, work: str, base: bool = False
+    ) -> None:
+        app = self.bot.app
+        collection = collection_of(app, interaction, base)
+        actor = self._actor(interaction)
+        name = clean_name(work, "work")
+        if not name:
+            raise QueryError(NO_TRASHED)
+        texts.permit(collection, actor, "restore", name)
+        with self.bot.reindex_slot.claim(collection):
+            if not await replies.defer(interaction, ephemeral=True):
+                return
+            change = await run_with_progress(
+                interaction,
+                lambda progress: texts.restore_work(
+                    app, collection, name, actor=actor, progress=progress
+                ),
+                title=clip(f"Restoring {name}…", 250),
+            )
+        card = change_card(app, collection, change, "Restored")
+        await replies.edit_original(interaction, embeds=[render.embed(card)])
+
+    @app_commands.command(name="hide", description="Hide a base work in this server")
+    @app_commands.describe(work="A work of the shared base corpus")
+    @app_commands.check(rate_limit)
+    @app_commands.check(admin_only)
+    async def hide(self, interaction: discord.Interaction, work: str) -> None:
+        await self._hide(interaction, work, hide=True)
+
+    @app_commands.command(name="unhide", description="Show a hidden base work in this server again")
+    @app_commands.describe(work="A base work this server hides")
+    @app_commands.check(rate_limit)
+    @app_commands.check(admin_only)
+    async def unhide(self, interaction: discord.Interaction, work: str) -> None:
+        await self._hide(interaction, work, hide=False)
+
+    async def _hide(self, interaction: discord.Interaction, work: str, *, hide: bool) -> None:
+        app = self.bot.app
+        guild = server_of(interaction)
+        assert guild is not None  # admin_only refuses commands outside a server
+        name = clean_name(work, "work")
+        if not name:
+            raise QueryError(NO_WORK)
+        found = texts.hide_work(app, guild, name, actor=self._actor(interaction), hide=hide)
+        if hide:
+            text = f"“{found.key}” is hidden in this server; /corpus unhide shows it again."
+        else:
+            text = f"“{found.key}” is shown in this server again."
+        card = Card(title=clip(text, 250), body=(), tone="info")
+        await replies.send(interaction, embeds=[render.embed(card)], ephemeral=True)
+
+    @app_commands.command(name="log", description="The last changes to this server's texts")
+    @app_commands.describe(base=BASE_OPTION)
+    @app_commands.check(rate_limit)
+    @app_commands.check(admin_only)
+    async def log_(self, interaction: discord.Interaction, base: bool = False) -> None:
+        app = self.bot.app
+        collection = collection_of(app, interaction, base)
+        texts.permit(collection, self._actor(interaction), "read the log of")
+        entries = texts.log_entries(collection)
+        card = log_card(collection, entries)
+        await replies.send(interaction, embeds=[render.embed(card)], ephemeral=True)
 
     @remove.autocomplete("work")
     async def work_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         app = self.bot.app
-        if not is_admin(interaction, app.settings.admin_ids):
+        if not is_admin(interaction, app.settings.admin_ids) or server_of(interaction) is None:
             return []  # nothing to choose for those who may not remove anything
-        return await suggest(interaction, lambda prefix: sources.complete(app, prefix), current)
+        base = bool(_option(interaction, "base"))
+        if base and not is_owner(interaction, app.settings.admin_ids):
+            return []
+        collection = collection_of(app, interaction, base)
+        works = texts.own_works(collection)
+        return await suggest(
+            interaction, lambda prefix: sources.complete_from(works, prefix), current
+        )
+
+    @restore.autocomplete("work")
+    async def trash_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        app = self.bot.app
+        if not is_admin(interaction, app.settings.admin_ids) or server_of(interaction) is None:
+            return []
+        base = bool(_option(interaction, "base"))
+        if base and not is_owner(interaction, app.settings.admin_ids):
+            return []
+        collection = collection_of(app, interaction, base)
+        return await suggest(
+            interaction, lambda prefix: texts.trash_names(collection, prefix), current
+        )
+
+    @hide.autocomplete("work")
+    async def shown_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self._base_works(interaction, current, hidden=False)
+
+    @unhide.autocomplete("work")
+    async def hidden_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self._base_works(interaction, current, hidden=True)
+
+    async def _base_works(
+        self, interaction: discord.Interaction, current: str, *, hidden: bool
+    ) -> list[app_commands.Choice[str]]:
+        app = self.bot.app
+        guild = server_of(interaction)
+        if guild is None or not is_admin(interaction, app.settings.admin_ids):
+            return []
+        return await suggest(
+            interaction,
+            lambda prefix: texts.hidden_names(app, guild, prefix, hidden=hidden),
+            current,
+        )
+
+
+def _option(interaction: discord.Interaction, name: str) -> object:
+    """A sibling option's value in an autocomplete request (discord.py's namespace)."""
+    return getattr(interaction.namespace, name, None)
+
+
+def log_card(collection: Collection, entries: list[Entry]) -> Card:
+    where = "the base corpus" if collection.is_base else "this server's texts"
+    if not entries:
+        return Card(title=f"No changes to {where} yet", body=(), tone="info")
+    lines = [
+        f"{e.time[:16].replace('T', ' ')} · {e.user_name} ({e.user_id}) · {e.action} "
+        f"“{clip(e.work, 80)}” · {clip(e.result, 60)}"
+        for e in reversed(entries)
+    ]
+    return Card(
+        title=f"The last {len(entries)} changes to {where}",
+        body=(Segment(clip("\n".join(lines), 3500)),),
+        tone="info",
+    )

@@ -12,7 +12,7 @@ from bot.commands.define import MAX_TERM_CHARS
 from bot.commands.define import complete as complete_terms
 from bot.commands.define import define as search_definitions
 from bot.discord.autocomplete import suggest
-from bot.discord.checks import rate_limit
+from bot.discord.checks import rate_limit, server_of
 from bot.discord.options import COUNT_CEILING, bound_int
 from bot.discord.search import check_count, check_query, search_and_page
 from embeddings.define import parse_term
@@ -41,13 +41,17 @@ class DefineCog(commands.Cog, name="Define"):
         # placeholder exists, the answer can only be public.
         parse_term(clean(term, max_chars=MAX_TERM_CHARS))
         n = check_count(app, count)
-        check_query(app, term)
-        await search_and_page(interaction, app, term, lambda: search_definitions(app, term, n))
+        guild = server_of(interaction)
+        check_query(app, term, guild=guild)
+        await search_and_page(
+            interaction, app, term, lambda: search_definitions(app, term, n, guild=guild)
+        )
 
     @define.autocomplete("term")
     async def term_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
+        app, guild = self.bot.app, server_of(interaction)
         return await suggest(
-            interaction, lambda prefix: complete_terms(self.bot.app, prefix), current
+            interaction, lambda prefix: complete_terms(app, prefix, guild=guild), current
         )

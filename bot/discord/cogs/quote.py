@@ -13,7 +13,7 @@ from bot.commands import source as sources
 from bot.commands.quote import QuoteRequest, cached_quote
 from bot.commands.quote import quote as search_quotes
 from bot.discord.autocomplete import suggest
-from bot.discord.checks import rate_limit
+from bot.discord.checks import rate_limit, server_of
 from bot.discord.options import COUNT_CEILING, bound_int
 from bot.discord.search import check_count, check_query, clean_name, search_and_page
 from embeddings.errors import QueryError
@@ -61,13 +61,14 @@ class QuoteCog(commands.Cog, name="Quote"):
         count: app_commands.Range[int, 1, COUNT_CEILING] | None = None,
     ) -> None:
         app = self.bot.app
+        guild = server_of(interaction)
         author, source = clean_name(author, "author"), clean_name(source, "source")
         n = check_count(app, count)
-        check_query(app, query, author, source)
+        check_query(app, query, author, source, guild=guild)
         # The pager shows one quote at a time. Its best sentence is a lexical guess where
         # words cannot decide; the model settles it once the answer is out (the others'
         # as they are shown), so the model's time goes to the queries waiting first.
-        request = QuoteRequest(query, author, source, n, settle_now=0)
+        request = QuoteRequest(query, author, source, n, settle_now=0, guild=guild)
         work = partial(search_quotes, app, request)
         await search_and_page(interaction, app, query, work, cached_quote(app, request))
 
@@ -75,8 +76,10 @@ class QuoteCog(commands.Cog, name="Quote"):
     async def source_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        complete = sources.complete
-        return await suggest(interaction, lambda prefix: complete(self.bot.app, prefix), current)
+        app, guild = self.bot.app, server_of(interaction)
+        return await suggest(
+            interaction, lambda prefix: sources.complete(app, prefix, guild=guild), current
+        )
 
     async def find_sources(
         self, interaction: discord.Interaction, message: discord.Message
@@ -90,7 +93,8 @@ class QuoteCog(commands.Cog, name="Quote"):
             )
         except QueryError:
             raise QueryError(NO_TEXT) from None
-        check_query(app, text)
-        request = QuoteRequest(text, settle_now=0)
+        guild = server_of(interaction)
+        check_query(app, text, guild=guild)
+        request = QuoteRequest(text, settle_now=0, guild=guild)
         work = partial(search_quotes, app, request)
         await search_and_page(interaction, app, text, work, cached_quote(app, request))

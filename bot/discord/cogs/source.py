@@ -13,7 +13,7 @@ from bot.cards import work_card, works_card
 from bot.commands import source as sources
 from bot.discord import render, replies
 from bot.discord.autocomplete import suggest
-from bot.discord.checks import rate_limit
+from bot.discord.checks import rate_limit, server_of
 from bot.discord.search import clean_name
 from bot.discord.status import for_admins
 
@@ -31,11 +31,13 @@ class SourceCog(commands.Cog, name="Source"):
     async def source(self, interaction: discord.Interaction, name: str = "") -> None:
         # Reads the loaded index's metadata only (no model, no search): answered at once.
         app = self.bot.app
+        guild = server_of(interaction)
         name = clean_name(name, "name")
         if not name:
-            card = works_card(sources.works(app))
+            card = works_card(sources.works(app, guild=guild))
         else:
-            found = sources.find(app, name)  # NotFoundError: a friendly ephemeral reply
+            # NotFoundError: a friendly ephemeral reply
+            found = sources.find(app, name, guild=guild)
             exact = found[0].key.casefold() == name.casefold()
             if len(found) == 1 or exact:
                 card = work_card(found[0])
@@ -48,5 +50,7 @@ class SourceCog(commands.Cog, name="Source"):
     async def name_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        complete = sources.complete
-        return await suggest(interaction, lambda prefix: complete(self.bot.app, prefix), current)
+        app, guild = self.bot.app, server_of(interaction)
+        return await suggest(
+            interaction, lambda prefix: sources.complete(app, prefix, guild=guild), current
+        )

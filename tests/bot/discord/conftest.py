@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from bot.app import App
+from bot.servers import Collections
 from tests.fake_discord import FakeDiscord
 
 # Generous waits for a busy 2-core machine; the 3-second rule is measured by the fake itself.
@@ -30,6 +31,7 @@ def app_like(base: App, **settings: Any) -> App:
     A reindex through it rebuilds `base`'s index: do that only with `fresh_app`."""
     app = App(replace(base.settings, **settings), base.encoder)
     app.index = base.index
+    app.collections = Collections(app.settings, base.index)  # the base is the shared one
     return app
 
 

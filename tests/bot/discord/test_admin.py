@@ -1,21 +1,28 @@
-"""/reindex end to end: who may run it, its progress, and queries answered while it runs."""
+"""/reindex end to end: who may run it on what, its progress, and queries answered while
+it runs.
+
+The bot's owners (configured user or role IDs, the application's owner) reindex the shared
+base corpus with `base: True`; Manage Server alone reindexes only the server's own texts.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import bot.app
+import bot.live
 from bot.app import App
+from bot.commands.corpus import BASE_ONLY_OWNERS
 from bot.discord.client import QuoteBot
-from bot.discord.cogs.admin import BUSY, PROGRESS_INTERVAL
-from tests.bot.discord.conftest import WAIT, app_like
+from bot.discord.cogs.admin import BUSY, NOTHING_OF_ITS_OWN, PROGRESS_INTERVAL
+from tests.bot.discord.conftest import WAIT
 from tests.fake_discord import FakeDiscord, InteractionRecord, run_client
 
 NEW_FILE = "on-splitting.txt"
@@ -24,6 +31,22 @@ NEW_WORK = """On Splitting
 A small circle that quarrels over every comma of its program splits in two, and then in
 two again, until each fragment is certain that it alone carries the torch.
 """
+
+
+def private_app(fresh_app: App, **settings: Any) -> App:
+    """An App over `fresh_app`'s private corpus and index with some settings changed, and
+    its own index service: the base that servers read and the one direct messages read
+    are the same (a reindex through it rebuilds `fresh_app`'s index files)."""
+    app = App(replace(fresh_app.settings, **settings), fresh_app.encoder)
+    app.index.load()
+    return app
+
+
+def own(app: App, fake: FakeDiscord) -> Path:
+    """The fake server's own texts."""
+    folder = app.collections.folder(fake.guild_id) / "corpus"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 class Gate:
@@ -54,7 +77,7 @@ class Gate:
 @pytest.fixture
 def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:
     held = Gate("read")
-    monkeypatch.setattr(bot.app, "reindex", held.wrap(bot.app.reindex))
+    monkeypatch.setattr(bot.live, "reindex", held.wrap(bot.live.reindex))
     yield held
     held.opened.set()  # never leave a worker thread waiting
 
@@ -67,11 +90,12 @@ async def test_reindex_shows_progress_and_queries_keep_answering_until_the_swap(
     fake_discord: FakeDiscord, fresh_app: App, gate: Gate
 ) -> None:
     (Path(fresh_app.settings.corpus) / NEW_FILE).write_text(NEW_WORK)
-    app = app_like(fresh_app, cooldown_seconds=0, server_limit=0)
+    admin = fake_discord.user_ids["admin"]
+    app = private_app(fresh_app, cooldown_seconds=0, server_limit=0, admin_ids=frozenset({admin}))
     async with run_client(QuoteBot(app), fake_discord):
-        rec = await fake_discord.send_slash("reindex", user="mod")
+        rec = await fake_discord.send_slash("reindex", {"base": True}, user="owner")
         await gate.wait_reached()
-        assert app.index.building
+        assert app.collections.base.service.building
 
         # The old index answers meanwhile; the new work is not in it yet.
         during = await fake_discord.send_slash("quote", {"query": "a circle splits in two"})
@@ -79,8 +103,8 @@ async def test_reindex_shows_progress_and_queries_keep_answering_until_the_swap(
         assert during.embed is not None
         assert not during.embed["footer"]["text"].endswith(NEW_FILE)
 
-        # A second reindex is refused while the first runs.
-        second = await fake_discord.send_slash("reindex", user="admin")
+        # A second reindex of the base, by another owner, is refused while the first runs.
+        second = await fake_discord.send_slash("reindex", {"base": True}, user="admin")
         await second.wait_done(WAIT)
         assert second.ephemeral and second.embed is not None
         assert second.embed["description"] == BUSY
@@ -109,12 +133,14 @@ async def test_reindex_shows_progress_and_queries_keep_answering_until_the_swap(
 
 
 async def test_reindex_reports_skipped_files(fake_discord: FakeDiscord, fresh_app: App) -> None:
-    (Path(fresh_app.settings.corpus) / "empty.txt").write_text("   \n")
-    app = app_like(fresh_app, cooldown_seconds=0, server_limit=0)
+    app = private_app(fresh_app, cooldown_seconds=0, server_limit=0)
+    (own(app, fake_discord) / NEW_FILE).write_text(NEW_WORK)
+    (own(app, fake_discord) / "empty.txt").write_text("   \n")
     async with run_client(QuoteBot(app), fake_discord):
         rec = await fake_discord.send_slash("reindex", user="mod")
         await rec.wait_for(finished, WAIT)
     assert rec.embed is not None and rec.embed["title"] == "Reindex finished"
+    assert "1 added" in rec.embed["description"]
     fields = {f["name"]: f["value"] for f in rec.embed["fields"]}
     assert "empty.txt" in fields["Skipped (1)"]
 
@@ -125,21 +151,17 @@ MANAGE_GUILD = 1 << 5
 @pytest.mark.parametrize(
     ("who", "member", "configured"),
     [
-        ("mod", {}, ()),
         ("owner", {}, ()),
-        ("bob", {"member_permissions": MANAGE_GUILD}, ()),
         ("alice", {}, ("user", "alice")),
         ("bob", {"member_permissions": 0, "roles": ["Moderator"]}, ("role", "Moderator")),
     ],
     ids=[
-        "manage-server-through-a-role",
-        "server-owner",
-        "manage-server-in-the-interaction",
+        "application-owner",
         "configured-admin-user-id",
         "configured-admin-role-id-without-permissions",
     ],
 )
-async def test_admins_may_reindex(
+async def test_owners_may_reindex_the_base(
     fake_discord: FakeDiscord,
     fresh_app: App,
     who: str,
@@ -151,32 +173,95 @@ async def test_admins_may_reindex(
         kind, name = configured
         ids = fake_discord.user_ids if kind == "user" else fake_discord.role_ids
         admin_ids = frozenset({ids[name]})
-    app = app_like(fresh_app, cooldown_seconds=0, server_limit=0, admin_ids=admin_ids)
+    app = private_app(fresh_app, cooldown_seconds=0, server_limit=0, admin_ids=admin_ids)
     async with run_client(QuoteBot(app), fake_discord):
-        rec = await fake_discord.send_slash("reindex", user=who, **member)
+        rec = await fake_discord.send_slash("reindex", {"base": True}, user=who, **member)
         await rec.wait_for(finished, WAIT)
     assert rec.embed is not None and rec.embed["title"] == "Reindex finished"
     assert "up to date" in rec.embed["description"]
+    assert app.collections.base.log.tail(1)[0].action == "reindex"
+
+
+@pytest.mark.parametrize(
+    ("who", "member"),
+    [("mod", {}), ("bob", {"member_permissions": MANAGE_GUILD})],
+    ids=["manage-server-through-a-role", "manage-server-in-the-interaction"],
+)
+async def test_manage_server_alone_reindexes_only_this_servers_texts(
+    fake_discord: FakeDiscord, fresh_app: App, who: str, member: dict[str, Any]
+) -> None:
+    app = private_app(fresh_app, cooldown_seconds=0, server_limit=0)
+    (own(app, fake_discord) / NEW_FILE).write_text(NEW_WORK)
+    build = app.collections.base.service.searcher.build
+    async with run_client(QuoteBot(app), fake_discord):
+        mine = await fake_discord.send_slash("reindex", user=who, **member)
+        await mine.wait_for(finished, WAIT)
+        found = await fake_discord.send_slash("quote", {"query": "a circle splits in two"})
+        await found.wait_done(WAIT)
+        shared = await fake_discord.send_slash("reindex", {"base": True}, user=who, **member)
+        await shared.wait_done(WAIT)
+    assert mine.embed is not None and mine.embed["title"] == "Reindex finished"
+    assert "1 added" in mine.embed["description"]
+    assert found.embed is not None and found.embed["footer"]["text"].endswith(NEW_FILE)
+    assert shared.ephemeral and shared.embed is not None
+    assert shared.embed["description"] == BASE_ONLY_OWNERS
+    assert app.collections.base.service.searcher.build == build  # the base was not rebuilt
+
+
+async def test_a_server_admin_with_no_texts_of_its_own_has_nothing_to_reindex(
+    fake_discord: FakeDiscord, fresh_app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[bool] = []
+    monkeypatch.setattr(bot.live, "reindex", lambda *a, **kw: started.append(True))
+    app = private_app(fresh_app, cooldown_seconds=0, server_limit=0)
+    async with run_client(QuoteBot(app), fake_discord):
+        rec = await fake_discord.send_slash("reindex", user="mod")
+        await rec.wait_done(WAIT)
+    assert rec.ephemeral and rec.embed is not None
+    assert rec.embed["description"] == NOTHING_OF_ITS_OWN
+    assert started == []
 
 
 async def test_a_non_admin_is_refused_even_though_discord_showed_the_command(
     fake_discord: FakeDiscord, fresh_app: App, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     started: list[bool] = []
-    monkeypatch.setattr(fresh_app.index, "reindex", lambda **kw: started.append(True))
-    app = app_like(fresh_app, cooldown_seconds=0, server_limit=0, admin_ids=frozenset({1234}))
+    monkeypatch.setattr(bot.live, "reindex", lambda *a, **kw: started.append(True))
+    app = private_app(fresh_app, cooldown_seconds=0, server_limit=0, admin_ids=frozenset({1234}))
     async with run_client(QuoteBot(app), fake_discord):
         rec = await fake_discord.send_slash("reindex", user="alice")
         await rec.wait_done(WAIT)
         # Turned away again at once: a refusal does not count against the cooldown either.
-        again = await fake_discord.send_slash("reindex", user="alice")
+        again = await fake_discord.send_slash("reindex", {"base": True}, user="alice")
         await again.wait_done(WAIT)
     for refusal in (rec, again):
         assert refusal.ephemeral and refusal.embed is not None
         assert refusal.embed["description"] == (
-            "Only the bot's admins and members with Manage Server can use /reindex."
+            "Only the bot's owners and members with Manage Server can use /reindex."
         )
     assert started == []
+
+
+NOT_AN_ADMIN = "Only the bot's owners and members with Manage Server can use /reindex."
+NOT_HERE = "/reindex only works in a server I am in."
+
+
+async def send_crafted(fake: FakeDiscord, name: str, *, user: str, where: str) -> InteractionRecord:
+    """/name as a crafted request that Discord's client would never send for a command of
+    servers: from a direct message ("dm"), or naming a server the bot is not in."""
+    payload = fake.slash_payload(name, user=user)
+    if where == "dm":
+        dm = fake.slash_payload("quote", {"query": "x"}, user=user, guild=False)
+        for key in ("guild_id", "guild", "guild_locale", "member"):
+            payload.pop(key)
+        for key in ("channel_id", "channel", "user", "context", "authorizing_integration_owners"):
+            payload[key] = dm[key]
+    else:
+        stranger = str(fake.guild_id + 1)
+        payload["guild_id"] = stranger
+        payload["guild"]["id"] = stranger
+        payload["authorizing_integration_owners"] = {"0": stranger}
+    return await fake._inject(payload, name)
 
 
 @pytest.mark.parametrize(
@@ -185,9 +270,8 @@ async def test_a_non_admin_is_refused_even_though_discord_showed_the_command(
         ("mod", {"member_permissions": 0}),  # the role grants it; this interaction does not
         ("bob", {"member_permissions": ~MANAGE_GUILD & 0xFFFFFFFF}),  # every other permission
         ("bob", {"roles": ["Moderator"], "member_permissions": 0}),  # a role list is not proof
-        ("mod", {"guild": False}),  # in a direct message nobody manages a server
     ],
-    ids=["role-says-yes-interaction-says-no", "all-but-manage-server", "role-only", "dm"],
+    ids=["role-says-yes-interaction-says-no", "all-but-manage-server", "role-only"],
 )
 async def test_reindex_trusts_the_interactions_own_permissions_not_what_it_looks_like(
     fake_discord: FakeDiscord,
@@ -197,11 +281,33 @@ async def test_reindex_trusts_the_interactions_own_permissions_not_what_it_looks
     crafted: dict[str, Any],
 ) -> None:
     started: list[bool] = []
-    monkeypatch.setattr(fresh_app.index, "reindex", lambda **kw: started.append(True))
-    app = app_like(fresh_app, cooldown_seconds=0, server_limit=0)
+    monkeypatch.setattr(bot.live, "reindex", lambda *a, **kw: started.append(True))
+    app = private_app(fresh_app, cooldown_seconds=0, server_limit=0)
+    (own(app, fake_discord) / NEW_FILE).write_text(NEW_WORK)  # something it could reindex
     async with run_client(QuoteBot(app), fake_discord):
         rec = await fake_discord.send_slash("reindex", user=who, **crafted)
         await rec.wait_done(WAIT)
     assert rec.ephemeral and rec.embed is not None
-    assert rec.embed["description"].startswith("Only the bot's admins and members with Manage")
+    assert rec.embed["description"] == NOT_AN_ADMIN
     assert started == []
+
+
+@pytest.mark.parametrize("where", ["dm", "a-server-the-bot-is-not-in"])
+@pytest.mark.parametrize("who", ["mod", "owner"])
+async def test_reindex_is_refused_outside_a_server_the_bot_is_in_even_for_owners(
+    fake_discord: FakeDiscord,
+    fresh_app: App,
+    monkeypatch: pytest.MonkeyPatch,
+    who: str,
+    where: str,
+) -> None:
+    started: list[bool] = []
+    monkeypatch.setattr(bot.live, "reindex", lambda *a, **kw: started.append(True))
+    app = private_app(fresh_app, cooldown_seconds=0, server_limit=0)
+    async with run_client(QuoteBot(app), fake_discord):
+        rec = await send_crafted(fake_discord, "reindex", user=who, where=where)
+        await rec.wait_done(WAIT)
+    assert rec.ephemeral and rec.embed is not None
+    assert rec.embed["description"] == NOT_HERE
+    assert started == []
+    assert not (app.settings.data_dir / "collections").exists()  # no collection made for it

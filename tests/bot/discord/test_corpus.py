@@ -1,9 +1,14 @@
-"""/corpus add and /corpus remove: admins change the corpus from Discord, safely.
+"""/corpus add, remove and restore: admins change texts from Discord, safely, each in
+the right place.
 
-An upload lands in the corpus folder under a safe name, with its metadata in a sidecar,
-and an incremental reindex follows; it is refused, before anything is written, when it is
-not text, too big, badly named, or would overwrite a file without `replace: True`. Removal
-takes a work's files out and reindexes. Both are logged with who did it; only admins may.
+A server admin's upload lands in that server's own collection (under the data folder),
+under a safe name, with its metadata in a sidecar, and an incremental reindex follows; it
+is quoted in that server at once. It is refused, before anything is written, when it is
+not text, too big, badly named, or would overwrite a file without `replace: True` (the old
+version then goes to the trash). Removal moves a work's files to the collection's trash
+and reindexes; /corpus restore brings them back. The shared base corpus is changed only by
+the bot's owners, with `base: True`: a server admin trying to is refused and nothing
+changes. Every change is logged with who did it; only admins may make one.
 """
 
 from __future__ import annotations
@@ -17,13 +22,14 @@ from typing import Any
 import discord
 import pytest
 
-import bot.app
+import bot.live
 from bot.app import App
-from bot.commands.corpus import REPLACE_HINT
+from bot.commands.corpus import BASE_ONLY_OWNERS, REPLACE_HINT
 from bot.discord.client import QuoteBot
 from bot.discord.cogs.admin import BUSY
-from tests.bot.discord.conftest import WAIT, all_embed_text, app_like
-from tests.bot.discord.test_admin import Gate
+from bot.discord.cogs.corpus import NO_WORK
+from tests.bot.discord.conftest import WAIT, all_embed_text
+from tests.bot.discord.test_admin import Gate, private_app
 from tests.embeddings.test_corpus_boundary import OUTSIDE_LINKS, plant_links
 from tests.fake_discord import FakeDiscord, InteractionRecord, Upload, run_client
 
@@ -50,21 +56,52 @@ ZIP = b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(range(256)) * 2
 NOISE = bytes((i * 7919) % 256 for i in range(4096))
 SVG = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><text>hi</text></svg>'
 
+BASE_WORK = "Anatomy of the Micro-Sect"
+BASE_FILE = "draper-anatomy-of-the-micro-sect.md"
+IN_THE_BASE = (
+    f"“{BASE_WORK}” is in the shared base corpus, which only the bot's owners can change. "
+    "/corpus hide hides it in this server."
+)
+
 
 def added(record: InteractionRecord) -> bool:
     embed = record.embed or {}
-    return embed.get("title", "").startswith(("Added", "Removed", "Sorry"))
+    return embed.get("title", "").startswith(("Added", "Removed", "Restored", "Sorry"))
 
 
-def corpus_files(app: App) -> set[str]:
-    root = Path(app.settings.corpus)
-    return {str(p.relative_to(root)) for p in root.rglob("*")}
+def files_in(root: Path) -> set[str]:
+    """Everything in a folder, as paths relative to it (nothing when it does not exist)."""
+    return {str(p.relative_to(root)) for p in root.rglob("*")} if root.is_dir() else set()
+
+
+def own(app: App, fake: FakeDiscord) -> Path:
+    """The fake server's own texts."""
+    return app.collections.folder(fake.guild_id) / "corpus"
+
+
+def base(app: App) -> Path:
+    return Path(app.settings.corpus)
+
+
+def corpus_files(app: App, fake: FakeDiscord) -> tuple[set[str], set[str]]:
+    """The texts of the base and of the server's collection."""
+    return files_in(base(app)), files_in(own(app, fake))
+
+
+def give_the_server(app: App, fake: FakeDiscord, name: str = "small-circles.txt") -> Path:
+    """The server's collection with one indexed work of its own, as after a /corpus add."""
+    folder = own(app, fake)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(ESSAY)
+    (folder / f"{name}.meta.toml").write_text('title = "On Small Circles"\n')
+    app.collections.of(fake.guild_id).reindex()
+    return folder
 
 
 @pytest.fixture
 def app(fresh_app: App) -> App:
     """A private corpus and index, without rate limits."""
-    return app_like(fresh_app, cooldown_seconds=0, server_limit=0)
+    return private_app(fresh_app, cooldown_seconds=0, server_limit=0)
 
 
 @pytest.fixture
@@ -89,6 +126,14 @@ async def add(
     return rec
 
 
+async def remove(
+    fake: FakeDiscord, work: str, *, user: str = "mod", **options: Any
+) -> InteractionRecord:
+    rec = await fake.send_slash("corpus remove", {"work": work, **options}, user=user)
+    await rec.wait_for(added, WAIT)
+    return rec
+
+
 async def add_claiming(fake: FakeDiscord, claimed_name: str, data: bytes) -> InteractionRecord:
     """An upload whose attachment claims `claimed_name` (Discord's own CDN would never serve
     such a name; a crafted interaction can still say it)."""
@@ -105,10 +150,11 @@ async def add_claiming(fake: FakeDiscord, claimed_name: str, data: bytes) -> Int
 # -- adding ---------------------------------------------------------------------------------
 
 
-async def test_an_admin_adds_a_work_with_its_metadata_and_it_is_quoted_at_once(
+async def test_a_server_admin_adds_a_work_to_the_server_and_it_is_quoted_there_at_once(
     fake_discord: FakeDiscord, app: App, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="bot")
+    base_before = files_in(base(app))
     async with run_client(QuoteBot(app), fake_discord):
         rec = await add(
             fake_discord,
@@ -121,6 +167,10 @@ async def test_an_admin_adds_a_work_with_its_metadata_and_it_is_quoted_at_once(
         )
         found = await fake_discord.send_slash("quote", {"query": "a circle that splits in two"})
         await found.wait_done(WAIT)
+        elsewhere = await fake_discord.send_slash(
+            "quote", {"query": "a circle that splits in two"}, guild=False
+        )
+        await elsewhere.wait_done(WAIT)
 
     assert rec.ephemeral and rec.embed is not None
     assert rec.embed["title"] == "Added “On Small Circles”"
@@ -128,7 +178,7 @@ async def test_an_admin_adds_a_work_with_its_metadata_and_it_is_quoted_at_once(
     fields = {f["name"]: f["value"] for f in rec.embed["fields"]}
     assert fields["Files"] == "small-circles.txt"
     assert fields["Author"] == "A. N. Organiser" and fields["Date"] == "1921"
-    corpus = Path(app.settings.corpus)
+    corpus = own(app, fake_discord)
     assert (corpus / "small-circles.txt").read_bytes() == ESSAY
     sidecar = tomllib.loads((corpus / "small-circles.txt.meta.toml").read_text())
     assert sidecar == {
@@ -137,12 +187,37 @@ async def test_an_admin_adds_a_work_with_its_metadata_and_it_is_quoted_at_once(
         "date": "1921",
         "url": "https://example.org/circles",
     }
+    assert files_in(base(app)) == base_before  # the shared base is untouched
     assert found.embed is not None and found.embed["title"] == "On Small Circles"
+    # A direct message reads the base only: the server's own work is not quoted there.
+    assert elsewhere.embed is not None and elsewhere.embed["title"] != "On Small Circles"
     # Logged with who did it: user id and name, server id and name.
     mod = fake_discord.user_ids["mod"]
     line = next(r.getMessage() for r in caplog.records if "corpus add" in r.getMessage())
     assert "small-circles.txt" in line and f"user {mod} (mod)" in line
     assert f"server {fake_discord.guild_id} ({fake_discord.guild_name})" in line
+
+
+@pytest.mark.parametrize("who", ["owner", "configured"], ids=["app-owner", "configured-id"])
+async def test_an_owner_adds_to_the_shared_base_with_base_true(
+    fake_discord: FakeDiscord, fresh_app: App, who: str
+) -> None:
+    user = "owner" if who == "owner" else "alice"
+    admin_ids = frozenset({fake_discord.user_ids["alice"]}) if who == "configured" else frozenset()
+    app = private_app(fresh_app, cooldown_seconds=0, server_limit=0, admin_ids=admin_ids)
+    async with run_client(QuoteBot(app), fake_discord):
+        rec = await add(
+            fake_discord, "small-circles.txt", ESSAY, user=user, base=True, title="On Small Circles"
+        )
+        in_a_dm = await fake_discord.send_slash(
+            "quote", {"query": "a circle that splits in two"}, guild=False
+        )
+        await in_a_dm.wait_done(WAIT)
+    assert rec.embed is not None and rec.embed["title"] == "Added “On Small Circles”"
+    assert (base(app) / "small-circles.txt").read_bytes() == ESSAY
+    assert files_in(own(app, fake_discord)) == set()
+    # The base is read everywhere, direct messages included.
+    assert in_a_dm.embed is not None and in_a_dm.embed["title"] == "On Small Circles"
 
 
 @pytest.mark.parametrize(
@@ -158,7 +233,7 @@ async def test_markdown_and_html_are_read_as_what_they_are(
     assert rec.embed is not None and rec.embed["title"] == f"Added “{name}”"
     fields = {f["name"]: f["value"] for f in rec.embed["fields"]}
     assert fields["Title"] == "On Small Circles"  # from the heading or <title>, not the name
-    passages = app.index.searcher.index.passages
+    passages = app.collections.of(fake_discord.guild_id).service.searcher.index.passages
     text = " ".join(p.text for p in passages)
     assert "carries the torch" in text and "<p>" not in text and "*small circle*" not in text
 
@@ -180,20 +255,22 @@ async def test_markdown_and_html_are_read_as_what_they_are(
 async def test_a_file_that_is_not_text_is_refused_whatever_its_name(
     fake_discord: FakeDiscord, app: App, name: str, data: bytes, says: str
 ) -> None:
-    before = corpus_files(app)
-    build = app.index.searcher.build
+    before = corpus_files(app, fake_discord)
+    build = app.collections.base.service.searcher.build
     async with run_client(QuoteBot(app), fake_discord):
         rec = await add(fake_discord, name, data)
     assert rec.ephemeral and rec.embed is not None and rec.embed["title"] == "Sorry"
     assert says in rec.embed["description"]
-    assert corpus_files(app) == before  # nothing written, not even a temporary file
-    assert app.index.searcher.build == build  # and no reindex
+    # Nothing written, not even a temporary file, and no reindex of either index.
+    assert corpus_files(app, fake_discord) == before
+    assert app.collections.of(fake_discord.guild_id).live() is None
+    assert app.collections.base.service.searcher.build == build
 
 
 async def test_a_file_over_the_size_cap_is_refused_before_it_is_downloaded(
     fake_discord: FakeDiscord, fresh_app: App, downloads: list[str]
 ) -> None:
-    app = app_like(fresh_app, cooldown_seconds=0, server_limit=0, upload_max_bytes=1000)
+    app = private_app(fresh_app, cooldown_seconds=0, server_limit=0, upload_max_bytes=1000)
     async with run_client(QuoteBot(app), fake_discord):
         big = await add(fake_discord, "big.txt", ESSAY * 10)
         small = await add(fake_discord, "small.txt", ESSAY)
@@ -203,6 +280,7 @@ async def test_a_file_over_the_size_cap_is_refused_before_it_is_downloaded(
     assert big.response_type == "message"  # refused at once, not after a "thinking…"
     assert downloads == ["small.txt"]
     assert small.embed is not None and small.embed["title"] == "Added “small.txt”"
+    assert files_in(own(app, fake_discord)) == {"small.txt"}
 
 
 @pytest.mark.parametrize(
@@ -218,17 +296,20 @@ async def test_a_file_over_the_size_cap_is_refused_before_it_is_downloaded(
     ],
     ids=["dot-dot-slash", "dot-dot-backslash", "absolute", "hidden", "odd", "invisible", "accents"],
 )
-async def test_the_file_name_is_made_safe_and_stays_in_the_corpus_folder(
+async def test_the_file_name_is_made_safe_and_stays_in_the_servers_folder(
     fake_discord: FakeDiscord, app: App, upload_name: str, stored: str
 ) -> None:
-    before = corpus_files(app)
-    outside = Path(app.settings.corpus).parent
-    outside_before = {p.name for p in outside.iterdir()}
+    everything = base(app).parent  # the base corpus, its index and the data folder
+    before = files_in(everything)
+    folder = app.collections.folder(fake_discord.guild_id)
     async with run_client(QuoteBot(app), fake_discord):
         rec = await add_claiming(fake_discord, upload_name, ESSAY)
     assert rec.embed is not None and rec.embed["title"] == f"Added “{stored}”", rec.embed
-    assert corpus_files(app) == before | {stored}
-    assert {p.name for p in outside.iterdir()} == outside_before
+    assert files_in(own(app, fake_discord)) == {stored}
+    # No file was written anywhere else but the collection's own index and audit log.
+    new = {everything / p for p in files_in(everything) - before}
+    written = {p for p in new if p.is_file() and not p.is_relative_to(folder / "index")}
+    assert written - {folder / "audit.jsonl"} == {own(app, fake_discord) / stored}
 
 
 @pytest.mark.parametrize(
@@ -244,40 +325,69 @@ async def test_the_file_name_is_made_safe_and_stays_in_the_corpus_folder(
 async def test_a_name_that_cannot_be_a_document_is_refused(
     fake_discord: FakeDiscord, app: App, downloads: list[str], upload_name: str, says: str
 ) -> None:
+    before = corpus_files(app, fake_discord)
     async with run_client(QuoteBot(app), fake_discord):
         rec = await add_claiming(fake_discord, upload_name, ESSAY)
     assert rec.embed is not None and says in rec.embed["description"]
     assert downloads == []
+    assert corpus_files(app, fake_discord) == before
 
 
-async def test_an_existing_file_is_replaced_only_when_asked(
+async def test_a_servers_file_is_replaced_only_when_asked_and_the_old_one_is_kept(
     fake_discord: FakeDiscord, app: App, downloads: list[str]
 ) -> None:
-    corpus = Path(app.settings.corpus)
-    existing = "mim-definition-of-sectarianism.txt"
+    existing = "small-circles.txt"
+    corpus = give_the_server(app, fake_discord, existing)
     original = (corpus / existing).read_bytes()
     async with run_client(QuoteBot(app), fake_discord):
-        refused = await add(fake_discord, existing, ESSAY)
+        refused = await add(fake_discord, existing, MARKDOWN)
         assert (corpus / existing).read_bytes() == original
-        replaced = await add(fake_discord, existing, ESSAY, replace=True)
+        replaced = await add(fake_discord, existing, MARKDOWN, replace=True)
     assert refused.embed is not None
     assert refused.embed["description"] == f"{existing} is already in the corpus; {REPLACE_HINT}."
     assert downloads == [existing]  # the refusal came before downloading
-    assert (corpus / existing).read_bytes() == ESSAY
+    assert (corpus / existing).read_bytes() == MARKDOWN
     assert replaced.embed is not None and "1 changed" in replaced.embed["description"]
     assert any(f["name"] == "Replaced" for f in replaced.embed["fields"])
+    # The previous version is in the server's trash, not deleted.
+    (trashed,) = app.collections.of(fake_discord.guild_id).trash.entries()
+    assert trashed.reason == "replaced" and existing in trashed.files
+    assert (trashed.folder / existing).read_bytes() == original
 
 
+async def test_an_owner_replaces_a_base_file_only_when_asked(
+    fake_discord: FakeDiscord, app: App, downloads: list[str]
+) -> None:
+    existing = "mim-definition-of-sectarianism.txt"
+    original = (base(app) / existing).read_bytes()
+    async with run_client(QuoteBot(app), fake_discord):
+        refused = await add(fake_discord, existing, ESSAY, user="owner", base=True)
+        assert (base(app) / existing).read_bytes() == original
+        replaced = await add(fake_discord, existing, ESSAY, user="owner", base=True, replace=True)
+    assert refused.embed is not None
+    assert refused.embed["description"] == f"{existing} is already in the corpus; {REPLACE_HINT}."
+    assert downloads == [existing]
+    assert (base(app) / existing).read_bytes() == ESSAY
+    assert replaced.embed is not None and "1 changed" in replaced.embed["description"]
+    (trashed,) = app.collections.base.trash.entries()
+    assert (trashed.folder / existing).read_bytes() == original
+
+
+@pytest.mark.parametrize("where", ["server", "base"])
 async def test_a_link_in_the_corpus_is_never_written_through(
-    fake_discord: FakeDiscord, app: App, tmp_path: Path
+    fake_discord: FakeDiscord, app: App, tmp_path: Path, where: str
 ) -> None:
     outside = tmp_path / "outside.txt"
     outside.write_text("Not the corpus's to change.\n")
-    (Path(app.settings.corpus) / "linked.txt").symlink_to(outside)
+    folder = own(app, fake_discord) if where == "server" else base(app)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "linked.txt").symlink_to(outside)
+    options: dict[str, Any] = {"base": True, "user": "owner"} if where == "base" else {}
     async with run_client(QuoteBot(app), fake_discord):
-        rec = await add(fake_discord, "linked.txt", ESSAY, replace=True)
+        rec = await add(fake_discord, "linked.txt", ESSAY, replace=True, **options)
     assert rec.embed is not None and "is a link or a folder" in rec.embed["description"]
     assert outside.read_text() == "Not the corpus's to change.\n"
+    assert (folder / "linked.txt").is_symlink()
 
 
 @pytest.mark.parametrize(
@@ -310,7 +420,7 @@ async def test_metadata_cannot_inject_toml_and_reads_back_as_typed(
     author = "@everyone <@&123456789012345678> [link](https://evil.example) \u202eoR"
     async with run_client(QuoteBot(app), fake_discord):
         rec = await add(fake_discord, "circles.txt", ESSAY, title=title, author=author)
-    sidecar = Path(app.settings.corpus) / "circles.txt.meta.toml"
+    sidecar = own(app, fake_discord) / "circles.txt.meta.toml"
     meta = tomllib.loads(sidecar.read_text())
     # Line breaks and invisible controls become spaces or go; everything else is kept.
     assert meta == {
@@ -322,42 +432,82 @@ async def test_metadata_cannot_inject_toml_and_reads_back_as_typed(
     assert "@everyone" not in shown and "](https://evil" not in shown
 
 
-async def test_an_upload_is_refused_while_a_reindex_runs_and_nothing_is_written(
+async def test_an_upload_is_refused_while_the_servers_reindex_runs_and_nothing_is_written(
     fake_discord: FakeDiscord, app: App, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gate = Gate("read")
-    monkeypatch.setattr(bot.app, "reindex", gate.wrap(bot.app.reindex))
-    (Path(app.settings.corpus) / "new.txt").write_text(ESSAY.decode())
+    monkeypatch.setattr(bot.live, "reindex", gate.wrap(bot.live.reindex))
+    corpus = own(app, fake_discord)
+    corpus.mkdir(parents=True)
+    (corpus / "new.txt").write_text(ESSAY.decode())
     try:
         async with run_client(QuoteBot(app), fake_discord):
             running = await fake_discord.send_slash("reindex", user="mod")
             await gate.wait_reached()
-            rec = await add(fake_discord, "circles.txt", ESSAY)
+            rec = await add(fake_discord, "circles.txt", ESSAY, user="admin")
             gate.opened.set()
             await running.wait_for(lambda r: (r.embed or {}).get("title") == "Reindex finished")
     finally:
         gate.opened.set()
     assert rec.embed is not None and rec.embed["description"] == BUSY
-    assert not (Path(app.settings.corpus) / "circles.txt").exists()
+    assert files_in(corpus) == {"new.txt"}
 
 
-# -- removing -------------------------------------------------------------------------------
+# -- removing and restoring -------------------------------------------------------------------
 
 
-async def test_an_admin_removes_a_work_and_it_is_no_longer_quoted(
+async def test_a_server_admin_removes_its_work_to_the_trash_and_restores_it(
     fake_discord: FakeDiscord, app: App, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="bot")
-    corpus = Path(app.settings.corpus)
-    (corpus / "mim-definition-of-sectarianism.txt.meta.toml").write_text('title = "MIM"\n')
-    app.index.reindex()
+    corpus = give_the_server(app, fake_discord)
+    query = {"query": "a circle that splits in two"}
     async with run_client(QuoteBot(app), fake_discord):
         suggestions = await fake_discord.send_autocomplete(
-            "corpus remove", {"work": "mim"}, focused="work", user="mod"
+            "corpus remove", {"work": ""}, focused="work", user="mod"
         )
         await suggestions.wait_done(WAIT)
-        rec = await fake_discord.send_slash("corpus remove", {"work": "MIM"}, user="mod")
-        await rec.wait_for(added, WAIT)
+        rec = await remove(fake_discord, "On Small Circles")
+        gone = await fake_discord.send_slash("quote", query)
+        await gone.wait_done(WAIT)
+        trash = await fake_discord.send_autocomplete(
+            "corpus restore", {"work": "circ"}, focused="work", user="mod"
+        )
+        await trash.wait_done(WAIT)
+        restored = await fake_discord.send_slash(
+            "corpus restore", {"work": "On Small Circles"}, user="mod"
+        )
+        await restored.wait_for(added, WAIT)
+        back = await fake_discord.send_slash("quote", query)
+        await back.wait_done(WAIT)
+    # Only the server's own works are offered for removal, never the base's.
+    assert suggestions.choices == [{"name": "On Small Circles", "value": "On Small Circles"}]
+    assert rec.ephemeral and rec.embed is not None
+    assert rec.embed["title"] == "Removed “On Small Circles”"
+    assert "1 removed" in rec.embed["description"]
+    undo = next(f["value"] for f in rec.embed["fields"] if f["name"] == "Undo")
+    assert undo.startswith("/corpus restore work: On Small Circles")
+    assert gone.embed is not None and gone.embed["title"] != "On Small Circles"
+    line = next(r.getMessage() for r in caplog.records if "corpus remove" in r.getMessage())
+    assert f"user {fake_discord.user_ids['mod']} (mod)" in line and "small-circles.txt" in line
+    assert trash.choices == [{"name": "On Small Circles", "value": "On Small Circles"}]
+    assert restored.embed is not None and restored.embed["title"] == "Restored “On Small Circles”"
+    assert files_in(corpus) == {"small-circles.txt", "small-circles.txt.meta.toml"}
+    assert back.embed is not None and back.embed["title"] == "On Small Circles"
+
+
+async def test_an_owner_removes_a_base_work_with_base_true(
+    fake_discord: FakeDiscord, app: App
+) -> None:
+    corpus = base(app)
+    (corpus / "mim-definition-of-sectarianism.txt.meta.toml").write_text('title = "MIM"\n')
+    app.collections.base.reindex()
+    async with run_client(QuoteBot(app), fake_discord):
+        suggestions = await fake_discord.send_autocomplete(
+            "corpus remove", {"work": "mim", "base": True}, focused="work", user="owner"
+        )
+        await suggestions.wait_done(WAIT)
+        rec = await remove(fake_discord, "MIM", user="owner", base=True)
         listing = await fake_discord.send_slash("source")
         await listing.wait_done(WAIT)
     assert suggestions.choices == [{"name": "MIM", "value": "MIM"}]
@@ -365,53 +515,69 @@ async def test_an_admin_removes_a_work_and_it_is_no_longer_quoted(
     assert rec.embed["title"] == "Removed “MIM”" and "1 removed" in rec.embed["description"]
     assert not (corpus / "mim-definition-of-sectarianism.txt").exists()
     assert not (corpus / "mim-definition-of-sectarianism.txt.meta.toml").exists()
+    (trashed,) = app.collections.base.trash.entries()
+    assert set(trashed.files) == {
+        "mim-definition-of-sectarianism.txt",
+        "mim-definition-of-sectarianism.txt.meta.toml",
+    }
     assert listing.embed is not None and listing.embed["title"] == "1 works in the corpus"
-    line = next(r.getMessage() for r in caplog.records if "corpus remove" in r.getMessage())
-    assert f"user {fake_discord.user_ids['mod']} (mod)" in line
-    assert "mim-definition-of-sectarianism.txt" in line
 
 
 @pytest.mark.parametrize(
     ("work", "says"),
     [
-        ("Necronomicon", "No work called “Necronomicon” is in the corpus"),
-        ("sect", "No work called “sect”"),  # a removal never guesses from part of a title
-        ("\u200b\u200b", "Name the work to remove"),
+        ("Necronomicon", "No work called “Necronomicon” is in"),
+        ("PARTIAL", "No work called “PARTIAL”"),  # a removal never guesses from part of a title
+        ("\u200b\u200b", NO_WORK),
         ("w" * 6000, "The work option is 6,000 characters long"),
     ],
     ids=["unknown", "partial-title", "invisible", "huge"],
 )
+@pytest.mark.parametrize("where", ["server", "base"])
 async def test_removing_needs_the_exact_title_or_file_name(
-    fake_discord: FakeDiscord, app: App, work: str, says: str
+    fake_discord: FakeDiscord, app: App, work: str, says: str, where: str
 ) -> None:
-    before = corpus_files(app)
+    give_the_server(app, fake_discord)
+    partial = "Small Circles" if where == "server" else "sect"
+    work, says = work.replace("PARTIAL", partial), says.replace("PARTIAL", partial)
+    options: dict[str, Any] = {"base": True, "user": "owner"} if where == "base" else {}
+    before = corpus_files(app, fake_discord)
     async with run_client(QuoteBot(app), fake_discord):
-        rec = await fake_discord.send_slash("corpus remove", {"work": work}, user="mod")
-        await rec.wait_done(WAIT)
+        rec = await remove(fake_discord, work, **options)
     assert rec.response_type == "message" and rec.ephemeral and rec.embed is not None
     assert says in rec.embed["description"]
-    assert corpus_files(app) == before
+    assert corpus_files(app, fake_discord) == before
 
 
-async def test_the_last_work_cannot_be_removed(fake_discord: FakeDiscord, app: App) -> None:
+async def test_the_last_base_work_cannot_be_removed(fake_discord: FakeDiscord, app: App) -> None:
     async with run_client(QuoteBot(app), fake_discord):
-        first = await fake_discord.send_slash(
-            "corpus remove", {"work": "mim-definition-of-sectarianism.txt"}, user="mod"
+        first = await remove(
+            fake_discord, "mim-definition-of-sectarianism.txt", user="owner", base=True
         )
-        await first.wait_for(added, WAIT)
-        last = await fake_discord.send_slash(
-            "corpus remove", {"work": "Anatomy of the Micro-Sect"}, user="mod"
-        )
-        await last.wait_for(added, WAIT)
+        last = await remove(fake_discord, BASE_WORK, user="owner", base=True)
     assert first.embed is not None and first.embed["title"].startswith("Removed")
     assert last.embed is not None and "only work in the corpus" in last.embed["description"]
-    assert (Path(app.settings.corpus) / "draper-anatomy-of-the-micro-sect.md").exists()
+    assert (base(app) / BASE_FILE).exists()
+
+
+async def test_a_servers_last_own_work_can_be_removed_and_the_base_still_answers(
+    fake_discord: FakeDiscord, app: App
+) -> None:
+    give_the_server(app, fake_discord)
+    async with run_client(QuoteBot(app), fake_discord):
+        rec = await remove(fake_discord, "On Small Circles")
+        found = await fake_discord.send_slash("quote", {"query": "sectarianism"})
+        await found.wait_done(WAIT)
+    assert rec.embed is not None and rec.embed["title"] == "Removed “On Small Circles”"
+    assert files_in(own(app, fake_discord)) == set()
+    assert found.embed is not None  # a base work answers
+    assert found.embed["footer"]["text"].endswith(("mim-definition-of-sectarianism.txt", BASE_FILE))
 
 
 # -- who may ----------------------------------------------------------------------------------
 
 MANAGE_GUILD = 1 << 5
-REFUSED = "Only the bot's admins and members with Manage Server can use /corpus {}."
+REFUSED = "Only the bot's owners and members with Manage Server can use /corpus {}."
 
 
 @pytest.mark.parametrize(
@@ -430,13 +596,14 @@ async def test_non_admins_are_refused_even_when_discord_shows_them_the_commands(
     user: str,
     crafted: dict[str, Any],
 ) -> None:
-    before = corpus_files(app)
+    give_the_server(app, fake_discord)
+    before = corpus_files(app, fake_discord)
     async with run_client(QuoteBot(app), fake_discord):
         adding = await fake_discord.send_slash(
             "corpus add", {"file": Upload("x.txt", ESSAY)}, user=user, **crafted
         )
         removing = await fake_discord.send_slash(
-            "corpus remove", {"work": "Anatomy of the Micro-Sect"}, user=user, **crafted
+            "corpus remove", {"work": "On Small Circles"}, user=user, **crafted
         )
         suggestions = await fake_discord.send_autocomplete(
             "corpus remove", {"work": ""}, focused="work", user=user
@@ -448,18 +615,57 @@ async def test_non_admins_are_refused_even_when_discord_shows_them_the_commands(
     assert adding.ephemeral and removing.ephemeral
     if not crafted:  # autocomplete carries the member's real permissions
         assert suggestions.choices == []
-    assert downloads == [] and corpus_files(app) == before
+    assert downloads == [] and corpus_files(app, fake_discord) == before
+
+
+async def test_a_server_admin_cannot_change_the_shared_base(
+    fake_discord: FakeDiscord, app: App, downloads: list[str]
+) -> None:
+    """The defect of issue 11: Manage Server in one server removed a work for every server."""
+    before = corpus_files(app, fake_discord)
+    build = app.collections.base.service.searcher.build
+    async with run_client(QuoteBot(app), fake_discord):
+        removing = await remove(fake_discord, BASE_WORK)  # the issue's exact scenario
+        removing_base = await remove(fake_discord, BASE_WORK, base=True)
+        adding = await add(fake_discord, "x.txt", ESSAY, base=True)
+        suggestions = await fake_discord.send_autocomplete(
+            "corpus remove", {"work": "", "base": True}, focused="work", user="mod"
+        )
+        await suggestions.wait_done(WAIT)
+    assert removing.ephemeral and removing.embed is not None
+    assert removing.embed["description"] == IN_THE_BASE
+    for refused in (removing_base, adding):
+        assert refused.ephemeral and refused.embed is not None
+        assert refused.embed["description"] == BASE_ONLY_OWNERS
+    assert suggestions.choices == []
+    assert downloads == []
+    assert corpus_files(app, fake_discord) == before and (base(app) / BASE_FILE).exists()
+    assert app.collections.base.service.searcher.build == build
+    assert app.collections.base.trash.entries() == []
+    # The refusals are in the audit logs, with who tried.
+    mod = fake_discord.user_ids["mod"]
+    tried = app.collections.base.log.tail(20) + app.collections.of(fake_discord.guild_id).log.tail(
+        20
+    )
+    refusals = [e for e in tried if e.action == "refused" and e.user_id == mod]
+    assert len(refusals) == 3
 
 
 # -- never outside the corpus folder ----------------------------------------------------------
 
 
+@pytest.mark.parametrize("where", ["server", "base"])
 async def test_reindex_tells_the_admin_which_links_pointing_outside_were_left_out(
-    fake_discord: FakeDiscord, app: App, tmp_path: Path
+    fake_discord: FakeDiscord, app: App, where: str
 ) -> None:
-    plant_links(Path(app.settings.corpus), tmp_path / "outside")
+    folder = own(app, fake_discord) if where == "server" else base(app)
+    folder.mkdir(parents=True, exist_ok=True)
+    plant_links(folder, folder.parent / "outside")  # where its ../.. link climbs to
+    how: dict[str, Any] = {"user": "owner", "options": {"base": True}}
+    if where == "server":
+        how = {"user": "mod", "options": {}}
     async with run_client(QuoteBot(app), fake_discord):
-        rec = await fake_discord.send_slash("reindex", user="mod")
+        rec = await fake_discord.send_slash("reindex", how["options"], user=how["user"])
         await rec.wait_for(lambda r: (r.embed or {}).get("title") == "Reindex finished", WAIT)
         search = await fake_discord.send_slash("quote", {"query": "the vault combination"})
         await search.wait_done(WAIT)

@@ -48,7 +48,7 @@ async def test_term_autocomplete_fits_discords_limits_however_many_terms_match(
     import bot.discord.cogs.define as cog
 
     many = [f"term {i} " + "with a very long tail " * 8 for i in range(60)]
-    monkeypatch.setattr(cog, "complete_terms", lambda app, prefix: many)
+    monkeypatch.setattr(cog, "complete_terms", lambda app, prefix, guild=None: many)
     async with run_client(QuoteBot(app), fake_discord):
         rec = await fake_discord.send_autocomplete("define", {"term": "term"}, focused="term")
         await rec.wait_done(WAIT)
@@ -62,7 +62,7 @@ async def test_a_failing_autocomplete_offers_nothing_instead_of_breaking(
 ) -> None:
     import bot.discord.cogs.define as cog
 
-    def broken(app: App, prefix: str) -> list[str]:
+    def broken(app: App, prefix: str, guild: int | None = None) -> list[str]:
         raise RuntimeError("vocabulary unavailable")
 
     monkeypatch.setattr(cog, "complete_terms", broken)

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-import bot.app
 import bot.discord.cogs.quote as quote_cog
+import bot.live
 from bot.app import App
 from bot.commands.quote import QuoteRequest, quote
 from bot.commands.results import Answer
@@ -42,8 +42,9 @@ def reindexed(rec: InteractionRecord) -> bool:
         ("quote", {"query": QUERY}, "POST /interactions/*/callback", 429),
         ("quote", {"query": QUERY}, "POST /webhooks/*", 429),  # the answer after "thinking…"
         ("quote", {"query": QUERY}, "POST /webhooks/*", 500),
-        ("reindex", {}, "PATCH /webhooks/*/messages/@original", 429),  # the summary edit
-        ("reindex", {}, "PATCH /webhooks/*/messages/@original", 502),
+        # The summary edit of an owner's reindex of the base.
+        ("reindex", {"base": True}, "PATCH /webhooks/*/messages/@original", 429),
+        ("reindex", {"base": True}, "PATCH /webhooks/*/messages/@original", 502),
     ],
     ids=[
         "429-on-a-reply",
@@ -66,7 +67,8 @@ async def test_a_rate_limit_or_server_error_is_retried_and_the_answer_arrives(
     app = app_like(app, defer_after_seconds=0.0)  # /quote says "thinking…", then follows up
     async with run_client(QuoteBot(app), fake_discord):
         fake_discord.fail_next(route, status=status, retry_after=0.25)
-        rec = await fake_discord.send_slash(command, options, user="mod")
+        # The bot's owner: the only one who may reindex the base.
+        rec = await fake_discord.send_slash(command, options, user="owner")
         await rec.wait_for(lambda r: r.done and (r.embed or {}).get("title") != "Reindexing…")
         after = await fake_discord.send_slash("help", user="bob")
         await after.wait_done(WAIT)
@@ -125,9 +127,9 @@ async def test_a_reindex_outliving_its_token_still_finishes_and_is_logged(
     )
     gate = Gate("read")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(bot.app, "reindex", gate.wrap(bot.app.reindex))
+        patch.setattr(bot.live, "reindex", gate.wrap(bot.live.reindex))
         async with run_client(QuoteBot(app), fake_discord):
-            rec = await fake_discord.send_slash("reindex", user="mod")
+            rec = await fake_discord.send_slash("reindex", {"base": True}, user="owner")
             await gate.wait_reached()
             fake_discord.expire_token(rec)
             gate.opened.set()
@@ -165,9 +167,9 @@ async def test_a_reindex_survives_a_dropped_gateway(
     )
     gate = Gate("read")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(bot.app, "reindex", gate.wrap(bot.app.reindex))
+        patch.setattr(bot.live, "reindex", gate.wrap(bot.live.reindex))
         async with run_client(QuoteBot(app), fake_discord):
-            rec = await fake_discord.send_slash("reindex", user="mod")
+            rec = await fake_discord.send_slash("reindex", {"base": True}, user="owner")
             await gate.wait_reached()
             await fake_discord.drop_gateway()
             gate.opened.set()

@@ -86,7 +86,7 @@ async def test_a_failing_button_gets_an_apology_too(
 ) -> None:
     import bot.discord.views as views
 
-    def broken(*args: object) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
         raise KeyError("passage 12")
 
     monkeypatch.setattr(views, "context", broken)

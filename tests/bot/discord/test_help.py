@@ -37,7 +37,14 @@ async def test_commands_are_synced_globally_with_minimal_intents(
     manage_guild = discord.Permissions(manage_guild=True).value
     for admin_command in ("reindex", "corpus"):
         assert synced[admin_command]["default_member_permissions"] == str(manage_guild)
-    assert [o["name"] for o in synced["corpus"]["options"]] == ["add", "remove"]
+    assert [o["name"] for o in synced["corpus"]["options"]] == [
+        "add",
+        "remove",
+        "restore",
+        "hide",
+        "unhide",
+        "log",
+    ]
     intents = discord.Intents._from_value(fake_discord.intents or 0)
     assert intents.guilds and not intents.message_content and not intents.members
 

@@ -1,0 +1,85 @@
+"""The audit log of a collection: who changed what, when, and how it ended.
+
+JSON lines, appended and flushed to disk before the change is reported, so an entry
+survives a crash that follows it. One file per collection (the base has its own), so a
+server's admins read only their own server's entries.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections import deque
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Entry:
+    time: str  # UTC, ISO 8601
+    server: int | None  # the server the action came from (None: console, CLI, a DM)
+    user_id: int
+    user_name: str
+    action: str  # "add", "replace", "remove", "restore", "hide", "unhide", "reindex", "refused"
+    work: str
+    result: str  # "ok", or what went wrong
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Entry:
+        return cls(**{k: d.get(k) for k in cls.__dataclass_fields__})  # type: ignore[arg-type]
+
+
+class AuditLog:
+    """Append-only JSON lines in `path`; safe across threads of one process."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+
+    def append(
+        self,
+        *,
+        server: int | None,
+        user_id: int,
+        user_name: str,
+        action: str,
+        work: str,
+        result: str = "ok",
+    ) -> Entry:
+        entry = Entry(
+            time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            server,
+            user_id,
+            user_name,
+            action,
+            work,
+            result,
+        )
+        line = json.dumps(asdict(entry), ensure_ascii=False) + "\n"
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.path, "a", encoding="utf-8") as f:
+                f.write(line)
+                f.flush()
+                os.fsync(f.fileno())
+        return entry
+
+    def tail(self, n: int = 20) -> list[Entry]:
+        """The last `n` entries, oldest first; a damaged line is skipped, not fatal."""
+        if not self.path.is_file():
+            return []
+        last: deque[str] = deque(maxlen=n * 2)
+        with open(self.path, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.strip():
+                    last.append(line)
+        entries: list[Entry] = []
+        for line in last:
+            try:
+                entries.append(Entry.from_json(json.loads(line)))
+            except (ValueError, TypeError):
+                continue
+        return entries[-n:]

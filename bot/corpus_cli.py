@@ -1,0 +1,93 @@
+"""`quotebot corpus add|remove|restore|hide|unhide|log`: the operator's hands on the texts.
+
+Whoever runs the command line on the bot's machine owns the bot, so they act as an owner:
+on the base corpus, or with `--collection GUILD_ID` on one server's texts (to inspect or
+repair them without Discord). The same command functions as /corpus, the same trash and
+the same audit log (the entries name the operator's login).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from dataclasses import asdict
+
+from bot.app import App
+from bot.commands import corpus as texts
+from bot.commands.corpus import Actor, Change
+from bot.commands.sidecar import checked_meta
+from bot.progress import terminal_progress
+from embeddings.errors import QueryError
+
+EXIT_OK, EXIT_USAGE = 0, 2
+
+
+def operator() -> Actor:
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):  # no login name in a container
+        name = "operator"
+    return Actor(0, f"{name} (command line)", owner=True)
+
+
+def run_corpus(app: App, args: argparse.Namespace) -> int:
+    collection = app.collections.of(args.collection)
+    actor = operator()
+    action = args.action
+    if action == "log":
+        entries = texts.log_entries(collection, args.n)
+        for e in entries:
+            if args.json:
+                print(json.dumps(asdict(e), ensure_ascii=False))
+            else:
+                print(f"{e.time}  {e.user_name} ({e.user_id})  {e.action}  {e.work}  {e.result}")
+        if not entries and not args.json:
+            print("(no changes yet)")
+        return EXIT_OK
+    if action in ("hide", "unhide"):
+        if args.collection is None:
+            print(
+                f"quotebot corpus {action}: name the server with --collection GUILD_ID",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        work = texts.hide_work(app, args.collection, args.work, actor=actor, hide=action == "hide")
+        print(f"{work.key}: {'hidden' if action == 'hide' else 'shown'} in {args.collection}")
+        return EXIT_OK
+    with terminal_progress() as progress:
+        if action == "add":
+            try:
+                data = args.file.read_bytes()
+            except OSError as exc:
+                raise QueryError(f"I cannot read {args.file} ({exc.strerror or exc}).") from exc
+            meta = checked_meta(args.title, args.author, args.date, args.url)
+            change = texts.add_work(
+                app,
+                collection,
+                args.file.name,
+                data,
+                meta,
+                actor=actor,
+                replace=args.replace,
+                progress=progress,
+            )
+        elif action == "remove":
+            change = texts.remove_work(app, collection, args.work, actor=actor, progress=progress)
+        else:
+            change = texts.restore_work(app, collection, args.work, actor=actor, progress=progress)
+    _print_change(action, change, args.collection)
+    return EXIT_OK
+
+
+def _print_change(action: str, change: Change, collection: int | None) -> None:
+    done = {"add": "Added", "remove": "Removed", "restore": "Restored"}[action]
+    print(f"{done} “{change.work}” ({', '.join(change.files)})")
+    if change.trashed is not None:
+        where = f" --collection {collection}" if collection else ""
+        print(f"In the trash; undo: quotebot corpus restore{where} {change.trashed.work!r}")
+    if change.index_error:
+        print(f"The index is not updated: {change.index_error}", file=sys.stderr)
+    elif change.report is not None:
+        print(change.report.summary())

@@ -1,0 +1,151 @@
+"""The index in use: one `IndexService` per index (the base's, and one per server
+collection), each swapping in a new build after a reindex; `Live` is what queries read."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Callable, Hashable, Iterator
+from dataclasses import dataclass, field
+
+from bot.commands.results import Answer
+from bot.settings import Settings
+from embeddings import store
+from embeddings.build import BuildReport, ProgressFn, reindex
+from embeddings.cache import Lru
+from embeddings.encoder import Encoder
+from embeddings.errors import IndexIncompatibleError
+from embeddings.passages import ChunkParams
+from embeddings.scope import ScopeSearcher
+from embeddings.search import QueryEmbeddings, Searcher
+
+log = logging.getLogger(__name__)
+
+ANSWER_CACHE = 512  # recent answers kept per index build (a few KB each)
+
+
+@dataclass(frozen=True)
+class Live:
+    """What queries read: replaced as a whole on a swap (so a new build never serves an
+    answer cached from the old one)."""
+
+    searcher: Searcher | ScopeSearcher
+    # Finished answers by normalised request: a question asked again, or by many people
+    # at once, costs a dictionary lookup.
+    answers: Lru[Hashable, Answer] = field(default_factory=lambda: Lru(ANSWER_CACHE))
+
+
+class BuildGate:
+    """At most `limit` index builds at once, across the base and every server's collection
+    (each build takes both cores); a build over the limit waits its turn and says so."""
+
+    def __init__(self, limit: int) -> None:
+        self._slots = threading.BoundedSemaphore(max(1, limit))
+
+    @contextlib.contextmanager
+    def turn(self, progress: ProgressFn | None = None) -> Iterator[None]:
+        if not self._slots.acquire(blocking=False):
+            if progress:
+                progress("waiting", 0, 0)
+            self._slots.acquire()
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+
+class IndexService:
+    """Holds the index in use and swaps in a new one after a reindex.
+
+    Readers take `self.live` once per request (a single attribute read, atomic in
+    CPython), so a swap never mixes the old and the new index within one answer.
+    One service per index: the base's, and one per server collection (sharing the
+    encoder, the query vectors and the build gate).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        encoder: Encoder,
+        *,
+        embeddings: QueryEmbeddings | None = None,
+        gate: BuildGate | None = None,
+    ) -> None:
+        self.settings = settings
+        self.encoder = encoder
+        self.embeddings = embeddings or QueryEmbeddings(encoder, settings.search.query_cache)
+        self.gate = gate or BuildGate(settings.max_builds)
+        self._live: Live | None = None
+        self.warning = ""  # set while a damaged index makes us serve an earlier build
+        self._building = threading.Lock()
+        self.listeners: list[Callable[[Live], None]] = []
+
+    @property
+    def live(self) -> Live:
+        live = self._live
+        if live is None:
+            self.load()
+            live = self._live
+        assert live is not None
+        return live
+
+    @property
+    def searcher(self) -> Searcher:
+        searcher = self.live.searcher
+        assert isinstance(searcher, Searcher)  # one index's service holds one index
+        return searcher
+
+    @property
+    def loaded(self) -> bool:
+        return self._live is not None
+
+    @property
+    def building(self) -> bool:
+        return self._building.locked()
+
+    def load(self) -> Live:
+        """Load the index from disk and swap it in. On failure the index in use (if any)
+        stays in use: a damaged new build never replaces a good one."""
+        data, warning = store.load_last_good(
+            self.settings.index, check=self.settings.verify_checksums
+        )
+        if warning:
+            log.warning("%s", warning)
+        self.warning = warning
+        # The id names the backend when its vectors differ (int8), so an index built with
+        # one is never queried with another's vectors.
+        if data.manifest.model != self.encoder.model_id:
+            raise IndexIncompatibleError(
+                f"The index was built with the model {data.manifest.model!r}, but quotebot is "
+                f"set to use {self.encoder.model_id!r}; run a reindex."
+            )
+        live = Live(Searcher(data, self.encoder, self.settings.search, self.embeddings))
+        self._swap(live)
+        return live
+
+    def forget(self) -> None:
+        """No index in use any more (a collection whose last work was removed)."""
+        self._live = None
+
+    def _swap(self, live: Live) -> None:
+        self._live = live
+        for listener in self.listeners:
+            listener(live)
+
+    def reindex(self, *, force: bool = False, progress: ProgressFn | None = None) -> BuildReport:
+        """Build (in this thread) and swap the new index in; queries keep using the old
+        one until the swap. The file lock in `store` also stops other processes."""
+        with self._building, self.gate.turn(progress):
+            report = reindex(
+                self.settings.corpus,
+                self.settings.index,
+                self.encoder,
+                chunk=ChunkParams(max_tokens=self.encoder.max_tokens),
+                dense=self.settings.dense,
+                force=force,
+                progress=progress,
+            )
+            if not report.up_to_date or self._live is None:
+                self.load()
+            return report

@@ -1,0 +1,272 @@
+"""Many servers, one bot: the shared base corpus, and each server's own collection on top.
+
+The configured corpus folder is the base: every server reads it, and only the bot's owners
+change it. A server's admins change only their server's collection, kept under the data
+folder:
+
+    <data>/base/audit.jsonl, base/trash/       the base's audit log and trash
+    <data>/collections/<server id>/corpus/     the server's own texts (and their sidecars)
+                                  index/      their index builds (atomic, checksummed)
+                                  trash/      removed and replaced works
+                                  audit.jsonl who changed what
+                                  state.json  base works the server hides; when the bot left
+
+A server reads the base less the works it hid, plus its collection (embeddings/scope.py);
+a direct message reads the base. Folder names come from server ids (digits) only: nothing
+a user types ever becomes a path here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from bot.audit import AuditLog
+from bot.live import IndexService, Live
+from bot.settings import Settings
+from bot.trash import DAY, Trash
+from embeddings import store
+from embeddings.build import BuildReport, ProgressFn
+from embeddings.errors import IndexMissingError, QuotebotError
+from embeddings.scope import COLLECTION_PREFIX, ScopeSearcher
+from embeddings.search import Searcher
+
+log = logging.getLogger(__name__)
+
+BASE = "base"
+
+
+@dataclass
+class State:
+    """What a server chose that is not a text: the base works it hides, and when the bot
+    was removed from it (None while it is in)."""
+
+    hidden: frozenset[str] = frozenset()  # base file names
+    left_at: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"hidden": sorted(self.hidden), "left_at": self.left_at}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> State:
+        left = d.get("left_at")
+        return cls(frozenset(str(s) for s in d.get("hidden", [])), float(left) if left else None)
+
+
+@dataclass
+class Collection:
+    """One place texts live: the base, or one server's collection."""
+
+    name: str  # "base", or the server id
+    guild_id: int | None  # None: the base
+    corpus: Path
+    service: IndexService
+    trash: Trash
+    log: AuditLog
+    broken: str = ""  # why its index could not be loaded (its server then reads the base)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def is_base(self) -> bool:
+        return self.guild_id is None
+
+    def live(self) -> Live | None:
+        """Its index in use; None when it has none (empty) or none that loads."""
+        if self.service.loaded:
+            return self.service.live
+        if self.broken:
+            return None  # not retried on every query: a reindex clears it
+        with self._lock:
+            if self.service.loaded:
+                return self.service.live
+            try:
+                return self.service.live
+            except IndexMissingError:
+                return None
+            except QuotebotError as exc:
+                self.broken = str(exc)
+                log.warning("collection %s cannot be served: %s", self.name, exc)
+                return None
+
+    def has_works(self) -> bool:
+        return self.corpus.is_dir() and any(
+            p.is_file() and not p.name.startswith(".") for p in self.corpus.rglob("*")
+        )
+
+    def reindex(self, *, force: bool = False, progress: ProgressFn | None = None) -> BuildReport:
+        """Build its index; a server collection left without works has its index dropped."""
+        self.broken = ""
+        if not self.is_base and not self.has_works():
+            removed = (
+                [d.source for d in self.service.searcher.index.documents] if self.live() else []
+            )
+            self.clear_index()
+            return BuildReport(removed=removed)
+        return self.service.reindex(force=force, progress=progress)
+
+    def clear_index(self) -> None:
+        """Drop the index of a collection that has no works left (nothing to search)."""
+        index_dir = self.service.settings.index
+        with store.build_lock(index_dir):
+            (index_dir / "CURRENT").unlink(missing_ok=True)
+            shutil.rmtree(index_dir / "builds", ignore_errors=True)
+        self.service.forget()
+
+
+class Collections:
+    """The base and every server's collection; builds what a server reads."""
+
+    def __init__(self, settings: Settings, base: IndexService) -> None:
+        self.settings = settings
+        self.root = settings.data_dir
+        self.base_service = base
+        self.base = Collection(
+            BASE,
+            None,
+            settings.corpus,
+            base,
+            Trash(self.root / BASE / "trash"),
+            AuditLog(self.root / BASE / "audit.jsonl"),
+        )
+        self._servers: dict[int, Collection] = {}
+        self._states: dict[int, State] = {}
+        self._scopes: dict[int, tuple[tuple[Live, Live | None, frozenset[str]], Live]] = {}
+        self._lock = threading.Lock()
+
+    # -- where things are ------------------------------------------------------------------
+
+    def folder(self, guild_id: int) -> Path:
+        if not isinstance(guild_id, int) or isinstance(guild_id, bool) or guild_id <= 0:
+            raise ValueError(f"not a server id: {guild_id!r}")
+        return self.root / "collections" / str(guild_id)
+
+    def of(self, guild_id: int | None) -> Collection:
+        """The base (None) or a server's collection (made on first use)."""
+        if guild_id is None:
+            return self.base
+        with self._lock:
+            found = self._servers.get(guild_id)
+            if found is None:
+                folder = self.folder(guild_id)
+                settings = replace(self.settings, corpus=folder / "corpus", index=folder / "index")
+                service = IndexService(
+                    settings,
+                    self.base_service.encoder,
+                    embeddings=self.base_service.embeddings,  # one query cache, one batcher
+                    gate=self.base_service.gate,  # one cap on builds for the whole bot
+                )
+                found = Collection(
+                    str(guild_id),
+                    guild_id,
+                    settings.corpus,
+                    service,
+                    Trash(folder / "trash"),
+                    AuditLog(folder / "audit.jsonl"),
+                )
+                self._servers[guild_id] = found
+            return found
+
+    def existing(self) -> list[int]:
+        """Server ids that have a collection folder."""
+        folder = self.root / "collections"
+        if not folder.is_dir():
+            return []
+        return sorted(int(p.name) for p in folder.iterdir() if p.is_dir() and p.name.isdigit())
+
+    # -- what a server reads ---------------------------------------------------------------
+
+    def live_for(self, guild_id: int) -> Live:
+        base = self.base_service.live
+        hidden = self.state(guild_id).hidden
+        own = self.of(guild_id).live() if self.folder(guild_id).is_dir() else None
+        if own is None and not hidden:
+            return base  # nothing of its own: the base as everyone reads it
+        key = (base, own, hidden)
+        cached = self._scopes.get(guild_id)
+        if cached is not None and _same(cached[0], key):
+            return cached[1]
+        more = [(self.of(guild_id).service.searcher, COLLECTION_PREFIX)] if own else []
+        base_searcher = base.searcher
+        assert isinstance(base_searcher, Searcher)  # the base service holds one index
+        live = Live(ScopeSearcher.of(base_searcher, hidden, *more))
+        self._scopes[guild_id] = (key, live)
+        return live
+
+    # -- a server's choices ----------------------------------------------------------------
+
+    def state(self, guild_id: int) -> State:
+        state = self._states.get(guild_id)
+        if state is None:
+            path = self.folder(guild_id) / "state.json"
+            try:
+                state = State.from_json(json.loads(path.read_text(encoding="utf-8")))
+            except FileNotFoundError:
+                state = State()
+            except (OSError, ValueError, TypeError, AttributeError) as exc:
+                log.warning("server %s: unreadable %s (%s); nothing hidden", guild_id, path, exc)
+                state = State()
+            self._states[guild_id] = state
+        return state
+
+    def set_state(self, guild_id: int, state: State) -> None:
+        path = self.folder(guild_id) / "state.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".state-{os.getpid()}-{threading.get_ident()}.tmp")
+        tmp.write_text(json.dumps(state.to_json()), encoding="utf-8")
+        os.replace(tmp, path)
+        self._states[guild_id] = state
+
+    def hide(self, guild_id: int, sources: tuple[str, ...]) -> None:
+        state = self.state(guild_id)
+        self.set_state(guild_id, replace(state, hidden=state.hidden | set(sources)))
+
+    def unhide(self, guild_id: int, sources: tuple[str, ...]) -> None:
+        state = self.state(guild_id)
+        self.set_state(guild_id, replace(state, hidden=state.hidden - set(sources)))
+
+    def left(self, guild_id: int, now: float | None = None) -> None:
+        """The bot was removed from a server: its collection is kept (and, with on_leave =
+        "delete", deleted `delete_after_days` later unless the bot is back by then)."""
+        if self.folder(guild_id).is_dir():
+            stamp = time.time() if now is None else now
+            self.set_state(guild_id, replace(self.state(guild_id), left_at=stamp))
+
+    def rejoined(self, guild_id: int) -> None:
+        if self.folder(guild_id).is_dir() and self.state(guild_id).left_at is not None:
+            self.set_state(guild_id, replace(self.state(guild_id), left_at=None))
+
+    # -- housekeeping at start-up ----------------------------------------------------------
+
+    def housekeeping(self, now: float | None = None) -> list[str]:
+        """Purge trash older than trash_days, and the collections of servers the bot left
+        long enough ago (on_leave = "delete"). Returns what was done, for the log."""
+        now = time.time() if now is None else now
+        done: list[str] = []
+        for collection in [self.base, *(self.of(g) for g in self.existing())]:
+            purged = collection.trash.purge(self.settings.trash_days, now)
+            if purged:
+                done.append(f"{collection.name}: {purged} trashed work(s) purged")
+        if self.settings.on_leave == "delete":
+            horizon = now - self.settings.delete_after_days * DAY
+            for guild_id in self.existing():
+                left_at = self.state(guild_id).left_at
+                if left_at is not None and left_at < horizon:
+                    shutil.rmtree(self.folder(guild_id), ignore_errors=True)
+                    self._servers.pop(guild_id, None)
+                    self._states.pop(guild_id, None)
+                    self._scopes.pop(guild_id, None)
+                    done.append(f"server {guild_id}: collection deleted (the bot left)")
+        return done
+
+
+def _same(
+    a: tuple[Live, Live | None, frozenset[str]], b: tuple[Live, Live | None, frozenset[str]]
+) -> bool:
+    return a[0] is b[0] and a[1] is b[1] and a[2] == b[2]

@@ -1,0 +1,136 @@
+"""A collection's trash: removed and replaced works, kept `trash_days` so a mistake can be
+undone.
+
+Each entry is a folder `trash/<time>-<id>/` holding the work's files (with their
+metadata sidecars) under their own names, and `entry.json` naming the work, its files and
+when it was trashed. Files are moved with `os.replace`: the corpus and the trash are in
+one data folder, so a move is a rename, never a half-copied file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from embeddings.errors import QuotebotError
+
+ENTRY_FILE = "entry.json"
+DAY = 86400.0
+
+
+class TrashError(QuotebotError):
+    """A trash operation could not be done; nothing was changed."""
+
+
+@dataclass(frozen=True)
+class Trashed:
+    """One trashed work."""
+
+    folder: Path
+    work: str  # its title when it was trashed
+    files: tuple[str, ...]  # paths relative to the corpus folder (sidecars included)
+    trashed_at: float  # seconds since the epoch
+    reason: str  # "removed" or "replaced"
+
+    @property
+    def when(self) -> str:
+        return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(self.trashed_at))
+
+
+class Trash:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def put(self, corpus: Path, files: list[str], work: str, reason: str) -> Trashed:
+        """Move `files` (relative to `corpus`, existing ones only) into a new entry."""
+        stamp = time.time()
+        entry = self.folder / (
+            time.strftime("%Y%m%dT%H%M%S", time.gmtime(stamp)) + "-" + uuid.uuid4().hex[:8]
+        )
+        entry.mkdir(parents=True)
+        moved: list[str] = []
+        try:
+            for rel in files:
+                source = _inside(corpus, rel)
+                if not source.is_file() or source.is_symlink():
+                    continue
+                target = _inside(entry, rel)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(source, target)
+                moved.append(rel)
+        except OSError as exc:
+            for rel in moved:  # put back what had moved: all or nothing
+                os.replace(_inside(entry, rel), _inside(corpus, rel))
+            shutil.rmtree(entry, ignore_errors=True)
+            raise TrashError(f"could not move {work} to the trash ({exc.strerror or exc})") from exc
+        record = Trashed(entry, work, tuple(moved), stamp, reason)
+        data = {"work": work, "files": moved, "trashed_at": stamp, "reason": reason}
+        (entry / ENTRY_FILE).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        return record
+
+    def entries(self) -> list[Trashed]:
+        """Newest first; a folder without a readable entry.json is not listed."""
+        if not self.folder.is_dir():
+            return []
+        out = []
+        for folder in self.folder.iterdir():
+            try:
+                d = json.loads((folder / ENTRY_FILE).read_text(encoding="utf-8"))
+                out.append(
+                    Trashed(
+                        folder,
+                        str(d["work"]),
+                        tuple(str(f) for f in d["files"]),
+                        float(d["trashed_at"]),
+                        str(d.get("reason", "removed")),
+                    )
+                )
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+        return sorted(out, key=lambda t: -t.trashed_at)
+
+    def find(self, name: str) -> Trashed | None:
+        """The newest entry whose work title or file name is `name` (any case)."""
+        needle = " ".join(name.split()).casefold()
+        for entry in self.entries():
+            names = {
+                entry.work.casefold(),
+                *(PurePosixPath(f).name.casefold() for f in entry.files),
+            }
+            if needle in names or needle in {f.casefold() for f in entry.files}:
+                return entry
+        return None
+
+    def restore(self, entry: Trashed, corpus: Path) -> tuple[str, ...]:
+        """Move an entry's files back into `corpus`; refused (nothing moved) when a file of
+        the same name is there now."""
+        taken = [rel for rel in entry.files if _inside(corpus, rel).exists()]
+        if taken:
+            raise TrashError(f"{', '.join(taken)} exists again in the corpus")
+        for rel in entry.files:
+            target = _inside(corpus, rel)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(_inside(entry.folder, rel), target)
+        shutil.rmtree(entry.folder, ignore_errors=True)
+        return entry.files
+
+    def purge(self, days: float, now: float | None = None) -> int:
+        """Delete entries older than `days`; returns how many."""
+        horizon = (time.time() if now is None else now) - days * DAY
+        old = [e for e in self.entries() if e.trashed_at < horizon]
+        for entry in old:
+            shutil.rmtree(entry.folder, ignore_errors=True)
+        return len(old)
+
+
+def _inside(root: Path, rel: str) -> Path:
+    """`root/rel`, refused for any path that would leave `root`."""
+    parts = PurePosixPath(rel).parts
+    if not parts or PurePosixPath(rel).is_absolute() or ".." in parts:
+        raise TrashError(f"{rel} is not a path inside the collection")
+    return root.joinpath(*parts)

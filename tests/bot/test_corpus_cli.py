@@ -1,0 +1,114 @@
+"""`quotebot corpus …` and `--collection GUILD_ID`: the operator inspects and repairs the
+base corpus and any server's texts without Discord, through the same rules, trash and
+audit log as /corpus."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.app import App
+from bot.cli import main
+from tests.bot.test_cli import _share_the_model as _share_the_model  # the session's model
+from tests.bot.test_servers import GARDEN, GARDEN_QUERY
+
+SERVER = "333333333333333333"
+
+
+@pytest.fixture
+def paths(fresh_app: App) -> list[str]:
+    return ["--corpus", str(fresh_app.settings.corpus), "--index", str(fresh_app.settings.index)]
+
+
+@pytest.fixture
+def almanac(tmp_path: Path) -> Path:
+    path = tmp_path / "upload" / "almanac.txt"
+    path.parent.mkdir()
+    path.write_bytes(GARDEN)
+    return path
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    try:
+        code = main(list(argv))
+    except SystemExit as exit_:  # a usage error: argparse exits as the shell would see it
+        code = int(exit_.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def titles(capsys: pytest.CaptureFixture[str], paths: list[str], *scope: str) -> list[str]:
+    code, out, _ = run(capsys, "quote", GARDEN_QUERY, *paths, *scope, "--json")
+    assert code == 0
+    return [r["title"] for r in json.loads(out)["results"]]
+
+
+def test_an_operator_adds_to_one_servers_texts_and_only_that_server_sees_them(
+    capsys: pytest.CaptureFixture[str], paths: list[str], almanac: Path, fresh_app: App
+) -> None:
+    code, out, _ = run(
+        capsys, "corpus", "add", str(almanac), *paths, "--collection", SERVER,
+        "--title", "The Beekeeper's Almanac",
+    )  # fmt: skip
+    assert code == 0 and "Added “The Beekeeper's Almanac”" in out
+    assert not (fresh_app.settings.corpus / "almanac.txt").exists()
+    assert titles(capsys, paths, "--collection", SERVER)[0] == "The Beekeeper's Almanac"
+    assert "The Beekeeper's Almanac" not in titles(capsys, paths)
+    code, out, _ = run(capsys, "source", *paths, "--collection", SERVER, "--json")
+    files = [f for w in json.loads(out) for f in w["files"]]
+    assert "server/almanac.txt" in files
+    code, out, _ = run(capsys, "reindex", *paths, "--collection", SERVER)
+    assert code == 0 and "up to date: 1 documents" in out
+
+
+def test_remove_goes_to_the_trash_restore_brings_it_back_and_the_log_says_who(
+    capsys: pytest.CaptureFixture[str], paths: list[str], almanac: Path
+) -> None:
+    scope = ("--collection", SERVER)
+    run(capsys, "corpus", "add", str(almanac), *paths, *scope)
+    code, out, _ = run(capsys, "corpus", "remove", "almanac.txt", *paths, *scope)
+    assert code == 0 and f"undo: quotebot corpus restore --collection {SERVER}" in out
+    assert "Almanac" not in titles(capsys, paths, *scope)  # titled by its file name
+    code, out, _ = run(capsys, "corpus", "restore", "almanac.txt", *paths, *scope)
+    assert code == 0 and "Restored" in out
+    assert titles(capsys, paths, *scope)[0] == "Almanac"
+    code, out, _ = run(capsys, "corpus", "log", *paths, *scope, "--json")
+    entries = [json.loads(line) for line in out.splitlines()]
+    assert [e["action"] for e in entries] == ["add", "remove", "restore"]
+    assert all("(command line)" in e["user_name"] and e["result"] == "ok" for e in entries)
+
+
+def test_the_operator_owns_the_base(
+    capsys: pytest.CaptureFixture[str], paths: list[str], almanac: Path, fresh_app: App
+) -> None:
+    code, _, _ = run(capsys, "corpus", "add", str(almanac), *paths)
+    assert code == 0 and (fresh_app.settings.corpus / "almanac.txt").exists()
+    assert titles(capsys, paths)[0] == "Almanac"  # the file name: no title was given
+    code, out, _ = run(capsys, "corpus", "log", *paths)
+    assert code == 0 and "add  almanac.txt  ok" in out
+
+
+def test_hiding_names_a_server_and_a_server_id_is_digits(
+    capsys: pytest.CaptureFixture[str], paths: list[str]
+) -> None:
+    code, _, err = run(capsys, "corpus", "hide", "Anatomy of the Micro-Sect", *paths)
+    assert code == 2 and "--collection GUILD_ID" in err
+    code, _, err = run(capsys, "quote", "sect", *paths, "--collection", "../../etc")
+    assert code == 2 and "digits only" in err
+    code, out, _ = run(
+        capsys, "corpus", "hide", "Anatomy of the Micro-Sect", *paths, "--collection", SERVER
+    )
+    assert code == 0 and f"hidden in {SERVER}" in out
+    code, out, _ = run(capsys, "source", *paths, "--collection", SERVER, "--json")
+    assert "Anatomy of the Micro-Sect" not in {w["title"] for w in json.loads(out)}
+
+
+def test_removing_a_work_that_is_not_there_is_one_line(
+    capsys: pytest.CaptureFixture[str], paths: list[str]
+) -> None:
+    code, _, err = run(capsys, "corpus", "remove", "Necronomicon", *paths, "--collection", SERVER)
+    assert code == 1 and err.strip() == (
+        "quotebot: No work called “Necronomicon” is in this collection; /source lists them."
+    )

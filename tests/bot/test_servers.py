@@ -1,0 +1,332 @@
+"""Many servers, one bot: the base corpus, each server's own collection, and who may change
+what. The rules as the command layer keeps them, whatever the front end (Discord, console,
+CLI) checked before; tests/bot/discord/test_tenancy.py walks the same rules through Discord.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot.app import App
+from bot.commands import corpus as texts
+from bot.commands import define as definitions
+from bot.commands import source as sources
+from bot.commands.corpus import Actor, NotPermitted
+from bot.commands.quote import QuoteRequest, quote
+from bot.commands.sidecar import WorkMeta
+from bot.commands.upload import UploadRefused
+from embeddings.errors import NotFoundError
+from embeddings.scope import COLLECTION_PREFIX
+
+SERVER_A = 111_111_111_111_111_111
+SERVER_B = 222_222_222_222_222_222
+
+# A text no seed work could answer: quoting it proves where answers come from.
+GARDEN = b"""The Beekeeper's Almanac
+
+Bees swarm in late spring when the old queen leaves the hive with half of the workers;
+a beekeeper who sees the queen cells capped can split the colony before the swarm goes.
+"""
+GARDEN_QUERY = "when do honey bees swarm from the hive"
+
+OWNER = Actor(1, "owner", owner=True)
+
+
+def admin_of(guild: int, user: int = 7) -> Actor:
+    return Actor(user, f"admin-{user}", guild, f"server {guild}", admin=True)
+
+
+@pytest.fixture
+def app(fresh_app: App, tmp_path: Path) -> App:
+    """The seed corpus as the base (a private copy), servers' data in a private folder."""
+    return App(replace(fresh_app.settings, data=tmp_path / "data"), fresh_app.encoder)
+
+
+def restarted(app: App) -> App:
+    return App(app.settings, app.encoder)
+
+
+def add_garden(app: App, guild: int) -> texts.Change:
+    collection = app.collections.of(guild)
+    meta = WorkMeta(title="The Beekeeper's Almanac", author="A. Keeper")
+    return texts.add_work(app, collection, "almanac.txt", GARDEN, meta, actor=admin_of(guild))
+
+
+def titles(app: App, guild: int | None) -> set[str]:
+    return {w.title for w in sources.works(app, guild=guild)}
+
+
+def quoted_titles(app: App, query: str, guild: int | None) -> list[str]:
+    return [q.title for q in quote(app, QuoteRequest(query, guild=guild)).quotes]
+
+
+# -- what a server reads ------------------------------------------------------------------------
+
+
+def test_a_servers_own_text_is_searched_there_and_nowhere_else(app: App) -> None:
+    change = add_garden(app, SERVER_A)
+    assert change.report is not None and not change.index_error
+    folder = app.collections.folder(SERVER_A)
+    assert (folder / "corpus" / "almanac.txt").read_bytes() == GARDEN
+    assert not (Path(app.settings.corpus) / "almanac.txt").exists()  # the base is untouched
+
+    assert quoted_titles(app, GARDEN_QUERY, SERVER_A)[0] == "The Beekeeper's Almanac"
+    assert "The Beekeeper's Almanac" not in quoted_titles(app, GARDEN_QUERY, SERVER_B)
+    assert "The Beekeeper's Almanac" not in quoted_titles(app, GARDEN_QUERY, None)  # a DM
+    assert titles(app, SERVER_A) == titles(app, None) | {"The Beekeeper's Almanac"}
+    assert titles(app, SERVER_B) == titles(app, None)
+    # The base still answers in the server that has its own texts.
+    assert quoted_titles(app, "what is sectarianism", SERVER_A)
+
+
+def test_every_surface_of_another_server_is_blind_to_a_collection(app: App) -> None:
+    add_garden(app, SERVER_A)
+    assert sources.find(app, "Beekeeper", guild=SERVER_A)
+    with pytest.raises(NotFoundError) as refused:
+        sources.find(app, "Beekeeper", guild=SERVER_B)
+    assert "Beekeeper" in str(refused.value)  # echoes the query, names nothing of A's
+    assert "Almanac" not in str(refused.value)
+    assert sources.complete(app, "The Bee", guild=SERVER_B) == []
+    assert sources.complete(app, "The Bee", guild=SERVER_A) == ["The Beekeeper's Almanac"]
+    assert any("beekeeper" in t for t in definitions.complete(app, "beekee", guild=SERVER_A))
+    assert not any("beekeeper" in t for t in definitions.complete(app, "beekee", guild=SERVER_B))
+    answer_b = definitions.define(app, "beekeeper", guild=SERVER_B)
+    assert answer_b.quotes == [] and "does not occur" in answer_b.notice
+    answer_a = definitions.define(app, "beekeeper", guild=SERVER_A)
+    assert answer_a.quotes and answer_a.quotes[0].title == "The Beekeeper's Almanac"
+    with pytest.raises(NotFoundError):  # a filter naming A's work, asked in B
+        quote(app, QuoteRequest(GARDEN_QUERY, title="Almanac", guild=SERVER_B))
+
+
+def test_collection_files_are_named_apart_from_base_files(app: App) -> None:
+    add_garden(app, SERVER_A)
+    [work] = [w for w in sources.works(app, guild=SERVER_A) if w.title.startswith("The Bee")]
+    assert work.files == (COLLECTION_PREFIX + "almanac.txt",)
+
+
+def test_a_passage_ranks_the_same_in_the_base_or_in_a_collection(app: App, tmp_path: Path) -> None:
+    """Same model, same fusion, same floor: moving a work from the base into a server's
+    collection does not change which of its passages answers first, nor their cosines."""
+    query = "a sect is a group that sets itself apart from the movement"
+    before = quote(app, QuoteRequest(query, title="Micro-Sect", count=3)).quotes
+    draper = Path(app.settings.corpus) / "draper-anatomy-of-the-micro-sect.md"
+    collection = app.collections.of(SERVER_A)
+    collection.corpus.mkdir(parents=True)
+    for path in (draper, Path(f"{draper}.meta.toml")):
+        shutil.move(path, collection.corpus / path.name)
+    app.index.reindex()
+    collection.reindex()
+    after = quote(app, QuoteRequest(query, title="Micro-Sect", count=3, guild=SERVER_A)).quotes
+    assert [q.text for q in after] == [q.text for q in before]
+    assert [round(q.cosine, 5) for q in after] == [round(q.cosine, 5) for q in before]
+
+
+def test_a_server_can_hide_base_works_and_show_them_again(app: App) -> None:
+    mim = next(w for w in sources.works(app) if w.title.startswith("Definition"))
+    texts.hide_work(app, SERVER_A, mim.title, actor=admin_of(SERVER_A))
+    assert mim.title not in titles(app, SERVER_A)
+    assert mim.title in titles(app, SERVER_B) and mim.title in titles(app, None)
+    for q in quote(app, QuoteRequest("what is sectarianism", count=10, guild=SERVER_A)).quotes:
+        assert q.title != mim.title
+    answer = definitions.define(app, "sectarianism", guild=SERVER_A)
+    assert all(q.title != mim.title for q in answer.quotes)
+    assert texts.hidden_names(app, SERVER_A, "", hidden=True) == [mim.title]
+    with pytest.raises(UploadRefused):  # not every base work: a server needs something
+        texts.hide_work(app, SERVER_A, "Anatomy of the Micro-Sect", actor=admin_of(SERVER_A))
+
+    texts.hide_work(app, SERVER_A, mim.title, actor=admin_of(SERVER_A), hide=False)
+    assert mim.title in titles(app, SERVER_A)
+    # The choice is kept on disk: a restart remembers it.
+    texts.hide_work(app, SERVER_A, mim.title, actor=admin_of(SERVER_A))
+    state = json.loads((app.collections.folder(SERVER_A) / "state.json").read_text())
+    assert state["hidden"] == list(mim.files)
+
+
+# -- who may change what ------------------------------------------------------------------------
+
+
+def test_a_server_admin_cannot_remove_a_base_work_and_it_stays(app: App) -> None:
+    draper = Path(app.settings.corpus) / "draper-anatomy-of-the-micro-sect.md"
+    collection = app.collections.of(SERVER_B)
+    with pytest.raises(NotPermitted) as refused:
+        texts.remove_work(app, collection, "Anatomy of the Micro-Sect", actor=admin_of(SERVER_B))
+    assert "shared base corpus" in str(refused.value) and "/corpus hide" in str(refused.value)
+    assert draper.exists()
+    with pytest.raises(NotPermitted):  # nor by naming the base itself
+        texts.remove_work(
+            app, app.collections.base, "Anatomy of the Micro-Sect", actor=admin_of(SERVER_B)
+        )
+    assert draper.exists()
+    assert "Anatomy of the Micro-Sect" in titles(app, SERVER_A)
+    entries = app.collections.base.log.tail() + collection.log.tail()
+    assert [e.action for e in entries] == ["refused", "refused"]
+    assert all(e.user_id == 7 and e.server == SERVER_B for e in entries)
+
+
+def test_a_server_admin_cannot_add_to_the_base_or_another_servers_collection(app: App) -> None:
+    with pytest.raises(NotPermitted):
+        texts.add_work(
+            app, app.collections.base, "x.txt", GARDEN, WorkMeta(), actor=admin_of(SERVER_B)
+        )
+    add_garden(app, SERVER_A)
+    other = app.collections.of(SERVER_A)
+    for action in (
+        lambda: texts.add_work(app, other, "y.txt", GARDEN, WorkMeta(), actor=admin_of(SERVER_B)),
+        lambda: texts.remove_work(app, other, "almanac.txt", actor=admin_of(SERVER_B)),
+        lambda: texts.restore_work(app, other, "almanac.txt", actor=admin_of(SERVER_B)),
+        lambda: texts.permit(other, admin_of(SERVER_B), "reindex"),
+    ):
+        with pytest.raises(NotPermitted):
+            action()
+    assert not (Path(app.settings.corpus) / "x.txt").exists()
+    assert sorted(p.name for p in other.corpus.iterdir()) == [
+        "almanac.txt",
+        "almanac.txt.meta.toml",
+    ]
+    # A member without Manage Server is no admin of their own server either.
+    member = Actor(9, "member", SERVER_A, "server A")
+    with pytest.raises(NotPermitted):
+        texts.add_work(app, other, "z.txt", GARDEN, WorkMeta(), actor=member)
+
+
+def test_an_owner_changes_the_base(app: App) -> None:
+    meta = WorkMeta(title="The Beekeeper's Almanac")
+    texts.add_work(app, app.collections.base, "almanac.txt", GARDEN, meta, actor=OWNER)
+    assert (Path(app.settings.corpus) / "almanac.txt").exists()
+    assert "The Beekeeper's Almanac" in titles(app, SERVER_A)
+    assert "The Beekeeper's Almanac" in titles(app, None)
+    [entry] = app.collections.base.log.tail()
+    assert (entry.action, entry.work, entry.user_name) == (
+        "add",
+        "The Beekeeper's Almanac",
+        "owner",
+    )
+
+
+# -- nothing is lost by a mistake ---------------------------------------------------------------
+
+
+def test_a_removed_work_goes_to_the_trash_and_comes_back(app: App) -> None:
+    add_garden(app, SERVER_A)
+    collection = app.collections.of(SERVER_A)
+    change = texts.remove_work(app, collection, "The Beekeeper's Almanac", actor=admin_of(SERVER_A))
+    assert change.trashed is not None and change.trashed.work == "The Beekeeper's Almanac"
+    assert not (collection.corpus / "almanac.txt").exists()
+    assert "The Beekeeper's Almanac" not in titles(app, SERVER_A)  # its last work: no index
+    assert texts.trash_names(collection, "beek") == ["The Beekeeper's Almanac"]
+
+    texts.restore_work(app, collection, "The Beekeeper's Almanac", actor=admin_of(SERVER_A))
+    assert (collection.corpus / "almanac.txt").read_bytes() == GARDEN
+    assert (collection.corpus / "almanac.txt.meta.toml").exists()  # its metadata too
+    assert quoted_titles(app, GARDEN_QUERY, SERVER_A)[0] == "The Beekeeper's Almanac"
+    assert texts.trash_names(collection, "") == []
+    assert [e.action for e in collection.log.tail()] == ["add", "remove", "restore"]
+
+
+def test_a_replaced_file_keeps_its_old_version_in_the_trash(app: App) -> None:
+    add_garden(app, SERVER_A)
+    collection = app.collections.of(SERVER_A)
+    newer = GARDEN.replace(b"late spring", b"early summer")
+    change = texts.add_work(
+        app, collection, "almanac.txt", newer, WorkMeta(), actor=admin_of(SERVER_A), replace=True
+    )
+    assert change.replaced and change.trashed is not None
+    assert (collection.corpus / "almanac.txt").read_bytes() == newer
+    [entry] = collection.trash.entries()
+    assert (entry.folder / "almanac.txt").read_bytes() == GARDEN
+    assert entry.reason == "replaced"
+
+
+def test_restoring_over_a_file_of_the_same_name_is_refused(app: App) -> None:
+    add_garden(app, SERVER_A)
+    collection = app.collections.of(SERVER_A)
+    texts.remove_work(app, collection, "almanac.txt", actor=admin_of(SERVER_A))
+    add_garden(app, SERVER_A)  # a new file under the old name
+    with pytest.raises(UploadRefused, match="exists again"):
+        texts.restore_work(app, collection, "almanac.txt", actor=admin_of(SERVER_A))
+    assert len(collection.trash.entries()) == 1  # still there to restore later
+
+
+def test_old_trash_is_purged_at_start_up_and_recent_trash_kept(app: App) -> None:
+    add_garden(app, SERVER_A)
+    collection = app.collections.of(SERVER_A)
+    texts.remove_work(app, collection, "almanac.txt", actor=admin_of(SERVER_A))
+    now = time.time()
+    assert app.collections.housekeeping(now=now + 29 * 86400) == []
+    assert len(collection.trash.entries()) == 1
+    done = app.collections.housekeeping(now=now + 31 * 86400)
+    assert done == [f"{SERVER_A}: 1 trashed work(s) purged"]
+    assert collection.trash.entries() == []
+
+
+def test_a_collection_is_kept_when_the_bot_leaves_unless_told_otherwise(app: App) -> None:
+    add_garden(app, SERVER_A)
+    app.collections.left(SERVER_A, now=0.0)
+    assert app.collections.housekeeping(now=10**9) == []  # on_leave = "keep"
+    assert app.collections.folder(SERVER_A).is_dir()
+    app.collections.rejoined(SERVER_A)
+    assert quoted_titles(app, GARDEN_QUERY, SERVER_A)[0] == "The Beekeeper's Almanac"
+
+    deleting = type(app.collections)(
+        replace(app.settings, on_leave="delete", delete_after_days=30), app.index
+    )
+    deleting.left(SERVER_A, now=0.0)
+    assert deleting.housekeeping(now=29 * 86400) == []
+    assert deleting.housekeeping(now=31 * 86400) == [
+        f"server {SERVER_A}: collection deleted (the bot left)"
+    ]
+    assert not deleting.folder(SERVER_A).exists()
+
+
+# -- faults -------------------------------------------------------------------------------------
+
+
+def test_a_damaged_collection_leaves_its_server_with_the_base_and_others_untouched(
+    app: App,
+) -> None:
+    add_garden(app, SERVER_A)
+    add_garden(app, SERVER_B)
+    index = app.collections.folder(SERVER_A) / "index"
+    for build in (index / "builds").iterdir():  # every build of A's damaged
+        (build / "passages.jsonl").write_text("not json\n")
+    fresh = restarted(app)
+    assert "The Beekeeper's Almanac" not in quoted_titles(fresh, GARDEN_QUERY, SERVER_A)
+    assert quoted_titles(fresh, "what is sectarianism", SERVER_A)  # the base answers
+    assert fresh.collections.of(SERVER_A).broken
+    assert quoted_titles(fresh, GARDEN_QUERY, SERVER_B)[0] == "The Beekeeper's Almanac"
+
+
+@pytest.mark.parametrize("guild", [0, -5, True, "123", "../../etc"])
+def test_collection_folders_come_from_server_ids_only(app: App, guild: object) -> None:
+    with pytest.raises(ValueError):
+        app.collections.folder(guild)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["../draper-anatomy-of-the-micro-sect.md", "/etc/passwd", "..", "server/../../corpus"],
+)
+def test_no_text_option_reaches_the_file_system_unchecked(app: App, name: str) -> None:
+    add_garden(app, SERVER_A)
+    collection = app.collections.of(SERVER_A)
+    root = Path(app.settings.corpus).parent
+    before = set(root.rglob("*"))
+    for action in (
+        lambda: texts.remove_work(app, collection, name, actor=admin_of(SERVER_A)),
+        lambda: texts.restore_work(app, collection, name, actor=admin_of(SERVER_A)),
+        lambda: texts.hide_work(app, SERVER_A, name, actor=admin_of(SERVER_A)),
+    ):
+        with pytest.raises((NotFoundError, NotPermitted, UploadRefused)):
+            action()
+    with contextlib.suppress(UploadRefused):  # a name is made safe (or refused), never followed
+        texts.add_work(app, collection, name, GARDEN, WorkMeta(), actor=admin_of(SERVER_A))
+    new = set(root.rglob("*")) - before
+    server = app.collections.folder(SERVER_A)
+    assert all(server in p.parents for p in new), sorted(new)
