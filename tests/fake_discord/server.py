@@ -416,9 +416,7 @@ class FakeDiscord:
     def channel_in(self, guild_id: int, name: str) -> int:
         """The id of channel ``name`` (``"general"``, ``"quotes"``, ...) in guild ``guild_id``
         (also of a guild the bot was removed from: its channels still exist)."""
-        guild = self._guilds.get(int(guild_id))
-        if guild is None:
-            raise ValueError(f"unknown guild {guild_id}; known: {list(self._guilds)}")
+        guild = self._any_guild(guild_id)
         try:
             return guild.channel_ids[name]
         except KeyError:
@@ -457,9 +455,7 @@ class FakeDiscord:
 
         Dispatches a join GUILD_CREATE like :meth:`add_guild`; awaitable the same way.
         """
-        guild = self._guilds.get(guild_id)
-        if guild is None:
-            raise ValueError(f"unknown guild {guild_id}; known: {list(self._guilds)}")
+        guild = self._any_guild(guild_id)
         if guild.present:
             raise ValueError(f"the bot is still in guild {guild_id}; remove_guild() it first")
         guild.present = True
@@ -507,10 +503,16 @@ class FakeDiscord:
             )
         return uid
 
-    def _known_guild(self, guild_id: int) -> FakeGuild:
+    def _any_guild(self, guild_id: int) -> FakeGuild:
+        """A guild the fake knows, whether or not the bot is still in it."""
         guild = self._guilds.get(int(guild_id))
         if guild is None:
             raise ValueError(f"unknown guild {guild_id}; known: {list(self._guilds)}")
+        return guild
+
+    def _known_guild(self, guild_id: int) -> FakeGuild:
+        """A guild the bot is in (``ValueError`` otherwise)."""
+        guild = self._any_guild(guild_id)
         if not guild.present:
             raise ValueError(f"the bot is not in guild {guild_id} any more (remove_guild)")
         return guild
@@ -611,7 +613,7 @@ class FakeDiscord:
     ) -> int:
         """Guild-level permissions the way Discord computes them (no channel overwrites here),
         in ``guild`` (default: the default guild): its owner has all, else @everyone | roles."""
-        target = self._default if guild is None else self._guilds[int(guild)]
+        target = self._default if guild is None else self._any_guild(guild)
         return self._permissions_in(target, user_id, role_ids)
 
     @staticmethod
@@ -827,6 +829,9 @@ class FakeDiscord:
         self._timers.clear()
         for task in list(self._tasks):
             task.cancel()
+        for _, _, sent in self._outbox:
+            if not sent.done():
+                sent.set_result(None)  # nobody will receive it; do not leave awaiters hanging
         if self._hold is not None:
             self._hold.set()
         for conn in self.gateway_connections:
@@ -2386,7 +2391,9 @@ class FakeDiscord:
                 if member_permissions is not None
                 else discord.Permissions.all().value
             )
-            role_list = [int(r) for r in roles or () if not isinstance(r, str)]
+            if any(isinstance(r, str) for r in roles or ()):
+                raise ValueError("a forged guild has no role names; pass role ids")
+            role_list = [int(r) for r in roles or ()]
             member = member_payload(user_data, role_list, iso_timestamp(time.time() - 60))
             member["permissions"] = str(perms)
             payload.update(
@@ -2836,12 +2843,15 @@ class FakeDiscord:
         """Store a message written by a (fake) user, e.g. as the target of a message command.
 
         In ``channel`` (name or id) of ``guild`` (True: the default one, default #general; an id:
-        that guild; False: the author's DM with the bot)."""
+        that guild; False: a DM, ``channel`` if it is a DM channel's id, else the author's)."""
         where = self._where(guild)
         uid = self._user_id(author)
-        channel_id = (
-            self.dm_channel_id(uid) if where is None else self._channel_id_in(where, channel)
-        )
+        if where is not None:
+            channel_id = self._channel_id_in(where, channel)
+        elif isinstance(channel, int) and channel in self._dm_channels:
+            channel_id = channel
+        else:
+            channel_id = self.dm_channel_id(uid)
         files = [
             (f"files[{i}]", up.filename, up.data, up.content_type)
             for i, up in enumerate(attachments)
@@ -2896,7 +2906,8 @@ class FakeDiscord:
             target = self.post_user_message(
                 message_content,
                 author=author if author is not None else "bob",
-                channel=channel,
+                # In a DM, the message is in the DM where the command is used.
+                channel=channel if where is not None else self.dm_channel_id(self._user_id(user)),
                 guild=guild,
             )
         else:
@@ -3127,7 +3138,7 @@ class FakeDiscord:
     ) -> list[StoredMessage]:
         """Messages in a channel (default #general; names in ``guild``, default the default
         guild), oldest first, deleted ones excluded."""
-        where = self._default if guild is None else self._guilds[guild]
+        where = self._default if guild is None else self._any_guild(guild)
         if isinstance(channel, str):
             channel_id = where.channel_ids[channel]
         else:

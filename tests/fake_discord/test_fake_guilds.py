@@ -230,6 +230,10 @@ async def test_autocomplete_components_and_context_menus_happen_in_their_guild(
         await quoted.wait_done(WAIT)
         assert quoted.content == f"{b} {fake.channel_in(b, 'general')} verbatim"
 
+        in_dm = await fake.send_message_command("Message guild", "in a DM", guild=False)
+        await in_dm.wait_done(WAIT)
+        assert in_dm.content == f"None {fake.dm_channel_id('alice')} in a DM"
+
         await fake.send_user_message("hello B", author="alice", guild=b, channel="quotes")
         await eventually(lambda: (b, "hello B") in bot.messages)
 
