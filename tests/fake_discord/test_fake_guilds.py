@@ -35,8 +35,12 @@ class EchoView(discord.ui.View):
 class GuildBot(commands.Bot):
     """Answers with what discord.py made of each interaction; remembers joins and removals."""
 
-    def __init__(self, *, dev_guild: int | None = None) -> None:
-        super().__init__(command_prefix="!", intents=discord.Intents.default(), help_command=None)
+    def __init__(
+        self, *, dev_guild: int | None = None, intents: discord.Intents | None = None
+    ) -> None:
+        super().__init__(
+            command_prefix="!", intents=intents or discord.Intents.default(), help_command=None
+        )
         self.dev_guild = dev_guild
         self.joined: list[int] = []
         self.removed: list[int] = []
@@ -271,6 +275,32 @@ async def test_join_remove_and_rejoin_fire_discord_py_events(fake_discord: FakeD
         assert "admin=True" in await answer(fake, "where", user="alice", guild=c)
     fetched = [r for r in fake.requests if r.method == "GET" and r.path == f"/guilds/{c}"]
     assert [r.status for r in fetched] == [404]
+
+
+async def test_with_the_members_intent_each_guild_sends_its_own_members(
+    fake_discord: FakeDiscord,
+) -> None:
+    fake = fake_discord
+    b = fake.add_guild("B", members={"alice": ["Admin"], "zoe": ["Moderator"]})
+    intents = discord.Intents.default()
+    intents.members = True
+    async with run_client(GuildBot(intents=intents), fake, timeout=WAIT) as bot:
+        guild_b = bot.get_guild(b)
+        assert guild_b is not None
+        await eventually(lambda: guild_b.chunked)
+        alice_b = guild_b.get_member(fake.user_ids["alice"])
+        assert alice_b is not None and [r.name for r in alice_b.roles[1:]] == ["Admin"]
+        assert guild_b.get_member(fake.user_ids["mod"]) is None  # a member of the default only
+        home = bot.get_guild(fake.guild_id)
+        assert home is not None
+        await eventually(lambda: home.chunked)
+        alice_home = home.get_member(fake.user_ids["alice"])
+        assert alice_home is not None and alice_home.roles[1:] == []
+
+        c = await fake.add_guild("C", members={"zoe": []})
+        await eventually(lambda: bot.joined == [c])
+        guild_c = bot.get_guild(c)
+        assert guild_c is not None and guild_c.get_member(fake.user_ids["zoe"]) is not None
 
 
 async def test_guild_commands_are_visible_in_their_guild_only(fake_discord: FakeDiscord) -> None:
