@@ -180,6 +180,30 @@ class ResponseEvent:
 
 
 @dataclass
+class FakeGuild:
+    """One guild (server) of the fake world: its roles, channels and members, keyed by id.
+
+    ``present`` is False once the bot was removed from it (kept so that it can rejoin with the same
+    id, channels and members, as a real server would be when the bot is invited back).
+    """
+
+    id: int
+    name: str
+    owner_id: int = 0
+    roles: dict[int, dict[str, Any]] = field(default_factory=dict)
+    role_ids: dict[str, int] = field(default_factory=dict)
+    channels: dict[int, dict[str, Any]] = field(default_factory=dict)
+    channel_ids: dict[str, int] = field(default_factory=dict)
+    members: dict[int, dict[str, Any]] = field(default_factory=dict)
+    present: bool = True
+
+    @property
+    def channel_id(self) -> int:
+        """The guild's #general (its system channel, where commands run unless told otherwise)."""
+        return self.channel_ids["general"]
+
+
+@dataclass
 class StoredMessage:
     """A message as the fake stores it: the current Discord JSON plus its earlier versions."""
 

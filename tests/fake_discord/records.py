@@ -102,6 +102,9 @@ class InteractionRecord:
         self.expired_status = 401
         self.violations: list[Violation] = []
         self.pings: list[Ping] = []
+        # Set when the payload claims a guild the bot is not in (``forged_guild_id=``): a crafted
+        # interaction, recorded as such; not a rule violation in itself.
+        self.forged_guild_id: int | None = None
         self._changes = _Changes()
 
     # -- bookkeeping used by the server ------------------------------------------------------
@@ -114,6 +117,12 @@ class InteractionRecord:
         return None if self.dispatched_at is None else now - self.dispatched_at
 
     # -- state -------------------------------------------------------------------------------
+
+    @property
+    def guild_id(self) -> int | None:
+        """The guild the interaction came from (None in a DM); for a forged one, the claimed id."""
+        guild_id = self.payload.get("guild_id")
+        return None if guild_id is None else int(guild_id)
 
     @property
     def dispatched(self) -> bool:

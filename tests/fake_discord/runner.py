@@ -58,7 +58,7 @@ def register_tree(fake: FakeDiscord, tree: app_commands.CommandTree[Any]) -> Non
             continue
         guild = None if scope is None else discord.Object(id=scope)
         commands = tree._get_all_commands(guild=guild)
-        if commands and (scope is None or scope == fake.guild_id):
+        if commands and (scope is None or scope in fake.guild_ids):
             fake.register_commands([c.to_dict(tree) for c in commands], guild_id=scope)
 
 

@@ -31,7 +31,7 @@ import secrets
 import socket
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,6 +57,7 @@ from .models import (
     INTERACTION_AUTOCOMPLETE,
     INTERACTION_MESSAGE_COMPONENT,
     INTERACTION_MODAL_SUBMIT,
+    FakeGuild,
     Ping,
     RequestLog,
     ResponseEvent,
@@ -93,6 +94,72 @@ _OPTION_USER, _OPTION_CHANNEL, _OPTION_ROLE, _OPTION_MENTIONABLE, _OPTION_ATTACH
 )
 
 Handler = Callable[..., Awaitable[web.StreamResponse]]
+
+# Every guild's roles carry the same permissions (what a small real server would give them).
+_EVERYONE_PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    read_message_history=True,
+    add_reactions=True,
+    embed_links=True,
+    attach_files=True,
+    use_application_commands=True,
+    use_external_emojis=True,
+    connect=True,
+    speak=True,
+    create_instant_invite=True,
+    change_nickname=True,
+    send_messages_in_threads=True,
+    create_public_threads=True,
+).value
+_MODERATOR_PERMISSIONS = discord.Permissions(
+    manage_messages=True,
+    kick_members=True,
+    manage_guild=True,
+    moderate_members=True,
+    manage_threads=True,
+).value
+_BOT_PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    send_messages_in_threads=True,
+    embed_links=True,
+    attach_files=True,
+    read_message_history=True,
+    add_reactions=True,
+    use_external_emojis=True,
+    use_application_commands=True,
+).value
+
+
+class GuildId(int):
+    """A guild id that can also be awaited: ``await fake.add_guild("B")`` returns the id once the
+    guild's GUILD_CREATE was written to the gateway (at once when no bot has connected yet)."""
+
+    _sent: asyncio.Future[None] | None
+
+    def __new__(cls, value: int, sent: asyncio.Future[None] | None = None) -> GuildId:
+        obj = super().__new__(cls, value)
+        obj._sent = sent
+        return obj
+
+    def __await__(self) -> Generator[Any, None, int]:
+        return self._wait().__await__()
+
+    async def _wait(self) -> int:
+        if self._sent is not None:
+            await self._sent
+        return int(self)
+
+
+@dataclass
+class _Team:
+    """The developer team owning the application (see :meth:`FakeDiscord.set_team`)."""
+
+    id: int
+    name: str
+    owner_user_id: int
+    roles: dict[int, str]  # user id -> team role, in the order given
 
 
 # ---------------------------------------------------------------------------------------------
@@ -186,6 +253,7 @@ class FakeDiscord:
         heartbeat_interval_ms: int = 41250,
         attachment_size_limit: int = DEFAULT_ATTACHMENT_SIZE_LIMIT,
         application_flags: int = DEFAULT_APPLICATION_FLAGS,
+        team: Sequence[str] | None = None,
     ) -> None:
         self.ack_deadline = ack_deadline
         self.token_lifetime = token_lifetime
@@ -234,124 +302,274 @@ class FakeDiscord:
         self._drops = 0
         self._resumed_at_drop = 0
 
+        # Dispatches requested by synchronous calls (add_guild once connected), sent in order
+        # before any later event.
+        self._outbox: list[tuple[str, dict[str, Any], asyncio.Future[None]]] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+
         self._runner: web.AppRunner | None = None
         self.port = 0
+        self._team: _Team | None = None
         self._build_guild()
+        if team:
+            self.set_team(team)
         self._routes = self._route_table()
 
     # -----------------------------------------------------------------------------------------
-    # the test guild
+    # the guilds
     # -----------------------------------------------------------------------------------------
 
     def _build_guild(self) -> None:
-        """One guild with a category, two text channels, a voice channel, roles and members.
+        """The default guild: a category, two text channels, a voice channel, roles and members.
 
         Enough for ``guild_ready`` to complete and for interactions to resolve channels/members
-        from discord.py's cache, like on a real small server.
+        from discord.py's cache, like on a real small server. :meth:`add_guild` builds more.
         """
-        joined = iso_timestamp(time.time() - 86400)
-        self.guild_id = self.ids.next()
-        self.guild_name = "Fake Guild"
         self.users: dict[int, dict[str, Any]] = {self.bot_user_id: self.bot_user}
         self.user_ids: dict[str, int] = {"quotebot": self.bot_user_id}
-        self.role_ids: dict[str, int] = {}
-        self.channel_ids: dict[str, int] = {}
-        self._roles: dict[int, dict[str, Any]] = {}
-        self._members: dict[int, dict[str, Any]] = {}
-        self._channels: dict[int, dict[str, Any]] = {}
+        self._guilds: dict[int, FakeGuild] = {}  # every guild ever built, in creation order
         self._dm_channels: dict[int, dict[str, Any]] = {}  # channel id -> DM channel
         self._dm_by_user: dict[int, int] = {}
+        self._forged_channels: dict[int, dict[str, Any]] = {}  # channel id -> claimed channel
+        self.app_permissions = _BOT_PERMISSIONS | _EVERYONE_PERMISSIONS
 
-        everyone = discord.Permissions(
-            view_channel=True,
-            send_messages=True,
-            read_message_history=True,
-            add_reactions=True,
-            embed_links=True,
-            attach_files=True,
-            use_application_commands=True,
-            use_external_emojis=True,
-            connect=True,
-            speak=True,
-            create_instant_invite=True,
-            change_nickname=True,
-            send_messages_in_threads=True,
-            create_public_threads=True,
-        ).value
-        moderator = discord.Permissions(
-            manage_messages=True,
-            kick_members=True,
-            manage_guild=True,
-            moderate_members=True,
-            manage_threads=True,
-        ).value
-        bot_perms = discord.Permissions(
-            view_channel=True,
-            send_messages=True,
-            send_messages_in_threads=True,
-            embed_links=True,
-            attach_files=True,
-            read_message_history=True,
-            add_reactions=True,
-            use_external_emojis=True,
-            use_application_commands=True,
-        ).value
-        self.app_permissions = bot_perms | everyone
+        default = self._new_guild("Fake Guild", joined_at=iso_timestamp(time.time() - 86400))
+        self._default = default
+        self.guild_id = default.id
+        self.guild_name = default.name
+        # The default guild's tables, under the names tests have always used.
+        self.role_ids: dict[str, int] = default.role_ids
+        self.channel_ids: dict[str, int] = default.channel_ids
+        self._roles: dict[int, dict[str, Any]] = default.roles
+        self._members: dict[int, dict[str, Any]] = default.members
+        self._channels: dict[int, dict[str, Any]] = default.channels
+        self.channel_id = default.channel_id
 
-        def add_role(
-            name: str, perms: int, position: int, role_id: int | None = None, **kw: Any
-        ) -> int:
-            rid = role_id or self.ids.next()
-            self._roles[rid] = role_payload(rid, name, perms, position, **kw)
-            self.role_ids[name] = rid
-            return rid
-
-        add_role("@everyone", everyone, 0, role_id=self.guild_id)
-        add_role("Moderator", moderator, 1, mentionable=True)
-        add_role("Admin", discord.Permissions(administrator=True).value, 2)
-        bot_role = add_role("quotebot", bot_perms, 3, managed=True, bot_id=self.bot_user_id)
-
-        category = self.ids.next()
-        self._channels[category] = channel_payload(
-            category, "Text Channels", guild_id=self.guild_id, position=0, channel_type=4
-        )
-        self.channel_ids["Text Channels"] = category
-        for position, name in enumerate(("general", "quotes"), start=1):
-            cid = self.ids.next()
-            self._channels[cid] = channel_payload(
-                cid, name, guild_id=self.guild_id, position=position, parent_id=category
-            )
-            self.channel_ids[name] = cid
-        voice = self.ids.next()
-        self._channels[voice] = channel_payload(
-            voice, "Lounge", guild_id=self.guild_id, position=0, channel_type=2
-        )
-        self.channel_ids["Lounge"] = voice
-        self.channel_id = self.channel_ids["general"]
-
-        self._members[self.bot_user_id] = member_payload(self.bot_user, [bot_role], joined)
-        self.owner_id = self.add_member("owner")
+        default.owner_id = self.add_member("owner")
         self.add_member("alice")
         self.add_member("bob")
         self.add_member("mod", roles=["Moderator"])
         self.add_member("admin", roles=["Admin"])
         self.default_user = "alice"
+        self.app_owner_id = default.owner_id
+
+    def _new_guild(self, name: str, *, joined_at: str, guild_id: int | None = None) -> FakeGuild:
+        """A guild built like every other: same roles, same channels, the bot a member."""
+        guild = FakeGuild(guild_id or self.ids.next(), name)
+        self._guilds[guild.id] = guild
+
+        def add_role(
+            role_name: str, perms: int, position: int, role_id: int | None = None, **kw: Any
+        ) -> int:
+            rid = role_id or self.ids.next()
+            guild.roles[rid] = role_payload(rid, role_name, perms, position, **kw)
+            guild.role_ids[role_name] = rid
+            return rid
+
+        add_role("@everyone", _EVERYONE_PERMISSIONS, 0, role_id=guild.id)
+        add_role("Moderator", _MODERATOR_PERMISSIONS, 1, mentionable=True)
+        add_role("Admin", discord.Permissions(administrator=True).value, 2)
+        bot_role = add_role("quotebot", _BOT_PERMISSIONS, 3, managed=True, bot_id=self.bot_user_id)
+
+        category = self.ids.next()
+        guild.channels[category] = channel_payload(
+            category, "Text Channels", guild_id=guild.id, position=0, channel_type=4
+        )
+        guild.channel_ids["Text Channels"] = category
+        for position, channel_name in enumerate(("general", "quotes"), start=1):
+            cid = self.ids.next()
+            guild.channels[cid] = channel_payload(
+                cid, channel_name, guild_id=guild.id, position=position, parent_id=category
+            )
+            guild.channel_ids[channel_name] = cid
+        voice = self.ids.next()
+        guild.channels[voice] = channel_payload(
+            voice, "Lounge", guild_id=guild.id, position=0, channel_type=2
+        )
+        guild.channel_ids["Lounge"] = voice
+
+        guild.members[self.bot_user_id] = member_payload(self.bot_user, [bot_role], joined_at)
+        return guild
+
+    @property
+    def owner_id(self) -> int:
+        """The default guild's owner (user ``"owner"``)."""
+        return self._default.owner_id
+
+    @property
+    def guild_ids(self) -> list[int]:
+        """Every guild the bot is in, in creation order (the default guild first)."""
+        return [gid for gid, guild in self._guilds.items() if guild.present]
+
+    @property
+    def guilds(self) -> dict[int, FakeGuild]:
+        """Every guild the fake knows, the bot's former ones included (``.present`` tells)."""
+        return dict(self._guilds)
+
+    def guild(self, guild: bool | int = True) -> FakeGuild:
+        """The :class:`FakeGuild` for ``guild`` (True: the default; an id: one the bot is in)."""
+        found = self._where(guild)
+        if found is None:
+            raise ValueError("guild=False means a DM; there is no guild")
+        return found
+
+    def channel_in(self, guild_id: int, name: str) -> int:
+        """The id of channel ``name`` (``"general"``, ``"quotes"``, ...) in guild ``guild_id``
+        (also of a guild the bot was removed from: its channels still exist)."""
+        guild = self._any_guild(guild_id)
+        try:
+            return guild.channel_ids[name]
+        except KeyError:
+            raise ValueError(
+                f"guild {guild_id} has no channel {name!r}; it has {sorted(guild.channel_ids)}"
+            ) from None
+
+    def add_guild(
+        self,
+        name: str,
+        *,
+        members: Mapping[str, Sequence[str]] | None = None,
+        owner: str | None = None,
+    ) -> GuildId:
+        """Add a guild the bot is in, built like the default one; returns its id.
+
+        ``members`` maps user names to role names *in this guild* (unknown users are created; a
+        name means the same user in every guild). ``owner`` names the guild's owner (default: a new
+        user ``"<name>-owner"``), who has every permission in this guild only.
+
+        Before the bot connects, READY will list the guild (as unavailable) and a GUILD_CREATE will
+        follow, like the default guild. Once it is connected, a GUILD_CREATE without
+        ``unavailable`` goes out at once (the bot joined: discord.py fires ``on_guild_join``). The
+        returned id is an ``int`` that can also be awaited: ``await fake.add_guild(...)`` returns
+        once that GUILD_CREATE was written to the gateway (or queued for RESUME).
+        """
+        guild = self._new_guild(name, joined_at=iso_timestamp())
+        owner_name = owner if owner is not None else f"{name}-owner"
+        guild.owner_id = self._member_in(guild, owner_name, ())
+        for user_name, role_names in (members or {}).items():
+            self._member_in(guild, user_name, role_names)
+        return self._announce_join(guild)
+
+    def rejoin_guild(self, guild_id: int) -> GuildId:
+        """The bot is invited back to a guild it was removed from: same id, channels, members.
+
+        Dispatches a join GUILD_CREATE like :meth:`add_guild`; awaitable the same way.
+        """
+        guild = self._any_guild(guild_id)
+        if guild.present:
+            raise ValueError(f"the bot is still in guild {guild_id}; remove_guild() it first")
+        guild.present = True
+        guild.members[self.bot_user_id]["joined_at"] = iso_timestamp()
+        return self._announce_join(guild)
+
+    async def remove_guild(self, guild_id: int) -> None:
+        """The bot is removed from a guild (kicked, or the guild deleted).
+
+        Dispatches GUILD_DELETE ``{"id": ...}`` without ``unavailable``, as Discord does when the
+        bot is removed (discord.py fires ``on_guild_remove``). The guild leaves :attr:`guild_ids`;
+        injecting an interaction there raises ``ValueError``; REST calls about it fail as on
+        Discord. :meth:`rejoin_guild` brings it back.
+        """
+        guild = self._known_guild(guild_id)
+        guild.present = False
+        if self._session_id is not None:
+            await self.dispatch("GUILD_DELETE", {"id": str(guild.id)})
+        self._notify()
+
+    def _announce_join(self, guild: FakeGuild) -> GuildId:
+        self._notify()
+        if self._session_id is None:
+            return GuildId(guild.id)  # READY will list it
+        return GuildId(
+            guild.id,
+            self._dispatch_soon("GUILD_CREATE", self._guild_create_payload(guild, joining=True)),
+        )
+
+    def _member_in(
+        self, guild: FakeGuild, username: str, roles: Sequence[str | int], *, bot: bool = False
+    ) -> int:
+        """Make user ``username`` (created if unknown) a member of ``guild`` with ``roles``."""
+        uid = self.user_ids.get(username)
+        if uid is None:
+            uid = self.ids.next()
+            self.users[uid] = user_payload(uid, username, bot=bot)
+            self.user_ids[username] = uid
+        role_list = [self._role_id(r, guild) for r in roles]
+        if uid in guild.members:
+            guild.members[uid]["roles"] = [str(r) for r in role_list]
+        else:
+            guild.members[uid] = member_payload(
+                self.users[uid], role_list, iso_timestamp(time.time() - 3600)
+            )
+        return uid
+
+    def _any_guild(self, guild_id: int) -> FakeGuild:
+        """A guild the fake knows, whether or not the bot is still in it."""
+        guild = self._guilds.get(int(guild_id))
+        if guild is None:
+            raise ValueError(f"unknown guild {guild_id}; known: {list(self._guilds)}")
+        return guild
+
+    def _known_guild(self, guild_id: int) -> FakeGuild:
+        """A guild the bot is in (``ValueError`` otherwise)."""
+        guild = self._any_guild(guild_id)
+        if not guild.present:
+            raise ValueError(f"the bot is not in guild {guild_id} any more (remove_guild)")
+        return guild
+
+    def _where(self, guild: bool | int) -> FakeGuild | None:
+        """``guild=`` of the injection methods: True the default guild, False a DM, an id that
+        guild (``ValueError`` unless the bot is in it)."""
+        if isinstance(guild, bool):
+            if not guild:
+                return None
+            if not self._default.present:
+                raise ValueError("the bot is not in the default guild any more (remove_guild)")
+            return self._default
+        return self._known_guild(guild)
+
+    def _guild_of_channel(self, channel_id: int) -> FakeGuild | None:
+        for guild in self._guilds.values():
+            if channel_id in guild.channels:
+                return guild
+        return None
+
+    def _channel_id_in(self, guild: FakeGuild, channel: int | str | None) -> int:
+        """A channel of ``guild`` by name or id (default #general); ``ValueError`` otherwise."""
+        if channel is None:
+            return guild.channel_id
+        if isinstance(channel, str):
+            if channel not in guild.channel_ids:
+                raise ValueError(
+                    f"guild {guild.id} has no channel {channel!r}; it has "
+                    f"{sorted(guild.channel_ids)}"
+                )
+            return guild.channel_ids[channel]
+        channel_id = int(channel)
+        if channel_id not in guild.channels:
+            raise ValueError(
+                f"unknown guild channel {channel!r} in guild {guild.id} "
+                "(pass guild=<its guild id> for a channel of another guild)"
+            )
+        return channel_id
 
     def add_member(
-        self, username: str, *, roles: Sequence[str | int] = (), bot: bool = False
+        self,
+        username: str,
+        *,
+        roles: Sequence[str | int] = (),
+        bot: bool = False,
+        guild: int | None = None,
     ) -> int:
-        """Add a guild member (usable as ``user=`` by name or id); returns the user id.
+        """Make ``username`` a member of a guild (default: the default one); returns the user id.
 
-        Members added after the bot connected are not in its cache (no GUILD_MEMBER_ADD is sent),
-        but interactions carry full member data, so commands still work.
+        The user is created if unknown; a known name is the same user (names are global), whose
+        roles in that guild become ``roles``. Members added after the bot connected are not in its
+        cache (no GUILD_MEMBER_ADD is sent), but interactions carry full member data, so commands
+        still work.
         """
-        uid = self.ids.next()
-        user = user_payload(uid, username, bot=bot)
-        self.users[uid] = user
-        self.user_ids[username] = uid
-        role_list = [self._role_id(r) for r in roles]
-        self._members[uid] = member_payload(user, role_list, iso_timestamp(time.time() - 3600))
-        return uid
+        target = self._default if guild is None else self._known_guild(guild)
+        return self._member_in(target, username, roles, bot=bot)
 
     def add_user(self, username: str) -> int:
         """A user who is *not* a guild member (for DMs); returns the user id."""
@@ -360,15 +578,18 @@ class FakeDiscord:
         self.user_ids[username] = uid
         return uid
 
-    def _role_id(self, role: str | int) -> int:
+    def _role_id(self, role: str | int, guild: FakeGuild | None = None) -> int:
+        guild = guild or self._default
         if isinstance(role, int):
-            if role not in self._roles:
-                raise ValueError(f"unknown role id {role}")
+            if role not in guild.roles:
+                raise ValueError(f"unknown role id {role} in guild {guild.id}")
             return role
         try:
-            return self.role_ids[role]
+            return guild.role_ids[role]
         except KeyError:
-            raise ValueError(f"unknown role {role!r}; known: {sorted(self.role_ids)}") from None
+            raise ValueError(
+                f"unknown role {role!r} in guild {guild.id}; known: {sorted(guild.role_ids)}"
+            ) from None
 
     def _user_id(self, user: Any) -> int:
         if user is None:
@@ -387,50 +608,65 @@ class FakeDiscord:
             raise ValueError(f"unknown user id {uid}")
         return uid
 
-    def member_permissions(self, user_id: int, role_ids: Sequence[int] | None = None) -> int:
-        """Guild-level permissions the way Discord computes them (no channel overwrites here)."""
-        if user_id == self.owner_id:
+    def member_permissions(
+        self, user_id: int, role_ids: Sequence[int] | None = None, *, guild: int | None = None
+    ) -> int:
+        """Guild-level permissions the way Discord computes them (no channel overwrites here),
+        in ``guild`` (default: the default guild): its owner has all, else @everyone | roles."""
+        target = self._default if guild is None else self._any_guild(guild)
+        return self._permissions_in(target, user_id, role_ids)
+
+    @staticmethod
+    def _permissions_in(
+        guild: FakeGuild, user_id: int, role_ids: Sequence[int] | None = None
+    ) -> int:
+        if user_id == guild.owner_id:
             return discord.Permissions.all().value
-        member = self._members.get(user_id)
+        member = guild.members.get(user_id)
         roles = (
             list(role_ids)
             if role_ids is not None
             else [int(r) for r in (member or {}).get("roles", [])]
         )
-        value = int(self._roles[self.guild_id]["permissions"])
+        value = int(guild.roles[guild.id]["permissions"])
         for rid in roles:
-            value |= int(self._roles[rid]["permissions"])
+            value |= int(guild.roles[rid]["permissions"])
         if value & discord.Permissions(administrator=True).value:
             return discord.Permissions.all().value
         return value
 
-    def _guild_create_payload(self) -> dict[str, Any]:
+    def _guild_create_payload(
+        self, guild: FakeGuild | None = None, *, joining: bool = False
+    ) -> dict[str, Any]:
+        """GUILD_CREATE's guild. At start-up it carries ``"unavailable": false`` (the guild READY
+        listed became available); when the bot joins a guild, Discord leaves the key out."""
+        guild = guild or self._default
         channels = []
-        for channel in self._channels.values():
+        for channel in guild.channels.values():
             item = dict(channel)
             item.pop("guild_id", None)  # GUILD_CREATE channels omit guild_id
             channels.append(item)
-        return {
-            "id": str(self.guild_id),
-            "name": self.guild_name,
+        payload: dict[str, Any] = {
+            "id": str(guild.id),
+            "name": guild.name,
             "icon": None,
             "splash": None,
             "discovery_splash": None,
             "banner": None,
             "description": None,
-            "owner_id": str(self.owner_id),
+            "owner_id": str(guild.owner_id),
             "afk_channel_id": None,
             "afk_timeout": 300,
             "verification_level": 0,
             "default_message_notifications": 1,
             "explicit_content_filter": 0,
-            "roles": list(self._roles.values()),
+            "roles": list(guild.roles.values()),
             "emojis": [],
             "stickers": [],
             "features": [],
             "mfa_level": 0,
             "application_id": None,
-            "system_channel_id": str(self.channel_id),
+            "system_channel_id": str(guild.channel_id),
             "system_channel_flags": 0,
             "rules_channel_id": None,
             "public_updates_channel_id": None,
@@ -443,17 +679,17 @@ class FakeDiscord:
             "premium_progress_bar_enabled": False,
             "max_members": 500000,
             "max_video_channel_users": 25,
-            "joined_at": self._members[self.bot_user_id]["joined_at"],
+            "joined_at": guild.members[self.bot_user_id]["joined_at"],
             "large": False,
             "unavailable": False,
             "lazy": True,
-            "member_count": len(self._members),
+            "member_count": len(guild.members),
             "voice_states": [],
             # Without the privileged GUILD_MEMBERS intent Discord only sends the bot's own member.
             "members": (
-                list(self._members.values())
+                list(guild.members.values())
                 if (self.intents or 0) & (1 << 1)
-                else [self._members[self.bot_user_id]]
+                else [guild.members[self.bot_user_id]]
             ),
             "channels": channels,
             "threads": [],
@@ -461,6 +697,105 @@ class FakeDiscord:
             "stage_instances": [],
             "guild_scheduled_events": [],
             "soundboard_sounds": [],
+        }
+        if joining:
+            del payload["unavailable"]
+        return payload
+
+    # -----------------------------------------------------------------------------------------
+    # application owners
+    # -----------------------------------------------------------------------------------------
+
+    def set_team(
+        self,
+        names: Sequence[str],
+        *,
+        roles: Mapping[str, str] | None = None,
+        name: str = "quotebot team",
+    ) -> int:
+        """Make a team own the application; returns the team id (``[]`` removes the team).
+
+        The first name is the team's owner; unknown names are created as users (not members of
+        any guild). ``roles`` gives a member's team role (``admin``, ``developer``, ``read_only``);
+        default ``admin`` for the owner (what Discord reports for owners) and ``developer`` for
+        the others. ``GET /oauth2/applications/@me`` then returns the ``team`` object and, as
+        ``owner``, the team's pseudo-user, as Discord does.
+        """
+        if not names:
+            self._team = None
+            return 0
+        ids = [
+            self.user_ids[n] if n in self.user_ids else self.add_user(n)
+            for n in dict.fromkeys(names)
+        ]
+        given = dict(roles or {})
+        unknown = set(given) - set(names)
+        if unknown:
+            raise ValueError(f"roles given for non-members of the team: {sorted(unknown)}")
+        team_roles = {
+            uid: given.get(n, "admin" if i == 0 else "developer")
+            for i, (n, uid) in enumerate(zip(dict.fromkeys(names), ids, strict=True))
+        }
+        bad = {r for r in team_roles.values() if r not in ("admin", "developer", "read_only")}
+        if bad:
+            raise ValueError(f"unknown team role(s) {sorted(bad)}")
+        team_id = self._team.id if self._team is not None else self.ids.next()
+        self._team = _Team(team_id, name, ids[0], team_roles)
+        return team_id
+
+    @property
+    def team_id(self) -> int | None:
+        return None if self._team is None else self._team.id
+
+    @property
+    def app_owner_ids(self) -> set[int]:
+        """Who discord.py's ``Bot.is_owner`` accepts: the owner, or the team's admins and
+        developers (accepted members; read-only members are not owners to discord.py)."""
+        if self._team is None:
+            return {self.app_owner_id}
+        return {uid for uid, role in self._team.roles.items() if role in ("admin", "developer")}
+
+    def _team_payload(self, team: _Team) -> dict[str, Any]:
+        def partial_user(uid: int) -> dict[str, Any]:
+            user = self.users[uid]
+            keys = ("id", "username", "avatar", "discriminator", "global_name")
+            return {
+                **{k: user.get(k) for k in keys},
+                "public_flags": user.get("public_flags", 0),
+                "flags": user.get("flags", 0),
+            }
+
+        return {
+            "id": str(team.id),
+            "name": team.name,
+            "icon": None,
+            "owner_user_id": str(team.owner_user_id),
+            "members": [
+                {
+                    "membership_state": 2,  # ACCEPTED
+                    "permissions": ["*"],
+                    "role": role,
+                    "team_id": str(team.id),
+                    "user": partial_user(uid),
+                }
+                for uid, role in team.roles.items()
+            ],
+        }
+
+    @staticmethod
+    def _team_pseudo_user(team: _Team) -> dict[str, Any]:
+        """The application's ``owner`` when a team owns it: a user named after the team's id."""
+        return {
+            "id": str(team.id),
+            "username": f"team{team.id}",
+            "avatar": None,
+            "discriminator": "0000",
+            "global_name": None,
+            "public_flags": 1 << 10,  # TEAM_PSEUDO_USER
+            "flags": 1 << 10,
+            "bot": False,
+            "banner": None,
+            "accent_color": None,
         }
 
     # -----------------------------------------------------------------------------------------
@@ -492,6 +827,11 @@ class FakeDiscord:
         for handle in self._timers:
             handle.cancel()
         self._timers.clear()
+        for task in list(self._tasks):
+            task.cancel()
+        for _, _, sent in self._outbox:
+            if not sent.done():
+                sent.set_result(None)  # nobody will receive it; do not leave awaiters hanging
         if self._hold is not None:
             self._hold.set()
         for conn in self.gateway_connections:
@@ -950,7 +1290,8 @@ class FakeDiscord:
         return _json(200, self.bot_user)
 
     async def _h_app_info(self, ctx: _Ctx) -> web.Response:
-        owner = self.users[self.owner_id]
+        team = self._team
+        owner = self.users[self.app_owner_id] if team is None else self._team_pseudo_user(team)
         return _json(
             200,
             {
@@ -966,13 +1307,13 @@ class FakeDiscord:
                 "verify_key": "0" * 64,
                 "flags": self.application_flags,
                 "owner": owner,
-                "team": None,
+                "team": None if team is None else self._team_payload(team),
                 "rpc_origins": [],
                 "tags": [],
                 "redirect_uris": [],
                 "interactions_endpoint_url": None,
                 "role_connections_verification_url": None,
-                "approximate_guild_count": 1,
+                "approximate_guild_count": len(self.guild_ids),
                 "integration_types_config": {"0": {}},
                 "hook": True,
                 "is_monetized": False,
@@ -1007,7 +1348,8 @@ class FakeDiscord:
     def _scope_check(self, app: str, guild: str | None) -> web.Response | None:
         if int(app) != self.application_id:
             return _error(403, 50001, "Missing Access")
-        if guild is not None and int(guild) != self.guild_id:
+        # Discord answers 403 Missing Access for a guild the bot is not in (or was removed from).
+        if guild is not None and int(guild) not in self.guild_ids:
             return _error(403, 50001, "Missing Access")
         return None
 
@@ -1055,25 +1397,54 @@ class FakeDiscord:
         return stored
 
     def find_command(
-        self, name: str, command_type: int = 1, *, guild: bool = True
+        self, name: str, command_type: int = 1, *, guild: bool | int = True
     ) -> dict[str, Any]:
-        """The stored command a user would pick (guild commands shadow global ones)."""
-        command, _ = self._find_command(name, command_type, guild)
+        """The stored command a user would pick (that guild's commands shadow global ones)."""
+        command, _ = self._find_command(name, command_type, self._where(guild))
         return command
 
     def _find_command(
-        self, name: str, command_type: int, guild: bool
+        self,
+        name: str,
+        command_type: int,
+        guild: FakeGuild | None,
+        *,
+        forged_guild_id: int | None = None,
     ) -> tuple[dict[str, Any], int | None]:
-        scopes: list[int | None] = [self.guild_id, None] if guild else [None]
+        """The command a user in ``guild`` (None: a DM) sees: that guild's own commands, then the
+        global ones; a command synced to another guild is not visible there."""
+        scopes: list[int | None] = [None] if guild is None else [guild.id, None]
+        if forged_guild_id is not None:
+            # A crafted payload may name any command id the attacker saw: the forged guild's (none),
+            # a global one, or failing that one of the default guild's.
+            scopes = [forged_guild_id, None, self.guild_id]
         for scope in scopes:
             for command in self.commands.get(scope, []):
                 if command["name"] == name and command["type"] == command_type:
-                    if not guild and (
-                        command.get("dm_permission") is False
-                        or (command.get("contexts") is not None and 1 not in command["contexts"])
+                    if (
+                        guild is None
+                        and forged_guild_id is None
+                        and (
+                            command.get("dm_permission") is False
+                            or (
+                                command.get("contexts") is not None and 1 not in command["contexts"]
+                            )
+                        )
                     ):
                         raise ValueError(f"command {name!r} is not available in DMs")
                     return command, scope
+        elsewhere = [
+            scope
+            for scope, commands in self.commands.items()
+            if scope not in scopes
+            and any(c["name"] == name and c["type"] == command_type for c in commands)
+        ]
+        if elsewhere:
+            where = "a DM" if guild is None else f"guild {guild.id}"
+            raise LookupError(
+                f"command {name!r} of type {command_type} is registered only in guild(s) "
+                f"{elsewhere}, so a user in {where} does not see it (and there is no global one)"
+            )
         known = sorted({(c["name"], c["type"]) for cs in self.commands.values() for c in cs})
         raise LookupError(
             f"no synced or registered command {name!r} of type {command_type}; known: {known}. "
@@ -1632,17 +2003,27 @@ class FakeDiscord:
     # -----------------------------------------------------------------------------------------
 
     def _channel(self, cid: int) -> dict[str, Any] | None:
-        return self._channels.get(cid) or self._dm_channels.get(cid)
+        """A channel the bot can see: in a guild it is in, or a DM."""
+        guild = self._guild_of_channel(cid)
+        if guild is not None:
+            return guild.channels[cid] if guild.present else None
+        return self._dm_channels.get(cid)
+
+    def _channel_error(self, cid: int) -> web.Response:
+        guild = self._guild_of_channel(cid)
+        if guild is not None and not guild.present:
+            return _error(403, 50001, "Missing Access")  # it exists; the bot was removed
+        return _error(404, 10003, "Unknown Channel")
 
     async def _h_channel_get(self, ctx: _Ctx, cid: str) -> web.Response:
         channel = self._channel(int(cid))
         if channel is None:
-            return _error(404, 10003, "Unknown Channel")
+            return self._channel_error(int(cid))
         return _json(200, channel)
 
     async def _h_channel_message_post(self, ctx: _Ctx, cid: str) -> web.Response:
         if self._channel(int(cid)) is None:
-            return _error(404, 10003, "Unknown Channel")
+            return self._channel_error(int(cid))
         body = ctx.body if isinstance(ctx.body, dict) else {}
         errors = self._check_files(ctx.files) + rules.check_message(
             body, creating=True, files=len(ctx.files)
@@ -1701,10 +2082,15 @@ class FakeDiscord:
         user = self.users.get(int(uid))
         return _json(200, user) if user else _error(404, 10013, "Unknown User")
 
+    def _present_guild(self, guild_id: str) -> FakeGuild | None:
+        guild = self._guilds.get(int(guild_id))
+        return guild if guild is not None and guild.present else None
+
     async def _h_guild_get(self, ctx: _Ctx, guild: str) -> web.Response:
-        if int(guild) != self.guild_id:
+        found = self._present_guild(guild)
+        if found is None:
             return _error(404, 10004, "Unknown Guild")
-        payload = self._guild_create_payload()
+        payload = self._guild_create_payload(found)
         for key in (
             "members",
             "channels",
@@ -1718,13 +2104,17 @@ class FakeDiscord:
         return _json(200, payload)
 
     async def _h_guild_channels(self, ctx: _Ctx, guild: str) -> web.Response:
-        if int(guild) != self.guild_id:
+        found = self._present_guild(guild)
+        if found is None:
             return _error(404, 10004, "Unknown Guild")
-        return _json(200, list(self._channels.values()))
+        return _json(200, list(found.channels.values()))
 
     async def _h_guild_member(self, ctx: _Ctx, guild: str, uid: str) -> web.Response:
-        member = self._members.get(int(uid))
-        if int(guild) != self.guild_id or member is None:
+        found = self._present_guild(guild)
+        if found is None:
+            return _error(404, 10004, "Unknown Guild")
+        member = found.members.get(int(uid))
+        if member is None:
             return _error(404, 10007, "Unknown Member")
         return _json(200, member)
 
@@ -1797,12 +2187,18 @@ class FakeDiscord:
             self._session_id = uuid.uuid4().hex
             self._seq = 1
             self._log.clear()
+            # Joins queued for the old session: READY below lists those guilds already.
+            for _, _, sent in self._outbox:
+                if not sent.done():
+                    sent.set_result(None)
+            self._outbox.clear()
+            guilds = [self._guilds[gid] for gid in self.guild_ids]
             conn.kind = "identify"
             ready = {
                 "v": API_VERSION,
                 "user": self.bot_user,
                 "user_settings": {},
-                "guilds": [{"id": str(self.guild_id), "unavailable": True}],
+                "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
                 "relationships": [],
                 "private_channels": [],
                 "presences": [],
@@ -1818,7 +2214,8 @@ class FakeDiscord:
             }
             await self._send(conn, {"op": 0, "t": "READY", "s": self._seq, "d": ready})
             self._live = conn
-        await self.dispatch("GUILD_CREATE", self._guild_create_payload())
+        for guild in guilds:
+            await self.dispatch("GUILD_CREATE", self._guild_create_payload(guild))
         self._notify()
 
     async def _resume(self, conn: GatewayConnection, data: dict[str, Any]) -> None:
@@ -1845,16 +2242,22 @@ class FakeDiscord:
         self._notify()
 
     async def _request_members(self, data: dict[str, Any]) -> None:
-        chunk = {
-            "guild_id": str(self.guild_id),
-            "members": list(self._members.values()),
-            "chunk_index": 0,
-            "chunk_count": 1,
-            "not_found": [],
-        }
-        if data.get("nonce"):
-            chunk["nonce"] = data["nonce"]
-        await self.dispatch("GUILD_MEMBERS_CHUNK", chunk)
+        requested = data.get("guild_id", self.guild_id)
+        ids = requested if isinstance(requested, list) else [requested]
+        for gid in ids:
+            guild = self._present_guild(str(gid))
+            if guild is None:
+                continue
+            chunk = {
+                "guild_id": str(guild.id),
+                "members": list(guild.members.values()),
+                "chunk_index": 0,
+                "chunk_count": 1,
+                "not_found": [],
+            }
+            if data.get("nonce"):
+                chunk["nonce"] = data["nonce"]
+            await self.dispatch("GUILD_MEMBERS_CHUNK", chunk)
 
     async def dispatch(
         self, event: str, data: dict[str, Any], *, on_sent: Callable[[], None] | None = None
@@ -1864,21 +2267,51 @@ class FakeDiscord:
         Events are kept for RESUME: if no connection is live they are sent when the client resumes.
         """
         async with self._gw_lock:
-            self._seq += 1
-            frame = {"op": 0, "t": event, "s": self._seq, "d": data}
-            entry = _LogEntry(self._seq, frame, on_sent)
-            self._log.append(entry)
-            conn = self._live
-            if conn is not None and not conn.closed:
-                try:
-                    await self._send(conn, frame)
-                except (ConnectionResetError, RuntimeError) as exc:
-                    log.debug("fake gateway: send failed (%r); event kept for RESUME", exc)
-                    self._live = None
-                else:
-                    if on_sent is not None:
-                        on_sent()
-            return entry.seq
+            await self._flush_outbox()
+            return await self._emit(event, data, on_sent)
+
+    async def _emit(
+        self, event: str, data: dict[str, Any], on_sent: Callable[[], None] | None
+    ) -> int:
+        """Number, log and send one event; the caller holds ``_gw_lock``."""
+        self._seq += 1
+        frame = {"op": 0, "t": event, "s": self._seq, "d": data}
+        entry = _LogEntry(self._seq, frame, on_sent)
+        self._log.append(entry)
+        conn = self._live
+        if conn is not None and not conn.closed:
+            try:
+                await self._send(conn, frame)
+            except (ConnectionResetError, RuntimeError) as exc:
+                log.debug("fake gateway: send failed (%r); event kept for RESUME", exc)
+                self._live = None
+            else:
+                if on_sent is not None:
+                    on_sent()
+        return entry.seq
+
+    def _dispatch_soon(self, event: str, data: dict[str, Any]) -> asyncio.Future[None]:
+        """Queue an event from synchronous code; it goes out before any event dispatched later
+        (so an interaction injected right after ``add_guild`` follows its GUILD_CREATE)."""
+        loop = asyncio.get_running_loop()
+        sent: asyncio.Future[None] = loop.create_future()
+        self._outbox.append((event, data, sent))
+        task = loop.create_task(self._drain_outbox(), name="fake-discord: outbox")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return sent
+
+    async def _drain_outbox(self) -> None:
+        async with self._gw_lock:
+            await self._flush_outbox()
+
+    async def _flush_outbox(self) -> None:
+        """Send queued events in order; the caller holds ``_gw_lock``."""
+        while self._outbox:
+            event, data, sent = self._outbox.pop(0)
+            await self._emit(event, data, None)
+            if not sent.done():
+                sent.set_result(None)
 
     @property
     def connected(self) -> bool:
@@ -1928,11 +2361,12 @@ class FakeDiscord:
         interaction_type: int,
         *,
         user: Any,
-        guild: bool,
+        guild: FakeGuild | None,
         channel: int | str | None,
         member_permissions: Any,
         roles: Sequence[str | int] | None,
         locale: str,
+        forged_guild_id: int | None = None,
     ) -> dict[str, Any]:
         uid = self._user_id(user)
         user_data = self.users[uid]
@@ -1949,25 +2383,45 @@ class FakeDiscord:
             "entitlement_sku_ids": [],
             "attachment_size_limit": self.attachment_size_limit,
         }
-        if guild:
-            if isinstance(channel, str):
-                channel_id = self.channel_ids[channel]
-            else:
-                channel_id = channel or self.channel_id
-            channel_data = self._channels.get(channel_id)
-            if channel_data is None:
-                raise ValueError(f"unknown guild channel {channel!r}")
+        if forged_guild_id is not None:
+            channel_id, channel_data = self._forged_channel(forged_guild_id, channel)
+            # Whoever crafts the payload claims what suits them; by default, owning the guild.
+            perms = (
+                _perm_value(member_permissions)
+                if member_permissions is not None
+                else discord.Permissions.all().value
+            )
+            if any(isinstance(r, str) for r in roles or ()):
+                raise ValueError("a forged guild has no role names; pass role ids")
+            role_list = [int(r) for r in roles or ()]
+            member = member_payload(user_data, role_list, iso_timestamp(time.time() - 60))
+            member["permissions"] = str(perms)
+            payload.update(
+                {
+                    "guild_id": str(forged_guild_id),
+                    "guild": {"id": str(forged_guild_id), "locale": "en-US", "features": []},
+                    "guild_locale": "en-US",
+                    "channel_id": str(channel_id),
+                    "channel": {**channel_data, "permissions": str(perms)},
+                    "member": member,
+                    "context": 0,
+                    "authorizing_integration_owners": {"0": str(forged_guild_id)},
+                }
+            )
+        elif guild is not None:
+            channel_id = self._channel_id_in(guild, channel)
+            channel_data = guild.channels[channel_id]
             role_list = (
-                [self._role_id(r) for r in roles]
+                [self._role_id(r, guild) for r in roles]
                 if roles is not None
-                else [int(r) for r in self._members.get(uid, {}).get("roles", [])]
+                else [int(r) for r in guild.members.get(uid, {}).get("roles", [])]
             )
             perms = (
                 _perm_value(member_permissions)
                 if member_permissions is not None
-                else self.member_permissions(uid, role_list)
+                else self._permissions_in(guild, uid, role_list)
             )
-            base_member = self._members.get(uid) or member_payload(
+            base_member = guild.members.get(uid) or member_payload(
                 user_data, role_list, iso_timestamp(time.time() - 60)
             )
             member = {**copy.deepcopy(base_member), "roles": [str(r) for r in role_list]}
@@ -1975,14 +2429,14 @@ class FakeDiscord:
             member["permissions"] = str(perms)
             payload.update(
                 {
-                    "guild_id": str(self.guild_id),
-                    "guild": {"id": str(self.guild_id), "locale": "en-US", "features": []},
+                    "guild_id": str(guild.id),
+                    "guild": {"id": str(guild.id), "locale": "en-US", "features": []},
                     "guild_locale": "en-US",
                     "channel_id": str(channel_id),
                     "channel": {**channel_data, "permissions": str(perms)},
                     "member": member,
                     "context": 0,
-                    "authorizing_integration_owners": {"0": str(self.guild_id)},
+                    "authorizing_integration_owners": {"0": str(guild.id)},
                 }
             )
         else:
@@ -1997,6 +2451,45 @@ class FakeDiscord:
                 }
             )
         return payload
+
+    def _forged_channel(
+        self, forged_guild_id: int, channel: int | str | None
+    ) -> tuple[int, dict[str, Any]]:
+        """The channel a forged interaction claims: an id given, or one made up per forged guild
+        (by name: ``"general"`` unless told), reused so replies land in one place."""
+        if isinstance(channel, int):
+            channel_id = channel
+        else:
+            name = channel or "general"
+            channel_id = (
+                next(
+                    (
+                        cid
+                        for cid, data in self._forged_channels.items()
+                        if data["guild_id"] == str(forged_guild_id) and data["name"] == name
+                    ),
+                    0,
+                )
+                or self.ids.next()
+            )
+        if channel_id not in self._forged_channels:
+            self._forged_channels[channel_id] = channel_payload(
+                channel_id,
+                channel if isinstance(channel, str) else "general",
+                guild_id=forged_guild_id,
+                position=1,
+            )
+        return channel_id, self._forged_channels[channel_id]
+
+    def _check_forged(self, guild: bool | int, forged_guild_id: int | None) -> None:
+        if forged_guild_id is None:
+            return
+        if forged_guild_id in self.guild_ids:
+            raise ValueError(
+                f"forged_guild_id {forged_guild_id} is a guild the bot is in; pass guild= instead"
+            )
+        if guild is not True:
+            raise ValueError("forged_guild_id builds a guild interaction; leave guild= unset")
 
     async def _inject(
         self,
@@ -2017,6 +2510,9 @@ class FakeDiscord:
             created_at=self._now(),
             source_message_id=source_message_id,
         )
+        guild_id = payload.get("guild_id")
+        if guild_id is not None and int(guild_id) not in self.guild_ids:
+            record.forged_guild_id = int(guild_id)
         self.records.append(record)
         self._interactions[record.id] = record
         self._by_token[record.token] = record
@@ -2043,11 +2539,17 @@ class FakeDiscord:
         )
 
     def _leaf_schema(
-        self, name: str, command_type: int, guild: bool
+        self,
+        name: str,
+        command_type: int,
+        guild: FakeGuild | None,
+        forged_guild_id: int | None = None,
     ) -> tuple[dict[str, Any], int | None, list[dict[str, Any]], list[dict[str, Any]]]:
         """(command, scope, chain of subcommand-group/subcommand options, leaf option schema)."""
         parts = name.split()
-        command, scope = self._find_command(parts[0], command_type, guild)
+        command, scope = self._find_command(
+            parts[0], command_type, guild, forged_guild_id=forged_guild_id
+        )
         chain: list[dict[str, Any]] = []
         container: dict[str, Any] = command
         for part in parts[1:]:
@@ -2065,8 +2567,14 @@ class FakeDiscord:
         return command, scope, chain, leaf
 
     def _resolve_snowflake_option(
-        self, option_type: int, value: Any, resolved: dict[str, dict[str, Any]], guild: bool
+        self,
+        option_type: int,
+        value: Any,
+        resolved: dict[str, dict[str, Any]],
+        guild: FakeGuild | None,
     ) -> str:
+        # Names of channels and roles resolve in the interaction's guild (in a DM: the default).
+        where = guild or self._default
         if option_type == _OPTION_ATTACHMENT:
             if isinstance(value, StoredFile):
                 stored = value
@@ -2079,8 +2587,10 @@ class FakeDiscord:
             resolved.setdefault("attachments", {})[str(stored.id)] = stored.to_attachment()
             return str(stored.id)
         if option_type == _OPTION_CHANNEL:
+            if isinstance(value, str) and value not in where.channel_ids:
+                raise ValueError(f"unknown channel {value!r} in guild {where.id}")
             cid = (
-                self.channel_ids[value]
+                where.channel_ids[value]
                 if isinstance(value, str)
                 else int(getattr(value, "id", value))
             )
@@ -2098,21 +2608,21 @@ class FakeDiscord:
         is_role = option_type == _OPTION_ROLE or (
             option_type == _OPTION_MENTIONABLE
             and (
-                (isinstance(value, str) and value in self.role_ids)
-                or (not isinstance(value, str) and int(getattr(value, "id", value)) in self._roles)
+                (isinstance(value, str) and value in where.role_ids)
+                or (not isinstance(value, str) and int(getattr(value, "id", value)) in where.roles)
             )
         )
         if is_role:
             rid = self._role_id(
-                value if isinstance(value, str) else int(getattr(value, "id", value))
+                value if isinstance(value, str) else int(getattr(value, "id", value)), where
             )
-            resolved.setdefault("roles", {})[str(rid)] = self._roles[rid]
+            resolved.setdefault("roles", {})[str(rid)] = where.roles[rid]
             return str(rid)
         uid = self._user_id(value)
         resolved.setdefault("users", {})[str(uid)] = self.users[uid]
-        if guild and uid in self._members:
-            member = {k: v for k, v in self._members[uid].items() if k != "user"}
-            member["permissions"] = str(self.member_permissions(uid))
+        if guild is not None and uid in guild.members:
+            member = {k: v for k, v in guild.members[uid].items() if k != "user"}
+            member["permissions"] = str(self._permissions_in(guild, uid))
             resolved.setdefault("members", {})[str(uid)] = member
         return str(uid)
 
@@ -2121,7 +2631,7 @@ class FakeDiscord:
         schema: list[dict[str, Any]],
         values: Mapping[str, Any],
         *,
-        guild: bool,
+        guild: FakeGuild | None,
         focused: str | None = None,
     ) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
         by_name = {o["name"]: o for o in schema}
@@ -2170,7 +2680,11 @@ class FakeDiscord:
         return out, resolved
 
     def _convert(
-        self, option: dict[str, Any], value: Any, resolved: dict[str, Any], guild: bool
+        self,
+        option: dict[str, Any],
+        value: Any,
+        resolved: dict[str, Any],
+        guild: FakeGuild | None,
     ) -> Any:
         option_type = option["type"]
         name = option["name"]
@@ -2232,26 +2746,37 @@ class FakeDiscord:
         user: Any = None,
         member_permissions: Any = None,
         roles: Sequence[str | int] | None = None,
-        guild: bool = True,
+        guild: bool | int = True,
         channel: int | str | None = None,
         locale: str = "en-US",
         resolved: dict[str, Any] | None = None,
+        forged_guild_id: int | None = None,
     ) -> dict[str, Any]:
         """The INTERACTION_CREATE payload of ``send_slash``, built but not dispatched (for a
-        benchmark that hands it to the client directly, without the network)."""
-        command, scope, chain, leaf_schema = self._leaf_schema(name, 1, guild)
+        benchmark that hands it to the client directly, without the network).
+
+        ``guild``: True the default guild, False a DM, an id that guild (the bot must be in it);
+        ``channel`` (name or id) and ``roles`` (names or ids) are that guild's, and the member's
+        roles and permissions are computed there unless ``roles``/``member_permissions`` say.
+        ``forged_guild_id``: a crafted guild interaction claiming a guild the bot is not in (its
+        own made-up channel; the member claims every permission unless ``member_permissions``).
+        """
+        self._check_forged(guild, forged_guild_id)
+        where = None if forged_guild_id is not None else self._where(guild)
+        command, scope, chain, leaf_schema = self._leaf_schema(name, 1, where, forged_guild_id)
         if isinstance(options, list):
             leaf, res = copy.deepcopy(options), copy.deepcopy(resolved or {})
         else:
-            leaf, res = self._build_options(leaf_schema, options or {}, guild=guild)
+            leaf, res = self._build_options(leaf_schema, options or {}, guild=where)
         payload = self._interaction_base(
             INTERACTION_APPLICATION_COMMAND,
             user=user,
-            guild=guild,
+            guild=where,
             channel=channel,
             member_permissions=member_permissions,
             roles=roles,
             locale=locale,
+            forged_guild_id=forged_guild_id,
         )
         data: dict[str, Any] = {"id": command["id"], "name": command["name"], "type": 1}
         wrapped = self._wrap(chain, leaf)
@@ -2271,21 +2796,28 @@ class FakeDiscord:
         focused: str,
         *,
         user: Any = None,
-        guild: bool = True,
+        guild: bool | int = True,
         channel: int | str | None = None,
         locale: str = "en-US",
+        member_permissions: Any = None,
+        roles: Sequence[str | int] | None = None,
+        forged_guild_id: int | None = None,
     ) -> InteractionRecord:
-        """Ask for choices while the user types option ``focused`` (its text in ``options``)."""
-        command, scope, chain, leaf_schema = self._leaf_schema(name, 1, guild)
-        leaf, _ = self._build_options(leaf_schema, options or {}, guild=guild, focused=focused)
+        """Ask for choices while the user types option ``focused`` (its text in ``options``);
+        ``guild``, ``channel``, ``forged_guild_id`` as in :meth:`slash_payload`."""
+        self._check_forged(guild, forged_guild_id)
+        where = None if forged_guild_id is not None else self._where(guild)
+        command, scope, chain, leaf_schema = self._leaf_schema(name, 1, where, forged_guild_id)
+        leaf, _ = self._build_options(leaf_schema, options or {}, guild=where, focused=focused)
         payload = self._interaction_base(
             INTERACTION_AUTOCOMPLETE,
             user=user,
-            guild=guild,
+            guild=where,
             channel=channel,
-            member_permissions=None,
-            roles=None,
+            member_permissions=member_permissions,
+            roles=roles,
             locale=locale,
+            forged_guild_id=forged_guild_id,
         )
         data: dict[str, Any] = {
             "id": command["id"],
@@ -2306,13 +2838,20 @@ class FakeDiscord:
         channel: int | str | None = None,
         embeds: list[dict[str, Any]] | None = None,
         attachments: Sequence[Upload] = (),
+        guild: bool | int = True,
     ) -> StoredMessage:
-        """Store a message written by a (fake) user, e.g. as the target of a message command."""
-        if isinstance(channel, str):
-            channel_id = self.channel_ids[channel]
-        else:
-            channel_id = channel or self.channel_id
+        """Store a message written by a (fake) user, e.g. as the target of a message command.
+
+        In ``channel`` (name or id) of ``guild`` (True: the default one, default #general; an id:
+        that guild; False: a DM, ``channel`` if it is a DM channel's id, else the author's)."""
+        where = self._where(guild)
         uid = self._user_id(author)
+        if where is not None:
+            channel_id = self._channel_id_in(where, channel)
+        elif isinstance(channel, int) and channel in self._dm_channels:
+            channel_id = channel
+        else:
+            channel_id = self.dm_channel_id(uid)
         files = [
             (f"files[{i}]", up.filename, up.data, up.content_type)
             for i, up in enumerate(attachments)
@@ -2326,16 +2865,22 @@ class FakeDiscord:
         return message
 
     async def send_user_message(
-        self, content: str, *, author: Any = None, channel: int | str | None = None
+        self,
+        content: str,
+        *,
+        author: Any = None,
+        channel: int | str | None = None,
+        guild: bool | int = True,
     ) -> StoredMessage:
         """Post a user message and dispatch MESSAGE_CREATE (for ``on_message``/prefix commands)."""
-        message = self.post_user_message(content, author=author, channel=channel)
+        message = self.post_user_message(content, author=author, channel=channel, guild=guild)
         event = copy.deepcopy(message.payload)
-        if message.channel_id in self._channels:
+        where = self._guild_of_channel(message.channel_id)
+        if where is not None:
             uid = int(message.payload["author"]["id"])
-            event["guild_id"] = str(self.guild_id)
-            if uid in self._members:
-                event["member"] = {k: v for k, v in self._members[uid].items() if k != "user"}
+            event["guild_id"] = str(where.id)
+            if uid in where.members:
+                event["member"] = {k: v for k, v in where.members[uid].items() if k != "user"}
         await self.dispatch("MESSAGE_CREATE", event)
         return message
 
@@ -2347,26 +2892,37 @@ class FakeDiscord:
         message: StoredMessage | int | None = None,
         author: Any = None,
         user: Any = None,
-        guild: bool = True,
+        guild: bool | int = True,
         channel: int | str | None = None,
         locale: str = "en-US",
     ) -> InteractionRecord:
         """Run message context-menu command ``name`` on a new message with ``message_content``
-        (written by ``author``, default ``bob``) or on an existing ``message``."""
-        command, scope = self._find_command(name, 3, guild)
+        (written by ``author``, default ``bob``, in ``channel`` of ``guild``) or on an existing
+        ``message`` (then the command runs where that message is, unless ``guild=False``)."""
         if message is None:
+            where = self._where(guild)
             if message_content is None:
                 raise ValueError("pass message_content or message")
             target = self.post_user_message(
-                message_content, author=author if author is not None else "bob", channel=channel
+                message_content,
+                author=author if author is not None else "bob",
+                # In a DM, the message is in the DM where the command is used.
+                channel=channel if where is not None else self.dm_channel_id(self._user_id(user)),
+                guild=guild,
             )
         else:
             target = self.messages[message.id if isinstance(message, StoredMessage) else message]
+            where = self._where(guild)
+            if where is not None and guild is True:
+                # A message command runs where its message is.
+                home = self._guild_of_channel(target.channel_id)
+                where = None if home is None else self._known_guild(home.id)
+        command, scope = self._find_command(name, 3, where)
         payload = self._interaction_base(
             INTERACTION_APPLICATION_COMMAND,
             user=user,
-            guild=guild,
-            channel=target.channel_id if guild else None,
+            guild=where,
+            channel=target.channel_id if where is not None else None,
             member_permissions=None,
             roles=None,
             locale=locale,
@@ -2384,16 +2940,23 @@ class FakeDiscord:
         return await self._inject(payload, name)
 
     async def send_user_command(
-        self, name: str, target: Any, *, user: Any = None, guild: bool = True, locale: str = "en-US"
+        self,
+        name: str,
+        target: Any,
+        *,
+        user: Any = None,
+        guild: bool | int = True,
+        locale: str = "en-US",
     ) -> InteractionRecord:
         """Run user context-menu command ``name`` on ``target`` (a user name or id)."""
-        command, scope = self._find_command(name, 2, guild)
+        where = self._where(guild)
+        command, scope = self._find_command(name, 2, where)
         resolved: dict[str, dict[str, Any]] = {}
-        target_id = self._resolve_snowflake_option(_OPTION_USER, target, resolved, guild)
+        target_id = self._resolve_snowflake_option(_OPTION_USER, target, resolved, where)
         payload = self._interaction_base(
             INTERACTION_APPLICATION_COMMAND,
             user=user,
-            guild=guild,
+            guild=where,
             channel=None,
             member_permissions=None,
             roles=None,
@@ -2465,15 +3028,20 @@ class FakeDiscord:
             data["values"] = chosen
         elif values is not None:
             raise ValueError(f"{custom_id!r} is a button; values are for selects")
-        guild = message.channel_id in self._channels
+        # A click happens where its message is: that guild (the bot must still be in it), a
+        # forged guild's made-up channel, or a DM.
+        home = self._guild_of_channel(message.channel_id)
+        where = None if home is None else self._known_guild(home.id)
+        forged = self._forged_channels.get(message.channel_id)
         payload = self._interaction_base(
             INTERACTION_MESSAGE_COMPONENT,
             user=user,
-            guild=guild,
-            channel=message.channel_id if guild else None,
+            guild=where,
+            channel=message.channel_id if where is not None or forged else None,
             member_permissions=None,
             roles=None,
             locale=locale,
+            forged_guild_id=None if forged is None else int(forged["guild_id"]),
         )
         payload["data"] = data
         payload["message"] = copy.deepcopy(message.payload)
@@ -2535,17 +3103,24 @@ class FakeDiscord:
         if unknown:
             raise ValueError(f"the modal has no inputs {sorted(unknown)}; it has {sorted(used)}")
         source = record.source_message_id
-        guild = "guild_id" in record.payload
+        # The modal is submitted where it was opened.
+        forged = record.forged_guild_id
+        where = (
+            None
+            if record.guild_id is None or forged is not None
+            else self._known_guild(record.guild_id)
+        )
         payload = self._interaction_base(
             INTERACTION_MODAL_SUBMIT,
             user=user
             if user is not None
             else (record.payload.get("member") or record.payload)["user"],
-            guild=guild,
-            channel=int(record.payload["channel_id"]) if guild else None,
+            guild=where,
+            channel=int(record.payload["channel_id"]) if record.guild_id is not None else None,
             member_permissions=None,
             roles=None,
             locale=record.payload.get("locale", "en-US"),
+            forged_guild_id=forged,
         )
         payload["data"] = {"custom_id": modal.get("custom_id"), "components": components}
         if source is not None and source in self.messages:
@@ -2558,12 +3133,16 @@ class FakeDiscord:
     # conveniences for assertions
     # -----------------------------------------------------------------------------------------
 
-    def channel_messages(self, channel: int | str | None = None) -> list[StoredMessage]:
-        """Messages in a channel (default #general), oldest first, deleted ones excluded."""
+    def channel_messages(
+        self, channel: int | str | None = None, *, guild: int | None = None
+    ) -> list[StoredMessage]:
+        """Messages in a channel (default #general; names in ``guild``, default the default
+        guild), oldest first, deleted ones excluded."""
+        where = self._default if guild is None else self._any_guild(guild)
         if isinstance(channel, str):
-            channel_id = self.channel_ids[channel]
+            channel_id = where.channel_ids[channel]
         else:
-            channel_id = channel or self.channel_id
+            channel_id = channel or where.channel_id
         return [m for m in self.messages.values() if m.channel_id == channel_id and not m.deleted]
 
     def requests_to(self, pattern: str) -> list[RequestLog]:
