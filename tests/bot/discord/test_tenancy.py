@@ -1,0 +1,290 @@
+"""Many servers, one bot, through Discord: three servers and two bot owners.
+
+Each server reads the shared base corpus (less what it hid) plus its own texts; a server's
+admins change only their own server's texts; only the bot's owners change the base. The
+first test is the report that opened this work: an admin of another server removing a
+base work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot.app import App
+from bot.discord.client import QuoteBot
+from tests.bot.discord.conftest import WAIT, all_embed_text
+from tests.bot.discord.test_admin import send_crafted
+from tests.bot.test_servers import GARDEN, GARDEN_QUERY
+from tests.fake_discord import FakeDiscord, InteractionRecord, Upload, run_client
+
+DRAPER = "draper-anatomy-of-the-micro-sect.md"
+ALMANAC = "The Beekeeper's Almanac"
+
+
+@pytest.fixture
+def app(fresh_app: App, tmp_path: Path) -> App:
+    return App(
+        replace(fresh_app.settings, cooldown_seconds=0, server_limit=0, data=tmp_path / "data"),
+        fresh_app.encoder,
+    )
+
+
+@pytest.fixture
+def servers(fake_discord: FakeDiscord) -> tuple[int, int, int]:
+    """Server A (the fake's default), B where "bea" is an admin, C where "cy" is; "keeper"
+    is a second bot owner (configured by id), besides the application's owner "owner"."""
+    b = fake_discord.add_guild("Reading Circle", members={"bea": ["Admin"], "alice": []})
+    c = fake_discord.add_guild("Bible Study", members={"cy": ["Moderator"], "alice": []})
+    fake_discord.add_member("keeper")
+    return fake_discord.guild_id, b, c
+
+
+def with_keeper(app: App, fake: FakeDiscord) -> App:
+    settings = replace(app.settings, admin_ids=frozenset({fake.user_ids["keeper"]}))
+    return App(settings, app.encoder)
+
+
+async def done(rec: InteractionRecord) -> InteractionRecord:
+    await rec.wait_for(
+        lambda r: r.done and (r.embed or {}).get("title", "").endswith("…") is False, WAIT
+    )
+    return rec
+
+
+def text_of(rec: InteractionRecord) -> str:
+    return "\n".join(all_embed_text(e) for e in rec.embeds) if rec.embeds else ""
+
+
+async def add_almanac(fake: FakeDiscord, guild: int, user: str) -> InteractionRecord:
+    rec = await fake.send_slash(
+        "corpus add",
+        {"file": Upload("almanac.txt", GARDEN), "title": ALMANAC},
+        user=user,
+        guild=guild,
+    )
+    return await done(rec)
+
+
+async def test_an_admin_of_another_server_cannot_remove_a_base_work(
+    fake_discord: FakeDiscord, app: App, servers: tuple[int, int, int]
+) -> None:
+    _, b, _ = servers
+    draper = Path(app.settings.corpus) / DRAPER
+    async with run_client(QuoteBot(app), fake_discord):
+        rec = await done(
+            await fake_discord.send_slash(
+                "corpus remove", {"work": "Anatomy of the Micro-Sect"}, user="bea", guild=b
+            )
+        )
+        base = await done(
+            await fake_discord.send_slash(
+                "corpus remove",
+                {"work": "Anatomy of the Micro-Sect", "base": True},
+                user="bea",
+                guild=b,
+            )
+        )
+    assert rec.ephemeral and "shared base corpus" in text_of(rec)
+    assert base.ephemeral and "only be changed by the bot's owners" in text_of(base)
+    assert draper.exists()
+    assert app.collections.base.log.tail()[-1].action == "refused"
+    assert app.collections.base.log.tail()[-1].server == b
+
+
+async def test_a_servers_texts_are_quoted_there_and_invisible_elsewhere(
+    fake_discord: FakeDiscord, app: App, servers: tuple[int, int, int]
+) -> None:
+    a, b, c = servers
+    async with run_client(QuoteBot(app), fake_discord):
+        added = await add_almanac(fake_discord, b, "bea")
+        answers = {
+            g: await done(await fake_discord.send_slash("quote", {"query": GARDEN_QUERY}, guild=g))
+            for g in (a, b, c)
+        }
+        dm = await done(
+            await fake_discord.send_slash("quote", {"query": GARDEN_QUERY}, guild=False)
+        )
+        listings = {
+            g: await done(await fake_discord.send_slash("source", guild=g)) for g in (a, b, c)
+        }
+        sources_a = await fake_discord.send_autocomplete(
+            "quote", {"query": "x", "source": "The Bee"}, focused="source", guild=a
+        )
+        terms_c = await fake_discord.send_autocomplete(
+            "define", {"term": "beekee"}, focused="term", guild=c
+        )
+        terms_b = await fake_discord.send_autocomplete(
+            "define", {"term": "beekee"}, focused="term", guild=b
+        )
+        filtered_a = await done(
+            await fake_discord.send_slash(
+                "quote", {"query": GARDEN_QUERY, "source": "Almanac"}, guild=a
+            )
+        )
+        for rec in (sources_a, terms_b, terms_c):
+            await rec.wait_done(WAIT)
+    assert "Added" in text_of(added)
+    assert ALMANAC in text_of(answers[b]).split("\n")[0] or ALMANAC in text_of(answers[b])
+    for rec in (answers[a], answers[c], dm, listings[a], listings[c]):
+        assert "Beekeeper" not in text_of(rec) and "almanac" not in text_of(rec).casefold()
+    assert ALMANAC in text_of(listings[b])
+    assert sources_a.choices == []
+    assert terms_c.choices is not None and not any("beekeep" in c["name"] for c in terms_c.choices)
+    assert terms_b.choices and any("beekeep" in c["name"] for c in terms_b.choices)
+    # A filter naming B's work, in A: not found, and only the asker's own word echoed.
+    assert filtered_a.ephemeral and "“Almanac”" in text_of(filtered_a)
+    assert "Beekeeper" not in text_of(filtered_a)
+    assert (app.collections.folder(b) / "corpus" / "almanac.txt").read_bytes() == GARDEN
+
+
+async def test_a_server_hides_base_works_it_does_not_want(
+    fake_discord: FakeDiscord, app: App, servers: tuple[int, int, int]
+) -> None:
+    a, _, c = servers
+    async with run_client(QuoteBot(app), fake_discord):
+        choices = await fake_discord.send_autocomplete(
+            "corpus hide", {"work": "Def"}, focused="work", user="cy", guild=c
+        )
+        await choices.wait_done(WAIT)
+        hid = await done(
+            await fake_discord.send_slash(
+                "corpus hide", {"work": choices.choices[0]["value"]}, user="cy", guild=c
+            )
+        )
+        listing_c = await done(await fake_discord.send_slash("source", guild=c))
+        listing_a = await done(await fake_discord.send_slash("source", guild=a))
+        member = await done(
+            await fake_discord.send_slash(
+                "corpus hide", {"work": "Anatomy of the Micro-Sect"}, user="alice", guild=c
+            )
+        )
+    assert hid.ephemeral and "is hidden in this server" in text_of(hid)
+    assert "Definition of sectarianism" not in text_of(listing_c)
+    assert "Definition of sectarianism" in text_of(listing_a)
+    assert member.ephemeral and "Manage Server" in text_of(member)
+    assert "Anatomy of the Micro-Sect" in text_of(listing_c)
+
+
+async def test_owners_change_the_base_for_every_server(
+    fake_discord: FakeDiscord, app: App, servers: tuple[int, int, int]
+) -> None:
+    a, b, c = servers
+    app = with_keeper(app, fake_discord)
+    async with run_client(QuoteBot(app), fake_discord):
+        by_keeper = await done(
+            await fake_discord.send_slash(
+                "corpus add",
+                {"file": Upload("almanac.txt", GARDEN), "title": ALMANAC, "base": True},
+                user="keeper",
+                guild=b,
+            )
+        )
+        answers = [
+            await done(await fake_discord.send_slash("quote", {"query": GARDEN_QUERY}, guild=g))
+            for g in (a, b, c)
+        ]
+        removed = await done(
+            await fake_discord.send_slash(
+                "corpus remove", {"work": ALMANAC, "base": True}, user="owner", guild=a
+            )
+        )
+        log = await done(
+            await fake_discord.send_slash("corpus log", {"base": True}, user="owner", guild=a)
+        )
+        server_log = await done(
+            await fake_discord.send_slash("corpus log", {"base": True}, user="bea", guild=b)
+        )
+    assert "Added" in text_of(by_keeper)
+    assert all(ALMANAC in text_of(rec) for rec in answers)
+    assert "/corpus restore work: The Beekeeper's Almanac base: True" in text_of(removed)
+    assert "keeper" in text_of(log) and "owner" in text_of(log)
+    assert server_log.ephemeral and "bot's owners" in text_of(server_log)
+    assert not (Path(app.settings.corpus) / "almanac.txt").exists()
+    [trashed] = app.collections.base.trash.entries()
+    assert (trashed.folder / "almanac.txt").read_bytes() == GARDEN
+
+
+async def test_a_team_member_is_an_owner_and_a_read_only_one_is_not(
+    fake_discord: FakeDiscord, app: App, servers: tuple[int, int, int]
+) -> None:
+    _, b, _ = servers
+    fake_discord.set_team(["dana", "eli", "fay"], roles={"fay": "read_only"})
+    fake_discord.add_member("eli", guild=b)
+    fake_discord.add_member("fay", guild=b)
+    async with run_client(QuoteBot(app), fake_discord) as bot:
+        as_fay = await done(
+            await fake_discord.send_slash(
+                "corpus log", {"base": True}, user="fay", guild=b, member_permissions=0
+            )
+        )
+        as_eli = await done(
+            await fake_discord.send_slash(
+                "corpus log", {"base": True}, user="eli", guild=b, member_permissions=0
+            )
+        )
+    assert bot.owners == {fake_discord.user_ids["dana"], fake_discord.user_ids["eli"]}
+    assert "Manage Server" in text_of(as_fay)
+    assert "No changes to the base corpus yet" in text_of(as_eli)
+
+
+async def test_crafted_interactions_from_outside_are_refused(
+    fake_discord: FakeDiscord, app: App, servers: tuple[int, int, int]
+) -> None:
+    async with run_client(QuoteBot(app), fake_discord):
+        forged = await done(
+            await fake_discord.send_slash(
+                "corpus add",
+                {"file": Upload("x.txt", GARDEN)},
+                user="owner",
+                forged_guild_id=999_999_999_999_999_999,
+            )
+        )
+        dm = await done(await send_crafted(fake_discord, "corpus log", user="owner", where="dm"))
+    for rec in (forged, dm):
+        assert rec.ephemeral and "only works in a server I am in" in text_of(rec)
+    assert not (Path(app.settings.corpus) / "x.txt").exists()
+    assert not (app.settings.data_dir / "collections" / "999999999999999999").exists()
+
+
+async def test_a_server_keeps_its_texts_when_the_bot_leaves_and_comes_back(
+    fake_discord: FakeDiscord, app: App, servers: tuple[int, int, int]
+) -> None:
+    _, b, _ = servers
+    async with run_client(QuoteBot(app), fake_discord):
+        await add_almanac(fake_discord, b, "bea")
+        await fake_discord.remove_guild(b)
+        await fake_discord.wait_for(lambda f: app.collections.state(b).left_at is not None, WAIT)
+        await fake_discord.rejoin_guild(b)
+        await fake_discord.wait_for(lambda f: app.collections.state(b).left_at is None, WAIT)
+        answer = await done(
+            await fake_discord.send_slash("quote", {"query": GARDEN_QUERY}, guild=b)
+        )
+    assert ALMANAC in text_of(answer)
+
+
+async def test_servers_and_the_base_reindex_at_once_one_build_at_a_time(
+    fake_discord: FakeDiscord, app: App, servers: tuple[int, int, int]
+) -> None:
+    _, b, c = servers
+    async with run_client(QuoteBot(app), fake_discord):
+        await add_almanac(fake_discord, b, "bea")
+        await add_almanac(fake_discord, c, "cy")
+        recs = [
+            await fake_discord.send_slash("reindex", {"force": True}, user="bea", guild=b),
+            await fake_discord.send_slash("reindex", {"force": True}, user="cy", guild=c),
+            await fake_discord.send_slash(
+                "reindex", {"force": True, "base": True}, user="owner", guild=b
+            ),
+        ]
+        for rec in recs:
+            await rec.wait_for(
+                lambda r: (r.embed or {}).get("title") in ("Reindex finished", "Sorry"), 4 * WAIT
+            )
+        answer = await done(
+            await fake_discord.send_slash("quote", {"query": GARDEN_QUERY}, guild=c)
+        )
+    assert [r.embed["title"] for r in recs if r.embed] == ["Reindex finished"] * 3
+    assert ALMANAC in text_of(answer)
