@@ -1,6 +1,8 @@
-# quotebot: CPU-only, non-root, the model inside the image; corpus and index are volumes.
+# quotebot: CPU-only, non-root, the model inside the image; the base corpus, its index and
+# the servers' own texts (collections, trash, audit logs) are volumes.
 #   docker build -t quotebot .
-#   docker run --env-file .env -v "$PWD/corpus:/data/corpus" -v quotebot-index:/data/index quotebot
+#   docker run --env-file .env -v "$PWD/corpus:/data/corpus" -v quotebot-index:/data/index \
+#     -v quotebot-servers:/data/servers quotebot
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -10,7 +12,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     TRANSFORMERS_OFFLINE=1 \
     QUOTEBOT_CONFIG=/app/config/settings.toml \
     QUOTEBOT_CORPUS=/data/corpus \
-    QUOTEBOT_INDEX=/data/index
+    QUOTEBOT_INDEX=/data/index \
+    QUOTEBOT_DATA=/data/servers
 
 WORKDIR /app
 # The CPU wheel index keeps the several-GB CUDA build out; the constraints pin it.
@@ -26,8 +29,8 @@ RUN PIP_CONSTRAINT=/app/constraints.txt pip install . \
 
 COPY corpus /data/corpus
 RUN useradd --create-home --uid 10001 quotebot \
-    && mkdir -p /data/index && chown -R quotebot:quotebot /data
+    && mkdir -p /data/index /data/servers && chown -R quotebot:quotebot /data
 USER quotebot
-VOLUME ["/data/corpus", "/data/index"]
+VOLUME ["/data/corpus", "/data/index", "/data/servers"]
 
 CMD ["quotebot", "run"]
