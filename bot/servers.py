@@ -185,14 +185,17 @@ class Collections:
     def live_for(self, guild_id: int) -> Live:
         base = self.base_service.live
         hidden = self.state(guild_id).hidden
-        own = self.of(guild_id).live() if self.folder(guild_id).is_dir() else None
+        collection = self._servers.get(guild_id)  # known: no file system look-up per query
+        if collection is None and self.folder(guild_id).is_dir():
+            collection = self.of(guild_id)
+        own = collection.live() if collection is not None else None
         if own is None and not hidden:
             return base  # nothing of its own: the base as everyone reads it
         key = (base, own, hidden)
         cached = self._scopes.get(guild_id)
         if cached is not None and _same(cached[0], key):
             return cached[1]
-        more = [(self.of(guild_id).service.searcher, COLLECTION_PREFIX)] if own else []
+        more = [(collection.service.searcher, COLLECTION_PREFIX)] if collection and own else []
         base_searcher = base.searcher
         assert isinstance(base_searcher, Searcher)  # the base service holds one index
         live = Live(ScopeSearcher.of(base_searcher, hidden, *more))

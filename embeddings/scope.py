@@ -207,19 +207,20 @@ class ScopeSearcher:
 
     def _merge(self, lists: list[tuple[Part, list[Hit]]], k: int) -> list[Hit]:
         """Each part's hits (best first) merged by score; one hit per identical text."""
-        merged = sorted(
-            (part.shift(h) for part, hits in lists for h in hits), key=lambda h: -h.score
-        )
         if len(lists) == 1:
-            return merged[:k]
+            part, hits = lists[0]
+            return [part.shift(h) for h in hits[:k]]
+        merged = sorted(
+            ((part, h) for part, hits in lists for h in hits), key=lambda ph: -ph[1].score
+        )
         out: list[Hit] = []
         seen: set[str] = set()
-        for hit in merged:
-            text = " ".join(self.index.passages[hit.passage_id].text.split()).casefold()
+        for part, hit in merged:
+            text = part.searcher.index.passages[hit.passage_id].text  # the part's own: no copy
             if text in seen:
                 continue
             seen.add(text)
-            out.append(hit)
+            out.append(part.shift(hit))
             if len(out) >= k:
                 break
         return out
