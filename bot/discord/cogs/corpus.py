@@ -13,6 +13,7 @@ summary in the admin's private reply.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import discord
@@ -33,6 +34,7 @@ from bot.discord.checks import admin_only, is_admin, is_owner, rate_limit, serve
 from bot.discord.reindexing import report_fields, run_with_progress
 from bot.discord.search import clean_name
 from bot.servers import Collection
+from embeddings.build import ProgressFn
 from embeddings.errors import QueryError
 
 if TYPE_CHECKING:
@@ -192,18 +194,15 @@ class CorpusCog(
         # Refused now, privately, rather than after deferring.
         found = texts.find_work(app, collection, name, actor=actor)
         texts.permit(collection, actor, "remove", found.key)
-        with self.bot.reindex_slot.claim(collection):
-            if not await replies.defer(interaction, ephemeral=True):
-                return
-            change = await run_with_progress(
-                interaction,
-                lambda progress: texts.remove_work(
-                    app, collection, name, actor=actor, progress=progress
-                ),
-                title=clip(f"Removing {found.key}…", 250),
-            )
-        card = change_card(app, collection, change, "Removed")
-        await replies.edit_original(interaction, embeds=[render.embed(card)])
+        await self._change(
+            interaction,
+            collection,
+            lambda progress: texts.remove_work(
+                app, collection, name, actor=actor, progress=progress
+            ),
+            f"Removing {found.key}…",
+            "Removed",
+        )
 
     @app_commands.command(name="restore", description="Bring a removed work back from the trash")
     @app_commands.describe(work="The work's title (start typing for the trash)", base=BASE_OPTION)
@@ -219,17 +218,31 @@ class CorpusCog(
         if not name:
             raise QueryError(NO_TRASHED)
         texts.permit(collection, actor, "restore", name)
+        await self._change(
+            interaction,
+            collection,
+            lambda progress: texts.restore_work(
+                app, collection, name, actor=actor, progress=progress
+            ),
+            f"Restoring {name}…",
+            "Restored",
+        )
+
+    async def _change(
+        self,
+        interaction: discord.Interaction,
+        collection: Collection,
+        work: Callable[[ProgressFn], Change],
+        title: str,
+        done: str,
+    ) -> None:
+        """Run a change of `collection` with its reindex, showing progress privately, then
+        its summary; the collection's slot is claimed before the first await."""
         with self.bot.reindex_slot.claim(collection):
             if not await replies.defer(interaction, ephemeral=True):
                 return
-            change = await run_with_progress(
-                interaction,
-                lambda progress: texts.restore_work(
-                    app, collection, name, actor=actor, progress=progress
-                ),
-                title=clip(f"Restoring {name}…", 250),
-            )
-        card = change_card(app, collection, change, "Restored")
+            change = await run_with_progress(interaction, work, title=clip(title, 250))
+        card = change_card(self.bot.app, collection, change, done)
         await replies.edit_original(interaction, embeds=[render.embed(card)])
 
     @app_commands.command(name="hide", description="Hide a base work in this server")
