@@ -71,6 +71,7 @@ class Collection:
     trash: Trash
     log: AuditLog
     broken: str = ""  # why its index could not be loaded (its server then reads the base)
+    absent: bool = False  # it has no index (no works yet): not looked for again until built
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -81,7 +82,7 @@ class Collection:
         """Its index in use; None when it has none (empty) or none that loads."""
         if self.service.loaded:
             return self.service.live
-        if self.broken:
+        if self.broken or self.absent:
             return None  # not retried on every query: a reindex clears it
         with self._lock:
             if self.service.loaded:
@@ -89,6 +90,7 @@ class Collection:
             try:
                 return self.service.live
             except IndexMissingError:
+                self.absent = True
                 return None
             except QuotebotError as exc:
                 self.broken = str(exc)
@@ -102,7 +104,7 @@ class Collection:
 
     def reindex(self, *, force: bool = False, progress: ProgressFn | None = None) -> BuildReport:
         """Build its index; a server collection left without works has its index dropped."""
-        self.broken = ""
+        self.broken, self.absent = "", False
         if not self.is_base and not self.has_works():
             removed = (
                 [d.source for d in self.service.searcher.index.documents] if self.live() else []

@@ -48,8 +48,9 @@ def with_keeper(app: App, fake: FakeDiscord) -> App:
 
 
 async def done(rec: InteractionRecord) -> InteractionRecord:
+    # Done, and past any progress card ("Adding almanac.txt…"): the final answer.
     await rec.wait_for(
-        lambda r: r.done and (r.embed or {}).get("title", "").endswith("…") is False, WAIT
+        lambda r: r.done and not (r.embed or {}).get("title", "").endswith("…"), WAIT
     )
     return rec
 
