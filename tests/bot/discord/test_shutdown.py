@@ -13,7 +13,7 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -88,7 +88,7 @@ async def bot_process(
         log.close()
 
 
-def reindex_shows(stage: str):  # type: ignore[no-untyped-def]
+def reindex_shows(stage: str) -> Callable[[InteractionRecord], bool]:
     def shown(record: InteractionRecord) -> bool:
         return stage in (record.embed or {}).get("description", "")
 
