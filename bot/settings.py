@@ -128,7 +128,8 @@ def load_settings(
 
             load_dotenv(PROJECT_DIR / ".env", override=False)
         env = os.environ
-    path = Path(env.get("QUOTEBOT_CONFIG") or config or DEFAULT_CONFIG)
+    # A --config flag beats QUOTEBOT_CONFIG (the Docker image sets it), like every flag.
+    path = Path(config or env.get("QUOTEBOT_CONFIG") or DEFAULT_CONFIG)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:

@@ -328,11 +328,17 @@ class LeanBert:
         return self._embed(self._tokenizer.encode_batch(list(texts)), normalize)
 
     def embed_many(
-        self, texts: Sequence[str], *, batch_size: int = 64, normalize: bool | None = None
+        self,
+        texts: Sequence[str],
+        *,
+        batch_size: int = 64,
+        normalize: bool | None = None,
+        progress: Callable[[int], None] | None = None,
     ) -> np.ndarray:
         """Like `embed`, for any number of texts: tokenised once, then batched by word-piece
         count, so batches hardly pad (2% padding on 200-piece passages against 15% when
-        sorted by characters, as `SentenceTransformer.encode` does)."""
+        sorted by characters, as `SentenceTransformer.encode` does). `progress(done)`
+        after each batch."""
         out = np.empty((len(texts), self.spec.hidden), dtype=np.float32)
         if not texts:
             return out
@@ -341,6 +347,8 @@ class LeanBert:
         for lo in range(0, len(order), batch_size):
             idx = order[lo : lo + batch_size]
             out[idx] = self._embed([enc[i] for i in idx], normalize)
+            if progress:
+                progress(lo + len(idx))
         return out
 
     def _embed(self, enc: list[Encoding], normalize: bool | None) -> np.ndarray:

@@ -239,7 +239,12 @@ class Encoder:
             idx = order[lo : lo + chunk]
             batch = [texts[i] for i in idx]
             if lean is not None:
-                out[idx] = lean.embed_many(batch, batch_size=self.batch_size, normalize=True)
+                # Progress after each batch, not each chunk (a chunk can take minutes on a
+                # small machine): a reindex in Discord shows it, and can stop between.
+                each = (lambda k, before=done: progress(before + k, n)) if progress else None
+                out[idx] = lean.embed_many(
+                    batch, batch_size=self.batch_size, normalize=True, progress=each
+                )
             elif self.backend == "torch":
                 out[idx] = self.model.encode(
                     batch,
@@ -254,8 +259,10 @@ class Encoder:
                     out[idx[b : b + self.batch_size]] = session.embed(
                         batch[b : b + self.batch_size]
                     )
+                    if progress and b + self.batch_size < len(batch):
+                        progress(done + b + self.batch_size, n)
             done += len(idx)
-            if progress:
+            if progress and lean is None:
                 progress(done, n)
         return out
 

@@ -17,7 +17,9 @@ DEFAULT_MAX_CHARS = 1000
 
 def clean(text: str, *, max_chars: int = DEFAULT_MAX_CHARS, truncate: bool = False) -> str:
     """Normalise a query; raise QueryError with a user-facing message when it is unusable."""
-    text = unicodedata.normalize("NFC", text or "")
+    # NFKC: fullwidth letters, ligatures and other compatibility forms become the plain
+    # letters the corpus is written in ("ｓｅｃｔ" finds "sect").
+    text = unicodedata.normalize("NFKC", text or "")
     text = _INVISIBLE.sub("", text)
     text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
     text = _SPACE.sub(" ", text).strip()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
@@ -24,13 +25,20 @@ from bot.discord.progress import ThrottledProgress
 from bot.progress import STAGE_LABELS
 from bot.servers import Collection
 from embeddings.build import BuildReport, ProgressFn
-from embeddings.errors import ReindexBusyError
+from embeddings.errors import QuotebotError, ReindexBusyError
 
 BUSY = "A reindex is already running; the current index keeps answering until it finishes."
 PROGRESS_INTERVAL = 2.0  # seconds between progress edits (Discord rate-limits edits)
 KEEPS_ANSWERING = "The current index keeps answering until the new one is ready."
+STOPPED = "The bot is shutting down: the reindex stopped, and the current index stays in use."
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
+
+
+class ReindexStopped(QuotebotError):
+    """The bot is closing; a build in progress gave up before writing anything."""
 
 
 class ReindexSlot:
@@ -90,6 +98,22 @@ async def run_with_progress(
     progress = ThrottledProgress(asyncio.get_running_loop(), show, interval=PROGRESS_INTERVAL)
     progress.start()
     try:
-        return await asyncio.to_thread(work, progress)
+        return await asyncio.to_thread(work, stop_when_closing(interaction.client, progress))
     finally:
         await progress.stop()
+
+
+def stop_when_closing(client: discord.Client, progress: ProgressFn) -> ProgressFn:
+    """`progress`, which stops the build (ReindexStopped) once the bot is closing.
+
+    `docker stop` allows 10 s after SIGTERM and a build can take minutes: it stops at its
+    next report (one per batch) and the previous build stays current. Saving is let finish:
+    it is short, and atomic either way."""
+
+    def report(stage: str, done: int, total: int) -> None:
+        if client.is_closed() and stage != "save":
+            log.warning("stopping the reindex in progress: the bot is shutting down")
+            raise ReindexStopped(STOPPED)
+        progress(stage, done, total)
+
+    return report

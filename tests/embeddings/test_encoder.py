@@ -110,3 +110,14 @@ def test_background_sentences_wait_until_queries_have_been_quiet_for_a_while() -
     sentence.result(timeout=5)
     assert time.monotonic() - started >= 0.3  # the searches after a burst get the CPU first
     batcher.close()
+
+
+def test_encoding_reports_progress_after_every_batch(encoder: Encoder) -> None:
+    """Not only after each chunk of 2,048: a reindex shows its progress in Discord and stops
+    between two reports when the bot shuts down (tests/bot/discord/test_shutdown.py)."""
+    texts = [f"passage number {i} about circles and sects" for i in range(150)]
+    seen: list[tuple[int, int]] = []
+    vectors = encoder.encode(texts, progress=lambda done, total: seen.append((done, total)))
+    batch = encoder.batch_size
+    assert seen == [(min(n, 150), 150) for n in range(batch, 150 + batch, batch)]
+    np.testing.assert_allclose(vectors, encoder.encode(texts), atol=1e-6)

@@ -5,29 +5,39 @@ from __future__ import annotations
 import pytest
 
 from bot.app import App
-from bot.commands.define import define
 from bot.discord.client import QuoteBot
 from tests.bot.discord.conftest import WAIT
 from tests.fake_discord import FakeDiscord, run_client
+
+# What the seed corpus says "sectarianism" means, checked by hand: MIM's paragraph on what
+# Marxists mean by it comes first, with its defining sentence in bold.
+DEFINING_SENTENCE = (
+    'When Marxists speak of "sectarianism," they refer to a situation where an organization '
+    "puts its own needs above those of the international proletariat."
+)
 
 
 async def test_define_pages_what_the_corpus_says_a_term_means(
     fake_discord: FakeDiscord, app: App
 ) -> None:
-    expected = define(app, "sectarianism")
     async with run_client(QuoteBot(app), fake_discord):
         rec = await fake_discord.send_slash("define", {"term": "sectarianism"})
         await rec.wait_done(WAIT)
     # Answered at once, or "thinking…" first when the search is slow: public either way.
     assert rec.response_type in ("message", "deferred") and not rec.ephemeral
-    assert rec.embed is not None
-    if expected.quotes:
-        first = expected.quotes[0]
-        assert rec.embed["title"] == first.title
-        assert rec.embed["footer"]["text"] == f"Result 1 of {len(expected.quotes)} · {first.source}"
-        assert "pager:next" in [b["custom_id"] for b in rec.buttons]
-    else:
-        assert rec.embed["description"].startswith(expected.notice[:20])
+    embed = rec.embed
+    assert embed is not None
+    assert embed["title"] == (
+        "Definition of sectarianism: What is sectarianism? What are you doing about it?"
+    )
+    assert f"**{DEFINING_SENTENCE}**" in embed["description"]
+    assert embed["description"].startswith("In discussions of communism and socialism, it is")
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["Author"] == "Maoist Internationalist Movement (MIM)"
+    assert fields["Date"] == "2002-01-26"
+    assert fields["Kind"] == "definition"
+    assert embed["footer"]["text"] == "Result 1 of 5 · mim-definition-of-sectarianism.txt"
+    assert "pager:next" in [b["custom_id"] for b in rec.buttons]
 
 
 async def test_term_autocomplete_suggests_terms_from_the_vocabulary(

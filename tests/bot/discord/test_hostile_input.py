@@ -40,10 +40,12 @@ HOSTILE: dict[str, str] = {
     "hebrew": "מהי כת?",
     "arabic": "ما هي الطائفة؟",
     "emoji": "🔥📜 what is a sect 🤔",
+    "right-to-left-marks": "\u200fwhat is a sect?\u200f\u200e",
     "only-emoji": "🔥🔥🔥",
     "combining-marks": "s̷̢͎e̶̛c̵̣t̸ a̴n̵d̶ p̷a̸r̵t̶y̷",
     "fullwidth": "ｗｈａｔ ｉｓ ａ ｓｅｃｔ",
     "markdown": "**bold** __under__ `code` ||spoiler|| ~~gone~~\n# heading\n> quoted",
+    "markdown-around-words": "**what** is a __sect__? `sect` ||sect||",
     "everyone-and-here": "@everyone @here read this",
     "mention-syntax": "<@&123456789012345678> <@123456789012345678> <#123456789012345678>",
     "masked-link": "[free nitro](https://evil.example/claim) <https://evil.example>",
@@ -57,6 +59,19 @@ HOSTILE: dict[str, str] = {
 }
 CASES = list(HOSTILE.items())
 IDS = list(HOSTILE)
+
+# Inputs that still ask a real question under the noise: they must be answered with a
+# quote, not merely harmlessly. What the seed corpus answers, checked by hand: "what is a
+# sect" is best answered by the introduction of Draper's essay, on its use of the term.
+ASKS_WHAT_A_SECT_IS = {
+    "emoji",
+    "right-to-left-marks",
+    "markdown-around-words",
+    "zero-width-inside-a-word",
+    "fullwidth",
+}
+SECT_ESSAY = "Anatomy of the Micro-Sect"
+SECT_SOURCE = "draper-anatomy-of-the-micro-sect.md"
 
 # Counts Discord's client would never send (the schema says 1..max_results).
 BAD_COUNTS = [0, -1, 11, 26, 10**6, -(2**31)]
@@ -97,6 +112,17 @@ def visible_text(rec: InteractionRecord) -> str:
     return "\n".join(parts)
 
 
+def assert_quoted_from_the_sect_essay(rec: InteractionRecord) -> None:
+    """A public answer whose first quote is from Draper's essay (not a refusal, not "no good
+    match", not "Sorry" to everything)."""
+    embed = rec.embed
+    assert embed is not None and not rec.ephemeral, rec.summary()
+    assert embed["title"] == SECT_ESSAY, embed
+    assert embed["footer"]["text"].startswith("Result 1 of")
+    assert embed["footer"]["text"].endswith(f"· {SECT_SOURCE}")
+    assert "pager:next" in [b["custom_id"] for b in rec.buttons]
+
+
 def assert_clear_and_harmless(rec: InteractionRecord, bugs: pytest.LogCaptureFixture) -> None:
     """The rules every answer to hostile input follows."""
     assert rec.done, rec.summary()
@@ -130,6 +156,8 @@ async def test_quote_query(
 ) -> None:
     rec = await answered(await live.send_slash("quote", {"query": text}))
     assert_clear_and_harmless(rec, bugs)
+    if kind in ASKS_WHAT_A_SECT_IS:
+        assert_quoted_from_the_sect_essay(rec)
 
 
 @pytest.mark.parametrize(("kind", "text"), CASES, ids=IDS)
@@ -147,6 +175,10 @@ async def test_define_term(
 ) -> None:
     rec = await answered(await live.send_slash("define", {"term": text}))
     assert_clear_and_harmless(rec, bugs)
+    if kind == "zero-width-inside-a-word":  # "sect", with invisible marks between letters
+        assert rec.embed is not None and rec.embed["title"] == SECT_ESSAY, rec.embed
+        kind_field = {f["name"]: f["value"] for f in rec.embed["fields"]}["Kind"]
+        assert kind_field == "definition"
 
 
 @pytest.mark.parametrize(("kind", "text"), CASES, ids=IDS)
@@ -164,6 +196,8 @@ async def test_find_sources_on_a_message(
 ) -> None:
     rec = await answered(await live.send_message_command("Find sources", text))
     assert_clear_and_harmless(rec, bugs)
+    if kind in ASKS_WHAT_A_SECT_IS:
+        assert_quoted_from_the_sect_essay(rec)
 
 
 AUTOCOMPLETED = [
@@ -273,4 +307,4 @@ async def test_the_number_of_inputs_tried() -> None:
     text_options = 6  # quote query, author, source; define term; source name; Find sources
     autocompleted = len(AUTOCOMPLETED)
     counts = 2 * 2 * len(BAD_COUNTS)  # two commands, refused by the client and by the bot
-    assert len(HOSTILE) * (text_options + autocompleted) + counts == 274
+    assert len(HOSTILE) * (text_options + autocompleted) + counts == 294

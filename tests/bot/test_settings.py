@@ -1,0 +1,202 @@
+"""Where settings come from: config/settings.toml, then QUOTEBOT_* variables (also read
+from a `.env` file in the project folder, which the real environment beats), then flags.
+
+Users meet these through the `quotebot` command, so most tests run it as a process, from a
+copy of the project (its own `config/`, no `.env` unless the test writes one), on a
+one-file corpus. QUOTEBOT_ADMIN_IDS and QUOTEBOT_DEV_GUILD are met through `quotebot run`:
+tests/bot/discord/test_shutdown.py starts it as a process with both set.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.settings import SettingsError, load_settings
+from embeddings import store
+from embeddings.encoder import resolve_model_path
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+ESSAY = """# On Small Circles
+
+A small circle that quarrels over every comma of its programme splits in two, and then in
+two again, until each fragment is certain that it alone carries the torch.
+"""
+
+
+def copy_project(dest: Path) -> Path:
+    """The code and default settings of the project, without a `.env`, corpus or index."""
+    ignore = shutil.ignore_patterns("__pycache__")
+    for part in ("bot", "embeddings", "config"):
+        shutil.copytree(PROJECT / part, dest / part, ignore=ignore)
+    return dest
+
+
+def a_corpus(folder: Path, name: str) -> Path:
+    folder.mkdir(parents=True)
+    (folder / name).write_text(ESSAY)
+    return folder
+
+
+def quotebot(
+    project: Path, *argv: str, env: dict[str, str] | None = None, code: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`quotebot ARGV` (or `python -c CODE`) run from `project`, with no QUOTEBOT_* or
+    DISCORD_TOKEN of ours leaking in, and `env` added."""
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("QUOTEBOT_", "DISCORD_TOKEN"))
+    }
+    clean |= {"PYTHONPATH": str(project), "HF_HUB_OFFLINE": "1", **(env or {})}
+    command = ["-c", code] if code is not None else ["-m", "bot.cli", *argv]
+    return subprocess.run(
+        [sys.executable, *command],
+        env=clean,
+        cwd=project.parent,  # not the project: relative paths must not depend on it
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def indexed(result: subprocess.CompletedProcess[str]) -> list[str]:
+    """The documents a `reindex --json` added."""
+    assert result.returncode == 0, result.stderr
+    return list(json.loads(result.stdout)["added"])
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return copy_project(tmp_path / "project")
+
+
+def test_the_corpus_index_and_model_come_from_the_environment(
+    project: Path, tmp_path: Path
+) -> None:
+    corpus = a_corpus(tmp_path / "env-corpus", "from-env.md")
+    index = tmp_path / "env-index"
+    model = resolve_model_path("all-MiniLM-L6-v2")  # the bundled model, named by its folder
+    env = {"QUOTEBOT_CORPUS": str(corpus), "QUOTEBOT_INDEX": str(index), "QUOTEBOT_MODEL": model}
+    assert indexed(quotebot(project, "reindex", "--json", env=env)) == ["from-env.md"]
+    assert store.read_manifest(store.current_build(index)).model == model
+    assert not (project / "index").exists()  # not the settings file's "index"
+
+
+def test_the_settings_file_then_the_environment_then_flags(project: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    a_corpus(site / "file-corpus", "from-file.md")
+    a_corpus(tmp_path / "env-corpus", "from-env.md")
+    config = site / "config" / "settings.toml"
+    config.parent.mkdir()
+    config.write_text(
+        '[paths]\ncorpus = "file-corpus"\nindex = "file-index"\n[model]\nname = "no-such-model"\n'
+    )
+    # The file alone (relative paths are relative to its project folder); a --config flag
+    # beats QUOTEBOT_CONFIG, as every flag beats the environment.
+    only_file = quotebot(
+        project,
+        "reindex",
+        "--json",
+        "--config",
+        str(config),
+        env={
+            "QUOTEBOT_CONFIG": str(tmp_path / "missing.toml"),
+            "QUOTEBOT_MODEL": "all-MiniLM-L6-v2",
+        },
+    )
+    assert indexed(only_file) == ["from-file.md"]
+    assert store.read_current_name(site / "file-index") is not None
+
+    # The environment beats the file; a flag beats both.
+    env = {
+        "QUOTEBOT_CONFIG": str(config),
+        "QUOTEBOT_CORPUS": str(tmp_path / "env-corpus"),
+        "QUOTEBOT_INDEX": str(tmp_path / "env-index"),
+        "QUOTEBOT_MODEL": "all-MiniLM-L6-v2",  # the file's model does not exist
+    }
+    flag_index = tmp_path / "flag-index"
+    layered = quotebot(project, "reindex", "--json", "--index", str(flag_index), env=env)
+    assert indexed(layered) == ["from-env.md"]
+    assert store.read_current_name(flag_index) is not None
+    assert not (tmp_path / "env-index").exists()
+
+
+def test_a_dotenv_file_in_the_project_folder_is_read_and_the_environment_beats_it(
+    project: Path, tmp_path: Path
+) -> None:
+    corpus = a_corpus(tmp_path / "dotenv-corpus", "from-dotenv.md")
+    (project / ".env").write_text(
+        f"QUOTEBOT_CORPUS={corpus}\nQUOTEBOT_INDEX={tmp_path / 'dotenv-index'}\n"
+    )
+    env_index = tmp_path / "env-index"
+    result = quotebot(project, "reindex", "--json", env={"QUOTEBOT_INDEX": str(env_index)})
+    assert indexed(result) == ["from-dotenv.md"]
+    assert store.read_current_name(env_index) is not None
+    assert not (tmp_path / "dotenv-index").exists()
+
+
+def test_quotebot_threads_sets_the_models_threads(project: Path, tmp_path: Path) -> None:
+    corpus = a_corpus(tmp_path / "corpus", "essay.md")
+    code = (
+        "import json, os, torch\n"
+        "wanted = torch.get_num_threads() + 1  # anything but the default\n"
+        "os.environ['QUOTEBOT_THREADS'] = str(wanted)\n"
+        "from bot.cli import main\n"
+        "assert main(['reindex', '--json']) == 0\n"
+        "print(json.dumps([wanted, torch.get_num_threads()]))\n"
+    )
+    env = {"QUOTEBOT_CORPUS": str(corpus), "QUOTEBOT_INDEX": str(tmp_path / "index")}
+    result = quotebot(project, code=code, env=env)
+    assert result.returncode == 0, result.stderr
+    wanted, used = json.loads(result.stdout.splitlines()[-1])
+    assert used == wanted
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "says"),
+    [
+        ("QUOTEBOT_THREADS", "many", "threads must be a whole number, not 'many'"),
+        ("QUOTEBOT_ADMIN_IDS", "alice,bob", "admin_ids must be a list of numeric Discord IDs"),
+        ("QUOTEBOT_DEV_GUILD", "my-server", "QUOTEBOT_DEV_GUILD must be a whole number"),
+    ],
+)
+def test_a_malformed_variable_is_one_line_naming_it_and_exit_1(
+    project: Path, variable: str, value: str, says: str
+) -> None:
+    result = quotebot(project, "source", env={variable: value})
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.startswith("quotebot: ") and says in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_the_variables_bot_run_reads(tmp_path: Path) -> None:
+    env = {
+        "QUOTEBOT_ADMIN_IDS": " 111111111111111111, 222222222222222222 ",
+        "QUOTEBOT_DEV_GUILD": "333333333333333333",
+        "DISCORD_TOKEN": " abc.def \n",
+    }
+    settings = load_settings(env=env)
+    assert settings.admin_ids == {111111111111111111, 222222222222222222}
+    assert settings.dev_guild_id == 333333333333333333
+    assert settings.discord_token == "abc.def"
+    # Unset, the settings file decides (none, and no development server, by default).
+    defaults = load_settings(env={})
+    assert defaults.admin_ids == frozenset() and defaults.dev_guild_id == 0
+    config = tmp_path / "config" / "settings.toml"
+    config.parent.mkdir()
+    config.write_text("[bot]\nadmin_ids = [444]\ndev_guild_id = 555\n")
+    from_file = load_settings(config, env={})
+    assert from_file.admin_ids == {444} and from_file.dev_guild_id == 555
+    over = load_settings(config, env={"QUOTEBOT_ADMIN_IDS": "666", "QUOTEBOT_DEV_GUILD": "777"})
+    assert over.admin_ids == {666} and over.dev_guild_id == 777
+
+
+def test_a_missing_settings_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match=r"missing\.toml does not exist"):
+        load_settings(tmp_path / "missing.toml", env={})
