@@ -41,9 +41,9 @@ async def test_reindex_force_from_discord_embeds_every_passage_again(
     passages = len(app.index.searcher.index.passages)
     before = store.read_current_name(index)
     async with run_client(QuoteBot(app), fake_discord):
-        plain = await fake_discord.send_slash("reindex", user=OWNER)
+        plain = await fake_discord.send_slash("reindex", {"base": True}, user=OWNER)
         await plain.wait_for(finished, WAIT)
-        forced = await fake_discord.send_slash("reindex", {"force": True}, user=OWNER)
+        forced = await fake_discord.send_slash("reindex", {"force": True, "base": True}, user=OWNER)
         await forced.wait_for(finished, WAIT)
         after = await fake_discord.send_slash("quote", {"query": "what is a sect?"})
         await after.wait_done(WAIT)

@@ -109,7 +109,7 @@ async def test_sigterm_during_a_reindex_disconnects_and_exits_0_within_dockers_g
     assert [s.guild_id for s in fake_discord.syncs] == [fake_discord.guild_id]
 
     # The owner named in QUOTEBOT_ADMIN_IDS starts a reindex; it is embedding the new work ...
-    rec = await fake_discord.send_slash("reindex", user=OWNER)
+    rec = await fake_discord.send_slash("reindex", {"base": True}, user=OWNER)
     await rec.wait_done(WAIT)
     assert rec.embed is not None and rec.embed["title"] == "Reindexing…", rec.embed
     await rec.wait_for(reindex_shows("Embedding passages"), START_UP)
