@@ -58,8 +58,10 @@ class Comparison:
 
 
 def split_works(text: str) -> tuple[str, ...]:
-    """Works as typed in one option: separated by commas or semicolons."""
-    return tuple(w.strip() for w in text.replace(";", ",").split(",") if w.strip())
+    """Works as typed in one option: separated by semicolons, or by commas when there is
+    no semicolon (a title may hold a comma: autocomplete joins titles with "; ")."""
+    sep = ";" if ";" in text else ","
+    return tuple(w.strip() for w in text.split(sep) if w.strip())
 
 
 def check(app: App, request: CompareRequest) -> None:

@@ -35,7 +35,7 @@ async def test_quote_shows_the_best_passage_with_its_sentence_in_bold_and_its_ci
     assert rec.response_type in ("message", "deferred") and not rec.ephemeral
     embed = rec.embed
     assert embed is not None
-    assert embed["title"] == best.title
+    assert embed["title"] == f"{best.title} — {best.author}"  # the work and who wrote it
     assert embed["url"] == best.url
     assert f"**{render.escape(best.highlighted.strip())}**" in embed["description"]
     fields = {f["name"]: f["value"] for f in embed["fields"]}
@@ -43,7 +43,8 @@ async def test_quote_shows_the_best_passage_with_its_sentence_in_bold_and_its_ci
     assert fields.get("Section", "") == render.escape(best.section)  # absent when unknown
     assert fields["Date"] == best.date
     assert fields["Link"] == best.url
-    assert "Score" in fields
+    # A word for the match's strength; the raw scores are in Cite and --json.
+    assert fields["Match"] in ("strong", "good", "weak") and "Score" not in fields
     assert embed["footer"]["text"] == f"Result 1 of {len(expected)} · {best.source}"
     assert [b["label"] for b in rec.buttons] == [
         "Previous",
@@ -51,6 +52,7 @@ async def test_quote_shows_the_best_passage_with_its_sentence_in_bold_and_its_ci
         "Context",
         "Cite",
         "More from this source",
+        "Explain",
     ]
     assert rec.buttons[0]["disabled"] and not rec.buttons[1]["disabled"]
 
