@@ -55,7 +55,7 @@ class PassageRef:
     def parse(cls, text: str) -> PassageRef:
         source, sep, rest = text.strip().rpartition("#")
         start, colon, digest = rest.partition(":")
-        if not (sep and source and colon and start.isdigit() and _HEX.fullmatch(digest)):
+        if not (sep and colon and start.isdigit() and _HEX.fullmatch(digest)):
             raise QueryError(
                 f"“{text.strip()[:80]}” is not a passage reference; Cite shows one "
                 "(FILE#OFFSET:HASH)."
@@ -74,6 +74,8 @@ def resolve(reader: Reader, ref: PassageRef | str) -> int:
     """The passage id a reference names in this reader, or NotFoundError (GONE) when
     the passage was removed or changed, or is not in what this reader shows."""
     ref = ref if isinstance(ref, PassageRef) else PassageRef.parse(ref)
+    if not ref.source:
+        return _resolve_anywhere(reader, ref)
     doc = reader.index.by_source.get(ref.source)
     if doc is None:
         raise NotFoundError(GONE)
@@ -84,6 +86,17 @@ def resolve(reader: Reader, ref: PassageRef | str) -> int:
     for pid in [*same_place, *ids]:
         if text_hash(passages[pid].text).startswith(ref.digest):
             return pid
+    raise NotFoundError(GONE)
+
+
+def _resolve_anywhere(reader: Reader, ref: PassageRef) -> int:
+    """A reference without its file name (cut to fit a button): by offset and hash."""
+    index = reader.index
+    for doc in index.documents:  # the documents this reader shows
+        for pid in range(doc.first, doc.first + doc.count):
+            p = index.passages[pid]
+            if p.start == ref.start and text_hash(p.text).startswith(ref.digest):
+                return pid
     raise NotFoundError(GONE)
 
 
@@ -379,6 +392,7 @@ def compare(
                 break
         return Comparison(prepared, list(sides.values()))
     out: list[Side] = []
+    shown: set[tuple[str, str]] = set()
     for name in names:
         # A filter naming nothing in this reader: NotFoundError, the work's name in it.
         try:
@@ -388,8 +402,14 @@ def compare(
                 f"No work matching “{name}” is in this server's corpus; /source lists them."
             ) from None
         best = result.hits[0] if result.hits else None
-        label = _name(reader.index.document_of(best.passage_id), by) if best else name
-        out.append(Side(label, best))
+        if best is None:
+            out.append(Side(name, None))
+            continue
+        record = reader.index.document_of(best.passage_id)
+        if key(record) in shown:
+            continue  # two names for one work ("News from Nowhere", "Utopian Romance")
+        shown.add(key(record))
+        out.append(Side(_name(record, by), best))
     out.sort(key=lambda s: -(s.hit.score if s.hit else -math.inf))
     return Comparison(prepared, out)
 

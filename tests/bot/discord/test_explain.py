@@ -137,7 +137,7 @@ async def test_compare_answers_side_by_side_and_refuses_privately(
     assert len(names) == 2 and all(n.endswith(" match") for n in names)
     assert one.ephemeral and "at least two works" in text_of(one)
     assert unknown.ephemeral and "Leviathan" in text_of(unknown)
-    assert [c["value"] for c in typed.choices][0].startswith("Anatomy of the Micro-Sect; Defin")
+    assert typed.choices[0]["value"].startswith("Anatomy of the Micro-Sect; Defin")
 
 
 async def test_each_server_explains_and_compares_only_the_base_and_its_own_texts(
