@@ -185,11 +185,13 @@ def citing(reader: Reader, pid: int) -> list[int]:
 @dataclass(frozen=True)
 class ExplainParams:
     terms: int = 3  # defined terms shown
-    terms_tried: int = 8  # candidate terms whose definitions are looked up
+    terms_tried: int = 5  # candidate terms whose definitions are looked up (dev: 5 > 8, 12)
     max_term_count: int = 2_000  # terms more common than this explain nothing
     compare: int = 3  # other works shown
     compare_candidates: int = 200  # nearest passages read to find them
-    compare_floor: float = 0.45  # passage-to-passage cosine below which nothing is close
+    # Passage-to-passage cosine below which nothing is close: chosen on the dev half of
+    # bench/explain_set.jsonl (bench/RESULTS.md, "Explain and /compare").
+    compare_floor: float = 0.5
     query_floor: float = 0.28  # /compare: the search's own relevance floor
 
 
