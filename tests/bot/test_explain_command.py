@@ -201,3 +201,17 @@ def test_a_server_explains_and_compares_only_the_base_and_its_own_texts(app: App
 def test_a_quotes_reference_resolves_to_its_passage_id_in_the_same_build(seed_app: App) -> None:
     q = passage_quote(seed_app, SECT_SOCIALIST)
     assert resolve(seed_app.live_for(None).searcher, q.ref) == q.passage_id
+
+
+def test_the_explain_settings_are_read_and_checked(tmp_path: Path) -> None:
+    from bot.settings import SettingsError, load_settings
+
+    assert load_settings(env={}).explain.compare_floor == 0.5
+    config = tmp_path / "settings.toml"
+    config.write_text("[explain]\ncompare_floor = 0.6\nterms_tried = 9\n")
+    read = load_settings(config, env={}).explain
+    assert (read.compare_floor, read.terms_tried) == (0.6, 9)
+    for bad in ("compare_floor = 2", "compare_floor = 'high'", "terms_tried = 0"):
+        config.write_text(f"[explain]\n{bad}\n")
+        with pytest.raises(SettingsError, match="explain"):
+            load_settings(config, env={})
