@@ -265,11 +265,15 @@ def work_card(w: Work) -> Card:
 EXPLAIN_PASSAGE = 400  # the passage itself, as a reminder: the reader has just seen it
 NOTES_BUDGET = 1400  # all footnotes together
 NOTE_MIN = 200  # no footnote is cut shorter than this, however many there are
+# Field budgets (raw characters) chosen so that every field survives even when escaping
+# doubles every character: explain 6 × 380 and compare 6 × 420, doubled, plus a title and a
+# footer, stay under the 5,500 the renderer keeps for fields (bot/discord/render.py).
 TERM_NAME = 80
 TERM_VALUE = 300
-OTHER_NAME = 150
-OTHER_VALUE = 280
-COMPARE_VALUE = 480
+OTHER_NAME = 120
+OTHER_VALUE = 260
+COMPARE_VALUE = 300
+SECTION_NOTE = 50
 NO_TERMS = "No term of this passage is defined elsewhere in the corpus."
 NO_OTHERS = "No other work discusses this closely."
 
@@ -318,14 +322,15 @@ def explain_card(e: Explanation) -> Card:
             body.append(Segment("\n• " + clip(" ".join(c.text.split()), each)))
     fields: list[Field] = []
     for t in e.terms:
-        value = f"“{clip(_sentence(t.definition), TERM_VALUE)}” — {_who(t.definition)}"
-        fields.append(Field(clip(t.term, TERM_NAME), clip(value, TERM_VALUE + 200), inline=False))
+        who = clip(_who(t.definition), TERM_VALUE // 3)
+        sentence = clip(_sentence(t.definition), TERM_VALUE - len(who) - 5)
+        fields.append(Field(clip(t.term, TERM_NAME), f"“{sentence}” — {who}", inline=False))
     if not e.terms:
         fields.append(Field("Terms", NO_TERMS, inline=False))
     for o in e.others:
         name = f"{_who(o)} · {match_word(o) or 'good'} match"
-        text = clip(" ".join(o.text.split()), OTHER_VALUE)
-        section = f" ({clip(o.section, 60)})" if o.section else ""
+        section = f" ({clip(o.section, SECTION_NOTE)})" if o.section else ""
+        text = clip(" ".join(o.text.split()), OTHER_VALUE - len(section))
         fields.append(Field(clip(name, OTHER_NAME), text + section, inline=False))
     if not e.others:
         fields.append(Field("Other works", NO_OTHERS, inline=False))
@@ -346,12 +351,13 @@ def compare_card(c: Comparison) -> Card:
     for row in c.rows:
         q = row.quote
         if q is None:
-            fields.append(Field(clip(row.name, OTHER_NAME), f"No good match in {row.name}."))
+            name = clip(row.name, OTHER_NAME)
+            fields.append(Field(name, f"No good match in {name}.", inline=False))
             continue
         head = row.name if c.by == "author" else _who(q)
         name = f"{head} · {match_word(q) or 'good'} match"
-        text = clip(_sentence(q), COMPARE_VALUE)
-        section = f" ({clip(q.section, 60)})" if q.section else ""
+        section = f" ({clip(q.section, SECTION_NOTE)})" if q.section else ""
+        text = clip(_sentence(q), COMPARE_VALUE - len(section))
         fields.append(Field(clip(name, OTHER_NAME), text + section, inline=False))
     what = "authors" if c.by == "author" else "works"
     return Card(
