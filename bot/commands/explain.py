@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.app import App
-from bot.commands.define import _quote as definition_quote
+from bot.commands.define import finding_quote
 from bot.commands.results import Quote, plain_quote, quote_from
 from embeddings import explain as core
 from embeddings.explain import ExplainParams, Location, Note
@@ -70,7 +70,7 @@ def explain(
     params = params or app.settings.explain
     quote = plain_quote(reader, pid)
     terms = [
-        DefinedTerm(t.text, definition_quote(reader, t.definition))
+        DefinedTerm(t.text, finding_quote(reader, t.definition))
         for t in core.defined_terms(reader, pid, params)
     ]
     others = [

@@ -1,8 +1,8 @@
 """The result pager: one quote per page, with Previous / Next, Context, Cite, More from this
 source and Explain. Only the person who asked can use it, except Explain, which anyone may
 press (bot/discord/explain.py answers it, privately, even after a restart); it expires after
-`view_timeout_seconds` and then disables its buttons, so nobody clicks a button that no
-longer answers."""
+`view_timeout_seconds` and then disables its buttons but Explain, so nobody clicks a button
+that no longer answers."""
 
 from __future__ import annotations
 
@@ -86,7 +86,8 @@ class ResultPager(discord.ui.View):
 
     async def on_timeout(self) -> None:
         for item in self.children:
-            if isinstance(item, discord.ui.Button):
+            # Explain stays: the bot answers it whenever it is pressed (bot/discord/explain.py).
+            if isinstance(item, discord.ui.Button) and item is not self.explain_button:
                 item.disabled = True
         if self.message is not None:
             await replies.edit_message(self.message, view=self)

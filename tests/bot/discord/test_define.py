@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.app import App
+from bot.cards import title_line
 from bot.commands.define import define
 from bot.discord.client import QuoteBot
 from tests.bot.discord.conftest import WAIT
@@ -23,7 +24,7 @@ async def test_define_pages_what_the_corpus_says_a_term_means(
     assert rec.embed is not None
     if expected.quotes:
         first = expected.quotes[0]
-        assert rec.embed["title"] == first.title
+        assert rec.embed["title"] == title_line(first)
         assert rec.embed["footer"]["text"] == f"Result 1 of {len(expected.quotes)} · {first.source}"
         assert "pager:next" in [b["custom_id"] for b in rec.buttons]
     else:
