@@ -301,6 +301,12 @@ def _who(q: Quote) -> str:
     return f"{head} ({q.date})" if q.date else head
 
 
+def _named(head: str, q: Quote) -> str:
+    """A field name: who and what (cut if long), and how well it matches (never cut)."""
+    strength = f" · {match_word(q) or 'good'} match"
+    return clip(head, OTHER_NAME - len(strength)) + strength
+
+
 def explain_card(e: Explanation) -> Card:
     q = e.quote
     body: list[Segment] = [
@@ -328,10 +334,10 @@ def explain_card(e: Explanation) -> Card:
     if not e.terms:
         fields.append(Field("Terms", NO_TERMS, inline=False))
     for o in e.others:
-        name = f"{_who(o)} · {match_word(o) or 'good'} match"
+        name = _named(_who(o), o)
         section = f" ({clip(o.section, SECTION_NOTE)})" if o.section else ""
         text = clip(" ".join(o.text.split()), OTHER_VALUE - len(section))
-        fields.append(Field(clip(name, OTHER_NAME), text + section, inline=False))
+        fields.append(Field(name, text + section, inline=False))
     if not e.others:
         fields.append(Field("Other works", NO_OTHERS, inline=False))
     return Card(
@@ -355,10 +361,10 @@ def compare_card(c: Comparison) -> Card:
             fields.append(Field(name, f"No good match in {name}.", inline=False))
             continue
         head = row.name if c.by == "author" else _who(q)
-        name = f"{head} · {match_word(q) or 'good'} match"
+        name = _named(head, q)
         section = f" ({clip(q.section, SECTION_NOTE)})" if q.section else ""
         text = clip(_sentence(q), COMPARE_VALUE - len(section))
-        fields.append(Field(clip(name, OTHER_NAME), text + section, inline=False))
+        fields.append(Field(name, text + section, inline=False))
     what = "authors" if c.by == "author" else "works"
     return Card(
         title=clip(f"Compare: {c.query}", TITLE_MAX),
