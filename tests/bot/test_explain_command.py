@@ -215,3 +215,23 @@ def test_the_explain_settings_are_read_and_checked(tmp_path: Path) -> None:
         config.write_text(f"[explain]\n{bad}\n")
         with pytest.raises(SettingsError, match="explain"):
             load_settings(config, env={})
+
+
+def test_a_work_a_server_hid_is_neither_explained_nor_compared_there(app: App) -> None:
+    from bot.commands import corpus as texts
+    from tests.bot.test_servers import admin_of
+
+    mim = passage_quote(app, "Sectarianism originally referred")
+    texts.hide_work(app, SERVER_A, mim.title, actor=admin_of(SERVER_A))
+    with pytest.raises(NotFoundError, match="no longer in the corpus"):
+        explain(app, mim.ref, guild=SERVER_A)
+    draper = passage_quote(app, SECT_SOCIALIST, guild=SERVER_A)
+    loose = replace(app.settings.explain, compare_floor=0.0)
+    assert all(
+        o.title != mim.title for o in explain(app, draper.ref, guild=SERVER_A, params=loose).others
+    )
+    assert any(
+        o.title == mim.title for o in explain(app, draper.ref, guild=SERVER_B, params=loose).others
+    )
+    with pytest.raises(NotFoundError, match="No work matching"):
+        compare(app, CompareRequest("sect", (DRAPER, MIM), guild=SERVER_A))
