@@ -235,3 +235,19 @@ def test_a_work_a_server_hid_is_neither_explained_nor_compared_there(app: App) -
     )
     with pytest.raises(NotFoundError, match="No work matching"):
         compare(app, CompareRequest("sect", (DRAPER, MIM), guild=SERVER_A))
+
+
+def test_where_a_passage_sits_reads_work_section_and_paragraph_or_verse(seed_app: App) -> None:
+    from bot.cards import where_line
+    from embeddings.explain import Location
+
+    found = explain(seed_app, passage_quote(seed_app, SECT_SOCIALIST).ref)
+    w = found.where
+    assert (
+        where_line(found)
+        == f"{DRAPER} › 4. Sects and Trade Unions › paragraph {w.paragraph} of {w.paragraphs}"
+    )
+    verse = replace(
+        found, where=Location("The King James Bible", "Genesis", "Genesis 1:3", 3, 31, "")
+    )
+    assert where_line(verse) == "The King James Bible › Genesis 1:3"
