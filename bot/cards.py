@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.commands.cite import citation, reference
+from bot.commands.compare import Comparison
+from bot.commands.explain import Explanation
 from bot.commands.results import Answer, Quote
 from bot.commands.source import Work
 from embeddings.sentences import split_sentences
@@ -112,6 +114,29 @@ def excerpt(text: str, highlight: tuple[int, int] | None, budget: int) -> tuple[
     return tuple(s for s in segments if s.text)
 
 
+# Match strength in words: readers compare "strong" and "weak", not 0.412 and 0.377.
+# The cosine of a quote and what it answers: the relevance floor (0.28) is where "good"
+# starts; "strong" is where answers on the labelled queries are nearly always right.
+STRONG_COSINE = 0.55
+GOOD_COSINE = 0.28
+UNRANKED = ("definition", "usage", "context", "cites this note")
+
+
+def match_word(q: Quote) -> str:
+    """ "strong", "good" or "weak" for a ranked quote; "" where no match was ranked."""
+    if q.label in UNRANKED or not (q.score or q.cosine):
+        return ""
+    if q.label == "weak match" or q.cosine < GOOD_COSINE:
+        return "weak"
+    return "strong" if q.cosine >= STRONG_COSINE else "good"
+
+
+def title_line(q: Quote) -> str:
+    """The work, and who wrote it: "Anatomy of the Micro-Sect — Hal Draper"."""
+    work = q.title or q.source
+    return f"{work} — {q.author}" if q.author else work
+
+
 def _source_fields(q: Quote, score: bool = True) -> tuple[Field, ...]:
     fields = [Field("Author", clip(q.author or "Unknown", FIELD_VALUE_MAX))]
     if q.section:
@@ -122,15 +147,16 @@ def _source_fields(q: Quote, score: bool = True) -> tuple[Field, ...]:
         fields.append(Field("Link", q.url[:FIELD_VALUE_MAX], inline=False))
     if q.label:
         fields.append(Field("Kind", q.label))
-    if score and q.score:
-        fields.append(Field("Score", f"{q.score:.3f} (cosine {q.cosine:.2f})"))
+    word = match_word(q) if score else ""
+    if word:
+        fields.append(Field("Match", word))
     return tuple(fields)
 
 
 def quote_card(q: Quote, position: int, total: int, note: str = "") -> Card:
     footer = f"Result {position} of {total} · {q.source}"
     return Card(
-        title=clip(q.title or q.source, TITLE_MAX),
+        title=clip(title_line(q), TITLE_MAX),
         body=excerpt(q.text, q.highlight, QUOTE_BUDGET),
         fields=_source_fields(q),
         footer=clip(f"{note} · {footer}" if note else footer, FOOTER_MAX),
@@ -187,7 +213,13 @@ def citation_card(q: Quote) -> Card:
     text = citation(q)
     if len(text) > 1800:
         text = f"“{clip(' '.join(q.text.split()), 1500)}”\n— {reference(q)}"
-    return Card(title="Citation", body=(Segment(text),), footer="Ready to paste.", tone="info")
+    details = [f"Passage {q.ref}" if q.ref else ""]
+    if q.score:
+        details.append(f"score {q.score:.3f} (cosine {q.cosine:.2f})")
+    footer = " · ".join(d for d in ["Ready to paste.", *details] if d)
+    return Card(
+        title="Citation", body=(Segment(text),), footer=clip(footer, FOOTER_MAX), tone="info"
+    )
 
 
 def error_card(message: str) -> Card:
@@ -225,4 +257,118 @@ def work_card(w: Work) -> Card:
         fields=tuple(fields),
         url=w.url,
         tone="info",
+    )
+
+
+# -- explain and compare ------------------------------------------------------------------------
+
+EXPLAIN_PASSAGE = 400  # the passage itself, as a reminder: the reader has just seen it
+NOTES_BUDGET = 1400  # all footnotes together
+NOTE_MIN = 200  # no footnote is cut shorter than this, however many there are
+# Field budgets (raw characters) chosen so that every field survives even when escaping
+# doubles every character: explain 6 × 380 and compare 6 × 420, doubled, plus a title and a
+# footer, stay under the 5,500 the renderer keeps for fields (bot/discord/render.py).
+TERM_NAME = 80
+TERM_VALUE = 300
+OTHER_NAME = 120
+OTHER_VALUE = 260
+COMPARE_VALUE = 300
+SECTION_NOTE = 50
+NO_TERMS = "No term of this passage is defined elsewhere in the corpus."
+NO_OTHERS = "No other work discusses this closely."
+
+
+def where_line(e: Explanation) -> str:
+    """Work › section › paragraph n of m (the verse for a verse)."""
+    w = e.where
+    parts = [w.title]
+    if w.section and w.section not in w.locator:
+        parts.append(w.section)
+    if w.locator:
+        parts.append(w.locator)
+    elif w.paragraphs > 1:
+        parts.append(f"paragraph {w.paragraph} of {w.paragraphs}")
+    return " › ".join(parts)
+
+
+def _sentence(q: Quote) -> str:
+    text = q.highlighted if q.highlight else q.text
+    return " ".join(text.split())
+
+
+def _who(q: Quote) -> str:
+    head = ", ".join(p for p in (q.author, q.title) if p) or q.source
+    return f"{head} ({q.date})" if q.date else head
+
+
+def _named(head: str, q: Quote) -> str:
+    """A field name: who and what (cut if long), and how well it matches (never cut)."""
+    strength = f" · {match_word(q) or 'good'} match"
+    return clip(head, OTHER_NAME - len(strength)) + strength
+
+
+def explain_card(e: Explanation) -> Card:
+    q = e.quote
+    body: list[Segment] = [
+        Segment(where_line(e), strong=True),
+        Segment("\n" + clip(" ".join(q.text.split()), EXPLAIN_PASSAGE)),
+    ]
+    if e.notes:
+        each = max(NOTE_MIN, NOTES_BUDGET // len(e.notes))
+        body.append(Segment("\n\n"))
+        body.append(Segment("Footnotes", strong=True))
+        for n in e.notes:
+            body.append(Segment(f"\n[{n.marker}] " + clip(" ".join(n.text.split()), each)))
+    if e.cited_by:
+        marks = ", ".join(e.note_markers)
+        body.append(Segment("\n\n"))
+        body.append(Segment(f"Note {marks} is cited by", strong=True))
+        each = max(NOTE_MIN, NOTES_BUDGET // len(e.cited_by))
+        for c in e.cited_by[:5]:
+            body.append(Segment("\n• " + clip(" ".join(c.text.split()), each)))
+    fields: list[Field] = []
+    for t in e.terms:
+        who = clip(_who(t.definition), TERM_VALUE // 3)
+        sentence = clip(_sentence(t.definition), TERM_VALUE - len(who) - 5)
+        fields.append(Field(clip(t.term, TERM_NAME), f"“{sentence}” — {who}", inline=False))
+    if not e.terms:
+        fields.append(Field("Terms", NO_TERMS, inline=False))
+    for o in e.others:
+        name = _named(_who(o), o)
+        section = f" ({clip(o.section, SECTION_NOTE)})" if o.section else ""
+        text = clip(" ".join(o.text.split()), OTHER_VALUE - len(section))
+        fields.append(Field(name, text + section, inline=False))
+    if not e.others:
+        fields.append(Field("Other works", NO_OTHERS, inline=False))
+    return Card(
+        title=clip(f"Explain: {title_line(q)}", TITLE_MAX),
+        body=tuple(body),
+        fields=tuple(fields),
+        footer=clip(f"Passage {q.ref}", FOOTER_MAX),
+        url=e.where.url,
+        tone="info",
+    )
+
+
+def compare_card(c: Comparison) -> Card:
+    if not c.rows:
+        return Card(title="No good match", body=(Segment(c.notice),), tone="notice")
+    fields: list[Field] = []
+    for row in c.rows:
+        q = row.quote
+        if q is None:
+            name = clip(row.name, OTHER_NAME)
+            fields.append(Field(name, f"No good match in {name}.", inline=False))
+            continue
+        head = row.name if c.by == "author" else _who(q)
+        name = _named(head, q)
+        section = f" ({clip(q.section, SECTION_NOTE)})" if q.section else ""
+        text = clip(_sentence(q), COMPARE_VALUE - len(section))
+        fields.append(Field(name, text + section, inline=False))
+    what = "authors" if c.by == "author" else "works"
+    return Card(
+        title=clip(f"Compare: {c.query}", TITLE_MAX),
+        fields=tuple(fields),
+        footer=f"The best passage of each of {len(c.rows)} {what}, best first.",
+        tone="quote",
     )

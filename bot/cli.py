@@ -85,6 +85,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--complete", metavar="PREFIX", help="suggest terms starting like this")
     p.add_argument("--json", action="store_true", help="one JSON object per term")
 
+    p = sub.add_parser(
+        "explain",
+        parents=[scoped],
+        help="a passage explained: where it sits, footnotes, terms, other works",
+    )
+    p.add_argument("ref", metavar="PASSAGE_REF", help="a passage reference, as Cite shows it")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = sub.add_parser(
+        "compare", parents=[scoped], help="the best passage of each work (or author) for a query"
+    )
+    p.add_argument("query", metavar="QUERY")
+    p.add_argument(
+        "--work",
+        action="append",
+        default=[],
+        metavar="WORK",
+        help="a work to compare (give at least two; none: every work)",
+    )
+    p.add_argument("--by", choices=("work", "author"), default="work", help="per work or author")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
     p = sub.add_parser("source", parents=[scoped], help="the works in the corpus")
     p.add_argument("name", metavar="NAME", nargs="?", default="", help="a title or author")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -194,6 +216,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _quote(app, args)
     if command == "define":
         return _define(app, args)
+    if command == "explain":
+        return _explain(app, args)
+    if command == "compare":
+        return _compare(app, args)
     return _source(app, args)
 
 
@@ -290,6 +316,33 @@ def _define(app: App, args: argparse.Namespace) -> int:
         args.json,
         args.term == "-",
     )
+
+
+def _explain(app: App, args: argparse.Namespace) -> int:
+    from bot.cards import explain_card
+    from bot.commands.explain import explain
+    from bot.console import render_card
+
+    found = explain(app, args.ref, guild=args.collection)
+    if args.json:
+        print(json.dumps(found.to_json(), ensure_ascii=False))
+    else:
+        print(render_card(explain_card(found)))
+    return EXIT_OK
+
+
+def _compare(app: App, args: argparse.Namespace) -> int:
+    from bot.cards import compare_card
+    from bot.commands.compare import CompareRequest, compare
+    from bot.console import render_card
+
+    request = CompareRequest(args.query, tuple(args.work), args.by, args.collection)
+    found = compare(app, request)
+    if args.json:
+        print(json.dumps(found.to_json(), ensure_ascii=False))
+    else:
+        print(render_card(compare_card(found)))
+    return EXIT_OK
 
 
 def _source(app: App, args: argparse.Namespace) -> int:

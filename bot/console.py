@@ -10,9 +10,19 @@ from collections.abc import Callable
 from typing import NoReturn, TextIO
 
 from bot.app import App
-from bot.cards import Card, answer_cards, error_card, work_card, works_card
+from bot.cards import (
+    Card,
+    answer_cards,
+    compare_card,
+    error_card,
+    explain_card,
+    work_card,
+    works_card,
+)
 from bot.commands import source
+from bot.commands.compare import CompareRequest, compare, split_works
 from bot.commands.define import define
+from bot.commands.explain import explain
 from bot.commands.quote import QuoteRequest, quote
 from bot.commands.results import Answer
 from bot.commands.source import Work
@@ -24,6 +34,8 @@ BOLD, RESET = "\033[1m", "\033[0m"
 HELP = """Commands (the same as the Discord bot's):
   /quote QUERY [--author A] [--title T] [-k N]   passages that match a question or paraphrase
   /define TERM                                    what the corpus says a term means
+  /explain REF                                    a passage explained (REF: from Cite or --json)
+  /compare QUERY [--works "A; B"] [--by author]   the best passage of each work, side by side
   /source [NAME]                                  the works in the corpus, or one work
   /reindex                                        rebuild the index after the corpus changed
   /help                                           this text
@@ -70,6 +82,21 @@ def _quote_parser() -> _LineParser:
     p.add_argument("--title", default="")
     p.add_argument("-k", type=int, default=0)
     return p
+
+
+def _compare_parser() -> _LineParser:
+    p = _LineParser(prog="/compare", add_help=False)
+    p.add_argument("words", nargs="*")
+    p.add_argument("--works", default="")
+    p.add_argument("--by", default="work", choices=("work", "author"))
+    return p
+
+
+def _parse(parser: _LineParser, rest: str) -> argparse.Namespace:
+    try:
+        return parser.parse_args(shlex.split(rest))
+    except ValueError as exc:  # unbalanced quotes
+        raise QueryError(f"Could not read that command: {exc}") from exc
 
 
 def run_console(
@@ -123,14 +150,18 @@ def execute(app: App, line: str, *, color: bool = False, guild: int | None = Non
     if command == "/help":
         return HELP
     if command == "/quote":
-        try:
-            args = _quote_parser().parse_args(shlex.split(rest))
-        except ValueError as exc:  # unbalanced quotes
-            raise QueryError(f"Could not read that command: {exc}") from exc
+        args = _parse(_quote_parser(), rest)
         request = QuoteRequest(" ".join(args.words), args.author, args.title, args.k, guild=guild)
         return render_answer(quote(app, request), color=color)
     if command == "/define":
         return render_answer(define(app, rest, guild=guild), color=color)
+    if command == "/explain":
+        return render_card(explain_card(explain(app, rest, guild=guild)), color=color)
+    if command == "/compare":
+        args = _parse(_compare_parser(), rest)
+        works = split_works(args.works)
+        asked = CompareRequest(" ".join(args.words), works, args.by, guild)
+        return render_card(compare_card(compare(app, asked)), color=color)
     if command == "/source":
         named = rest.strip()
         found = source.find(app, rest, guild=guild) if named else source.works(app, guild=guild)

@@ -11,6 +11,7 @@ from typing import Any
 
 from embeddings.dense import KINDS, DenseParams
 from embeddings.encoder import BACKENDS
+from embeddings.explain import ExplainParams
 from embeddings.search import SearchParams
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -54,6 +55,7 @@ class Settings:
     on_leave: str = "keep"  # a server's collection when the bot leaves it: "keep" | "delete"
     delete_after_days: float = 30.0  # on_leave = "delete": this long after leaving
     max_builds: int = 1  # index builds at once, across the base and every collection
+    explain: ExplainParams = field(default_factory=ExplainParams)  # Explain and /compare
 
     @property
     def data_dir(self) -> Path:
@@ -176,6 +178,7 @@ def load_settings(
     )
     if params.fusion not in ("rrf", "convex", "dense", "bm25"):
         raise SettingsError(f"search.fusion must be convex or rrf, not {params.fusion!r}")
+    explain = _explain_params(raw.get("explain", {}))
     on_leave = str(bot.get("on_leave", "keep"))
     if on_leave not in ON_LEAVE:
         raise SettingsError(f"bot.on_leave must be one of {', '.join(ON_LEAVE)}, not {on_leave!r}")
@@ -186,6 +189,7 @@ def load_settings(
         on_leave=on_leave,
         delete_after_days=_days(bot.get("delete_after_days", 30), "bot.delete_after_days"),
         max_builds=_positive(bot.get("max_builds", 1), "bot.max_builds"),
+        explain=explain,
         corpus=resolve(env.get("QUOTEBOT_CORPUS") or paths.get("corpus", "corpus")),
         index=resolve(env.get("QUOTEBOT_INDEX") or paths.get("index", "index")),
         model=env.get("QUOTEBOT_MODEL") or model.get("name", "all-MiniLM-L6-v2"),
@@ -213,4 +217,15 @@ def load_settings(
         view_timeout_seconds=float(bot.get("view_timeout_seconds", 600)),
         defer_after_seconds=_defer_after(bot.get("defer_after_seconds", 0.5)),
         upload_max_bytes=_int(bot.get("upload_max_bytes", 2 * 1024 * 1024), "bot.upload_max_bytes"),
+    )
+
+
+def _explain_params(raw: dict[str, object]) -> ExplainParams:
+    d = ExplainParams()
+    floor = raw.get("compare_floor", d.compare_floor)
+    tried = raw.get("terms_tried", d.terms_tried)
+    if not isinstance(floor, int | float) or not 0.0 <= float(floor) <= 1.0:
+        raise SettingsError(f"explain.compare_floor must be between 0 and 1, not {floor!r}")
+    return ExplainParams(
+        terms_tried=_positive(tried, "explain.terms_tried"), compare_floor=float(floor)
     )

@@ -39,7 +39,7 @@ def define(app: App, term: str, count: int = 0, *, guild: int | None = None) -> 
             notice=f"“{text}” does not occur in the corpus.",
             suggestions=scope_define.suggest(searcher, text),
         )
-    quotes = [_quote(searcher, f) for f in found.findings]
+    quotes = [finding_quote(searcher, f) for f in found.findings]
     if not found.defined:
         suggestions = _rare_term_suggestions(searcher, text)
         notice = f"Nothing in the corpus defines “{text}”; these passages use it."
@@ -54,7 +54,7 @@ def _rare_term_suggestions(searcher: Reader, text: str) -> list[str]:
     return [] if scope_define.known(searcher, text) else scope_define.suggest(searcher, text)
 
 
-def _quote(searcher: Reader, f: Finding) -> Quote:
+def finding_quote(searcher: Reader, f: Finding) -> Quote:
     q = quote_from(searcher, Hit(f.passage_id, f.score, f.cosine, f.bm25, f.highlight), f.label)
     if f.label == DEFINITION and f.note:
         # The footnote never repeats the term: say which words it is attached to.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from embeddings.explain import passage_ref
 from embeddings.scope import Reader
 from embeddings.search import Hit
 
@@ -30,6 +31,7 @@ class Quote:
     label: str = ""  # e.g. "definition", "usage", "footnote"
     build: str = ""  # the index build the passage id belongs to
     settled: bool = True  # False: the highlight is a guess to check before showing it
+    ref: str = ""  # a stable reference to the passage (embeddings/explain.py PassageRef)
 
     @property
     def highlighted(self) -> str:
@@ -51,6 +53,7 @@ class Quote:
             "bm25": round(self.bm25, 4),
             "highlight": self.highlighted,
             "passage_id": self.passage_id,
+            **({"ref": self.ref} if self.ref else {}),
             **({"label": self.label} if self.label else {}),
         }
 
@@ -99,6 +102,7 @@ def quote_from(searcher: Reader, hit: Hit, label: str = "") -> Quote:
         label=label,
         build=searcher.build,
         settled=hit.settled,
+        ref=passage_ref(passage),
     )
 
 

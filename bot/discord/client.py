@@ -13,6 +13,7 @@ from bot.app import App
 from bot.discord.checks import Limits
 from bot.discord.cogs import make_cogs
 from bot.discord.errors import on_app_command_error
+from bot.discord.explain import ExplainButton
 from bot.discord.reindexing import ReindexSlot
 from bot.discord.replies import NO_PINGS
 
@@ -54,6 +55,7 @@ class QuoteBot(commands.Bot):
             ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="quotebot-work")
         )
         await self.load_owners()
+        self.add_dynamic_items(ExplainButton)  # Explain buttons answer after a restart too
         for cog in make_cogs(self):
             await self.add_cog(cog)
         if self.sync_on_start:

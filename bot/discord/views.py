@@ -1,6 +1,8 @@
-"""The result pager: one quote per page, with Previous / Next, Context, Cite and More from
-this source. Only the person who asked can use it; it expires after `view_timeout_seconds`
-and then disables its buttons, so nobody clicks a button that no longer answers."""
+"""The result pager: one quote per page, with Previous / Next, Context, Cite, More from this
+source and Explain. Only the person who asked can use it, except Explain, which anyone may
+press (bot/discord/explain.py answers it, privately, even after a restart); it expires after
+`view_timeout_seconds` and then disables its buttons but Explain, so nobody clicks a button
+that no longer answers."""
 
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ from bot.commands.quote import context, more_from_source, settle
 from bot.commands.results import Answer, Quote
 from bot.discord import errors, render, replies
 from bot.discord.checks import RateLimited, limits_of, server_of
+from bot.discord.explain import PREFIX as EXPLAIN_PREFIX
+from bot.discord.explain import custom_id as explain_id
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +41,11 @@ class ResultPager(discord.ui.View):
         self.page = 0
         self.message: discord.Message | None = None
         self._refining: asyncio.Task[None] | None = None  # held: the loop keeps weak refs
+        # Answered by the bot's ExplainButton listener, not by this view (see the module).
+        self.explain_button: discord.ui.Button[ResultPager] = discord.ui.Button(
+            label="Explain", custom_id=explain_id(self.current.ref)
+        )
+        self.add_item(self.explain_button)
         self._update_buttons()
 
     @property
@@ -51,6 +60,7 @@ class ResultPager(discord.ui.View):
     def _update_buttons(self) -> None:
         self.previous_page.disabled = self.page == 0
         self.next_page.disabled = self.page >= len(self.quotes) - 1
+        self.explain_button.custom_id = explain_id(self.current.ref)
 
     async def attach(self, message: discord.Message | None) -> None:
         """Remember the message the pager is on, to disable its buttons at the timeout."""
@@ -59,6 +69,9 @@ class ResultPager(discord.ui.View):
             await self.on_timeout()
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        data: dict[str, Any] = dict(interaction.data or {})
+        if str(data.get("custom_id", "")).startswith(EXPLAIN_PREFIX):
+            return False  # anyone's, and answered by the ExplainButton listener
         # Every click counts against the clicker's and the server's limits, a stranger's
         # refused click too: answering it costs as much.
         try:
@@ -73,7 +86,8 @@ class ResultPager(discord.ui.View):
 
     async def on_timeout(self) -> None:
         for item in self.children:
-            if isinstance(item, discord.ui.Button):
+            # Explain stays: the bot answers it whenever it is pressed (bot/discord/explain.py).
+            if isinstance(item, discord.ui.Button) and item is not self.explain_button:
                 item.disabled = True
         if self.message is not None:
             await replies.edit_message(self.message, view=self)

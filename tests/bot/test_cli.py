@@ -108,3 +108,25 @@ def test_help_answers_without_importing_torch() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "reindex" in result.stdout and "quote" in result.stdout
+
+
+def test_explain_and_compare_print_json_with_the_scores(
+    seed_app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(seed_app, capsys, "quote", "the sect-socialist", "-k", "1", "--json")
+    ref = json.loads(out)["results"][0]["ref"]
+    code, out, _ = run(seed_app, capsys, "explain", ref, "--json")
+    explained = json.loads(out)
+    assert code == 0 and explained["ref"] == ref
+    assert {"where", "footnotes", "cited_by", "terms", "compare"} <= set(explained)
+    code, out, _ = run(seed_app, capsys, "compare", "what is a sect?", "--by", "author", "--json")
+    compared = json.loads(out)
+    assert code == 0 and compared["by"] == "author"
+    assert all(r["result"]["score"] > 0 for r in compared["results"])
+
+
+def test_compare_with_one_work_is_refused_in_one_line(
+    seed_app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(seed_app, capsys, "compare", "sect", "--work", "Anatomy")
+    assert code == 1 and err.count("\n") == 1 and "at least two works" in err

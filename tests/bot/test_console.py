@@ -59,3 +59,18 @@ def test_quit_ends_the_session_before_the_rest(seed_app: App) -> None:
 
 def test_reindex_reports_a_summary(fresh_app: App) -> None:
     assert "The index is up to date" in session(fresh_app, "/reindex")
+
+
+def test_explain_takes_the_reference_cite_shows_and_compare_takes_works(seed_app: App) -> None:
+    from bot.commands.quote import QuoteRequest, quote
+
+    q = quote(seed_app, QuoteRequest("the sect-socialist and trade unions")).quotes[0]
+    out = session(
+        seed_app,
+        f"/explain {q.ref}",
+        '/compare what is a sect? --works "Anatomy of the Micro-Sect; Definition of sectarianism"',
+        "/explain nowhere.md#1:abcdef",
+    )
+    assert f"== Explain: {q.title} — {q.author} ==" in out and f"Passage {q.ref}" in out
+    assert "== Compare: what is a sect? ==" in out and " match: " in out
+    assert "That passage is no longer in the corpus; search again." in out

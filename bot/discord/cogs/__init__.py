@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from discord.ext import commands
 
 from bot.discord.cogs.admin import AdminCog
+from bot.discord.cogs.compare import CompareCog
 from bot.discord.cogs.corpus import CorpusCog
 from bot.discord.cogs.define import DefineCog
 from bot.discord.cogs.help import HelpCog
@@ -21,6 +22,7 @@ def make_cogs(bot: QuoteBot) -> list[commands.Cog]:
     return [
         QuoteCog(bot),
         DefineCog(bot),
+        CompareCog(bot),
         SourceCog(bot),
         AdminCog(bot),
         CorpusCog(bot),

@@ -31,7 +31,15 @@ def help_card(max_results: int) -> Card:
                 "/quote query [author] [source] [count]",
                 "Passages that match a question, a paraphrase or a few words. Buttons: "
                 "Previous / Next, Context (the passages around it), Cite (a ready-to-paste "
-                f"citation), More from this source. Up to {max_results} results.",
+                "citation), More from this source, Explain (privately: where it sits, its "
+                "footnotes, its terms as the corpus defines them, other works on the same "
+                f"idea). Up to {max_results} results.",
+                inline=False,
+            ),
+            Field(
+                "/compare query [works] [by]",
+                "One question answered side by side: the best passage of each work (or "
+                "author), best first.",
                 inline=False,
             ),
             Field(

@@ -188,7 +188,7 @@ async def test_a_server_admin_adds_a_work_to_the_server_and_it_is_quoted_there_a
         "url": "https://example.org/circles",
     }
     assert files_in(base(app)) == base_before  # the shared base is untouched
-    assert found.embed is not None and found.embed["title"] == "On Small Circles"
+    assert found.embed is not None and found.embed["title"] == "On Small Circles — A. N. Organiser"
     # A direct message reads the base only: the server's own work is not quoted there.
     assert elsewhere.embed is not None and elsewhere.embed["title"] != "On Small Circles"
     # Logged with who did it: user id and name, server id and name.
@@ -217,6 +217,7 @@ async def test_an_owner_adds_to_the_shared_base_with_base_true(
     assert (base(app) / "small-circles.txt").read_bytes() == ESSAY
     assert files_in(own(app, fake_discord)) == set()
     # The base is read everywhere, direct messages included.
+    # (no author given: the title line is the work alone)
     assert in_a_dm.embed is not None and in_a_dm.embed["title"] == "On Small Circles"
 
 

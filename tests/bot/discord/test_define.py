@@ -27,8 +27,9 @@ async def test_define_pages_what_the_corpus_says_a_term_means(
     assert rec.response_type in ("message", "deferred") and not rec.ephemeral
     embed = rec.embed
     assert embed is not None
-    assert embed["title"] == (
-        "Definition of sectarianism: What is sectarianism? What are you doing about it?"
+    assert embed["title"] == (  # the work and who wrote it
+        "Definition of sectarianism: What is sectarianism? What are you doing about it? — "
+        "Maoist Internationalist Movement (MIM)"
     )
     assert f"**{DEFINING_SENTENCE}**" in embed["description"]
     assert embed["description"].startswith("In discussions of communism and socialism, it is")

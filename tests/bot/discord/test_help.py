@@ -9,7 +9,7 @@ from bot.discord.client import QuoteBot
 from tests.bot.discord.conftest import WAIT, app_like
 from tests.fake_discord import FakeDiscord, run_client
 
-COMMANDS = {"quote", "define", "source", "reindex", "corpus", "help"}
+COMMANDS = {"quote", "define", "compare", "source", "reindex", "corpus", "help"}
 
 
 async def test_help_explains_every_command_privately(fake_discord: FakeDiscord, app: App) -> None:

@@ -16,7 +16,7 @@ from bot.discord.views import NOT_YOURS
 from bot.settings import SettingsError, load_settings
 from tests.bot.discord.conftest import WAIT, app_like
 from tests.bot.discord.waiting import eventually
-from tests.fake_discord import FakeDiscord, run_client
+from tests.fake_discord import FakeDiscord, InteractionRecord, run_client
 
 QUERY = "what is a sect?"
 
@@ -47,7 +47,7 @@ async def test_quote_shows_the_best_passage_with_its_sentence_in_bold_and_its_ci
     assert rec.response_type in ("message", "deferred") and not rec.ephemeral
     embed = rec.embed
     assert embed is not None
-    assert embed["title"] == BEST_TITLE
+    assert embed["title"] == f"{BEST_TITLE} — {BEST_AUTHOR}"  # the work and who wrote it
     assert embed["url"] == BEST_URL
     assert embed["description"] == f"**{BEST_SENTENCE}** {BEST_REST}"
     fields = {f["name"]: f["value"] for f in embed["fields"]}
@@ -55,7 +55,9 @@ async def test_quote_shows_the_best_passage_with_its_sentence_in_bold_and_its_ci
     assert "Section" not in fields  # the introduction has no heading of its own
     assert fields["Date"] == BEST_DATE
     assert fields["Link"] == BEST_URL
-    assert fields["Score"].startswith("0.6")  # fused score 0.649, cosine 0.80
+    # A word for the match's strength (fused score 0.649, cosine 0.80); the raw scores are
+    # in Cite and --json.
+    assert fields["Match"] == "strong" and "Score" not in fields
     assert embed["footer"]["text"] == f"Result 1 of 5 · {BEST_SOURCE}"
     assert [b["label"] for b in rec.buttons] == [
         "Previous",
@@ -63,6 +65,7 @@ async def test_quote_shows_the_best_passage_with_its_sentence_in_bold_and_its_ci
         "Context",
         "Cite",
         "More from this source",
+        "Explain",
     ]
     assert rec.buttons[0]["disabled"] and not rec.buttons[1]["disabled"]
 
@@ -175,7 +178,7 @@ async def test_only_the_person_who_asked_can_use_the_buttons(
     assert rec.embed == before  # the page did not turn
 
 
-async def test_buttons_are_disabled_when_the_view_times_out(
+async def test_buttons_but_explain_are_disabled_when_the_view_times_out(
     fake_discord: FakeDiscord, seed_app: App
 ) -> None:
     app = app_like(seed_app, cooldown_seconds=0, server_limit=0, view_timeout_seconds=0.5)
@@ -183,10 +186,19 @@ async def test_buttons_are_disabled_when_the_view_times_out(
         rec = await fake_discord.send_slash("quote", {"query": QUERY})
         await rec.wait_done(WAIT)
         assert not all(b.get("disabled") for b in rec.buttons)
-        await rec.wait_for(lambda r: all(b.get("disabled") for b in r.buttons), WAIT)
+
+        def expired(r: InteractionRecord) -> bool:
+            return all(b.get("disabled") for b in r.buttons if b["label"] != "Explain")
+
+        await rec.wait_for(expired, WAIT)
         assert rec.embed is not None  # the quote stays; only the buttons are gone
         with pytest.raises(ValueError):
             await fake_discord.click(rec, "pager:next")
+        # Explain answers whenever it is pressed: it needs no pager.
+        explain = next(b for b in rec.buttons if b["label"] == "Explain")
+        assert not explain.get("disabled")
+        click = await (await fake_discord.click(rec, explain["custom_id"])).wait_done(WAIT)
+        assert click.ephemeral and click.embed is not None
 
 
 async def test_count_is_bounded_by_the_max_results_setting(

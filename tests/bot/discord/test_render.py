@@ -6,9 +6,13 @@ import re
 
 import pytest
 
-from bot.cards import Card, Field, Segment
+from bot.cards import Card, Field, Segment, compare_card, explain_card
+from bot.commands.compare import Comparison, Row
+from bot.commands.explain import DefinedTerm, Explanation
+from bot.commands.results import Quote
 from bot.discord import render
 from bot.discord.autocomplete import choices
+from embeddings.explain import Location, Note
 from tests.bot.discord.conftest import ACTIVE_MASKED_LINK
 
 
@@ -101,3 +105,42 @@ def test_autocomplete_choices_fit_discords_limits() -> None:
     assert [c.value for c in out[:3]] == ["short", "spaced out", "x" * 100]
     assert out[2].name == "x" * 99 + "…"
     assert all(len(c.name) <= 100 and len(c.value) <= 100 for c in out)
+
+
+def _long_quote(n: int, label: str = "") -> Quote:
+    return Quote(
+        passage_id=n,
+        text=adversarial(3000),
+        author=adversarial(300),
+        title=adversarial(300),
+        section=adversarial(300),
+        date="1999",
+        url="",
+        source=f"server/{'x' * 200}.txt",
+        score=0.6,
+        cosine=0.6,
+        label=label,
+        ref=f"server/{'x' * 200}.txt#1:abcdef0123",
+    )
+
+
+def test_the_longest_explanation_keeps_every_term_and_other_work_within_the_limits() -> None:
+    explanation = Explanation(
+        quote=_long_quote(0),
+        where=Location(adversarial(300), adversarial(300), "", 3, 9, ""),
+        notes=[Note(str(n), adversarial(2000)) for n in range(30)],
+        note_markers=[],
+        cited_by=[],
+        terms=[DefinedTerm(adversarial(200), _long_quote(n, "definition")) for n in range(3)],
+        others=[_long_quote(n, "other work") for n in range(3)],
+    )
+    embed = render.embed(explain_card(explanation))
+    assert len(embed) <= 6000 and len(embed.description or "") <= 4096
+    assert len(embed.fields) == 6  # three terms, three other works: none dropped to fit
+
+
+def test_the_longest_comparison_keeps_all_six_works_within_the_limits() -> None:
+    rows = [Row(adversarial(300), _long_quote(n)) for n in range(5)] + [Row(adversarial(300), None)]
+    embed = render.embed(compare_card(Comparison(adversarial(1000), "work", rows)))
+    assert len(embed) <= 6000
+    assert len(embed.fields) == 6 and "No good match in" in (embed.fields[-1].value or "")

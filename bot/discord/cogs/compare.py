@@ -1,0 +1,82 @@
+"""/compare: one question, the best passage of each work (or author), side by side."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.cards import compare_card
+from bot.commands import source as sources
+from bot.commands.compare import CompareRequest, check, split_works
+from bot.commands.compare import compare as compare_works
+from bot.discord import render, replies
+from bot.discord.autocomplete import suggest
+from bot.discord.checks import rate_limit, server_of
+from bot.discord.search import clean_name
+
+if TYPE_CHECKING:
+    from bot.discord.client import QuoteBot
+
+WORKS_MAX_CHARS = 600  # six titles and their commas
+
+
+class CompareCog(commands.Cog, name="Compare"):
+    def __init__(self, bot: QuoteBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(
+        name="compare", description="One question, the best passage of each work side by side"
+    )
+    @app_commands.describe(
+        query="A question, a paraphrase or a few words",
+        works="Only these works (at least two), separated by ; or ,  Empty: every work",
+        by="One passage per work (default) or per author",
+    )
+    @app_commands.choices(
+        by=[
+            app_commands.Choice(name="work", value="work"),
+            app_commands.Choice(name="author", value="author"),
+        ]
+    )
+    @app_commands.check(rate_limit)
+    async def compare(
+        self,
+        interaction: discord.Interaction,
+        query: str,
+        works: str = "",
+        by: str = "work",
+    ) -> None:
+        app = self.bot.app
+        guild = server_of(interaction)
+        names = split_works(works[: WORKS_MAX_CHARS * 4])
+        names = tuple(n for n in (clean_name(n, "works") for n in names) if n)
+        request = CompareRequest(query, names, by, guild)
+        # Checked before anything public exists, so a refusal is private.
+        check(app, request)
+        task = asyncio.ensure_future(asyncio.to_thread(partial(compare_works, app, request)))
+        done, _ = await asyncio.wait({task}, timeout=app.settings.defer_after_seconds)
+        if not done and not await replies.defer(interaction):
+            task.add_done_callback(lambda t: t.cancelled() or t.exception())
+            return
+        found = await task
+        await replies.send(interaction, embeds=[render.embed(compare_card(found))])
+
+    @compare.autocomplete("works")
+    async def works_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Completes the last work typed; the ones before it stay as they are."""
+        app, guild = self.bot.app, server_of(interaction)
+        sep = ";" if ";" in current or current.count(",") == 0 else ","
+        done, _, last = current.rpartition(sep)
+        head = f"{done.strip()}{sep} " if done.strip() else ""
+
+        def complete(_: str) -> list[str]:
+            return [head + title for title in sources.complete(app, last.strip(), guild=guild)]
+
+        return await suggest(interaction, complete, current)
