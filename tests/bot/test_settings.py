@@ -76,16 +76,31 @@ def project(tmp_path: Path) -> Path:
     return copy_project(tmp_path / "project")
 
 
-def test_the_corpus_index_and_model_come_from_the_environment(
+def test_the_corpus_index_model_and_threads_come_from_the_environment(
     project: Path, tmp_path: Path
 ) -> None:
     corpus = a_corpus(tmp_path / "env-corpus", "from-env.md")
     index = tmp_path / "env-index"
     model = resolve_model_path("all-MiniLM-L6-v2")  # the bundled model, named by its folder
     env = {"QUOTEBOT_CORPUS": str(corpus), "QUOTEBOT_INDEX": str(index), "QUOTEBOT_MODEL": model}
-    assert indexed(quotebot(project, "reindex", "--json", env=env)) == ["from-env.md"]
+    # `quotebot reindex --json`, then the threads torch was left with (QUOTEBOT_THREADS set
+    # to anything but torch's own default).
+    code = (
+        "import json, os, torch\n"
+        "wanted = torch.get_num_threads() + 1\n"
+        "os.environ['QUOTEBOT_THREADS'] = str(wanted)\n"
+        "from bot.cli import main\n"
+        "assert main(['reindex', '--json']) == 0\n"
+        "print(json.dumps([wanted, torch.get_num_threads()]))\n"
+    )
+    result = quotebot(project, code=code, env=env)
+    assert result.returncode == 0, result.stderr
+    report, threads = result.stdout.splitlines()[-2:]
+    assert json.loads(report)["added"] == ["from-env.md"]
     assert store.read_manifest(store.current_build(index)).model == model
     assert not (project / "index").exists()  # not the settings file's "index"
+    wanted, used = json.loads(threads)
+    assert used == wanted
 
 
 def test_the_settings_file_then_the_environment_then_flags(project: Path, tmp_path: Path) -> None:
@@ -139,23 +154,6 @@ def test_a_dotenv_file_in_the_project_folder_is_read_and_the_environment_beats_i
     assert indexed(result) == ["from-dotenv.md"]
     assert store.read_current_name(env_index) is not None
     assert not (tmp_path / "dotenv-index").exists()
-
-
-def test_quotebot_threads_sets_the_models_threads(project: Path, tmp_path: Path) -> None:
-    corpus = a_corpus(tmp_path / "corpus", "essay.md")
-    code = (
-        "import json, os, torch\n"
-        "wanted = torch.get_num_threads() + 1  # anything but the default\n"
-        "os.environ['QUOTEBOT_THREADS'] = str(wanted)\n"
-        "from bot.cli import main\n"
-        "assert main(['reindex', '--json']) == 0\n"
-        "print(json.dumps([wanted, torch.get_num_threads()]))\n"
-    )
-    env = {"QUOTEBOT_CORPUS": str(corpus), "QUOTEBOT_INDEX": str(tmp_path / "index")}
-    result = quotebot(project, code=code, env=env)
-    assert result.returncode == 0, result.stderr
-    wanted, used = json.loads(result.stdout.splitlines()[-1])
-    assert used == wanted
 
 
 @pytest.mark.parametrize(
