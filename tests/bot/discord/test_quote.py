@@ -153,7 +153,7 @@ async def test_more_from_this_source_pages_other_passages_of_the_same_work(
         await more.wait_done(WAIT)
         assert more.ephemeral
         assert more.embed is not None
-        assert more.embed["title"] == BEST_TITLE
+        assert more.embed["title"] == f"{BEST_TITLE} — {BEST_AUTHOR}"
         assert more.embed["footer"]["text"].endswith(f"· {BEST_SOURCE}")
         assert BEST_SENTENCE not in more.embed["description"]
 
