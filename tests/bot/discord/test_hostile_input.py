@@ -70,7 +70,7 @@ ASKS_WHAT_A_SECT_IS = {
     "zero-width-inside-a-word",
     "fullwidth",
 }
-SECT_ESSAY = "Anatomy of the Micro-Sect"
+SECT_ESSAY = "Anatomy of the Micro-Sect — Hal Draper"  # the title line: the work and its author
 SECT_SOURCE = "draper-anatomy-of-the-micro-sect.md"
 
 # Counts Discord's client would never send (the schema says 1..max_results).

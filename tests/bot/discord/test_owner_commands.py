@@ -60,7 +60,9 @@ async def test_reindex_force_from_discord_embeds_every_passage_again(
     assert counts is not None, forced.embed["description"]
     assert [int(n) for n in counts.groups()] == [passages, passages, 0]
     assert store.read_current_name(index) != before
-    assert after.embed is not None and after.embed["title"] == "Anatomy of the Micro-Sect"
+    assert (
+        after.embed is not None and after.embed["title"] == "Anatomy of the Micro-Sect — Hal Draper"
+    )
 
 
 async def test_the_default_cap_refuses_a_file_over_2_mib_before_downloading_it(

@@ -116,7 +116,10 @@ async def test_sigterm_during_a_reindex_disconnects_and_exits_0_within_dockers_g
     # ... while the current index keeps answering.
     during = await fake_discord.send_slash("quote", {"query": "what is a sect?"})
     await during.wait_done(WAIT)
-    assert during.embed is not None and during.embed["title"] == "Anatomy of the Micro-Sect"
+    assert (
+        during.embed is not None
+        and during.embed["title"] == "Anatomy of the Micro-Sect — Hal Draper"
+    )
 
     bot_process.send_signal(signal.SIGTERM)
     try:
