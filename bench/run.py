@@ -22,6 +22,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench import quality
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,16 +45,8 @@ def prepare_corpus(corpora: Path, dest: Path) -> Path:
 
 
 def load_queries(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.split()).casefold()
-
-
-def relevant(text: str, answers: list[str]) -> bool:
-    t = _norm(text)
-    return any(_norm(a) in t for a in answers)
+    """The labelled queries (the off-topic and foreign ones measure the floor: no answer)."""
+    return [q for q in quality.load_queries(path) if quality.is_labelled(q)]
 
 
 def evaluate(searcher: Any, queries: list[dict[str, Any]], fusion: str, k: int = 5) -> dict:
@@ -68,7 +62,7 @@ def evaluate(searcher: Any, queries: list[dict[str, Any]], fusion: str, k: int =
             (
                 i + 1
                 for i, h in enumerate(ranked)
-                if relevant(searcher.index.passages[h.passage_id].text, q["answers"])
+                if quality.matches(searcher.index.passages[h.passage_id].text, q["answers"])
             ),
             None,
         )
