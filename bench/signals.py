@@ -1,0 +1,168 @@
+"""Ranking signals, one at a time and together, on one built index.
+
+    .venv/bin/python -m bench.signals --index DIR [--queries bench/queries.jsonl]
+        [--split dev] [--variant NAME:key=value,key=value ...] [--latency]
+
+Each variant is the search settings (`SearchParams` fields) changed from
+`SearchParams()`'s built-in values (a variant with no changes: those values). Prints
+recall@5 and MRR@10 (floor ignored, as bench/run.py) overall and per corpus, and with
+--latency the warm p50 of search + highlight per variant, measured interleaved so every
+variant sees the same load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+from dataclasses import fields, replace
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def corpus_of(source: str) -> str:
+    if source.startswith("seeds/"):
+        return "seeds"
+    if "/kjv/" in source or source.startswith("kjv/"):
+        return "kjv"
+    name = source.rsplit("/", 1)[-1]
+    return {
+        "communist-manifesto.txt": "manifesto",
+        "news-from-nowhere.txt": "nowhere",
+        "devils-dictionary.txt": "devil",
+    }.get(name, name)
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def parse_variant(spec: str, base: Any) -> tuple[str, Any]:
+    name, _, body = spec.partition(":")
+    types = {f.name: f.type for f in fields(base)}
+    changes: dict[str, Any] = {}
+    for item in filter(None, body.split(",")):
+        key, _, value = item.partition("=")
+        kind = types[key]
+        changes[key] = (
+            float(value)
+            if kind in ("float", float)
+            else int(value)
+            if kind in ("int", int)
+            else value.lower() in ("1", "true", "yes")
+            if kind in ("bool", bool)
+            else value
+        )
+    return name, replace(base, **changes)
+
+
+def ranked_texts(searcher: Any, query: str, k: int = 10) -> list[tuple[str, str]]:
+    """(text, source) of the top k, floor ignored, as the engine would show them."""
+    from embeddings.search import result_text
+
+    qvec = searcher.embeddings.get(query)
+    ranking = searcher.ranking(query, qvec, None, searcher.params.fusion)
+    hits = searcher.dedupe(ranking.hits(), 0, k)
+    out = []
+    for h in hits:
+        doc = searcher.index.document_of(h.passage_id)
+        out.append((result_text(searcher.index, h), doc.source))
+    return out
+
+
+def evaluate(searcher: Any, queries: list[dict[str, Any]]) -> dict[str, Any]:
+    per: dict[str, list[tuple[int, float]]] = {}
+    ranks: dict[str, int | None] = {}
+    for q in queries:
+        top = ranked_texts(searcher, q["query"])
+        answers = [_norm(a) for a in q.get("answers", [])]
+        rank = next(
+            (i + 1 for i, (t, _) in enumerate(top) if any(a in _norm(t) for a in answers)),
+            None,
+        )
+        ranks[q["id"]] = rank
+        group = corpus_of(q.get("source", ""))
+        per.setdefault(group, []).append(
+            (1 if rank is not None and rank <= 5 else 0, 1.0 / rank if rank else 0.0)
+        )
+        per.setdefault("all", []).append(per[group][-1])
+    table = {
+        g: {
+            "n": len(v),
+            "recall@5": sum(a for a, _ in v) / len(v),
+            "mrr@10": sum(b for _, b in v) / len(v),
+        }
+        for g, v in per.items()
+    }
+    return {"table": table, "ranks": ranks}
+
+
+def latency(searchers: dict[str, Any], queries: list[dict[str, Any]]) -> dict[str, float]:
+    """Warm p50 (ms) of search + highlight, the query vector cached (the model's time is
+    the same for every variant): what each signal adds."""
+    times: dict[str, list[float]] = {name: [] for name in searchers}
+    for q in queries:
+        for name, s in searchers.items():
+            s.embeddings.get(q["query"])
+            t0 = time.perf_counter()
+            res = s.search(q["query"])
+            s.highlight(res.query, res.hits)
+            times[name].append((time.perf_counter() - t0) * 1000)
+    return {name: statistics.median(v) for name, v in times.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--index", type=Path, required=True)
+    parser.add_argument("--queries", type=Path, default=ROOT / "bench" / "queries.jsonl")
+    parser.add_argument("--split", default="", help="only queries whose split is this")
+    parser.add_argument("--variant", action="append", default=[])
+    parser.add_argument("--latency", action="store_true")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+
+    from embeddings import store
+    from embeddings.encoder import Encoder
+    from embeddings.search import QueryEmbeddings, Searcher, SearchParams
+
+    queries = [json.loads(line) for line in args.queries.read_text().splitlines() if line.strip()]
+    if args.split:
+        queries = [q for q in queries if q.get("split") == args.split]
+    queries = [q for q in queries if q.get("answers")]
+    data = store.load(args.index)
+    encoder = Encoder("all-MiniLM-L6-v2")
+    shared = QueryEmbeddings(encoder, 4096, batching=False)
+    base = SearchParams()
+    variants = dict(parse_variant(v, base) for v in (args.variant or ["today:"]))
+    searchers = {n: Searcher(data, encoder, p, shared) for n, p in variants.items()}
+    results: dict[str, Any] = {}
+    groups: list[str] = []
+    for name, s in searchers.items():
+        results[name] = evaluate(s, queries)
+        groups = sorted(results[name]["table"], key=lambda g: (g == "all", g))
+    head = "| variant | " + " | ".join(f"{g} R@5 / MRR" for g in groups) + " |"
+    print(head)
+    print("| --- " * (len(groups) + 1) + "|")
+    for name, r in results.items():
+        cells = [f"{r['table'][g]['recall@5']:.3f} / {r['table'][g]['mrr@10']:.3f}" for g in groups]
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    print("n per group: " + ", ".join(f"{g} {results[name]['table'][g]['n']}" for g in groups))
+    if args.latency:
+        lat = latency(searchers, queries)
+        first = next(iter(lat.values()))
+        for name, ms in lat.items():
+            print(f"latency {name}: p50 {ms:.2f} ms ({ms / first:.2f}x the first variant)")
+        for name in results:
+            results[name]["p50_ms"] = lat[name]
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
