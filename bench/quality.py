@@ -265,17 +265,32 @@ class Scores:
         return self.rr / self.n if self.n else 0.0
 
 
-def score_table(records: dict[str, dict[str, Any]], systems: Sequence[str]) -> dict[str, Any]:
-    """recall@5, MRR@10 and bare headings in the top 5, per system and corpus."""
+ORIGINAL = 75  # q1-q75: the set bench/RESULTS.md measured before issue 10
+KINDS = ("paraphrase", "question", "quote", "keyword")
+
+
+def groups_of(qid: str, rec: dict[str, Any], by: str) -> tuple[str, ...]:
+    """The table columns a query counts in: its corpus and "all", or (by kind) its kind,
+    and "q1-q75" for the original queries."""
+    if by == "corpus":
+        return (rec["corpus"], "all")
+    original = ("q1-q75",) if int(qid.lstrip("q") or 0) <= ORIGINAL else ()
+    return (rec["kind"], *original)
+
+
+def score_table(
+    records: dict[str, dict[str, Any]], systems: Sequence[str], by: str = "corpus"
+) -> dict[str, Any]:
+    """recall@5, MRR@10 and bare headings in the top 5, per system and corpus (or kind)."""
     table: dict[str, dict[str, Scores]] = {s: {} for s in systems}
-    for rec in records.values():
+    for qid, rec in records.items():
         if not is_labelled(rec):
             continue
         for s in systems:
             run = rec["systems"].get(s)
             if run is None:
                 continue
-            for group in (rec["corpus"], "all"):
+            for group in groups_of(qid, rec, by):
                 table[s].setdefault(group, Scores()).add(run["rank"], len(run["headings"]))
     return {
         s: {
@@ -286,8 +301,7 @@ def score_table(records: dict[str, dict[str, Any]], systems: Sequence[str]) -> d
     }
 
 
-def render_table(table: dict[str, Any]) -> str:
-    groups = [*CORPORA, "all"]
+def render_table(table: dict[str, Any], groups: Sequence[str] = (*CORPORA, "all")) -> str:
     lines = [
         "| system | metric | " + " | ".join(groups) + " |",
         "| --- | --- | " + " | ".join("---:" for _ in groups) + " |",
@@ -412,6 +426,13 @@ class Runner:
         answer = quote(self.app, QuoteRequest(query=query))
         return (time.perf_counter() - t0) * 1000, not answer.quotes
 
+    def encode(self, query: str) -> float:
+        """Milliseconds for the bare model to encode the query: the yardstick the /quote
+        time is divided by, so runs on a busy shared machine stay comparable."""
+        t0 = time.perf_counter()
+        self.app.encoder.encode_queries([query])
+        return (time.perf_counter() - t0) * 1000
+
 
 WARM_UP = (
     "what the working class should do",
@@ -427,8 +448,9 @@ def measure(runner: Runner, queries: list[dict[str, Any]]) -> dict[str, Any]:
     for w in WARM_UP:
         runner.ask(w)
     records: dict[str, dict[str, Any]] = {}
-    latencies = []
+    latencies, encodes = [], []
     for q in queries:
+        encodes.append(runner.encode(q["query"]))  # interleaved: both see the same load
         ms, none = runner.ask(q["query"])
         latencies.append(ms)
         records[q["id"]] = {
@@ -461,11 +483,15 @@ def measure(runner: Runner, queries: list[dict[str, Any]]) -> dict[str, Any]:
                 ],
             }
     latencies.sort()
+    p50 = statistics.median(latencies) if latencies else 0.0
+    encode_p50 = statistics.median(encodes) if encodes else 0.0
     return {
         "records": records,
         "latency_ms": {
-            "p50": statistics.median(latencies) if latencies else 0.0,
+            "p50": p50,
             "p95": latencies[int(0.95 * (len(latencies) - 1))] if latencies else 0.0,
+            "encode_p50": encode_p50,
+            "ratio_to_encode_p50": p50 / encode_p50 if encode_p50 else 0.0,
             "n": len(latencies),
         },
     }
@@ -602,6 +628,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     t0 = time.perf_counter()
     out = measure(runner, queries)
     table = score_table(out["records"], SYSTEMS)
+    kinds = score_table(out["records"], SYSTEMS, by="kind")
     out.update(
         meta={
             **runner.describe(),
@@ -610,16 +637,20 @@ def main(argv: Sequence[str] | None = None) -> None:
             "seconds": round(time.perf_counter() - t0, 1),
         },
         table=table,
+        by_kind=kinds,
     )
     print(f"{out['meta']}\n")
     print(render_table(table))
+    print("\nBy kind of query (and the original 75):\n")
+    print(render_table(kinds, (*KINDS, "q1-q75")))
     print()
     print(floor_summary(out["records"], queries))
     print(heading_list(out["records"]))
     lat = out["latency_ms"]
     print(
         f"warm /quote latency, one at a time: p50 {lat['p50']:.1f} ms, "
-        f"p95 {lat['p95']:.1f} ms (n={lat['n']})"
+        f"p95 {lat['p95']:.1f} ms (n={lat['n']}); bare encode p50 {lat['encode_p50']:.1f} ms, "
+        f"/quote p50 = {lat['ratio_to_encode_p50']:.1f}x encode"
     )
     if args.save:
         args.save.write_text(json.dumps(out, indent=1, ensure_ascii=False))
