@@ -10,6 +10,7 @@ from bench.quality import (
     QUERIES,
     Runner,
     assign_splits,
+    compare,
     corpus_of,
     is_bare_heading,
     is_labelled,
@@ -152,3 +153,30 @@ def test_a_run_ranks_each_system_and_records_the_floor(seed_app: App) -> None:
     assert table["bm25"]["seeds"]["recall@5"] == 1.0
     assert table["engine"]["seeds"]["mrr@10"] == 1.0 / quoted["engine"]["rank"]
     assert out["latency_ms"]["n"] == 2
+
+
+# -- comparing runs -------------------------------------------------------------------------
+
+
+def _run(ranks: dict[str, int | None]) -> dict[str, Any]:
+    return {
+        "records": {
+            qid: {
+                "query": qid,
+                "kind": "paraphrase",
+                "corpus": "kjv",
+                "no_good_match": False,
+                "systems": {"engine": {"rank": rank, "headings": [], "top": []}},
+            }
+            for qid, rank in ranks.items()
+        }
+    }
+
+
+def test_compare_counts_a_win_when_the_first_hit_moves_up_and_a_loss_when_it_moves_down() -> None:
+    before = _run({"q1": 3, "q2": None, "q3": 1, "q4": 2})
+    after = _run({"q1": 1, "q2": 4, "q3": 2, "q4": 2})
+    report = compare(before, after)
+    assert "| kjv | 2 | 1 | 1 |" in report
+    assert "win  q1    rank 3 -> 1" in report
+    assert "loss q3    rank 1 -> 2" in report
