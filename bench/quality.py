@@ -227,6 +227,8 @@ class Result:
     texts: list[str]
     sections: list[str]
     sources: list[str]
+    # The engine's first result: its fused score and cosine, to study the floor with.
+    top: dict[str, float] = field(default_factory=dict)
 
     def rank(self, answers: Sequence[str]) -> int | None:
         """1-based rank of the first hit in the top K_MRR (None: none)."""
@@ -401,6 +403,13 @@ class Runner:
 
         result = self.searcher.search(query, k=K_MRR)
         res = Result([], [], [])
+        first = [*result.hits, *result.weak][:1]
+        if first:
+            res.top = {
+                key: round(float(getattr(first[0], key)), 4)
+                for key in ("score", "cosine")
+                if isinstance(getattr(first[0], key, None), float)
+            }
         seen: set[str] = set()
         for hit in [*result.hits, *result.weak]:
             quote = quote_from(self.searcher, hit)
@@ -474,6 +483,7 @@ def measure(runner: Runner, queries: list[dict[str, Any]]) -> dict[str, Any]:
             rank = res.rank(answers) if answers else None
             records[q["id"]]["systems"][name] = {
                 "rank": rank,
+                **({"first": res.top} if res.top else {}),
                 "headings": res.headings(),
                 "top": [
                     {"source": s, "section": sec, "text": t[:160]}
@@ -516,6 +526,21 @@ def floor_summary(records: dict[str, dict[str, Any]], queries: list[dict[str, An
     lines = ['"no good match" (the /quote command, default count):']
     for name, values in groups.items():
         lines.append(f"  {name}: {sum(values)}/{len(values)} = {sum(values) / len(values):.2f}")
+    cosines: dict[str, list[float]] = {}
+    for qid, rec in records.items():
+        first = rec["systems"]["engine"].get("first", {})
+        if "cosine" in first:
+            q = by_id[qid]
+            kind = "labelled" if is_labelled(q) else q["kind"]
+            if q["kind"] == "foreign":
+                kind += " (translating)" if q.get("related") else " (unrelated)"
+            cosines.setdefault(kind, []).append(first["cosine"])
+    if cosines:
+        lines.append("  cosine of the engine's first result, quartiles (min q1 median q3 max):")
+        for kind, cos in sorted(cosines.items()):
+            quarts = statistics.quantiles(cos, n=4) if len(cos) > 1 else cos * 3
+            cells = " ".join(f"{v:.3f}" for v in (min(cos), *quarts, max(cos)))
+            lines.append(f"    {kind}: {cells}  (n={len(cos)})")
     if related_hits:
         lines.append(
             f"  foreign translations whose passage is in the engine's top 5: "
