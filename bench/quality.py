@@ -337,7 +337,10 @@ class Runner:
         from bot.settings import load_settings
 
         settings = load_settings(config, env=os.environ).with_paths(corpus=corpus, index=index)
-        return cls(App(settings))
+        try:
+            return cls(App(settings))
+        except Exception as exc:  # the code under test says why (old format, other model ...)
+            raise SystemExit(f"cannot load the index {index}: {exc}") from exc
 
     def describe(self) -> dict[str, Any]:
         import bot
