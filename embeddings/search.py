@@ -29,26 +29,42 @@ from embeddings.store import DocumentRecord, IndexData
 
 @dataclass(frozen=True)
 class SearchParams:
+    """Defaults chosen on the dev queries (bench/RESULTS.md, "ranking signals");
+    `BEFORE_SIGNALS` is the engine before them."""
+
     candidates: int = 100  # taken from each retriever before fusion
     fusion: str = "convex"  # "convex" | "rrf" | "dense" | "bm25"
     rrf_k: int = 60
     alpha: float = 0.8  # convex: weight of the cosine
     bm25_saturation: float = 10.0  # convex: κ in bm25 / (bm25 + κ)
-    min_cosine: float = 0.28  # the relevance floor: below it, no good match ...
-    min_cosine_lexical: float = 0.18  # ... unless BM25 also finds the passage strongly
+    min_cosine: float = 0.38  # the relevance floor: below it, no good match ...
+    min_cosine_lexical: float = 0.28  # ... unless BM25 also finds the passage strongly
     lexical_strength: float = 0.5  # BM25 / best BM25 needed for that exception
     max_query_chars: int = DEFAULT_MAX_CHARS
     query_cache: int = 1024
     # The dense score of a candidate: (1 - w) * passage cosine + w * its best sentence's
     # cosine (a passage of one sentence is its own best sentence).
-    sentence_weight: float = 0.0
+    sentence_weight: float = 0.7
     # Passage cosine from the passage's vector blended with its neighbours' in the same
     # document: v + s * (v_before + v_after), normalised (0: the passage alone).
     smoothing: float = 0.0
     # Passages of fewer words than this, and verses, are also scored as windows of two or
     # three with their neighbours (same document and section) and shown as the window
     # that scored best (0: off).
-    window_words: int = 0
+    window_words: int = 20
+    # Passages of the sentences nearest the query join the dense candidates (0: none): a
+    # passage whose one sentence answers may be far from the query as a whole.
+    sentence_candidates: int = 50
+
+
+# The engine before sentence vectors, windows and the floor re-tuned for them.
+BEFORE_SIGNALS = SearchParams(
+    sentence_weight=0.0,
+    window_words=0,
+    sentence_candidates=0,
+    min_cosine=0.28,
+    min_cosine_lexical=0.18,
+)
 
 
 @dataclass(frozen=True)
@@ -280,6 +296,9 @@ class Searcher:
             sims = index.vectors[allowed] @ qvec
             top = np.argsort(-sims)[:n_cand]
             dense_ids = allowed[top]
+        if p.sentence_candidates and index.sentences is not None and len(index.sentences):
+            more = index.sentences.nearest_passages(qvec, p.sentence_candidates, allowed)
+            dense_ids = np.concatenate([dense_ids, more])
         # Sparse candidates.
         bm25 = index.sparse.scores(terms(query))
         if allowed is not None:

@@ -64,6 +64,21 @@ class SentenceTable:
             best_row[j] = rows[s + int(np.argmax(sims[s : s + n]))]
         return best_cos, best_row
 
+    def nearest_passages(
+        self, qvec: np.ndarray, n: int, allowed: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Passage ids of the `n` sentences most similar to `qvec` (exact search: the
+        sentences of passages of two or more are a fraction of the passages' count)."""
+        if len(self.spans) == 0 or n <= 0:
+            return np.empty(0, dtype=np.int64)
+        sims = np.asarray(self.vectors @ qvec, dtype=np.float32)
+        if allowed is not None:
+            sims = np.where(np.isin(self.spans[:, 0], allowed), sims, -np.inf)
+        n = min(n, len(sims))
+        top = np.argpartition(-sims, n - 1)[:n]
+        top = top[np.isfinite(sims[top])]
+        return np.unique(self.spans[top, 0].astype(np.int64))
+
     def span(self, row: int) -> tuple[int, int]:
         return int(self.spans[row, 1]), int(self.spans[row, 2])
 

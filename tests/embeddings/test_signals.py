@@ -14,6 +14,7 @@ import pytest
 from bot.app import App
 from bot.commands.quote import QuoteRequest, locate, quote
 from bot.commands.results import locator_range, quote_from
+from bot.settings import SettingsError, load_settings
 from embeddings import store
 from embeddings.build import reindex
 from embeddings.encoder import Encoder
@@ -278,3 +279,22 @@ def test_a_window_quote_is_found_again_after_a_rebuild(fresh_app: App) -> None:
     app.index.reindex()  # a new build: passage ids may move
     found = locate(app, q)
     assert app.index.searcher.index.passages[found].text == q.passage_text
+
+
+# -- settings ----------------------------------------------------------------------------
+
+
+def test_the_signal_settings_are_read_and_checked(tmp_path: Path) -> None:
+    path = tmp_path / "settings.toml"
+    path.write_text(
+        "[search]\nsentence_weight = 0.5\nsmoothing = 0.2\nwindow_words = 12\n"
+        "sentence_candidates = 0\n"
+    )
+    params = load_settings(env={"QUOTEBOT_CONFIG": str(path)}).search
+    assert (params.sentence_weight, params.smoothing) == (0.5, 0.2)
+    assert (params.window_words, params.sentence_candidates) == (12, 0)
+    # The shipped file holds the defaults chosen on the dev queries.
+    assert load_settings(env={}).search == SearchParams()
+    path.write_text("[search]\nsentence_weight = 1.5\n")
+    with pytest.raises(SettingsError, match="sentence_weight"):
+        load_settings(env={"QUOTEBOT_CONFIG": str(path)})

@@ -19,7 +19,8 @@ from tests.bot.discord.conftest import WAIT, app_like
 from tests.bot.discord.waiting import eventually
 from tests.fake_discord import FakeDiscord, run_client
 
-QUERY = "what is a sect?"
+# A question whose best passage has a link and neighbours on both sides (Draper).
+QUERY = "what is a sect in socialist politics?"
 
 
 async def test_quote_shows_the_best_passage_with_its_sentence_in_bold_and_its_citation(
