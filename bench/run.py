@@ -50,7 +50,10 @@ def load_queries(path: Path) -> list[dict[str, Any]]:
 
 
 def evaluate(searcher: Any, queries: list[dict[str, Any]], fusion: str, k: int = 5) -> dict:
-    """recall@k (any relevant passage in the top k) and MRR@10, ignoring the floor."""
+    """recall@k (any relevant passage in the top k) and MRR@10, ignoring the floor; a
+    window of verses is judged by its whole text, as it is shown."""
+    from embeddings.search import result_text
+
     hits_at_k = 0
     rr_total = 0.0
     misses = []
@@ -62,7 +65,7 @@ def evaluate(searcher: Any, queries: list[dict[str, Any]], fusion: str, k: int =
             (
                 i + 1
                 for i, h in enumerate(ranked)
-                if quality.matches(searcher.index.passages[h.passage_id].text, q["answers"])
+                if quality.matches(result_text(searcher.index, h), q["answers"])
             ),
             None,
         )
