@@ -570,6 +570,20 @@ def heading_list(records: dict[str, dict[str, Any]]) -> str:
 # -- comparing two runs --------------------------------------------------------------------
 
 
+def bootstrap_interval(
+    values: Sequence[float], *, seed: str, rounds: int = 2000, level: float = 0.95
+) -> tuple[float, float]:
+    """The central `level` interval of the mean of `values` resampled with replacement:
+    how far a per-corpus difference could move with other queries of the same kind."""
+    if not values:
+        return 0.0, 0.0
+    rng = random.Random(seed)
+    n = len(values)
+    means = sorted(sum(rng.choices(values, k=n)) / n for _ in range(rounds))
+    tail = (1 - level) / 2
+    return means[int(tail * (rounds - 1))], means[int((1 - tail) * (rounds - 1))]
+
+
 def compare(a: dict[str, Any], b: dict[str, Any], system: str = "engine") -> str:
     """Per query, B against A: a win when B's reciprocal rank (top 10) is higher."""
 
@@ -577,14 +591,21 @@ def compare(a: dict[str, Any], b: dict[str, Any], system: str = "engine") -> str
         rank = rec["systems"][system]["rank"]
         return 1.0 / rank if rank else 0.0
 
+    def hit5(rec: dict[str, Any]) -> float:
+        rank = rec["systems"][system]["rank"]
+        return 1.0 if rank is not None and rank <= K_RECALL else 0.0
+
     common = [q for q in a["records"] if q in b["records"] and is_labelled(a["records"][q])]
     per: dict[str, Counter[str]] = {}
+    deltas: dict[str, list[tuple[float, float]]] = {}  # (Δ hit@5, Δ RR) per query
     changed = []
     for qid in common:
         ra, rb = rr(a["records"][qid]), rr(b["records"][qid])
         outcome = "win" if rb > ra else "loss" if rb < ra else "tie"
+        delta = (hit5(b["records"][qid]) - hit5(a["records"][qid]), rb - ra)
         for group in (a["records"][qid]["corpus"], "all"):
             per.setdefault(group, Counter())[outcome] += 1
+            deltas.setdefault(group, []).append(delta)
         if outcome != "tie":
             ranks = (
                 a["records"][qid]["systems"][system]["rank"],
@@ -592,14 +613,23 @@ def compare(a: dict[str, Any], b: dict[str, Any], system: str = "engine") -> str
             )
             changed.append((outcome, qid, ranks, a["records"][qid]["query"]))
     lines = [
-        f"{system}: B against A, {len(common)} labelled queries in both",
-        "| corpus | wins | losses | ties |",
-        "| --- | ---: | ---: | ---: |",
+        f"{system}: B against A, {len(common)} labelled queries in both "
+        "(Δ = B − A; 95 % interval: paired bootstrap over the queries)",
+        "| corpus | wins | losses | ties | Δ recall@5 | 95 % | Δ MRR@10 | 95 % |",
+        "| --- | ---: | ---: | ---: | ---: | --- | ---: | --- |",
     ]
     for group in [*CORPORA, "all"]:
         c = per.get(group)
         if c:
-            lines.append(f"| {group} | {c['win']} | {c['loss']} | {c['tie']} |")
+            d = deltas[group]
+            cells = []
+            for j in (0, 1):
+                values = [x[j] for x in d]
+                lo, hi = bootstrap_interval(values, seed=f"{system}:{group}:{j}")
+                cells += [f"{sum(values) / len(values):+.3f}", f"[{lo:+.3f}, {hi:+.3f}]"]
+            lines.append(
+                f"| {group} | {c['win']} | {c['loss']} | {c['tie']} | " + " | ".join(cells) + " |"
+            )
     lines.append("")
     for outcome, qid, (ra_, rb_), query in sorted(changed):
         lines.append(f"{outcome:4} {qid:5} rank {ra_} -> {rb_}  {query}")

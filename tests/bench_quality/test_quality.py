@@ -10,6 +10,7 @@ from bench.quality import (
     QUERIES,
     Runner,
     assign_splits,
+    bootstrap_interval,
     compare,
     corpus_of,
     is_bare_heading,
@@ -180,3 +181,14 @@ def test_compare_counts_a_win_when_the_first_hit_moves_up_and_a_loss_when_it_mov
     assert "| kjv | 2 | 1 | 1 |" in report
     assert "win  q1    rank 3 -> 1" in report
     assert "loss q3    rank 1 -> 2" in report
+
+
+def test_the_bootstrap_interval_surrounds_the_mean_and_narrows_with_more_queries() -> None:
+    few = [1.0, 0.0, 1.0, 0.0, 1.0]
+    many = few * 40
+    lo_few, hi_few = bootstrap_interval(few, seed="t")
+    lo_many, hi_many = bootstrap_interval(many, seed="t")
+    assert lo_few <= 0.6 <= hi_few
+    assert lo_many <= 0.6 <= hi_many
+    assert hi_many - lo_many < hi_few - lo_few
+    assert bootstrap_interval([0.5] * 10, seed="t") == (0.5, 0.5)
