@@ -6,6 +6,7 @@ off-topic and other-language queries, and warm query latency.
         [--config FILE] [--save FILE]
     python bench/quality.py --compare A.json B.json
     python bench/quality.py --assign-splits        # give new queries a split (seeded)
+    PYTHONPATH=<code> python bench/quality.py --verify-labels --corpus DIR
 
 It uses only what today's code and the new engine both have (settings, `App`, the
 searcher's `search`, `quote_from` and the `/quote` command), so the same file measures
