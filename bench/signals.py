@@ -176,6 +176,9 @@ def main() -> None:
     if args.split:
         queries = [q for q in queries if q.get("split") == args.split]
     queries = [q for q in queries if q.get("answers")]  # the floor has its own figures
+    from bot.app import set_search_threads
+
+    set_search_threads(1)  # as the bot does: FAISS's threads would fight the model's
     data = store.load(args.index)
     encoder = Encoder("all-MiniLM-L6-v2")
     shared = QueryEmbeddings(encoder, 4096, batching=False)

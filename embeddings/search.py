@@ -51,7 +51,7 @@ class SearchParams:
     # Passages of fewer words than this, and verses, are also scored as windows of two or
     # three with their neighbours (same document and section) and shown as the window
     # that scored best (0: off).
-    window_words: int = 20
+    window_words: int = 0
     # Passages of the sentences nearest the query join the dense candidates (0: none): a
     # passage whose one sentence answers may be far from the query as a whole.
     sentence_candidates: int = 50
