@@ -298,3 +298,17 @@ def test_the_signal_settings_are_read_and_checked(tmp_path: Path) -> None:
     path.write_text("[search]\nsentence_weight = 1.5\n")
     with pytest.raises(SettingsError, match="sentence_weight"):
         load_settings(env={"QUOTEBOT_CONFIG": str(path)})
+
+
+def test_the_passage_of_the_nearest_sentence_is_a_candidate(seed_app: App) -> None:
+    index = seed_app.index.searcher.index
+    table = index.sentences
+    assert table is not None
+    pid = next(i for i in range(len(index.passages)) if len(table.rows_of(i)) > 3)
+    row = table.rows_of(pid)[2]
+    qvec = np.asarray(table.vectors[row], dtype=np.float32)  # that sentence itself
+    assert pid in table.nearest_passages(qvec, 1).tolist()
+    other = next(d for d in index.documents if not d.first <= pid < d.first + d.count)
+    allowed = np.arange(other.first, other.first + other.count)
+    found = table.nearest_passages(qvec, 5, allowed)
+    assert len(found) and set(found.tolist()) <= set(allowed.tolist())
