@@ -429,7 +429,9 @@ def _load_sentences(build: Path, manifest: Manifest, passages: int) -> SentenceT
         or np.any(np.diff(spans[:, 0]) < 0)
     ):
         raise ValueError("the sentence vectors disagree with the manifest")
-    return SentenceTable(spans, vectors, passages)
+    table = SentenceTable(spans, vectors, passages)
+    table.flat()  # built with the index it belongs to, not on its first query
+    return table
 
 
 def load_last_good(index_dir: Path, *, check: bool = True) -> tuple[IndexData, str]:
