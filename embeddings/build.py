@@ -58,7 +58,8 @@ class BuildReport:
             f"Indexed {self.documents} documents: {len(self.added)} added, "
             f"{len(self.changed)} changed, {len(self.removed)} removed, {self.unchanged} "
             f"unchanged, {len(self.skipped)} skipped; {self.passages} passages "
-            f"({self.encoded} embedded, {self.reused} reused) in {self.seconds:.1f} s."
+            f"({self.encoded} embedded, {self.reused} reused) and {self.sentences} sentences "
+            f"({self.sentences_encoded} embedded) in {self.seconds:.1f} s."
         )
 
     def to_json(self) -> dict[str, object]:

@@ -183,6 +183,10 @@ def test_reindexing_an_old_index_reuses_its_vectors_and_adds_sentences(fresh_app
         for r in index.sentences.rows_of(pid)
     }
     assert report.sentences_encoded == len(sentences - {p.text for p in index.passages})
+    assert (
+        f"and {report.sentences} sentences ({report.sentences_encoded} embedded)"
+        in report.summary()
+    )
 
 
 def test_an_unchanged_reindex_embeds_no_sentence_again(fresh_app: App) -> None:
