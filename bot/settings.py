@@ -149,6 +149,9 @@ def load_settings(
     )
     if not 0.0 <= params.sentence_weight <= 1.0:
         raise SettingsError("search.sentence_weight must be between 0 and 1")
+    for name in ("smoothing", "window_words", "sentence_candidates"):
+        if getattr(params, name) < 0:
+            raise SettingsError(f"search.{name} must be 0 (off) or more")
     if params.fusion not in ("rrf", "convex", "dense", "bm25"):
         raise SettingsError(f"search.fusion must be convex or rrf, not {params.fusion!r}")
     return Settings(

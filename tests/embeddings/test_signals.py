@@ -302,6 +302,9 @@ def test_the_signal_settings_are_read_and_checked(tmp_path: Path) -> None:
     path.write_text("[search]\nsentence_weight = 1.5\n")
     with pytest.raises(SettingsError, match="sentence_weight"):
         load_settings(env={"QUOTEBOT_CONFIG": str(path)})
+    path.write_text("[search]\nwindow_words = -1\n")
+    with pytest.raises(SettingsError, match="window_words"):
+        load_settings(env={"QUOTEBOT_CONFIG": str(path)})
 
 
 def test_the_passage_of_the_nearest_sentence_is_a_candidate(seed_app: App) -> None:
