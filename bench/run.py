@@ -22,6 +22,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench import quality
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,20 +45,15 @@ def prepare_corpus(corpora: Path, dest: Path) -> Path:
 
 
 def load_queries(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.split()).casefold()
-
-
-def relevant(text: str, answers: list[str]) -> bool:
-    t = _norm(text)
-    return any(_norm(a) in t for a in answers)
+    """The labelled queries (the off-topic and foreign ones measure the floor: no answer)."""
+    return [q for q in quality.load_queries(path) if quality.is_labelled(q)]
 
 
 def evaluate(searcher: Any, queries: list[dict[str, Any]], fusion: str, k: int = 5) -> dict:
-    """recall@k (any relevant passage in the top k) and MRR@10, ignoring the floor."""
+    """recall@k (any relevant passage in the top k) and MRR@10, ignoring the floor; a
+    window of verses is judged by its whole text, as it is shown."""
+    from embeddings.search import result_text
+
     hits_at_k = 0
     rr_total = 0.0
     misses = []
@@ -68,7 +65,7 @@ def evaluate(searcher: Any, queries: list[dict[str, Any]], fusion: str, k: int =
             (
                 i + 1
                 for i, h in enumerate(ranked)
-                if relevant(searcher.index.passages[h.passage_id].text, q["answers"])
+                if quality.matches(result_text(searcher.index, h), q["answers"])
             ),
             None,
         )

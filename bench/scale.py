@@ -209,7 +209,7 @@ def synthetic_index(work: Path, n: int, dense: Any, vectors: np.ndarray) -> Any:
     from embeddings.documents import DocumentMeta
     from embeddings.passages import Passage
     from embeddings.sparse import SparseIndex
-    from embeddings.store import DocumentRecord, IndexData, Manifest
+    from embeddings.store import FORMAT_VERSION, DocumentRecord, IndexData, Manifest
 
     sentences = json.loads((work / "sentences.json").read_text())
     texts = synthetic_texts(sentences, n)
@@ -237,7 +237,7 @@ def synthetic_index(work: Path, n: int, dense: Any, vectors: np.ndarray) -> Any:
         for d in range(math.ceil(n / per_doc))
     ]
     sparse = SparseIndex.load(work / f"bm25-{n}", n)
-    manifest = Manifest(1, "synthetic", DIM, n, len(documents), "", {}, {}, "", 0.0)
+    manifest = Manifest(FORMAT_VERSION, "synthetic", DIM, n, len(documents), "", {}, {}, "", 0.0)
     return IndexData(manifest, documents, passages, vectors, dense, sparse)
 
 

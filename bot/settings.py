@@ -175,7 +175,16 @@ def load_settings(
         min_cosine=float(search.get("min_cosine", defaults.min_cosine)),
         min_cosine_lexical=float(search.get("min_cosine_lexical", defaults.min_cosine_lexical)),
         max_query_chars=int(search.get("max_query_chars", defaults.max_query_chars)),
+        sentence_weight=float(search.get("sentence_weight", defaults.sentence_weight)),
+        smoothing=float(search.get("smoothing", defaults.smoothing)),
+        window_words=int(search.get("window_words", defaults.window_words)),
+        sentence_candidates=int(search.get("sentence_candidates", defaults.sentence_candidates)),
     )
+    if not 0.0 <= params.sentence_weight <= 1.0:
+        raise SettingsError("search.sentence_weight must be between 0 and 1")
+    for name in ("smoothing", "window_words", "sentence_candidates"):
+        if getattr(params, name) < 0:
+            raise SettingsError(f"search.{name} must be 0 (off) or more")
     if params.fusion not in ("rrf", "convex", "dense", "bm25"):
         raise SettingsError(f"search.fusion must be convex or rrf, not {params.fusion!r}")
     explain = _explain_params(raw.get("explain", {}))

@@ -21,7 +21,8 @@ from embeddings.dense import DenseParams
 from embeddings.encoder import Encoder
 from embeddings.errors import CorpusError, IndexCorruptError, IndexIncompatibleError, QuotebotError
 from embeddings.ingest import CorpusFile, IngestError, discover, metadata_paths, read_document
-from embeddings.passages import ChunkParams, Passage, chunk_document
+from embeddings.passages import ChunkParams, Passage, chunk_document, text_hash
+from embeddings.sentence_index import SentenceTable, sentence_spans, sentence_texts
 from embeddings.sparse import SparseIndex
 from embeddings.store import DocumentRecord, IndexData, Manifest
 from embeddings.vocabulary import build_vocabulary
@@ -41,6 +42,8 @@ class BuildReport:
     passages: int = 0
     encoded: int = 0  # passages embedded in this run
     reused: int = 0  # passages whose vector came from the previous build
+    sentences: int = 0  # sentence vectors in the build (passages of two or more sentences)
+    sentences_encoded: int = 0  # ... of which embedded in this run
     seconds: float = 0.0
     up_to_date: bool = False
     build: str = ""
@@ -55,7 +58,8 @@ class BuildReport:
             f"Indexed {self.documents} documents: {len(self.added)} added, "
             f"{len(self.changed)} changed, {len(self.removed)} removed, {self.unchanged} "
             f"unchanged, {len(self.skipped)} skipped; {self.passages} passages "
-            f"({self.encoded} embedded, {self.reused} reused) in {self.seconds:.1f} s."
+            f"({self.encoded} embedded, {self.reused} reused) and {self.sentences} sentences "
+            f"({self.sentences_encoded} embedded) in {self.seconds:.1f} s."
         )
 
     def to_json(self) -> dict[str, object]:
@@ -79,9 +83,10 @@ def _corpus_fingerprint(prints: dict[str, str], model: str, chunk: ChunkParams) 
 
 
 def _previous(index_dir: Path, model: str) -> IndexData | None:
-    """The current build, if its vectors can be reused: same model, readable."""
+    """The current build, if its vectors can be reused: same model, readable (an older
+    format gives its vectors, but its documents are read and cut again)."""
     try:
-        data = store.load(index_dir)
+        data = store.load_for_reuse(index_dir)
     except (IndexCorruptError, IndexIncompatibleError, QuotebotError):
         return None
     if data.manifest.model != model:
@@ -117,11 +122,17 @@ def reindex(
         # model_id, not name: an int8 index is rebuilt, never topped up, under torch.
         corpus_print = _corpus_fingerprint(prints, encoder.model_id, chunk)
         previous = None if force else _previous(index_dir, encoder.model_id)
-        # A document's passages can be reused only if they were cut the same way; a
-        # vector, whose text is unchanged, can be reused whatever the chunking.
-        same_chunking = previous is not None and previous.manifest.chunking == chunk.as_dict()
-        if (
+        # A document's passages can be reused only if they were cut the same way (by the
+        # same format of quotebot); a vector, whose text is unchanged, can be reused
+        # whatever the chunking.
+        same_chunking = (
             previous is not None
+            and previous.manifest.format_version == store.FORMAT_VERSION
+            and previous.manifest.chunking == chunk.as_dict()
+        )
+        if (
+            same_chunking
+            and previous is not None
             and previous.manifest.corpus_fingerprint == corpus_print
             and previous.manifest.dense.get("kind") == dense.resolve(len(previous.passages))
         ):
@@ -197,12 +208,12 @@ def reindex(
                 + (f": {'; '.join(report.skipped[:3])}" if report.skipped else ".")
             )
 
-        vectors = _vectors(passages, old_rows, previous, encoder, report, progress)
+        vectors, sentences = _vectors(passages, old_rows, previous, encoder, report, progress)
         if progress:
             progress("index", 0, 1)
         dense_kind = dense.resolve(len(passages))
         faiss_index = dense_index.build(vectors, dense)
-        sparse = SparseIndex.build([p.text for p in passages])
+        sparse = SparseIndex.build([lexical_text(p) for p in passages])
         if progress:
             progress("index", 1, 1)
         manifest = Manifest(
@@ -216,10 +227,19 @@ def reindex(
             dense={**asdict(dense), "kind": dense_kind},
             built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             build_seconds=round(time.perf_counter() - started, 3),
+            sentence_count=len(sentences),
+            lexical={"sections": True},
         )
         vocabulary = build_vocabulary(passages, {d.source: d.footnotes for d in documents})
         data = IndexData(
-            manifest, documents, passages, vectors, faiss_index, sparse, vocabulary=vocabulary
+            manifest,
+            documents,
+            passages,
+            vectors,
+            faiss_index,
+            sparse,
+            vocabulary=vocabulary,
+            sentences=sentences,
         )
         if progress:
             progress("save", 0, 1)
@@ -233,6 +253,14 @@ def reindex(
         return report
 
 
+def lexical_text(p: Passage) -> str:
+    """What BM25 indexes for a passage: its section's words too (a heading is matched
+    through the passages under it), except an entry's, whose headword opens its text."""
+    if p.section and p.kind != "entry":
+        return f"{p.section}\n{p.text}"
+    return p.text
+
+
 def _vectors(
     passages: list[Passage],
     old_rows: list[int],
@@ -240,7 +268,10 @@ def _vectors(
     encoder: Encoder,
     report: BuildReport,
     progress: ProgressFn | None,
-) -> np.ndarray:
+) -> tuple[np.ndarray, SentenceTable]:
+    """Passage vectors and sentence vectors, each text embedded at most once: a vector is
+    taken from the previous build's passages or sentences, or this build's passages,
+    whenever the same text had one."""
     rows = np.asarray(old_rows, dtype=np.int64)
     todo = np.flatnonzero(rows < 0)
     dim = previous.vectors.shape[1] if previous is not None else encoder.dimension
@@ -250,10 +281,49 @@ def _vectors(
         vectors[reuse] = previous.vectors[rows[reuse]]
     report.reused = len(reuse)
     report.encoded = len(todo)
-    if len(todo):
+
+    spans = sentence_spans(passages)
+    texts = sentence_texts(passages, spans)
+    sent_vectors = np.empty((len(spans), dim), dtype=np.float32)
+    # Where a sentence's vector can come from: ("old-s", row), ("old-p", row), ("new-p", id).
+    known: dict[str, tuple[str, int]] = {}
+    if previous is not None:
+        known.update((p.content_hash, ("old-p", i)) for i, p in enumerate(previous.passages))
+        old_sent = previous.sentences
+        if old_sent is not None:
+            old_texts = sentence_texts(previous.passages, old_sent.spans)
+            known.update((text_hash(t), ("old-s", r)) for r, t in enumerate(old_texts))
+    known.update((passages[i].content_hash, ("new-p", int(i))) for i in todo)
+    for i in reuse:
+        known.setdefault(passages[i].content_hash, ("new-p", int(i)))
+    new_texts: dict[str, int] = {}  # sentence text hash -> position among texts to embed
+    sent_source: list[tuple[str, int]] = []
+    for t in texts:
+        h = text_hash(t)
+        where = known.get(h)
+        if where is None:
+            where = ("enc", new_texts.setdefault(h, len(new_texts)))
+        sent_source.append(where)
+    unique = {pos: t for t in texts if (pos := new_texts.get(text_hash(t))) is not None}
+    to_embed = [passages[i].text for i in todo] + [unique[k] for k in range(len(unique))]
+    report.sentences = len(spans)
+    report.sentences_encoded = len(unique)
+    if to_embed:
         encoded = encoder.encode(
-            [passages[i].text for i in todo],
+            to_embed,
             progress=(lambda d, t: progress("encode", d, t)) if progress else None,
         )
-        vectors[todo] = encoded
-    return vectors
+        vectors[todo] = encoded[: len(todo)]
+        fresh = encoded[len(todo) :]
+    else:
+        fresh = np.empty((0, dim), dtype=np.float32)
+    for r, (kind, at) in enumerate(sent_source):
+        if kind == "enc":
+            sent_vectors[r] = fresh[at]
+        elif kind == "new-p":
+            sent_vectors[r] = vectors[at]
+        elif kind == "old-p" and previous is not None:
+            sent_vectors[r] = previous.vectors[at]
+        elif previous is not None and previous.sentences is not None:
+            sent_vectors[r] = previous.sentences.vectors[at]
+    return vectors, SentenceTable(spans, sent_vectors, len(passages))

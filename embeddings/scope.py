@@ -40,10 +40,19 @@ class Part:
     hidden: frozenset[str] = frozenset()
 
     def shift(self, hit: Hit) -> Hit:
-        return replace(hit, passage_id=hit.passage_id + self.offset)
+        """A part's hit in the scope's ids (a window's bounds too)."""
+        return self._moved(hit, self.offset)
 
     def local(self, hit: Hit) -> Hit:
-        return replace(hit, passage_id=hit.passage_id - self.offset)
+        """A scope's hit in this part's own ids."""
+        return self._moved(hit, -self.offset)
+
+    @staticmethod
+    def _moved(hit: Hit, by: int) -> Hit:
+        if not by:
+            return hit
+        window = None if hit.window is None else (hit.window[0] + by, hit.window[1] + by)
+        return replace(hit, passage_id=hit.passage_id + by, window=window)
 
     @property
     def size(self) -> int:

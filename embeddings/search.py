@@ -10,8 +10,9 @@ one passage is than the next. bench/RESULTS.md has the comparison that chose it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -20,8 +21,10 @@ from embeddings.batching import MicroBatcher
 from embeddings.cache import Lru
 from embeddings.encoder import Encoder
 from embeddings.errors import NotFoundError
+from embeddings.passages import Passage
 from embeddings.query import DEFAULT_MAX_CHARS, clean, require_content
 from embeddings.sentences import split_sentences
+from embeddings.signals import Neighbourhood, dense_scores, window_scores
 from embeddings.sparse import stem, stopwords, terms, words
 from embeddings.store import DocumentRecord, IndexData
 
@@ -32,16 +35,42 @@ SUBSET_SCAN_LIMIT = 20_000
 
 @dataclass(frozen=True)
 class SearchParams:
+    """Defaults chosen on the dev queries (bench/RESULTS.md, "ranking signals");
+    `BEFORE_SIGNALS` is the engine before them."""
+
     candidates: int = 100  # taken from each retriever before fusion
     fusion: str = "convex"  # "convex" | "rrf" | "dense" | "bm25"
     rrf_k: int = 60
     alpha: float = 0.8  # convex: weight of the cosine
     bm25_saturation: float = 10.0  # convex: κ in bm25 / (bm25 + κ)
-    min_cosine: float = 0.28  # the relevance floor: below it, no good match ...
-    min_cosine_lexical: float = 0.18  # ... unless BM25 also finds the passage strongly
+    min_cosine: float = 0.38  # the relevance floor: below it, no good match ...
+    min_cosine_lexical: float = 0.28  # ... unless BM25 also finds the passage strongly
     lexical_strength: float = 0.5  # BM25 / best BM25 needed for that exception
     max_query_chars: int = DEFAULT_MAX_CHARS
     query_cache: int = 1024
+    # The dense score of a candidate: (1 - w) * passage cosine + w * its best sentence's
+    # cosine (a passage of one sentence is its own best sentence).
+    sentence_weight: float = 0.7
+    # Passage cosine from the passage's vector blended with its neighbours' in the same
+    # document: v + s * (v_before + v_after), normalised (0: the passage alone).
+    smoothing: float = 0.0
+    # Passages of fewer words than this, and verses, are also scored as windows of two or
+    # three with their neighbours (same document and section) and shown as the window
+    # that scored best (0: off).
+    window_words: int = 0
+    # Passages of the sentences nearest the query join the dense candidates (0: none): a
+    # passage whose one sentence answers may be far from the query as a whole.
+    sentence_candidates: int = 50
+
+
+# The engine before sentence vectors, windows and the floor re-tuned for them.
+BEFORE_SIGNALS = SearchParams(
+    sentence_weight=0.0,
+    window_words=0,
+    sentence_candidates=0,
+    min_cosine=0.28,
+    min_cosine_lexical=0.18,
+)
 
 
 @dataclass(frozen=True)
@@ -83,6 +112,14 @@ class Hit:
     bm25: float
     highlight: tuple[int, int] | None = None  # the best sentence, offsets in the passage
     settled: bool = True  # False: the highlight is a lexical guess the model has not checked
+    # Consecutive passages (first, last ids) shown together, `passage_id` among them; the
+    # highlight's offsets are then in `result_text`, the window's text.
+    window: tuple[int, int] | None = None
+
+    @property
+    def ids(self) -> range:
+        first, last = self.window or (self.passage_id, self.passage_id)
+        return range(first, last + 1)
 
 
 @dataclass(frozen=True)
@@ -106,6 +143,8 @@ class Ranking:
     fused: np.ndarray
     cosines: np.ndarray
     bm25: np.ndarray
+    first: np.ndarray | None = None  # window bounds per row (None: no windows)
+    last: np.ndarray | None = None
 
     @classmethod
     def empty(cls) -> Ranking:
@@ -114,8 +153,16 @@ class Ranking:
 
     def hits(self, rows: Iterable[int] | None = None) -> Iterator[Hit]:
         for j in range(len(self.ids)) if rows is None else rows:
+            window = None
+            if self.first is not None and self.last is not None:
+                first, last = int(self.first[j]), int(self.last[j])
+                window = (first, last) if first != last else None
             yield Hit(
-                int(self.ids[j]), float(self.fused[j]), float(self.cosines[j]), float(self.bm25[j])
+                int(self.ids[j]),
+                float(self.fused[j]),
+                float(self.cosines[j]),
+                float(self.bm25[j]),
+                window=window,
             )
 
 
@@ -169,6 +216,14 @@ class Searcher:
         # The model's choice of best sentence, by (query, passage): a repeated question,
         # or its cached answer, never pays the model for the same choice twice.
         self._best_sentence: Lru[tuple[str, int], tuple[int, int]] = Lru(4096)
+        self._hood: Neighbourhood | None = None
+
+    @property
+    def hood(self) -> Neighbourhood:
+        """Which passages may form windows (made on first use: one pass over the index)."""
+        if self._hood is None:
+            self._hood = Neighbourhood(self.index, self.params.window_words)
+        return self._hood
 
     # -- filters ---------------------------------------------------------------------------
 
@@ -265,6 +320,9 @@ class Searcher:
             sims = index.vectors[allowed] @ qvec
             top = np.argsort(-sims)[:n_cand]
             dense_ids = allowed[top]
+        if p.sentence_candidates and index.sentences is not None and len(index.sentences):
+            more = index.sentences.nearest_passages(qvec, p.sentence_candidates, allowed)
+            dense_ids = np.concatenate([dense_ids, more])
         # Sparse candidates.
         bm25 = index.sparse.scores(terms(query))
         if allowed is not None:
@@ -283,8 +341,18 @@ class Searcher:
         cand = np.unique(np.concatenate([dense_ids, sparse_ids]).astype(np.int64))
         if len(cand) == 0:
             return Ranking.empty()
-        cosines = index.vectors[cand] @ qvec
+        cosines = dense_scores(
+            index, cand, qvec, sentence_weight=p.sentence_weight, smoothing=p.smoothing
+        )
         lex = bm25[cand]
+        first = last = None
+        if p.window_words > 0:
+            w_cos, w_first, w_last = window_scores(index, self.hood, cand, qvec)
+            use = w_cos > cosines  # False where no window (NaN)
+            cosines = np.where(use, w_cos, cosines).astype(np.float32)
+            first, last = np.where(use, w_first, cand), np.where(use, w_last, cand)
+            # A window's lexical score: its best passage's (the ids are at most 3 apart).
+            lex = np.maximum(np.maximum(bm25[first], lex), bm25[last])
         if fusion == "rrf":
             dense_rank = {int(i): r for r, i in enumerate(cand[np.argsort(-cosines)])}
             sparse_rank = {int(i): r for r, i in enumerate(sparse_ids)}
@@ -304,7 +372,14 @@ class Searcher:
         else:
             raise ValueError(f"unknown fusion {fusion!r}")
         order = np.argsort(-fused, kind="stable")
-        return Ranking(cand[order], fused[order].astype(np.float32), cosines[order], lex[order])
+        return Ranking(
+            cand[order],
+            fused[order].astype(np.float32),
+            cosines[order],
+            lex[order],
+            None if first is None else first[order],
+            None if last is None else last[order],
+        )
 
     def _above_floor(self, ranking: Ranking) -> np.ndarray:
         """Which candidates clear the relevance floor: a good cosine, or a fair one with
@@ -317,9 +392,11 @@ class Searcher:
 
     def dedupe(self, hits: Iterable[Hit], per_document: int = 0, limit: int = 0) -> list[Hit]:
         """One hit per paragraph (its windows overlap in meaning), one per identical text,
-        and at most `per_document` per work when asked; stops at `limit` hits (0: all)."""
+        none overlapping a window already shown, and at most `per_document` per work when
+        asked; stops at `limit` hits (0: all)."""
         seen_blocks: set[tuple[str, int]] = set()
         seen_texts: set[int] = set()
+        shown: set[int] = set()  # passage ids already in a result
         per_doc: dict[str, int] = {}
         text_ids = self.index.text_ids
         out: list[Hit] = []
@@ -329,10 +406,13 @@ class Searcher:
             text_key = int(text_ids[h.passage_id])
             if block_key in seen_blocks or text_key in seen_texts:
                 continue
+            if not shown.isdisjoint(h.ids):
+                continue
             if per_document and per_doc.get(passage.source, 0) >= per_document:
                 continue
             seen_blocks.add(block_key)
             seen_texts.add(text_key)
+            shown.update(h.ids)
             per_doc[passage.source] = per_doc.get(passage.source, 0) + 1
             out.append(h)
             if limit and len(out) >= limit:
@@ -357,6 +437,9 @@ class Searcher:
         out: list[Hit] = []
         undecided: list[tuple[int, list[tuple[int, int]]]] = []
         for n, h in enumerate(hits):
+            if h.window is not None:
+                out.append(_with_highlight(h, self._best_in_window(query, qstems, h)))
+                continue
             text = self.index.passages[h.passage_id].text
             spans = split_sentences(text)
             if len(spans) <= 1:
@@ -366,6 +449,8 @@ class Searcher:
             best = max(scores)
             tied = [sp for sp, sc in zip(spans, scores, strict=True) if sc == best]
             known = self.known_best_sentence(query, h.passage_id) if len(tied) > 1 else None
+            if known is None and len(tied) > 1:
+                known = self._stored_best_sentence(query, h.passage_id, tied)
             if known is not None:
                 out.append(_with_highlight(h, known))
                 continue
@@ -386,6 +471,36 @@ class Searcher:
                 self._best_sentence.put((query.casefold(), out[n].passage_id), sp)
         return out
 
+    def _best_in_window(self, query: str, qstems: set[str], hit: Hit) -> tuple[int, int]:
+        """The passage of a window to highlight (a verse, a line): the one sharing most
+        content words with the query, ties decided by the passages' stored vectors."""
+        ids = list(hit.ids)
+        passages = self.index.passages
+        scores = [len(qstems & {stem(w) for w in words(passages[i].text)}) for i in ids]
+        top = max(scores)
+        tied = [j for j, sc in enumerate(scores) if sc == top]
+        if len(tied) > 1:
+            qvec = self.embeddings.get(query)
+            sims = np.asarray(self.index.vectors[[ids[j] for j in tied]], dtype=np.float32) @ qvec
+            tied = [tied[int(np.argmax(sims))]]
+        return window_spans(self.index, hit)[tied[0]]
+
+    def _stored_best_sentence(
+        self, query: str, passage_id: int, tied: list[tuple[int, int]]
+    ) -> tuple[int, int] | None:
+        """Of the tied sentences, the closest to the query by the sentence vectors built
+        with the index (None when the index has none for this passage)."""
+        table = self.index.sentences
+        if table is None:
+            return None
+        rows = table.rows_of(passage_id)
+        by_span = {table.span(r): r for r in rows}
+        if not all(sp in by_span for sp in tied):
+            return None
+        qvec = self.embeddings.get(query)
+        sims = np.asarray(table.vectors[[by_span[sp] for sp in tied]], dtype=np.float32) @ qvec
+        return tied[int(np.argmax(sims))]
+
     def known_best_sentence(self, query: str, passage_id: int) -> tuple[int, int] | None:
         """The sentence the model chose earlier for this query and passage, if it did."""
         return self._best_sentence.get((query.casefold(), passage_id))
@@ -399,4 +514,29 @@ class Searcher:
 
 
 def _with_highlight(hit: Hit, span: tuple[int, int] | None, *, settled: bool = True) -> Hit:
-    return Hit(hit.passage_id, hit.score, hit.cosine, hit.bm25, span, settled)
+    return Hit(hit.passage_id, hit.score, hit.cosine, hit.bm25, span, settled, hit.window)
+
+
+WINDOW_JOIN = "\n"  # between the passages of a window: one verse or line per line
+
+
+def window_spans(index: IndexData, hit: Hit) -> list[tuple[int, int]]:
+    """Where each passage of the hit starts and ends in its `result_text`."""
+    spans, pos = [], 0
+    for i in hit.ids:
+        n = len(index.passages[i].text)
+        spans.append((pos, pos + n))
+        pos += n + len(WINDOW_JOIN)
+    return spans
+
+
+class HasPassages(Protocol):
+    """An index, or a server's scope of several (embeddings/scope.py)."""
+
+    @property
+    def passages(self) -> Sequence[Passage]: ...
+
+
+def result_text(index: HasPassages, hit: Hit) -> str:
+    """The verbatim text a hit shows: its passage, or its window's passages in order."""
+    return WINDOW_JOIN.join(index.passages[i].text for i in hit.ids)

@@ -5,6 +5,7 @@ Layout of an index folder:
     CURRENT              the name of the build in use (replaced atomically)
     .lock                held by the one reindex that may run at a time
     builds/<name>/       manifest.json, documents.json, passages.jsonl, vectors.npy,
+                         sentences.npy and sentence_spans.npy (embeddings/sentence_index.py),
                          dense.faiss (approximate indexes only), bm25/
 
 A build is written into `builds/.tmp-<name>`, flushed to disk, renamed, and only then
@@ -47,10 +48,14 @@ from embeddings.errors import (
     ReindexBusyError,
 )
 from embeddings.passages import Passage
+from embeddings.sentence_index import SentenceTable
 from embeddings.sparse import SparseIndex
 from embeddings.vocabulary import Vocabulary
 
-FORMAT_VERSION = 1
+# 2: sentence vectors; headings over lists are sections, not passages; BM25 sees sections.
+FORMAT_VERSION = 2
+# Builds of these formats can still give a reindex their passage vectors (same model).
+REUSABLE_FORMATS = (1, FORMAT_VERSION)
 KEEP_BUILDS = 2  # the current build and the one before it
 
 
@@ -103,6 +108,8 @@ class Manifest:
     built_at: str
     build_seconds: float
     checksums: dict[str, str] = field(default_factory=dict)
+    sentence_count: int = 0
+    lexical: dict[str, Any] = field(default_factory=dict)  # what BM25 indexes besides text
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Manifest:
@@ -121,6 +128,7 @@ class IndexData:
     sparse: SparseIndex
     path: Path | None = None
     vocabulary: Vocabulary = field(default_factory=Vocabulary)  # /define's terms
+    sentences: SentenceTable | None = None  # None only in an older build read for reuse
     by_source: dict[str, DocumentRecord] = field(init=False)
     doc_index: np.ndarray = field(init=False)  # passage id -> position in `documents`
     # passage id -> the id of its text up to spacing and case: equal ids, equal quotes
@@ -216,10 +224,11 @@ def _write_build(index_dir: Path, data: IndexData) -> Path:
             json.dumps(_passage_to_json(p), ensure_ascii=False) for p in data.passages
         )
         _write_file(tmp / "passages.jsonl", lines.encode())
-        with open(tmp / "vectors.npy", "wb") as f:
-            np.save(f, np.ascontiguousarray(data.vectors, dtype=np.float32))
-            f.flush()
-            os.fsync(f.fileno())
+        _write_array(tmp / "vectors.npy", data.vectors, np.float32)
+        # An index made without sentences (synthetic benchmarks) is saved with none.
+        sentences = data.sentences or SentenceTable.empty(len(data.passages), data.vectors.shape[1])
+        _write_array(tmp / "sentences.npy", sentences.vectors, np.float32)
+        _write_array(tmp / "sentence_spans.npy", sentences.spans, np.int32)
         if data.manifest.dense.get("kind") != "exact":
             dense_index.save(data.dense, tmp / "dense.faiss")
         (tmp / "bm25").mkdir()
@@ -242,6 +251,13 @@ def _write_build(index_dir: Path, data: IndexData) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return final
+
+
+def _write_array(path: Path, array: np.ndarray, dtype: type) -> None:
+    with open(path, "wb") as f:
+        np.save(f, np.ascontiguousarray(array, dtype=dtype))
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def _point_current(index_dir: Path, name: str) -> None:
@@ -306,7 +322,7 @@ def read_current_name(index_dir: Path) -> str | None:
     return name or None
 
 
-def read_manifest(build: Path) -> Manifest:
+def read_manifest(build: Path, formats: tuple[int, ...] = (FORMAT_VERSION,)) -> Manifest:
     try:
         raw = json.loads((build / "manifest.json").read_text())
         manifest = Manifest.from_json(raw)
@@ -316,7 +332,7 @@ def read_manifest(build: Path) -> Manifest:
         raise IndexCorruptError(
             f"The index manifest at {build} is unreadable ({exc}); run a reindex."
         ) from exc
-    if manifest.format_version != FORMAT_VERSION:
+    if manifest.format_version not in formats:
         raise IndexIncompatibleError(
             f"The index was built by another version of quotebot (format "
             f"{manifest.format_version}, this one reads {FORMAT_VERSION}); run a reindex."
@@ -353,8 +369,16 @@ def load(index_dir: Path, *, check: bool = True) -> IndexData:
     return _load_build(current_build(index_dir), check=check)
 
 
-def _load_build(build: Path, *, check: bool) -> IndexData:
-    manifest = read_manifest(build)
+def load_for_reuse(index_dir: Path) -> IndexData:
+    """The current build, also of an older format, for a reindex to take vectors from
+    (never searched: an older build may lack what search needs, such as sentences)."""
+    return _load_build(current_build(index_dir), check=True, formats=REUSABLE_FORMATS)
+
+
+def _load_build(
+    build: Path, *, check: bool, formats: tuple[int, ...] = (FORMAT_VERSION,)
+) -> IndexData:
+    manifest = read_manifest(build, formats)
     if check:
         verify(build, manifest)
     try:
@@ -378,6 +402,7 @@ def _load_build(build: Path, *, check: bool) -> IndexData:
         else:
             dense = dense_index.load(build / "dense.faiss", params)
         vocabulary = _load_vocabulary(build / "vocabulary.json")
+        sentences = _load_sentences(build, manifest, len(passages))
     except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:  # EOF: an empty .npy
         raise IndexCorruptError(f"The index at {build} cannot be read ({exc}); reindex.") from exc
     if len(passages) != manifest.passage_count or vectors.shape != (
@@ -385,7 +410,28 @@ def _load_build(build: Path, *, check: bool) -> IndexData:
         manifest.dimension,
     ):
         raise IndexCorruptError("The index files disagree with its manifest; run a reindex.")
-    return IndexData(manifest, documents, passages, vectors, dense, sparse, build, vocabulary)
+    return IndexData(
+        manifest, documents, passages, vectors, dense, sparse, build, vocabulary, sentences
+    )
+
+
+def _load_sentences(build: Path, manifest: Manifest, passages: int) -> SentenceTable | None:
+    if manifest.format_version < 2:
+        return None
+    spans = np.load(build / "sentence_spans.npy", allow_pickle=False)
+    vectors = np.load(build / "sentences.npy", mmap_mode="r", allow_pickle=False)
+    if (
+        spans.ndim != 2
+        or spans.shape[1] != 3
+        or vectors.shape != (manifest.sentence_count, manifest.dimension)
+        or len(spans) != len(vectors)
+        or (len(spans) and not (spans[:, 0].min() >= 0 and spans[:, 0].max() < passages))
+        or np.any(np.diff(spans[:, 0]) < 0)
+    ):
+        raise ValueError("the sentence vectors disagree with the manifest")
+    table = SentenceTable(spans, vectors, passages)
+    table.flat()  # built with the index it belongs to, not on its first query
+    return table
 
 
 def load_last_good(index_dir: Path, *, check: bool = True) -> tuple[IndexData, str]:

@@ -148,7 +148,7 @@ def more_from_source(
     doc = searcher.index.document_of(passage_id)
     k = clamp_count(app, count)
     result = searcher.search_in(query, doc.source, k + 1)
-    hits = [h for h in result.hits if h.passage_id != passage_id][:k]
+    hits = [h for h in result.hits if passage_id not in h.ids][:k]
     if not hits:
         return Answer(result.query, [], notice=f"Nothing else in “{doc.meta.title}” matches.")
     hits = searcher.highlight(result.query, hits)
@@ -158,7 +158,8 @@ def more_from_source(
 def locate(app: App, quote: Quote, *, guild: int | None = None) -> int:
     """The quote's passage in the index in use (it may have been rebuilt since)."""
     searcher = app.live_for(guild).searcher
-    found = searcher.locate(quote.build, quote.passage_id, quote.source, quote.text)
+    text = quote.passage_text or quote.text
+    found = searcher.locate(quote.build, quote.passage_id, quote.source, text)
     if found is None:
         raise NotFoundError("That passage is no longer in the corpus; search again.")
     return found

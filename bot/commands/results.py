@@ -7,7 +7,7 @@ from typing import Any
 
 from embeddings.explain import passage_ref
 from embeddings.scope import Reader
-from embeddings.search import Hit
+from embeddings.search import Hit, result_text
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,10 @@ class Quote:
     build: str = ""  # the index build the passage id belongs to
     settled: bool = True  # False: the highlight is a guess to check before showing it
     ref: str = ""  # a stable reference to the passage (embeddings/explain.py PassageRef)
+    # A window of consecutive passages (verses, lines): their first and last ids, and the
+    # text of `passage_id`'s own passage (to find it again after a rebuild).
+    window: tuple[int, int] | None = None
+    passage_text: str = ""
 
     @property
     def highlighted(self) -> str:
@@ -77,23 +81,37 @@ class Answer:
         return out
 
 
+def locator_range(first: str, last: str) -> str:
+    """A range of locators: 6:33 and 6:34 give 6:33–34, 6:34 and 7:1 give 6:34–7:1."""
+    if not first or not last or first == last:
+        return first or last
+    head, sep, _ = first.rpartition(":")
+    if sep and last.startswith(head + ":"):
+        return f"{first}–{last[len(head) + 1 :]}"
+    return f"{first}–{last}"
+
+
 def quote_from(searcher: Reader, hit: Hit, label: str = "") -> Quote:
     index = searcher.index
     passage = index.passages[hit.passage_id]
     doc = index.document_of(hit.passage_id)
     section = passage.section
-    if passage.locator and passage.locator not in section:
-        section = f"{section} {passage.locator}".strip()
+    locator = passage.locator
+    if hit.window is not None:
+        first, last = (index.passages[i] for i in hit.window)
+        locator = locator_range(first.locator.split("–")[0], last.locator.split("–")[-1])
+    if locator and locator not in section:
+        section = f"{section} {locator}".strip()
     return Quote(
         passage_id=hit.passage_id,
-        text=passage.text,
+        text=result_text(index, hit),
         author=doc.meta.author,
         title=doc.meta.title,
         section=section,
         date=doc.meta.date,
         url=doc.meta.url,
         source=doc.source,
-        locator=passage.locator,
+        locator=locator,
         kind=passage.kind,
         score=hit.score,
         cosine=hit.cosine,
@@ -103,6 +121,8 @@ def quote_from(searcher: Reader, hit: Hit, label: str = "") -> Quote:
         build=searcher.build,
         settled=hit.settled,
         ref=passage_ref(passage),
+        window=hit.window,
+        passage_text=passage.text if hit.window is not None else "",
     )
 
 

@@ -2,7 +2,9 @@
 
 Plain text has no markup, so layout carries the structure: blank lines separate
 paragraphs, hard-wrapped prose lines are joined, indented or short capitalised lines
-are verse and keep their breaks, and short upper-case lines are headings.
+are verse and keep their breaks, and short upper-case lines are headings. A short line in
+ordinary case is a heading too when it titles a bulleted list just below it ("Examples of
+connections MIM did not make"): left a paragraph, it would be quoted alone as an answer.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ _SPACES = re.compile(r"[ \t\u00a0]{2,}|[\t\u00a0]")
 _HYPHEN_END = re.compile(r"[^\W\d_]-$")
 _FIRST_ALNUM = re.compile(r"[^\W_]")
 _MAX_HEADING = 90
+_LIST_TITLE_REACH = 2  # a list title is followed by its list within this many paragraphs
 
 
 def read_text_pieces(text: str) -> list[Piece]:
@@ -30,10 +33,14 @@ def read_text_pieces(text: str) -> list[Piece]:
     width = _wrap_width(paragraphs)
     entries = sum(1 for lines in paragraphs if _entry_headword(lines, dictionary=False))
     dictionary = entries >= MIN_ENTRIES
+    bulleted = [any(_BULLET.fullmatch(line) for line in lines) for lines in paragraphs]
     pieces: list[Piece] = []
     in_entries = False  # past the first entry: verse titles there are not headings
     letter = ""  # a dictionary's letter heading ("X") just seen
-    for lines in paragraphs:
+    for j, lines in enumerate(paragraphs):
+        if not in_entries and _titles_list(lines, bulleted[j + 1 : j + 1 + _LIST_TITLE_REACH]):
+            pieces.append(Piece(lines[0].strip(), heading=3))
+            continue
         headword = _entry_headword(lines, dictionary=dictionary and in_entries)
         if headword is None and letter and re.match(rf"{re.escape(letter)}\b[ ,]", lines[0]):
             headword = letter  # "X in our alphabet being a needless letter ..."
@@ -47,6 +54,16 @@ def read_text_pieces(text: str) -> list[Piece]:
             if dictionary and last is not None and last.is_heading and len(last.text) == 1:
                 letter = last.text
     return pieces
+
+
+def _titles_list(lines: list[str], below: list[bool]) -> bool:
+    """A lone unpunctuated line of a few words, opening with a capital, over a list."""
+    if len(lines) != 1 or not any(below):
+        return False
+    line = lines[0].strip()
+    if len(line) >= _MAX_HEADING or len(line.split()) < 3 or not line[:1].isupper():
+        return False
+    return not (_TERMINAL.search(line) or line.endswith(("-", "—", "–", ":")))
 
 
 def split_paragraphs(text: str) -> list[list[str]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.app import App
 from bot.commands.quote import QuoteRequest, quote, settle
 
@@ -9,13 +11,20 @@ from bot.commands.quote import QuoteRequest, quote, settle
 QUERY = "people who refuse to cooperate with anyone outside their own little group"
 
 
-def test_settling_later_picks_the_same_sentence_as_settling_now(fresh_app: App) -> None:
-    # Lazy first: the model's choices are remembered, and would settle it in advance.
+def test_settling_later_picks_the_same_sentence_as_settling_now(
+    fresh_app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The index's sentence vectors settle every quote at once, even when the pager asks
+    # for one only: the model is never run for a best sentence.
+    def no_model(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the model was asked to pick a sentence")
+
+    monkeypatch.setattr(fresh_app.index.searcher.embeddings, "encode_many", no_model)
     lazy = quote(fresh_app, QuoteRequest(QUERY, count=5, settle_now=1)).quotes
     eager = quote(fresh_app, QuoteRequest(QUERY, count=5)).quotes
     assert [q.passage_id for q in lazy] == [q.passage_id for q in eager]
     assert lazy[0].settled and lazy[0].highlight == eager[0].highlight
-    assert not all(q.settled for q in lazy)  # some were left for the model to settle later
+    assert all(q.settled for q in lazy)
     for guessed, settled in zip(lazy, eager, strict=True):
         assert settle(fresh_app, QUERY, guessed).highlight == settled.highlight
         assert settle(fresh_app, QUERY, guessed).settled
@@ -60,6 +69,8 @@ UNDECIDED = "Why would a Mao-inspired group distribute a rival radical's history
 def test_a_best_sentence_the_model_settled_once_comes_settled_when_asked_again(
     fresh_app: App,
 ) -> None:
+    # Sentence vectors in the index would settle it at once; without them, the model does.
+    fresh_app.index.searcher.index.sentences = None
     guess = quote(fresh_app, QuoteRequest(UNDECIDED, count=3, settle_now=0)).quotes[0]
     assert not guess.settled
     settled = settle(fresh_app, UNDECIDED, guess, urgent=False)

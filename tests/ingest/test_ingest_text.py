@@ -112,3 +112,34 @@ def test_mim_page(corpus: Corpus) -> None:
     assert len(bullets) == 3
     assert not any(t.startswith("•") for t in texts)
     assert texts[-1].startswith("A tell-tale sign of sectarianism")
+
+
+def test_a_short_line_over_a_list_is_the_lists_heading(corpus: Corpus) -> None:
+    text = (
+        "Examples of working with people we disagree with\n\n"
+        "  • Selling books of all kinds.\n  • Posting links to rivals.\n\n"
+        "Examples of connections we did not make\n\n"
+        "Generally we prefer our own reporting.\n\n"
+        "  • A page on prisons.\n"
+    )
+    assert blocks(corpus, text) == [
+        ("Examples of working with people we disagree with", "Selling books of all kinds."),
+        ("Examples of working with people we disagree with", "Posting links to rivals."),
+        ("Examples of connections we did not make", "Generally we prefer our own reporting."),
+        ("Examples of connections we did not make", "A page on prisons."),
+    ]
+
+
+def test_a_lead_in_line_or_a_line_far_from_a_list_stays_a_paragraph(corpus: Corpus) -> None:
+    text = (
+        "These are the examples:\n\n  • One.\n\n"
+        "A line with no list near it\n\nProse.\n\nMore prose.\n\n  • Two.\n"
+    )
+    assert [t for _, t in blocks(corpus, text)] == [
+        "These are the examples:",
+        "One.",
+        "A line with no list near it",
+        "Prose.",
+        "More prose.",
+        "Two.",
+    ]

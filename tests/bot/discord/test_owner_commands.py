@@ -45,7 +45,9 @@ async def test_reindex_force_from_discord_embeds_every_passage_again(
         await plain.wait_for(finished, WAIT)
         forced = await fake_discord.send_slash("reindex", {"force": True, "base": True}, user=OWNER)
         await forced.wait_for(finished, WAIT)
-        after = await fake_discord.send_slash("quote", {"query": "what is a sect?"})
+        after = await fake_discord.send_slash(
+            "quote", {"query": "what is a sect in socialist politics?"}
+        )
         await after.wait_done(WAIT)
 
     # Nothing changed, so a plain reindex has nothing to do ...

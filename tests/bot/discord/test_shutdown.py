@@ -114,7 +114,9 @@ async def test_sigterm_during_a_reindex_disconnects_and_exits_0_within_dockers_g
     assert rec.embed is not None and rec.embed["title"] == "Reindexing…", rec.embed
     await rec.wait_for(reindex_shows("Embedding passages"), START_UP)
     # ... while the current index keeps answering.
-    during = await fake_discord.send_slash("quote", {"query": "what is a sect?"})
+    during = await fake_discord.send_slash(
+        "quote", {"query": "what is a sect in socialist politics?"}
+    )
     await during.wait_done(WAIT)
     assert (
         during.embed is not None
