@@ -15,6 +15,7 @@ import pytest
 from bot.app import App
 from bot.cli import main
 from bot.commands.quote import QuoteRequest, quote
+from bot.discord.client import QuoteBot, ShardedQuoteBot, make_bot
 from bot.settings import SettingsError, load_settings, shard_plan
 from bot.watch import IndexWatcher
 from embeddings import store
@@ -179,6 +180,25 @@ def test_bad_shard_settings_are_one_clear_line(shards: str, ids: str, message: s
     with pytest.raises(SettingsError) as caught:
         shard_plan(shards, ids)
     assert str(caught.value) == message
+
+
+def test_a_process_runs_the_shards_it_is_given_and_only_shard_0_syncs_commands(
+    seed_app: App,
+) -> None:
+    def bot_for(shards: int, ids: tuple[int, ...]) -> QuoteBot:
+        settings = replace(seed_app.settings, shards=shards, shard_ids=ids)
+        return make_bot(App(settings, seed_app.encoder))
+
+    unsharded = bot_for(0, ())
+    assert type(unsharded) is QuoteBot and unsharded.sync_on_start
+    later = bot_for(4, (2, 3))
+    assert isinstance(later, ShardedQuoteBot)
+    assert (later.shard_count, later.shard_ids) == (4, [2, 3]) and not later.sync_on_start
+    first = bot_for(4, (0, 1))
+    assert first.shard_ids == [0, 1] and first.sync_on_start
+    every = bot_for(3, ())
+    assert isinstance(every, ShardedQuoteBot)
+    assert (every.shard_count, every.shard_ids, every.sync_on_start) == (3, None, True)
 
 
 def test_run_flags_with_bad_shards_exit_2_with_one_line_before_loading_anything(
