@@ -102,16 +102,13 @@ class Collection:
         build is swapped in, an index dropped elsewhere (no works left) is dropped here, and
         a collection that could not be loaded is tried again once a new build is named.
         Returns True when what its server reads changed."""
+        current = store.read_current_name(self.service.settings.index)
         if self.service.loaded:
-            if self.is_base or self.service.building:
-                return self.service.follow()
-            if store.read_current_name(self.service.settings.index) is None:
+            if current is None and not self.is_base and not self.service.building:
                 self.service.forget()
                 return True
             return self.service.follow()
-        if self.broken and self.broken_build != store.read_current_name(
-            self.service.settings.index
-        ):
+        if self.broken and current != self.broken_build:
             self.broken = ""  # the next query loads the new build
             return True
         return False  # never loaded here: the first query reads the newest build

@@ -118,6 +118,21 @@ def test_a_servers_collection_follows_builds_made_elsewhere(app: App) -> None:
     assert other.live_for(SERVER_A) is other.index.live
 
 
+def test_a_collection_that_could_not_be_loaded_is_tried_again_once_rebuilt_elsewhere(
+    app: App,
+) -> None:
+    add_garden(app, SERVER_A)
+    collection = app.collections.of(SERVER_A)
+    (store.current_build(collection.service.settings.index) / "passages.jsonl").write_text("x\n")
+    other = other_process(app)
+    assert other.live_for(SERVER_A) is other.index.live  # the server reads the base meanwhile
+    assert "passages.jsonl is damaged" in other.collections.of(SERVER_A).broken
+    assert other.collections.follow() == []  # nothing new yet: not retried every second
+    rebuilt = collection.reindex(force=True).build
+    assert other.collections.follow() == [str(SERVER_A)]
+    assert answers_from(other, GARDEN_QUERY, SERVER_A) == {f"{other.index.build_name}+{rebuilt}"}
+
+
 def test_hidden_works_chosen_in_one_process_apply_in_the_other(app: App) -> None:
     other = other_process(app)
     draper = "draper-anatomy-of-the-micro-sect.md"
