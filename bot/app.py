@@ -7,6 +7,7 @@ functions in `bot.commands` with it; nothing else is global.
 from __future__ import annotations
 
 import logging
+import time
 
 from bot.live import ANSWER_CACHE as ANSWER_CACHE  # re-exported: tests and bench name them here
 from bot.live import BuildGate as BuildGate
@@ -16,9 +17,11 @@ from bot.servers import Collections
 from bot.settings import Settings
 from embeddings.build import BuildReport, ProgressFn
 from embeddings.encoder import Encoder
-from embeddings.errors import IndexMissingError
+from embeddings.errors import IndexMissingError, ReindexBusyError
 
 log = logging.getLogger(__name__)
+
+BUILD_POLL_SECONDS = 1.0  # waiting at start-up for another process's first build
 
 
 def set_search_threads(threads: int) -> None:
@@ -52,13 +55,23 @@ class App:
         return self.collections.live_for(guild_id)
 
     def ensure_index(self, progress: ProgressFn | None = None) -> BuildReport | None:
-        """Load the index, building it first when there is none yet."""
-        try:
-            self.index.load()
-            return None
-        except IndexMissingError:
+        """Load the index, building it first when there is none yet. When another process
+        is building it (several bots starting on one empty index folder), wait for that
+        build instead, or build it if that process dies first."""
+        while True:
+            try:
+                self.index.load()
+                return None
+            except IndexMissingError:
+                pass
             log.info("No index yet in %s: building it from %s", *self._paths())
-            return self.index.reindex(progress=progress)
+            try:
+                return self.index.reindex(progress=progress)
+            except ReindexBusyError:
+                log.info("another process is building the index; waiting for it")
+                if progress:
+                    progress("waiting", 0, 0)
+                time.sleep(BUILD_POLL_SECONDS)
 
     def _paths(self) -> tuple[str, str]:
         return str(self.settings.index), str(self.settings.corpus)

@@ -141,7 +141,17 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true", help="one JSON object per entry")
 
     sub.add_parser("console", parents=[scoped], help="an interactive session (no Discord)")
-    sub.add_parser("run", parents=[common], help="start the Discord bot (needs DISCORD_TOKEN)")
+    p = sub.add_parser("run", parents=[common], help="start the Discord bot (needs DISCORD_TOKEN)")
+    p.add_argument(
+        "--shards",
+        metavar="N",
+        help="Discord shards in all, across every process (default: no sharding)",
+    )
+    p.add_argument(
+        "--shard-ids",
+        metavar="A,B",
+        help="the shards this process runs, from 0 to N-1 (default: all N)",
+    )
     return parser
 
 
@@ -203,9 +213,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return run_console(make_app(args), guild=args.collection)
     if command == "run":
-        from bot.discord.runner import run_bot
-
-        return run_bot(make_app(args))
+        return _run(args)
     app = make_app(args)
     _ensure_index(app)
     if command == "corpus":
@@ -221,6 +229,27 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command == "compare":
         return _compare(app, args)
     return _source(app, args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from bot.app import App
+    from bot.discord.runner import run_bot
+    from bot.settings import SettingsError, load_settings, shard_plan
+
+    settings = load_settings(args.config).with_paths(args.corpus, args.index)
+    if args.shards is not None or args.shard_ids is not None:
+        try:
+            shards, ids = shard_plan(
+                settings.shards if args.shards is None else args.shards,
+                args.shard_ids if args.shard_ids is not None else settings.shard_ids,
+            )
+        except SettingsError as exc:
+            print(f"quotebot run: {exc} (see `quotebot run --help`)", file=sys.stderr)
+            return EXIT_USAGE
+        settings = replace(settings, shards=shards, shard_ids=ids)
+    return run_bot(App(settings))
 
 
 def _ensure_index(app: App) -> None:

@@ -15,7 +15,7 @@ from embeddings import store
 from embeddings.build import BuildReport, ProgressFn, reindex
 from embeddings.cache import Lru
 from embeddings.encoder import Encoder
-from embeddings.errors import IndexIncompatibleError
+from embeddings.errors import IndexIncompatibleError, IndexMissingError, QuotebotError
 from embeddings.passages import ChunkParams
 from embeddings.scope import ScopeSearcher
 from embeddings.search import QueryEmbeddings, Searcher
@@ -79,6 +79,9 @@ class IndexService:
         self._live: Live | None = None
         self.warning = ""  # set while a damaged index makes us serve an earlier build
         self._building = threading.Lock()
+        # One load at a time: a slow load of an older build must not land after a newer one.
+        self._loading = threading.Lock()
+        self._refused = ""  # a build named in CURRENT that failed its checks (see `follow`)
         self.listeners: list[Callable[[Live], None]] = []
 
     @property
@@ -104,15 +107,31 @@ class IndexService:
     def building(self) -> bool:
         return self._building.locked()
 
+    @property
+    def build_name(self) -> str:
+        """The build in use ("" when none is loaded)."""
+        live = self._live
+        if live is None or not isinstance(live.searcher, Searcher):
+            return ""
+        return live.searcher.build
+
     def load(self) -> Live:
         """Load the index from disk and swap it in. On failure the index in use (if any)
         stays in use: a damaged new build never replaces a good one."""
-        data, warning = store.load_last_good(
-            self.settings.index, check=self.settings.verify_checksums
-        )
-        if warning:
-            log.warning("%s", warning)
-        self.warning = warning
+        with self._loading:
+            data, warning = store.load_last_good(
+                self.settings.index, check=self.settings.verify_checksums
+            )
+            if warning:
+                log.warning("%s", warning)
+            self.warning = warning
+            self._check_model(data)
+            live = Live(Searcher(data, self.encoder, self.settings.search, self.embeddings))
+            self._refused = ""
+            self._swap(live)
+            return live
+
+    def _check_model(self, data: store.IndexData) -> None:
         # The id names the backend when its vectors differ (int8), so an index built with
         # one is never queried with another's vectors.
         if data.manifest.model != self.encoder.model_id:
@@ -120,9 +139,38 @@ class IndexService:
                 f"The index was built with the model {data.manifest.model!r}, but quotebot is "
                 f"set to use {self.encoder.model_id!r}; run a reindex."
             )
-        live = Live(Searcher(data, self.encoder, self.settings.search, self.embeddings))
-        self._swap(live)
-        return live
+
+    def follow(self) -> bool:
+        """Swap in the build CURRENT names if another process made it (a reindex elsewhere).
+
+        Returns True when a new build was swapped in. A build that fails its checks (damaged,
+        another model) is refused once and the index in use keeps answering, with a warning
+        for admins; nothing happens while this process builds (it swaps its own build in)."""
+        name = store.read_current_name(self.settings.index)
+        if name is None or name == self.build_name or name == self._refused or self.building:
+            return False
+        if not self._loading.acquire(blocking=False):
+            return False  # a load is under way; the next look sees what it left
+        try:
+            try:
+                data = store.load(self.settings.index, check=self.settings.verify_checksums)
+                self._check_model(data)
+            except IndexMissingError:
+                return False  # CURRENT went away meanwhile; `Collections` handles emptied ones
+            except QuotebotError as exc:
+                self._refused = name
+                in_use = self.build_name or "none"
+                self.warning = f"{exc} Still serving the index in use (build {in_use})."
+                log.warning("the new index build %s is refused: %s", name, exc)
+                return False
+            if data.path is not None and data.path.name == self.build_name:
+                return False
+            self.warning = ""
+            self._swap(Live(Searcher(data, self.encoder, self.settings.search, self.embeddings)))
+            log.info("swapped in index build %s (built by another process)", self.build_name)
+            return True
+        finally:
+            self._loading.release()
 
     def forget(self) -> None:
         """No index in use any more (a collection whose last work was removed)."""

@@ -72,6 +72,7 @@ class Collection:
     log: AuditLog
     broken: str = ""  # why its index could not be loaded (its server then reads the base)
     absent: bool = False  # it has no index (no works yet): not looked for again until built
+    broken_build: str | None = None  # the build CURRENT named then: another one is worth a try
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -94,8 +95,28 @@ class Collection:
                 return None
             except QuotebotError as exc:
                 self.broken = str(exc)
+                self.broken_build = store.read_current_name(self.service.settings.index)
                 log.warning("collection %s cannot be served: %s", self.name, exc)
                 return None
+
+    def follow(self) -> bool:
+        """Catch up with a reindex another process did (see `IndexService.follow`): a new
+        build is swapped in, an index dropped elsewhere (no works left) is dropped here, and
+        a collection that could not be loaded is tried again once a new build is named.
+        Returns True when what its server reads changed."""
+        current = store.read_current_name(self.service.settings.index)
+        if self.service.loaded:
+            if current is None and not self.is_base and not self.service.building:
+                self.service.forget()
+                return True
+            return self.service.follow()
+        if self.broken and current != self.broken_build:
+            self.broken = ""  # the next query loads the new build
+            return True
+        if self.absent and current is not None:
+            self.absent = False  # another process built its first index
+            return True
+        return False  # never loaded here: the first query reads the newest build
 
     def has_works(self) -> bool:
         return self.corpus.is_dir() and any(
@@ -139,6 +160,7 @@ class Collections:
         )
         self._servers: dict[int, Collection] = {}
         self._states: dict[int, State] = {}
+        self._state_stamps: dict[int, int | None] = {}  # state.json's mtime when read
         self._scopes: dict[int, tuple[tuple[Live, Live | None, frozenset[str]], Live]] = {}
         self._lock = threading.Lock()
 
@@ -210,6 +232,7 @@ class Collections:
         state = self._states.get(guild_id)
         if state is None:
             path = self.folder(guild_id) / "state.json"
+            self._state_stamps[guild_id] = _mtime(path)
             try:
                 state = State.from_json(json.loads(path.read_text(encoding="utf-8")))
             except FileNotFoundError:
@@ -227,6 +250,7 @@ class Collections:
         tmp.write_text(json.dumps(state.to_json()), encoding="utf-8")
         os.replace(tmp, path)
         self._states[guild_id] = state
+        self._state_stamps[guild_id] = _mtime(path)
 
     def hide(self, guild_id: int, sources: tuple[str, ...]) -> None:
         state = self.state(guild_id)
@@ -246,6 +270,20 @@ class Collections:
     def rejoined(self, guild_id: int) -> None:
         if self.folder(guild_id).is_dir() and self.state(guild_id).left_at is not None:
             self.set_state(guild_id, replace(self.state(guild_id), left_at=None))
+
+    # -- other processes on the same folders ---------------------------------------------
+
+    def follow(self) -> list[str]:
+        """Catch up with what other processes changed: new builds of the base and of every
+        collection loaded here, and servers' hidden works. Returns the collections that
+        changed, for the log."""
+        changed = [c.name for c in [self.base, *list(self._servers.values())] if c.follow()]
+        for guild_id, stamp in list(self._state_stamps.items()):
+            if _mtime(self.folder(guild_id) / "state.json") != stamp:
+                self._states.pop(guild_id, None)  # read again on next use
+                self._state_stamps.pop(guild_id, None)
+                changed.append(f"{guild_id} (hidden works)")
+        return changed
 
     # -- housekeeping at start-up ----------------------------------------------------------
 
@@ -269,6 +307,13 @@ class Collections:
                     self._scopes.pop(guild_id, None)
                     done.append(f"server {guild_id}: collection deleted (the bot left)")
         return done
+
+
+def _mtime(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
 
 
 def _same(

@@ -56,6 +56,11 @@ class Settings:
     delete_after_days: float = 30.0  # on_leave = "delete": this long after leaving
     max_builds: int = 1  # index builds at once, across the base and every collection
     explain: ExplainParams = field(default_factory=ExplainParams)  # Explain and /compare
+    # Discord sharding: 0 is one unsharded connection; N shards, of which this process runs
+    # `shard_ids` (all of them when empty). See README, "More than one process".
+    shards: int = 0
+    shard_ids: tuple[int, ...] = ()
+    watch_seconds: float = 1.0  # how often to look for a build made by another process (0: never)
 
     @property
     def data_dir(self) -> Path:
@@ -117,6 +122,44 @@ def _defer_after(value: Any) -> float:
         seconds = -1.0
     if not 0.0 <= seconds <= 2.0:
         raise SettingsError(f"bot.defer_after_seconds must be between 0 and 2, not {value!r}")
+    return seconds
+
+
+def shard_plan(shards: Any, shard_ids: Any) -> tuple[int, tuple[int, ...]]:
+    """Validated shard settings: a count (0: unsharded) and the ids this process runs."""
+    count = _int(shards, "shards")
+    if count < 0:
+        raise SettingsError(f"shards must be 0 (no sharding) or a number of shards, not {count}")
+    text = shard_ids if isinstance(shard_ids, str) else ",".join(str(i) for i in shard_ids or [])
+    items = [t.strip() for t in text.split(",") if t.strip()]
+    ids: list[int] = []
+    for item in items:
+        if not item.isdigit():
+            raise SettingsError(
+                f"shard ids must be whole numbers separated by commas, not {item!r}"
+            )
+        ids.append(int(item))
+    if ids and count == 0:
+        raise SettingsError("shard ids need a shard count: set shards (--shards N) too")
+    outside = [i for i in ids if i >= count]
+    if outside:
+        raise SettingsError(
+            f"shard id {outside[0]} is out of range: with {count} shards the ids are "
+            f"0 to {count - 1}"
+        )
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        raise SettingsError(f"shard id {repeated[0]} is given twice; each shard runs once")
+    return count, tuple(ids)
+
+
+def _seconds(value: Any, name: str) -> float:
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if seconds < 0:
+        raise SettingsError(f"{name} must be a number of seconds (0 or more), not {value!r}")
     return seconds
 
 
@@ -192,7 +235,14 @@ def load_settings(
     if on_leave not in ON_LEAVE:
         raise SettingsError(f"bot.on_leave must be one of {', '.join(ON_LEAVE)}, not {on_leave!r}")
     data = env.get("QUOTEBOT_DATA") or paths.get("data", "")
+    shards, shard_ids = shard_plan(
+        env.get("QUOTEBOT_SHARDS") or bot.get("shards", 0),
+        env.get("QUOTEBOT_SHARD_IDS") or bot.get("shard_ids", []),
+    )
     return Settings(
+        shards=shards,
+        shard_ids=shard_ids,
+        watch_seconds=_seconds(bot.get("watch_seconds", 1.0), "bot.watch_seconds"),
         data=resolve(data) if data else None,
         trash_days=_days(bot.get("trash_days", 30), "bot.trash_days"),
         on_leave=on_leave,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import discord
 from discord.ext import commands
@@ -31,12 +32,13 @@ def intents() -> discord.Intents:
 
 
 class QuoteBot(commands.Bot):
-    def __init__(self, app: App, *, sync: bool = True) -> None:
+    def __init__(self, app: App, *, sync: bool = True, **options: Any) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,  # unused: there are no text commands
             intents=intents(),
             help_command=None,
             allowed_mentions=NO_PINGS,  # the default for every message; replies pass it too
+            **options,
         )
         self.app = app
         self.limits = Limits(app.settings)
@@ -110,3 +112,28 @@ class QuoteBot(commands.Bot):
         log.info(
             "connected as %s (%s) to %d servers", self.user, self.application_id, len(self.guilds)
         )
+
+
+class ShardedQuoteBot(QuoteBot, commands.AutoShardedBot):
+    """The same bot over several gateway connections (shards) in one process.
+
+    Discord sends each server's events, interactions included, on shard
+    (server id >> 22) % shards and direct messages on shard 0; every process runs the shards
+    named in its settings, and all of them serve the same index folder."""
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        log.info("shard %d of %s ready", shard_id, self.shard_count)
+
+
+def make_bot(app: App, *, sync: bool = True) -> QuoteBot:
+    """One connection, or the shards the settings give this process. Only the process that
+    runs shard 0 syncs the commands: they are the application's, not a shard's."""
+    settings = app.settings
+    if not settings.shards:
+        return QuoteBot(app, sync=sync)
+    return ShardedQuoteBot(
+        app,
+        sync=sync and (not settings.shard_ids or 0 in settings.shard_ids),
+        shard_count=settings.shards,
+        shard_ids=list(settings.shard_ids) or None,
+    )

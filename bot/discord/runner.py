@@ -10,18 +10,36 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
 from collections.abc import Iterator
 
 import discord
+import yarl
 
 from bot import redact
 from bot.app import App
-from bot.discord.client import QuoteBot
+from bot.discord.client import make_bot
 from bot.progress import terminal_progress
+from bot.watch import IndexWatcher
 
 log = logging.getLogger(__name__)
+
+# Tests only: the base URL (http://127.0.0.1:PORT) of the fake Discord in tests/fake_discord,
+# so that the tests can run `quotebot run` itself as a separate process. Never set it in
+# production: the bot would talk to that address instead of Discord.
+TEST_DISCORD_URL = "QUOTEBOT_TEST_DISCORD_URL"
+
+
+def aim_at_test_discord(url: str) -> None:
+    """Point discord.py's REST base and gateway at a fake Discord (see TEST_DISCORD_URL)."""
+    base = yarl.URL(url.rstrip("/"))
+    if base.scheme != "http" or base.host not in ("127.0.0.1", "localhost"):
+        raise SystemExit(f"quotebot: {TEST_DISCORD_URL} must be http://127.0.0.1:PORT, not {url!r}")
+    discord.http.Route.BASE = f"{base}/api/v10"
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = base.with_scheme("ws") / "gateway/"
+
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -66,6 +84,9 @@ def run_bot(app: App) -> int:
     if not token:
         print(NO_TOKEN, file=sys.stderr)
         return EXIT_USAGE
+    test_url = os.environ.get(TEST_DISCORD_URL, "")
+    if test_url:
+        aim_at_test_discord(test_url)
     with service_logging(token):
         with terminal_progress() as progress:
             report = app.ensure_index(progress)
@@ -75,12 +96,18 @@ def run_bot(app: App) -> int:
             log.info("%s", done)
         app.encoder.warm_up()
         log.info("index loaded and model warm; connecting to Discord")
-        return asyncio.run(serve(app, token))
+        # Builds made by other processes (other shards, a terminal) are swapped in too.
+        watcher = IndexWatcher(app.collections, app.settings.watch_seconds)
+        watcher.start()
+        try:
+            return asyncio.run(serve(app, token))
+        finally:
+            watcher.stop()
 
 
 async def serve(app: App, token: str) -> int:
     """Run the bot until it is closed or stopped by SIGINT/SIGTERM (docker stop)."""
-    bot = QuoteBot(app)
+    bot = make_bot(app)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         # Only the main thread may install signal handlers (tests run this in a thread).

@@ -220,6 +220,29 @@ class GatewayConnection:
     kind: str | None = None  # "identify" or "resume" once the handshake is done
     heartbeats: int = 0
     closed: bool = False
+    shard: tuple[int, int] | None = None  # [shard id, shard count] of its session
+    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # dispatches sent
+
+
+@dataclass
+class _Session:
+    """One gateway session: a shard, with its own sequence numbers and RESUME replay log."""
+
+    shard_id: int
+    shard_count: int
+    session_id: str
+    seq: int = 0
+    log: list[_LogEntry] = field(default_factory=list)
+    live: GatewayConnection | None = None
+    drops: int = 0
+    resumed_at_drop: int = 0
+
+    def carries(self, guild_id: int | None) -> bool:
+        """Discord's rule: a guild's events go to shard (guild_id >> 22) % shards, and events
+        outside any guild (direct messages) to shard 0."""
+        if guild_id is None:
+            return self.shard_id == 0
+        return (guild_id >> 22) % self.shard_count == self.shard_id
 
 
 @dataclass
@@ -254,7 +277,11 @@ class FakeDiscord:
         attachment_size_limit: int = DEFAULT_ATTACHMENT_SIZE_LIMIT,
         application_flags: int = DEFAULT_APPLICATION_FLAGS,
         team: Sequence[str] | None = None,
+        shards: int = 1,
     ) -> None:
+        if shards < 1:
+            raise ValueError("shards must be at least 1")
+        self.shards = shards  # the shard count GET /gateway/bot recommends
         self.ack_deadline = ack_deadline
         self.token_lifetime = token_lifetime
         self.reject_invalid = reject_invalid
@@ -294,13 +321,8 @@ class FakeDiscord:
 
         # Gateway session state.
         self._gw_lock = asyncio.Lock()
-        self._session_id: str | None = None
-        self._seq = 0
-        self._log: list[_LogEntry] = []
-        self._live: GatewayConnection | None = None
+        self._sessions: dict[int, _Session] = {}  # by shard id
         self._hold: asyncio.Event | None = None
-        self._drops = 0
-        self._resumed_at_drop = 0
 
         # Dispatches requested by synchronous calls (add_guild once connected), sent in order
         # before any later event.
@@ -430,6 +452,7 @@ class FakeDiscord:
         *,
         members: Mapping[str, Sequence[str]] | None = None,
         owner: str | None = None,
+        shard: int | None = None,
     ) -> GuildId:
         """Add a guild the bot is in, built like the default one; returns its id.
 
@@ -442,8 +465,12 @@ class FakeDiscord:
         ``unavailable`` goes out at once (the bot joined: discord.py fires ``on_guild_join``). The
         returned id is an ``int`` that can also be awaited: ``await fake.add_guild(...)`` returns
         once that GUILD_CREATE was written to the gateway (or queued for RESUME).
+
+        ``shard`` gives the guild an id on that shard of :attr:`shards` (see
+        :meth:`guild_id_on_shard`); otherwise its shard is whatever its snowflake says.
         """
-        guild = self._new_guild(name, joined_at=iso_timestamp())
+        guild_id = None if shard is None else self.guild_id_on_shard(shard)
+        guild = self._new_guild(name, joined_at=iso_timestamp(), guild_id=guild_id)
         owner_name = owner if owner is not None else f"{name}-owner"
         guild.owner_id = self._member_in(guild, owner_name, ())
         for user_name, role_names in (members or {}).items():
@@ -472,13 +499,13 @@ class FakeDiscord:
         """
         guild = self._known_guild(guild_id)
         guild.present = False
-        if self._session_id is not None:
+        if self._sessions:
             await self.dispatch("GUILD_DELETE", {"id": str(guild.id)})
         self._notify()
 
     def _announce_join(self, guild: FakeGuild) -> GuildId:
         self._notify()
-        if self._session_id is None:
+        if not self._sessions:
             return GuildId(guild.id)  # READY will list it
         return GuildId(
             guild.id,
@@ -1328,7 +1355,7 @@ class FakeDiscord:
             200,
             {
                 "url": self.gateway_url.rstrip("/"),
-                "shards": 1,
+                "shards": self.shards,
                 "session_start_limit": {
                     "total": 1000,
                     "remaining": 999,
@@ -2148,8 +2175,9 @@ class FakeDiscord:
             log.debug("fake gateway connection ended: %r", exc)
         finally:
             conn.closed = True
-            if self._live is conn:
-                self._live = None
+            for session in self._sessions.values():
+                if session.live is conn:
+                    session.live = None
             self._notify()
         return ws
 
@@ -2177,23 +2205,55 @@ class FakeDiscord:
             self._violate("gateway.unknown_op", f"unknown gateway opcode {op}")
             await conn.ws.close(code=4001, message=b"Unknown opcode")
 
+    @staticmethod
+    def _shard_of_identify(data: dict[str, Any]) -> tuple[int, int] | None:
+        """IDENTIFY's ``shard`` [shard_id, num_shards] ([0, 1] when absent); None if invalid."""
+        shard = data.get("shard", [0, 1])
+        if (
+            not isinstance(shard, list)
+            or len(shard) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) for v in shard)
+        ):
+            return None
+        shard_id, count = shard
+        if count < 1 or not 0 <= shard_id < count:
+            return None
+        return shard_id, count
+
     async def _identify(self, conn: GatewayConnection, data: dict[str, Any]) -> None:
         if not self._token_ok(data.get("token")):
             await conn.ws.close(code=4004, message=b"Authentication failed.")
             return
+        shard = self._shard_of_identify(data)
+        if shard is None:
+            # Discord: 4010 Invalid shard, "You sent an invalid shard when identifying."
+            self._violate("gateway.shard_invalid", f"IDENTIFY with shard {data.get('shard')!r}")
+            await conn.ws.close(code=4010, message=b"Invalid shard.")
+            return
+        shard_id, count = shard
         async with self._gw_lock:
             self.identify_count += 1
             self.intents = data.get("intents")
-            self._session_id = uuid.uuid4().hex
-            self._seq = 1
-            self._log.clear()
-            # Joins queued for the old session: READY below lists those guilds already.
-            for _, _, sent in self._outbox:
-                if not sent.done():
-                    sent.set_result(None)
-            self._outbox.clear()
-            guilds = [self._guilds[gid] for gid in self.guild_ids]
+            # A new IDENTIFY for a shard starts a new session for it (the old one's id no
+            # longer resumes).
+            session = _Session(shard_id, count, uuid.uuid4().hex, seq=1)
+            previous = self._sessions.get(shard_id)
+            if previous is not None:  # a drop it did not RESUME from stays unresumed
+                session.drops, session.resumed_at_drop = previous.drops, previous.resumed_at_drop
+            self._sessions[shard_id] = session
+            # Joins queued for this shard's old session: READY below lists those guilds already.
+            kept = []
+            for item in self._outbox:
+                event, payload, sent = item
+                if session.carries(self._guild_of_event(event, payload)):
+                    if not sent.done():
+                        sent.set_result(None)
+                else:
+                    kept.append(item)
+            self._outbox[:] = kept
+            guilds = [self._guilds[gid] for gid in self.guild_ids if session.carries(gid)]
             conn.kind = "identify"
+            conn.shard = (shard_id, count)
             ready = {
                 "v": API_VERSION,
                 "user": self.bot_user,
@@ -2204,41 +2264,46 @@ class FakeDiscord:
                 "presences": [],
                 "guild_join_requests": [],
                 "geo_ordered_rtc_regions": ["fake"],
-                "session_id": self._session_id,
+                "session_id": session.session_id,
                 "session_type": "normal",
                 "resume_gateway_url": self.resume_gateway_url.rstrip("/"),
-                "shard": [0, 1],
+                "shard": [shard_id, count],
                 "application": {"id": str(self.application_id), "flags": self.application_flags},
                 "auth_session_id_hash": "fake",
                 "_trace": ["fake"],
             }
-            await self._send(conn, {"op": 0, "t": "READY", "s": self._seq, "d": ready})
-            self._live = conn
+            await self._send(conn, {"op": 0, "t": "READY", "s": session.seq, "d": ready})
+            session.live = conn
         for guild in guilds:
             await self.dispatch("GUILD_CREATE", self._guild_create_payload(guild))
         self._notify()
 
     async def _resume(self, conn: GatewayConnection, data: dict[str, Any]) -> None:
-        if data.get("session_id") != self._session_id or not self._token_ok(data.get("token")):
+        session = next(
+            (s for s in self._sessions.values() if s.session_id == data.get("session_id")), None
+        )
+        if session is None or not self._token_ok(data.get("token")):
             # discord.py then drops its session and IDENTIFYs again.
             await self._send(conn, {"op": 9, "d": False})
             return
         async with self._gw_lock:
             # Holding the lock: no new event can slip in between the replay and RESUMED.
             last_seen = int(data.get("seq") or 0)
-            for entry in self._log:
+            for entry in session.log:
                 if entry.seq > last_seen:
                     await self._send(conn, entry.frame)
+                    conn.events.append((entry.frame["t"], entry.frame["d"]))
                     if entry.on_sent is not None:
                         entry.on_sent()
-            self._seq += 1
+            session.seq += 1
             await self._send(
-                conn, {"op": 0, "t": "RESUMED", "s": self._seq, "d": {"_trace": ["fake"]}}
+                conn, {"op": 0, "t": "RESUMED", "s": session.seq, "d": {"_trace": ["fake"]}}
             )
             conn.kind = "resume"
+            conn.shard = (session.shard_id, session.shard_count)
             self.resume_count += 1
-            self._resumed_at_drop = self._drops
-            self._live = conn
+            session.resumed_at_drop = session.drops
+            session.live = conn
         self._notify()
 
     async def _request_members(self, data: dict[str, Any]) -> None:
@@ -2259,10 +2324,59 @@ class FakeDiscord:
                 chunk["nonce"] = data["nonce"]
             await self.dispatch("GUILD_MEMBERS_CHUNK", chunk)
 
+    # -- shards ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _guild_of_event(event: str, data: Mapping[str, Any]) -> int | None:
+        """The guild an event belongs to (None: none, as for direct messages)."""
+        raw = data.get("id") if event in ("GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE") else None
+        raw = raw if raw is not None else data.get("guild_id")
+        return int(raw) if raw is not None else None
+
+    def _sessions_for(self, guild_id: int | None) -> list[_Session]:
+        return [s for s in self._sessions.values() if s.carries(guild_id)]
+
+    def shard_of(self, guild_id: int | None, shards: int | None = None) -> int:
+        """The shard that carries a guild's events ((guild_id >> 22) % shards; 0 for direct
+        messages); ``shards`` defaults to the count the connected bot identified with, else
+        :attr:`shards`."""
+        if guild_id is None:
+            return 0
+        if shards is None:
+            counts = {s.shard_count for s in self._sessions.values()}
+            shards = counts.pop() if len(counts) == 1 else self.shards
+        return (int(guild_id) >> 22) % shards
+
+    def guild_id_on_shard(self, shard_id: int, shards: int | None = None) -> int:
+        """A new snowflake for a guild that falls on ``shard_id`` of ``shards`` (default
+        :attr:`shards`): the timestamp bits are moved up to the next that fit, as if the guild
+        was made a few milliseconds later."""
+        count = shards or self.shards
+        if not 0 <= shard_id < count:
+            raise ValueError(f"shard {shard_id} is not one of 0..{count - 1}")
+        stamp = self.ids.next() >> 22
+        stamp += (shard_id - stamp) % count
+        snowflake = stamp << 22
+        self.ids._last = max(self.ids._last, snowflake)  # later ids stay increasing
+        return snowflake
+
+    @property
+    def identified_shards(self) -> dict[int, int]:
+        """Shard id -> shard count of every session the bot identified."""
+        return {sid: s.shard_count for sid, s in sorted(self._sessions.items())}
+
+    @property
+    def connected_shards(self) -> list[int]:
+        """Shard ids with a live gateway connection."""
+        return sorted(
+            sid for sid, s in self._sessions.items() if s.live is not None and not s.live.closed
+        )
+
     async def dispatch(
         self, event: str, data: dict[str, Any], *, on_sent: Callable[[], None] | None = None
     ) -> int:
-        """Send a DISPATCH event (op 0) to the bot; returns its sequence number.
+        """Send a DISPATCH event (op 0) to the bot, on the shard(s) that carry it; returns its
+        sequence number (0 if no session carries it: the event is lost, as on Discord).
 
         Events are kept for RESUME: if no connection is live they are sent when the client resumes.
         """
@@ -2273,22 +2387,29 @@ class FakeDiscord:
     async def _emit(
         self, event: str, data: dict[str, Any], on_sent: Callable[[], None] | None
     ) -> int:
-        """Number, log and send one event; the caller holds ``_gw_lock``."""
-        self._seq += 1
-        frame = {"op": 0, "t": event, "s": self._seq, "d": data}
-        entry = _LogEntry(self._seq, frame, on_sent)
-        self._log.append(entry)
-        conn = self._live
-        if conn is not None and not conn.closed:
-            try:
-                await self._send(conn, frame)
-            except (ConnectionResetError, RuntimeError) as exc:
-                log.debug("fake gateway: send failed (%r); event kept for RESUME", exc)
-                self._live = None
-            else:
-                if on_sent is not None:
-                    on_sent()
-        return entry.seq
+        """Number, log and send one event on each session that carries it; the caller holds
+        ``_gw_lock``."""
+        first = 0
+        for session in self._sessions_for(self._guild_of_event(event, data)):
+            session.seq += 1
+            frame = {"op": 0, "t": event, "s": session.seq, "d": data}
+            entry = _LogEntry(session.seq, frame, on_sent)
+            session.log.append(entry)
+            first = first or entry.seq
+            conn = session.live
+            if conn is not None and not conn.closed:
+                try:
+                    await self._send(conn, frame)
+                except (ConnectionResetError, RuntimeError) as exc:
+                    log.debug("fake gateway: send failed (%r); event kept for RESUME", exc)
+                    session.live = None
+                else:
+                    conn.events.append((event, data))
+                    if on_sent is not None:
+                        on_sent()
+        if not first:
+            log.debug("fake gateway: no session carries %s; dropped", event)
+        return first
 
     def _dispatch_soon(self, event: str, data: dict[str, Any]) -> asyncio.Future[None]:
         """Queue an event from synchronous code; it goes out before any event dispatched later
@@ -2315,11 +2436,15 @@ class FakeDiscord:
 
     @property
     def connected(self) -> bool:
-        """True while a gateway connection is live (after READY or RESUMED)."""
-        return self._live is not None and not self._live.closed
+        """True while every shard the bot identified has a live connection (after READY or
+        RESUMED); False before the first IDENTIFY."""
+        return bool(self._sessions) and len(self.connected_shards) == len(self._sessions)
 
-    async def drop_gateway(self, *, code: int | None = None, hold: bool = False) -> None:
-        """Kill the live gateway connection so that discord.py reconnects and RESUMEs.
+    async def drop_gateway(
+        self, *, code: int | None = None, hold: bool = False, shard: int | None = None
+    ) -> None:
+        """Kill the live gateway connection (of every shard, or of ``shard``) so that discord.py
+        reconnects and RESUMEs.
 
         ``code=None`` aborts the TCP connection without a close frame (a network failure);
         an int sends that close code. With ``hold=True`` new connections get no HELLO until
@@ -2327,17 +2452,23 @@ class FakeDiscord:
         """
         if hold and self._hold is None:
             self._hold = asyncio.Event()
-        self._drops += 1
-        conn, self._live = self._live, None
-        if conn is None:
-            return
-        if code is None:
-            transport = conn.request.transport
-            if transport is not None:
-                transport.abort()
-        else:
-            await conn.ws.close(code=code)
-        self._notify()
+        dropped = False
+        for sid, session in self._sessions.items():
+            if shard is not None and sid != shard:
+                continue
+            session.drops += 1
+            conn, session.live = session.live, None
+            if conn is None:
+                continue
+            dropped = True
+            if code is None:
+                transport = conn.request.transport
+                if transport is not None:
+                    transport.abort()
+            else:
+                await conn.ws.close(code=code)
+        if dropped:
+            self._notify()
 
     def release_gateway(self) -> None:
         """Let held connections proceed (see :meth:`drop_gateway`)."""
@@ -2345,9 +2476,13 @@ class FakeDiscord:
             self._hold.set()
             self._hold = None
 
+    def _resumed(self) -> bool:
+        return self.connected and all(s.resumed_at_drop == s.drops for s in self._sessions.values())
+
     async def wait_for_resume(self, timeout: float = 10.0) -> None:
-        """Wait until the client RESUMEd after the latest :meth:`drop_gateway`."""
-        await self.wait_for(lambda f: f._resumed_at_drop == f._drops and f.connected, timeout)
+        """Wait until the client RESUMEd (every dropped shard) after the latest
+        :meth:`drop_gateway`."""
+        await self.wait_for(lambda f: f._resumed(), timeout)
 
     async def wait_connected(self, timeout: float = 10.0) -> None:
         await self.wait_for(lambda f: f.connected, timeout)
@@ -2498,8 +2633,15 @@ class FakeDiscord:
         *,
         source_message_id: int | None = None,
     ) -> InteractionRecord:
-        if self._session_id is None:
+        if not self._sessions:
             raise RuntimeError("no bot has connected to the fake gateway yet (use run_client)")
+        guild_id = payload.get("guild_id")
+        if not self._sessions_for(int(guild_id) if guild_id is not None else None):
+            where = f"guild {guild_id}" if guild_id is not None else "direct messages"
+            raise RuntimeError(
+                f"no bot has identified the shard of {where} "
+                f"(shards identified: {sorted(self._sessions)})"
+            )
         record = InteractionRecord(
             self,
             interaction_id=int(payload["id"]),
@@ -2510,7 +2652,6 @@ class FakeDiscord:
             created_at=self._now(),
             source_message_id=source_message_id,
         )
-        guild_id = payload.get("guild_id")
         if guild_id is not None and int(guild_id) not in self.guild_ids:
             record.forged_guild_id = int(guild_id)
         self.records.append(record)

@@ -28,8 +28,15 @@ from tests.fake_discord.rules import check_message
 HERE = Path(__file__).parent
 V2 = 1 << 15  # IS_COMPONENTS_V2
 
-# Already broken on purpose in test_fake_discord.py.
-ELSEWHERE = {"ack.late", "ack.duplicate", "followup.before_ack", "token.expired"}
+# Already broken on purpose in test_fake_discord.py, and (an IDENTIFY with a shard that
+# cannot be) in test_fake_shards.py.
+ELSEWHERE = {
+    "ack.late",
+    "ack.duplicate",
+    "followup.before_ack",
+    "token.expired",
+    "gateway.shard_invalid",
+}
 # A bug in the fake itself, not a Discord rule.
 NOT_A_RULE = {"fake.internal_error"}
 

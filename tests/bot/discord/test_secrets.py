@@ -80,7 +80,7 @@ def started(monkeypatch: pytest.MonkeyPatch) -> list[QuoteBot]:
             super().__init__(*args, **kwargs)
             bots.append(self)
 
-    monkeypatch.setattr(runner, "QuoteBot", Recorded)
+    monkeypatch.setattr(runner, "make_bot", lambda app, **options: Recorded(app, **options))
     return bots
 
 

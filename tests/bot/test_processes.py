@@ -1,0 +1,230 @@
+"""Several processes on one index folder and one data folder, as several bot processes (Discord
+shards) on shared storage run them. Here two `App`s stand for two processes: each loads the
+index itself, and one follows what the other builds (the watcher's one look, `follow`).
+tests/bot/discord/test_processes.py runs real `quotebot run` processes against the fake Discord.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot.app import App
+from bot.cli import main
+from bot.commands.quote import QuoteRequest, quote
+from bot.discord.client import QuoteBot, ShardedQuoteBot, make_bot
+from bot.settings import SettingsError, load_settings, shard_plan
+from bot.watch import IndexWatcher
+from embeddings import store
+from tests.bot.test_servers import GARDEN_QUERY, SERVER_A, add_garden
+
+NEW_TEXT = "A reading circle meets weekly to discuss one essay in depth, then walks home.\n"
+NEW_QUERY = "a reading circle that meets every week"
+
+
+@pytest.fixture
+def app(fresh_app: App, tmp_path: Path) -> App:
+    return App(replace(fresh_app.settings, data=tmp_path / "data"), fresh_app.encoder)
+
+
+def other_process(app: App) -> App:
+    """A second process on the same folders: its own App, loading the index itself."""
+    other = App(app.settings, app.encoder)
+    other.index.load()
+    return other
+
+
+def answers_from(app: App, query: str, guild: int | None = None) -> set[str]:
+    return {q.build for q in quote(app, QuoteRequest(query, guild=guild)).quotes}
+
+
+def add_note(app: App) -> None:
+    (Path(app.settings.corpus) / "reading-circle.txt").write_text(NEW_TEXT)
+
+
+def test_a_reindex_in_one_process_is_swapped_in_by_the_other(app: App) -> None:
+    other = other_process(app)
+    before = other.index.build_name
+    add_note(app)
+    report = app.index.reindex()
+    assert report.build and report.build != before
+    assert other.index.build_name == before  # nothing happens until it looks
+    assert other.collections.follow() == ["base"]
+    assert other.index.build_name == report.build
+    assert answers_from(other, NEW_QUERY) == {report.build}
+    assert other.collections.follow() == []  # nothing new: nothing reloaded
+
+
+def test_the_process_that_built_does_not_load_its_own_build_twice(app: App) -> None:
+    add_note(app)
+    app.index.reindex()
+    live = app.index.live
+    assert app.collections.follow() == []
+    assert app.index.live is live
+
+
+def test_a_damaged_new_build_is_refused_and_the_old_one_keeps_answering(app: App) -> None:
+    other = other_process(app)
+    before = other.index.build_name
+    add_note(app)
+    report = app.index.reindex()
+    (store.current_build(app.settings.index) / "passages.jsonl").write_text("garbage\n")
+    live = other.index.live
+    assert other.collections.follow() == []
+    assert other.index.live is live and other.index.build_name == before
+    assert "passages.jsonl is damaged" in other.index.warning and before in other.index.warning
+    assert answers_from(other, "what is a sect?") == {before}
+    assert other.collections.follow() == []  # refused once, not reloaded every second
+    # A later good build is taken up, and the warning goes.
+    (Path(app.settings.corpus) / "reading-circle.txt").write_text(NEW_TEXT + "Again.\n")
+    later = app.index.reindex(force=True)
+    assert later.build != report.build
+    assert other.collections.follow() == ["base"]
+    assert other.index.build_name == later.build and other.index.warning == ""
+
+
+def test_a_build_still_being_written_is_not_picked_up(app: App) -> None:
+    """A killed or unfinished build lives in builds/.tmp-*; only CURRENT names a build, and
+    CURRENT is replaced after the build is complete."""
+    other = other_process(app)
+    before = other.index.build_name
+    builds = app.settings.index / "builds"
+    shutil.copytree(builds / before, builds / ".tmp-20990101T000000-deadbeef")
+    (builds / ".tmp-20990101T000000-deadbeef" / "vectors.npy").write_bytes(b"half")
+    assert other.collections.follow() == []
+    assert other.index.build_name == before
+
+
+def test_a_servers_collection_follows_builds_made_elsewhere(app: App) -> None:
+    other = other_process(app)
+    add_garden(app, SERVER_A)  # its first build, in the first process
+    # Never loaded in the other process: its first query reads the newest build.
+    own = app.collections.of(SERVER_A).service.build_name
+    assert answers_from(other, GARDEN_QUERY, SERVER_A) == {f"{other.index.build_name}+{own}"}
+    # Loaded here, rebuilt there: swapped in here.
+    collection = app.collections.of(SERVER_A)
+    (collection.corpus / "circle.txt").write_text(NEW_TEXT)
+    newer = collection.reindex().build
+    assert other.collections.follow() == [str(SERVER_A)]
+    assert other.collections.of(SERVER_A).service.build_name == newer
+    assert answers_from(other, NEW_QUERY, SERVER_A) == {f"{other.index.build_name}+{newer}"}
+    # Emptied elsewhere: dropped here too, the server reads the base alone again.
+    app.collections.of(SERVER_A).clear_index()
+    assert other.collections.follow() == [str(SERVER_A)]
+    assert not other.collections.of(SERVER_A).service.loaded
+    assert other.live_for(SERVER_A) is other.index.live
+
+
+def test_a_collection_that_could_not_be_loaded_is_tried_again_once_rebuilt_elsewhere(
+    app: App,
+) -> None:
+    add_garden(app, SERVER_A)
+    collection = app.collections.of(SERVER_A)
+    (store.current_build(collection.service.settings.index) / "passages.jsonl").write_text("x\n")
+    other = other_process(app)
+    assert other.live_for(SERVER_A) is other.index.live  # the server reads the base meanwhile
+    assert "passages.jsonl is damaged" in other.collections.of(SERVER_A).broken
+    assert other.collections.follow() == []  # nothing new yet: not retried every second
+    rebuilt = collection.reindex(force=True).build
+    assert other.collections.follow() == [str(SERVER_A)]
+    assert answers_from(other, GARDEN_QUERY, SERVER_A) == {f"{other.index.build_name}+{rebuilt}"}
+
+
+def test_hidden_works_chosen_in_one_process_apply_in_the_other(app: App) -> None:
+    other = other_process(app)
+    draper = "draper-anatomy-of-the-micro-sect.md"
+    assert other.collections.state(SERVER_A).hidden == frozenset()
+    app.collections.hide(SERVER_A, (draper,))
+    assert other.collections.follow() == [f"{SERVER_A} (hidden works)"]
+    assert other.collections.state(SERVER_A).hidden == {draper}
+
+
+def test_the_watcher_looks_in_a_background_thread_until_stopped(app: App) -> None:
+    other = other_process(app)
+    watcher = IndexWatcher(other.collections, interval=0.05)
+    watcher.start()
+    try:
+        add_note(app)
+        report = app.index.reindex()
+        deadline = 200
+        while other.index.build_name != report.build and deadline:
+            deadline -= 1
+            watcher._stop.wait(0.05)
+        assert other.index.build_name == report.build
+    finally:
+        watcher.stop()
+    assert watcher._thread is None
+
+
+def test_a_watch_interval_of_zero_never_starts_a_thread(app: App) -> None:
+    watcher = IndexWatcher(app.collections, interval=0)
+    watcher.start()
+    assert watcher._thread is None
+
+
+# -- shard settings ------------------------------------------------------------------------------
+
+
+def test_shard_settings_come_from_the_file_then_the_environment(tmp_path: Path) -> None:
+    config = tmp_path / "config" / "settings.toml"
+    config.parent.mkdir()
+    config.write_text("[bot]\nshards = 4\nshard_ids = [0, 1]\n")
+    settings = load_settings(config, env={})
+    assert (settings.shards, settings.shard_ids) == (4, (0, 1))
+    env = {"QUOTEBOT_SHARDS": "6", "QUOTEBOT_SHARD_IDS": "5, 2"}
+    settings = load_settings(config, env=env)
+    assert (settings.shards, settings.shard_ids) == (6, (5, 2))
+    assert load_settings(env={}).shards == 0  # the default: one connection, unsharded
+
+
+@pytest.mark.parametrize(
+    ("shards", "ids", "message"),
+    [
+        ("2", "0,2", "shard id 2 is out of range: with 2 shards the ids are 0 to 1"),
+        ("3", "1,1", "shard id 1 is given twice; each shard runs once"),
+        ("0", "0", "shard ids need a shard count: set shards (--shards N) too"),
+        ("two", "", "shards must be a whole number, not 'two'"),
+        ("-1", "", "shards must be 0 (no sharding) or a number of shards, not -1"),
+        ("2", "0;1", "shard ids must be whole numbers separated by commas, not '0;1'"),
+    ],
+)
+def test_bad_shard_settings_are_one_clear_line(shards: str, ids: str, message: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        shard_plan(shards, ids)
+    assert str(caught.value) == message
+
+
+def test_a_process_runs_the_shards_it_is_given_and_only_shard_0_syncs_commands(
+    seed_app: App,
+) -> None:
+    def bot_for(shards: int, ids: tuple[int, ...]) -> QuoteBot:
+        settings = replace(seed_app.settings, shards=shards, shard_ids=ids)
+        return make_bot(App(settings, seed_app.encoder))
+
+    unsharded = bot_for(0, ())
+    assert type(unsharded) is QuoteBot and unsharded.sync_on_start
+    later = bot_for(4, (2, 3))
+    assert isinstance(later, ShardedQuoteBot)
+    assert (later.shard_count, later.shard_ids) == (4, [2, 3]) and not later.sync_on_start
+    first = bot_for(4, (0, 1))
+    assert first.shard_ids == [0, 1] and first.sync_on_start
+    every = bot_for(3, ())
+    assert isinstance(every, ShardedQuoteBot)
+    assert (every.shard_count, every.shard_ids, every.sync_on_start) == (3, None, True)
+
+
+def test_run_flags_with_bad_shards_exit_2_with_one_line_before_loading_anything(
+    app: App, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", "unused")
+    paths = ["--corpus", str(app.settings.corpus), "--index", str(app.settings.index)]
+    code = main(["run", *paths, "--shards", "2", "--shard-ids", "0,5"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    assert err == (
+        "quotebot run: shard id 5 is out of range: with 2 shards the ids are 0 to 1 "
+        "(see `quotebot run --help`)\n"
+    )
