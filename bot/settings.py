@@ -98,13 +98,17 @@ ON_LEAVE = ("keep", "delete")
 
 
 def _days(value: Any, name: str) -> float:
+    return _at_least_zero(value, name, "days")
+
+
+def _at_least_zero(value: Any, name: str, unit: str) -> float:
     try:
-        days = float(value)
+        number = float(value)
     except (TypeError, ValueError):
-        days = -1.0
-    if days < 0:
-        raise SettingsError(f"{name} must be a number of days (0 or more), not {value!r}")
-    return days
+        number = -1.0
+    if number < 0:
+        raise SettingsError(f"{name} must be a number of {unit} (0 or more), not {value!r}")
+    return number
 
 
 def _positive(value: Any, name: str) -> int:
@@ -154,13 +158,7 @@ def shard_plan(shards: Any, shard_ids: Any) -> tuple[int, tuple[int, ...]]:
 
 
 def _seconds(value: Any, name: str) -> float:
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        seconds = -1.0
-    if seconds < 0:
-        raise SettingsError(f"{name} must be a number of seconds (0 or more), not {value!r}")
-    return seconds
+    return _at_least_zero(value, name, "seconds")
 
 
 def load_settings(

@@ -290,13 +290,9 @@ class CorpusCog(
     async def work_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        app = self.bot.app
-        if not is_admin(interaction, app.settings.admin_ids) or server_of(interaction) is None:
+        collection = self._choosable(interaction)
+        if collection is None:
             return []  # nothing to choose for those who may not remove anything
-        base = bool(_option(interaction, "base"))
-        if base and not is_owner(interaction, app.settings.admin_ids):
-            return []
-        collection = collection_of(app, interaction, base)
         works = texts.own_works(collection)
         return await suggest(
             interaction, lambda prefix: sources.complete_from(works, prefix), current
@@ -306,16 +302,23 @@ class CorpusCog(
     async def trash_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        app = self.bot.app
-        if not is_admin(interaction, app.settings.admin_ids) or server_of(interaction) is None:
+        collection = self._choosable(interaction)
+        if collection is None:
             return []
-        base = bool(_option(interaction, "base"))
-        if base and not is_owner(interaction, app.settings.admin_ids):
-            return []
-        collection = collection_of(app, interaction, base)
         return await suggest(
             interaction, lambda prefix: texts.trash_names(collection, prefix), current
         )
+
+    def _choosable(self, interaction: discord.Interaction) -> Collection | None:
+        """The collection whose works an autocomplete may offer: this server's to its
+        admins, the base (the `base` option) to owners; None to anyone else."""
+        ids = self.bot.app.settings.admin_ids
+        if not is_admin(interaction, ids) or server_of(interaction) is None:
+            return None
+        base = bool(_option(interaction, "base"))
+        if base and not is_owner(interaction, ids):
+            return None
+        return collection_of(self.bot.app, interaction, base)
 
     @hide.autocomplete("work")
     async def shown_autocomplete(
