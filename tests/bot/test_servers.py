@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -22,6 +23,7 @@ from bot.commands.corpus import Actor, NotPermitted
 from bot.commands.quote import QuoteRequest, quote
 from bot.commands.sidecar import WorkMeta
 from bot.commands.upload import UploadRefused
+from bot.live import BuildGate
 from embeddings.errors import NotFoundError
 from embeddings.scope import COLLECTION_PREFIX
 
@@ -330,3 +332,36 @@ def test_no_text_option_reaches_the_file_system_unchecked(app: App, name: str) -
     new = set(root.rglob("*")) - before
     server = app.collections.folder(SERVER_A)
     assert all(server in p.parents for p in new), sorted(new)
+
+
+def test_a_build_over_the_cap_waits_its_turn_and_says_so() -> None:
+    """Builds of different collections may be asked for at once; `max_builds` of them run,
+    the others report "waiting" and start when one finishes."""
+    gate = BuildGate(1)
+    stages: list[str] = []
+    first_in, second_done = threading.Event(), threading.Event()
+    release = threading.Event()
+
+    def first() -> None:
+        with gate.turn(lambda stage, done, total: stages.append(f"first {stage}")):
+            first_in.set()
+            release.wait(5)
+
+    def second() -> None:
+        with gate.turn(lambda stage, done, total: stages.append(f"second {stage}")):
+            stages.append("second builds")
+        second_done.set()
+
+    a = threading.Thread(target=first)
+    a.start()
+    assert first_in.wait(5)
+    b = threading.Thread(target=second)
+    b.start()
+    deadline = time.monotonic() + 5
+    while "second waiting" not in stages and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert stages == ["second waiting"] and not second_done.is_set()  # held back
+    release.set()
+    a.join(5)
+    b.join(5)
+    assert stages == ["second waiting", "second builds"]
