@@ -189,15 +189,18 @@ class ScopeSearcher:
 
     def search(self, raw_query: str, k: int = 5, filters: Filters | None = None) -> SearchResult:
         filters = filters or Filters()
-        self.allowed(filters)  # an author or title no part has: NotFoundError, as for one index
         results: list[tuple[Part, SearchResult]] = []
+        missing: NotFoundError | None = None
         for part in self.parts:
             mine = replace(filters, hidden=part.hidden)
             try:
                 results.append((part, part.searcher.search(raw_query, k, mine)))
-            except NotFoundError:
-                continue  # this part has no work the filters name; another has
-        query = results[0][1].query if results else self.prepare(raw_query)
+            except NotFoundError as exc:
+                missing = exc  # this part has no work the filters name; another may have
+        if not results:
+            assert missing is not None  # a scope has at least its base
+            raise missing  # an author or title no part has, as for one index
+        query = results[0][1].query
         good = self._merge([(p, r.hits) for p, r in results], k)
         weak = self._merge([(p, r.weak) for p, r in results], k)
         return SearchResult(query, good, weak, sum(r.searched_passages for _, r in results))
