@@ -210,6 +210,7 @@ def test_a_process_runs_the_shards_it_is_given_and_only_shard_0_syncs_commands(
     assert isinstance(later, ShardedQuoteBot)
     assert (later.shard_count, later.shard_ids) == (4, [2, 3]) and not later.sync_on_start
     first = bot_for(4, (0, 1))
+    assert isinstance(first, ShardedQuoteBot)
     assert first.shard_ids == [0, 1] and first.sync_on_start
     every = bot_for(3, ())
     assert isinstance(every, ShardedQuoteBot)

@@ -205,7 +205,11 @@ async def test_queries_and_buttons_keep_working_through_the_swap(
     monkeypatch.setattr(bot.live, "reindex", gate.wrap(bot.live.reindex))
     swapped = asyncio.Event()
     loop = asyncio.get_running_loop()
-    app.index.listeners.append(lambda live: loop.call_soon_threadsafe(swapped.set))
+
+    def on_swap(live: object) -> None:
+        loop.call_soon_threadsafe(swapped.set)
+
+    app.index.listeners.append(on_swap)
     (app.settings.corpus / "late.txt").write_text(NEW_WORK)
     users = ["alice", "bob", "owner"]
 
