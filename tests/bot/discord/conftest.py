@@ -8,15 +8,17 @@ limits off unless the test is about them).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 
 from bot.app import App
+from bot.discord.client import QuoteBot
 from bot.servers import Collections
-from tests.fake_discord import FakeDiscord
+from tests.fake_discord import FakeDiscord, InteractionRecord, run_client
 
 # Generous waits for a busy 2-core machine; the 3-second rule is measured by the fake itself.
 WAIT = 15.0
@@ -41,6 +43,39 @@ def app(seed_app: App) -> App:
     earlier test (some replace the search function to watch or break it)."""
     seed_app.index.live.answers.clear()
     return app_like(seed_app, cooldown_seconds=0, server_limit=0)
+
+
+class RunningBot(Protocol):
+    def __call__(self) -> AbstractAsyncContextManager[QuoteBot]: ...
+
+
+class Ask(Protocol):
+    async def __call__(
+        self, name: str, options: Mapping[str, Any] | None = None, **how: Any
+    ) -> InteractionRecord: ...
+
+
+@pytest.fixture
+def running_bot(fake_discord: FakeDiscord, app: App) -> RunningBot:
+    """`async with running_bot():` the bot over this module's `app`, logged into the fake for
+    the block and closed after it (so nothing changes while the test then looks)."""
+    return lambda: run_client(QuoteBot(app), fake_discord)
+
+
+@pytest.fixture
+def ask(fake_discord: FakeDiscord, running_bot: RunningBot) -> Ask:
+    """`await ask("quote", {"query": ...}, user=...)`: one slash command (as `send_slash`
+    takes it) sent to a running bot; its record once answered, the bot closed."""
+
+    async def one(
+        name: str, options: Mapping[str, Any] | None = None, **how: Any
+    ) -> InteractionRecord:
+        async with running_bot():
+            rec = await fake_discord.send_slash(name, options, **how)
+            await rec.wait_done(WAIT)
+        return rec
+
+    return one
 
 
 def message_bodies(fake: FakeDiscord) -> Iterator[dict[str, Any]]:
