@@ -10,6 +10,7 @@ import pytest
 from bot.settings import SettingsError, load_settings
 from embeddings import dense
 from embeddings.dense import DenseParams
+from tests.embeddings.helpers import recall_at_10
 
 
 def _near_real(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -37,12 +38,7 @@ def test_ivf_sizes_follow_the_number_of_passages() -> None:
 
 def test_ivf_finds_what_exact_search_finds() -> None:
     vecs, queries = _near_real(20_000)
-    exact = dense.build(vecs, DenseParams(kind="exact"))
-    approx = dense.build(vecs, DenseParams(kind="ivf"))
-    _, truth = dense.search(exact, queries, 10)
-    _, found = dense.search(approx, queries, 10)
-    recall = np.mean([len(set(t) & set(f)) / 10 for t, f in zip(truth, found, strict=True)])
-    assert recall >= 0.95
+    assert recall_at_10(vecs, queries, "ivf") >= 0.95
 
 
 def test_a_saved_ivf_index_takes_nprobe_from_the_settings(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from embeddings.errors import IndexCorruptError, IndexIncompatibleError
 from embeddings.search import Searcher, SearchParams, result_text
 from embeddings.sentences import split_sentences
 from embeddings.signals import smoothed_cosines
+from tests.embeddings.helpers import flip_a_byte
 
 MIM_HEADING = "Examples of working with people we disagree with or compete with for recruits"
 
@@ -110,10 +111,7 @@ def test_sentence_vectors_are_stored_checksummed_and_match_the_model(
 
 
 def test_a_damaged_sentence_file_is_caught_by_its_checksum(fresh_app: App) -> None:
-    path = store.current_build(fresh_app.settings.index) / "sentences.npy"
-    data = bytearray(path.read_bytes())
-    data[-3] ^= 0xFF
-    path.write_bytes(bytes(data))
+    flip_a_byte(store.current_build(fresh_app.settings.index) / "sentences.npy", at=-3)
     with pytest.raises(IndexCorruptError, match=r"sentences\.npy is damaged"):
         store.load(fresh_app.settings.index)
 

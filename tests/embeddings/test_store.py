@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from bot.app import App
-from embeddings import dense, store
+from embeddings import store
 from embeddings.build import reindex
 from embeddings.dense import DenseParams
 from embeddings.errors import (
@@ -23,6 +23,7 @@ from embeddings.errors import (
     IndexMissingError,
     ReindexBusyError,
 )
+from tests.embeddings.helpers import flip_a_byte, recall_at_10
 
 
 def manifest_of(app: App) -> dict:
@@ -103,10 +104,7 @@ def test_an_index_of_another_format_version_is_refused(fresh_app: App) -> None:
 
 
 def test_a_damaged_index_file_is_detected_by_its_checksum(fresh_app: App) -> None:
-    vectors = store.current_build(fresh_app.settings.index) / "vectors.npy"
-    data = bytearray(vectors.read_bytes())
-    data[-5] ^= 0xFF
-    vectors.write_bytes(bytes(data))
+    flip_a_byte(store.current_build(fresh_app.settings.index) / "vectors.npy", at=-5)
     with pytest.raises(IndexCorruptError, match=r"vectors\.npy is damaged"):
         store.load(fresh_app.settings.index)
 
@@ -188,12 +186,7 @@ def test_the_approximate_index_finds_what_exact_search_finds(seed_app: App) -> N
     vecs = (vecs / np.linalg.norm(vecs, axis=1, keepdims=True)).astype(np.float32)
     queries = vecs[rng.choice(len(vecs), 200, replace=False)] + rng.normal(0, 0.05, (200, 384))
     queries = (queries / np.linalg.norm(queries, axis=1, keepdims=True)).astype(np.float32)
-    exact = dense.build(vecs, DenseParams(kind="exact"))
-    approx = dense.build(vecs, DenseParams(kind="hnsw"))
-    _, truth = dense.search(exact, queries, 10)
-    _, found = dense.search(approx, queries, 10)
-    recall = np.mean([len(set(t) & set(f)) / 10 for t, f in zip(truth, found, strict=True)])
-    assert recall >= 0.95
+    assert recall_at_10(vecs, queries, "hnsw") >= 0.95
 
 
 def test_auto_picks_exact_search_then_hnsw_then_ivf_as_the_corpus_grows() -> None:
