@@ -25,6 +25,9 @@ from tests.fake_discord import FakeDiscord, InteractionRecord, run_client
 
 # Generous waits for a busy 2-core machine; the 3-second rule is measured by the fake itself.
 WAIT = 15.0
+# A wait that includes building an index (a forced reindex embeds every passage again):
+# seconds on a quiet machine, a minute when the machine is loaded. A pass never waits it out.
+BUILD_WAIT = 120.0
 
 # A Markdown masked link that Discord would make clickable: "[text](url)" with no escape.
 ACTIVE_MASKED_LINK = re.compile(r"(?<!\\)\[[^\]]*\]\(")

@@ -18,7 +18,7 @@ import bot.live
 from bot.app import App
 from bot.commands.corpus import BASE_ONLY_OWNERS
 from bot.discord.cogs.admin import BUSY, NOTHING_OF_ITS_OWN, PROGRESS_INTERVAL
-from tests.bot.discord.conftest import WAIT, Gate, RunningBot, answered
+from tests.bot.discord.conftest import BUILD_WAIT, WAIT, Gate, RunningBot, answered
 from tests.fake_discord import FakeDiscord, InteractionRecord
 
 NEW_FILE = "on-splitting.txt"
@@ -83,7 +83,7 @@ async def test_reindex_shows_progress_and_queries_keep_answering_until_the_swap(
         # Progress reaches the stage the build is held at.
         await rec.wait_for(lambda r: "Reading documents" in (r.embed or {}).get("description", ""))
         gate.opened.set()
-        await rec.wait_for(finished, WAIT)
+        await rec.wait_for(finished, BUILD_WAIT)
 
         after = await answered(
             fake_discord.send_slash("quote", {"query": "a circle splits in two"})
@@ -112,7 +112,7 @@ async def test_reindex_reports_skipped_files(
     (own(app, fake_discord) / "empty.txt").write_text("   \n")
     async with running_bot(app):
         rec = await fake_discord.send_slash("reindex", user="mod")
-        await rec.wait_for(finished, WAIT)
+        await rec.wait_for(finished, BUILD_WAIT)
     assert rec.embed is not None and rec.embed["title"] == "Reindex finished"
     assert "1 added" in rec.embed["description"]
     fields = {f["name"]: f["value"] for f in rec.embed["fields"]}
@@ -151,7 +151,7 @@ async def test_owners_may_reindex_the_base(
     app = private_app(fresh_app, cooldown_seconds=0, server_limit=0, admin_ids=admin_ids)
     async with running_bot(app):
         rec = await fake_discord.send_slash("reindex", {"base": True}, user=who, **member)
-        await rec.wait_for(finished, WAIT)
+        await rec.wait_for(finished, BUILD_WAIT)
     assert rec.embed is not None and rec.embed["title"] == "Reindex finished"
     assert "up to date" in rec.embed["description"]
     assert app.collections.base.log.tail(1)[0].action == "reindex"
@@ -174,7 +174,7 @@ async def test_manage_server_alone_reindexes_only_this_servers_texts(
     build = app.collections.base.service.searcher.build
     async with running_bot(app):
         mine = await fake_discord.send_slash("reindex", user=who, **member)
-        await mine.wait_for(finished, WAIT)
+        await mine.wait_for(finished, BUILD_WAIT)
         found = await answered(
             fake_discord.send_slash("quote", {"query": "a circle splits in two"})
         )

@@ -23,7 +23,7 @@ from bot.app import App
 from bot.discord.cogs.admin import BUSY
 from bot.discord.status import WARNING_TITLE
 from embeddings import store
-from tests.bot.discord.conftest import WAIT, Gate, RunningBot, answered, app_like
+from tests.bot.discord.conftest import BUILD_WAIT, WAIT, Gate, RunningBot, answered, app_like
 from tests.embeddings.helpers import flip_a_byte
 from tests.fake_discord import FakeDiscord, InteractionRecord
 
@@ -75,7 +75,7 @@ async def test_a_full_disk_during_the_save_is_told_to_the_admin_and_the_old_inde
     monkeypatch.setattr(store, "_write_file", disk_full_at_passages)
     async with running_bot(app):
         rec = await fake_discord.send_slash("reindex", {"base": True}, user="owner")
-        await rec.wait_for(finished, WAIT)
+        await rec.wait_for(finished, BUILD_WAIT)
         after = await answered(fake_discord.send_slash("quote", {"query": "what is a sect?"}))
     assert rec.ephemeral and rec.embed is not None and rec.embed["title"] == "Reindex failed"
     said = rec.embed["description"]
@@ -127,7 +127,7 @@ async def test_a_new_build_damaged_before_it_is_loaded_is_reported_by_reindex(
     monkeypatch.setattr(store, "save", save_then_rot)
     async with running_bot(app):
         rec = await fake_discord.send_slash("reindex", {"base": True}, user="owner")
-        await rec.wait_for(finished, WAIT)
+        await rec.wait_for(finished, BUILD_WAIT)
         after = await answered(fake_discord.send_slash("quote", {"query": NEW_QUERY}))
     assert rec.embed is not None and rec.embed["title"] == "Reindex finished"
     warning = {f["name"]: f["value"] for f in rec.embed["fields"]}[WARNING_TITLE]
@@ -174,8 +174,8 @@ async def test_two_reindexes_at_once_run_one_build(
             fake_discord.send_slash("reindex", {"base": True}, user="owner"),
             fake_discord.send_slash("reindex", {"base": True}, user="owner"),
         )
-        await first.wait_for(finished, WAIT)
-        await second.wait_for(finished, WAIT)
+        await first.wait_for(finished, BUILD_WAIT)
+        await second.wait_for(finished, BUILD_WAIT)
     titles = sorted(rec.embed["title"] for rec in (first, second) if rec.embed)
     busy = [r for r in (first, second) if r.embed and r.embed["description"] == BUSY]
     assert len(builds) == 1 and len(busy) == 1
@@ -188,7 +188,7 @@ async def test_a_reindex_by_another_process_makes_reindex_say_busy(
     async with running_bot(app):
         with store.build_lock(app.settings.index):  # `quotebot reindex` in a terminal
             rec = await fake_discord.send_slash("reindex", {"base": True}, user="owner")
-            await rec.wait_for(finished, WAIT)
+            await rec.wait_for(finished, BUILD_WAIT)
     assert rec.embed is not None and rec.embed["title"] == "Reindex failed"
     assert rec.embed["description"].startswith("A reindex is already running")
 
@@ -228,7 +228,7 @@ async def test_queries_and_buttons_keep_working_through_the_swap(
             everything = [*during, *swap, *after, context, turned]
             for r in everything:
                 await r.wait_done(WAIT)
-            await rec.wait_for(finished, WAIT)
+            await rec.wait_for(finished, BUILD_WAIT)
     finally:
         gate.opened.set()
     failed = [r.summary() for r in everything if not r.embed or r.embed["title"] == "Sorry"]

@@ -16,7 +16,7 @@ import pytest
 
 from bot.app import App
 from embeddings import store
-from tests.bot.discord.conftest import WAIT, RunningBot, answered, app_like
+from tests.bot.discord.conftest import BUILD_WAIT, RunningBot, answered, app_like
 from tests.fake_discord import FakeDiscord, InteractionRecord, Upload
 
 OWNER = "alice"  # an ordinary member of the fake server: no Manage Server
@@ -41,9 +41,9 @@ async def test_reindex_force_from_discord_embeds_every_passage_again(
     before = store.read_current_name(index)
     async with running_bot(app):
         plain = await fake_discord.send_slash("reindex", {"base": True}, user=OWNER)
-        await plain.wait_for(finished, WAIT)
+        await plain.wait_for(finished, BUILD_WAIT)
         forced = await fake_discord.send_slash("reindex", {"force": True, "base": True}, user=OWNER)
-        await forced.wait_for(finished, WAIT)
+        await forced.wait_for(finished, BUILD_WAIT)
         after = await answered(
             fake_discord.send_slash("quote", {"query": "what is a sect in socialist politics?"})
         )
