@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -30,15 +29,13 @@ from bot.commands.sidecar import checked_meta
 from bot.commands.upload import UploadRefused
 from bot.discord import render, replies
 from bot.discord.autocomplete import suggest
+from bot.discord.base import Interaction, QuoteBotBase
 from bot.discord.checks import admin_only, is_admin, is_owner, rate_limit, server_of
 from bot.discord.reindexing import report_fields, run_with_progress
 from bot.discord.search import clean_name
 from bot.servers import Collection
 from embeddings.build import ProgressFn
 from embeddings.errors import QueryError
-
-if TYPE_CHECKING:
-    from bot.discord.client import QuoteBot
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +47,7 @@ DOWNLOAD_FAILED = "I could not download that file from Discord; please try again
 BASE_OPTION = "The shared base corpus instead of this server's texts (bot owners only)"
 
 
-def actor_of(interaction: discord.Interaction, admin_ids: frozenset[int]) -> Actor:
+def actor_of(interaction: Interaction, admin_ids: frozenset[int]) -> Actor:
     guild = interaction.guild
     return Actor(
         interaction.user.id,
@@ -62,7 +59,7 @@ def actor_of(interaction: discord.Interaction, admin_ids: frozenset[int]) -> Act
     )
 
 
-def collection_of(app: App, interaction: discord.Interaction, base: bool) -> Collection:
+def collection_of(app: App, interaction: Interaction, base: bool) -> Collection:
     """The collection a command acts on: this server's, or the base when asked."""
     guild = server_of(interaction)
     return app.collections.base if base or guild is None else app.collections.of(guild)
@@ -119,10 +116,10 @@ class CorpusCog(
     group_name="corpus",
     group_description="This server's own texts: add, remove, restore, hide (admins only)",
 ):
-    def __init__(self, bot: QuoteBot) -> None:
+    def __init__(self, bot: QuoteBotBase) -> None:
         self.bot = bot
 
-    def _actor(self, interaction: discord.Interaction) -> Actor:
+    def _actor(self, interaction: Interaction) -> Actor:
         return actor_of(interaction, self.bot.app.settings.admin_ids)
 
     @app_commands.command(name="add", description="Add a .txt, .md or .html file to this server")
@@ -139,7 +136,7 @@ class CorpusCog(
     @app_commands.check(admin_only)  # checks run bottom-up: a non-admin is not rate-counted
     async def add(
         self,
-        interaction: discord.Interaction,
+        interaction: Interaction,
         file: discord.Attachment,
         title: str = "",
         author: str = "",
@@ -184,7 +181,7 @@ class CorpusCog(
     @app_commands.describe(work="The work's title or file name", base=BASE_OPTION)
     @app_commands.check(rate_limit)
     @app_commands.check(admin_only)
-    async def remove(self, interaction: discord.Interaction, work: str, base: bool = False) -> None:
+    async def remove(self, interaction: Interaction, work: str, base: bool = False) -> None:
         app = self.bot.app
         collection = collection_of(app, interaction, base)
         actor = self._actor(interaction)
@@ -208,9 +205,7 @@ class CorpusCog(
     @app_commands.describe(work="The work's title (start typing for the trash)", base=BASE_OPTION)
     @app_commands.check(rate_limit)
     @app_commands.check(admin_only)
-    async def restore(
-        self, interaction: discord.Interaction, work: str, base: bool = False
-    ) -> None:
+    async def restore(self, interaction: Interaction, work: str, base: bool = False) -> None:
         app = self.bot.app
         collection = collection_of(app, interaction, base)
         actor = self._actor(interaction)
@@ -230,7 +225,7 @@ class CorpusCog(
 
     async def _change(
         self,
-        interaction: discord.Interaction,
+        interaction: Interaction,
         collection: Collection,
         work: Callable[[ProgressFn], Change],
         title: str,
@@ -249,17 +244,17 @@ class CorpusCog(
     @app_commands.describe(work="A work of the shared base corpus")
     @app_commands.check(rate_limit)
     @app_commands.check(admin_only)
-    async def hide(self, interaction: discord.Interaction, work: str) -> None:
+    async def hide(self, interaction: Interaction, work: str) -> None:
         await self._hide(interaction, work, hide=True)
 
     @app_commands.command(name="unhide", description="Show a hidden base work in this server again")
     @app_commands.describe(work="A base work this server hides")
     @app_commands.check(rate_limit)
     @app_commands.check(admin_only)
-    async def unhide(self, interaction: discord.Interaction, work: str) -> None:
+    async def unhide(self, interaction: Interaction, work: str) -> None:
         await self._hide(interaction, work, hide=False)
 
-    async def _hide(self, interaction: discord.Interaction, work: str, *, hide: bool) -> None:
+    async def _hide(self, interaction: Interaction, work: str, *, hide: bool) -> None:
         app = self.bot.app
         guild = server_of(interaction)
         assert guild is not None  # admin_only refuses commands outside a server
@@ -278,7 +273,7 @@ class CorpusCog(
     @app_commands.describe(base=BASE_OPTION)
     @app_commands.check(rate_limit)
     @app_commands.check(admin_only)
-    async def log_(self, interaction: discord.Interaction, base: bool = False) -> None:
+    async def log_(self, interaction: Interaction, base: bool = False) -> None:
         app = self.bot.app
         collection = collection_of(app, interaction, base)
         texts.permit(collection, self._actor(interaction), "read the log of")
@@ -288,7 +283,7 @@ class CorpusCog(
 
     @remove.autocomplete("work")
     async def work_autocomplete(
-        self, interaction: discord.Interaction, current: str
+        self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         collection = self._choosable(interaction)
         if collection is None:
@@ -300,7 +295,7 @@ class CorpusCog(
 
     @restore.autocomplete("work")
     async def trash_autocomplete(
-        self, interaction: discord.Interaction, current: str
+        self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         collection = self._choosable(interaction)
         if collection is None:
@@ -309,7 +304,7 @@ class CorpusCog(
             interaction, lambda prefix: texts.trash_names(collection, prefix), current
         )
 
-    def _choosable(self, interaction: discord.Interaction) -> Collection | None:
+    def _choosable(self, interaction: Interaction) -> Collection | None:
         """The collection whose works an autocomplete may offer: this server's to its
         admins, the base (the `base` option) to owners; None to anyone else."""
         ids = self.bot.app.settings.admin_ids
@@ -322,18 +317,18 @@ class CorpusCog(
 
     @hide.autocomplete("work")
     async def shown_autocomplete(
-        self, interaction: discord.Interaction, current: str
+        self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         return await self._base_works(interaction, current, hidden=False)
 
     @unhide.autocomplete("work")
     async def hidden_autocomplete(
-        self, interaction: discord.Interaction, current: str
+        self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         return await self._base_works(interaction, current, hidden=True)
 
     async def _base_works(
-        self, interaction: discord.Interaction, current: str, *, hidden: bool
+        self, interaction: Interaction, current: str, *, hidden: bool
     ) -> list[app_commands.Choice[str]]:
         app = self.bot.app
         guild = server_of(interaction)
@@ -346,7 +341,7 @@ class CorpusCog(
         )
 
 
-def _option(interaction: discord.Interaction, name: str) -> object:
+def _option(interaction: Interaction, name: str) -> object:
     """A sibling option's value in an autocomplete request (discord.py's namespace)."""
     return getattr(interaction.namespace, name, None)
 
