@@ -1,8 +1,9 @@
-"""Options the bot checks itself, with bounds that come from the settings.
+"""Options the bot checks itself: names, and counts with bounds that come from the settings.
 
 Discord's client keeps an option within the bounds the command was synced with, but a
-crafted interaction may not: each such option has an `app_commands.Transformer` that checks
-it again and refuses with the core's own error (bot/discord/errors.py unwraps it).
+crafted interaction may not, and a name may hold anything: such options have an
+`app_commands.Transformer` that checks them before the command runs and refuses with the
+core's own error (bot/discord/errors.py unwraps it from discord.py's TransformerError).
 
 discord.py writes a transformer's bounds into the command when its class is defined, and
 the most results a bot gives is a setting, known only when the bot is made: a
@@ -21,6 +22,8 @@ from discord.ext import commands
 from bot.app import App
 from bot.commands.quote import clamp_count
 from bot.discord.base import Interaction, QuoteBotBase
+from embeddings.errors import QueryError
+from embeddings.query import clean
 
 if TYPE_CHECKING:
     from discord.app_commands.commands import CommandCallback
@@ -28,6 +31,8 @@ if TYPE_CHECKING:
 GroupT = TypeVar("GroupT", bound=app_commands.Group | commands.Cog)
 P = ParamSpec("P")
 T = TypeVar("T")
+
+NAME_MAX_CHARS = 200  # an author, a title or a file name; longer is not a name
 
 # The ceiling written into the commands; the settings can only lower it.
 COUNT_CEILING = 25
@@ -37,6 +42,32 @@ COUNT = "count"  # the name of a CountedCommand's option
 def most_results(app: App) -> int:
     """The largest count Discord's client lets this bot's users ask for."""
     return max(1, min(app.settings.max_results, COUNT_CEILING))
+
+
+def clean_name(value: str, option: str) -> str:
+    """An optional name option (author, source, work) as a filter: invisible and control
+    characters dropped, "" when nothing is left (no filter), QueryError when it is far too
+    long to be a name (the refusal then never repeats thousands of characters)."""
+    try:
+        text = clean(value, max_chars=len(value) + 1)
+    except QueryError:
+        return ""
+    if len(text) > NAME_MAX_CHARS:
+        raise QueryError(
+            f"The {option} option is {len(text):,} characters long; a name has at most "
+            f"{NAME_MAX_CHARS}. Type part of it instead."
+        )
+    return text
+
+
+class Name(app_commands.Transformer[QuoteBotBase]):
+    """A name option (author, source, work) as `clean_name` reads it."""
+
+    def __init__(self, option: str) -> None:
+        self.option = option  # how the refusal names it
+
+    async def transform(self, interaction: Interaction, value: str, /) -> str:
+        return clean_name(value, self.option)
 
 
 class Count(app_commands.Transformer[QuoteBotBase]):

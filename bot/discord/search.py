@@ -19,32 +19,12 @@ from bot.commands.results import Answer
 from bot.discord import replies
 from bot.discord.base import Interaction
 from bot.discord.views import show_answer
-from embeddings.errors import QueryError
-from embeddings.query import clean
-
-NAME_MAX_CHARS = 200  # an author, a title or a file name; longer is not a name
 
 
 def check_query(app: App, query: str, *, guild: int | None = None) -> None:
     """Raise the core's QueryError for a query that cannot be searched (/define's term is
     refused as /quote's query would be: no words, or only very common ones)."""
     app.live_for(guild).searcher.prepare(query)
-
-
-def clean_name(value: str, option: str) -> str:
-    """An optional name option (author, source, work) as a filter: invisible and control
-    characters dropped, "" when nothing is left (no filter), QueryError when it is far too
-    long to be a name (the refusal then never repeats thousands of characters)."""
-    try:
-        text = clean(value, max_chars=len(value) + 1)
-    except QueryError:
-        return ""
-    if len(text) > NAME_MAX_CHARS:
-        raise QueryError(
-            f"The {option} option is {len(text):,} characters long; a name has at most "
-            f"{NAME_MAX_CHARS}. Type part of it instead."
-        )
-    return text
 
 
 async def search_and_page(

@@ -16,7 +16,7 @@ from bot.discord import render, replies
 from bot.discord.autocomplete import suggest
 from bot.discord.base import Interaction, QuoteBotBase
 from bot.discord.checks import rate_limit, server_of
-from bot.discord.search import clean_name
+from bot.discord.options import clean_name
 
 WORKS_MAX_CHARS = 600  # six titles and their commas
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TypeAlias
 
 import discord
 from discord import app_commands
@@ -31,8 +32,8 @@ from bot.discord import render, replies
 from bot.discord.autocomplete import suggest
 from bot.discord.base import Interaction, QuoteBotBase
 from bot.discord.checks import admin_only, is_admin, is_owner, rate_limit, server_of
+from bot.discord.options import Name
 from bot.discord.reindexing import report_fields, run_with_progress
-from bot.discord.search import clean_name
 from bot.servers import Collection
 from embeddings.build import ProgressFn
 from embeddings.errors import QueryError
@@ -45,6 +46,9 @@ DOWNLOAD_FAILED = "I could not download that file from Discord; please try again
 
 
 BASE_OPTION = "The shared base corpus instead of this server's texts (bot owners only)"
+
+# A work's title or file name: cleaned, and refused when far too long (bot/discord/options.py).
+Work: TypeAlias = app_commands.Transform[str, Name("work")]
 
 
 def actor_of(interaction: Interaction, admin_ids: frozenset[int]) -> Actor:
@@ -181,21 +185,20 @@ class CorpusCog(
     @app_commands.describe(work="The work's title or file name", base=BASE_OPTION)
     @app_commands.check(rate_limit)
     @app_commands.check(admin_only)
-    async def remove(self, interaction: Interaction, work: str, base: bool = False) -> None:
+    async def remove(self, interaction: Interaction, work: Work, base: bool = False) -> None:
         app = self.bot.app
         collection = collection_of(app, interaction, base)
         actor = self._actor(interaction)
-        name = clean_name(work, "work")
-        if not name:
+        if not work:
             raise QueryError(NO_WORK)
         # Refused now, privately, rather than after deferring.
-        found = texts.find_work(app, collection, name, actor=actor)
+        found = texts.find_work(app, collection, work, actor=actor)
         texts.permit(collection, actor, "remove", found.key)
         await self._change(
             interaction,
             collection,
             lambda progress: texts.remove_work(
-                app, collection, name, actor=actor, progress=progress
+                app, collection, work, actor=actor, progress=progress
             ),
             f"Removing {found.key}…",
             "Removed",
@@ -205,21 +208,20 @@ class CorpusCog(
     @app_commands.describe(work="The work's title (start typing for the trash)", base=BASE_OPTION)
     @app_commands.check(rate_limit)
     @app_commands.check(admin_only)
-    async def restore(self, interaction: Interaction, work: str, base: bool = False) -> None:
+    async def restore(self, interaction: Interaction, work: Work, base: bool = False) -> None:
         app = self.bot.app
         collection = collection_of(app, interaction, base)
         actor = self._actor(interaction)
-        name = clean_name(work, "work")
-        if not name:
+        if not work:
             raise QueryError(NO_TRASHED)
-        texts.permit(collection, actor, "restore", name)
+        texts.permit(collection, actor, "restore", work)
         await self._change(
             interaction,
             collection,
             lambda progress: texts.restore_work(
-                app, collection, name, actor=actor, progress=progress
+                app, collection, work, actor=actor, progress=progress
             ),
-            f"Restoring {name}…",
+            f"Restoring {work}…",
             "Restored",
         )
 
@@ -244,24 +246,23 @@ class CorpusCog(
     @app_commands.describe(work="A work of the shared base corpus")
     @app_commands.check(rate_limit)
     @app_commands.check(admin_only)
-    async def hide(self, interaction: Interaction, work: str) -> None:
+    async def hide(self, interaction: Interaction, work: Work) -> None:
         await self._hide(interaction, work, hide=True)
 
     @app_commands.command(name="unhide", description="Show a hidden base work in this server again")
     @app_commands.describe(work="A base work this server hides")
     @app_commands.check(rate_limit)
     @app_commands.check(admin_only)
-    async def unhide(self, interaction: Interaction, work: str) -> None:
+    async def unhide(self, interaction: Interaction, work: Work) -> None:
         await self._hide(interaction, work, hide=False)
 
     async def _hide(self, interaction: Interaction, work: str, *, hide: bool) -> None:
         app = self.bot.app
         guild = server_of(interaction)
         assert guild is not None  # admin_only refuses commands outside a server
-        name = clean_name(work, "work")
-        if not name:
+        if not work:
             raise QueryError(NO_WORK)
-        found = texts.hide_work(app, guild, name, actor=self._actor(interaction), hide=hide)
+        found = texts.hide_work(app, guild, work, actor=self._actor(interaction), hide=hide)
         if hide:
             text = f"“{found.key}” is hidden in this server; /corpus unhide shows it again."
         else:

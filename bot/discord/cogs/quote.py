@@ -14,8 +14,8 @@ from bot.commands.quote import quote as search_quotes
 from bot.discord.autocomplete import suggest
 from bot.discord.base import Interaction, QuoteBotBase
 from bot.discord.checks import rate_limit, server_of
-from bot.discord.options import Count, counted_command
-from bot.discord.search import clean_name, search_and_page
+from bot.discord.options import Count, Name, counted_command
+from bot.discord.search import search_and_page
 from embeddings.errors import QueryError
 from embeddings.query import clean
 
@@ -52,13 +52,12 @@ class QuoteCog(commands.Cog, name="Quote"):
         self,
         interaction: Interaction,
         query: str,
-        author: str = "",
-        source: str = "",
+        author: app_commands.Transform[str, Name("author")] = "",
+        source: app_commands.Transform[str, Name("source")] = "",
         count: app_commands.Transform[int, Count] | None = None,
     ) -> None:
         app = self.bot.app
         guild = server_of(interaction)
-        author, source = clean_name(author, "author"), clean_name(source, "source")
         # The pager shows one quote at a time. Its best sentence is a lexical guess where
         # words cannot decide; the model settles it once the answer is out (the others'
         # as they are shown), so the model's time goes to the queries waiting first.

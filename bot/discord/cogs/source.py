@@ -13,7 +13,7 @@ from bot.discord import render, replies
 from bot.discord.autocomplete import suggest
 from bot.discord.base import Interaction, QuoteBotBase
 from bot.discord.checks import rate_limit, server_of
-from bot.discord.search import clean_name
+from bot.discord.options import Name
 from bot.discord.status import for_admins
 
 
@@ -24,11 +24,12 @@ class SourceCog(commands.Cog, name="Source"):
     @app_commands.command(name="source", description="The works in the corpus, or one work")
     @app_commands.describe(name="A title, an author or a file name (leave out for the list)")
     @app_commands.check(rate_limit)
-    async def source(self, interaction: Interaction, name: str = "") -> None:
+    async def source(
+        self, interaction: Interaction, name: app_commands.Transform[str, Name("name")] = ""
+    ) -> None:
         # Reads the loaded index's metadata only (no model, no search): answered at once.
         app = self.bot.app
         guild = server_of(interaction)
-        name = clean_name(name, "name")
         if not name:
             card = works_card(sources.works(app, guild=guild))
         else:
