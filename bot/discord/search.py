@@ -1,10 +1,10 @@
 """How a search command runs: check the input, search in a worker thread, answer, page.
 
 The input is checked first, with the core's own validation (no encoding, a few
-milliseconds; for /quote, `commands.quote.cached_quote`, which also finds a cached answer): a
-mistake is answered ephemerally, which is impossible once a public "thinking…" placeholder
-exists. Encoding and searching then run in a worker thread so the
-gateway heartbeat never waits on the model. Most searches finish well within Discord's
+milliseconds; for /quote, `commands.quote.cached_quote`, which also finds a cached answer):
+a mistake is answered ephemerally, which is impossible once a public "thinking…"
+placeholder exists. Encoding and searching then run in a worker thread so the gateway
+heartbeat never waits on the model. Most searches finish well within Discord's
 3-second deadline, so the answer is sent as the reply itself (one request, no
 placeholder); only a search still running after `defer_after_seconds` is deferred first.
 """
