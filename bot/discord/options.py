@@ -92,7 +92,9 @@ class Count(app_commands.Transformer[QuoteBotBase]):
 class CountedCommand(app_commands.Command[GroupT, P, T]):
     """A slash command with a `count` option (a `Count`), synced with the bot's maximum."""
 
-    def __init__(self, *, name: str, description: str, callback: CommandCallback[GroupT, P, T]):
+    def __init__(
+        self, *, name: str, description: str, callback: CommandCallback[GroupT, P, T]
+    ) -> None:
         super().__init__(name=name, description=description, callback=callback)
         if self.get_parameter(COUNT) is None:
             raise TypeError(f"/{name} has no {COUNT!r} option to bound")
