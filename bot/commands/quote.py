@@ -57,10 +57,13 @@ def cached_quote(app: App, request: QuoteRequest) -> Answer | None:
 def _normalise(
     app: App, searcher: Reader, request: QuoteRequest
 ) -> tuple[str, Filters, int, Hashable]:
-    """The cleaned query, the filters, the count and the cache key of a request."""
+    """The cleaned query, the filters, the count and the cache key of a request; the one
+    place a request is checked (QueryError, or NotFoundError for a work no filter finds),
+    so a front end asks `cached_quote` before it shows anything."""
     k = clamp_count(app, request.count)
     filters = Filters(request.author.strip(), request.title.strip(), request.per_document)
     query = searcher.prepare(request.query)
+    searcher.allowed(filters)
     # Search is case-insensitive throughout (vectors of casefolded queries are cached,
     # BM25 and filters lower-case), so the answer is too; only the echo of the query
     # keeps the asker's spelling.

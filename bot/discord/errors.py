@@ -15,7 +15,8 @@ from discord import app_commands
 
 from bot.cards import error_card
 from bot.discord import render, replies
-from bot.discord.checks import NotAdmin, NotHere, RateLimited
+from bot.discord.checks import NotAdmin, NotHere
+from bot.discord.limits import RateLimited
 from embeddings.errors import QuotebotError
 
 log = logging.getLogger(__name__)
@@ -24,9 +25,14 @@ APOLOGY = "Something went wrong on my side, sorry. It has been logged; please tr
 
 
 def unwrap(error: BaseException) -> BaseException:
-    """The exception a command raised, out of discord.py's wrapper."""
+    """The exception a command or an option's transformer raised, out of discord.py's
+    wrapper (bot/discord/options.py refuses options with the core's own errors)."""
     if isinstance(error, app_commands.CommandInvokeError):
         return error.original
+    if isinstance(error, app_commands.TransformerError) and isinstance(
+        error.__cause__, QuotebotError
+    ):
+        return error.__cause__
     return error
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bot.app import App
-from bot.discord.checks import AUTOCOMPLETES_PER_COMMAND, CLICKS_PER_COMMAND, SlidingWindow
+from bot.discord.limits import AUTOCOMPLETES_PER_COMMAND, CLICKS_PER_COMMAND, SlidingWindow
 from bot.discord.views import NOT_YOURS
 from tests.bot.discord.conftest import WAIT, RunningBot, answered, app_like
 from tests.fake_discord import FakeDiscord, Upload
