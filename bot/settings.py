@@ -11,6 +11,7 @@ from typing import Any
 
 from embeddings.dense import KINDS, DenseParams
 from embeddings.encoder import BACKENDS
+from embeddings.errors import QuotebotError
 from embeddings.explain import ExplainParams
 from embeddings.search import SearchParams
 
@@ -18,8 +19,8 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG = PROJECT_DIR / "config" / "settings.toml"
 
 
-class SettingsError(Exception):
-    """A setting is missing or malformed; the message says which."""
+class SettingsError(QuotebotError):
+    """A setting is missing or malformed; the message (one line) says which, and where."""
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from bot.commands.quote import clamp_count
 from bot.commands.results import Answer
 from bot.discord import replies
 from bot.discord.views import show_answer
-from embeddings.errors import QueryError
+from embeddings.errors import NameTooLong, QueryError
 from embeddings.query import clean
 from embeddings.search import Filters
 
@@ -45,10 +45,7 @@ def clean_name(value: str, option: str) -> str:
     except QueryError:
         return ""
     if len(text) > NAME_MAX_CHARS:
-        raise QueryError(
-            f"The {option} option is {len(text):,} characters long; a name has at most "
-            f"{NAME_MAX_CHARS}. Type part of it instead."
-        )
+        raise NameTooLong(option, len(text), NAME_MAX_CHARS)
     return text
 
 

@@ -22,6 +22,7 @@ from embeddings.errors import IndexCorruptError, IndexIncompatibleError
 from embeddings.search import Searcher, SearchParams, result_text
 from embeddings.sentences import split_sentences
 from embeddings.signals import smoothed_cosines
+from tests.wording import raises_saying
 
 MIM_HEADING = "Examples of working with people we disagree with or compete with for recruits"
 
@@ -114,7 +115,7 @@ def test_a_damaged_sentence_file_is_caught_by_its_checksum(fresh_app: App) -> No
     data = bytearray(path.read_bytes())
     data[-3] ^= 0xFF
     path.write_bytes(bytes(data))
-    with pytest.raises(IndexCorruptError, match=r"sentences\.npy is damaged"):
+    with raises_saying(IndexCorruptError, r"sentences\.npy is damaged"):
         store.load(fresh_app.settings.index)
 
 
@@ -162,9 +163,9 @@ def _make_format_1(index_dir: Path) -> None:
 
 def test_an_index_without_sentence_vectors_asks_for_a_reindex(fresh_app: App) -> None:
     _make_format_1(fresh_app.settings.index)
-    with pytest.raises(IndexIncompatibleError, match="run a reindex"):
+    with raises_saying(IndexIncompatibleError, "run a reindex"):
         store.load(fresh_app.settings.index)
-    with pytest.raises(IndexIncompatibleError, match="run a reindex"):
+    with raises_saying(IndexIncompatibleError, "run a reindex"):
         App(fresh_app.settings, fresh_app.encoder).index.load()
 
 

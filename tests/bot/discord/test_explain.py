@@ -14,7 +14,7 @@ from bot.app import App
 from bot.commands import corpus as texts
 from bot.commands.sidecar import WorkMeta
 from bot.discord.client import QuoteBot
-from embeddings.explain import GONE
+from bot.messages import PASSAGE_GONE as GONE
 from tests.bot.discord.conftest import WAIT, all_embed_text
 from tests.bot.test_servers import admin_of
 from tests.fake_discord import FakeDiscord, InteractionRecord, run_client
