@@ -29,6 +29,7 @@ from embeddings.errors import (
     QueryTooLong,
     QuotebotError,
     ReindexBusyError,
+    SettingsError,
     WorkGone,
 )
 
@@ -142,8 +143,61 @@ def describe(error: QuotebotError) -> str:
             return f"Nothing in {folder} could be indexed{why}"
         case ModelError(problem=problem, model=model, detail=detail, choices=choices):
             return _MODEL[problem].format(model=model, detail=detail, choices=", ".join(choices))
+        case SettingsError():
+            return _setting(error)
     # Refusals written by a front end (and errors not yet given fields) carry their
     # sentence; settings and ingest errors are one line of their own (see their classes).
+    return str(error)
+
+
+_KINDS = {
+    "int": "a whole number",
+    "float": "a number",
+    "bool": "true or false",
+    "text": "text",
+    "ids": "a list of numeric Discord IDs",
+}
+
+
+def _setting(error: SettingsError) -> str:
+    key, value = error.key, error.value
+    where = f" (in {error.source})" if error.source else ""
+    where = f" (from {error.variable})" if error.variable else where
+    match error.problem:
+        case "no_file":
+            return f"The settings file {error.source} does not exist"
+        case "not_toml":
+            return f"The settings file {error.source} is not valid TOML: {error.detail}"
+        case "unknown":
+            maybe = f"; did you mean {error.suggestion}?" if error.suggestion else ""
+            return f"There is no setting {key}{where}{maybe}"
+        case "not_table":
+            return f"[{key}] must be a table of settings, not {value!r}{where}"
+        case "type":
+            return f"{key} must be {_KINDS[error.kind]}, not {value!r}{where}"
+        case "choice":
+            return f"{key} must be one of {', '.join(error.choices)}, not {value!r}{where}"
+        case "range":
+            low, high = error.low, error.high
+            if low is not None and high is not None:
+                bounds = f"between {low:g} and {high:g}"
+            else:
+                bounds = f"at least {low:g}" if low is not None else f"at most {high:g}"
+            return f"{key} must be {bounds}, not {value!r}{where}"
+        case "shard_count":
+            return f"shards must be 0 (no sharding) or a number of shards, not {value}"
+        case "shard_id":
+            return f"shard ids must be whole numbers separated by commas, not {value!r}"
+        case "shard_ids_alone":
+            return "shard ids need a shard count: set shards (--shards N) too"
+        case "shard_outside":
+            count = error.count
+            return (
+                f"shard id {value} is out of range: with {count} shards the ids are "
+                f"0 to {count - 1}"
+            )
+        case "shard_twice":
+            return f"shard id {value} is given twice; each shard runs once"
     return str(error)
 
 

@@ -17,7 +17,7 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, get_args
 
 import numpy as np
 
@@ -35,7 +35,8 @@ log = logging.getLogger(__name__)
 BUNDLED_NAMES = frozenset({"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"})
 # "torch": sentence-transformers; "onnx": the same model in ONNX Runtime (the same vectors
 # to 1e-6, tests check); "onnx-int8": its dynamically quantised copy (different vectors).
-BACKENDS = ("torch", "onnx", "onnx-int8")
+Backend = Literal["torch", "onnx", "onnx-int8"]
+BACKENDS: tuple[Backend, ...] = get_args(Backend)
 DEFAULT_ONNX_CACHE = Path.home() / ".cache" / "quotebot" / "onnx"
 
 ProgressFn = Callable[[int, int], None]

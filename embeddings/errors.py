@@ -18,7 +18,10 @@ class QuotebotError(Exception):
     def __str__(self) -> str:
         if not hasattr(self, "__dataclass_fields__"):
             return super().__str__()
-        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self))  # type: ignore[arg-type]
+        given = [(f.name, getattr(self, f.name)) for f in fields(self)]  # type: ignore[arg-type]
+        shown = ", ".join(
+            f"{name}={value!r}" for name, value in given if value not in ("", None, ())
+        )
         return f"{type(self).__name__}({shown})"
 
 
@@ -228,3 +231,39 @@ class ModelError(_Fields, QuotebotError):
     model: str = ""
     detail: str = ""
     choices: tuple[str, ...] = ()  # "unknown_backend": the backends there are
+
+
+# -- settings ---------------------------------------------------------------------------------
+
+SettingsProblem = Literal[
+    "no_file",  # source: the settings file that does not exist
+    "not_toml",  # source; detail: the parser's message
+    "unknown",  # key: a section or section.key the file may not hold; suggestion
+    "not_table",  # key: a section given a value instead of a table of settings
+    "type",  # key, value; kind: what it must be ("int", "float", "bool", "text", "ids")
+    "choice",  # key, value, choices
+    "range",  # key, value, low and/or high
+    "shard_count",  # value: a negative number of shards
+    "shard_id",  # value: an item of the shard ids that is not a whole number
+    "shard_ids_alone",  # shard ids without a shard count
+    "shard_outside",  # value: the first id >= count; count
+    "shard_twice",  # value: an id given twice
+]
+
+
+@dataclass(eq=False)
+class SettingsError(_Fields, QuotebotError):
+    """A setting is missing or malformed: which one, where it was set, and what it must be."""
+
+    problem: SettingsProblem
+    key: str = ""  # "section.key" ("shards": a flag's)
+    value: object = None
+    source: str = ""  # the settings file it was read from ...
+    variable: str = ""  # ... or the environment variable
+    kind: str = ""
+    choices: tuple[str, ...] = ()
+    low: float | None = None
+    high: float | None = None
+    count: int = 0
+    suggestion: str = ""
+    detail: str = ""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 
@@ -33,13 +33,16 @@ from embeddings.store import DocumentRecord, IndexData
 SUBSET_SCAN_LIMIT = 20_000
 
 
+Fusion = Literal["convex", "rrf", "dense", "bm25"]  # how dense and BM25 scores combine
+
+
 @dataclass(frozen=True)
 class SearchParams:
     """Defaults chosen on the dev queries (bench/RESULTS.md, "ranking signals");
     `BEFORE_SIGNALS` is the engine before them."""
 
     candidates: int = 100  # taken from each retriever before fusion
-    fusion: str = "convex"  # "convex" | "rrf" | "dense" | "bm25"
+    fusion: Fusion = "convex"
     rrf_k: int = 60
     alpha: float = 0.8  # convex: weight of the cosine
     bm25_saturation: float = 10.0  # convex: κ in bm25 / (bm25 + κ)

@@ -215,7 +215,7 @@ def test_the_explain_settings_are_read_and_checked(tmp_path: Path) -> None:
     assert (read.compare_floor, read.terms_tried) == (0.6, 9)
     for bad in ("compare_floor = 2", "compare_floor = 'high'", "terms_tried = 0"):
         config.write_text(f"[explain]\n{bad}\n")
-        with pytest.raises(SettingsError, match="explain"):
+        with raises_saying(SettingsError, "explain"):
             load_settings(config, env={})
 
 

@@ -86,7 +86,7 @@ def test_backends_whose_vectors_differ_have_different_model_ids() -> None:
 def test_the_backend_setting_is_read_and_checked(tmp_path: Path) -> None:
     assert load_settings(env={}).backend == "torch"
     assert load_settings(env={"QUOTEBOT_BACKEND": "onnx-int8"}).backend == "onnx-int8"
-    with pytest.raises(SettingsError, match="backend"):
+    with raises_saying(SettingsError, "backend"):
         load_settings(env={"QUOTEBOT_BACKEND": "tpu"})
     settings = load_settings(env={})
     assert settings.model_cache_dir == settings.index / "model-cache"

@@ -301,10 +301,10 @@ def test_the_signal_settings_are_read_and_checked(tmp_path: Path) -> None:
     # The shipped file holds the defaults chosen on the dev queries.
     assert load_settings(env={}).search == SearchParams()
     path.write_text("[search]\nsentence_weight = 1.5\n")
-    with pytest.raises(SettingsError, match="sentence_weight"):
+    with raises_saying(SettingsError, "sentence_weight"):
         load_settings(env={"QUOTEBOT_CONFIG": str(path)})
     path.write_text("[search]\nwindow_words = -1\n")
-    with pytest.raises(SettingsError, match="window_words"):
+    with raises_saying(SettingsError, "window_words"):
         load_settings(env={"QUOTEBOT_CONFIG": str(path)})
 
 
