@@ -166,6 +166,8 @@ def _setting(error: SettingsError) -> str:
     match error.problem:
         case "no_file":
             return f"The settings file {error.source} does not exist"
+        case "unreadable":
+            return f"The settings file {error.source} cannot be read ({error.detail})"
         case "not_toml":
             return f"The settings file {error.source} is not valid TOML: {error.detail}"
         case "unknown":

@@ -268,6 +268,9 @@ def load_settings(
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise SettingsError("no_file", source=str(path)) from exc
+    except (OSError, UnicodeDecodeError) as exc:  # a folder, no permission, not UTF-8
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise SettingsError("unreadable", source=str(path), detail=why) from exc
     except tomllib.TOMLDecodeError as exc:
         detail = " ".join(str(exc).split())
         raise SettingsError("not_toml", source=str(path), detail=detail) from exc

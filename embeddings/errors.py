@@ -237,6 +237,7 @@ class ModelError(_Fields, QuotebotError):
 
 SettingsProblem = Literal[
     "no_file",  # source: the settings file that does not exist
+    "unreadable",  # source; detail: why (a folder, no permission, not UTF-8)
     "not_toml",  # source; detail: the parser's message
     "unknown",  # key: a section or section.key the file may not hold; suggestion
     "not_table",  # key: a section given a value instead of a table of settings

@@ -211,6 +211,18 @@ def test_the_variables_bot_run_reads(tmp_path: Path) -> None:
     assert over.admin_ids == {666} and over.dev_guild_id == 777
 
 
+def test_a_settings_file_that_cannot_be_read_is_named(tmp_path: Path) -> None:
+    (tmp_path / "folder.toml").mkdir()
+    with raises_saying(SettingsError, r"^The settings file .*folder\.toml cannot be read \("):
+        load_settings(tmp_path / "folder.toml", env={})
+    (tmp_path / "latin1.toml").write_bytes("[bot]\n# caf\xe9\n".encode("latin-1"))
+    with raises_saying(SettingsError, r"latin1\.toml cannot be read \(.*utf-8"):
+        load_settings(tmp_path / "latin1.toml", env={})
+    (tmp_path / "broken.toml").write_text("[bot\n")
+    with raises_saying(SettingsError, r"broken\.toml is not valid TOML: "):
+        load_settings(tmp_path / "broken.toml", env={})
+
+
 def test_a_missing_settings_file_is_named(tmp_path: Path) -> None:
     with raises_saying(SettingsError, r"missing\.toml does not exist"):
         load_settings(tmp_path / "missing.toml", env={})
