@@ -19,8 +19,6 @@ from dataclasses import Field, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
-from rapidfuzz import fuzz, process
-
 from embeddings.dense import DenseParams
 from embeddings.encoder import Backend
 from embeddings.errors import SettingsError
@@ -304,9 +302,8 @@ def _tables(raw: dict[str, Any], source: str) -> dict[str, dict[str, Any]]:
     """The file's sections, each a table of keys; SettingsError for anything else."""
     for name, table in raw.items():
         if name not in SECTIONS:
-            elsewhere = [k.full for keys in KEYS.values() for k in keys.values() if k.name == name]
             near = _closest(name, list(SECTIONS))
-            hint = elsewhere[0] if elsewhere else (f"[{near}]" if near else "")
+            hint = _elsewhere(name) or (f"[{near}]" if near else "")
             raise SettingsError("unknown", f"[{name}]", source=source, suggestion=hint)
         if not isinstance(table, dict):
             raise SettingsError("not_table", name, table, source)
@@ -317,13 +314,19 @@ def _known(section: str, name: str, source: str) -> _Key:
     key = KEYS[section].get(name)
     if key is not None:
         return key
-    elsewhere = [k.full for keys in KEYS.values() for k in keys.values() if k.name == name]
     near = _closest(name, list(KEYS[section]))
-    hint = f"{section}.{near}" if near else (elsewhere[0] if elsewhere else "")
+    hint = f"{section}.{near}" if near else _elsewhere(name)
     raise SettingsError("unknown", f"{section}.{name}", source=source, suggestion=hint)
 
 
+def _elsewhere(name: str) -> str:
+    """The key `name` of another section ("search.candidates" for [bot] candidates)."""
+    return next((k.full for keys in KEYS.values() for k in keys.values() if k.name == name), "")
+
+
 def _closest(word: str, names: list[str]) -> str:
+    from rapidfuzz import fuzz, process  # only when a key is wrong
+
     found = process.extractOne(word, names, scorer=fuzz.ratio, score_cutoff=70)
     return str(found[0]) if found else ""
 
