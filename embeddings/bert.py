@@ -148,7 +148,7 @@ def inspect(path: str | Path) -> BertSpec:
     try:
         return _inspect(Path(path))
     except _Unsupported as exc:
-        raise ModelError(f"{path} is not a plain BERT sentence-transformers folder: {exc}") from exc
+        raise ModelError("not_plain_bert", str(path), str(exc)) from exc
 
 
 def unsupported_reason(path: str | Path) -> str | None:

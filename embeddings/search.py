@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 
@@ -20,7 +20,7 @@ from embeddings import dense as dense_index
 from embeddings.batching import MicroBatcher
 from embeddings.cache import Lru
 from embeddings.encoder import Encoder
-from embeddings.errors import NotFoundError
+from embeddings.errors import NoWorkMatching, WorkGone
 from embeddings.passages import Passage
 from embeddings.query import DEFAULT_MAX_CHARS, clean, require_content
 from embeddings.sentences import split_sentences
@@ -33,13 +33,16 @@ from embeddings.store import DocumentRecord, IndexData
 SUBSET_SCAN_LIMIT = 20_000
 
 
+Fusion = Literal["convex", "rrf", "dense", "bm25"]  # how dense and BM25 scores combine
+
+
 @dataclass(frozen=True)
 class SearchParams:
     """Defaults chosen on the dev queries (bench/RESULTS.md, "ranking signals");
     `BEFORE_SIGNALS` is the engine before them."""
 
     candidates: int = 100  # taken from each retriever before fusion
-    fusion: str = "convex"  # "convex" | "rrf" | "dense" | "bm25"
+    fusion: Fusion = "convex"
     rrf_k: int = 60
     alpha: float = 0.8  # convex: weight of the cosine
     bm25_saturation: float = 10.0  # convex: κ in bm25 / (bm25 + κ)
@@ -233,14 +236,7 @@ class Searcher:
             return None
         docs = [d for d in self.index.documents if filters.matches(d)]
         if not docs and filters.names:
-            what = []
-            if filters.author:
-                what.append(f"by an author matching “{filters.author}”")
-            if filters.title:
-                what.append(f"with a title matching “{filters.title}”")
-            raise NotFoundError(
-                f"No work {' and '.join(what)} is in the corpus; /source lists the works."
-            )
+            raise NoWorkMatching(filters.author, filters.title)
         if not docs:
             return np.empty(0, dtype=np.int64)
         return np.concatenate([np.arange(d.first, d.first + d.count) for d in docs])
@@ -257,7 +253,7 @@ class Searcher:
         query = self.prepare(raw_query)
         doc = self.index.by_source.get(source)
         if doc is None:
-            raise NotFoundError(f"“{source}” is no longer in the corpus.")
+            raise WorkGone(source)
         return self._search(query, k, np.arange(doc.first, doc.first + doc.count), 0)
 
     def prepare(self, raw_query: str) -> str:

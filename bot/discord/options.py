@@ -22,7 +22,7 @@ from discord.ext import commands
 from bot.app import App
 from bot.commands.quote import clamp_count
 from bot.discord.base import Interaction, QuoteBotBase
-from embeddings.errors import QueryError
+from embeddings.errors import NameTooLong, QueryError
 from embeddings.query import clean
 
 if TYPE_CHECKING:
@@ -53,10 +53,7 @@ def clean_name(value: str, option: str) -> str:
     except QueryError:
         return ""
     if len(text) > NAME_MAX_CHARS:
-        raise QueryError(
-            f"The {option} option is {len(text):,} characters long; a name has at most "
-            f"{NAME_MAX_CHARS}. Type part of it instead."
-        )
+        raise NameTooLong(option, len(text), NAME_MAX_CHARS)
     return text
 
 

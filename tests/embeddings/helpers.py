@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 
 from embeddings import dense
-from embeddings.dense import DenseParams
+from embeddings.dense import DenseParams, Kind
 
 
-def recall_at_10(vecs: np.ndarray, queries: np.ndarray, kind: str) -> float:
+def recall_at_10(vecs: np.ndarray, queries: np.ndarray, kind: Kind) -> float:
     """How much of exact search's top 10 the ``kind`` index finds, over all the queries."""
     exact = dense.build(vecs, DenseParams(kind="exact"))
     approx = dense.build(vecs, DenseParams(kind=kind))

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from bot.settings import SettingsError, load_settings
 from embeddings import dense
 from embeddings.dense import DenseParams
 from tests.embeddings.helpers import recall_at_10
+from tests.wording import raises_saying
 
 
 def _near_real(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -58,5 +58,5 @@ def test_the_index_type_setting_accepts_ivf_and_refuses_unknown_kinds(tmp_path: 
 
     ivf = load_settings(env=config('type = "ivf"\nnprobe = 9'))
     assert ivf.dense.kind == "ivf" and ivf.dense.nprobe == 9 and ivf.dense.nlist == 0
-    with pytest.raises(SettingsError, match=r"index\.type"):
+    with raises_saying(SettingsError, r"index\.type"):
         load_settings(env=config('type = "lsh"'))

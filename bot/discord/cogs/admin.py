@@ -29,6 +29,7 @@ from bot.discord.reindexing import (
     run_with_progress,
 )
 from bot.discord.status import index_warning
+from bot.messages import describe
 from bot.servers import Collection
 from embeddings.build import BuildReport
 from embeddings.errors import QueryError, QuotebotError
@@ -101,7 +102,7 @@ class AdminCog(commands.Cog, name="Admin"):
             card = report_card(report, app)
             log.info("reindex finished: %s", report.summary())
         except QuotebotError as exc:
-            card = failure_card(str(exc))
+            card = failure_card(describe(exc))
             log.warning("reindex failed: %s", exc)
         except Exception:
             card = failure_card(errors.APOLOGY)

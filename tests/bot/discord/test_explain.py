@@ -13,7 +13,7 @@ import pytest
 from bot.app import App
 from bot.commands import corpus as texts
 from bot.commands.sidecar import WorkMeta
-from embeddings.explain import GONE
+from bot.messages import PASSAGE_GONE as GONE
 from tests.bot.discord.conftest import WAIT, RunningBot, all_embed_text, answered
 from tests.bot.test_servers import admin_of
 from tests.fake_discord import FakeDiscord, InteractionRecord

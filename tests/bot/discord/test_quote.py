@@ -16,6 +16,7 @@ from bot.settings import SettingsError, load_settings
 from tests.bot.discord.conftest import WAIT, Ask, RunningBot, answered, app_like
 from tests.bot.discord.waiting import eventually
 from tests.fake_discord import FakeDiscord, InteractionRecord
+from tests.wording import raises_saying
 
 QUERY = "how the essay explains its use of the term sect"
 
@@ -241,7 +242,7 @@ async def test_a_search_slower_than_defer_after_shows_thinking_first(
 def test_defer_after_must_leave_time_before_discords_deadline(tmp_path: Path, value: str) -> None:
     path = tmp_path / "settings.toml"
     path.write_text(f"[bot]\ndefer_after_seconds = {value}\n")
-    with pytest.raises(SettingsError, match="defer_after_seconds"):
+    with raises_saying(SettingsError, "defer_after_seconds"):
         load_settings(env={"QUOTEBOT_CONFIG": str(path)})
 
 
