@@ -12,6 +12,7 @@ from typing import Any
 from embeddings.dense import KINDS, DenseParams
 from embeddings.encoder import BACKENDS
 from embeddings.explain import ExplainParams
+from embeddings.fusion import METHODS as FUSIONS
 from embeddings.search import SearchParams
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -226,7 +227,7 @@ def load_settings(
     for name in ("smoothing", "window_words", "sentence_candidates"):
         if getattr(params, name) < 0:
             raise SettingsError(f"search.{name} must be 0 (off) or more")
-    if params.fusion not in ("rrf", "convex", "dense", "bm25"):
+    if params.fusion not in FUSIONS:
         raise SettingsError(f"search.fusion must be convex or rrf, not {params.fusion!r}")
     explain = _explain_params(raw.get("explain", {}))
     on_leave = str(bot.get("on_leave", "keep"))
