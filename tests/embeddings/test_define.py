@@ -18,6 +18,7 @@ from embeddings.define import (
     USAGE,
     Definitions,
     Finding,
+    definition_index,
     find_definitions,
     find_mentions,
     parse_term,
@@ -28,6 +29,7 @@ from embeddings.errors import QueryError
 from embeddings.passages import ChunkParams, Passage, chunk_document
 from embeddings.sparse import SparseIndex
 from embeddings.store import DocumentRecord, IndexData, Manifest
+from embeddings.vocabulary import vocabulary_of
 
 # -- helpers ----------------------------------------------------------------------------------
 
@@ -395,3 +397,22 @@ def test_the_limit_keeps_the_best_definition_of_each_work() -> None:
     found = define(index_of(MIM, DRAPER), "sectarianism", limit=2)
     assert found.labels == [DEFINITION, DEFINITION]
     assert found.sources == ["mim.txt", "draper.md"]
+
+
+# -- what /define keeps with a loaded index ---------------------------------------------------
+
+
+def test_what_define_reads_is_made_once_per_index_and_goes_with_it() -> None:
+    index, rebuilt = index_of(DICTIONARY), index_of(DICTIONARY)
+    assert definition_index(index) is definition_index(index)
+    assert vocabulary_of(index) is vocabulary_of(index)
+    # A reindex is a new index: nothing carries over from the old one.
+    assert definition_index(rebuilt) is not definition_index(index)
+    assert vocabulary_of(rebuilt) is not vocabulary_of(index)
+
+
+def test_an_index_built_before_the_vocabulary_existed_gets_one_from_its_passages() -> None:
+    index = index_of(DICTIONARY)
+    assert len(index.vocabulary) == 0
+    found = vocabulary_of(index).lookup("cynic")
+    assert found is not None and found.kind == "headword"

@@ -8,6 +8,8 @@ import time
 
 import pytest
 
+from embeddings.define.discover import defined_terms
+from embeddings.define.entries import headword_forms
 from embeddings.documents import Footnote
 from embeddings.passages import Passage
 from embeddings.vocabulary import (
@@ -17,8 +19,6 @@ from embeddings.vocabulary import (
     Vocabulary,
     VocabularyTerm,
     build_vocabulary,
-    defined_terms,
-    headword_forms,
 )
 
 
