@@ -39,8 +39,8 @@ def definitions(
         ]
     if not findings:
         return Definitions(term, [], mentioned=False)
-    definitions = sorted((f for f in findings if f.label == DEFINITION), key=lambda f: -f.score)
-    grouped, works = best_of_each_work(definitions, lambda pid: _work(reader, pid))
+    defining = sorted((f for f in findings if f.label == DEFINITION), key=lambda f: -f.score)
+    grouped, works = best_of_each_work(defining, lambda pid: _work(reader, pid))
     usage = sorted((f for f in findings if f.label != DEFINITION), key=lambda f: -f.score)
     return Definitions(term, (grouped + usage)[:limit], mentioned=True, defined_in=works)
 
