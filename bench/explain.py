@@ -63,7 +63,7 @@ def find_passage(index: Any, source: str, starts: str) -> int:
 
 
 def _term_key(term: str) -> str:
-    from embeddings.vocabulary import key_of
+    from embeddings.tokens import key_of
 
     key = key_of(term)
     return key[:-1] if key.endswith("s") and not key.endswith("ss") else key

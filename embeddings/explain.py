@@ -32,8 +32,9 @@ from embeddings.errors import (
 from embeddings.passages import Passage, text_hash
 from embeddings.scope import Reader, ScopeSearcher
 from embeddings.search import Filters, Hit, Searcher
+from embeddings.stopwords import function_words
 from embeddings.store import DocumentRecord
-from embeddings.vocabulary import function_words, key_of
+from embeddings.tokens import COMPOUND_WITH_DIGITS, key_of
 
 HASH_CHARS = 10  # of the passage's text hash in a reference: enough to tell texts apart
 
@@ -199,7 +200,6 @@ class ExplainParams:
 
 
 _KIND_ORDER = {"defined": 0, "headword": 1, "phrase": 2}
-_TOKEN = re.compile(r"[^\W_]+(?:[\-‐'’][^\W_]+)*")
 
 
 @dataclass(frozen=True)
@@ -213,7 +213,7 @@ def candidate_terms(reader: Reader, pid: int, params: ExplainParams) -> list[str
     defined first: terms the corpus is known to define, then dictionary headwords, then
     other terms; within each, the rarer first (a rare word needs explaining, "man" not)."""
     text = reader.index.passages[pid].text
-    tokens = [m.group() for m in _TOKEN.finditer(text)]
+    tokens = [m.group() for m in COMPOUND_WITH_DIGITS.finditer(text)]
     stop = function_words()
     found: dict[str, tuple[int, int, str]] = {}
     for vocabulary, hidden in scope_define.vocabularies(reader):

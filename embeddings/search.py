@@ -18,6 +18,7 @@ from embeddings import dense as dense_index
 from embeddings import fusion as fusions
 from embeddings.batching import MicroBatcher
 from embeddings.cache import Lru
+from embeddings.distinct import Distinct
 from embeddings.encoder import Encoder
 from embeddings.errors import NoWorkMatching, WorkGone
 from embeddings.highlight import Highlighter
@@ -381,24 +382,19 @@ class Searcher:
         """One hit per paragraph (its windows overlap in meaning), one per identical text,
         none overlapping a window already shown, and at most `per_document` per work when
         asked; stops at `limit` hits (0: all)."""
-        seen_blocks: set[tuple[str, int]] = set()
-        seen_texts: set[int] = set()
+        distinct = Distinct(self.index)
         shown: set[int] = set()  # passage ids already in a result
         per_doc: dict[str, int] = {}
-        text_ids = self.index.text_ids
         out: list[Hit] = []
         for h in hits:
             passage = self.index.passages[h.passage_id]
-            block_key = (passage.source, passage.block)
-            text_key = int(text_ids[h.passage_id])
-            if block_key in seen_blocks or text_key in seen_texts:
+            if not distinct.new(h.passage_id):
                 continue
             if not shown.isdisjoint(h.ids):
                 continue
             if per_document and per_doc.get(passage.source, 0) >= per_document:
                 continue
-            seen_blocks.add(block_key)
-            seen_texts.add(text_key)
+            distinct.keep(h.passage_id)
             shown.update(h.ids)
             per_doc[passage.source] = per_doc.get(passage.source, 0) + 1
             out.append(h)

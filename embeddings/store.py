@@ -28,12 +28,13 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -116,6 +117,9 @@ class Manifest:
         return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
 
 
+_T = TypeVar("_T")
+
+
 @dataclass
 class IndexData:
     """A loaded index. Immutable once built: a reindex makes a new one and swaps it in."""
@@ -133,6 +137,28 @@ class IndexData:
     doc_index: np.ndarray = field(init=False)  # passage id -> position in `documents`
     # passage id -> the id of its text up to spacing and case: equal ids, equal quotes
     text_ids: np.ndarray = field(init=False)
+    # What commands make from the index on first use (/define's lookup, the vocabulary's
+    # completer): kept here, so that it goes with the index and a reindex starts afresh.
+    _derived: dict[Callable[[IndexData], Any], Any] = field(
+        init=False, default_factory=dict, repr=False, compare=False
+    )
+    _derived_locks: dict[Callable[[IndexData], Any], threading.Lock] = field(
+        init=False, default_factory=dict, repr=False, compare=False
+    )
+    _derived_guard: threading.Lock = field(
+        init=False, default_factory=threading.Lock, repr=False, compare=False
+    )
+
+    def derived(self, make: Callable[[IndexData], _T]) -> _T:
+        """`make(self)`, made once. Concurrent first requests wait for the one making it;
+        requests for another value (a completion while /define's lookup is made) do not."""
+        with self._derived_guard:
+            lock = self._derived_locks.setdefault(make, threading.Lock())
+        with lock:
+            if make not in self._derived:
+                self._derived[make] = make(self)
+            value: _T = self._derived[make]
+            return value
 
     def __post_init__(self) -> None:
         self.by_source = {d.source: d for d in self.documents}
