@@ -12,6 +12,7 @@ from embeddings.errors import (
     CorpusError,
     CountOutOfRange,
     EmptyQuery,
+    EmptyTerm,
     IndexCorruptError,
     IndexIncompatibleError,
     IndexMissingError,
@@ -30,6 +31,7 @@ from embeddings.errors import (
     QuotebotError,
     ReindexBusyError,
     SettingsError,
+    TermTooLong,
     WorkGone,
 )
 
@@ -84,6 +86,10 @@ def describe(error: QuotebotError) -> str:
             )
         case CountOutOfRange(limit=limit):
             return f"Ask for between 1 and {limit} results."
+        case EmptyTerm():
+            return "Give a word or a phrase to define."
+        case TermTooLong(limit=limit):
+            return f"/define takes a term of at most {limit} words."
         case NameTooLong(option=option, length=length, limit=limit):
             return (
                 f"The {option} option is {length:,} characters long; a name has at most "

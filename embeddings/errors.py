@@ -70,6 +70,18 @@ class CountOutOfRange(_Fields, QueryError):
 
 
 @dataclass(eq=False)
+class EmptyTerm(_Fields, QueryError):
+    """/define was given nothing to define."""
+
+
+@dataclass(eq=False)
+class TermTooLong(_Fields, QueryError):
+    """A term of more words than a definition can name."""
+
+    limit: int  # words
+
+
+@dataclass(eq=False)
 class NameTooLong(_Fields, QueryError):
     """A name option (author, source, work) far too long to be a name."""
 

@@ -16,8 +16,9 @@ import numpy as np
 from embeddings.cache import Lru
 from embeddings.hits import Hit, window_spans
 from embeddings.sentences import split_sentences
-from embeddings.sparse import stem, stopwords, words
+from embeddings.stopwords import stopwords
 from embeddings.store import IndexData
+from embeddings.tokens import stem, words
 
 Span = tuple[int, int]
 

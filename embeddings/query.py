@@ -6,7 +6,8 @@ import re
 import unicodedata
 
 from embeddings.errors import EmptyQuery, NoWords, OnlyCommonWords, QueryTooLong
-from embeddings.sparse import stopwords, words
+from embeddings.stopwords import stopwords
+from embeddings.tokens import words
 
 # Zero-width and bidirectional controls: invisible, and they break matching.
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")

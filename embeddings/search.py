@@ -25,8 +25,8 @@ from embeddings.highlight import Highlighter
 from embeddings.hits import WINDOW_JOIN, HasPassages, Hit, result_text, window_spans
 from embeddings.query import DEFAULT_MAX_CHARS, clean, require_content
 from embeddings.signals import Neighbourhood, dense_scores, window_scores
-from embeddings.sparse import terms
 from embeddings.store import DocumentRecord, IndexData
+from embeddings.tokens import terms
 
 # Re-exported: the front ends and benches import the hits from here.
 __all__ = [

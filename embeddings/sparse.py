@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-# The tokenizer lives with the other readings of "a word"; search and query hygiene
-# import it from here, where BM25 uses it.
+# The tokenizer lives with the other readings of "a word" (embeddings/tokens.py); the core
+# imports it from there. Re-exported for bench/quality.py, which also runs on older code.
 from embeddings.stopwords import stopwords
 from embeddings.tokens import stem, terms, words
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from embeddings.errors import QueryError
+from embeddings.errors import EmptyTerm, TermTooLong
 from embeddings.tokens import HYPHENS, WORD, stem
 
 # How many words a term may have, for two jobs: a reader may ask /define for a phrase of
@@ -35,9 +35,9 @@ class Term:
 def parse_term(text: str) -> Term:
     words = tuple(w.lower() for w in WORD.findall(text))
     if not words:
-        raise QueryError("Give a word or a phrase to define.")
+        raise EmptyTerm()
     if len(words) > MAX_TERM_WORDS:
-        raise QueryError(f"/define takes a term of at most {MAX_TERM_WORDS} words.")
+        raise TermTooLong(MAX_TERM_WORDS)
     stems = tuple(stem(w) for w in words)
     parts = [_word_pattern(w, s) for w, s in zip(words, stems, strict=True)]
     rest = ""

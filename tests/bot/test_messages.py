@@ -16,6 +16,7 @@ from embeddings.errors import (
     CorpusError,
     CountOutOfRange,
     EmptyQuery,
+    EmptyTerm,
     IndexCorruptError,
     IndexIncompatibleError,
     IndexMissingError,
@@ -35,12 +36,15 @@ from embeddings.errors import (
     QuotebotError,
     ReindexBusyError,
     SettingsError,
+    TermTooLong,
     WorkGone,
 )
 from embeddings.ingest import IngestError
 
 WORDED: list[tuple[QuotebotError, str]] = [
     (EmptyQuery(), "Type a word, a phrase or a question to search for."),
+    (EmptyTerm(), "Give a word or a phrase to define."),
+    (TermTooLong(8), "/define takes a term of at most 8 words."),
     (
         QueryTooLong(2499, 1000),
         "That query is 2,499 characters long; the limit is 1,000. "
