@@ -8,7 +8,9 @@ hit is embeddings/highlight.py's; the hits themselves are embeddings/hits.py's.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -170,12 +172,15 @@ class Ranking:
 
 class QueryEmbeddings:
     """Query vectors: an LRU cache (repeated and paged queries skip the model) in front of
-    a micro-batcher (concurrent queries share one forward pass)."""
+    a micro-batcher (concurrent queries share one forward pass). The same question asked
+    again while its vector is being computed waits for that computation."""
 
     def __init__(self, encoder: Encoder, size: int, *, batching: bool = True) -> None:
         self._encoder = encoder
         self._cache: Lru[str, np.ndarray] = Lru(size)
         self.batcher = MicroBatcher(encoder.encode_queries) if batching else None
+        self._pending: dict[str, Future[np.ndarray]] = {}
+        self._lock = threading.Lock()
 
     def clear(self) -> None:
         self._cache.clear()
@@ -188,17 +193,43 @@ class QueryEmbeddings:
         futures = [self.batcher.submit(t, urgent=urgent) for t in texts]
         return np.stack([f.result() for f in futures])
 
-    def get(self, query: str) -> np.ndarray:
+    def submit(self, query: str) -> Future[np.ndarray]:
+        """The query's vector, as a future: done at once when cached, else done when the
+        batch it joined is encoded (then cached). Lets a caller wait without a thread."""
         key = query.casefold()
         vec = self._cache.get(key)
         if vec is not None:
-            return vec
-        if self.batcher is not None:
-            vec = self.batcher.encode(query)
-        else:
+            return self._done(vec)
+        if self.batcher is None:
             vec = self._encoder.encode_queries([query])[0]
-        self._cache.put(key, vec)
-        return vec
+            self._cache.put(key, vec)
+            return self._done(vec)
+        with self._lock:
+            future = self._pending.get(key)
+            if future is not None:
+                return future
+            vec = self._cache.get(key)  # cached by a batch that finished meanwhile
+            if vec is not None:
+                return self._done(vec)
+            future = self.batcher.submit(query)
+            self._pending[key] = future
+        future.add_done_callback(lambda f: self._settle(key, f))
+        return future
+
+    def _settle(self, key: str, future: Future[np.ndarray]) -> None:
+        with self._lock:
+            if future.exception() is None:
+                self._cache.put(key, future.result())
+            self._pending.pop(key, None)
+
+    def get(self, query: str) -> np.ndarray:
+        return self.submit(query).result()
+
+    @staticmethod
+    def _done(vec: np.ndarray) -> Future[np.ndarray]:
+        future: Future[np.ndarray] = Future()
+        future.set_result(vec)
+        return future
 
 
 class Searcher:

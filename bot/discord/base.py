@@ -7,18 +7,21 @@ handler and the start-up on top; nothing below it needs to know that class.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeAlias
 
 import discord
 from discord.ext import commands
 
-from bot.app import App
+from bot.app import App, set_search_threads
 from bot.discord.limits import Limits
 from bot.discord.reindexing import ReindexSlot
 
 
 class QuoteBotBase(commands.Bot):
-    """The bot's state: the one app, its rate limits, its reindex slot and its owners."""
+    """The bot's state: the one app, its rate limits, its reindex slot, its owners and its
+    search threads."""
 
     def __init__(self, app: App, **options: Any) -> None:
         super().__init__(**options)
@@ -28,6 +31,14 @@ class QuoteBotBase(commands.Bot):
         # The application's owner or team members (read at start-up): owners of the bot
         # like QUOTEBOT_ADMIN_IDS, who alone may change the shared base corpus.
         self.owners: frozenset[int] = frozenset()
+        # Searches whose query vector is ready (bot/discord/search.py): one thread a core.
+        # FAISS's thread count is per thread, so each sets it as App did for the main one.
+        self.searches = ThreadPoolExecutor(
+            max_workers=os.cpu_count() or 2,
+            thread_name_prefix="quotebot-search",
+            initializer=set_search_threads,
+            initargs=(app.settings.search_threads,),
+        )
 
 
 # Every command's, check's and autocomplete's interaction: `interaction.client` is the bot.

@@ -65,7 +65,7 @@ class QuoteCog(commands.Cog, name="Quote"):
         # Checked (or found in the cache) before anything public exists: a refusal is private.
         ready = cached_quote(app, request)
         work = partial(search_quotes, app, request)
-        await search_and_page(interaction, app, query, work, ready)
+        await search_and_page(interaction, app, query, work, ready, encode_first=True)
 
     @quote.autocomplete("source")
     async def source_autocomplete(
@@ -89,4 +89,4 @@ class QuoteCog(commands.Cog, name="Quote"):
         request = QuoteRequest(text, settle_now=0, guild=server_of(interaction))
         ready = cached_quote(app, request)  # checks the text before anything public exists
         work = partial(search_quotes, app, request)
-        await search_and_page(interaction, app, text, work, ready)
+        await search_and_page(interaction, app, text, work, ready, encode_first=True)

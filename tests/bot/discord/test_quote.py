@@ -215,6 +215,40 @@ async def test_searching_runs_in_a_worker_thread(
     assert rec.response_time is not None and rec.response_time < 2.0
 
 
+async def test_a_burst_of_new_questions_shares_forward_passes_and_no_search_waits_for_the_model(
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import faiss
+
+    import bot.discord.cogs.quote as cog
+
+    questions = [f"{QUERY} ({word})" for word in ("a", "b", "c", "d", "e", "f", "g", "h")]
+    seen: list[tuple[str, bool, int]] = []  # thread, vector ready, FAISS threads
+
+    def spy(app: App, request: QuoteRequest):  # type: ignore[no-untyped-def]
+        searcher = app.live_for(request.guild).searcher
+        ready = searcher.embeddings.submit(searcher.prepare(request.query)).done()
+        seen.append((threading.current_thread().name, ready, faiss.omp_get_max_threads()))
+        return quote(app, request)
+
+    monkeypatch.setattr(cog, "search_quotes", spy)
+    app.index.embeddings.clear()
+    batcher = app.index.embeddings.batcher
+    assert batcher is not None
+    passes = batcher.batches
+    async with running_bot(app):
+        recs = await asyncio.gather(
+            *(answered(fake_discord.send_slash("quote", {"query": q})) for q in questions)
+        )
+    assert all(rec.embed is not None for rec in recs)
+    assert batcher.batches - passes < len(questions)  # some passes shared
+    # Each search started once its vector was ready, on the search threads, with FAISS on
+    # the configured number of threads (per thread in OpenMP: the pool sets it).
+    assert len(seen) == len(questions)
+    assert all(name.startswith("quotebot-search") and ready for name, ready, _ in seen)
+    assert {threads for _, _, threads in seen} == {app.settings.search_threads}
+
+
 async def test_a_quick_answer_is_the_reply_itself_without_a_thinking_placeholder(
     fake_discord: FakeDiscord, seed_app: App, running_bot: RunningBot
 ) -> None:
