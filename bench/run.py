@@ -199,12 +199,7 @@ def main() -> None:
         results["raw_encode"] = {"seconds": raw_s, "texts": compared["texts_encoded_raw"]}
         results["full_reindex"]["ratio_to_raw_encode"] = compared["ratio_to_raw"]
     if args.reindex_only:
-        out = ROOT / "bench" / "out"
-        out.mkdir(exist_ok=True)
-        (out / "engine.json").write_text(json.dumps(results, indent=2))
-        print(render_reindex(results))
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
+        finish(results, render_reindex(results), None if args.keep else work)
         return
 
     t0 = time.perf_counter()
@@ -268,13 +263,17 @@ def main() -> None:
         quality[fusion] = evaluate(searcher, queries, fusion)
     results["quality"] = quality
     results["queries"] = len(queries)
+    finish(results, render(results), None if args.keep else work)
 
+
+def finish(results: dict[str, Any], text: str, scratch: Path | None) -> None:
+    """Save the results, print them, and remove the scratch folder (if not kept)."""
     out = ROOT / "bench" / "out"
     out.mkdir(exist_ok=True)
     (out / "engine.json").write_text(json.dumps(results, indent=2))
-    print(render(results))
-    if not args.keep:
-        shutil.rmtree(work, ignore_errors=True)
+    print(text)
+    if scratch is not None:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def render_reindex(r: dict[str, Any]) -> str:
