@@ -218,7 +218,7 @@ class QueryEmbeddings:
 
     def _settle(self, key: str, future: Future[np.ndarray]) -> None:
         with self._lock:
-            if future.exception() is None:
+            if not future.cancelled() and future.exception() is None:
                 self._cache.put(key, future.result())
             self._pending.pop(key, None)
 

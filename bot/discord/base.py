@@ -40,6 +40,10 @@ class QuoteBotBase(commands.Bot):
             initargs=(app.settings.search_threads,),
         )
 
+    async def close(self) -> None:
+        await super().close()
+        self.searches.shutdown(wait=False)  # a search still running finishes on its own
+
 
 # Every command's, check's and autocomplete's interaction: `interaction.client` is the bot.
 Interaction: TypeAlias = discord.Interaction[QuoteBotBase]

@@ -73,6 +73,18 @@ def test_a_failed_encoding_is_not_remembered_and_the_next_ask_tries_again() -> N
     assert len(model.passes) == 2
 
 
+def test_a_question_whose_wait_was_cancelled_is_encoded_afresh_when_asked_again() -> None:
+    model = CountingModel()
+    vectors = embeddings_over(model)
+    model.hold.clear()
+    vectors.submit("first")
+    assert model.running.wait(5)
+    assert vectors.submit("what is a sect?").cancel()
+    model.hold.set()
+    np.testing.assert_array_equal(vectors.get("what is a sect?"), [15.0, 1.0])
+    assert model.passes[-1] == ["what is a sect?"]
+
+
 def test_a_lone_question_after_a_quiet_spell_does_not_wait_for_company() -> None:
     model = CountingModel()
     batcher = MicroBatcher(model.encode_queries, max_wait=5.0)
