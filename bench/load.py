@@ -20,8 +20,10 @@ load on a shared machine; with it, the CPU time of the whole process during a co
 against that of the forward pass alone. The model alone is the bot's own forward pass and,
 unless `--no-st-baseline`, a bare `SentenceTransformer.encode` (issue 13's baseline).
 Also the event loop's lag (how late a 10 ms timer fires) while idle, under the bursts and
-during a forced /reindex, beside a stream of queries or alone (`--quiet-reindex`). Every
-request is a different user and rate limits are off, so no request is refused.
+during a forced /reindex, beside a stream of queries or alone (`--quiet-reindex`), and the
+process's resident memory at each step (the model loaded first: what the index and the
+queries add is above the model's own footprint). Every request is a different user and
+rate limits are off, so no request is refused.
 """
 
 from __future__ import annotations
