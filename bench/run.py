@@ -167,6 +167,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="reindex / raw encode pairs")
     parser.add_argument("--reindex-only", action="store_true", help="stop after the reindex")
     args = parser.parse_args()
+    if args.only and not args.reindex_only:
+        parser.error("--only needs --reindex-only: the rest measures the whole corpora")
 
     from embeddings import store
     from embeddings.build import reindex
