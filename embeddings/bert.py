@@ -110,7 +110,7 @@ def _read_json(file: Path) -> Any:
         raise _Unsupported(f"{file.name} is unreadable: {exc}") from exc
 
 
-def _safetensors_header(file: Path) -> dict[str, Any]:
+def _safetensors_header(file: Path) -> tuple[dict[str, Any], int]:
     # The format is an 8-byte little-endian length and a JSON header: reading it directly
     # checks names and dtypes without importing torch (eligibility is decided before it).
     try:
@@ -124,7 +124,7 @@ def _safetensors_header(file: Path) -> dict[str, Any]:
     if not isinstance(header, dict):
         raise _Unsupported(f"{file.name} has no tensor table")
     header.pop("__metadata__", None)
-    return header
+    return header, 8 + size  # the tensors' data follows the header
 
 
 def _canonical(name: str) -> str:
@@ -224,7 +224,7 @@ def _inspect(root: Path) -> BertSpec:
     if dim != hidden:
         raise _Unsupported(f"pooling dimension {dim} is not hidden_size {hidden}")
 
-    header = _safetensors_header(root / WEIGHTS_FILE)
+    header, _ = _safetensors_header(root / WEIGHTS_FILE)
     names = {_canonical(k): v for k, v in header.items()}
     prefix = next((p for p in _PREFIXES if f"{p}embeddings.word_embeddings.weight" in names), None)
     if prefix is None:
@@ -255,19 +255,113 @@ def _inspect(root: Path) -> BertSpec:
     )
 
 
-class LeanBert:
-    """A BERT sentence encoder in plain torch: loads eagerly, then read-only and thread-safe.
+def weight_table(path: str | Path) -> tuple[Path, dict[str, dict[str, Any]], int]:
+    """The weights file of a folder, its tensor table (canonical names) and the offset its
+    data starts at: enough to map the tensors without importing safetensors or torch."""
+    file = Path(path) / WEIGHTS_FILE
+    try:
+        header, start = _safetensors_header(file)
+    except _Unsupported as exc:
+        raise ModelError(str(exc)) from exc
+    return file, {_canonical(k): v for k, v in header.items()}, start
 
-    Concurrent `embed` calls share nothing mutable: the weights are only read, the
-    tokenizer's truncation is set once here, before any call, and padding is per call.
+
+class BertEncoder:
+    """What the torch and the numpy forward passes share: the spec, the word pieces
+    sentence-transformers would feed the model, batching by length, normalising.
+
+    Read-only once made, so thread-safe: the tokenizer's truncation is set here, before
+    any call, and padding is done per call. Subclasses give `_pooled`.
     """
 
-    def __init__(self, path: str | Path) -> None:
-        import torch
-        from safetensors.torch import load_file
+    def __init__(self, path: str | Path, *, normalize: bool | None = None) -> None:
         from tokenizers import Tokenizer
 
         self.spec = spec = inspect(path)
+        # None: as the model's modules say (a final Normalize module), like sentence-transformers.
+        self.normalize = spec.normalize if normalize is None else normalize
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        tok = Tokenizer.from_file(str(spec.path / "tokenizer.json"))
+        # The word pieces sentence-transformers feeds the model: truncated to its
+        # max_seq_length (the shipped tokenizer.json says 128), padded on the right to the
+        # longest in the batch. We pad ourselves, so `embed_many` can batch texts by length
+        # after tokenising them once.
+        tok.enable_truncation(max_length=spec.max_seq_length)
+        pad = tok.padding or {}
+        self._pad_id = int(pad.get("pad_id", 0))
+        self._pad_type_id = int(pad.get("pad_type_id", 0))
+        tok.no_padding()
+        self._tokenizer: Tokenizer = tok
+
+    @classmethod
+    def supports(cls, path: str | Path) -> bool:
+        """Whether this encoder gives the folder's sentence-transformers vectors exactly."""
+        return unsupported_reason(path) is None
+
+    @property
+    def dimension(self) -> int:
+        return self.spec.hidden
+
+    def embed(self, texts: Sequence[str], *, normalize: bool | None = None) -> np.ndarray:
+        """float32 vectors of one batch, in order; L2-normalised if `normalize` is true, or
+        (when None) as this encoder was made."""
+        if not texts:
+            return np.empty((0, self.spec.hidden), dtype=np.float32)
+        return self._embed(self._tokenizer.encode_batch(list(texts)), normalize)
+
+    def embed_many(
+        self,
+        texts: Sequence[str],
+        *,
+        batch_size: int = 64,
+        normalize: bool | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> np.ndarray:
+        """Like `embed`, for any number of texts: tokenised once, then batched by word-piece
+        count, so batches hardly pad (2% padding on 200-piece passages against 15% when
+        sorted by characters, as `SentenceTransformer.encode` does). `progress(done)`
+        after each batch."""
+        out = np.empty((len(texts), self.spec.hidden), dtype=np.float32)
+        if not texts:
+            return out
+        enc = self._tokenizer.encode_batch(list(texts))
+        order = np.argsort([len(e.ids) for e in enc], kind="stable")
+        for lo in range(0, len(order), batch_size):
+            idx = order[lo : lo + batch_size]
+            out[idx] = self._embed([enc[i] for i in idx], normalize)
+            if progress:
+                progress(lo + len(idx))
+        return out
+
+    def _embed(self, enc: list[Encoding], normalize: bool | None) -> np.ndarray:
+        rows, width = len(enc), max(len(e.ids) for e in enc)
+        ids = np.full((rows, width), self._pad_id, dtype=np.int64)
+        types = np.full((rows, width), self._pad_type_id, dtype=np.int64)
+        mask = np.zeros((rows, width), dtype=np.bool_)
+        for row, e in enumerate(enc):
+            n = len(e.ids)
+            ids[row, :n], types[row, :n], mask[row, :n] = e.ids, e.type_ids, True
+        out = np.ascontiguousarray(self._pooled(ids, types, mask), dtype=np.float32)
+        if self.normalize if normalize is None else normalize:
+            # torch.nn.functional.normalize's formula: x / max(|x|, eps).
+            out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+        return out
+
+    def _pooled(self, ids: np.ndarray, types: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Pooled sentence vectors of a padded batch (`mask`: true on real tokens)."""
+        raise NotImplementedError
+
+
+class LeanBert(BertEncoder):
+    """The forward pass in plain torch: the backend for encoding many passages (a reindex),
+    where torch's kernels are fastest; loads its weights eagerly."""
+
+    def __init__(self, path: str | Path, *, normalize: bool | None = None) -> None:
+        import torch
+        from safetensors.torch import load_file
+
+        super().__init__(path, normalize=normalize)
+        spec = self.spec
         raw = {_canonical(k): v for k, v in load_file(str(spec.path / WEIGHTS_FILE)).items()}
 
         def w(name: str) -> torch.Tensor:
@@ -298,76 +392,14 @@ class LeanBert:
                 )
             )
 
-        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-        tok = Tokenizer.from_file(str(spec.path / "tokenizer.json"))
-        # The word pieces sentence-transformers feeds the model: truncated to its
-        # max_seq_length (the shipped tokenizer.json says 128), padded on the right to the
-        # longest in the batch. We pad ourselves, so `embed_many` can batch texts by length
-        # after tokenising them once.
-        tok.enable_truncation(max_length=spec.max_seq_length)
-        pad = tok.padding or {}
-        self._pad_id = int(pad.get("pad_id", 0))
-        self._pad_type_id = int(pad.get("pad_type_id", 0))
-        tok.no_padding()
-        self._tokenizer: Tokenizer = tok
-
-    @staticmethod
-    def supports(path: str | Path) -> bool:
-        """Whether this encoder gives the folder's sentence-transformers vectors exactly."""
-        return unsupported_reason(path) is None
-
-    @property
-    def dimension(self) -> int:
-        return self.spec.hidden
-
-    def embed(self, texts: Sequence[str], *, normalize: bool | None = None) -> np.ndarray:
-        """float32 vectors of one batch, in order; L2-normalised if `normalize` is true, or
-        (when None) if the model's modules end in Normalize, like sentence-transformers."""
-        if not texts:
-            return np.empty((0, self.spec.hidden), dtype=np.float32)
-        return self._embed(self._tokenizer.encode_batch(list(texts)), normalize)
-
-    def embed_many(
-        self,
-        texts: Sequence[str],
-        *,
-        batch_size: int = 64,
-        normalize: bool | None = None,
-        progress: Callable[[int], None] | None = None,
-    ) -> np.ndarray:
-        """Like `embed`, for any number of texts: tokenised once, then batched by word-piece
-        count, so batches hardly pad (2% padding on 200-piece passages against 15% when
-        sorted by characters, as `SentenceTransformer.encode` does). `progress(done)`
-        after each batch."""
-        out = np.empty((len(texts), self.spec.hidden), dtype=np.float32)
-        if not texts:
-            return out
-        enc = self._tokenizer.encode_batch(list(texts))
-        order = np.argsort([len(e.ids) for e in enc], kind="stable")
-        for lo in range(0, len(order), batch_size):
-            idx = order[lo : lo + batch_size]
-            out[idx] = self._embed([enc[i] for i in idx], normalize)
-            if progress:
-                progress(lo + len(idx))
-        return out
-
-    def _embed(self, enc: list[Encoding], normalize: bool | None) -> np.ndarray:
+    def _pooled(self, ids: np.ndarray, types: np.ndarray, mask: np.ndarray) -> np.ndarray:
         import torch
 
-        rows, width = len(enc), max(len(e.ids) for e in enc)
-        ids = np.full((rows, width), self._pad_id, dtype=np.int64)
-        types = np.full((rows, width), self._pad_type_id, dtype=np.int64)
-        mask = np.zeros((rows, width), dtype=np.bool_)
-        for row, e in enumerate(enc):
-            n = len(e.ids)
-            ids[row, :n], types[row, :n], mask[row, :n] = e.ids, e.type_ids, True
         with torch.inference_mode():
             out = self._forward(
                 torch.from_numpy(ids), torch.from_numpy(types), torch.from_numpy(mask)
             )
-            if self.spec.normalize if normalize is None else normalize:
-                out = torch.nn.functional.normalize(out, p=2.0, dim=1)
-            return np.ascontiguousarray(out.numpy(), dtype=np.float32)
+            return out.numpy()
 
     def _forward(self, ids: torch.Tensor, types: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """Pooled sentence vectors of a padded batch (`mask`: true on real tokens)."""
