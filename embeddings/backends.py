@@ -87,8 +87,15 @@ def make(kind: Kind, place: ModelPlace) -> Backend:
 
 
 def _numpy_bert(place: ModelPlace) -> Backend:
+    from threadpoolctl import threadpool_limits
+
     from embeddings.bert_numpy import NumpyBert
 
+    # numpy's BLAS threads, for the whole process (they are one pool): one unless set.
+    # A query is too small to share, and on a busy 2-core machine spinning BLAS threads
+    # made one query 10x slower (31-46 ms with one thread, 275-513 ms with two) and a
+    # batch of 50 twice as slow (bench/RESULTS.md, "Start-up").
+    threadpool_limits(place.threads or 1, user_api="blas")
     return NumpyBert(place.path, normalize=True)
 
 

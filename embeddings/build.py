@@ -238,7 +238,7 @@ def reindex(
             vectors,
             faiss_index,
             sparse,
-            vocabulary=vocabulary,
+            vocabulary_source=vocabulary,
             sentences=sentences,
         )
         if progress:
