@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -54,7 +54,10 @@ from embeddings.passage_file import PassageFile
 from embeddings.passages import Passage
 from embeddings.sentence_index import SentenceTable
 from embeddings.sparse import SparseIndex
-from embeddings.vocabulary import Vocabulary
+
+if TYPE_CHECKING:
+    # Imported when first needed: it brings the ingest stack (Markdown, YAML, HTML parsers).
+    from embeddings.vocabulary import Vocabulary
 
 # 2: sentence vectors; headings over lists are sections, not passages; BM25 sees sections.
 FORMAT_VERSION = 2
@@ -133,9 +136,10 @@ class IndexData:
     dense: Any
     sparse: SparseIndex
     path: Path | None = None
-    # /define's terms, or how to read them on first use (most commands never need them).
-    vocabulary_source: Vocabulary | Callable[[], Vocabulary] = field(
-        default_factory=Vocabulary, repr=False
+    # /define's terms, or how to read them on first use (most commands never need them);
+    # None: none (a build made before /define, or an index built for a test).
+    vocabulary_source: Vocabulary | Callable[[], Vocabulary] | None = field(
+        default=None, repr=False
     )
     sentences: SentenceTable | None = None  # None only in an older build read for reuse
     # passage id -> the id of its text up to spacing and case: equal ids, equal quotes.
@@ -157,12 +161,11 @@ class IndexData:
 
     @property
     def vocabulary(self) -> Vocabulary:
-        source = self.vocabulary_source
-        if isinstance(source, Vocabulary):
-            return source
+        from embeddings.vocabulary import Vocabulary
+
         with self._lock:
             if not isinstance(self.vocabulary_source, Vocabulary):
-                self.vocabulary_source = self.vocabulary_source()
+                self.vocabulary_source = (self.vocabulary_source or Vocabulary)()
             return self.vocabulary_source
 
     def document_of(self, passage_id: int) -> DocumentRecord:
@@ -512,13 +515,19 @@ def load_last_good(index_dir: Path, *, check: bool = True) -> tuple[IndexData, s
     raise damage
 
 
-def _vocabulary_reader(path: Path) -> Callable[[], Vocabulary]:
+def _vocabulary_reader(path: Path) -> Callable[[], Vocabulary] | None:
     """The vocabulary, parsed when first used (0.15-0.5 s at 34,000 passages, and only
     /define and Explain need it). The bytes are read now: a build pruned meanwhile by
     another process's reindex still has its vocabulary. A build made before /define had
-    none: it reads as an empty one."""
+    none (None)."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        return Vocabulary
-    return lambda: Vocabulary.from_json(json.loads(raw.decode("utf-8")))
+        return None
+
+    def parse() -> Vocabulary:
+        from embeddings.vocabulary import Vocabulary
+
+        return Vocabulary.from_json(json.loads(raw.decode("utf-8")))
+
+    return parse
