@@ -19,7 +19,7 @@ import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import numpy as np
 
@@ -28,6 +28,8 @@ from embeddings.errors import ModelError
 if TYPE_CHECKING:
     import torch
     from tokenizers import Encoding, Tokenizer
+
+W = TypeVar("W")  # a weight: a torch tensor or a numpy array
 
 WEIGHTS_FILE = "model.safetensors"
 # Where the encoder's weights may sit in the file: a bare BertModel, or inside a task model.
@@ -84,19 +86,53 @@ class BertSpec:
 
 
 @dataclass(frozen=True)
-class _Layer:
-    qkv_w: torch.Tensor  # query, key and value stacked: one matmul instead of three
-    qkv_b: torch.Tensor
-    attn_out_w: torch.Tensor
-    attn_out_b: torch.Tensor
-    ln1_w: torch.Tensor
-    ln1_b: torch.Tensor
-    inter_w: torch.Tensor
-    inter_b: torch.Tensor
-    out_w: torch.Tensor
-    out_b: torch.Tensor
-    ln2_w: torch.Tensor
-    ln2_b: torch.Tensor
+class Layer(Generic[W]):
+    """One encoder layer's weights, as a forward pass multiplies by them (torch tensors,
+    or numpy arrays transposed for `x @ w`)."""
+
+    qkv_w: W  # query, key and value stacked: one product instead of three
+    qkv_b: W
+    attn_out_w: W
+    attn_out_b: W
+    ln1_w: W
+    ln1_b: W
+    inter_w: W
+    inter_b: W
+    out_w: W
+    out_b: W
+    ln2_w: W
+    ln2_b: W
+
+
+def read_layers(
+    spec: BertSpec,
+    weight: Callable[[str], W],
+    stack: Callable[[list[W]], W],
+    for_product: Callable[[W], W] = lambda w: w,
+) -> list[Layer[W]]:
+    """Every layer's weights: `weight(name)` reads one (without the folder's prefix),
+    `stack` joins query, key and value, `for_product` readies a matrix for the products."""
+    layers: list[Layer[W]] = []
+    for i in range(spec.layers):
+        p = f"encoder.layer.{i}."
+        qkv = ("attention.self.query", "attention.self.key", "attention.self.value")
+        layers.append(
+            Layer(
+                qkv_w=for_product(stack([weight(f"{p}{n}.weight") for n in qkv])),
+                qkv_b=stack([weight(f"{p}{n}.bias") for n in qkv]),
+                attn_out_w=for_product(weight(f"{p}attention.output.dense.weight")),
+                attn_out_b=weight(f"{p}attention.output.dense.bias"),
+                ln1_w=weight(f"{p}attention.output.LayerNorm.weight"),
+                ln1_b=weight(f"{p}attention.output.LayerNorm.bias"),
+                inter_w=for_product(weight(f"{p}intermediate.dense.weight")),
+                inter_b=weight(f"{p}intermediate.dense.bias"),
+                out_w=for_product(weight(f"{p}output.dense.weight")),
+                out_b=weight(f"{p}output.dense.bias"),
+                ln2_w=weight(f"{p}output.LayerNorm.weight"),
+                ln2_b=weight(f"{p}output.LayerNorm.bias"),
+            )
+        )
+    return layers
 
 
 class _Unsupported(Exception):
@@ -371,26 +407,7 @@ class LeanBert(BertEncoder):
         self.position = w("embeddings.position_embeddings.weight")
         self.token_type = w("embeddings.token_type_embeddings.weight")
         self.emb_ln = (w("embeddings.LayerNorm.weight"), w("embeddings.LayerNorm.bias"))
-        self.layers: list[_Layer] = []
-        for i in range(spec.layers):
-            p = f"encoder.layer.{i}."
-            qkv = ("attention.self.query", "attention.self.key", "attention.self.value")
-            self.layers.append(
-                _Layer(
-                    qkv_w=torch.cat([w(f"{p}{n}.weight") for n in qkv]),
-                    qkv_b=torch.cat([w(f"{p}{n}.bias") for n in qkv]),
-                    attn_out_w=w(f"{p}attention.output.dense.weight"),
-                    attn_out_b=w(f"{p}attention.output.dense.bias"),
-                    ln1_w=w(f"{p}attention.output.LayerNorm.weight"),
-                    ln1_b=w(f"{p}attention.output.LayerNorm.bias"),
-                    inter_w=w(f"{p}intermediate.dense.weight"),
-                    inter_b=w(f"{p}intermediate.dense.bias"),
-                    out_w=w(f"{p}output.dense.weight"),
-                    out_b=w(f"{p}output.dense.bias"),
-                    ln2_w=w(f"{p}output.LayerNorm.weight"),
-                    ln2_b=w(f"{p}output.LayerNorm.bias"),
-                )
-            )
+        self.layers = read_layers(spec, w, torch.cat)
 
     def _pooled(self, ids: np.ndarray, types: np.ndarray, mask: np.ndarray) -> np.ndarray:
         import torch

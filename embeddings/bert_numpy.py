@@ -14,12 +14,11 @@ fused kernels are faster on long batches.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from embeddings.bert import BertEncoder, weight_table
+from embeddings.bert import BertEncoder, read_layers, weight_table
 from embeddings.errors import ModelError
 
 # Abramowitz and Stegun 7.1.26: erf to within 1.5e-7, numpy having no erf of its own
@@ -47,22 +46,6 @@ def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float)
     return centred / np.sqrt(var + np.float32(eps)) * weight + bias
 
 
-@dataclass(frozen=True)
-class _Layer:
-    qkv_w: np.ndarray  # (3·hidden, hidden): query, key and value stacked, one product
-    qkv_b: np.ndarray
-    attn_out_w: np.ndarray
-    attn_out_b: np.ndarray
-    ln1_w: np.ndarray
-    ln1_b: np.ndarray
-    inter_w: np.ndarray
-    inter_b: np.ndarray
-    out_w: np.ndarray
-    out_b: np.ndarray
-    ln2_w: np.ndarray
-    ln2_b: np.ndarray
-
-
 class NumpyBert(BertEncoder):
     """A plain BERT sentence encoder in numpy, for the folders `bert.inspect` accepts."""
 
@@ -87,28 +70,9 @@ class NumpyBert(BertEncoder):
             self.position = w("embeddings.position_embeddings.weight")
             self.token_type = w("embeddings.token_type_embeddings.weight")
             self.emb_ln = (w("embeddings.LayerNorm.weight"), w("embeddings.LayerNorm.bias"))
-            self.layers: list[_Layer] = []
-            for i in range(spec.layers):
-                p = f"encoder.layer.{i}."
-                qkv = ("attention.self.query", "attention.self.key", "attention.self.value")
-                self.layers.append(
-                    _Layer(
-                        # Stacked (a copy: 1.7 MB per layer of MiniLM) and transposed as a
-                        # view, so each product is one BLAS call on (tokens, hidden).
-                        qkv_w=np.concatenate([w(f"{p}{n}.weight") for n in qkv]).T,
-                        qkv_b=np.concatenate([w(f"{p}{n}.bias") for n in qkv]),
-                        attn_out_w=w(f"{p}attention.output.dense.weight").T,
-                        attn_out_b=w(f"{p}attention.output.dense.bias"),
-                        ln1_w=w(f"{p}attention.output.LayerNorm.weight"),
-                        ln1_b=w(f"{p}attention.output.LayerNorm.bias"),
-                        inter_w=w(f"{p}intermediate.dense.weight").T,
-                        inter_b=w(f"{p}intermediate.dense.bias"),
-                        out_w=w(f"{p}output.dense.weight").T,
-                        out_b=w(f"{p}output.dense.bias"),
-                        ln2_w=w(f"{p}output.LayerNorm.weight"),
-                        ln2_b=w(f"{p}output.LayerNorm.bias"),
-                    )
-                )
+            # Query, key and value stacked (a copy: 1.7 MB a layer of MiniLM); matrices
+            # transposed as views, so each product is one BLAS call on (tokens, hidden).
+            self.layers = read_layers(spec, w, np.concatenate, lambda m: m.T)
         except (KeyError, ValueError) as exc:
             raise ModelError(f"Could not map the weights of {spec.path}: {exc}") from exc
 
