@@ -156,7 +156,7 @@ class IndexData:
         self.doc_index = np.zeros(len(self.passages), dtype=np.int32)
         for i, d in enumerate(self.documents):
             self.doc_index[d.first : d.first + d.count] = i
-        if len(self.text_ids) != len(self.passages) or len(self.passages) == 0:
+        if len(self.text_ids) != len(self.passages):
             self.text_ids = text_ids(self.passages)
 
     @property
