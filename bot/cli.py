@@ -180,11 +180,11 @@ def _setup_logging(verbose: bool) -> None:
 
 def _report(exc: BaseException) -> int:
     """One line for the user; the traceback only in the log (with -v)."""
-    from bot.settings import SettingsError
+    from bot.messages import describe
     from embeddings.errors import QuotebotError
 
-    if isinstance(exc, QuotebotError | SettingsError):
-        print(f"quotebot: {exc}", file=sys.stderr)
+    if isinstance(exc, QuotebotError):  # settings and ingest errors included
+        print(f"quotebot: {describe(exc)}", file=sys.stderr)
         return EXIT_ERROR
     log.debug("internal error", exc_info=exc)
     print(
@@ -237,6 +237,7 @@ def _run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from bot.app import App
+    from bot.messages import describe
     from bot.settings import SettingsError, load_settings, shard_plan
 
     settings = load_settings(args.config).with_paths(args.corpus, args.index)
@@ -247,7 +248,7 @@ def _run(args: argparse.Namespace) -> int:
                 args.shard_ids if args.shard_ids is not None else settings.shard_ids,
             )
         except SettingsError as exc:
-            print(f"quotebot run: {exc} (see `quotebot run --help`)", file=sys.stderr)
+            print(f"quotebot run: {describe(exc)} (see `quotebot run --help`)", file=sys.stderr)
             return EXIT_USAGE
         settings = replace(settings, shards=shards, shard_ids=ids)
     app = App(settings)
@@ -296,6 +297,7 @@ def _answer_each(
     values: Iterator[str], answer: Callable[[str], Answer], as_json: bool, streaming: bool
 ) -> int:
     from bot.console import render_answer
+    from bot.messages import describe
     from embeddings.errors import QuotebotError
 
     status = EXIT_OK
@@ -304,9 +306,9 @@ def _answer_each(
             result = answer(value)
         except QuotebotError as exc:
             if as_json or streaming:
-                print(json.dumps({"query": value, "results": [], "error": str(exc)}))
+                print(json.dumps({"query": value, "results": [], "error": describe(exc)}))
             else:
-                print(f"quotebot: {exc}", file=sys.stderr)
+                print(f"quotebot: {describe(exc)}", file=sys.stderr)
             status = EXIT_ERROR
             continue
         if as_json or streaming:

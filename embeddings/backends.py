@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal, Protocol, get_args
 
 import numpy as np
 
@@ -28,13 +28,14 @@ log = logging.getLogger(__name__)
 
 # The setting's values. "onnx" gives torch's vectors (to 1e-6); "onnx-int8" its dynamically
 # quantised copy (different vectors: an index of its own).
-BACKENDS = ("torch", "onnx", "onnx-int8")
+Setting = Literal["torch", "onnx", "onnx-int8"]
+BACKENDS: tuple[Setting, ...] = get_args(Setting)
 
 Role = Literal["query", "passage"]
 Kind = Literal["numpy-bert", "torch-bert", "sentence-transformers", "onnx", "onnx-int8"]
 
 
-class Backend(Protocol):
+class EncoderBackend(Protocol):
     """A way of running the model. Vectors are float32, L2-normalised, in input order;
     both methods may be called from several threads at once."""
 
@@ -59,9 +60,9 @@ class ModelPlace:
 
     name: str  # as the settings name it (for messages)
     path: str  # a folder, or a hub name for sentence-transformers
+    cache_dir: Path  # where ONNX exports are kept
     device: str = "cpu"
     threads: int | None = None
-    cache_dir: Path | None = None  # where ONNX exports are kept
 
 
 def choose(setting: str, role: Role, path: str) -> Kind:
@@ -71,7 +72,7 @@ def choose(setting: str, role: Role, path: str) -> Kind:
     if setting == "onnx-int8":
         return "onnx-int8"
     if setting != "torch":
-        raise ModelError(f"Unknown model backend {setting!r}: use {', '.join(BACKENDS)}.")
+        raise ModelError("unknown_backend", detail=setting, choices=BACKENDS)
     from embeddings import bert
 
     reason = bert.unsupported_reason(path)
@@ -81,12 +82,12 @@ def choose(setting: str, role: Role, path: str) -> Kind:
     return "numpy-bert" if role == "query" else "torch-bert"
 
 
-def make(kind: Kind, place: ModelPlace) -> Backend:
+def make(kind: Kind, place: ModelPlace) -> EncoderBackend:
     """A loaded backend of `kind` (slow: reads weights, imports its runtime)."""
     return _MAKERS[kind](place)
 
 
-def _numpy_bert(place: ModelPlace) -> Backend:
+def _numpy_bert(place: ModelPlace) -> EncoderBackend:
     from threadpoolctl import threadpool_limits
 
     from embeddings.bert_numpy import NumpyBert
@@ -99,7 +100,7 @@ def _numpy_bert(place: ModelPlace) -> Backend:
     return NumpyBert(place.path, normalize=True)
 
 
-def _torch_bert(place: ModelPlace) -> Backend:
+def _torch_bert(place: ModelPlace) -> EncoderBackend:
     import torch
 
     from embeddings.bert import LeanBert
@@ -109,10 +110,10 @@ def _torch_bert(place: ModelPlace) -> Backend:
     try:
         return LeanBert(place.path, normalize=True)
     except Exception as exc:
-        raise ModelError(f"Could not load the model {place.name!r}: {exc}") from exc
+        raise ModelError("cannot_load", place.name, str(exc)) from exc
 
 
-def _sentence_transformers(place: ModelPlace) -> Backend:
+def _sentence_transformers(place: ModelPlace) -> EncoderBackend:
     from embeddings import st_backend
 
     model = st_backend.load_model(
@@ -121,14 +122,12 @@ def _sentence_transformers(place: ModelPlace) -> Backend:
     return st_backend.SentenceTransformerBackend(model)
 
 
-def _onnx(kind: Literal["onnx", "onnx-int8"]) -> Callable[[ModelPlace], Backend]:
-    def make_onnx(place: ModelPlace) -> Backend:
+def _onnx(kind: Literal["onnx", "onnx-int8"]) -> Callable[[ModelPlace], EncoderBackend]:
+    def make_onnx(place: ModelPlace) -> EncoderBackend:
         import os
 
         from embeddings import onnx_backend
 
-        if place.cache_dir is None:
-            raise ModelError("The ONNX backends need a cache folder for their exports.")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         path = Path(place.path)
         return onnx_backend.OnnxModel(
@@ -138,7 +137,7 @@ def _onnx(kind: Literal["onnx", "onnx-int8"]) -> Callable[[ModelPlace], Backend]
     return make_onnx
 
 
-_MAKERS: dict[Kind, Callable[[ModelPlace], Backend]] = {
+_MAKERS: dict[Kind, Callable[[ModelPlace], EncoderBackend]] = {
     "numpy-bert": _numpy_bert,
     "torch-bert": _torch_bert,
     "sentence-transformers": _sentence_transformers,

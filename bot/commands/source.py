@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.app import App
-from embeddings.errors import NotFoundError
+from embeddings.errors import NoMatch
 from embeddings.store import DocumentRecord
 
 
@@ -84,9 +84,7 @@ def find(app: App, name: str, *, guild: int | None = None) -> list[Work]:
         or any(needle in f.casefold() for f in w.files)
     ]
     if not found:
-        raise NotFoundError(
-            f"No work matching “{name.strip()}” is in the corpus; /source lists them."
-        )
+        raise NoMatch(name.strip())
     found.sort(key=lambda w: (w.title.casefold() != needle, w.title.casefold()))
     return found
 

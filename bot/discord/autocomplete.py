@@ -14,11 +14,10 @@ import logging
 import re
 from collections.abc import Callable, Iterable
 
-import discord
 from discord import app_commands
 
 from bot.cards import ELLIPSIS
-from bot.discord.checks import limits_of
+from bot.discord.base import Interaction
 
 log = logging.getLogger(__name__)
 
@@ -57,11 +56,11 @@ def typed(current: str) -> str:
 
 
 async def suggest(
-    interaction: discord.Interaction, complete: Callable[[str], list[str]], current: str
+    interaction: Interaction, complete: Callable[[str], list[str]], current: str
 ) -> list[app_commands.Choice[str]]:
     """Run a completion function off the event loop; nothing rather than a late answer,
     and nothing for a user or server over its autocomplete rate limit."""
-    if not limits_of(interaction).allow_autocomplete(interaction.user.id, interaction.guild_id):
+    if not interaction.client.limits.allow_autocomplete(interaction.user.id, interaction.guild_id):
         return []
     prefix = typed(current)
     try:

@@ -12,6 +12,7 @@ import pytest
 from bot.app import App
 from embeddings import store
 from embeddings.encoder import Encoder
+from embeddings.errors import IndexCorruptError
 
 
 def test_preloading_loads_the_index_and_the_encoder_once(
@@ -22,7 +23,9 @@ def test_preloading_loads_the_index_and_the_encoder_once(
     loads: list[Path] = []
     real = store.load_last_good
 
-    def counted(index_dir: Path, *, check: bool = True) -> tuple[store.IndexData, str]:
+    def counted(
+        index_dir: Path, *, check: bool = True
+    ) -> tuple[store.IndexData, IndexCorruptError | None]:
         loads.append(index_dir)
         return real(index_dir, check=check)
 

@@ -24,6 +24,7 @@ from bot.commands.quote import QuoteRequest, quote
 from bot.commands.sidecar import WorkMeta
 from bot.commands.upload import UploadRefused
 from bot.live import BuildGate
+from bot.messages import describe
 from embeddings.errors import NotFoundError
 from embeddings.scope import COLLECTION_PREFIX
 
@@ -93,8 +94,8 @@ def test_every_surface_of_another_server_is_blind_to_a_collection(app: App) -> N
     assert sources.find(app, "Beekeeper", guild=SERVER_A)
     with pytest.raises(NotFoundError) as refused:
         sources.find(app, "Beekeeper", guild=SERVER_B)
-    assert "Beekeeper" in str(refused.value)  # echoes the query, names nothing of A's
-    assert "Almanac" not in str(refused.value)
+    assert "Beekeeper" in describe(refused.value)  # echoes the query, names nothing of A's
+    assert "Almanac" not in describe(refused.value)
     assert sources.complete(app, "The Bee", guild=SERVER_B) == []
     assert sources.complete(app, "The Bee", guild=SERVER_A) == ["The Beekeeper's Almanac"]
     assert any("beekeeper" in t for t in definitions.complete(app, "beekee", guild=SERVER_A))

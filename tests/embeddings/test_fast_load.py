@@ -120,8 +120,9 @@ def test_a_damaged_offsets_or_text_ids_file_is_refused(fresh_app: App, name: str
     table = np.load(build / name)
     table[1] += 1
     np.save(build / name, table)
-    with pytest.raises(IndexCorruptError, match="damaged"):
+    with pytest.raises(IndexCorruptError) as refused:
         store.load(fresh_app.settings.index)
+    assert refused.value.problem == "file_damaged" and refused.value.where == name
 
 
 def test_a_damaged_file_is_reported_as_damaged_even_when_it_cannot_be_read(
@@ -131,10 +132,12 @@ def test_a_damaged_file_is_reported_as_damaged_even_when_it_cannot_be_read(
     as damaged, as when they ran first."""
     build = store.current_build(fresh_app.settings.index)
     (build / passage_file.OFFSETS_FILE).write_bytes(b"not an array")
-    with pytest.raises(IndexCorruptError, match="damaged"):
+    with pytest.raises(IndexCorruptError) as refused:
         store.load(fresh_app.settings.index)
-    with pytest.raises(IndexCorruptError, match="cannot be read"):
+    assert refused.value.problem == "file_damaged"
+    with pytest.raises(IndexCorruptError) as refused:
         store.load(fresh_app.settings.index, check=False)
+    assert refused.value.problem == "unreadable"
 
 
 # -- BM25 ------------------------------------------------------------------------------------

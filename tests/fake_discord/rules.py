@@ -85,27 +85,20 @@ def error_body(errors: list[RuleError]) -> dict[str, Any]:
 
 
 def _too_long(errors: list[RuleError], rule: str, path: Path, value: Any, limit: int) -> None:
-    if isinstance(value, str) and len(value) > limit:
-        errors.append(
-            RuleError(
-                rule,
-                path,
-                "BASE_TYPE_MAX_LENGTH",
-                f"Must be {limit} or fewer in length (got {len(value)}).",
-            )
-        )
+    if isinstance(value, str):
+        _over_limit(errors, rule, path, len(value), limit)
 
 
 def _too_many(errors: list[RuleError], rule: str, path: Path, value: Any, limit: int) -> None:
-    if isinstance(value, list) and len(value) > limit:
-        errors.append(
-            RuleError(
-                rule,
-                path,
-                "BASE_TYPE_MAX_LENGTH",
-                f"Must be {limit} or fewer in length (got {len(value)}).",
-            )
-        )
+    if isinstance(value, list):
+        _over_limit(errors, rule, path, len(value), limit)
+
+
+def _over_limit(errors: list[RuleError], rule: str, path: Path, size: int, limit: int) -> None:
+    """Discord says the same of a string too long and of a list with too many items."""
+    if size > limit:
+        message = f"Must be {limit} or fewer in length (got {size})."
+        errors.append(RuleError(rule, path, "BASE_TYPE_MAX_LENGTH", message))
 
 
 def _required(errors: list[RuleError], rule: str, path: Path, value: Any) -> None:

@@ -10,12 +10,11 @@ def texts(corpus: Corpus, source: str) -> list[str]:
 
 
 def test_headings_set_the_section_of_the_blocks_below_them(corpus: Corpus) -> None:
-    corpus.write(
+    doc = corpus.document(
         "essay.md",
         "Opening words.\n\n## Part one\n\nFirst.\n\n### Detail\n\nSecond.\n\n"
         "Setext heading\n--------------\n\nThird.\n",
     )
-    doc = corpus.read("essay.md")
     assert [(b.section, b.text) for b in doc.blocks] == [
         ("", "Opening words."),
         ("Part one", "First."),
@@ -26,8 +25,7 @@ def test_headings_set_the_section_of_the_blocks_below_them(corpus: Corpus) -> No
 
 
 def test_a_leading_h1_is_the_title_not_a_section(corpus: Corpus) -> None:
-    corpus.write("essay.md", "# The Title\n\nBody text.\n")
-    doc = corpus.read("essay.md")
+    doc = corpus.document("essay.md", "# The Title\n\nBody text.\n")
     assert doc.meta.title == "The Title"
     assert [(b.section, b.text) for b in doc.blocks] == [("", "Body text.")]
 
@@ -59,12 +57,11 @@ def test_list_items_quotes_and_code(corpus: Corpus) -> None:
 
 
 def test_links_keep_their_text_and_set_aside_their_url(corpus: Corpus) -> None:
-    corpus.write(
+    doc = corpus.document(
         "links.md",
         "See [the archive](https://example.org/a) and ![a picture](pic.png) "
         "<https://example.org/auto> [ref link][r].\n\n[r]: https://example.org/r\n",
     )
-    doc = corpus.read("links.md")
     assert [b.text for b in doc.blocks] == ["See the archive and ref link."]
     assert doc.links == (
         "https://example.org/a",
@@ -100,12 +97,11 @@ def test_rules_comments_and_raw_tags_are_dropped(corpus: Corpus) -> None:
 
 
 def test_front_matter_is_metadata_not_text(corpus: Corpus) -> None:
-    corpus.write(
+    doc = corpus.document(
         "fm.md",
         "---\ntitle: Front Title\nauthor: [Karl Marx, Friedrich Engels]\ndate: 1848-02-21\n"
         "permalink: /site/path\nlang: English\n---\n\nBody.\n",
     )
-    doc = corpus.read("fm.md")
     assert doc.meta.title == "Front Title"
     assert doc.meta.author == "Karl Marx and Friedrich Engels"
     assert doc.meta.date == "1848-02-21"

@@ -9,7 +9,6 @@ from dataclasses import replace
 
 import pytest
 
-import bot.app
 from bot.app import App
 from bot.cli import main
 from bot.discord.runner import BAD_TOKEN, NO_TOKEN, run_bot
@@ -18,15 +17,7 @@ from tests.fake_discord import FakeDiscord, point_discord_at
 WRONG_TOKEN = "MTIz.wrong-token-that-must-never-be-printed"
 
 
-@pytest.fixture(autouse=True)
-def _share_the_model(seed_app: App, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`quotebot run` builds its own App; give it the session's model instead of another."""
-    original = bot.app.App.__init__
-
-    def init(self: App, settings: object, encoder: object = None) -> None:
-        original(self, settings, encoder or seed_app.encoder)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(bot.app.App, "__init__", init)
+pytestmark = pytest.mark.usefixtures("shared_model")  # the session's model, not another
 
 
 def run_args(app: App) -> list[str]:

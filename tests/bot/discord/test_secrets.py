@@ -16,14 +16,12 @@ from typing import Any
 
 import pytest
 
-import bot.app
 import bot.discord.cogs.quote as quote_cog
 import bot.discord.runner as runner
 from bot.app import App
 from bot.cli import main
 from bot.discord.client import QuoteBot
 from bot.discord.runner import BAD_TOKEN, run_bot
-from bot.settings import Settings
 from embeddings import store
 from tests.bot.discord.conftest import WAIT, app_like, message_bodies
 from tests.bot.discord.waiting import eventually
@@ -33,15 +31,7 @@ TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDe.abcdefghijklmnopqrstuvwxyz0123456789ab"
 OTHER = "OTg3NjU0MzIxMDk4NzY1NDMy.Hijklm.ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zz"
 
 
-@pytest.fixture(autouse=True)
-def _share_the_model(seed_app: App, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`quotebot run` builds its own App; give it the session's model instead of another."""
-    original = bot.app.App.__init__
-
-    def init(self: App, settings: Settings, encoder: Any = None) -> None:
-        original(self, settings, encoder or seed_app.encoder)
-
-    monkeypatch.setattr(bot.app.App, "__init__", init)
+pytestmark = pytest.mark.usefixtures("shared_model")  # the session's model, not another
 
 
 class Broken(logging.Handler):
