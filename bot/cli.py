@@ -215,6 +215,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command == "run":
         return _run(args)
     app = make_app(args)
+    if command in ("quote", "define", "explain", "compare"):
+        app.preload()  # the index and the query encoder load side by side
     _ensure_index(app)
     if command == "corpus":
         from bot.corpus_cli import run_corpus
@@ -235,7 +237,6 @@ def _run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from bot.app import App
-    from bot.discord.runner import run_bot
     from bot.messages import describe
     from bot.settings import SettingsError, load_settings, shard_plan
 
@@ -250,7 +251,12 @@ def _run(args: argparse.Namespace) -> int:
             print(f"quotebot run: {describe(exc)} (see `quotebot run --help`)", file=sys.stderr)
             return EXIT_USAGE
         settings = replace(settings, shards=shards, shard_ids=ids)
-    return run_bot(App(settings))
+    app = App(settings)
+    if settings.discord_token:  # without one, run_bot says so and loads nothing
+        app.preload()  # the index and the model load while discord.py is imported
+    from bot.discord.runner import run_bot
+
+    return run_bot(app)
 
 
 def _ensure_index(app: App) -> None:

@@ -422,7 +422,7 @@ def make_index(
         vectors,
         faiss_index,
         sparse,
-        vocabulary=vocabulary,
+        vocabulary_source=vocabulary,
         sentences=sentences,
     )
 

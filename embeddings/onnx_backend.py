@@ -20,7 +20,7 @@ import os
 import threading
 import uuid
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -210,6 +210,8 @@ class OnnxModel:
         )
         self._tokenizer = tok
         self._wanted = {i.name for i in self.session.get_inputs()}
+        width = self.session.get_outputs()[0].shape[-1]  # fixed by the export: the hidden size
+        self.dimension = width if isinstance(width, int) else 0
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Normalised float32 vectors of one batch."""
@@ -223,3 +225,18 @@ class OnnxModel:
         out = np.asarray(out, dtype=np.float32)
         out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
         return out
+
+    def embed_many(
+        self,
+        texts: Sequence[str],
+        *,
+        batch_size: int = 64,
+        progress: Callable[[int], None] | None = None,
+    ) -> np.ndarray:
+        """Normalised float32 vectors of any number of texts, `batch_size` at a time."""
+        parts = []
+        for lo in range(0, len(texts), batch_size):
+            parts.append(self.embed(texts[lo : lo + batch_size]))
+            if progress:
+                progress(lo + len(parts[-1]))
+        return np.concatenate(parts) if parts else np.empty((0, self.dimension), np.float32)

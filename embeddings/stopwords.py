@@ -9,7 +9,7 @@ from functools import lru_cache
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
     """The words BM25 does not index (and a query made only of them is refused)."""
-    from bm25s.stopwords import STOPWORDS_EN
+    from embeddings.bm25_files import STOPWORDS_EN  # bm25s's, without importing bm25s
 
     # Archaic forms matter for the KJV and Gutenberg texts: "thee" carries no topic.
     return frozenset(STOPWORDS_EN) | {"thee", "thou", "thy", "thine", "ye", "hath", "unto"}

@@ -66,13 +66,18 @@ def test_the_export_is_made_once_in_our_cache_and_reused(
     onnx_encoder: Encoder, onnx_cache: Path
 ) -> None:
     onnx_encoder.encode_queries(["load it"])
-    exported = onnx_encoder.onnx.file
+    session = onnx_encoder.query_backend
+    assert isinstance(session, onnx_backend.OnnxModel)
+    assert onnx_encoder.passage_backend is session  # one session for both uses
+    exported = session.file
     assert exported.is_file() and exported.is_relative_to(onnx_cache)
     assert not Path(onnx_encoder.path, "onnx").exists()  # the model package is untouched
     stamp = exported.stat().st_mtime_ns
     again = Encoder("all-MiniLM-L6-v2", backend="onnx", cache_dir=onnx_cache)
     again.encode_queries(["load it again"])
-    assert again.onnx.file == exported and exported.stat().st_mtime_ns == stamp
+    session = again.query_backend
+    assert isinstance(session, onnx_backend.OnnxModel)
+    assert session.file == exported and exported.stat().st_mtime_ns == stamp
 
 
 def test_backends_whose_vectors_differ_have_different_model_ids() -> None:
