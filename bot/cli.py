@@ -9,13 +9,21 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from bot.app import App
+    from bot.cards import Card
     from bot.commands.results import Answer
 
 log = logging.getLogger("quotebot")
+
+
+class _Result(Protocol):
+    def to_json(self) -> dict[str, Any]: ...
+
+
+R = TypeVar("R", bound=_Result)
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -358,27 +366,26 @@ def _define(app: App, args: argparse.Namespace) -> int:
 def _explain(app: App, args: argparse.Namespace) -> int:
     from bot.cards import explain_card
     from bot.commands.explain import explain
-    from bot.console import render_card
 
-    found = explain(app, args.ref, guild=args.collection)
-    if args.json:
-        print(json.dumps(found.to_json(), ensure_ascii=False))
-    else:
-        print(render_card(explain_card(found)))
-    return EXIT_OK
+    return _print_one(explain(app, args.ref, guild=args.collection), explain_card, args.json)
 
 
 def _compare(app: App, args: argparse.Namespace) -> int:
     from bot.cards import compare_card
     from bot.commands.compare import CompareRequest, compare
-    from bot.console import render_card
 
     request = CompareRequest(args.query, tuple(args.work), args.by, args.collection)
-    found = compare(app, request)
-    if args.json:
+    return _print_one(compare(app, request), compare_card, args.json)
+
+
+def _print_one(found: R, card: Callable[[R], Card], as_json: bool) -> int:
+    """One result: a line of JSON, or its card as the console shows it."""
+    from bot.console import render_card
+
+    if as_json:
         print(json.dumps(found.to_json(), ensure_ascii=False))
     else:
-        print(render_card(compare_card(found)))
+        print(render_card(card(found)))
     return EXIT_OK
 
 

@@ -202,7 +202,6 @@ def remove_work(
 
 
 def restore_work(
-    app: App,
     collection: Collection,
     name: str,
     *,

@@ -45,6 +45,13 @@ class QuoteBotBase(commands.Bot):
         self.searches.shutdown(wait=False)  # a search still running finishes on its own
 
 
+class BotCog(commands.Cog):
+    """A cog of this bot: `self.bot` is the quotebot, typed, in every cog."""
+
+    def __init__(self, bot: QuoteBotBase) -> None:
+        self.bot = bot
+
+
 # Every command's, check's and autocomplete's interaction: `interaction.client` is the bot.
 Interaction: TypeAlias = discord.Interaction[QuoteBotBase]
 

@@ -7,10 +7,14 @@ only hides a command, and server admins can change who sees it.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import discord
 from discord import app_commands
 
 from bot.discord.base import Interaction
+
+T = TypeVar("T")
 
 
 class NotAdmin(app_commands.CheckFailure):
@@ -79,3 +83,9 @@ async def admin_only(interaction: Interaction) -> bool:
     if not is_admin(interaction, interaction.client.app.settings.admin_ids):
         raise NotAdmin(command_name(interaction))
     return True
+
+
+def admin_command(command: T) -> T:
+    """An admin command's two checks, in their order: discord.py runs checks bottom-up,
+    so admin_only refuses a non-admin before rate_limit counts the request."""
+    return app_commands.check(rate_limit)(app_commands.check(admin_only)(command))

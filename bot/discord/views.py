@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 import discord
 
@@ -25,6 +26,8 @@ from bot.discord.explain import custom_id as explain_id
 from bot.discord.limits import RateLimited
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 NOT_YOURS = "Only the person who asked can page these results."
 
@@ -151,14 +154,9 @@ class ResultPager(discord.ui.View):
     async def show_context(
         self, interaction: Interaction, button: discord.ui.Button[ResultPager]
     ) -> None:
-        quote = self.current
-        if not await replies.defer(interaction, ephemeral=True):
-            return
-        quotes = await asyncio.to_thread(partial(context, self.app, quote, guild=self.guild))
-        # context() leaves the passage itself unlabelled and labels its neighbours.
-        focus = next((q.passage_id for q in quotes if not q.label), quotes[0].passage_id)
-        card = context_card(quotes, focus)
-        await replies.send(interaction, embeds=[render.embed(card)], ephemeral=True)
+        await self._privately(
+            interaction, partial(context, self.app, guild=self.guild), _send_context
+        )
 
     @discord.ui.button(label="Cite", custom_id="pager:cite")
     async def show_citation(
@@ -171,13 +169,33 @@ class ResultPager(discord.ui.View):
     async def more_like_this(
         self, interaction: Interaction, button: discord.ui.Button[ResultPager]
     ) -> None:
+        await self._privately(
+            interaction,
+            partial(more_from_source, self.app, self.query, guild=self.guild),
+            lambda clicked, answer: show_answer(
+                clicked, self.app, self.query, answer, ephemeral=True
+            ),
+        )
+
+    async def _privately(
+        self,
+        interaction: Interaction,
+        look_up: Callable[[Quote], T],
+        show: Callable[[Interaction, T], Awaitable[None]],
+    ) -> None:
+        """A lookup about the current quote, shown to the clicker alone: acknowledged
+        privately first, then run off the event loop (it may take a while)."""
         quote = self.current
         if not await replies.defer(interaction, ephemeral=True):
             return
-        answer = await asyncio.to_thread(
-            partial(more_from_source, self.app, self.query, quote, guild=self.guild)
-        )
-        await show_answer(interaction, self.app, self.query, answer, ephemeral=True)
+        await show(interaction, await asyncio.to_thread(look_up, quote))
+
+
+async def _send_context(interaction: Interaction, quotes: list[Quote]) -> None:
+    # context() leaves the passage itself unlabelled and labels its neighbours.
+    focus = next((q.passage_id for q in quotes if not q.label), quotes[0].passage_id)
+    card = context_card(quotes, focus)
+    await replies.send(interaction, embeds=[render.embed(card)], ephemeral=True)
 
 
 async def show_answer(

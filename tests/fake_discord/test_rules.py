@@ -417,7 +417,14 @@ async def test_an_unknown_gateway_opcode_is_flagged_and_closes_the_session(
 
 
 # Where each rule-raising call takes the rule's name.
-RULE_ARGUMENT = {"_violate": 0, "RuleError": 0, "_too_long": 1, "_too_many": 1, "_required": 1}
+RULE_ARGUMENT = {
+    "_violate": 0,
+    "RuleError": 0,
+    "_too_long": 1,
+    "_too_many": 1,
+    "_required": 1,
+    "_not_empty": 1,
+}
 
 
 def rules_the_fake_knows() -> set[str]:

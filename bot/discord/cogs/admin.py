@@ -12,13 +12,12 @@ import logging
 from typing import TYPE_CHECKING
 
 from discord import app_commands
-from discord.ext import commands
 
 from bot.cards import Card, Segment
 from bot.commands.corpus import audit, permit
 from bot.discord import errors, render, replies
-from bot.discord.base import Interaction, QuoteBotBase
-from bot.discord.checks import admin_only, rate_limit
+from bot.discord.base import BotCog, Interaction
+from bot.discord.checks import admin_command
 from bot.discord.cogs.corpus import actor_of, collection_of
 from bot.discord.reindexing import BUSY as BUSY  # re-exported: tests and docs name it here
 from bot.discord.reindexing import PROGRESS_INTERVAL as PROGRESS_INTERVAL
@@ -56,10 +55,7 @@ def report_card(report: BuildReport, app: App | None = None) -> Card:
     )
 
 
-class AdminCog(commands.Cog, name="Admin"):
-    def __init__(self, bot: QuoteBotBase) -> None:
-        self.bot = bot
-
+class AdminCog(BotCog, name="Admin"):
     @app_commands.command(
         name="reindex", description="Rebuild the index after the corpus changed (admins only)"
     )
@@ -69,8 +65,7 @@ class AdminCog(commands.Cog, name="Admin"):
     )
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
-    @app_commands.check(rate_limit)
-    @app_commands.check(admin_only)  # checks run bottom-up: a non-admin is not rate-counted
+    @admin_command
     async def reindex(
         self, interaction: Interaction, force: bool = False, base: bool = False
     ) -> None:

@@ -6,7 +6,6 @@ import asyncio
 from functools import partial
 
 from discord import app_commands
-from discord.ext import commands
 
 from bot.cards import compare_card
 from bot.commands import source as sources
@@ -14,17 +13,14 @@ from bot.commands.compare import CompareRequest, check, split_works
 from bot.commands.compare import compare as compare_works
 from bot.discord import render, replies
 from bot.discord.autocomplete import suggest
-from bot.discord.base import Interaction, QuoteBotBase
+from bot.discord.base import BotCog, Interaction
 from bot.discord.checks import rate_limit, server_of
 from bot.discord.options import clean_name
 
 WORKS_MAX_CHARS = 600  # six titles and their commas
 
 
-class CompareCog(commands.Cog, name="Compare"):
-    def __init__(self, bot: QuoteBotBase) -> None:
-        self.bot = bot
-
+class CompareCog(BotCog, name="Compare"):
     @app_commands.command(
         name="compare", description="One question, the best passage of each work side by side"
     )

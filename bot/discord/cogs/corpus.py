@@ -30,8 +30,8 @@ from bot.commands.sidecar import checked_meta
 from bot.commands.upload import UploadRefused
 from bot.discord import render, replies
 from bot.discord.autocomplete import suggest
-from bot.discord.base import Interaction, QuoteBotBase
-from bot.discord.checks import admin_only, is_admin, is_owner, rate_limit, server_of
+from bot.discord.base import BotCog, Interaction
+from bot.discord.checks import admin_command, is_admin, is_owner, server_of
 from bot.discord.options import Name
 from bot.discord.reindexing import report_fields, run_with_progress
 from bot.servers import Collection
@@ -116,13 +116,11 @@ def change_card(app: App, collection: Collection, change: Change, done: str) -> 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class CorpusCog(
+    BotCog,
     commands.GroupCog,
     group_name="corpus",
     group_description="This server's own texts: add, remove, restore, hide (admins only)",
 ):
-    def __init__(self, bot: QuoteBotBase) -> None:
-        self.bot = bot
-
     def _actor(self, interaction: Interaction) -> Actor:
         return actor_of(interaction, self.bot.app.settings.admin_ids)
 
@@ -136,8 +134,7 @@ class CorpusCog(
         replace="Replace a file of the same name (the old one goes to the trash)",
         base=BASE_OPTION,
     )
-    @app_commands.check(rate_limit)
-    @app_commands.check(admin_only)  # checks run bottom-up: a non-admin is not rate-counted
+    @admin_command
     async def add(
         self,
         interaction: Interaction,
@@ -183,14 +180,10 @@ class CorpusCog(
 
     @app_commands.command(name="remove", description="Move a work of this server to its trash")
     @app_commands.describe(work="The work's title or file name", base=BASE_OPTION)
-    @app_commands.check(rate_limit)
-    @app_commands.check(admin_only)
+    @admin_command
     async def remove(self, interaction: Interaction, work: Work, base: bool = False) -> None:
         app = self.bot.app
-        collection = collection_of(app, interaction, base)
-        actor = self._actor(interaction)
-        if not work:
-            raise QueryError(NO_WORK)
+        collection, actor = self._named(interaction, base, work, NO_WORK)
         # Refused now, privately, rather than after deferring.
         found = texts.find_work(app, collection, work, actor=actor)
         texts.permit(collection, actor, "remove", found.key)
@@ -206,24 +199,28 @@ class CorpusCog(
 
     @app_commands.command(name="restore", description="Bring a removed work back from the trash")
     @app_commands.describe(work="The work's title (start typing for the trash)", base=BASE_OPTION)
-    @app_commands.check(rate_limit)
-    @app_commands.check(admin_only)
+    @admin_command
     async def restore(self, interaction: Interaction, work: Work, base: bool = False) -> None:
-        app = self.bot.app
-        collection = collection_of(app, interaction, base)
-        actor = self._actor(interaction)
-        if not work:
-            raise QueryError(NO_TRASHED)
+        collection, actor = self._named(interaction, base, work, NO_TRASHED)
         texts.permit(collection, actor, "restore", work)
         await self._change(
             interaction,
             collection,
-            lambda progress: texts.restore_work(
-                app, collection, work, actor=actor, progress=progress
-            ),
+            lambda progress: texts.restore_work(collection, work, actor=actor, progress=progress),
             f"Restoring {work}…",
             "Restored",
         )
+
+    def _named(
+        self, interaction: Interaction, base: bool, work: str, missing: str
+    ) -> tuple[Collection, Actor]:
+        """The collection and the admin of a command on one work; `missing` refuses an
+        empty work name."""
+        collection = collection_of(self.bot.app, interaction, base)
+        actor = self._actor(interaction)
+        if not work:
+            raise QueryError(missing)
+        return collection, actor
 
     async def _change(
         self,
@@ -244,15 +241,13 @@ class CorpusCog(
 
     @app_commands.command(name="hide", description="Hide a base work in this server")
     @app_commands.describe(work="A work of the shared base corpus")
-    @app_commands.check(rate_limit)
-    @app_commands.check(admin_only)
+    @admin_command
     async def hide(self, interaction: Interaction, work: Work) -> None:
         await self._hide(interaction, work, hide=True)
 
     @app_commands.command(name="unhide", description="Show a hidden base work in this server again")
     @app_commands.describe(work="A base work this server hides")
-    @app_commands.check(rate_limit)
-    @app_commands.check(admin_only)
+    @admin_command
     async def unhide(self, interaction: Interaction, work: Work) -> None:
         await self._hide(interaction, work, hide=False)
 
@@ -272,8 +267,7 @@ class CorpusCog(
 
     @app_commands.command(name="log", description="The last changes to this server's texts")
     @app_commands.describe(base=BASE_OPTION)
-    @app_commands.check(rate_limit)
-    @app_commands.check(admin_only)
+    @admin_command
     async def log_(self, interaction: Interaction, base: bool = False) -> None:
         app = self.bot.app
         collection = collection_of(app, interaction, base)
@@ -286,24 +280,29 @@ class CorpusCog(
     async def work_autocomplete(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        collection = self._choosable(interaction)
-        if collection is None:
-            return []  # nothing to choose for those who may not remove anything
-        works = texts.own_works(collection)
-        return await suggest(
-            interaction, lambda prefix: sources.complete_from(works, prefix), current
+        return await self._suggest_from(
+            interaction,
+            current,
+            lambda collection, prefix: sources.complete_from(texts.own_works(collection), prefix),
         )
 
     @restore.autocomplete("work")
     async def trash_autocomplete(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
+        return await self._suggest_from(interaction, current, texts.trash_names)
+
+    async def _suggest_from(
+        self,
+        interaction: Interaction,
+        current: str,
+        names: Callable[[Collection, str], list[str]],
+    ) -> list[app_commands.Choice[str]]:
+        """Names from the collection the user may change; none for anyone else."""
         collection = self._choosable(interaction)
         if collection is None:
             return []
-        return await suggest(
-            interaction, lambda prefix: texts.trash_names(collection, prefix), current
-        )
+        return await suggest(interaction, lambda prefix: names(collection, prefix), current)
 
     def _choosable(self, interaction: Interaction) -> Collection | None:
         """The collection whose works an autocomplete may offer: this server's to its

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from discord import app_commands
-from discord.ext import commands
 
 from bot.commands.define import MAX_TERM_CHARS
 from bot.commands.define import complete as complete_terms
 from bot.commands.define import define as search_definitions
-from bot.discord.autocomplete import suggest
-from bot.discord.base import Interaction, QuoteBotBase
+from bot.discord.autocomplete import suggest_here
+from bot.discord.base import BotCog, Interaction
 from bot.discord.checks import rate_limit, server_of
 from bot.discord.options import Count, counted_command
 from bot.discord.search import check_query, search_and_page
@@ -17,10 +16,7 @@ from embeddings.define import parse_term
 from embeddings.query import clean
 
 
-class DefineCog(commands.Cog, name="Define"):
-    def __init__(self, bot: QuoteBotBase) -> None:
-        self.bot = bot
-
+class DefineCog(BotCog, name="Define"):
     @counted_command(name="define", description="What the corpus says a term means")
     @app_commands.describe(term="A word or a short phrase", count="How many passages")
     @app_commands.check(rate_limit)
@@ -45,7 +41,4 @@ class DefineCog(commands.Cog, name="Define"):
     async def term_autocomplete(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        app, guild = self.bot.app, server_of(interaction)
-        return await suggest(
-            interaction, lambda prefix: complete_terms(app, prefix, guild=guild), current
-        )
+        return await suggest_here(interaction, complete_terms, current)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from discord import app_commands
-from discord.ext import commands
 
 from bot.cards import Card, Field, Segment
 from bot.discord import render, replies
-from bot.discord.base import Interaction, QuoteBotBase
+from bot.discord.base import BotCog, Interaction
 from bot.discord.checks import rate_limit
 
 ABOUT = (
@@ -70,10 +69,7 @@ def help_card(max_results: int) -> Card:
     )
 
 
-class HelpCog(commands.Cog, name="Help"):
-    def __init__(self, bot: QuoteBotBase) -> None:
-        self.bot = bot
-
+class HelpCog(BotCog, name="Help"):
     @app_commands.command(name="help", description="What quotebot does and how to use it")
     @app_commands.check(rate_limit)
     async def help(self, interaction: Interaction) -> None:

@@ -6,13 +6,12 @@ from functools import partial
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot.commands import source as sources
 from bot.commands.quote import QuoteRequest, cached_quote
 from bot.commands.quote import quote as search_quotes
-from bot.discord.autocomplete import suggest
-from bot.discord.base import Interaction, QuoteBotBase
+from bot.discord.autocomplete import suggest_here
+from bot.discord.base import BotCog, Interaction, QuoteBotBase
 from bot.discord.checks import rate_limit, server_of
 from bot.discord.options import Count, Name, counted_command
 from bot.discord.search import search_and_page
@@ -22,9 +21,9 @@ from embeddings.query import clean
 NO_TEXT = "That message has no text to search for."
 
 
-class QuoteCog(commands.Cog, name="Quote"):
+class QuoteCog(BotCog, name="Quote"):
     def __init__(self, bot: QuoteBotBase) -> None:
-        self.bot = bot
+        super().__init__(bot)
         # Context menus cannot be declared inside a cog; this one is added on load.
         self.find_sources_menu = app_commands.ContextMenu(
             name="Find sources", callback=self.find_sources
@@ -71,10 +70,7 @@ class QuoteCog(commands.Cog, name="Quote"):
     async def source_autocomplete(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        app, guild = self.bot.app, server_of(interaction)
-        return await suggest(
-            interaction, lambda prefix: sources.complete(app, prefix, guild=guild), current
-        )
+        return await suggest_here(interaction, sources.complete, current)
 
     async def find_sources(self, interaction: Interaction, message: discord.Message) -> None:
         """Quote search on someone's message: where does this come from, what says the same?"""

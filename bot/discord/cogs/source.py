@@ -5,22 +5,18 @@ from __future__ import annotations
 from dataclasses import replace
 
 from discord import app_commands
-from discord.ext import commands
 
 from bot.cards import work_card, works_card
 from bot.commands import source as sources
 from bot.discord import render, replies
-from bot.discord.autocomplete import suggest
-from bot.discord.base import Interaction, QuoteBotBase
+from bot.discord.autocomplete import suggest_here
+from bot.discord.base import BotCog, Interaction
 from bot.discord.checks import rate_limit, server_of
 from bot.discord.options import Name
 from bot.discord.status import for_admins
 
 
-class SourceCog(commands.Cog, name="Source"):
-    def __init__(self, bot: QuoteBotBase) -> None:
-        self.bot = bot
-
+class SourceCog(BotCog, name="Source"):
     @app_commands.command(name="source", description="The works in the corpus, or one work")
     @app_commands.describe(name="A title, an author or a file name (leave out for the list)")
     @app_commands.check(rate_limit)
@@ -47,7 +43,4 @@ class SourceCog(commands.Cog, name="Source"):
     async def name_autocomplete(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        app, guild = self.bot.app, server_of(interaction)
-        return await suggest(
-            interaction, lambda prefix: sources.complete(app, prefix, guild=guild), current
-        )
+        return await suggest_here(interaction, sources.complete, current)

@@ -8,20 +8,22 @@ limits off unless the test is about them).
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import threading
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import pytest
 
 import bot.live
 from bot.app import App
+from bot.cli import main
 from bot.discord.client import QuoteBot
 from bot.servers import Collections
-from tests.fake_discord import FakeDiscord, InteractionRecord, run_client
+from tests.fake_discord import FakeDiscord, InteractionRecord, point_discord_at, run_client
 
 # Generous waits for a busy 2-core machine; the 3-second rule is measured by the fake itself.
 WAIT = 15.0
@@ -142,3 +144,38 @@ def all_embed_text(embed: dict[str, Any]) -> str:
     parts += [f"{f['name']} {f['value']}" for f in embed.get("fields", [])]
     parts.append(embed.get("footer", {}).get("text", ""))
     return "\n".join(parts)
+
+
+def run_args(app: App) -> list[str]:
+    """`quotebot run` on `app`'s corpus and index."""
+    return ["run", "--corpus", str(app.settings.corpus), "--index", str(app.settings.index)]
+
+
+@dataclass
+class Run:
+    """What `quotebot run` left: its exit code, what it printed, and the fake it talked to."""
+
+    code: int
+    out: str
+    err: str
+    fake: FakeDiscord
+
+
+async def run_with_token(
+    app: App,
+    token: str,
+    accepted: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> Run:
+    """`quotebot run` with `token` against a fake Discord that accepts only `accepted`,
+    every log level captured."""
+    monkeypatch.setenv("DISCORD_TOKEN", token)
+    caplog.set_level(logging.DEBUG)
+    async with FakeDiscord(bot_token=accepted) as fake:
+        point_discord_at(fake, monkeypatch)
+        # run_bot runs its own event loop, so it gets a thread; the fake serves from this one.
+        code = await asyncio.to_thread(main, run_args(app))
+    out, err = capsys.readouterr()
+    return Run(code, out, err, fake)

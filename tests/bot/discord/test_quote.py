@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,20 @@ async def click_on_the_quote(fake: FakeDiscord, button: str) -> InteractionRecor
     """The answer to a click on `button` of the answer to /quote QUERY."""
     rec = await answered(fake.send_slash("quote", {"query": QUERY}))
     return await answered(fake.click(rec, button))
+
+
+Clicked = Callable[[str], Awaitable[InteractionRecord]]
+
+
+@pytest.fixture
+def clicked(fake_discord: FakeDiscord, app: App, running_bot: RunningBot) -> Clicked:
+    """`await clicked("pager:cite")`: `click_on_the_quote`, the bot closed before looking."""
+
+    async def one(button: str) -> InteractionRecord:
+        async with running_bot(app):
+            return await click_on_the_quote(fake_discord, button)
+
+    return one
 
 
 async def test_quote_shows_the_best_passage_with_its_sentence_in_bold_and_its_citation(
@@ -105,12 +120,8 @@ async def test_next_and_previous_turn_the_page_in_place(
     assert rec.embed == first
 
 
-async def test_context_shows_the_passages_around_the_quote_privately(
-    fake_discord: FakeDiscord, app: App, running_bot: RunningBot
-) -> None:
-    async with running_bot(app):
-        click = await click_on_the_quote(fake_discord, "pager:context")
-
+async def test_context_shows_the_passages_around_the_quote_privately(clicked: Clicked) -> None:
+    click = await clicked("pager:context")
     assert click.ephemeral
     embed = click.embed
     assert embed is not None and embed["title"] == f"Context: {BEST_TITLE}"
@@ -120,12 +131,8 @@ async def test_context_shows_the_passages_around_the_quote_privately(
     assert bold == f"{BEST_SENTENCE} {BEST_REST}"
 
 
-async def test_cite_gives_a_ready_to_paste_citation_privately(
-    fake_discord: FakeDiscord, app: App, running_bot: RunningBot
-) -> None:
-    async with running_bot(app):
-        click = await click_on_the_quote(fake_discord, "pager:cite")
-
+async def test_cite_gives_a_ready_to_paste_citation_privately(clicked: Clicked) -> None:
+    click = await clicked("pager:cite")
     assert click.response_type == "message" and click.ephemeral
     embed = click.embed
     assert embed is not None and embed["title"] == "Citation"
