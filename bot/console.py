@@ -119,6 +119,8 @@ def run_console(
     works = source.works(app, guild=guild)
     total = sum(w.passages for w in works)
     out(f"quotebot: {len(works)} works, {total:,} passages. Type /help for commands.")
+    if interactive:  # a person will ask several questions: faster ones once torch is loaded
+        app.encoder.promote_queries_later()
     while True:
         if interactive:
             try:

@@ -43,6 +43,7 @@ class QuoteBot(QuoteBotBase):
             **options,
         )
         self.sync_on_start = sync
+        self._promoted = False  # queries moved to the passage backend (on_ready)
         self.tree.error(on_app_command_error)
 
     async def setup_hook(self) -> None:
@@ -108,6 +109,11 @@ class QuoteBot(QuoteBotBase):
         log.info(
             "connected as %s (%s) to %d servers", self.user, self.application_id, len(self.guilds)
         )
+        if not self._promoted:  # on_ready comes again after each reconnect
+            self._promoted = True
+            # Connected on the numpy encoder (no torch import before READY); torch's
+            # kernels answer faster once loaded, so load them now, in the background.
+            self.app.encoder.promote_queries_later()
 
 
 class ShardedQuoteBot(QuoteBot, commands.AutoShardedBot):

@@ -7,6 +7,7 @@ import time
 from collections.abc import Sequence
 
 import numpy as np
+import pytest
 
 from embeddings.batching import MicroBatcher
 from embeddings.encoder import Encoder
@@ -122,3 +123,34 @@ def test_encoding_reports_progress_after_every_batch(encoder: Encoder) -> None:
     batch = encoder.batch_size
     assert seen == [(min(n, 150), 150) for n in range(batch, 150 + batch, batch)]
     np.testing.assert_allclose(vectors, encoder.encode(texts), atol=1e-6)
+
+
+def test_a_running_process_moves_its_queries_to_the_loaded_passage_backend() -> None:
+    encoder = Encoder("all-MiniLM-L6-v2")  # its own: the session's encoder stays as it is
+    texts = ["what is a sect?", "take no thought for the morrow"]
+    on_numpy = encoder.encode_queries(texts)
+    assert type(encoder.query_backend).__name__ == "NumpyBert"
+
+    encoder.promote_queries_later().join(timeout=120)
+
+    assert encoder.query_backend is encoder.passage_backend
+    np.testing.assert_allclose(encoder.encode_queries(texts), on_numpy, atol=1e-5)
+    assert encoder.promote_queries() is False  # already done: nothing more to do
+
+
+def test_queries_stay_on_numpy_when_the_passage_backend_cannot_load(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    encoder = Encoder("all-MiniLM-L6-v2")
+    before = encoder.query_backend
+
+    def broken(kind: str, place: object) -> object:
+        raise RuntimeError("torch is broken")
+
+    monkeypatch.setattr("embeddings.backends.make", broken)
+    with caplog.at_level("WARNING", logger="embeddings.encoder"):
+        encoder.promote_queries_later().join(timeout=60)
+
+    assert encoder.query_backend is before
+    assert encoder.encode_queries(["still answers"]).shape == (1, 384)
+    assert "queries stay on the numpy encoder" in caplog.text
