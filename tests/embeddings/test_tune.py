@@ -206,3 +206,18 @@ def test_a_few_steps_of_tuning_give_a_model_folder_the_lean_encoder_loads(tmp_pa
     assert loaded.max_seq_length == 256
     np.testing.assert_allclose(loaded.encode(texts, normalize_embeddings=True), vectors, atol=1e-5)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tmp-")]
+
+
+@pytest.mark.slow
+def test_the_same_seed_gives_the_same_weights(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "essay.md").write_text(ESSAY)
+    params = TuneParams(max_pairs=4, batch_size=4, seed=7, threads=1)
+    for name in ("one", "two"):
+        tune(corpus, tmp_path / name, "all-MiniLM-L6-v2", params)
+    weights = [(tmp_path / n / "model.safetensors").read_bytes() for n in ("one", "two")]
+    assert weights[0] == weights[1]
+    assert Encoder(str(tmp_path / "one")).encode(["a sect"]).tobytes() != (
+        Encoder("all-MiniLM-L6-v2").encode(["a sect"]).tobytes()
+    )  # and one step did change the model
