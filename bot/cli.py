@@ -157,9 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", type=Path, required=True, metavar="FOLDER", help="a new folder")
     p.add_argument(
-        "--max-pairs", type=_count, default=20_000, metavar="N", help="pairs to train on at most"
+        "--max-pairs", type=_count, metavar="N", help="pairs to train on at most (5,000)"
     )
-    p.add_argument("--epochs", type=_count, default=1, metavar="N", help="passes over the pairs")
+    p.add_argument("--epochs", type=_count, metavar="N", help="passes over the pairs (1)")
     p.add_argument(
         "--seed", type=_whole, default=0, metavar="N", help="the same seed, the same model"
     )
@@ -286,8 +286,11 @@ def _tune(args: argparse.Namespace) -> int:
 
     # The corpus and the model to start from are the settings' (--corpus, [model] name).
     settings = load_settings(args.config).with_paths(args.corpus, args.index)
+    given = {"max_pairs": args.max_pairs, "epochs": args.epochs}
     params = TuneParams(
-        max_pairs=args.max_pairs, epochs=args.epochs, seed=args.seed, threads=settings.threads
+        **{k: v for k, v in given.items() if v is not None},
+        seed=args.seed,
+        threads=settings.threads,
     )
     with terminal_progress() as progress:
         report = tune(settings.corpus, args.out, settings.model, params, progress)

@@ -64,7 +64,7 @@ class Pair:
 
 @dataclass(frozen=True)
 class TuneParams:
-    max_pairs: int = 20_000
+    max_pairs: int = 5_000
     epochs: int = 1
     seed: int = 0
     batch_size: int = 32  # the in-batch negatives: more is a harder task, and slower
@@ -337,7 +337,10 @@ def tune(
     docs, skipped = read_corpus(corpus_dir)
     available = corpus_pairs(docs)
     if not available:
-        raise CorpusError(f"Nothing in {corpus_dir} to train on: no paragraph of two sentences.")
+        raise CorpusError(
+            f"Nothing in {corpus_dir} to train on: no sentence of {MIN_QUERY_WORDS} words or "
+            "more with a paragraph or neighbours around it."
+        )
     pairs = sample_pairs(available, params.max_pairs, params.seed)
     staging = _staging(out)
     try:

@@ -173,6 +173,30 @@ def test_the_command_says_what_is_wrong_in_one_line(
     assert err.count("\n") == 1 and message in err
 
 
+def test_the_command_trains_the_configured_model_on_the_corpus_it_is_given(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import embeddings.tune
+
+    calls: list[tuple[Path, Path, str, TuneParams]] = []
+
+    def fake_tune(corpus: Path, out: Path, model: str, params: TuneParams, _: object) -> object:
+        calls.append((corpus, out, model, params))
+        return embeddings.tune.TuneReport(
+            str(corpus), model, 3, 9, {"sentence": 3}, 1, 2.0, 5, 2, 32, 2e-5, 128, str(out), 1
+        )
+
+    monkeypatch.setattr(embeddings.tune, "tune", fake_tune)
+    monkeypatch.setenv("QUOTEBOT_MODEL", "/models/base")
+    argv = ["tune", "--corpus", str(tmp_path), "--out", "m", "--max-pairs", "3", "--seed", "5"]
+    code = main([*argv, "--epochs", "2"])
+    assert code == 0
+    [(corpus, out, model, params)] = calls
+    assert (corpus, out, model) == (tmp_path.resolve(), Path("m"), "/models/base")
+    assert (params.max_pairs, params.epochs, params.seed) == (3, 2, 5)
+    assert "Tuned /models/base on 3 pairs (3 sentence)" in capsys.readouterr().out
+
+
 def test_the_command_refuses_a_negative_seed(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
         main(["tune", "--out", "x", "--seed", "-1"])
