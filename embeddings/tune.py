@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from embeddings.documents import Block, Document
-from embeddings.encoder import resolve_model_path
-from embeddings.errors import CorpusError, ModelError, QuotebotError
+from embeddings.encoder import Encoder
+from embeddings.errors import CorpusError, QuotebotError
 from embeddings.ingest import IngestError, discover, read_document
 from embeddings.sentences import split_sentences
 
@@ -250,22 +250,6 @@ def _publish(staging: Path, out: Path) -> None:
 # -- training ----------------------------------------------------------------------------------
 
 
-def _load(base_model: str, threads: int) -> SentenceTransformer:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    import torch
-    from sentence_transformers import SentenceTransformer
-
-    if threads:
-        torch.set_num_threads(threads)
-    try:
-        return SentenceTransformer(resolve_model_path(base_model), device="cpu")
-    except Exception as exc:
-        raise ModelError(f"Could not load the model {base_model!r}: {exc}") from exc
-
-
 def _batches(pairs: Sequence[Pair], params: TuneParams) -> list[list[Pair]]:
     """Every epoch's pairs in a fresh seeded order, cut into batches (the last may be short)."""
     rng = random.Random(params.seed)
@@ -344,7 +328,8 @@ def tune(
     pairs = sample_pairs(available, params.max_pairs, params.seed)
     staging = _staging(out)
     try:
-        model = _load(base_model, params.threads)
+        # Loaded as the encoder loads it: offline, the bundled name resolved, one error type.
+        model = Encoder(base_model, threads=params.threads or None).model
         steps = train(model, pairs, params, progress)
         report = TuneReport(
             corpus=str(corpus_dir),
