@@ -28,8 +28,9 @@ console: setup
 test: setup
 	$(BIN)/python -m pytest -q
 
+# lint-imports: the import contracts in pyproject.toml ([tool.importlinter]).
 lint: setup
-	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy && $(BIN)/lint-imports
 
 bench: setup
 	$(BIN)/python -m bench.run

@@ -90,8 +90,11 @@ def main() -> None:
         results["backends"][b] = {"first_load_seconds": time.perf_counter() - t0}
     for b, enc in encoders.items():
         if b != "torch":
-            size = enc.onnx.file.stat().st_size
-            results["backends"][b]["model_file_mb"] = size / 2**20
+            from embeddings.onnx_backend import OnnxModel
+
+            session = enc.query_backend
+            assert isinstance(session, OnnxModel)
+            results["backends"][b]["model_file_mb"] = session.file.stat().st_size / 2**20
 
     # Throughput on one sample, backends interleaved.
     rng = np.random.default_rng(0)

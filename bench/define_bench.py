@@ -52,7 +52,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def headword_entries(index: Any) -> dict[str, set[int]]:
     """Each headword of the dictionary and the passages that hold its entry."""
-    from embeddings.vocabulary import dictionary_entries
+    from embeddings.define.entries import dictionary_entries
 
     entries: dict[str, set[int]] = {}
     for pid, _, _, headword in dictionary_entries(index.passages):
@@ -63,7 +63,7 @@ def headword_entries(index: Any) -> dict[str, set[int]]:
 
 def dictionary_figure(app: Any) -> dict[str, Any]:
     from bot.commands.define import define
-    from embeddings.vocabulary import headword_forms
+    from embeddings.define.entries import headword_forms
 
     index = app.index.searcher.index
     entries = headword_entries(index)
@@ -129,8 +129,7 @@ def completion_prefixes(terms: list[str], n: int, seed: int = 13) -> list[str]:
 
 def completion_latency(app: Any, prefixes: list[str]) -> dict[str, Any]:
     from bot.commands.define import complete
-    from embeddings.define import vocabulary_of
-    from embeddings.vocabulary import Vocabulary
+    from embeddings.vocabulary import Vocabulary, vocabulary_of
 
     # The sorted keys are built once per loaded index, by the first /define or completion.
     in_use = vocabulary_of(app.index.searcher.index)
@@ -174,8 +173,7 @@ def seed_terms(app: Any) -> list[dict[str, str]]:
 
 
 def vocabulary_cost(app: Any) -> dict[str, Any]:
-    from embeddings.define import vocabulary_of
-    from embeddings.vocabulary import build_vocabulary
+    from embeddings.vocabulary import build_vocabulary, vocabulary_of
 
     index = app.index.searcher.index
     started = time.perf_counter()

@@ -31,6 +31,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,7 @@ def find_passage(index: Any, source: str, starts: str) -> int:
 
 
 def _term_key(term: str) -> str:
-    from embeddings.vocabulary import key_of
+    from embeddings.tokens import key_of
 
     key = key_of(term)
     return key[:-1] if key.endswith("s") and not key.endswith("ss") else key
@@ -198,10 +199,10 @@ def main(argv: list[str] | None = None) -> int:
     times: dict[str, list[float]] = {"quote": [], "compare": [], "explain": []}
     for _ in range(args.rounds):
         for q in queries:  # interleaved: the same machine load for both
-            times["quote"].append(timed(lambda q=q: run_quote(q))[1])
-            times["compare"].append(timed(lambda q=q: run_compare(q))[1])
+            times["quote"].append(timed(partial(run_quote, q))[1])
+            times["compare"].append(timed(partial(run_compare, q))[1])
         for ref in refs:
-            times["explain"].append(timed(lambda ref=ref: explain(app, ref))[1])
+            times["explain"].append(timed(partial(explain, app, ref))[1])
     p50 = {k: statistics.median(v) for k, v in times.items()}
     report["p50_ms"] = {k: round(v, 1) for k, v in p50.items()}
     report["ratio_to_quote"] = {k: round(v / p50["quote"], 2) for k, v in p50.items()}

@@ -1,6 +1,7 @@
 """Queries under load, through the bot's own command handlers.
 
-    .venv/bin/python -m bench.load --index DIR [--corpus DIR] [--concurrency 50]
+    .venv/bin/python -m bench.load --index DIR [--corpus DIR] [--concurrency 50] [--trials 3]
+        [--no-st-baseline] [--skip-reindex | --quiet-reindex]
 
 QuoteBot (an unmodified discord.py client) logs in to the fake Discord of tests/ on
 127.0.0.1. /quote is then measured two ways, in one run:
@@ -9,14 +10,20 @@ QuoteBot (an unmodified discord.py client) logs in to the fake Discord of tests/
   nothing of the network;
 - end to end: through the fake Discord's gateway and HTTP API, which runs in this same
   process and shares its CPU (a pessimistic figure).
-Each as one request at a time (the baseline), then N at once with every cache cleared
-("cold": N distinct questions from bench/queries.jsonl), then, 3 s later (once the cold
+Each as one request at a time (20 questions, each right after the model alone encodes the
+same question), then N at once with every cache cleared ("cold": N distinct questions
+from bench/queries.jsonl, none seen before; `--trials` times, each right after one
+forward pass of the same N questions in one batch), then, 3 s later (once the cold
 answers' highlights are refined), the same N again ("warm": questions asked before).
-Beside them, in the same run: one query through the model alone, and one forward pass of
-all N questions (no cold burst can finish before that). Also
-the event loop's lag (how late a 10 ms timer fires) while idle, under the bursts and during
-a forced /reindex that runs beside a stream of queries. Every request is a different user
-and rate limits are off, so no request is refused.
+Each comparison is made against the model timed just before, so that both see the same
+load on a shared machine; with it, the CPU time of the whole process during a cold burst
+against that of the forward pass alone. The model alone is the bot's own forward pass and,
+unless `--no-st-baseline`, a bare `SentenceTransformer.encode` (issue 13's baseline).
+Also the event loop's lag (how late a 10 ms timer fires) while idle, under the bursts and
+during a forced /reindex, beside a stream of queries or alone (`--quiet-reindex`), and the
+process's resident memory at each step (the model loaded first: what the index and the
+queries add is above the model's own footprint). Every request is a different user and
+rate limits are off, so no request is refused.
 """
 
 from __future__ import annotations
@@ -28,8 +35,8 @@ import json
 import os
 import statistics
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,17 +56,28 @@ def pct(values: list[float], q: float) -> float:
 
 
 class LagProbe:
-    """How late a 10 ms sleep wakes up: the event loop's responsiveness."""
+    """How late a 10 ms sleep wakes up: the event loop's responsiveness. Not while the
+    benchmark itself holds the loop (`paused`: the model alone, timed on the loop)."""
 
     def __init__(self) -> None:
         self.samples: list[float] = []
         self._task: asyncio.Task[None] | None = None
+        self._pauses = 0  # a sample whose sleep saw a pause begin or end is dropped
 
     async def _run(self) -> None:
         while True:
-            t0 = time.perf_counter()
+            pauses, t0 = self._pauses, time.perf_counter()
             await asyncio.sleep(0.01)
-            self.samples.append((time.perf_counter() - t0 - 0.01) * 1000)
+            if pauses == self._pauses and pauses % 2 == 0:
+                self.samples.append((time.perf_counter() - t0 - 0.01) * 1000)
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        self._pauses += 1
+        try:
+            yield
+        finally:
+            self._pauses += 1
 
     def start(self) -> None:
         self.samples = []
@@ -108,23 +126,102 @@ def handler(fake: Any, client: Any, loopback: Any) -> Ask:
     return ask
 
 
-async def scenarios(app: Any, ask: Ask, users: list[str], queries: list[str]) -> dict:
-    """One at a time (cold), N at once (cold), the same N again (warm)."""
+Encode = Callable[[list[str]], object]
+
+
+@dataclass
+class Baselines:
+    """The model alone, timed right before what it is compared with (same load): the bot's
+    own forward pass, and optionally a bare `SentenceTransformer.encode` as issue 13 used."""
+
+    model: Encode
+    sentence_transformers: Encode | None = None
+
+    def time(self, texts: list[str], repeat: int = 1) -> dict[str, float]:
+        """ms: the fastest of `repeat` calls of each, on `texts` in one batch."""
+        out = {"model_ms": _fastest(self.model, texts, repeat)}
+        if self.sentence_transformers is not None:
+            out["st_ms"] = _fastest(self.sentence_transformers, texts, repeat)
+        return out
+
+
+def _fastest(encode: Encode, texts: list[str], repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        encode(texts)
+        best = min(best, (time.perf_counter() - t0) * 1000)
+    return best
+
+
+async def scenarios(
+    app: Any,
+    ask: Ask,
+    users: list[str],
+    queries: list[str],
+    base: Baselines,
+    trials: int,
+    probe: LagProbe,
+) -> dict:
+    """One at a time (cold, each right after the model alone on the same question), N at
+    once with every cache cleared (`trials` times, each right after one forward pass of
+    the same N questions), the same N again (warm)."""
     n = len(users)
     burst_q, single_q = queries[:n], queries[n : n + 20]
     clear_caches(app)
-    single = [await ask(users[i % n], q) for i, q in enumerate(single_q)]
-    clear_caches(app)
-    t0 = time.perf_counter()
-    cold = await asyncio.gather(*(ask(u, q) for u, q in zip(users, burst_q, strict=True)))
-    cold_wall = time.perf_counter() - t0
-    await asyncio.sleep(3.0)  # the cold answers' highlight refinements finish first
-    warm = await asyncio.gather(*(ask(u, q) for u, q in zip(users, burst_q, strict=True)))
-    return {
-        "single": summary(single),
-        "cold": {**summary(list(cold)), "wall_s": cold_wall},
-        "warm": summary(list(warm)),
+    single: list[float] = []
+    single_base: list[dict[str, float]] = []
+    for i, q in enumerate(single_q):
+        with probe.paused():
+            single_base.append(base.time([q]))
+        single.append(await ask(users[i % n], q))
+    single_model = statistics.median(b["model_ms"] for b in single_base)
+    out: dict[str, Any] = {
+        "single": {**summary(single), "model_p50_ms": single_model},
+        "cold_trials": [],
     }
+    if base.sentence_transformers is not None:
+        out["single"]["st_p50_ms"] = statistics.median(b["st_ms"] for b in single_base)
+    for _ in range(trials):
+        clear_caches(app)
+        with probe.paused():  # the lag is measured under queries, not between them
+            await asyncio.sleep(1.0)  # the previous burst's highlight refinements finish
+        with probe.paused():
+            before = base.time(burst_q, repeat=2)
+        cpu0, t0 = time.process_time(), time.perf_counter()
+        cold = await asyncio.gather(*(ask(u, q) for u, q in zip(users, burst_q, strict=True)))
+        wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+        with probe.paused():
+            pass_cpu0 = time.process_time()
+            base.model(burst_q)
+            pass_cpu = time.process_time() - pass_cpu0
+        out["cold_trials"].append(
+            {
+                **summary(list(cold)),
+                **before,
+                "wall_s": wall,
+                "cpu_s": cpu,  # the whole process, every thread, during the burst
+                "pass_cpu_s": pass_cpu,  # one forward pass of the N questions alone
+            }
+        )
+    with probe.paused():
+        await asyncio.sleep(3.0)  # the cold answers' highlight refinements finish first
+    warm = await asyncio.gather(*(ask(u, q) for u, q in zip(users, burst_q, strict=True)))
+    out["warm"] = summary(list(warm))
+    out["cold"] = cold_summary(out["cold_trials"])
+    return out
+
+
+def cold_summary(trials: list[dict[str, float]]) -> dict[str, float]:
+    """Medians over the trials of each figure and of each trial's ratios to its pass."""
+    keys = ["p50_ms", "p99_ms", "model_ms", "cpu_s", "pass_cpu_s"]
+    out = {k: statistics.median(t[k] for t in trials) for k in keys}
+    out["p50_ratio"] = statistics.median(t["p50_ms"] / t["model_ms"] for t in trials)
+    out["p99_ratio"] = statistics.median(t["p99_ms"] / t["model_ms"] for t in trials)
+    out["cpu_ratio"] = statistics.median(t["cpu_s"] / t["pass_cpu_s"] for t in trials)
+    if all("st_ms" in t for t in trials):
+        out["st_ms"] = statistics.median(t["st_ms"] for t in trials)
+    return out
 
 
 def clear_caches(app: Any) -> None:
@@ -132,20 +229,14 @@ def clear_caches(app: Any) -> None:
     app.index.live.answers.clear()
 
 
-def model_baselines(app: Any, queries: list[str]) -> dict[str, float]:
-    """The model alone, in this run: one query at a time, and the whole burst at once."""
-    encode = app.encoder.encode_queries
-    one = []
-    for q in queries[:20]:
-        t0 = time.perf_counter()
-        encode([q])
-        one.append((time.perf_counter() - t0) * 1000)
-    passes = []
-    for _ in range(3):
-        t0 = time.perf_counter()
-        encode(queries)
-        passes.append((time.perf_counter() - t0) * 1000)
-    return {"one_query_p50_ms": statistics.median(one), "burst_pass_ms": min(passes)}
+def sentence_transformers_encode(app: Any) -> Encode:
+    """A bare `SentenceTransformer.encode` of the same model, all texts in one batch."""
+    model = app.encoder.model  # loads sentence-transformers (the bot itself does not)
+
+    def encode(texts: list[str]) -> object:
+        return model.encode(texts, batch_size=len(texts), show_progress_bar=False)
+
+    return encode
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -163,17 +254,26 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         server_limit=0,
         cooldown_seconds=0.0,
     )
+    from bench.scale import proc_status
+
+    memory = {"start": proc_status()}
     app = App(settings)
-    app.index.load()
     app.encoder.warm_up()
+    memory["model"] = proc_status()  # the model's own footprint: the rest is the index's
+    app.index.load()
+    memory["index"] = proc_status()
     n = args.concurrency
     queries = labelled_queries()
     if len(queries) < n + 20:
         raise SystemExit(f"bench/queries.jsonl has {len(queries)} queries; need {n + 20}")
+    st = sentence_transformers_encode(app) if args.st_baseline else None
+    base = Baselines(app.encoder.encode_queries, st)
+    base.time(queries[:n])  # unmeasured: sizes both models' buffers for a large batch
+    memory["baselines"] = proc_status()  # the second model, for the benchmark alone
     results: dict[str, Any] = {
         "passages": len(app.index.searcher.index.passages),
         "n": n,
-        "model": model_baselines(app, queries[:n]),
+        "trials": args.trials,
     }
     async with FakeDiscord(ack_deadline=3.0) as fake:
         point_discord_at(fake)
@@ -195,27 +295,37 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 *(ask(u, f"{q} (warm-up)") for u, q in zip(users, queries[:n], strict=True))
             )
             await asyncio.sleep(2.0)  # and lets its background refinements finish
-            results["handler"] = await scenarios(app, ask, users, queries)
+            results["handler"] = await scenarios(app, ask, users, queries, base, args.trials, probe)
 
             probe.start()
             results["end_to_end"] = await scenarios(
-                app, lambda user, q: end_to_end(fake, user, q), users, queries
+                app,
+                lambda user, q: end_to_end(fake, user, q),
+                users,
+                queries,
+                base,
+                args.trials,
+                probe,
             )
             results["lag_under_queries"] = await probe.stop()
             batcher = app.index.embeddings.batcher
             results["encoder_passes"] = batcher.batches if batcher else None
             results["encoded"] = batcher.encoded if batcher else None
+            memory["after_queries"] = proc_status()  # before the /reindex, if any
 
             if not args.skip_reindex:
                 probe.start()
-                # "admin" has Manage Server in the fake's world.
-                reindex = await fake.send_slash("reindex", {"force": True}, user="admin")
+                # The shared base corpus: "owner" owns the application in the fake's world.
+                options = {"force": True, "base": True}
+                reindex = await fake.send_slash("reindex", options, user="owner")
                 ended = ("Reindex finished", "Reindex failed")  # not the progress message
                 finished = asyncio.create_task(
                     reindex.wait_for(lambda r: (r.embed or {}).get("title") in ended, 3600)
                 )
                 during: list[float] = []
                 i = 0
+                if args.quiet_reindex:  # the reindex alone beside the ticker
+                    await finished
                 while not finished.done():  # queries keep coming while the index rebuilds
                     q = f"{queries[i % len(queries)]} <{i}>"
                     during.append(await end_to_end(fake, users[i % n], q))
@@ -230,38 +340,64 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 }
                 results["lag_during_reindex"] = await probe.stop()
         results["violations"] = [str(v) for v in fake.violations]
+        results["memory_mib"] = memory
     return results
 
 
 def render(r: dict[str, Any]) -> str:
     n = r["n"]
-    model = r["model"]
+    st = "st_ms" in r["handler"]["cold"]
     lines = [
-        f"Index: {r['passages']:,} passages. Bursts: {n} requests at once.",
+        f"Index: {r['passages']:,} passages. Bursts: {n} requests at once, cold "
+        f"{r['trials']} times per level (medians of the trials).",
         "",
-        f"| /quote | one at a time | p50 / p99, {n} at once, cold | warm |",
+        f"| /quote | one at a time p50 / p99 | {n} at once, cold: p50 / p99 | warm p50 / p99 |",
         "| --- | --- | --- | --- |",
     ]
-    for level, name in (("handler", "command handler (no network)"), ("end_to_end", "end to end")):
+    levels = (("handler", "command handler (no network)"), ("end_to_end", "end to end"))
+    for level, name in levels:
         x = r[level]
         lines.append(
             f"| {name} | {x['single']['p50_ms']:.0f} / {x['single']['p99_ms']:.0f} ms | "
             f"{x['cold']['p50_ms']:.0f} / {x['cold']['p99_ms']:.0f} ms | "
             f"{x['warm']['p50_ms']:.1f} / {x['warm']['p99_ms']:.1f} ms |"
         )
-    h = r["handler"]
+    head = "| against the model alone, same run | one at a time: p50 / one query |"
+    head += f" cold p50 / one pass of the {n} | cold p99 / that pass | CPU: burst / pass |"
+    lines += ["", head, "| --- | --- | --- | --- | --- |"]
+    for level, name in levels:
+        x = r[level]
+        single, cold = x["single"], x["cold"]
+        one = f"{single['p50_ms'] / single['model_p50_ms']:.2f}"
+        if st:
+            one += (
+                f" (bare SentenceTransformer.encode: {single['p50_ms'] / single['st_p50_ms']:.2f})"
+            )
+        lines.append(
+            f"| {name} | {one} | {cold['p50_ratio']:.2f} | {cold['p99_ratio']:.2f} | "
+            f"{cold['cpu_ratio']:.2f} |"
+        )
+    lines += ["", "| baseline, same run (median) | handler | end to end |", "| --- | --- | --- |"]
+    rows = [
+        ("the model alone, one query (p50), ms", "single", "model_p50_ms"),
+        (f"the model alone, one forward pass of the {n} questions, ms", "cold", "model_ms"),
+    ]
+    if st:
+        rows += [
+            ("bare SentenceTransformer.encode, one query (p50), ms", "single", "st_p50_ms"),
+            (f"bare SentenceTransformer.encode, the {n} in one batch, ms", "cold", "st_ms"),
+        ]
+    for label, part, key in rows:
+        h, e = r["handler"][part][key], r["end_to_end"][part][key]
+        lines.append(f"| {label} | {h:.1f} | {e:.1f} |")
+    lines += ["", "Cold trials (p50 / p99 / pass ms):"]
+    for level, name in levels:
+        trials = "; ".join(
+            f"{t['p50_ms']:.0f} / {t['p99_ms']:.0f} / {t['model_ms']:.0f}"
+            for t in r[level]["cold_trials"]
+        )
+        lines.append(f"- {name}: {trials}")
     lines += [
-        "",
-        "| baseline, same run | ms |",
-        "| --- | --- |",
-        f"| the model alone, one query (p50) | {model['one_query_p50_ms']:.1f} |",
-        f"| the model alone, one forward pass of all {n} burst questions | "
-        f"{model['burst_pass_ms']:.0f} |",
-        "",
-        f"Ratios (handler): one /quote at a time / one model call = "
-        f"{h['single']['p50_ms'] / model['one_query_p50_ms']:.2f}; cold burst p50 / the "
-        f"burst's forward pass = {h['cold']['p50_ms'] / model['burst_pass_ms']:.2f}; warm "
-        f"burst p50 / one model call = {h['warm']['p50_ms'] / model['one_query_p50_ms']:.2f}.",
         "",
         "| event-loop lag (a 10 ms timer) | p50 | p99 | max |",
         "| --- | --- | --- | --- |",
@@ -281,6 +417,7 @@ def render(r: dict[str, Any]) -> str:
             f"During the /reindex, {rr['queries_answered_during']} queries were answered "
             f"(p50 {rr['query_p50_ms_during']:.0f} ms, p99 {rr['query_p99_ms_during']:.0f} ms).",
         ]
+    lines += memory_lines(r)
     lines += [
         "",
         f"Encoder forward passes: {r['encoder_passes']} for {r['encoded']} texts (queries "
@@ -289,12 +426,56 @@ def render(r: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def memory_lines(r: dict[str, Any]) -> list[str]:
+    """Resident memory (MiB) at each step; per passage, what the index and the queries
+    add over the model's own footprint (the benchmark's second model left out)."""
+    m = r.get("memory_mib")
+    if not m:
+        return []
+    lines = [
+        "",
+        "| resident memory, MiB | RSS | private (RssAnon) | mapped files (RssFile) |",
+        "| --- | --- | --- | --- |",
+    ]
+    steps = [
+        ("process, before the model", "start"),
+        ("the model loaded and warm", "model"),
+        ("the index loaded", "index"),
+        ("after every query above", "after_queries"),
+    ]
+    for label, key in steps:
+        x = m[key]
+        lines.append(f"| {label} | {x['VmRSS']:,.0f} | {x['RssAnon']:,.0f} | {x['RssFile']:,.0f} |")
+    second = m["baselines"]["VmRSS"] - m["index"]["VmRSS"]
+    bot = m["after_queries"]["VmRSS"] - second - m["model"]["VmRSS"]
+    private = m["after_queries"]["RssAnon"] - m["baselines"]["RssAnon"] + m["index"]["RssAnon"]
+    private -= m["model"]["RssAnon"]
+    n = r["passages"]
+    lines += [
+        "",
+        f"Above the model's own footprint, after the queries (less the {second:,.0f} MiB the "
+        f"benchmark's baselines added): {bot:,.0f} MiB resident, {bot * 2**20 / n:,.0f} B per "
+        f"passage; private {private:,.0f} MiB, {private * 2**20 / n:,.0f} B per passage.",
+    ]
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--index", type=Path, required=True, help="a built index folder")
     parser.add_argument("--corpus", type=Path, help="its corpus (for /reindex)")
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--trials", type=int, default=3, help="cold bursts per level")
+    parser.add_argument(
+        "--no-st-baseline",
+        dest="st_baseline",
+        action="store_false",
+        help="skip the SentenceTransformer.encode baseline (it loads sentence-transformers)",
+    )
     parser.add_argument("--skip-reindex", action="store_true")
+    parser.add_argument(
+        "--quiet-reindex", action="store_true", help="no queries during the /reindex"
+    )
     args = parser.parse_args()
     results = asyncio.run(run(args))
     out = ROOT / "bench" / "out"

@@ -341,7 +341,11 @@ class Runner:
         try:
             return cls(App(settings))
         except Exception as exc:  # the code under test says why (old format, other model ...)
-            raise SystemExit(f"cannot load the index {index}: {exc}") from exc
+            from bot.messages import describe
+            from embeddings.errors import QuotebotError
+
+            why = describe(exc) if isinstance(exc, QuotebotError) else str(exc)
+            raise SystemExit(f"cannot load the index {index}: {why}") from exc
 
     def describe(self) -> dict[str, Any]:
         import bot

@@ -6,8 +6,11 @@ functions in `bot.commands` with it; nothing else is global.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 import time
+from collections.abc import Callable
 
 from bot.live import ANSWER_CACHE as ANSWER_CACHE  # re-exported: tests and bench name them here
 from bot.live import BuildGate as BuildGate
@@ -46,6 +49,25 @@ class App:
         )
         self.index = IndexService(settings, self.encoder)
         self.collections = Collections(settings, self.index)
+        self._preloading: list[threading.Thread] = []
+
+    def preload(self) -> None:
+        """Start loading the index and the query encoder, each in a thread, so that what the
+        caller does meanwhile (importing discord.py: 0.5 s) overlaps them; `ensure_index`
+        waits for both. Reading files, hashing them and numpy's products release the GIL.
+        A failure is left for `ensure_index` (or the first query) to meet again and report."""
+
+        def quietly(work: Callable[[], object]) -> Callable[[], None]:
+            def run() -> None:
+                with contextlib.suppress(Exception):
+                    work()
+
+            return run
+
+        for name, work in (("index", self.index.load), ("encoder", self.encoder.warm_up)):
+            thread = threading.Thread(target=quietly(work), name=f"preload-{name}", daemon=True)
+            thread.start()
+            self._preloading.append(thread)
 
     def live_for(self, guild_id: int | None) -> Live:
         """What a server reads: the base, less the works it hid, plus its own collection
@@ -58,6 +80,10 @@ class App:
         """Load the index, building it first when there is none yet. When another process
         is building it (several bots starting on one empty index folder), wait for that
         build instead, or build it if that process dies first."""
+        while self._preloading:
+            self._preloading.pop().join()
+        if self.index.loaded:
+            return None
         while True:
             try:
                 self.index.load()

@@ -9,13 +9,21 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from bot.app import App
+    from bot.cards import Card
     from bot.commands.results import Answer
 
 log = logging.getLogger("quotebot")
+
+
+class _Result(Protocol):
+    def to_json(self) -> dict[str, Any]: ...
+
+
+R = TypeVar("R", bound=_Result)
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -205,11 +213,11 @@ def _setup_logging(verbose: bool) -> None:
 
 def _report(exc: BaseException) -> int:
     """One line for the user; the traceback only in the log (with -v)."""
-    from bot.settings import SettingsError
+    from bot.messages import describe
     from embeddings.errors import QuotebotError
 
-    if isinstance(exc, QuotebotError | SettingsError):
-        print(f"quotebot: {exc}", file=sys.stderr)
+    if isinstance(exc, QuotebotError):  # settings and ingest errors included
+        print(f"quotebot: {describe(exc)}", file=sys.stderr)
         return EXIT_ERROR
     log.debug("internal error", exc_info=exc)
     print(
@@ -242,6 +250,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command == "tune":
         return _tune(args)
     app = make_app(args)
+    if command in ("quote", "define", "explain", "compare"):
+        app.preload()  # the index and the query encoder load side by side
     _ensure_index(app)
     if command == "corpus":
         from bot.corpus_cli import run_corpus
@@ -262,7 +272,7 @@ def _run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from bot.app import App
-    from bot.discord.runner import run_bot
+    from bot.messages import describe
     from bot.settings import SettingsError, load_settings, shard_plan
 
     settings = load_settings(args.config).with_paths(args.corpus, args.index)
@@ -273,10 +283,15 @@ def _run(args: argparse.Namespace) -> int:
                 args.shard_ids if args.shard_ids is not None else settings.shard_ids,
             )
         except SettingsError as exc:
-            print(f"quotebot run: {exc} (see `quotebot run --help`)", file=sys.stderr)
+            print(f"quotebot run: {describe(exc)} (see `quotebot run --help`)", file=sys.stderr)
             return EXIT_USAGE
         settings = replace(settings, shards=shards, shard_ids=ids)
-    return run_bot(App(settings))
+    app = App(settings)
+    if settings.discord_token:  # without one, run_bot says so and loads nothing
+        app.preload()  # the index and the model load while discord.py is imported
+    from bot.discord.runner import run_bot
+
+    return run_bot(app)
 
 
 def _tune(args: argparse.Namespace) -> int:
@@ -338,6 +353,7 @@ def _answer_each(
     values: Iterator[str], answer: Callable[[str], Answer], as_json: bool, streaming: bool
 ) -> int:
     from bot.console import render_answer
+    from bot.messages import describe
     from embeddings.errors import QuotebotError
 
     status = EXIT_OK
@@ -346,9 +362,9 @@ def _answer_each(
             result = answer(value)
         except QuotebotError as exc:
             if as_json or streaming:
-                print(json.dumps({"query": value, "results": [], "error": str(exc)}))
+                print(json.dumps({"query": value, "results": [], "error": describe(exc)}))
             else:
-                print(f"quotebot: {exc}", file=sys.stderr)
+                print(f"quotebot: {describe(exc)}", file=sys.stderr)
             status = EXIT_ERROR
             continue
         if as_json or streaming:
@@ -398,27 +414,26 @@ def _define(app: App, args: argparse.Namespace) -> int:
 def _explain(app: App, args: argparse.Namespace) -> int:
     from bot.cards import explain_card
     from bot.commands.explain import explain
-    from bot.console import render_card
 
-    found = explain(app, args.ref, guild=args.collection)
-    if args.json:
-        print(json.dumps(found.to_json(), ensure_ascii=False))
-    else:
-        print(render_card(explain_card(found)))
-    return EXIT_OK
+    return _print_one(explain(app, args.ref, guild=args.collection), explain_card, args.json)
 
 
 def _compare(app: App, args: argparse.Namespace) -> int:
     from bot.cards import compare_card
     from bot.commands.compare import CompareRequest, compare
-    from bot.console import render_card
 
     request = CompareRequest(args.query, tuple(args.work), args.by, args.collection)
-    found = compare(app, request)
-    if args.json:
+    return _print_one(compare(app, request), compare_card, args.json)
+
+
+def _print_one(found: R, card: Callable[[R], Card], as_json: bool) -> int:
+    """One result: a line of JSON, or its card as the console shows it."""
+    from bot.console import render_card
+
+    if as_json:
         print(json.dumps(found.to_json(), ensure_ascii=False))
     else:
-        print(render_card(compare_card(found)))
+        print(render_card(card(found)))
     return EXIT_OK
 
 

@@ -26,6 +26,7 @@ from bot.commands.explain import explain
 from bot.commands.quote import QuoteRequest, quote
 from bot.commands.results import Answer
 from bot.commands.source import Work
+from bot.messages import describe
 from bot.progress import terminal_progress
 from embeddings.errors import QueryError, QuotebotError
 
@@ -138,7 +139,7 @@ def run_console(
         try:
             out(execute(app, line, color=color, guild=guild) + "\n")
         except QuotebotError as exc:
-            out(render_card(error_card(str(exc)), color=color) + "\n")
+            out(render_card(error_card(describe(exc)), color=color) + "\n")
 
 
 def execute(app: App, line: str, *, color: bool = False, guild: int | None = None) -> str:

@@ -76,7 +76,7 @@ def run_corpus(app: App, args: argparse.Namespace) -> int:
         elif action == "remove":
             change = texts.remove_work(app, collection, args.work, actor=actor, progress=progress)
         else:
-            change = texts.restore_work(app, collection, args.work, actor=actor, progress=progress)
+            change = texts.restore_work(collection, args.work, actor=actor, progress=progress)
     _print_change(action, change, args.collection)
     return EXIT_OK
 

@@ -10,6 +10,7 @@ from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 
 from bot.commands.results import Answer
+from bot.messages import serving_previous, still_serving
 from bot.settings import Settings
 from embeddings import store
 from embeddings.build import BuildReport, ProgressFn, reindex
@@ -119,9 +120,10 @@ class IndexService:
         """Load the index from disk and swap it in. On failure the index in use (if any)
         stays in use: a damaged new build never replaces a good one."""
         with self._loading:
-            data, warning = store.load_last_good(
+            data, damage = store.load_last_good(
                 self.settings.index, check=self.settings.verify_checksums
             )
+            warning = serving_previous(damage, data.manifest.built_at) if damage else ""
             if warning:
                 log.warning("%s", warning)
             self.warning = warning
@@ -135,10 +137,7 @@ class IndexService:
         # The id names the backend when its vectors differ (int8), so an index built with
         # one is never queried with another's vectors.
         if data.manifest.model != self.encoder.model_id:
-            raise IndexIncompatibleError(
-                f"The index was built with the model {data.manifest.model!r}, but quotebot is "
-                f"set to use {self.encoder.model_id!r}; run a reindex."
-            )
+            raise IndexIncompatibleError("model", data.manifest.model, self.encoder.model_id)
 
     def follow(self) -> bool:
         """Swap in the build CURRENT names if another process made it (a reindex elsewhere).
@@ -160,7 +159,7 @@ class IndexService:
             except QuotebotError as exc:
                 self._refused = name
                 in_use = self.build_name or "none"
-                self.warning = f"{exc} Still serving the index in use (build {in_use})."
+                self.warning = still_serving(exc, in_use)
                 log.warning("the new index build %s is refused: %s", name, exc)
                 return False
             if data.path is not None and data.path.name == self.build_name:

@@ -30,6 +30,7 @@ from typing import Any
 
 from bot.audit import AuditLog
 from bot.live import IndexService, Live
+from bot.messages import describe
 from bot.settings import Settings
 from bot.trash import DAY, Trash
 from embeddings import store
@@ -94,7 +95,7 @@ class Collection:
                 self.absent = True
                 return None
             except QuotebotError as exc:
-                self.broken = str(exc)
+                self.broken = describe(exc)
                 self.broken_build = store.read_current_name(self.service.settings.index)
                 log.warning("collection %s cannot be served: %s", self.name, exc)
                 return None

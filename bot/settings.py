@@ -1,45 +1,108 @@
-"""Settings: config/settings.toml, then QUOTEBOT_* environment variables, then flags."""
+"""Settings: config/settings.toml, then QUOTEBOT_* environment variables, then flags.
+
+One frozen dataclass per section of the file ([paths], [model], [index], [search],
+[explain], [bot]); `Settings` is all of them at once, flat, as the app reads it. A field is
+a key of its section (`setting()` names a key spelt otherwise and the variable that
+overrides it) and holds the key's one default. [index], [search] and [explain] also hold
+the core's parameters (`DenseParams`, `SearchParams`, `ExplainParams`): their fields are
+keys of the section too. `load_settings` reads every key by its field's type; a wrong type,
+a value outside `RANGES` or a key no section has is a one-line SettingsError naming the key
+and the file.
+"""
 
 from __future__ import annotations
 
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import Field, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args, get_origin, get_type_hints
 
-from embeddings.dense import KINDS, DenseParams
-from embeddings.encoder import BACKENDS
+from embeddings.dense import DenseParams
+from embeddings.encoder import Backend
+from embeddings.errors import SettingsError
 from embeddings.explain import ExplainParams
 from embeddings.search import SearchParams
+
+__all__ = ["Settings", "SettingsError", "load_settings", "shard_plan"]
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG = PROJECT_DIR / "config" / "settings.toml"
 
-
-class SettingsError(Exception):
-    """A setting is missing or malformed; the message says which."""
+OnLeave = Literal["keep", "delete"]
 
 
-@dataclass(frozen=True)
-class Settings:
-    corpus: Path
-    index: Path
-    model: str = "all-MiniLM-L6-v2"
+def meta(
+    *, key: str = "", env: str = "", file: bool = True, renamed: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """A field's metadata beyond its default: `key`, the file's name for it when it
+    differs; `env`, the variable that overrides the file; `file=False`, set by the
+    environment only; `renamed`, for the core's parameters, file keys spelt otherwise."""
+    return {"key": key, "env": env, "file": file, "renamed": dict(renamed or {})}
+
+
+@dataclass(frozen=True, kw_only=True)
+class PathSettings:
+    """[paths]: relative paths are relative to the project folder (the settings file's
+    folder's parent)."""
+
+    corpus: Path = field(default=Path("corpus"), metadata=meta(env="QUOTEBOT_CORPUS"))
+    index: Path = field(default=Path("index"), metadata=meta(env="QUOTEBOT_INDEX"))
+    # Per-server collections, their trash and audit logs (see README, "Servers"); None:
+    # data/ beside the index.
+    data: Path | None = field(default=None, metadata=meta(env="QUOTEBOT_DATA"))
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelSettings:
+    """[model]: the embedding model and how it runs."""
+
+    model: str = field(default="all-MiniLM-L6-v2", metadata=meta(key="name", env="QUOTEBOT_MODEL"))
     batch_size: int = 64
-    threads: int = 0
-    backend: str = "torch"  # "torch" | "onnx" | "onnx-int8": see bench/RESULTS.md
-    model_cache: Path | None = None  # ONNX exports; None: <index>/model-cache
-    dense: DenseParams = field(default_factory=DenseParams)
+    threads: int = field(default=0, metadata=meta(env="QUOTEBOT_THREADS"))  # 0: torch decides
+    # "onnx" gives torch's vectors, "onnx-int8" needs its own index: see bench/RESULTS.md.
+    backend: Backend = field(default="torch", metadata=meta(env="QUOTEBOT_BACKEND"))
+    # Where ONNX exports are kept; None: <index>/model-cache.
+    model_cache: Path | None = field(default=None, metadata=meta(key="cache"))
+
+
+@dataclass(frozen=True, kw_only=True)
+class IndexSettings:
+    """[index]: the dense index's parameters (its `type` is `DenseParams.kind`), and how
+    an index is loaded and searched."""
+
+    dense: DenseParams = field(default_factory=DenseParams, metadata=meta(renamed={"type": "kind"}))
     verify_checksums: bool = True
     search_threads: int = 1  # FAISS threads per query
+
+
+@dataclass(frozen=True, kw_only=True)
+class SearchSettings:
+    """[search]: the ranking's parameters, and how many quotes a search shows."""
+
     search: SearchParams = field(default_factory=SearchParams)
     results: int = 5
     max_results: int = 10
-    discord_token: str = field(default="", repr=False)  # never in a repr, log or traceback
-    admin_ids: frozenset[int] = frozenset()
-    dev_guild_id: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExplainSettings:
+    """[explain]: Explain and /compare."""
+
+    explain: ExplainParams = field(default_factory=ExplainParams)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BotSettings:
+    """[bot]: the Discord bot, its limits, and the servers' own collections."""
+
+    # Never in the file, a repr, a log or a traceback.
+    discord_token: str = field(
+        default="", repr=False, metadata=meta(env="DISCORD_TOKEN", file=False)
+    )
+    admin_ids: frozenset[int] = field(default=frozenset(), metadata=meta(env="QUOTEBOT_ADMIN_IDS"))
+    dev_guild_id: int = field(default=0, metadata=meta(env="QUOTEBOT_DEV_GUILD"))
     cooldown_seconds: float = 3.0
     server_limit: int = 30  # commands per server per server_window_seconds (0: no limit)
     server_window_seconds: float = 60.0
@@ -49,18 +112,22 @@ class Settings:
     view_timeout_seconds: float = 600.0
     defer_after_seconds: float = 0.5  # a search not done by then shows "thinking…" first
     upload_max_bytes: int = 2 * 1024 * 1024  # /corpus add: the largest file accepted
-    # Per-server collections, their trash and audit logs live here (see README, "Servers").
-    data: Path | None = None  # None: <index>/../data, beside the index
     trash_days: float = 30.0  # removed and replaced works are kept this long
-    on_leave: str = "keep"  # a server's collection when the bot leaves it: "keep" | "delete"
+    on_leave: OnLeave = "keep"  # a server's collection when the bot leaves it
     delete_after_days: float = 30.0  # on_leave = "delete": this long after leaving
     max_builds: int = 1  # index builds at once, across the base and every collection
-    explain: ExplainParams = field(default_factory=ExplainParams)  # Explain and /compare
     # Discord sharding: 0 is one unsharded connection; N shards, of which this process runs
     # `shard_ids` (all of them when empty). See README, "More than one process".
-    shards: int = 0
-    shard_ids: tuple[int, ...] = ()
+    shards: int = field(default=0, metadata=meta(env="QUOTEBOT_SHARDS"))
+    shard_ids: tuple[int, ...] = field(default=(), metadata=meta(env="QUOTEBOT_SHARD_IDS"))
     watch_seconds: float = 1.0  # how often to look for a build made by another process (0: never)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings(
+    BotSettings, ExplainSettings, SearchSettings, IndexSettings, ModelSettings, PathSettings
+):
+    """Every section at once, flat: `settings.server_limit`, `settings.search.alpha`."""
 
     @property
     def data_dir(self) -> Path:
@@ -79,86 +146,108 @@ class Settings:
         )
 
 
-def _ids(value: Any, name: str) -> frozenset[int]:
-    items = value.split(",") if isinstance(value, str) else list(value or [])
-    try:
-        return frozenset(int(str(v).strip()) for v in items if str(v).strip())
-    except ValueError as exc:
-        raise SettingsError(f"{name} must be a list of numeric Discord IDs") from exc
+SECTIONS: dict[str, type] = {
+    "paths": PathSettings,
+    "model": ModelSettings,
+    "index": IndexSettings,
+    "search": SearchSettings,
+    "explain": ExplainSettings,
+    "bot": BotSettings,
+}
 
-
-def _int(value: Any, name: str) -> int:
-    try:
-        return int(value or 0)
-    except (TypeError, ValueError) as exc:
-        raise SettingsError(f"{name} must be a whole number, not {value!r}") from exc
-
-
-ON_LEAVE = ("keep", "delete")
-
-
-def _days(value: Any, name: str) -> float:
-    return _at_least_zero(value, name, "days")
-
-
-def _at_least_zero(value: Any, name: str, unit: str) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = -1.0
-    if number < 0:
-        raise SettingsError(f"{name} must be a number of {unit} (0 or more), not {value!r}")
-    return number
-
-
-def _positive(value: Any, name: str) -> int:
-    number = _int(value, name)
-    if number < 1:
-        raise SettingsError(f"{name} must be at least 1, not {value!r}")
-    return number
-
-
-def _defer_after(value: Any) -> float:
+# The values a key may take beyond its type: (lowest, highest), None for no bound.
+RANGES: dict[str, tuple[float | None, float | None]] = {
+    "model.batch_size": (1, None),
+    "model.threads": (0, None),
+    "index.ann_threshold": (0, None),
+    "index.ivf_threshold": (0, None),
+    "index.hnsw_m": (1, None),
+    "index.ef_construction": (1, None),
+    "index.ef_search": (1, None),
+    "index.nlist": (0, None),
+    "index.nprobe": (0, None),
+    "index.search_threads": (0, None),
+    "search.results": (1, None),
+    "search.max_results": (1, None),
+    "search.candidates": (1, None),
+    "search.rrf_k": (0, None),
+    "search.alpha": (0, 1),
+    "search.bm25_saturation": (0, None),
+    "search.min_cosine": (-1, 1),
+    "search.min_cosine_lexical": (-1, 1),
+    "search.lexical_strength": (0, 1),
+    "search.max_query_chars": (1, None),
+    "search.query_cache": (0, None),
+    "search.sentence_weight": (0, 1),
+    "search.smoothing": (0, None),
+    "search.window_words": (0, None),
+    "search.sentence_candidates": (0, None),
+    "explain.terms": (0, None),
+    "explain.terms_tried": (1, None),
+    "explain.max_term_count": (1, None),
+    "explain.compare": (0, None),
+    "explain.compare_candidates": (1, None),
+    "explain.compare_floor": (0, 1),
+    "explain.query_floor": (-1, 1),
+    "bot.dev_guild_id": (0, None),
+    "bot.cooldown_seconds": (0, None),
+    "bot.server_limit": (0, None),
+    "bot.server_window_seconds": (0, None),
+    "bot.click_limit": (0, None),
+    "bot.autocomplete_limit": (0, None),
+    "bot.click_window_seconds": (0, None),
+    "bot.view_timeout_seconds": (0, None),
     # Discord drops an interaction not acknowledged within 3 s; keep a second in hand.
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        seconds = -1.0
-    if not 0.0 <= seconds <= 2.0:
-        raise SettingsError(f"bot.defer_after_seconds must be between 0 and 2, not {value!r}")
-    return seconds
+    "bot.defer_after_seconds": (0, 2),
+    "bot.upload_max_bytes": (1, None),
+    "bot.trash_days": (0, None),
+    "bot.delete_after_days": (0, None),
+    "bot.max_builds": (1, None),
+    "bot.watch_seconds": (0, None),
+}
 
 
-def shard_plan(shards: Any, shard_ids: Any) -> tuple[int, tuple[int, ...]]:
-    """Validated shard settings: a count (0: unsharded) and the ids this process runs."""
-    count = _int(shards, "shards")
-    if count < 0:
-        raise SettingsError(f"shards must be 0 (no sharding) or a number of shards, not {count}")
-    text = shard_ids if isinstance(shard_ids, str) else ",".join(str(i) for i in shard_ids or [])
-    items = [t.strip() for t in text.split(",") if t.strip()]
-    ids: list[int] = []
-    for item in items:
-        if not item.isdigit():
-            raise SettingsError(
-                f"shard ids must be whole numbers separated by commas, not {item!r}"
-            )
-        ids.append(int(item))
-    if ids and count == 0:
-        raise SettingsError("shard ids need a shard count: set shards (--shards N) too")
-    outside = [i for i in ids if i >= count]
-    if outside:
-        raise SettingsError(
-            f"shard id {outside[0]} is out of range: with {count} shards the ids are "
-            f"0 to {count - 1}"
-        )
-    repeated = sorted({i for i in ids if ids.count(i) > 1})
-    if repeated:
-        raise SettingsError(f"shard id {repeated[0]} is given twice; each shard runs once")
-    return count, tuple(ids)
+@dataclass(frozen=True)
+class _Key:
+    """One key of a section: the field it sets, inside `params` when it is one of the
+    core's parameters (`dense`, `search`, `explain`)."""
+
+    section: str
+    name: str  # as the file spells it
+    field: Field[Any]
+    hint: Any
+    params: Field[Any] | None = None
+
+    @property
+    def full(self) -> str:
+        return f"{self.section}.{self.name}"
 
 
-def _seconds(value: Any, name: str) -> float:
-    return _at_least_zero(value, name, "seconds")
+def _keys(section: str, cls: type) -> list[_Key]:
+    hints = get_type_hints(cls)
+    keys: list[_Key] = []
+    for f in fields(cls):
+        hint = hints[f.name]
+        if is_dataclass(hint):
+            spelt = {inner: outer for outer, inner in f.metadata.get("renamed", {}).items()}
+            inner_hints = get_type_hints(hint)
+            for p in fields(hint):
+                name = spelt.get(p.name, p.name)
+                keys.append(_Key(section, name, p, inner_hints[p.name], params=f))
+        else:
+            keys.append(_Key(section, f.metadata.get("key") or f.name, f, hint))
+    return keys
+
+
+_ALL = [key for name, cls in SECTIONS.items() for key in _keys(name, cls)]
+# The keys of each section the file may set, and the variables that override keys.
+KEYS: dict[str, dict[str, _Key]] = {
+    name: {k.name: k for k in _ALL if k.section == name and k.field.metadata.get("file", True)}
+    for name in SECTIONS
+}
+VARIABLES: dict[str, _Key] = {
+    k.field.metadata["env"]: k for k in _ALL if k.field.metadata.get("env")
+}
 
 
 def load_settings(
@@ -176,113 +265,166 @@ def load_settings(
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise SettingsError(f"The settings file {path} does not exist") from exc
+        raise SettingsError("no_file", source=str(path)) from exc
+    except (OSError, UnicodeDecodeError) as exc:  # a folder, no permission, not UTF-8
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise SettingsError("unreadable", source=str(path), detail=why) from exc
     except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"The settings file {path} is not valid TOML: {exc}") from exc
-    base = path.resolve().parents[1]
-    paths = raw.get("paths", {})
-    model = raw.get("model", {})
-    index = raw.get("index", {})
-    search = raw.get("search", {})
-    bot = raw.get("bot", {})
+        detail = " ".join(str(exc).split())
+        raise SettingsError("not_toml", source=str(path), detail=detail) from exc
+    reader = _Reader(str(path), path.resolve().parents[1])
+    values: dict[str, Any] = {}
+    params: dict[str, dict[str, Any]] = {}
+    for section, table in _tables(raw, str(path)).items():
+        for name, value in table.items():
+            key = _known(section, name, str(path))
+            if key.params is None:
+                values[key.field.name] = reader.file_value(key, value)
+            else:
+                params.setdefault(key.params.name, {})[key.field.name] = reader.file_value(
+                    key, value
+                )
+    for variable, key in VARIABLES.items():
+        if env.get(variable, "").strip():
+            values[key.field.name] = reader.env_value(key, variable, env[variable].strip())
+    for name in ("corpus", "index"):  # the defaults are relative to the project too
+        values.setdefault(name, reader.path(str(getattr(PathSettings(), name))))
+    defaults = Settings()
+    for name, given in params.items():
+        values[name] = replace(getattr(defaults, name), **given)
+    values["shards"], values["shard_ids"] = shard_plan(
+        values.get("shards", defaults.shards), values.get("shard_ids", defaults.shard_ids)
+    )
+    return Settings(**values)
 
-    def resolve(value: str) -> Path:
+
+def _tables(raw: dict[str, Any], source: str) -> dict[str, dict[str, Any]]:
+    """The file's sections, each a table of keys; SettingsError for anything else."""
+    for name, table in raw.items():
+        if name not in SECTIONS:
+            near = _closest(name, list(SECTIONS))
+            hint = _elsewhere(name) or (f"[{near}]" if near else "")
+            raise SettingsError("unknown", f"[{name}]", source=source, suggestion=hint)
+        if not isinstance(table, dict):
+            raise SettingsError("not_table", name, table, source)
+    return raw
+
+
+def _known(section: str, name: str, source: str) -> _Key:
+    key = KEYS[section].get(name)
+    if key is not None:
+        return key
+    near = _closest(name, list(KEYS[section]))
+    hint = f"{section}.{near}" if near else _elsewhere(name)
+    raise SettingsError("unknown", f"{section}.{name}", source=source, suggestion=hint)
+
+
+def _elsewhere(name: str) -> str:
+    """The key `name` of another section ("search.candidates" for [bot] candidates)."""
+    return next((k.full for keys in KEYS.values() for k in keys.values() if k.name == name), "")
+
+
+def _closest(word: str, names: list[str]) -> str:
+    from rapidfuzz import fuzz, process  # only when a key is wrong
+
+    found = process.extractOne(word, names, scorer=fuzz.ratio, score_cutoff=70)
+    return str(found[0]) if found else ""
+
+
+@dataclass(frozen=True)
+class _Reader:
+    """Values as their fields' types: from the file (TOML types) or a variable (text)."""
+
+    source: str  # the settings file
+    base: Path  # relative paths start here
+
+    def path(self, value: str) -> Path:
         p = Path(value).expanduser()
-        return p if p.is_absolute() else (base / p).resolve()
+        return p if p.is_absolute() else (self.base / p).resolve()
 
-    d = DenseParams()  # the measured defaults live in one place: embeddings/dense.py
-    dense = DenseParams(
-        kind=index.get("type", d.kind),
-        ann_threshold=int(index.get("ann_threshold", d.ann_threshold)),
-        ivf_threshold=int(index.get("ivf_threshold", d.ivf_threshold)),
-        hnsw_m=int(index.get("hnsw_m", d.hnsw_m)),
-        ef_construction=int(index.get("ef_construction", d.ef_construction)),
-        ef_search=int(index.get("ef_search", d.ef_search)),
-        nlist=int(index.get("nlist", 0)),
-        nprobe=int(index.get("nprobe", 0)),
-    )
-    if dense.kind not in KINDS:
-        raise SettingsError(f"index.type must be one of {', '.join(KINDS)}, not {dense.kind!r}")
-    backend = str(env.get("QUOTEBOT_BACKEND") or model.get("backend", "torch"))
-    if backend not in BACKENDS:
-        raise SettingsError(f"model.backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
-    cache = str(model.get("cache", "") or "")
-    defaults = SearchParams()
-    params = SearchParams(
-        candidates=int(search.get("candidates", defaults.candidates)),
-        fusion=str(search.get("fusion", defaults.fusion)),
-        alpha=float(search.get("alpha", defaults.alpha)),
-        bm25_saturation=float(search.get("bm25_saturation", defaults.bm25_saturation)),
-        min_cosine=float(search.get("min_cosine", defaults.min_cosine)),
-        min_cosine_lexical=float(search.get("min_cosine_lexical", defaults.min_cosine_lexical)),
-        max_query_chars=int(search.get("max_query_chars", defaults.max_query_chars)),
-        sentence_weight=float(search.get("sentence_weight", defaults.sentence_weight)),
-        smoothing=float(search.get("smoothing", defaults.smoothing)),
-        window_words=int(search.get("window_words", defaults.window_words)),
-        sentence_candidates=int(search.get("sentence_candidates", defaults.sentence_candidates)),
-    )
-    if not 0.0 <= params.sentence_weight <= 1.0:
-        raise SettingsError("search.sentence_weight must be between 0 and 1")
-    for name in ("smoothing", "window_words", "sentence_candidates"):
-        if getattr(params, name) < 0:
-            raise SettingsError(f"search.{name} must be 0 (off) or more")
-    if params.fusion not in ("rrf", "convex", "dense", "bm25"):
-        raise SettingsError(f"search.fusion must be convex or rrf, not {params.fusion!r}")
-    explain = _explain_params(raw.get("explain", {}))
-    on_leave = str(bot.get("on_leave", "keep"))
-    if on_leave not in ON_LEAVE:
-        raise SettingsError(f"bot.on_leave must be one of {', '.join(ON_LEAVE)}, not {on_leave!r}")
-    data = env.get("QUOTEBOT_DATA") or paths.get("data", "")
-    shards, shard_ids = shard_plan(
-        env.get("QUOTEBOT_SHARDS") or bot.get("shards", 0),
-        env.get("QUOTEBOT_SHARD_IDS") or bot.get("shard_ids", []),
-    )
-    return Settings(
-        shards=shards,
-        shard_ids=shard_ids,
-        watch_seconds=_seconds(bot.get("watch_seconds", 1.0), "bot.watch_seconds"),
-        data=resolve(data) if data else None,
-        trash_days=_days(bot.get("trash_days", 30), "bot.trash_days"),
-        on_leave=on_leave,
-        delete_after_days=_days(bot.get("delete_after_days", 30), "bot.delete_after_days"),
-        max_builds=_positive(bot.get("max_builds", 1), "bot.max_builds"),
-        explain=explain,
-        corpus=resolve(env.get("QUOTEBOT_CORPUS") or paths.get("corpus", "corpus")),
-        index=resolve(env.get("QUOTEBOT_INDEX") or paths.get("index", "index")),
-        model=env.get("QUOTEBOT_MODEL") or model.get("name", "all-MiniLM-L6-v2"),
-        batch_size=int(model.get("batch_size", 64)),
-        threads=_int(env.get("QUOTEBOT_THREADS") or model.get("threads", 0), "threads"),
-        backend=backend,
-        model_cache=resolve(cache) if cache else None,
-        dense=dense,
-        verify_checksums=bool(index.get("verify_checksums", True)),
-        search_threads=_int(index.get("search_threads", 1), "index.search_threads"),
-        search=params,
-        results=int(search.get("results", 5)),
-        max_results=int(search.get("max_results", 10)),
-        discord_token=env.get("DISCORD_TOKEN", "").strip(),
-        admin_ids=_ids(env.get("QUOTEBOT_ADMIN_IDS") or bot.get("admin_ids", []), "admin_ids"),
-        dev_guild_id=_int(
-            env.get("QUOTEBOT_DEV_GUILD") or bot.get("dev_guild_id", 0), "QUOTEBOT_DEV_GUILD"
-        ),
-        cooldown_seconds=float(bot.get("cooldown_seconds", 3.0)),
-        server_limit=int(bot.get("server_limit", 30)),
-        server_window_seconds=float(bot.get("server_window_seconds", 60.0)),
-        click_limit=_int(bot.get("click_limit", 10), "bot.click_limit"),
-        autocomplete_limit=_int(bot.get("autocomplete_limit", 30), "bot.autocomplete_limit"),
-        click_window_seconds=float(bot.get("click_window_seconds", 10.0)),
-        view_timeout_seconds=float(bot.get("view_timeout_seconds", 600)),
-        defer_after_seconds=_defer_after(bot.get("defer_after_seconds", 0.5)),
-        upload_max_bytes=_int(bot.get("upload_max_bytes", 2 * 1024 * 1024), "bot.upload_max_bytes"),
-    )
+    def file_value(self, key: _Key, value: Any) -> Any:
+        return self._typed(key, value, source=self.source)
+
+    def env_value(self, key: _Key, variable: str, value: str) -> Any:
+        return self._typed(key, value, variable=variable)
+
+    def _typed(self, key: _Key, value: Any, *, source: str = "", variable: str = "") -> Any:
+        hint, text = key.hint, bool(variable)
+
+        def wrong(problem: Any = "type", **more: Any) -> SettingsError:
+            return SettingsError(problem, key.full, value, source, variable, **more)
+
+        if get_origin(hint) is Literal:
+            if value not in get_args(hint):
+                raise wrong("choice", choices=tuple(str(c) for c in get_args(hint)))
+            return value
+        if hint is Path or Path in get_args(hint):
+            if not isinstance(value, str):
+                raise wrong(kind="text")
+            if not value and type(None) in get_args(hint):
+                return None
+            return self.path(value)
+        if hint == frozenset[int]:
+            items = value.split(",") if isinstance(value, str) else value
+            try:
+                return frozenset(int(str(v).strip()) for v in items if str(v).strip())
+            except (TypeError, ValueError) as exc:
+                raise wrong(kind="ids") from exc
+        if hint == tuple[int, ...]:
+            return value  # shard ids: shard_plan reads and checks them with the count
+        if hint is bool:
+            if not isinstance(value, bool):
+                raise wrong(kind="bool")
+            return value
+        if hint is str:
+            if not isinstance(value, str):
+                raise wrong(kind="text")
+            return value
+        number = _number(value, integer=hint is int, text=text)
+        if number is None:
+            raise wrong(kind="int" if hint is int else "float")
+        low, high = RANGES.get(key.full, (None, None))
+        if (low is not None and number < low) or (high is not None and number > high):
+            raise wrong("range", low=low, high=high)
+        return number
 
 
-def _explain_params(raw: dict[str, object]) -> ExplainParams:
-    d = ExplainParams()
-    floor = raw.get("compare_floor", d.compare_floor)
-    tried = raw.get("terms_tried", d.terms_tried)
-    if not isinstance(floor, int | float) or not 0.0 <= float(floor) <= 1.0:
-        raise SettingsError(f"explain.compare_floor must be between 0 and 1, not {floor!r}")
-    return ExplainParams(
-        terms_tried=_positive(tried, "explain.terms_tried"), compare_floor=float(floor)
-    )
+def _number(value: Any, *, integer: bool, text: bool) -> int | float | None:
+    """`value` as an int (or a float), None when it is not one. A variable is text; the
+    file's numbers are TOML numbers (a float setting may be written as a whole number)."""
+    if text and isinstance(value, str):
+        try:
+            return int(value) if integer else float(value)
+        except ValueError:
+            return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if integer:
+        return value if isinstance(value, int) else None
+    return float(value)
+
+
+def shard_plan(shards: Any, shard_ids: Any) -> tuple[int, tuple[int, ...]]:
+    """Validated shard settings: a count (0: unsharded) and the ids this process runs."""
+    try:
+        count = int(shards or 0)
+    except (TypeError, ValueError) as exc:
+        raise SettingsError("type", "shards", shards, kind="int") from exc
+    if count < 0:
+        raise SettingsError("shard_count", "shards", count)
+    text = shard_ids if isinstance(shard_ids, str) else ",".join(str(i) for i in shard_ids or [])
+    items = [t.strip() for t in text.split(",") if t.strip()]
+    ids: list[int] = []
+    for item in items:
+        if not item.isdigit():
+            raise SettingsError("shard_id", "shard_ids", item)
+        ids.append(int(item))
+    if ids and count == 0:
+        raise SettingsError("shard_ids_alone", "shard_ids")
+    outside = [i for i in ids if i >= count]
+    if outside:
+        raise SettingsError("shard_outside", "shard_ids", outside[0], count=count)
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        raise SettingsError("shard_twice", "shard_ids", repeated[0])
+    return count, tuple(ids)

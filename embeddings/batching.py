@@ -3,7 +3,11 @@
 Fifty people asking at once should cost one forward pass of the model, not fifty: on two
 cores a batch of 32 short queries takes little longer than one. Callers submit a text
 and wait on a future; one worker thread takes everything queued, encodes it as a batch
-and hands each caller its vector. A lone query waits at most `max_wait` for company.
+and hands each caller its vector. Queries that arrive while a pass runs form the next
+batch, and a batch waits for stragglers while they keep coming (at most `max_wait` after
+the last), but a lone query after a quiet spell (`idle_gap`) is encoded at once: waiting
+for company that rarely comes would cost every such query `max_wait`, while starting a
+burst with a pass of one costs the burst about one query's share of a pass.
 
 Texts come at two priorities. Queries are urgent: somebody waits for the answer. The
 sentences that refine a shown answer's highlight are not: they are encoded only when no
@@ -34,16 +38,19 @@ class MicroBatcher:
         max_batch: int = 64,
         max_background_batch: int = 16,
         max_wait: float = 0.002,
+        idle_gap: float = 0.05,
         background_delay: float = 0.15,
     ) -> None:
         self._encode = encode
         self._max_batch = max_batch
         self._max_background_batch = max_background_batch
         self._max_wait = max_wait
+        self._idle_gap = idle_gap
         self._background_delay = background_delay
         self._urgent: deque[Item] = deque()
         self._background: deque[Item] = deque()
         self._last_urgent = 0.0  # when the latest urgent text was submitted (monotonic)
+        self._quiet_before = True  # whether the queue's first text came after `idle_gap`
         self._changed = threading.Condition()
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="quotebot-encoder", daemon=True)
@@ -58,8 +65,11 @@ class MicroBatcher:
                 self._thread.start()
                 self._started = True
             if urgent:
+                now = time.monotonic()
+                if not self._urgent:
+                    self._quiet_before = now - self._last_urgent >= self._idle_gap
                 self._urgent.append((text, future))
-                self._last_urgent = time.monotonic()
+                self._last_urgent = now
             else:
                 self._background.append((text, future))
             self._changed.notify()
@@ -82,8 +92,10 @@ class MicroBatcher:
                 if self._stopping:
                     return None
                 if self._urgent:
-                    # Give stragglers max_wait to join, as long as more keep coming.
-                    while len(self._urgent) < self._max_batch:
+                    # Give stragglers max_wait to join, as long as more keep coming;
+                    # not a lone query after a quiet spell (see the module's docstring).
+                    alone = len(self._urgent) == 1 and self._quiet_before
+                    while not alone and len(self._urgent) < self._max_batch:
                         before = len(self._urgent)
                         self._changed.wait(self._max_wait)
                         if len(self._urgent) == before or self._stopping:
@@ -101,6 +113,10 @@ class MicroBatcher:
 
     def _run(self) -> None:
         while (batch := self._next_batch()) is not None:
+            # A caller may have cancelled its future while it waited; the others go on.
+            batch = [item for item in batch if item[1].set_running_or_notify_cancel()]
+            if not batch:
+                continue
             try:
                 vectors = self._encode([text for text, _ in batch])
             except Exception as exc:  # every waiter learns of the failure

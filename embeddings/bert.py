@@ -19,7 +19,7 @@ import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import numpy as np
 
@@ -28,6 +28,8 @@ from embeddings.errors import ModelError
 if TYPE_CHECKING:
     import torch
     from tokenizers import Encoding, Tokenizer
+
+W = TypeVar("W")  # a weight: a torch tensor or a numpy array
 
 WEIGHTS_FILE = "model.safetensors"
 # Where the encoder's weights may sit in the file: a bare BertModel, or inside a task model.
@@ -84,19 +86,53 @@ class BertSpec:
 
 
 @dataclass(frozen=True)
-class _Layer:
-    qkv_w: torch.Tensor  # query, key and value stacked: one matmul instead of three
-    qkv_b: torch.Tensor
-    attn_out_w: torch.Tensor
-    attn_out_b: torch.Tensor
-    ln1_w: torch.Tensor
-    ln1_b: torch.Tensor
-    inter_w: torch.Tensor
-    inter_b: torch.Tensor
-    out_w: torch.Tensor
-    out_b: torch.Tensor
-    ln2_w: torch.Tensor
-    ln2_b: torch.Tensor
+class Layer(Generic[W]):
+    """One encoder layer's weights, as a forward pass multiplies by them (torch tensors,
+    or numpy arrays transposed for `x @ w`)."""
+
+    qkv_w: W  # query, key and value stacked: one product instead of three
+    qkv_b: W
+    attn_out_w: W
+    attn_out_b: W
+    ln1_w: W
+    ln1_b: W
+    inter_w: W
+    inter_b: W
+    out_w: W
+    out_b: W
+    ln2_w: W
+    ln2_b: W
+
+
+def read_layers(
+    spec: BertSpec,
+    weight: Callable[[str], W],
+    stack: Callable[[list[W]], W],
+    for_product: Callable[[W], W] = lambda w: w,
+) -> list[Layer[W]]:
+    """Every layer's weights: `weight(name)` reads one (without the folder's prefix),
+    `stack` joins query, key and value, `for_product` readies a matrix for the products."""
+    layers: list[Layer[W]] = []
+    for i in range(spec.layers):
+        p = f"encoder.layer.{i}."
+        qkv = ("attention.self.query", "attention.self.key", "attention.self.value")
+        layers.append(
+            Layer(
+                qkv_w=for_product(stack([weight(f"{p}{n}.weight") for n in qkv])),
+                qkv_b=stack([weight(f"{p}{n}.bias") for n in qkv]),
+                attn_out_w=for_product(weight(f"{p}attention.output.dense.weight")),
+                attn_out_b=weight(f"{p}attention.output.dense.bias"),
+                ln1_w=weight(f"{p}attention.output.LayerNorm.weight"),
+                ln1_b=weight(f"{p}attention.output.LayerNorm.bias"),
+                inter_w=for_product(weight(f"{p}intermediate.dense.weight")),
+                inter_b=weight(f"{p}intermediate.dense.bias"),
+                out_w=for_product(weight(f"{p}output.dense.weight")),
+                out_b=weight(f"{p}output.dense.bias"),
+                ln2_w=weight(f"{p}output.LayerNorm.weight"),
+                ln2_b=weight(f"{p}output.LayerNorm.bias"),
+            )
+        )
+    return layers
 
 
 class _Unsupported(Exception):
@@ -110,7 +146,7 @@ def _read_json(file: Path) -> Any:
         raise _Unsupported(f"{file.name} is unreadable: {exc}") from exc
 
 
-def _safetensors_header(file: Path) -> dict[str, Any]:
+def _safetensors_header(file: Path) -> tuple[dict[str, Any], int]:
     # The format is an 8-byte little-endian length and a JSON header: reading it directly
     # checks names and dtypes without importing torch (eligibility is decided before it).
     try:
@@ -124,7 +160,7 @@ def _safetensors_header(file: Path) -> dict[str, Any]:
     if not isinstance(header, dict):
         raise _Unsupported(f"{file.name} has no tensor table")
     header.pop("__metadata__", None)
-    return header
+    return header, 8 + size  # the tensors' data follows the header
 
 
 def _canonical(name: str) -> str:
@@ -148,7 +184,7 @@ def inspect(path: str | Path) -> BertSpec:
     try:
         return _inspect(Path(path))
     except _Unsupported as exc:
-        raise ModelError(f"{path} is not a plain BERT sentence-transformers folder: {exc}") from exc
+        raise ModelError("not_plain_bert", str(path), str(exc)) from exc
 
 
 def unsupported_reason(path: str | Path) -> str | None:
@@ -224,7 +260,7 @@ def _inspect(root: Path) -> BertSpec:
     if dim != hidden:
         raise _Unsupported(f"pooling dimension {dim} is not hidden_size {hidden}")
 
-    header = _safetensors_header(root / WEIGHTS_FILE)
+    header, _ = _safetensors_header(root / WEIGHTS_FILE)
     names = {_canonical(k): v for k, v in header.items()}
     prefix = next((p for p in _PREFIXES if f"{p}embeddings.word_embeddings.weight" in names), None)
     if prefix is None:
@@ -255,49 +291,31 @@ def _inspect(root: Path) -> BertSpec:
     )
 
 
-class LeanBert:
-    """A BERT sentence encoder in plain torch: loads eagerly, then read-only and thread-safe.
+def weight_table(path: str | Path) -> tuple[Path, dict[str, dict[str, Any]], int]:
+    """The weights file of a folder, its tensor table (canonical names) and the offset its
+    data starts at: enough to map the tensors without importing safetensors or torch."""
+    file = Path(path) / WEIGHTS_FILE
+    try:
+        header, start = _safetensors_header(file)
+    except _Unsupported as exc:
+        raise ModelError("not_plain_bert", str(path), str(exc)) from exc
+    return file, {_canonical(k): v for k, v in header.items()}, start
 
-    Concurrent `embed` calls share nothing mutable: the weights are only read, the
-    tokenizer's truncation is set once here, before any call, and padding is per call.
+
+class BertEncoder:
+    """What the torch and the numpy forward passes share: the spec, the word pieces
+    sentence-transformers would feed the model, batching by length, normalising.
+
+    Read-only once made, so thread-safe: the tokenizer's truncation is set here, before
+    any call, and padding is done per call. Subclasses give `_pooled`.
     """
 
-    def __init__(self, path: str | Path) -> None:
-        import torch
-        from safetensors.torch import load_file
+    def __init__(self, path: str | Path, *, normalize: bool | None = None) -> None:
         from tokenizers import Tokenizer
 
         self.spec = spec = inspect(path)
-        raw = {_canonical(k): v for k, v in load_file(str(spec.path / WEIGHTS_FILE)).items()}
-
-        def w(name: str) -> torch.Tensor:
-            return raw[spec.prefix + name].float().contiguous()
-
-        self.word = w("embeddings.word_embeddings.weight")
-        self.position = w("embeddings.position_embeddings.weight")
-        self.token_type = w("embeddings.token_type_embeddings.weight")
-        self.emb_ln = (w("embeddings.LayerNorm.weight"), w("embeddings.LayerNorm.bias"))
-        self.layers: list[_Layer] = []
-        for i in range(spec.layers):
-            p = f"encoder.layer.{i}."
-            qkv = ("attention.self.query", "attention.self.key", "attention.self.value")
-            self.layers.append(
-                _Layer(
-                    qkv_w=torch.cat([w(f"{p}{n}.weight") for n in qkv]),
-                    qkv_b=torch.cat([w(f"{p}{n}.bias") for n in qkv]),
-                    attn_out_w=w(f"{p}attention.output.dense.weight"),
-                    attn_out_b=w(f"{p}attention.output.dense.bias"),
-                    ln1_w=w(f"{p}attention.output.LayerNorm.weight"),
-                    ln1_b=w(f"{p}attention.output.LayerNorm.bias"),
-                    inter_w=w(f"{p}intermediate.dense.weight"),
-                    inter_b=w(f"{p}intermediate.dense.bias"),
-                    out_w=w(f"{p}output.dense.weight"),
-                    out_b=w(f"{p}output.dense.bias"),
-                    ln2_w=w(f"{p}output.LayerNorm.weight"),
-                    ln2_b=w(f"{p}output.LayerNorm.bias"),
-                )
-            )
-
+        # None: as the model's modules say (a final Normalize module), like sentence-transformers.
+        self.normalize = spec.normalize if normalize is None else normalize
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         tok = Tokenizer.from_file(str(spec.path / "tokenizer.json"))
         # The word pieces sentence-transformers feeds the model: truncated to its
@@ -311,8 +329,8 @@ class LeanBert:
         tok.no_padding()
         self._tokenizer: Tokenizer = tok
 
-    @staticmethod
-    def supports(path: str | Path) -> bool:
+    @classmethod
+    def supports(cls, path: str | Path) -> bool:
         """Whether this encoder gives the folder's sentence-transformers vectors exactly."""
         return unsupported_reason(path) is None
 
@@ -322,7 +340,7 @@ class LeanBert:
 
     def embed(self, texts: Sequence[str], *, normalize: bool | None = None) -> np.ndarray:
         """float32 vectors of one batch, in order; L2-normalised if `normalize` is true, or
-        (when None) if the model's modules end in Normalize, like sentence-transformers."""
+        (when None) as this encoder was made."""
         if not texts:
             return np.empty((0, self.spec.hidden), dtype=np.float32)
         return self._embed(self._tokenizer.encode_batch(list(texts)), normalize)
@@ -352,8 +370,6 @@ class LeanBert:
         return out
 
     def _embed(self, enc: list[Encoding], normalize: bool | None) -> np.ndarray:
-        import torch
-
         rows, width = len(enc), max(len(e.ids) for e in enc)
         ids = np.full((rows, width), self._pad_id, dtype=np.int64)
         types = np.full((rows, width), self._pad_type_id, dtype=np.int64)
@@ -361,13 +377,46 @@ class LeanBert:
         for row, e in enumerate(enc):
             n = len(e.ids)
             ids[row, :n], types[row, :n], mask[row, :n] = e.ids, e.type_ids, True
+        out = np.ascontiguousarray(self._pooled(ids, types, mask), dtype=np.float32)
+        if self.normalize if normalize is None else normalize:
+            # torch.nn.functional.normalize's formula: x / max(|x|, eps).
+            out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+        return out
+
+    def _pooled(self, ids: np.ndarray, types: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Pooled sentence vectors of a padded batch (`mask`: true on real tokens)."""
+        raise NotImplementedError
+
+
+class LeanBert(BertEncoder):
+    """The forward pass in plain torch: the backend for encoding many passages (a reindex),
+    where torch's kernels are fastest; loads its weights eagerly."""
+
+    def __init__(self, path: str | Path, *, normalize: bool | None = None) -> None:
+        import torch
+        from safetensors.torch import load_file
+
+        super().__init__(path, normalize=normalize)
+        spec = self.spec
+        raw = {_canonical(k): v for k, v in load_file(str(spec.path / WEIGHTS_FILE)).items()}
+
+        def w(name: str) -> torch.Tensor:
+            return raw[spec.prefix + name].float().contiguous()
+
+        self.word = w("embeddings.word_embeddings.weight")
+        self.position = w("embeddings.position_embeddings.weight")
+        self.token_type = w("embeddings.token_type_embeddings.weight")
+        self.emb_ln = (w("embeddings.LayerNorm.weight"), w("embeddings.LayerNorm.bias"))
+        self.layers = read_layers(spec, w, torch.cat)
+
+    def _pooled(self, ids: np.ndarray, types: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        import torch
+
         with torch.inference_mode():
             out = self._forward(
                 torch.from_numpy(ids), torch.from_numpy(types), torch.from_numpy(mask)
             )
-            if self.spec.normalize if normalize is None else normalize:
-                out = torch.nn.functional.normalize(out, p=2.0, dim=1)
-            return np.ascontiguousarray(out.numpy(), dtype=np.float32)
+            return out.numpy()
 
     def _forward(self, ids: torch.Tensor, types: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """Pooled sentence vectors of a padded batch (`mask`: true on real tokens)."""

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -27,8 +28,19 @@ from embeddings.sparse import SparseIndex
 from embeddings.store import DocumentRecord, IndexData, Manifest
 from embeddings.vocabulary import build_vocabulary
 
-# (stage, done, total): stages are "scan", "read", "encode", "index", "save".
-ProgressFn = Callable[[str, int, int], None]
+
+class Progress(Protocol):
+    """Told how far a build has come: (stage, done, total), the stages being "scan",
+    "read", "encode", "index" and "save", in that order."""
+
+    def __call__(self, stage: str, done: int, total: int, /) -> None: ...
+
+
+def no_progress(stage: str, done: int, total: int, /) -> None:
+    """The progress of a build nobody watches."""
+
+
+ProgressFn = Progress  # the name the front ends know it by
 
 
 @dataclass
@@ -82,6 +94,114 @@ def _corpus_fingerprint(prints: dict[str, str], model: str, chunk: ChunkParams) 
     return h.hexdigest()
 
 
+@dataclass
+class Job:
+    """One reindex: what it builds with, the report it fills in and who watches it."""
+
+    corpus_dir: Path
+    encoder: Encoder
+    chunk: ChunkParams
+    dense: DenseParams
+    progress: Progress = no_progress
+    report: BuildReport = field(default_factory=BuildReport)
+    started: float = field(default_factory=time.perf_counter)
+
+    def seconds(self) -> float:
+        return time.perf_counter() - self.started
+
+
+def reindex(
+    corpus_dir: Path,
+    index_dir: Path,
+    encoder: Encoder,
+    *,
+    chunk: ChunkParams | None = None,
+    dense: DenseParams | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Build or update the index of `corpus_dir` in `index_dir` (one build at a time)."""
+    job = Job(
+        corpus_dir,
+        encoder,
+        chunk or ChunkParams(max_tokens=encoder.max_tokens),
+        dense or DenseParams(),
+        progress or no_progress,
+    )
+    if not corpus_dir.is_dir():
+        raise CorpusError("missing", str(corpus_dir))
+    with store.build_lock(index_dir):
+        found = scan(job)
+        planned = plan(job, index_dir, found, force=force)
+        if planned.previous is not None and planned.up_to_date(job.dense):
+            return _already_built(job, planned.previous)
+        parsed = parse(job, found, planned)
+        vectors, sentences = embed(job, parsed, planned.previous)
+        data = make_index(job, parsed, vectors, sentences, planned.fingerprint)
+        return save(job, index_dir, data)
+
+
+# -- scan: the files and their fingerprints ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scan:
+    files: list[CorpusFile]  # the documents found, sorted by source
+    prints: dict[str, str]  # source -> `fingerprint` of its file
+
+
+def scan(job: Job) -> Scan:
+    files, warnings = discover(job.corpus_dir)
+    job.report.skipped.extend(warnings)
+    prints: dict[str, str] = {}
+    for i, f in enumerate(files):
+        prints[f.source] = fingerprint(f, job.corpus_dir)
+        job.progress("scan", i + 1, len(files))
+    return Scan(files, prints)
+
+
+# -- plan: what the current build can give ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    fingerprint: str  # of the corpus, the model and the chunking
+    previous: IndexData | None  # the current build, if its vectors can be reused
+    # A document's passages can be reused only if they were cut the same way (by the same
+    # format of quotebot); a vector, whose text is unchanged, can be reused whatever the
+    # chunking.
+    same_chunking: bool
+
+    def up_to_date(self, dense: DenseParams) -> bool:
+        """Whether the current build is already what this one would make."""
+        p = self.previous
+        return (
+            self.same_chunking
+            and p is not None
+            and p.manifest.corpus_fingerprint == self.fingerprint
+            and p.manifest.dense.get("kind") == dense.resolve(len(p.passages))
+        )
+
+    def kept(self, source: str, fp: str) -> DocumentRecord | None:
+        """The current build's record of a document whose passages stay as they are."""
+        old = self.previous.by_source.get(source) if self.previous else None
+        if old is not None and self.same_chunking and old.fingerprint == fp:
+            return old
+        return None
+
+
+def plan(job: Job, index_dir: Path, found: Scan, *, force: bool) -> Plan:
+    # model_id, not name: an int8 index is rebuilt, never topped up, under torch.
+    model = job.encoder.model_id
+    previous = None if force else _previous(index_dir, model)
+    same_chunking = (
+        previous is not None
+        and previous.manifest.format_version == store.FORMAT_VERSION
+        and previous.manifest.chunking == job.chunk.as_dict()
+    )
+    return Plan(_corpus_fingerprint(found.prints, model, job.chunk), previous, same_chunking)
+
+
 def _previous(index_dir: Path, model: str) -> IndexData | None:
     """The current build, if its vectors can be reused: same model, readable (an older
     format gives its vectors, but its documents are read and cut again)."""
@@ -94,163 +214,217 @@ def _previous(index_dir: Path, model: str) -> IndexData | None:
     return data
 
 
-def reindex(
-    corpus_dir: Path,
-    index_dir: Path,
-    encoder: Encoder,
-    *,
-    chunk: ChunkParams | None = None,
-    dense: DenseParams | None = None,
-    force: bool = False,
-    progress: ProgressFn | None = None,
-) -> BuildReport:
-    """Build or update the index of `corpus_dir` in `index_dir` (one build at a time)."""
-    started = time.perf_counter()
-    chunk = chunk or ChunkParams(max_tokens=encoder.max_tokens)
-    dense = dense or DenseParams()
-    if not corpus_dir.is_dir():
-        raise CorpusError(f"The corpus folder {corpus_dir} does not exist.")
-    with store.build_lock(index_dir):
-        report = BuildReport()
-        files, warnings = discover(corpus_dir)
-        report.skipped.extend(warnings)
-        prints: dict[str, str] = {}
-        for i, f in enumerate(files):
-            prints[f.source] = fingerprint(f, corpus_dir)
-            if progress:
-                progress("scan", i + 1, len(files))
-        # model_id, not name: an int8 index is rebuilt, never topped up, under torch.
-        corpus_print = _corpus_fingerprint(prints, encoder.model_id, chunk)
-        previous = None if force else _previous(index_dir, encoder.model_id)
-        # A document's passages can be reused only if they were cut the same way (by the
-        # same format of quotebot); a vector, whose text is unchanged, can be reused
-        # whatever the chunking.
-        same_chunking = (
-            previous is not None
-            and previous.manifest.format_version == store.FORMAT_VERSION
-            and previous.manifest.chunking == chunk.as_dict()
-        )
-        if (
-            same_chunking
-            and previous is not None
-            and previous.manifest.corpus_fingerprint == corpus_print
-            and previous.manifest.dense.get("kind") == dense.resolve(len(previous.passages))
-        ):
-            report.up_to_date = True
-            report.documents = len(previous.documents)
-            report.passages = len(previous.passages)
-            report.unchanged = len(previous.documents)
-            report.seconds = time.perf_counter() - started
-            return report
+def _already_built(job: Job, previous: IndexData) -> BuildReport:
+    report = job.report
+    report.up_to_date = True
+    report.documents = len(previous.documents)
+    report.passages = len(previous.passages)
+    report.unchanged = len(previous.documents)
+    report.seconds = job.seconds()
+    return report
 
-        documents: list[DocumentRecord] = []
-        passages: list[Passage] = []
-        old_rows: list[int] = []  # per passage: row of its vector in `previous`, or -1
-        old_by_hash: dict[str, int] = {}
-        if previous is not None:
-            old_by_hash = {p.content_hash: i for i, p in enumerate(previous.passages)}
-        for i, f in enumerate(files):
-            if progress:
-                progress("read", i + 1, len(files))
-            old = previous.by_source.get(f.source) if previous else None
-            if (
-                old is not None
-                and previous is not None
-                and same_chunking
-                and old.fingerprint == prints[f.source]
-            ):
-                doc_passages = previous.passages[old.first : old.first + old.count]
-                rows = list(range(old.first, old.first + old.count))
-                record = old
-                report.unchanged += 1
-            else:
-                try:
-                    doc = read_document(f, corpus_dir)
-                except IngestError as exc:
-                    report.skipped.append(str(exc))
-                    continue
-                doc_passages = chunk_document(doc, encoder.count_tokens, chunk)
-                if not doc_passages:
-                    report.skipped.append(f"{f.source}: no text to index")
-                    continue
-                rows = [old_by_hash.get(p.content_hash, -1) for p in doc_passages]
-                record = DocumentRecord(
-                    source=doc.source,
-                    meta=doc.meta,
-                    format=doc.format,
-                    fingerprint=prints[f.source],
-                    first=0,
-                    count=0,
-                    sections=tuple(doc.sections),
-                    footnotes=dict(doc.footnotes),
-                    links=doc.links,
-                    size=f.size,
-                )
-                if old is None:
-                    report.added.append(f.source)
-                elif old.fingerprint != prints[f.source]:
-                    report.changed.append(f.source)
-                else:  # the same file, cut again under new chunking settings
-                    report.unchanged += 1
-            documents.append(
-                DocumentRecord(
-                    **{**record.__dict__, "first": len(passages), "count": len(doc_passages)}
-                )
-            )
-            passages.extend(doc_passages)
-            old_rows.extend(rows)
-        if previous is not None:
-            # A file that is still there but failed to read is "skipped", not "removed".
-            report.removed = sorted(s for s in previous.by_source if s not in prints)
-        if not passages:
-            raise CorpusError(
-                f"Nothing in {corpus_dir} could be indexed"
-                + (f": {'; '.join(report.skipped[:3])}" if report.skipped else ".")
-            )
 
-        vectors, sentences = _vectors(passages, old_rows, previous, encoder, report, progress)
-        if progress:
-            progress("index", 0, 1)
-        dense_kind = dense.resolve(len(passages))
-        faiss_index = dense_index.build(vectors, dense)
-        sparse = SparseIndex.build([lexical_text(p) for p in passages])
-        if progress:
-            progress("index", 1, 1)
-        manifest = Manifest(
-            format_version=store.FORMAT_VERSION,
-            model=encoder.model_id,
-            dimension=int(vectors.shape[1]),
-            passage_count=len(passages),
-            document_count=len(documents),
-            corpus_fingerprint=corpus_print,
-            chunking=chunk.as_dict(),
-            dense={**asdict(dense), "kind": dense_kind},
-            built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            build_seconds=round(time.perf_counter() - started, 3),
-            sentence_count=len(sentences),
-            lexical={"sections": True},
+# -- parse: documents read and cut into passages, or kept ---------------------------------
+
+
+@dataclass
+class Parsed:
+    """The new build's documents and passages, in order, and where each passage's vector
+    is in the current build (-1: to be embedded)."""
+
+    documents: list[DocumentRecord] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    old_rows: list[int] = field(default_factory=list)
+
+    def add(self, record: DocumentRecord, passages: Sequence[Passage], rows: list[int]) -> None:
+        self.documents.append(replace(record, first=len(self.passages), count=len(passages)))
+        self.passages.extend(passages)
+        self.old_rows.extend(rows)
+
+
+def parse(job: Job, found: Scan, planned: Plan) -> Parsed:
+    report, previous = job.report, planned.previous
+    out = Parsed()
+    old_by_hash: dict[str, int] = {}
+    if previous is not None:
+        old_by_hash = {p.content_hash: i for i, p in enumerate(previous.passages)}
+    for i, f in enumerate(found.files):
+        job.progress("read", i + 1, len(found.files))
+        fp = found.prints[f.source]
+        kept = planned.kept(f.source, fp)
+        if kept is not None and previous is not None:
+            rows = range(kept.first, kept.first + kept.count)
+            out.add(kept, previous.passages[kept.first : kept.first + kept.count], list(rows))
+            report.unchanged += 1
+            continue
+        read = _read(job, f, fp)
+        if read is None:
+            continue
+        record, passages = read
+        out.add(record, passages, [old_by_hash.get(p.content_hash, -1) for p in passages])
+        old = previous.by_source.get(f.source) if previous else None
+        if old is None:
+            report.added.append(f.source)
+        elif old.fingerprint != fp:
+            report.changed.append(f.source)
+        else:  # the same file, cut again under new chunking settings
+            report.unchanged += 1
+    if previous is not None:
+        # A file that is still there but failed to read is "skipped", not "removed".
+        report.removed = sorted(s for s in previous.by_source if s not in found.prints)
+    if not out.passages:
+        raise CorpusError("empty", str(job.corpus_dir), tuple(report.skipped[:3]))
+    return out
+
+
+def _read(job: Job, f: CorpusFile, fp: str) -> tuple[DocumentRecord, list[Passage]] | None:
+    """A document read and cut into passages (None: skipped, and the report says why)."""
+    try:
+        doc = read_document(f, job.corpus_dir)
+    except IngestError as exc:
+        job.report.skipped.append(str(exc))
+        return None
+    passages = chunk_document(doc, job.encoder.count_tokens, job.chunk)
+    if not passages:
+        job.report.skipped.append(f"{f.source}: no text to index")
+        return None
+    record = DocumentRecord(
+        source=doc.source,
+        meta=doc.meta,
+        format=doc.format,
+        fingerprint=fp,
+        first=0,
+        count=0,
+        sections=tuple(doc.sections),
+        footnotes=dict(doc.footnotes),
+        links=doc.links,
+        size=f.size,
+    )
+    return record, passages
+
+
+# -- embed: a vector for every passage and sentence ---------------------------------------
+
+# Where a sentence's vector comes from: ("old-s", row) of the current build's sentence
+# vectors, ("old-p", row) of its passage vectors, ("new-p", id) of this build's passages,
+# or ("enc", position) among the sentences embedded in this run.
+Origin = tuple[str, int]
+
+
+def embed(job: Job, parsed: Parsed, previous: IndexData | None) -> tuple[np.ndarray, SentenceTable]:
+    """Passage vectors and sentence vectors, each text embedded at most once: a vector is
+    taken from the previous build's passages or sentences, or this build's passages,
+    whenever the same text had one."""
+    passages, report = parsed.passages, job.report
+    rows = np.asarray(parsed.old_rows, dtype=np.int64)
+    todo = np.flatnonzero(rows < 0)
+    dim = previous.vectors.shape[1] if previous is not None else job.encoder.dimension
+    vectors = np.empty((len(passages), dim), dtype=np.float32)
+    reuse = np.flatnonzero(rows >= 0)
+    if previous is not None and len(reuse):
+        vectors[reuse] = previous.vectors[rows[reuse]]
+    report.reused = len(reuse)
+    report.encoded = len(todo)
+
+    spans = sentence_spans(passages)
+    origins, unique = _sentence_origins(
+        sentence_texts(passages, spans), passages, todo, reuse, previous
+    )
+    report.sentences = len(spans)
+    report.sentences_encoded = len(unique)
+    to_embed = [passages[i].text for i in todo] + unique
+    if to_embed:
+        encoded = job.encoder.encode(
+            to_embed, progress=lambda done, total: job.progress("encode", done, total)
         )
-        vocabulary = build_vocabulary(passages, {d.source: d.footnotes for d in documents})
-        data = IndexData(
-            manifest,
-            documents,
-            passages,
-            vectors,
-            faiss_index,
-            sparse,
-            vocabulary=vocabulary,
-            sentences=sentences,
-        )
-        if progress:
-            progress("save", 0, 1)
-        build = store.save(index_dir, data)
-        if progress:
-            progress("save", 1, 1)
-        report.documents = len(documents)
-        report.passages = len(passages)
-        report.build = build.name
-        report.seconds = time.perf_counter() - started
-        return report
+        vectors[todo] = encoded[: len(todo)]
+        fresh = encoded[len(todo) :]
+    else:
+        fresh = np.empty((0, dim), dtype=np.float32)
+    sent_vectors = np.empty((len(spans), dim), dtype=np.float32)
+    for r, (kind, at) in enumerate(origins):
+        if kind == "enc":
+            sent_vectors[r] = fresh[at]
+        elif kind == "new-p":
+            sent_vectors[r] = vectors[at]
+        elif kind == "old-p" and previous is not None:
+            sent_vectors[r] = previous.vectors[at]
+        elif previous is not None and previous.sentences is not None:
+            sent_vectors[r] = previous.sentences.vectors[at]
+    return vectors, SentenceTable(spans, sent_vectors, len(passages))
+
+
+def _sentence_origins(
+    texts: list[str],
+    passages: list[Passage],
+    todo: np.ndarray,
+    reuse: np.ndarray,
+    previous: IndexData | None,
+) -> tuple[list[Origin], list[str]]:
+    """Where each sentence's vector comes from, and the texts no vector is known for yet
+    (each once), to embed."""
+    known: dict[str, Origin] = {}
+    if previous is not None:
+        known.update((p.content_hash, ("old-p", i)) for i, p in enumerate(previous.passages))
+        old_sent = previous.sentences
+        if old_sent is not None:
+            old_texts = sentence_texts(previous.passages, old_sent.spans)
+            known.update((text_hash(t), ("old-s", r)) for r, t in enumerate(old_texts))
+    known.update((passages[i].content_hash, ("new-p", int(i))) for i in todo)
+    for i in reuse:
+        known.setdefault(passages[i].content_hash, ("new-p", int(i)))
+    new_texts: dict[str, int] = {}  # sentence text hash -> position in `unique`
+    unique: list[str] = []
+    origins: list[Origin] = []
+    for t in texts:
+        h = text_hash(t)
+        where = known.get(h)
+        if where is None:
+            if h not in new_texts:
+                new_texts[h] = len(unique)
+                unique.append(t)
+            where = ("enc", new_texts[h])
+        origins.append(where)
+    return origins, unique
+
+
+# -- index: the dense and lexical indexes, the vocabulary and the manifest ------------------
+
+
+def make_index(
+    job: Job, parsed: Parsed, vectors: np.ndarray, sentences: SentenceTable, corpus_print: str
+) -> IndexData:
+    job.progress("index", 0, 1)
+    passages, documents = parsed.passages, parsed.documents
+    dense_kind = job.dense.resolve(len(passages))
+    faiss_index = dense_index.build(vectors, job.dense)
+    sparse = SparseIndex.build([lexical_text(p) for p in passages])
+    job.progress("index", 1, 1)
+    manifest = Manifest(
+        format_version=store.FORMAT_VERSION,
+        model=job.encoder.model_id,
+        dimension=int(vectors.shape[1]),
+        passage_count=len(passages),
+        document_count=len(documents),
+        corpus_fingerprint=corpus_print,
+        chunking=job.chunk.as_dict(),
+        dense={**asdict(job.dense), "kind": dense_kind},
+        built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        build_seconds=round(job.seconds(), 3),
+        sentence_count=len(sentences),
+        lexical={"sections": True},
+    )
+    vocabulary = build_vocabulary(passages, {d.source: d.footnotes for d in documents})
+    return IndexData(
+        manifest,
+        documents,
+        passages,
+        vectors,
+        faiss_index,
+        sparse,
+        vocabulary_source=vocabulary,
+        sentences=sentences,
+    )
 
 
 def lexical_text(p: Passage) -> str:
@@ -261,69 +435,16 @@ def lexical_text(p: Passage) -> str:
     return p.text
 
 
-def _vectors(
-    passages: list[Passage],
-    old_rows: list[int],
-    previous: IndexData | None,
-    encoder: Encoder,
-    report: BuildReport,
-    progress: ProgressFn | None,
-) -> tuple[np.ndarray, SentenceTable]:
-    """Passage vectors and sentence vectors, each text embedded at most once: a vector is
-    taken from the previous build's passages or sentences, or this build's passages,
-    whenever the same text had one."""
-    rows = np.asarray(old_rows, dtype=np.int64)
-    todo = np.flatnonzero(rows < 0)
-    dim = previous.vectors.shape[1] if previous is not None else encoder.dimension
-    vectors = np.empty((len(passages), dim), dtype=np.float32)
-    reuse = np.flatnonzero(rows >= 0)
-    if previous is not None and len(reuse):
-        vectors[reuse] = previous.vectors[rows[reuse]]
-    report.reused = len(reuse)
-    report.encoded = len(todo)
+# -- save ---------------------------------------------------------------------------------
 
-    spans = sentence_spans(passages)
-    texts = sentence_texts(passages, spans)
-    sent_vectors = np.empty((len(spans), dim), dtype=np.float32)
-    # Where a sentence's vector can come from: ("old-s", row), ("old-p", row), ("new-p", id).
-    known: dict[str, tuple[str, int]] = {}
-    if previous is not None:
-        known.update((p.content_hash, ("old-p", i)) for i, p in enumerate(previous.passages))
-        old_sent = previous.sentences
-        if old_sent is not None:
-            old_texts = sentence_texts(previous.passages, old_sent.spans)
-            known.update((text_hash(t), ("old-s", r)) for r, t in enumerate(old_texts))
-    known.update((passages[i].content_hash, ("new-p", int(i))) for i in todo)
-    for i in reuse:
-        known.setdefault(passages[i].content_hash, ("new-p", int(i)))
-    new_texts: dict[str, int] = {}  # sentence text hash -> position among texts to embed
-    sent_source: list[tuple[str, int]] = []
-    for t in texts:
-        h = text_hash(t)
-        where = known.get(h)
-        if where is None:
-            where = ("enc", new_texts.setdefault(h, len(new_texts)))
-        sent_source.append(where)
-    unique = {pos: t for t in texts if (pos := new_texts.get(text_hash(t))) is not None}
-    to_embed = [passages[i].text for i in todo] + [unique[k] for k in range(len(unique))]
-    report.sentences = len(spans)
-    report.sentences_encoded = len(unique)
-    if to_embed:
-        encoded = encoder.encode(
-            to_embed,
-            progress=(lambda d, t: progress("encode", d, t)) if progress else None,
-        )
-        vectors[todo] = encoded[: len(todo)]
-        fresh = encoded[len(todo) :]
-    else:
-        fresh = np.empty((0, dim), dtype=np.float32)
-    for r, (kind, at) in enumerate(sent_source):
-        if kind == "enc":
-            sent_vectors[r] = fresh[at]
-        elif kind == "new-p":
-            sent_vectors[r] = vectors[at]
-        elif kind == "old-p" and previous is not None:
-            sent_vectors[r] = previous.vectors[at]
-        elif previous is not None and previous.sentences is not None:
-            sent_vectors[r] = previous.sentences.vectors[at]
-    return vectors, SentenceTable(spans, sent_vectors, len(passages))
+
+def save(job: Job, index_dir: Path, data: IndexData) -> BuildReport:
+    job.progress("save", 0, 1)
+    build = store.save(index_dir, data)
+    job.progress("save", 1, 1)
+    report = job.report
+    report.documents = len(data.documents)
+    report.passages = len(data.passages)
+    report.build = build.name
+    report.seconds = job.seconds()
+    return report

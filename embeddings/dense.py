@@ -17,11 +17,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 import numpy as np
 
-KINDS = ("auto", "exact", "hnsw", "ivf")
+Kind = Literal["auto", "exact", "hnsw", "ivf"]
+KINDS: tuple[Kind, ...] = get_args(Kind)
 # Chosen by bench/scale.py (bench/RESULTS.md, "Scale"): at 1M passages on 2 busy cores
 # IVF-Flat builds in 4 minutes where HNSW would take about 40, and max(96, nlist/32) probes
 # keep recall@10 >= 0.95 against exact search from 50k to 1M passages (a fixed share of the
@@ -35,7 +36,7 @@ IVF_TRAIN_PER_LIST = 64  # k-means sample: enough per centroid for stable lists 
 class DenseParams:
     # "exact" | "hnsw" | "ivf" | "auto": exact below ann_threshold, HNSW below
     # ivf_threshold, IVF-Flat from there on.
-    kind: str = "auto"
+    kind: Kind = "auto"
     # On the 34,107 passages of the shared corpora (bench/index_choice.py): exact 5.2 ms
     # a query, HNSW 1.7 ms with the same recall@5 / MRR on the labelled queries (a 9 s
     # build), IVF 0.8 ms but one labelled answer fewer in the top 5.

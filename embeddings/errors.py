@@ -1,50 +1,299 @@
-"""Typed errors of the retrieval core. Each carries a message fit to show a user as is.
+"""Typed errors of the project: what went wrong, as fields. No sentences for users here:
+the front ends word them, all in one place (`bot/messages.py`).
 
-Front ends map these to friendly replies; anything else is a bug and goes to the log.
+Every expected error is a `QuotebotError`; anything else is a bug and goes to the log.
+`str(error)` is for logs: the class and its fields. An error raised with a finished
+sentence instead of fields (a front end's own refusal) keeps that sentence as its `str`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
+from typing import Literal
+
 
 class QuotebotError(Exception):
-    """Base class: `str(exc)` is a short message for the user."""
+    """The root of every expected error."""
+
+    def __str__(self) -> str:
+        if not hasattr(self, "__dataclass_fields__"):
+            return super().__str__()
+        given = [(f.name, getattr(self, f.name)) for f in fields(self)]  # type: ignore[arg-type]
+        shown = ", ".join(
+            f"{name}={value!r}" for name, value in given if value not in ("", None, ())
+        )
+        return f"{type(self).__name__}({shown})"
+
+
+@dataclass(eq=False)
+class _Fields(QuotebotError):
+    """Base of the errors that are dataclasses: their fields are also `args`, so they
+    pickle and compare in logs as other exceptions do."""
+
+    def __post_init__(self) -> None:
+        Exception.__init__(self, *(getattr(self, f.name) for f in fields(self)))
+
+
+# -- queries ----------------------------------------------------------------------------------
 
 
 class QueryError(QuotebotError):
     """The query cannot be searched (empty, too long, only common words)."""
 
 
-class IndexMissingError(QuotebotError):
-    """There is no index yet."""
+@dataclass(eq=False)
+class EmptyQuery(_Fields, QueryError):
+    """Nothing left to search for once spaces and invisible characters are gone."""
 
 
-class IndexIncompatibleError(QuotebotError):
-    """The index was built with another model or format."""
+@dataclass(eq=False)
+class QueryTooLong(_Fields, QueryError):
+    length: int  # characters
+    limit: int
 
 
-class IndexCorruptError(QuotebotError):
-    """An index file does not match its checksum or cannot be read."""
+@dataclass(eq=False)
+class NoWords(_Fields, QueryError):
+    """The query holds no word at all (only punctuation or symbols)."""
 
 
-class ReindexBusyError(QuotebotError):
-    """A reindex is already running."""
+@dataclass(eq=False)
+class OnlyCommonWords(_Fields, QueryError):
+    """Every word of the query is a stop word."""
 
 
-class CorpusError(QuotebotError):
-    """The corpus folder is missing or holds nothing that can be indexed."""
+@dataclass(eq=False)
+class CountOutOfRange(_Fields, QueryError):
+    """More results (or fewer than one) than a search may return."""
+
+    limit: int
 
 
-class ModelError(QuotebotError):
-    """The embedding model cannot be loaded."""
+@dataclass(eq=False)
+class EmptyTerm(_Fields, QueryError):
+    """/define was given nothing to define."""
+
+
+@dataclass(eq=False)
+class TermTooLong(_Fields, QueryError):
+    """A term of more words than a definition can name."""
+
+    limit: int  # words
+
+
+@dataclass(eq=False)
+class NameTooLong(_Fields, QueryError):
+    """A name option (author, source, work) far too long to be a name."""
+
+    option: str
+    length: int
+    limit: int
+
+
+@dataclass(eq=False)
+class NotAReference(_Fields, QueryError):
+    """Text that is not a passage reference (FILE#OFFSET:HASH)."""
+
+    text: str
+
+
+@dataclass(eq=False)
+class BadComparison(_Fields, QueryError):
+    """A comparison that cannot be made: by neither work nor author, one work, too many."""
+
+    problem: Literal["by", "one_work", "too_many"]
+    limit: int = 0  # "too_many": the most works at once
+
+
+# -- what a request names ---------------------------------------------------------------------
 
 
 class NotFoundError(QuotebotError):
-    """A named work, author or term is not in the corpus."""
+    """A named work, author, passage or term is not in the corpus."""
 
 
-class IndexWriteError(QuotebotError, OSError):
+@dataclass(eq=False)
+class PassageGone(_Fields, NotFoundError):
+    """A passage (a reference, a button's quote) no longer in the corpus."""
+
+
+@dataclass(eq=False)
+class WorkGone(_Fields, NotFoundError):
+    """A work a result came from is no longer in the corpus."""
+
+    source: str
+
+
+@dataclass(eq=False)
+class NoWorkMatching(_Fields, NotFoundError):
+    """Filters that no work meets: an author and/or a title (both "" never happens)."""
+
+    author: str = ""
+    title: str = ""
+
+
+@dataclass(eq=False)
+class NoMatch(_Fields, NotFoundError):
+    """A work or author named for /source or a comparison that nothing matches."""
+
+    name: str
+    kind: Literal["work", "author"] = "work"
+    where: Literal["corpus", "server"] = "corpus"  # the whole corpus, or the server's view
+
+
+@dataclass(eq=False)
+class NoWorkCalled(_Fields, NotFoundError):
+    """A corpus change names a work the collection does not have (names never guess)."""
+
+    name: str
+    where: str = ""  # "": the collection changed; else what was searched ("trash")
+
+
+@dataclass(eq=False)
+class NotInTrash(_Fields, NotFoundError):
+    name: str
+
+
+# -- the index --------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class IndexMissingError(_Fields, QuotebotError):
+    """There is no index yet."""
+
+    folder: str
+
+
+CorruptProblem = Literal[
+    "no_manifest",  # where: the build
+    "bad_manifest",  # where: the build; detail: the parser's message
+    "build_missing",  # where: the build the index names
+    "file_missing",  # where: the file, relative to its build
+    "file_damaged",  # where: the file; its checksum does not match
+    "unreadable",  # where: the build; detail: what failed
+    "disagree",  # the files disagree with the manifest
+]
+
+
+@dataclass(eq=False)
+class IndexCorruptError(_Fields, QuotebotError):
+    """An index file does not match its checksum or cannot be read."""
+
+    problem: CorruptProblem
+    where: str = ""
+    detail: str = ""
+
+
+@dataclass(eq=False)
+class IndexIncompatibleError(_Fields, QuotebotError):
+    """The index was built by another format version or with another model."""
+
+    problem: Literal["format", "model"]
+    found: str  # the index's format version, or the model it was built with
+    expected: str  # what this quotebot reads, or the model it is set to use
+
+
+@dataclass(eq=False)
+class IndexWriteError(_Fields, QuotebotError, OSError):
     """A new index build could not be written (disk full, read-only, no permission).
 
-    Still an OSError, so code that handles I/O failures keeps handling it; the message
-    names the problem and says the previous index stays in use.
+    Still an OSError, so code that handles I/O failures keeps handling it; the previous
+    index stays in use.
     """
+
+    reason: str  # the system's reason ("No space left on device")
+
+
+@dataclass(eq=False)
+class ReindexBusyError(_Fields, QuotebotError):
+    """A reindex is already running."""
+
+
+# -- the corpus and the model -----------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class CorpusError(_Fields, QuotebotError):
+    """The corpus folder is missing or holds nothing that can be indexed."""
+
+    problem: Literal["missing", "empty"]
+    folder: str
+    skipped: tuple[str, ...] = ()  # "empty": the first files skipped, with their reasons
+
+
+ModelProblem = Literal[
+    "not_installed",  # the bundled model package is missing
+    "unknown_backend",  # detail: the backend asked for
+    "cannot_load",  # model: its name; detail: why
+    "not_plain_bert",  # model: its folder; detail: why not
+    "onnx_missing",  # the ONNX extra is not installed
+    "onnx_needs_folder",  # model: not a local sentence-transformers folder
+    "onnx_modules",  # detail: the folder's module kinds
+    "onnx_pooling",  # a pooling other than mean
+    "onnx_export",  # model: the folder; detail: why
+    "onnx_quantise",  # model: the export; detail: why
+]
+
+
+@dataclass(eq=False)
+class ModelError(_Fields, QuotebotError):
+    """The embedding model cannot be loaded."""
+
+    problem: ModelProblem
+    model: str = ""
+    detail: str = ""
+    choices: tuple[str, ...] = ()  # "unknown_backend": the backends there are
+
+
+TuneProblem = Literal[
+    "out_exists",  # folder: the output folder, which must be new
+    "out_not_folder",  # folder; detail: its parent, which is not a folder
+    "out_not_writable",  # folder; detail: its parent, or the system's reason
+    "nothing_to_train",  # folder: the corpus
+]
+
+
+@dataclass(eq=False)
+class TuneError(_Fields, QuotebotError):
+    """`quotebot tune` cannot start or finish."""
+
+    problem: TuneProblem
+    folder: str
+    detail: str = ""
+
+
+# -- settings ---------------------------------------------------------------------------------
+
+SettingsProblem = Literal[
+    "no_file",  # source: the settings file that does not exist
+    "unreadable",  # source; detail: why (a folder, no permission, not UTF-8)
+    "not_toml",  # source; detail: the parser's message
+    "unknown",  # key: a section or section.key the file may not hold; suggestion
+    "not_table",  # key: a section given a value instead of a table of settings
+    "type",  # key, value; kind: what it must be ("int", "float", "bool", "text", "ids")
+    "choice",  # key, value, choices
+    "range",  # key, value, low and/or high
+    "shard_count",  # value: a negative number of shards
+    "shard_id",  # value: an item of the shard ids that is not a whole number
+    "shard_ids_alone",  # shard ids without a shard count
+    "shard_outside",  # value: the first id >= count; count
+    "shard_twice",  # value: an id given twice
+]
+
+
+@dataclass(eq=False)
+class SettingsError(_Fields, QuotebotError):
+    """A setting is missing or malformed: which one, where it was set, and what it must be."""
+
+    problem: SettingsProblem
+    key: str = ""  # "section.key" ("shards": a flag's)
+    value: object = None
+    source: str = ""  # the settings file it was read from ...
+    variable: str = ""  # ... or the environment variable
+    kind: str = ""
+    choices: tuple[str, ...] = ()
+    low: float | None = None
+    high: float | None = None
+    count: int = 0
+    suggestion: str = ""
+    detail: str = ""

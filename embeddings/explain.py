@@ -21,14 +21,21 @@ from embeddings import dense as dense_index
 from embeddings import scope_define
 from embeddings.define import DEFINITION, Finding, parse_term
 from embeddings.documents import Footnote
-from embeddings.errors import NotFoundError, QueryError
+from embeddings.errors import (
+    BadComparison,
+    NoMatch,
+    NotAReference,
+    NotFoundError,
+    PassageGone,
+    QueryError,
+)
 from embeddings.passages import Passage, text_hash
 from embeddings.scope import Reader, ScopeSearcher
 from embeddings.search import Filters, Hit, Searcher
+from embeddings.stopwords import function_words
 from embeddings.store import DocumentRecord
-from embeddings.vocabulary import function_words, key_of
+from embeddings.tokens import COMPOUND_WITH_DIGITS, key_of
 
-GONE = "That passage is no longer in the corpus; search again."
 HASH_CHARS = 10  # of the passage's text hash in a reference: enough to tell texts apart
 
 
@@ -56,10 +63,7 @@ class PassageRef:
         source, sep, rest = text.strip().rpartition("#")
         start, colon, digest = rest.partition(":")
         if not (sep and colon and start.isdigit() and _HEX.fullmatch(digest)):
-            raise QueryError(
-                f"“{text.strip()[:80]}” is not a passage reference; Cite shows one "
-                "(FILE#OFFSET:HASH)."
-            )
+            raise NotAReference(text)
         return cls(source, int(start), digest.lower())
 
 
@@ -71,14 +75,14 @@ def passage_ref(passage: Passage) -> str:
 
 
 def resolve(reader: Reader, ref: PassageRef | str) -> int:
-    """The passage id a reference names in this reader, or NotFoundError (GONE) when
+    """The passage id a reference names in this reader, or PassageGone when
     the passage was removed or changed, or is not in what this reader shows."""
     ref = ref if isinstance(ref, PassageRef) else PassageRef.parse(ref)
     if not ref.source:
         return _resolve_anywhere(reader, ref)
     doc = reader.index.by_source.get(ref.source)
     if doc is None:
-        raise NotFoundError(GONE)
+        raise PassageGone()
     passages = reader.index.passages
     ids = range(doc.first, doc.first + doc.count)
     # Where it was first; anywhere in its document next (text before it changed).
@@ -86,7 +90,7 @@ def resolve(reader: Reader, ref: PassageRef | str) -> int:
     for pid in [*same_place, *ids]:
         if text_hash(passages[pid].text).startswith(ref.digest):
             return pid
-    raise NotFoundError(GONE)
+    raise PassageGone()
 
 
 def _resolve_anywhere(reader: Reader, ref: PassageRef) -> int:
@@ -97,7 +101,7 @@ def _resolve_anywhere(reader: Reader, ref: PassageRef) -> int:
             p = index.passages[pid]
             if p.start == ref.start and text_hash(p.text).startswith(ref.digest):
                 return pid
-    raise NotFoundError(GONE)
+    raise PassageGone()
 
 
 # -- where it sits ----------------------------------------------------------------------------
@@ -196,7 +200,6 @@ class ExplainParams:
 
 
 _KIND_ORDER = {"defined": 0, "headword": 1, "phrase": 2}
-_TOKEN = re.compile(r"[^\W_]+(?:[\-‐'’][^\W_]+)*")
 
 
 @dataclass(frozen=True)
@@ -210,7 +213,7 @@ def candidate_terms(reader: Reader, pid: int, params: ExplainParams) -> list[str
     defined first: terms the corpus is known to define, then dictionary headwords, then
     other terms; within each, the rarer first (a rare word needs explaining, "man" not)."""
     text = reader.index.passages[pid].text
-    tokens = [m.group() for m in _TOKEN.finditer(text)]
+    tokens = [m.group() for m in COMPOUND_WITH_DIGITS.finditer(text)]
     stop = function_words()
     found: dict[str, tuple[int, int, str]] = {}
     for vocabulary, hidden in scope_define.vocabularies(reader):
@@ -376,13 +379,13 @@ def compare(
     With `works`, exactly those (each a title, author or file name as /quote's source
     filter reads it), a work with nothing above the floor as a Side without a hit."""
     if by not in ("work", "author"):
-        raise QueryError("Compare by “work” or by “author”.")
+        raise BadComparison("by")
     key = work_key if by == "work" else author_key
     names = [w for w in dict.fromkeys(" ".join(w.split()) for w in works) if w]
     if len(names) == 1:
-        raise QueryError("Name at least two works to compare, or none to compare every work.")
+        raise BadComparison("one_work")
     if len(names) > limit:
-        raise QueryError(f"Compare at most {limit} works at once.")
+        raise BadComparison("too_many", limit)
     prepared = reader.prepare(query)
     if not names:
         result = reader.search(prepared, k=200)
@@ -400,9 +403,7 @@ def compare(
         try:
             result = reader.search(prepared, k=1, filters=_filters(name, by))
         except NotFoundError:
-            raise NotFoundError(
-                f"No work matching “{name}” is in this server's corpus; /source lists them."
-            ) from None
+            raise NoMatch(name, "work", "server") from None
         best = result.hits[0] if result.hits else None
         if best is None:
             out.append(Side(name, None))

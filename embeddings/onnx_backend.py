@@ -20,7 +20,7 @@ import os
 import threading
 import uuid
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -46,10 +46,7 @@ def available() -> bool:
 
 def _require() -> None:
     if not available():
-        raise ModelError(
-            "The ONNX backends need the optional extra: pip install -e '.[onnx]' "
-            '(or set [model] backend = "torch").'
-        )
+        raise ModelError("onnx_missing")
 
 
 def check_supported(model_path: Path) -> None:
@@ -57,20 +54,17 @@ def check_supported(model_path: Path) -> None:
     modules = model_path / "modules.json"
     pooling = model_path / "1_Pooling" / "config.json"
     if not (modules.is_file() and pooling.is_file() and (model_path / "tokenizer.json").is_file()):
-        raise ModelError(
-            f"The ONNX backends need a local sentence-transformers folder with tokenizer.json; "
-            f'{model_path} is not one. Use backend = "torch".'
-        )
+        raise ModelError("onnx_needs_folder", str(model_path))
     kinds = [m["type"].rsplit(".", 1)[-1] for m in json.loads(modules.read_text())]
     pool = json.loads(pooling.read_text())
     if kinds[:2] != ["Transformer", "Pooling"] or set(kinds[2:]) - {"Normalize"}:
-        raise ModelError(f"The ONNX backends support Transformer+Pooling models, not {kinds}.")
+        raise ModelError("onnx_modules", str(model_path), str(kinds))
     if not pool.get("pooling_mode_mean_tokens") or any(
         v
         for k, v in pool.items()
         if k.startswith("pooling_mode_") and k != "pooling_mode_mean_tokens"
     ):
-        raise ModelError('The ONNX backends support mean pooling only; use backend = "torch".')
+        raise ModelError("onnx_pooling", str(model_path))
 
 
 def cache_folder(cache_dir: Path, model_path: Path) -> Path:
@@ -156,7 +150,7 @@ def _export(model_path: Path, target: Path) -> None:
         os.replace(tmp, target)
     except Exception as exc:
         tmp.unlink(missing_ok=True)
-        raise ModelError(f"Could not export {model_path} to ONNX: {exc}") from exc
+        raise ModelError("onnx_export", str(model_path), str(exc)) from exc
 
 
 def _quantise(source: Path, target: Path) -> None:
@@ -177,7 +171,7 @@ def _quantise(source: Path, target: Path) -> None:
         os.replace(tmp, target)
     except Exception as exc:
         tmp.unlink(missing_ok=True)
-        raise ModelError(f"Could not quantise {source}: {exc}") from exc
+        raise ModelError("onnx_quantise", str(source), str(exc)) from exc
     finally:
         root.setLevel(level)
 
@@ -216,6 +210,8 @@ class OnnxModel:
         )
         self._tokenizer = tok
         self._wanted = {i.name for i in self.session.get_inputs()}
+        width = self.session.get_outputs()[0].shape[-1]  # fixed by the export: the hidden size
+        self.dimension = width if isinstance(width, int) else 0
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Normalised float32 vectors of one batch."""
@@ -229,3 +225,18 @@ class OnnxModel:
         out = np.asarray(out, dtype=np.float32)
         out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
         return out
+
+    def embed_many(
+        self,
+        texts: Sequence[str],
+        *,
+        batch_size: int = 64,
+        progress: Callable[[int], None] | None = None,
+    ) -> np.ndarray:
+        """Normalised float32 vectors of any number of texts, `batch_size` at a time."""
+        parts = []
+        for lo in range(0, len(texts), batch_size):
+            parts.append(self.embed(texts[lo : lo + batch_size]))
+            if progress:
+                progress(lo + len(parts[-1]))
+        return np.concatenate(parts) if parts else np.empty((0, self.dimension), np.float32)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from embeddings.errors import QueryError
-from embeddings.sparse import stopwords, words
+from embeddings.errors import EmptyQuery, NoWords, OnlyCommonWords, QueryTooLong
+from embeddings.stopwords import stopwords
+from embeddings.tokens import words
 
 # Zero-width and bidirectional controls: invisible, and they break matching.
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
@@ -24,13 +25,10 @@ def clean(text: str, *, max_chars: int = DEFAULT_MAX_CHARS, truncate: bool = Fal
     text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
     text = _SPACE.sub(" ", text).strip()
     if not text:
-        raise QueryError("Type a word, a phrase or a question to search for.")
+        raise EmptyQuery()
     if len(text) > max_chars:
         if not truncate:
-            raise QueryError(
-                f"That query is {len(text):,} characters long; the limit is {max_chars:,}. "
-                "Try the sentence or phrase that matters most."
-            )
+            raise QueryTooLong(len(text), max_chars)
         cut = text[:max_chars]
         text = cut.rsplit(" ", 1)[0] if " " in cut else cut
     return text
@@ -40,10 +38,7 @@ def require_content(text: str) -> None:
     """Refuse a query made only of punctuation or of very common words."""
     found = words(text)
     if not found:
-        raise QueryError("That query has no words to search for.")
+        raise NoWords()
     stop = stopwords()
     if all(w in stop for w in found):
-        raise QueryError(
-            "That query is made only of very common words (like “the” or “of”); "
-            "add a word that carries the meaning you are looking for."
-        )
+        raise OnlyCommonWords()

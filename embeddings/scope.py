@@ -21,7 +21,7 @@ from typing import overload
 
 import numpy as np
 
-from embeddings.errors import NotFoundError
+from embeddings.errors import NotFoundError, WorkGone
 from embeddings.passages import Passage
 from embeddings.search import Filters, Hit, QueryEmbeddings, Searcher, SearchResult
 from embeddings.store import DocumentRecord
@@ -208,7 +208,7 @@ class ScopeSearcher:
     def search_in(self, raw_query: str, source: str, k: int = 5) -> SearchResult:
         found = self.index.source_part(source)
         if found is None:
-            raise NotFoundError(f"“{source}” is no longer in the corpus.")
+            raise WorkGone(source)
         part, own = found
         result = part.searcher.search_in(raw_query, own, k)
         return replace(

@@ -13,16 +13,10 @@ from itertools import zip_longest
 
 import numpy as np
 
-from embeddings.define import (
-    DEFINITION,
-    Definitions,
-    Finding,
-    Term,
-    find_definitions,
-    vocabulary_of,
-)
+from embeddings.define import DEFINITION, Definitions, Finding, Term, find_definitions
+from embeddings.define.ranking import best_of_each_work
 from embeddings.scope import Part, Reader, ScopeSearcher
-from embeddings.vocabulary import Vocabulary
+from embeddings.vocabulary import Vocabulary, vocabulary_of
 
 _Ask = Callable[[Vocabulary, int], list[str]]
 
@@ -45,16 +39,15 @@ def definitions(
         ]
     if not findings:
         return Definitions(term, [], mentioned=False)
-    firsts: list[Finding] = []
-    rest: list[Finding] = []
-    works: set[tuple[str, str]] = set()
-    for f in sorted((f for f in findings if f.label == DEFINITION), key=lambda f: -f.score):
-        meta = reader.index.document_of(f.passage_id).meta
-        work = (meta.title.casefold(), meta.author.casefold())
-        (rest if work in works else firsts).append(f)
-        works.add(work)
+    defining = sorted((f for f in findings if f.label == DEFINITION), key=lambda f: -f.score)
+    grouped, works = best_of_each_work(defining, lambda pid: _work(reader, pid))
     usage = sorted((f for f in findings if f.label != DEFINITION), key=lambda f: -f.score)
-    return Definitions(term, (firsts + rest + usage)[:limit], mentioned=True, defined_in=len(works))
+    return Definitions(term, (grouped + usage)[:limit], mentioned=True, defined_in=works)
+
+
+def _work(reader: Reader, passage_id: int) -> tuple[str, str]:
+    meta = reader.index.document_of(passage_id).meta
+    return meta.title.casefold(), meta.author.casefold()
 
 
 def vocabularies(reader: Reader) -> list[tuple[Vocabulary, frozenset[str]]]:

@@ -1,36 +1,58 @@
 """Hybrid retrieval: dense (FAISS) and BM25 candidates, fused, filtered and de-duplicated.
 
 Every candidate gets both scores exactly (a dense candidate's BM25 score is read from the
-full BM25 score vector; a BM25 candidate's cosine is one dot product), so fusion never
-guesses a missing score. The default ranking is a convex combination of the cosine and
-a saturated BM25 score, bm25 / (bm25 + κ): unlike max-normalisation it does not inflate a
-weak best lexical match to 1, and unlike reciprocal-rank fusion it keeps how much better
-one passage is than the next. bench/RESULTS.md has the comparison that chose it.
+full BM25 score vector; a BM25 candidate's cosine is one dot product), so fusion
+(embeddings/fusion.py) never guesses a missing score. Highlighting the best sentence of a
+hit is embeddings/highlight.py's; the hits themselves are embeddings/hits.py's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import threading
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Literal
 
 import numpy as np
 
 from embeddings import dense as dense_index
+from embeddings import fusion as fusions
 from embeddings.batching import MicroBatcher
 from embeddings.cache import Lru
+from embeddings.distinct import Distinct
 from embeddings.encoder import Encoder
-from embeddings.errors import NotFoundError
-from embeddings.passages import Passage
+from embeddings.errors import NoWorkMatching, WorkGone
+from embeddings.highlight import Highlighter
+from embeddings.hits import WINDOW_JOIN, HasPassages, Hit, result_text, window_spans
 from embeddings.query import DEFAULT_MAX_CHARS, clean, require_content
-from embeddings.sentences import split_sentences
 from embeddings.signals import Neighbourhood, dense_scores, window_scores
-from embeddings.sparse import stem, stopwords, terms, words
 from embeddings.store import DocumentRecord, IndexData
+from embeddings.tokens import terms
+
+# Re-exported: the front ends and benches import the hits from here.
+__all__ = [
+    "BEFORE_SIGNALS",
+    "SUBSET_SCAN_LIMIT",
+    "WINDOW_JOIN",
+    "Filters",
+    "HasPassages",
+    "Hit",
+    "QueryEmbeddings",
+    "Ranking",
+    "SearchParams",
+    "SearchResult",
+    "Searcher",
+    "result_text",
+    "window_spans",
+]
 
 # Above this many allowed passages (or a quarter of the index), dense search asks the FAISS
 # index for the subset instead of scoring the subset's vectors one by one (~0.2 ms per 1,000).
 SUBSET_SCAN_LIMIT = 20_000
+
+
+Fusion = Literal["convex", "rrf", "dense", "bm25"]  # how dense and BM25 scores combine
 
 
 @dataclass(frozen=True)
@@ -39,7 +61,7 @@ class SearchParams:
     `BEFORE_SIGNALS` is the engine before them."""
 
     candidates: int = 100  # taken from each retriever before fusion
-    fusion: str = "convex"  # "convex" | "rrf" | "dense" | "bm25"
+    fusion: Fusion = "convex"  # a name in embeddings.fusion.METHODS (a test keeps the two one)
     rrf_k: int = 60
     alpha: float = 0.8  # convex: weight of the cosine
     bm25_saturation: float = 10.0  # convex: κ in bm25 / (bm25 + κ)
@@ -105,24 +127,6 @@ class Filters:
 
 
 @dataclass(frozen=True)
-class Hit:
-    passage_id: int
-    score: float  # the fused score that ranked it
-    cosine: float
-    bm25: float
-    highlight: tuple[int, int] | None = None  # the best sentence, offsets in the passage
-    settled: bool = True  # False: the highlight is a lexical guess the model has not checked
-    # Consecutive passages (first, last ids) shown together, `passage_id` among them; the
-    # highlight's offsets are then in `result_text`, the window's text.
-    window: tuple[int, int] | None = None
-
-    @property
-    def ids(self) -> range:
-        first, last = self.window or (self.passage_id, self.passage_id)
-        return range(first, last + 1)
-
-
-@dataclass(frozen=True)
 class SearchResult:
     query: str
     hits: list[Hit]
@@ -168,12 +172,15 @@ class Ranking:
 
 class QueryEmbeddings:
     """Query vectors: an LRU cache (repeated and paged queries skip the model) in front of
-    a micro-batcher (concurrent queries share one forward pass)."""
+    a micro-batcher (concurrent queries share one forward pass). The same question asked
+    again while its vector is being computed waits for that computation."""
 
     def __init__(self, encoder: Encoder, size: int, *, batching: bool = True) -> None:
         self._encoder = encoder
         self._cache: Lru[str, np.ndarray] = Lru(size)
         self.batcher = MicroBatcher(encoder.encode_queries) if batching else None
+        self._pending: dict[str, Future[np.ndarray]] = {}
+        self._lock = threading.Lock()
 
     def clear(self) -> None:
         self._cache.clear()
@@ -186,17 +193,43 @@ class QueryEmbeddings:
         futures = [self.batcher.submit(t, urgent=urgent) for t in texts]
         return np.stack([f.result() for f in futures])
 
-    def get(self, query: str) -> np.ndarray:
+    def submit(self, query: str) -> Future[np.ndarray]:
+        """The query's vector, as a future: done at once when cached, else done when the
+        batch it joined is encoded (then cached). Lets a caller wait without a thread."""
         key = query.casefold()
         vec = self._cache.get(key)
         if vec is not None:
-            return vec
-        if self.batcher is not None:
-            vec = self.batcher.encode(query)
-        else:
+            return self._done(vec)
+        if self.batcher is None:
             vec = self._encoder.encode_queries([query])[0]
-        self._cache.put(key, vec)
-        return vec
+            self._cache.put(key, vec)
+            return self._done(vec)
+        with self._lock:
+            future = self._pending.get(key)
+            if future is not None:
+                return future
+            vec = self._cache.get(key)  # cached by a batch that finished meanwhile
+            if vec is not None:
+                return self._done(vec)
+            future = self.batcher.submit(query)
+            self._pending[key] = future
+        future.add_done_callback(lambda f: self._settle(key, f))
+        return future
+
+    def _settle(self, key: str, future: Future[np.ndarray]) -> None:
+        with self._lock:
+            if not future.cancelled() and future.exception() is None:
+                self._cache.put(key, future.result())
+            self._pending.pop(key, None)
+
+    def get(self, query: str) -> np.ndarray:
+        return self.submit(query).result()
+
+    @staticmethod
+    def _done(vec: np.ndarray) -> Future[np.ndarray]:
+        future: Future[np.ndarray] = Future()
+        future.set_result(vec)
+        return future
 
 
 class Searcher:
@@ -213,9 +246,7 @@ class Searcher:
         self.encoder = encoder
         self.params = params or SearchParams()
         self.embeddings = embeddings or QueryEmbeddings(encoder, self.params.query_cache)
-        # The model's choice of best sentence, by (query, passage): a repeated question,
-        # or its cached answer, never pays the model for the same choice twice.
-        self._best_sentence: Lru[tuple[str, int], tuple[int, int]] = Lru(4096)
+        self.highlighter = Highlighter(index, self.embeddings)
         self._hood: Neighbourhood | None = None
 
     @property
@@ -233,14 +264,7 @@ class Searcher:
             return None
         docs = [d for d in self.index.documents if filters.matches(d)]
         if not docs and filters.names:
-            what = []
-            if filters.author:
-                what.append(f"by an author matching “{filters.author}”")
-            if filters.title:
-                what.append(f"with a title matching “{filters.title}”")
-            raise NotFoundError(
-                f"No work {' and '.join(what)} is in the corpus; /source lists the works."
-            )
+            raise NoWorkMatching(filters.author, filters.title)
         if not docs:
             return np.empty(0, dtype=np.int64)
         return np.concatenate([np.arange(d.first, d.first + d.count) for d in docs])
@@ -257,7 +281,7 @@ class Searcher:
         query = self.prepare(raw_query)
         doc = self.index.by_source.get(source)
         if doc is None:
-            raise NotFoundError(f"“{source}” is no longer in the corpus.")
+            raise WorkGone(source)
         return self._search(query, k, np.arange(doc.first, doc.first + doc.count), 0)
 
     def prepare(self, raw_query: str) -> str:
@@ -304,9 +328,45 @@ class Searcher:
     ) -> Ranking:
         """`rank` as arrays."""
         p = self.params
+        method = fusions.method(fusion)
+        dense_ids = self._dense_candidates(qvec, allowed)
+        bm25, sparse_ids = self._lexical(query, allowed)
+        if not method.lexical:
+            sparse_ids = sparse_ids[:0]
+        if not method.dense:
+            dense_ids = dense_ids[:0]
+        cand = np.unique(np.concatenate([dense_ids, sparse_ids]).astype(np.int64))
+        if len(cand) == 0:
+            return Ranking.empty()
+        cosines = dense_scores(
+            self.index, cand, qvec, sentence_weight=p.sentence_weight, smoothing=p.smoothing
+        )
+        lex = bm25[cand]
+        first = last = None
+        if p.window_words > 0:
+            w_cos, w_first, w_last = window_scores(self.index, self.hood, cand, qvec)
+            use = w_cos > cosines  # False where no window (NaN)
+            cosines = np.where(use, w_cos, cosines).astype(np.float32)
+            first, last = np.where(use, w_first, cand), np.where(use, w_last, cand)
+            # A window's lexical score: its best passage's (the ids are at most 3 apart).
+            lex = np.maximum(np.maximum(bm25[first], lex), bm25[last])
+        fused = method.fuse(fusions.Scores(cand, cosines, lex, sparse_ids), p)
+        order = np.argsort(-fused, kind="stable")
+        return Ranking(
+            cand[order],
+            fused[order].astype(np.float32),
+            cosines[order],
+            lex[order],
+            None if first is None else first[order],
+            None if last is None else last[order],
+        )
+
+    def _dense_candidates(self, qvec: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:
+        """The ids of the passages nearest the query (those of the nearest sentences too),
+        among `allowed` (None: all)."""
+        p = self.params
         index = self.index
         n_cand = p.candidates
-        # Dense candidates.
         if allowed is None:
             _, ids = dense_index.search(index.dense, qvec[None, :], n_cand)
             dense_ids = ids[0][ids[0] >= 0]
@@ -323,8 +383,13 @@ class Searcher:
         if p.sentence_candidates and index.sentences is not None and len(index.sentences):
             more = index.sentences.nearest_passages(qvec, p.sentence_candidates, allowed)
             dense_ids = np.concatenate([dense_ids, more])
-        # Sparse candidates.
-        bm25 = index.sparse.scores(terms(query))
+        return dense_ids
+
+    def _lexical(self, query: str, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """Every passage's BM25 score (0 outside `allowed`), and BM25's candidates: the
+        best-scoring passages, best first."""
+        n_cand = self.params.candidates
+        bm25 = self.index.sparse.scores(terms(query))
         if allowed is not None:
             mask = np.zeros(len(bm25), dtype=bool)
             mask[allowed] = True
@@ -333,53 +398,7 @@ class Searcher:
         if len(nonzero) > n_cand:
             part = np.argpartition(-bm25[nonzero], n_cand)[:n_cand]
             nonzero = nonzero[part]
-        sparse_ids = nonzero[np.argsort(-bm25[nonzero], kind="stable")]
-        if fusion == "dense":
-            sparse_ids = sparse_ids[:0]
-        elif fusion == "bm25":
-            dense_ids = dense_ids[:0]
-        cand = np.unique(np.concatenate([dense_ids, sparse_ids]).astype(np.int64))
-        if len(cand) == 0:
-            return Ranking.empty()
-        cosines = dense_scores(
-            index, cand, qvec, sentence_weight=p.sentence_weight, smoothing=p.smoothing
-        )
-        lex = bm25[cand]
-        first = last = None
-        if p.window_words > 0:
-            w_cos, w_first, w_last = window_scores(index, self.hood, cand, qvec)
-            use = w_cos > cosines  # False where no window (NaN)
-            cosines = np.where(use, w_cos, cosines).astype(np.float32)
-            first, last = np.where(use, w_first, cand), np.where(use, w_last, cand)
-            # A window's lexical score: its best passage's (the ids are at most 3 apart).
-            lex = np.maximum(np.maximum(bm25[first], lex), bm25[last])
-        if fusion == "rrf":
-            dense_rank = {int(i): r for r, i in enumerate(cand[np.argsort(-cosines)])}
-            sparse_rank = {int(i): r for r, i in enumerate(sparse_ids)}
-            fused = np.array(
-                [
-                    1.0 / (p.rrf_k + dense_rank[int(i)])
-                    + (1.0 / (p.rrf_k + sparse_rank[int(i)]) if int(i) in sparse_rank else 0.0)
-                    for i in cand
-                ]
-            )
-        elif fusion == "convex":
-            fused = p.alpha * cosines + (1 - p.alpha) * lex / (lex + p.bm25_saturation)
-        elif fusion == "dense":
-            fused = cosines
-        elif fusion == "bm25":
-            fused = lex
-        else:
-            raise ValueError(f"unknown fusion {fusion!r}")
-        order = np.argsort(-fused, kind="stable")
-        return Ranking(
-            cand[order],
-            fused[order].astype(np.float32),
-            cosines[order],
-            lex[order],
-            None if first is None else first[order],
-            None if last is None else last[order],
-        )
+        return bm25, nonzero[np.argsort(-bm25[nonzero], kind="stable")]
 
     def _above_floor(self, ranking: Ranking) -> np.ndarray:
         """Which candidates clear the relevance floor: a good cosine, or a fair one with
@@ -394,24 +413,19 @@ class Searcher:
         """One hit per paragraph (its windows overlap in meaning), one per identical text,
         none overlapping a window already shown, and at most `per_document` per work when
         asked; stops at `limit` hits (0: all)."""
-        seen_blocks: set[tuple[str, int]] = set()
-        seen_texts: set[int] = set()
+        distinct = Distinct(self.index)
         shown: set[int] = set()  # passage ids already in a result
         per_doc: dict[str, int] = {}
-        text_ids = self.index.text_ids
         out: list[Hit] = []
         for h in hits:
             passage = self.index.passages[h.passage_id]
-            block_key = (passage.source, passage.block)
-            text_key = int(text_ids[h.passage_id])
-            if block_key in seen_blocks or text_key in seen_texts:
+            if not distinct.new(h.passage_id):
                 continue
             if not shown.isdisjoint(h.ids):
                 continue
             if per_document and per_doc.get(passage.source, 0) >= per_document:
                 continue
-            seen_blocks.add(block_key)
-            seen_texts.add(text_key)
+            distinct.keep(h.passage_id)
             shown.update(h.ids)
             per_doc[passage.source] = per_doc.get(passage.source, 0) + 1
             out.append(h)
@@ -424,86 +438,12 @@ class Searcher:
     def highlight(
         self, query: str, hits: list[Hit], *, dense_limit: int | None = None, urgent: bool = True
     ) -> list[Hit]:
-        """Mark the best-matching sentence of each hit.
-
-        Sentences are scored by the query's content words they contain (stemmed); where
-        that cannot decide (no shared word, or a tie), the tied sentences are embedded
-        and the closest to the query wins. Embedding costs a forward pass per sentence,
-        so `dense_limit` settles only the first hits that need it; the others keep the
-        lexical guess and `settled=False`, to be settled when they are shown. Not
-        `urgent`: the sentences wait for the model until no query does.
-        """
-        qstems = {stem(w) for w in words(query) if w not in stopwords()}
-        out: list[Hit] = []
-        undecided: list[tuple[int, list[tuple[int, int]]]] = []
-        for n, h in enumerate(hits):
-            if h.window is not None:
-                out.append(_with_highlight(h, self._best_in_window(query, qstems, h)))
-                continue
-            text = self.index.passages[h.passage_id].text
-            spans = split_sentences(text)
-            if len(spans) <= 1:
-                out.append(_with_highlight(h, spans[0] if spans else None))
-                continue
-            scores = [len(qstems & {stem(w) for w in words(text[s:e])}) for s, e in spans]
-            best = max(scores)
-            tied = [sp for sp, sc in zip(spans, scores, strict=True) if sc == best]
-            known = self.known_best_sentence(query, h.passage_id) if len(tied) > 1 else None
-            if known is None and len(tied) > 1:
-                known = self._stored_best_sentence(query, h.passage_id, tied)
-            if known is not None:
-                out.append(_with_highlight(h, known))
-                continue
-            if len(tied) > 1 and (dense_limit is None or len(undecided) < dense_limit):
-                undecided.append((n, tied))
-            out.append(_with_highlight(h, tied[0], settled=len(tied) == 1))
-        if undecided:
-            qvec = self.embeddings.get(query)
-            flat = [(n, sp) for n, spans in undecided for sp in spans]
-            texts = [self.index.passages[out[n].passage_id].text[s:e] for n, (s, e) in flat]
-            sims = self.embeddings.encode_many(texts, urgent=urgent) @ qvec
-            best_for: dict[int, tuple[float, tuple[int, int]]] = {}
-            for (n, sp), sim in zip(flat, sims, strict=True):
-                if n not in best_for or sim > best_for[n][0]:
-                    best_for[n] = (float(sim), sp)
-            for n, (_, sp) in best_for.items():
-                out[n] = _with_highlight(out[n], sp)
-                self._best_sentence.put((query.casefold(), out[n].passage_id), sp)
-        return out
-
-    def _best_in_window(self, query: str, qstems: set[str], hit: Hit) -> tuple[int, int]:
-        """The passage of a window to highlight (a verse, a line): the one sharing most
-        content words with the query, ties decided by the passages' stored vectors."""
-        ids = list(hit.ids)
-        passages = self.index.passages
-        scores = [len(qstems & {stem(w) for w in words(passages[i].text)}) for i in ids]
-        top = max(scores)
-        tied = [j for j, sc in enumerate(scores) if sc == top]
-        if len(tied) > 1:
-            qvec = self.embeddings.get(query)
-            sims = np.asarray(self.index.vectors[[ids[j] for j in tied]], dtype=np.float32) @ qvec
-            tied = [tied[int(np.argmax(sims))]]
-        return window_spans(self.index, hit)[tied[0]]
-
-    def _stored_best_sentence(
-        self, query: str, passage_id: int, tied: list[tuple[int, int]]
-    ) -> tuple[int, int] | None:
-        """Of the tied sentences, the closest to the query by the sentence vectors built
-        with the index (None when the index has none for this passage)."""
-        table = self.index.sentences
-        if table is None:
-            return None
-        rows = table.rows_of(passage_id)
-        by_span = {table.span(r): r for r in rows}
-        if not all(sp in by_span for sp in tied):
-            return None
-        qvec = self.embeddings.get(query)
-        sims = np.asarray(table.vectors[[by_span[sp] for sp in tied]], dtype=np.float32) @ qvec
-        return tied[int(np.argmax(sims))]
+        """Mark the best-matching sentence of each hit (embeddings/highlight.py)."""
+        return self.highlighter.highlight(query, hits, dense_limit=dense_limit, urgent=urgent)
 
     def known_best_sentence(self, query: str, passage_id: int) -> tuple[int, int] | None:
         """The sentence the model chose earlier for this query and passage, if it did."""
-        return self._best_sentence.get((query.casefold(), passage_id))
+        return self.highlighter.known(query, passage_id)
 
     def neighbours(self, passage_id: int, before: int = 1, after: int = 1) -> list[int]:
         """Ids of the passages around `passage_id` in the same document, in order."""
@@ -511,32 +451,3 @@ class Searcher:
         lo = max(doc.first, passage_id - before)
         hi = min(doc.first + doc.count - 1, passage_id + after)
         return list(range(lo, hi + 1))
-
-
-def _with_highlight(hit: Hit, span: tuple[int, int] | None, *, settled: bool = True) -> Hit:
-    return Hit(hit.passage_id, hit.score, hit.cosine, hit.bm25, span, settled, hit.window)
-
-
-WINDOW_JOIN = "\n"  # between the passages of a window: one verse or line per line
-
-
-def window_spans(index: IndexData, hit: Hit) -> list[tuple[int, int]]:
-    """Where each passage of the hit starts and ends in its `result_text`."""
-    spans, pos = [], 0
-    for i in hit.ids:
-        n = len(index.passages[i].text)
-        spans.append((pos, pos + n))
-        pos += n + len(WINDOW_JOIN)
-    return spans
-
-
-class HasPassages(Protocol):
-    """An index, or a server's scope of several (embeddings/scope.py)."""
-
-    @property
-    def passages(self) -> Sequence[Passage]: ...
-
-
-def result_text(index: HasPassages, hit: Hit) -> str:
-    """The verbatim text a hit shows: its passage, or its window's passages in order."""
-    return WINDOW_JOIN.join(index.passages[i].text for i in hit.ids)

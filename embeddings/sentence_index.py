@@ -20,7 +20,7 @@ import numpy as np
 
 from embeddings import dense as dense_index
 from embeddings.dense import DenseParams
-from embeddings.passages import Passage, text_hash
+from embeddings.passages import Passage
 from embeddings.sentences import split_sentences
 
 
@@ -113,10 +113,3 @@ def sentence_spans(passages: Sequence[Passage]) -> np.ndarray:
 
 def sentence_texts(passages: Sequence[Passage], spans: np.ndarray) -> list[str]:
     return [passages[int(p)].text[int(s) : int(e)] for p, s, e in spans]
-
-
-def reusable_rows(old: SentenceTable | None, old_texts: list[str]) -> dict[str, int]:
-    """Text hash -> row of the previous build's sentence vectors."""
-    if old is None:
-        return {}
-    return {text_hash(t): r for r, t in enumerate(old_texts)}

@@ -7,45 +7,17 @@ that filters (author, work) are a mask rather than a second search.
 from __future__ import annotations
 
 import logging
-import re
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-_WORD = re.compile(r"\w\w+|\d", re.UNICODE)
+# The tokenizer lives with the other readings of "a word" (embeddings/tokens.py); the core
+# imports it from there. Re-exported for bench/quality.py, which also runs on older code.
+from embeddings.stopwords import stopwords
+from embeddings.tokens import stem, terms, words
 
-
-@lru_cache(maxsize=1)
-def _stemmer() -> Any:
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-@lru_cache(maxsize=1)
-def stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN
-
-    # Archaic forms matter for the KJV and Gutenberg texts: "thee" carries no topic.
-    return frozenset(STOPWORDS_EN) | {"thee", "thou", "thy", "thine", "ye", "hath", "unto"}
-
-
-def words(text: str) -> list[str]:
-    """Lower-cased words, stop words kept (for highlighting and term matching)."""
-    return _WORD.findall(text.lower())
-
-
-def terms(text: str) -> list[str]:
-    """Index terms: lower-cased, stop words removed, stemmed."""
-    stop = stopwords()
-    kept = [w for w in words(text) if w not in stop]
-    return list(_stemmer().stemWords(kept)) if kept else []
-
-
-def stem(word: str) -> str:
-    return str(_stemmer().stemWord(word.lower()))
+__all__ = ["SparseIndex", "stem", "stopwords", "terms", "words"]
 
 
 def _quiet(module: Any) -> None:
@@ -76,11 +48,10 @@ class SparseIndex:
 
     @classmethod
     def load(cls, folder: Path, size: int) -> SparseIndex:
-        import bm25s
+        # Read with numpy alone: the same scores, without importing bm25s and SciPy.
+        from embeddings.bm25_files import Bm25Files
 
-        _quiet(bm25s)
-        retriever = bm25s.BM25.load(str(folder), show_progress=False, verbosity=0)
-        return cls(retriever, size)
+        return cls(Bm25Files(folder), size)
 
     def known_terms(self, query_terms: list[str]) -> list[str]:
         vocab = self._retriever.vocab_dict

@@ -28,16 +28,19 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
 from embeddings import dense as dense_index
+from embeddings import passage_file
 from embeddings.dense import DenseParams
 from embeddings.documents import DocumentMeta, Footnote
 from embeddings.errors import (
@@ -47,16 +50,21 @@ from embeddings.errors import (
     IndexWriteError,
     ReindexBusyError,
 )
+from embeddings.passage_file import PassageFile
 from embeddings.passages import Passage
 from embeddings.sentence_index import SentenceTable
 from embeddings.sparse import SparseIndex
-from embeddings.vocabulary import Vocabulary
+
+if TYPE_CHECKING:
+    # Imported when first needed: it brings the ingest stack (Markdown, YAML, HTML parsers).
+    from embeddings.vocabulary import Vocabulary
 
 # 2: sentence vectors; headings over lists are sections, not passages; BM25 sees sections.
 FORMAT_VERSION = 2
 # Builds of these formats can still give a reindex their passage vectors (same model).
 REUSABLE_FORMATS = (1, FORMAT_VERSION)
 KEEP_BUILDS = 2  # the current build and the one before it
+TEXT_IDS_FILE = "text_ids.npy"  # IndexData.text_ids (a build without it computes them)
 
 
 @dataclass(frozen=True)
@@ -116,52 +124,89 @@ class Manifest:
         return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
 
 
+_T = TypeVar("_T")
+
+
 @dataclass
 class IndexData:
     """A loaded index. Immutable once built: a reindex makes a new one and swaps it in."""
 
     manifest: Manifest
     documents: list[DocumentRecord]
-    passages: list[Passage]
+    # A list when just built; a PassageFile (read on demand) when loaded.
+    passages: Sequence[Passage]
     vectors: np.ndarray  # loaded: a read-only np.memmap of vectors.npy; never write to it
     dense: Any
     sparse: SparseIndex
     path: Path | None = None
-    vocabulary: Vocabulary = field(default_factory=Vocabulary)  # /define's terms
+    # /define's terms, or how to read them on first use (most commands never need them);
+    # None: none (a build made before /define, or an index built for a test).
+    vocabulary_source: Vocabulary | Callable[[], Vocabulary] | None = field(
+        default=None, repr=False
+    )
     sentences: SentenceTable | None = None  # None only in an older build read for reuse
+    # passage id -> the id of its text up to spacing and case: equal ids, equal quotes.
+    # Saved with a build; computed from the passages when not given (or of another length).
+    text_ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     by_source: dict[str, DocumentRecord] = field(init=False)
     doc_index: np.ndarray = field(init=False)  # passage id -> position in `documents`
-    # passage id -> the id of its text up to spacing and case: equal ids, equal quotes
-    text_ids: np.ndarray = field(init=False)
+    _lock: threading.Lock = field(
+        default_factory=threading.Lock, init=False, repr=False, compare=False
+    )
+    # What commands make from the index on first use (/define's lookup, the vocabulary's
+    # completer): kept here, so that it goes with the index and a reindex starts afresh.
+    _derived: dict[Callable[[IndexData], Any], Any] = field(
+        init=False, default_factory=dict, repr=False, compare=False
+    )
+    _derived_locks: dict[Callable[[IndexData], Any], threading.Lock] = field(
+        init=False, default_factory=dict, repr=False, compare=False
+    )
+    _derived_guard: threading.Lock = field(
+        init=False, default_factory=threading.Lock, repr=False, compare=False
+    )
+
+    def derived(self, make: Callable[[IndexData], _T]) -> _T:
+        """`make(self)`, made once. Concurrent first requests wait for the one making it;
+        requests for another value (a completion while /define's lookup is made) do not."""
+        with self._derived_guard:
+            lock = self._derived_locks.setdefault(make, threading.Lock())
+        with lock:
+            if make not in self._derived:
+                self._derived[make] = make(self)
+            value: _T = self._derived[make]
+            return value
 
     def __post_init__(self) -> None:
         self.by_source = {d.source: d for d in self.documents}
         self.doc_index = np.zeros(len(self.passages), dtype=np.int32)
         for i, d in enumerate(self.documents):
             self.doc_index[d.first : d.first + d.count] = i
-        ids: dict[str, int] = {}
-        self.text_ids = np.fromiter(
-            (ids.setdefault(" ".join(p.text.split()).casefold(), len(ids)) for p in self.passages),
-            dtype=np.int64,
-            count=len(self.passages),
-        )
+        if len(self.text_ids) != len(self.passages):
+            self.text_ids = text_ids(self.passages)
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        from embeddings.vocabulary import Vocabulary
+
+        with self._lock:
+            if not isinstance(self.vocabulary_source, Vocabulary):
+                self.vocabulary_source = (self.vocabulary_source or Vocabulary)()
+            return self.vocabulary_source
 
     def document_of(self, passage_id: int) -> DocumentRecord:
         return self.documents[int(self.doc_index[passage_id])]
 
 
+def text_ids(passages: Iterable[Passage]) -> np.ndarray:
+    """Equal ids for passages whose texts are equal up to spacing and case, in order."""
+    ids: dict[str, int] = {}
+    return np.fromiter(
+        (ids.setdefault(" ".join(p.text.split()).casefold(), len(ids)) for p in passages),
+        dtype=np.int64,
+    )
+
+
 # -- writing ------------------------------------------------------------------------------
-
-
-def _passage_to_json(p: Passage) -> dict[str, Any]:
-    d = asdict(p)
-    return {k: v for k, v in d.items() if v not in ("", (), [])}
-
-
-def _passage_from_json(d: dict[str, Any]) -> Passage:
-    d = dict(d)
-    d["notes"] = tuple(d.get("notes", ()))
-    return Passage(**d)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -200,11 +245,7 @@ def save(index_dir: Path, data: IndexData) -> Path:
         final = _write_build(index_dir, data)
         _point_current(index_dir, final.name)
     except OSError as exc:
-        raise IndexWriteError(
-            f"The new index could not be written to disk ({exc.strerror or exc}); the "
-            "previous index is still in use. Free some space or fix the index folder's "
-            "permissions, then reindex again."
-        ) from exc
+        raise IndexWriteError(str(exc.strerror or exc)) from exc
     prune(index_dir)
     return final
 
@@ -220,10 +261,11 @@ def _write_build(index_dir: Path, data: IndexData) -> Path:
             tmp / "documents.json",
             json.dumps([d.to_json() for d in data.documents], ensure_ascii=False).encode(),
         )
-        lines = "\n".join(
-            json.dumps(_passage_to_json(p), ensure_ascii=False) for p in data.passages
-        )
-        _write_file(tmp / "passages.jsonl", lines.encode())
+        lines, offsets = passage_file.encode(data.passages)
+        _write_file(tmp / passage_file.PASSAGES_FILE, lines)
+        # Read by the loader instead of the passages themselves (embeddings/passage_file.py).
+        _write_array(tmp / passage_file.OFFSETS_FILE, offsets, np.int64)
+        _write_array(tmp / TEXT_IDS_FILE, data.text_ids, np.int64)
         _write_array(tmp / "vectors.npy", data.vectors, np.float32)
         # An index made without sentences (synthetic benchmarks) is saved with none.
         sentences = data.sentences or SentenceTable.empty(len(data.passages), data.vectors.shape[1])
@@ -301,10 +343,7 @@ def build_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
             if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                raise ReindexBusyError(
-                    "A reindex is already running; the current index keeps answering "
-                    "until it finishes."
-                ) from exc
+                raise ReindexBusyError() from exc
             raise
         yield
     finally:
@@ -327,28 +366,21 @@ def read_manifest(build: Path, formats: tuple[int, ...] = (FORMAT_VERSION,)) -> 
         raw = json.loads((build / "manifest.json").read_text())
         manifest = Manifest.from_json(raw)
     except FileNotFoundError as exc:
-        raise IndexCorruptError(f"The index at {build} has no manifest; run a reindex.") from exc
+        raise IndexCorruptError("no_manifest", str(build)) from exc
     except (ValueError, TypeError, KeyError) as exc:
-        raise IndexCorruptError(
-            f"The index manifest at {build} is unreadable ({exc}); run a reindex."
-        ) from exc
+        raise IndexCorruptError("bad_manifest", str(build), str(exc)) from exc
     if manifest.format_version not in formats:
-        raise IndexIncompatibleError(
-            f"The index was built by another version of quotebot (format "
-            f"{manifest.format_version}, this one reads {FORMAT_VERSION}); run a reindex."
-        )
+        raise IndexIncompatibleError("format", str(manifest.format_version), str(FORMAT_VERSION))
     return manifest
 
 
 def current_build(index_dir: Path) -> Path:
     name = read_current_name(index_dir)
     if name is None:
-        raise IndexMissingError(
-            f"There is no index in {index_dir} yet: run `quotebot reindex` (or /reindex)."
-        )
+        raise IndexMissingError(str(index_dir))
     build = index_dir / "builds" / name
     if not build.is_dir():
-        raise IndexCorruptError(f"The index names a build that is missing ({build}); reindex.")
+        raise IndexCorruptError("build_missing", str(build))
     return build
 
 
@@ -357,11 +389,9 @@ def verify(build: Path, manifest: Manifest) -> None:
     for rel, expected in manifest.checksums.items():
         path = build / rel
         if not path.is_file():
-            raise IndexCorruptError(f"The index file {rel} is missing; run a reindex.")
+            raise IndexCorruptError("file_missing", rel)
         if _sha256(path) != expected:
-            raise IndexCorruptError(
-                f"The index file {rel} is damaged (its checksum does not match); run a reindex."
-            )
+            raise IndexCorruptError("file_damaged", rel)
 
 
 def load(index_dir: Path, *, check: bool = True) -> IndexData:
@@ -379,16 +409,18 @@ def _load_build(
     build: Path, *, check: bool, formats: tuple[int, ...] = (FORMAT_VERSION,)
 ) -> IndexData:
     manifest = read_manifest(build, formats)
-    if check:
-        verify(build, manifest)
+    # The checksums are computed in a thread of their own while the files are opened
+    # (hashing releases the GIL): 140 MB at 34,000 passages cost 0.2-0.6 s, no longer
+    # added to the load. Nothing is returned before they pass, and a damaged file is
+    # reported as damaged even when reading it failed first.
+    checking = _start(verify, build, manifest) if check else None
     try:
         documents = [
             DocumentRecord.from_json(d)
             for d in json.loads((build / "documents.json").read_text(encoding="utf-8"))
         ]
-        with open(build / "passages.jsonl", encoding="utf-8") as f:
-            passages = [_passage_from_json(json.loads(line)) for line in f if line.strip()]
-        # Mapped, not read: pages come in as searches touch rows. The checksum above was
+        passages = PassageFile(build)
+        # Mapped, not read: pages come in as searches touch rows. The checksum was
         # computed from the file itself, and a file shorter than its header says fails
         # here (ValueError) as it did when read whole.
         vectors = np.load(build / "vectors.npy", mmap_mode="r", allow_pickle=False)
@@ -401,18 +433,42 @@ def _load_build(
             dense = dense_index.build(vectors, params)
         else:
             dense = dense_index.load(build / "dense.faiss", params)
-        vocabulary = _load_vocabulary(build / "vocabulary.json")
+        vocabulary = _vocabulary_reader(build / "vocabulary.json")
         sentences = _load_sentences(build, manifest, len(passages))
+        ids = build / TEXT_IDS_FILE
+        # An older build has none: IndexData computes them from the passages (slowly).
+        text_ids = np.load(ids, allow_pickle=False) if ids.is_file() else np.empty(0, np.int64)
     except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:  # EOF: an empty .npy
-        raise IndexCorruptError(f"The index at {build} cannot be read ({exc}); reindex.") from exc
+        if checking is not None:
+            checking.result()
+        raise IndexCorruptError("unreadable", str(build), str(exc)) from exc
+    if checking is not None:
+        checking.result()
     if len(passages) != manifest.passage_count or vectors.shape != (
         manifest.passage_count,
         manifest.dimension,
     ):
-        raise IndexCorruptError("The index files disagree with its manifest; run a reindex.")
+        raise IndexCorruptError("disagree")
     return IndexData(
-        manifest, documents, passages, vectors, dense, sparse, build, vocabulary, sentences
+        manifest,
+        documents,
+        passages,
+        vectors,
+        dense,
+        sparse,
+        build,
+        vocabulary,
+        sentences,
+        text_ids,
     )
+
+
+def _start(work: Callable[[Path, Manifest], None], build: Path, manifest: Manifest) -> Future[None]:
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="verify")
+    try:
+        return pool.submit(work, build, manifest)
+    finally:
+        pool.shutdown(wait=False)  # the thread ends with its one task
 
 
 def _load_sentences(build: Path, manifest: Manifest, passages: int) -> SentenceTable | None:
@@ -434,14 +490,16 @@ def _load_sentences(build: Path, manifest: Manifest, passages: int) -> SentenceT
     return table
 
 
-def load_last_good(index_dir: Path, *, check: bool = True) -> tuple[IndexData, str]:
+def load_last_good(
+    index_dir: Path, *, check: bool = True
+) -> tuple[IndexData, IndexCorruptError | None]:
     """The current build or, when it is damaged, the newest earlier build that is intact.
 
-    Returns the index and a warning ("" when the current build loaded). A damaged index
+    Returns the index and the current build's damage (None when it loaded). A damaged index
     is never served: every candidate is checked against its checksums first.
     """
     try:
-        return load(index_dir, check=check), ""
+        return load(index_dir, check=check), None
     except IndexCorruptError as exc:
         damage = exc
     current = read_current_name(index_dir)
@@ -461,15 +519,23 @@ def load_last_good(index_dir: Path, *, check: bool = True) -> tuple[IndexData, s
             data = _load_build(build, check=True)
         except (IndexCorruptError, IndexIncompatibleError):
             continue
-        warning = (
-            f"{damage} Serving the previous index (built {data.manifest.built_at}) until then."
-        )
-        return data, warning
+        return data, damage
     raise damage
 
 
-def _load_vocabulary(path: Path) -> Vocabulary:
-    """A build made before /define had no vocabulary: it loads with an empty one."""
-    if not path.is_file():
-        return Vocabulary()
-    return Vocabulary.from_json(json.loads(path.read_text(encoding="utf-8")))
+def _vocabulary_reader(path: Path) -> Callable[[], Vocabulary] | None:
+    """The vocabulary, parsed when first used (0.15-0.5 s at 34,000 passages, and only
+    /define and Explain need it). The bytes are read now: a build pruned meanwhile by
+    another process's reindex still has its vocabulary. A build made before /define had
+    none (None)."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+    def parse() -> Vocabulary:
+        from embeddings.vocabulary import Vocabulary
+
+        return Vocabulary.from_json(json.loads(raw.decode("utf-8")))
+
+    return parse

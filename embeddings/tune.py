@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from embeddings.documents import Block, Document
 from embeddings.encoder import Encoder
-from embeddings.errors import CorpusError, QuotebotError
+from embeddings.errors import CorpusError, TuneError
 from embeddings.ingest import IngestError, discover, read_document
 from embeddings.sentences import split_sentences
 
@@ -45,10 +45,6 @@ RECORD_FILE = "tune.json"
 # A query of fewer words says too little to be matched to anything ("Jesus wept.").
 MIN_QUERY_WORDS = 5
 MIN_CONTEXT_WORDS = 5
-
-
-class TuneError(QuotebotError):
-    """Tuning cannot start or finish (a bad output folder, nothing to train on)."""
 
 
 @dataclass(frozen=True)
@@ -184,7 +180,7 @@ def sample_pairs(pairs: Sequence[Pair], max_pairs: int, seed: int) -> list[Pair]
 def read_corpus(corpus_dir: Path) -> tuple[list[Document], list[str]]:
     """The corpus's documents and a warning per file that could not be read."""
     if not corpus_dir.is_dir():
-        raise CorpusError(f"The corpus folder {corpus_dir} does not exist.")
+        raise CorpusError("missing", str(corpus_dir))
     files, warnings = discover(corpus_dir)
     docs: list[Document] = []
     for f in files:
@@ -201,19 +197,19 @@ def read_corpus(corpus_dir: Path) -> tuple[list[Document], list[str]]:
 def check_out(out: Path) -> None:
     """Refuse, before any training, a folder that exists or cannot be created."""
     if out.exists():
-        raise TuneError(f"The output folder {out} already exists; choose a new one.")
+        raise TuneError("out_exists", str(out))
     parent = out.parent
     if not parent.is_dir():
-        raise TuneError(f"Cannot write the model to {out}: {parent} is not a folder.")
+        raise TuneError("out_not_folder", str(out), str(parent))
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise TuneError(f"Cannot write the model to {out}: {parent} is not writable.")
+        raise TuneError("out_not_writable", str(out), f"{parent} is not writable")
 
 
 def _staging(out: Path) -> Path:
     try:
         return Path(tempfile.mkdtemp(prefix=f".tmp-{out.name}-", dir=out.parent))
     except OSError as exc:
-        raise TuneError(f"Cannot write the model to {out}: {exc.strerror or exc}.") from exc
+        raise TuneError("out_not_writable", str(out), exc.strerror or str(exc)) from exc
 
 
 def write_length(folder: Path, max_seq_length: int) -> None:
@@ -236,7 +232,7 @@ def _save(model: SentenceTransformer, staging: Path, report: TuneReport, out: Pa
             write_length(staging, model.max_seq_length)
         (staging / RECORD_FILE).write_text(json.dumps(report.to_json(), indent=2) + "\n")
     except OSError as exc:  # a full disk, most likely
-        raise TuneError(f"Cannot write the model to {out}: {exc.strerror or exc}.") from exc
+        raise TuneError("out_not_writable", str(out), exc.strerror or str(exc)) from exc
 
 
 def _publish(staging: Path, out: Path) -> None:
@@ -244,7 +240,7 @@ def _publish(staging: Path, out: Path) -> None:
         staging.rename(out)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        raise TuneError(f"Cannot write the model to {out}: {exc.strerror or exc}.") from exc
+        raise TuneError("out_not_writable", str(out), exc.strerror or str(exc)) from exc
 
 
 # -- training ----------------------------------------------------------------------------------
@@ -321,10 +317,7 @@ def tune(
     docs, skipped = read_corpus(corpus_dir)
     available = corpus_pairs(docs)
     if not available:
-        raise CorpusError(
-            f"Nothing in {corpus_dir} to train on: no sentence of {MIN_QUERY_WORDS} words or "
-            "more with a paragraph or neighbours around it."
-        )
+        raise TuneError("nothing_to_train", str(corpus_dir))
     pairs = sample_pairs(available, params.max_pairs, params.seed)
     staging = _staging(out)
     try:

@@ -20,17 +20,23 @@ import math
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from embeddings.define.discover import defined_terms, explained_by_footnote
+from embeddings.define.entries import dictionary_entries, headword_forms
+from embeddings.define.grammar import PASSAGE_BREAK
+from embeddings.define.terms import MAX_RECORDED_TERM_WORDS
 from embeddings.documents import Footnote
-from embeddings.ingest.dictionary import loose_headword, strict_headword
 from embeddings.passages import Passage
-from embeddings.sentences import split_sentences
-from embeddings.sparse import stem, stopwords
+from embeddings.stopwords import content_word, function_words
+from embeddings.tokens import WORDS_AND_BREAKS, key_of, stem
+
+if TYPE_CHECKING:
+    from embeddings.store import IndexData
 
 VOCABULARY_VERSION = 1
 HEADWORD, DEFINED, PHRASE = "headword", "defined", "phrase"
@@ -39,218 +45,11 @@ _KIND_BONUS = {HEADWORD: 3.0, DEFINED: 3.0, PHRASE: 0.0}
 MIN_WORD_COUNT = 2  # a word seen once is as likely a typo as a term
 MIN_PHRASE_COUNT = 3
 MAX_PHRASES = 60_000  # the most frequent phrases; headwords and defined terms always stay
-MAX_TERM_WORDS = 4
 FUZZY_POOL = 20_000  # fuzzy completion looks at the most important terms only (speed)
 FUZZY_MARGIN = 8.0  # fuzzy matches within this many points of the closest one
 
-# Words that carry no topic at the edge of a phrase: bm25s's stop words and the commonest
-# pronouns, auxiliaries, quantifiers and verbs of saying (noun-ish phrases, no tagger).
-_FUNCTION_WORDS = frozenset(
-    [
-        "about",
-        "above",
-        "after",
-        "again",
-        "against",
-        "all",
-        "also",
-        "am",
-        "among",
-        "any",
-        "anything",
-        "around",
-        "art",
-        "away",
-        "back",
-        "been",
-        "before",
-        "being",
-        "below",
-        "between",
-        "both",
-        "can",
-        "cannot",
-        "could",
-        "did",
-        "do",
-        "does",
-        "doth",
-        "done",
-        "down",
-        "each",
-        "either",
-        "else",
-        "even",
-        "ever",
-        "every",
-        "everything",
-        "from",
-        "get",
-        "gets",
-        "got",
-        "had",
-        "has",
-        "have",
-        "having",
-        "he",
-        "her",
-        "here",
-        "hers",
-        "herself",
-        "him",
-        "himself",
-        "his",
-        "how",
-        "however",
-        "i",
-        "its",
-        "itself",
-        "just",
-        "know",
-        "knew",
-        "let",
-        "like",
-        "made",
-        "make",
-        "many",
-        "may",
-        "me",
-        "might",
-        "mine",
-        "more",
-        "most",
-        "much",
-        "must",
-        "my",
-        "myself",
-        "neither",
-        "never",
-        "nor",
-        "now",
-        "off",
-        "once",
-        "one",
-        "only",
-        "other",
-        "others",
-        "ought",
-        "our",
-        "ours",
-        "ourselves",
-        "out",
-        "over",
-        "own",
-        "perhaps",
-        "quite",
-        "rather",
-        "really",
-        "said",
-        "saith",
-        "same",
-        "say",
-        "says",
-        "see",
-        "seen",
-        "shall",
-        "she",
-        "should",
-        "since",
-        "so",
-        "some",
-        "something",
-        "still",
-        "than",
-        "that",
-        "them",
-        "themselves",
-        "those",
-        "though",
-        "through",
-        "thus",
-        "till",
-        "too",
-        "toward",
-        "towards",
-        "two",
-        "under",
-        "until",
-        "up",
-        "upon",
-        "us",
-        "very",
-        "we",
-        "well",
-        "were",
-        "what",
-        "whatever",
-        "when",
-        "where",
-        "whether",
-        "which",
-        "while",
-        "who",
-        "whom",
-        "whose",
-        "why",
-        "without",
-        "would",
-        "yet",
-        "you",
-        "your",
-        "yours",
-        "yourself",
-        "wilt",
-        "shalt",
-        "came",
-        "come",
-        "went",
-        "go",
-        "goes",
-        "gone",
-        "took",
-        "take",
-        "give",
-        "gave",
-        "given",
-        "put",
-        "thereof",
-        "therein",
-        "whereof",
-        "wherefore",
-        "hither",
-        "thither",
-        "thence",
-        "whence",
-        "yea",
-        "nay",
-        "lo",
-        "behold",
-        "o",
-        "oh",
-    ]
-)
-
-# Words: letters with inner hyphens or apostrophes ("working-class", "in'ards"), without
-# a possessive "'s"; and, as tokens of their own, the breaks no phrase crosses.
-_TOKEN = re.compile(r"[^\W\d_]+(?:['’\-‐][^\W\d_]+)*")
-_WORDS_AND_BREAKS = re.compile(
-    r"(?<![^\W\d_])(?<!['’])[^\W\d_]+(?:[\-‐][^\W\d_]+|['’](?!s\b)[^\W\d_]+)*"
-    r"|[.,;:!?()\[\]{}“”\"—–…/&\n]|--|(?<=\s)['‘]|['’](?=\s)"
-)
 _JOINED = re.compile(r"[\-‐'’]")
 _INNER_CAPITAL = re.compile(r"(?<=[a-z,;] )[A-Z][^\W\d_]*(?:[\-‐][^\W\d_]+)*")
-PARAGRAPH_BREAK = "\n\x00\n"  # joins passages for one search: no pattern runs across it
-_KEY_PUNCT = re.compile(r"[\-‐'’]+")
-_ALNUM = re.compile(r"[^\W_]+")
-
-
-def function_words() -> frozenset[str]:
-    return _FUNCTION_WORDS | stopwords()
-
-
-def key_of(text: str) -> str:
-    """The form terms are compared in: lower case, hyphens and apostrophes as spaces."""
-    return " ".join(_ALNUM.findall(_KEY_PUNCT.sub(" ", text.casefold())))
 
 
 @dataclass(frozen=True)
@@ -479,10 +278,10 @@ class _Counts:
         text = "\n".join(self._parts)
         self._parts = []
         stop = function_words()
-        tokens = _WORDS_AND_BREAKS.findall(text.lower())
+        tokens = WORDS_AND_BREAKS.findall(text.lower())
         # A clause break is a token that is no word: it ends every phrase it falls in.
         words = [t if t[0].isalpha() else "" for t in tokens]
-        content = [_content_word(w, stop) for w in words]
+        content = [content_word(w, stop) for w in words]
         grams: list[str] = [w for w, ok in zip(words, content, strict=True) if ok]
         pairs = zip(words, words[1:], content, content[1:], strict=False)
         grams.extend(f"{a} {b}" for a, b, ok_a, ok_b in pairs if ok_a and ok_b)
@@ -526,7 +325,7 @@ def build_vocabulary(
 
     def mark(surface: str, kind: str, doc: int) -> None:
         key = key_of(surface)
-        if not key or len(key.split()) > MAX_TERM_WORDS:
+        if not key or len(key.split()) > MAX_RECORDED_TERM_WORDS:
             return
         text, old_kind, docs = special.get(key, ("", kind, set()))
         if not text:
@@ -541,7 +340,7 @@ def build_vocabulary(
             mark(form, HEADWORD, doc_of[passages[pid].source])
     for doc, parts in texts.items():
         # One search per document: the patterns never cross a paragraph break.
-        for surface in defined_terms(PARAGRAPH_BREAK.join(parts)):
+        for surface in defined_terms(PASSAGE_BREAK.join(parts)):
             mark(surface, DEFINED, doc)
     for source, notes in footnotes.items():
         if source not in doc_of:
@@ -615,173 +414,15 @@ def _surface(surface: str, counts: _Counts) -> str:
     return re.sub(r"\s+", " ", "".join(out)).strip()
 
 
-# -- what the corpus defines ---------------------------------------------------------------
+def vocabulary_of(index: IndexData) -> Vocabulary:
+    """The index's vocabulary, ready to complete; built from its passages (once, kept with
+    the index) when the build predates the vocabulary."""
+    return index.derived(_usable_vocabulary)
 
 
-def headword_forms(headword: str) -> list[str]:
-    """The ways a reader may ask for a headword: "BABE or BABY" -> BABE, BABY;
-    "TZETZE (or TSETSE) FLY" -> TZETZE FLY, TSETSE FLY; "CONFIDANT, CONFIDANTE"."""
-    m = re.fullmatch(r"(.*?)\s*\(or\s+([^)]+)\)\s*(.*)", headword.strip())
-    if m:
-        rest = f" {m.group(3)}" if m.group(3) else ""
-        return [f"{m.group(1)}{rest}", f"{m.group(2)}{rest}"]
-    parts = [p.strip() for p in re.split(r",\s+|\s+or\s+", headword) if p.strip()]
-    return parts or [headword]
-
-
-def dictionary_entries(passages: Sequence[Passage]) -> Iterator[tuple[int, int, int, str]]:
-    """(passage id, start, end, headword) of every dictionary entry, with offsets of the
-    entry's paragraph in the passage.
-
-    An entry can sit inside a passage that starts with something else (a short line such
-    as a verse's "G.J." attribution joins the entry after it), so the paragraphs of every
-    passage of a dictionary are read, not only the passage's own `headword`.
-    """
-    dictionaries = {p.source for p in passages if p.kind == "entry"}
-    for pid, p in enumerate(passages):
-        if p.source not in dictionaries:
-            continue
-        pos = 0
-        for para in p.text.split("\n\n"):
-            start, pos = pos, pos + len(para) + 2
-            if not para.strip():
-                continue
-            headword = p.headword if start == 0 and p.kind == "entry" else ""
-            if not headword:
-                first_line = para.split("\n", 1)[0].strip()
-                headword = strict_headword(first_line) or loose_headword(para) or ""
-            if headword:
-                yield pid, start, start + len(para), headword
-
-
-_Q = "“\"‘'«_*"
-_QC = "”\"’'»_*"
-_NP = r"[^\W\d_][\w\-‐'’]*(?:\s+[^\W\d_][\w\-‐'’]*){0,2}"
-# "“Sect” is often used ... to mean", "“sectarian,” which is usually understood to mean"
-_QUOTED_EXPLAINED = re.compile(
-    rf"[{_Q}](?P<t>{_NP})[,.]?[{_QC}]\s*,?\s*(?:which|that|who)?\s*"
-    r"(?:is|are|was|were)?\s*(?:\w+\s+){0,2}?"
-    r"(?:means|meant|refers?\s+to|denotes|signifies|used\s+(?:as|to|for)|understood\s+(?:as|to)|"
-    r"defined\s+as|taken\s+to\s+mean)\b",
-    re.IGNORECASE,
-)
-_SPEAK_OF = re.compile(
-    rf"\b(?:speak|speaks|spoke|talk|talks|write|writes)\s+(?:of|about)\s+[{_Q}]?(?P<t>{_NP})"
-    rf"[,.]?[{_QC}]?\s*,?\s+(?:they|we|he|she|I|one|people)\s+(?:\w+\s+)?"
-    r"(?:mean|means|meant|refer|refers|referred)\b",
-    re.IGNORECASE,
-)
-_BY_WE_MEAN = re.compile(
-    rf"\b[Bb]y\s+(?:the\s+(?:word|term)\s+)?[{_Q}]?(?P<t>{_NP})[{_QC}]?\s*,?\s+"
-    r"(?:we|I|one|is)\s+(?:\w+\s+)?(?:mean|means|meant|understand|signify|denote)\b",
-)
-# "Sectarianism means ...", "A sect is defined as ...", "The term X refers to ..."
-_SUBJECT_DEFINES = re.compile(
-    rf"(?:^|(?<=[.!?]\s)|(?<=\n))(?:(?:The|A|An)\s+(?:(?:word|term|concept|notion)\s+)?)?"
-    rf"[{_Q}]?(?P<t>{_NP})[{_QC}]?\s+(?:(?:is|are)\s+(?:\w+\s+)?defined\s+as|means|denotes|"
-    r"signifies|refers\s+to)\b"
-)
-# "A sect is a ...", "An abstainer is one who ...": a generic article makes it a definition.
-_ARTICLE_COPULA = re.compile(
-    rf"(?:^|(?<=[.!?]\s)|(?<=\n))(?:A|An)\s+(?P<t>{_NP})\s+is\s+(?:a|an|one|the|that|not\s+simply)\b"
-)
-_DEFINITION_OF = re.compile(
-    rf"\b(?:definition|meaning)\s+of\s+(?:the\s+(?:word|term)\s+)?(?:a\s+|an\s+|the\s+)?"
-    rf"[{_Q}]?(?P<t>{_NP})[{_QC}]?\s*(?:is|was|:)",
-    re.IGNORECASE,
-)
-# "We shall use these terms with more precise meanings." Sentences after it define.
-STIPULATION = re.compile(
-    r"\b(?:we|I)\s+(?:shall\s+|will\s+|should\s+|would\s+|must\s+|are\s+going\s+to\s+|"
-    r"propose\s+to\s+|want\s+to\s+|intend\s+to\s+)?(?:use|employ|define|understand|take|mean)"
-    r"\s+(?:these|the|this|those|both|our|such)\s+(?:two\s+|three\s+|following\s+|key\s+)?"
-    r"(?:terms?|words?|expressions?|concepts?|notions?|labels?)\b"
-    r"|\bfor\s+(?:present|our|the\s+present)\s+purposes\b|\bthe\s+following\s+definitions?\b",
-    re.IGNORECASE,
-)
-STIPULATION_REACH = 6  # sentences after the stipulation that it governs
-# Words of a footnote that explains a term: "We use this awkward term ...".
-TERM_TALK = re.compile(
-    r"\b(?:term|word|expression|phrase|we\s+use|we\s+mean|I\s+use|I\s+mean|means|meant|"
-    r"refers?|denotes?|called|i\.\s?e\.|that\s+is\s+to\s+say)\b",
-    re.IGNORECASE,
-)
-_LAST_COMPOUND = re.compile(r"([^\W\d_]+(?:[\-‐][^\W\d_]+)*)[”\"’']*\s*$")
-_ARTICLE = re.compile(r"^(?:an?|the)\s+", re.IGNORECASE)
-_LEADING_ARTICLE = re.compile(
-    r"(?:(?:In|By)\s+contrast|However|Thus|So|And|But|Similarly|Likewise)?,?\s*"
-    r"(?:A|An|The|a|an|the)\s+[“\"‘']?"
-)
-_VERBS = frozenset(["is", "are", "was", "were", "has", "have", "means", "may", "can", "must"])
-_DEFINING_PATTERNS = (
-    _QUOTED_EXPLAINED,
-    _SPEAK_OF,
-    _BY_WE_MEAN,
-    _SUBJECT_DEFINES,
-    _ARTICLE_COPULA,
-    _DEFINITION_OF,
-)
-
-
-def defined_terms(text: str) -> list[str]:
-    """Terms a passage defines, found without knowing the term (precise patterns only)."""
-    stop = function_words()
-    found: list[str] = []
-    candidates = [m.group("t") for p in _DEFINING_PATTERNS for m in p.finditer(text)]
-    for term in [*candidates, *_stipulated_subjects(text)]:
-        term = _ARTICLE.sub("", term.strip(" -‐'’_*"))
-        words = key_of(term).split()
-        if words and all(_content_word(w, stop) for w in (words[0], words[-1])):
-            found.append(term)
-    return found
-
-
-def _stipulated_subjects(text: str) -> list[str]:
-    """After "we shall use these terms ...", the subjects of the next sentences are the
-    terms being defined: "A sect presents itself as ...", "a working-class party is ..."."""
-    out: list[str] = []
-    for found in STIPULATION.finditer(text):
-        # Sentences of the paragraph only: the text may be a whole document.
-        start, end = _paragraph_bounds(text, found.start())
-        para = text[start:end]
-        sentences = split_sentences(para)
-        at = found.start() - start
-        i = next((n for n, (s, e) in enumerate(sentences) if s <= at < e), len(sentences))
-        for s2, e2 in sentences[i + 1 : i + 1 + STIPULATION_REACH]:
-            m = _LEADING_ARTICLE.match(para, s2, e2)
-            if m is None:
-                continue
-            words = [w.group() for w in _TOKEN.finditer(para, m.end(), e2)][:4]
-            # The subject is the longest run of 1-3 words followed by a verb-like word.
-            for n in (3, 2, 1):
-                if len(words) > n and _verb_like(words[n]):
-                    out.append(" ".join(words[:n]))
-                    break
-    return out
-
-
-def _paragraph_bounds(text: str, pos: int) -> tuple[int, int]:
-    start = max(text.rfind("\n\n", 0, pos), text.rfind("\x00", 0, pos))
-    ends = [e for e in (text.find("\n\n", pos), text.find("\n\x00", pos)) if e >= 0]
-    return (0 if start < 0 else start + 1), (min(ends) if ends else len(text))
-
-
-def _verb_like(word: str) -> bool:
-    w = word.lower()
-    return w in _VERBS or (w.endswith("s") and not w.endswith(("ss", "us", "is")))
-
-
-def _content_word(word: str, stop: frozenset[str]) -> bool:
-    return len(word) > 2 and word not in stop and not word.endswith("ly")
-
-
-def explained_by_footnote(note: Footnote) -> str:
-    """The term a footnote explains, when it talks about a term and its anchor ends on a
-    word ("The sect-socialist" + "We use this awkward term ..." -> "sect-socialist")."""
-    if not note.anchor or not TERM_TALK.search(note.text):
-        return ""
-    m = _LAST_COMPOUND.search(note.anchor)
-    if m is None:
-        return ""
-    word = m.group(1)
-    return "" if word.lower() in function_words() else word
+def _usable_vocabulary(index: IndexData) -> Vocabulary:
+    vocabulary = index.vocabulary
+    if not len(vocabulary):
+        footnotes = {d.source: d.footnotes for d in index.documents}
+        vocabulary = build_vocabulary(index.passages, footnotes)
+    return vocabulary.warm()

@@ -64,3 +64,15 @@ def fresh_app(tmp_path: Path, encoder: Encoder, seed_app: App) -> App:
     app = App(replace(seed_app.settings, corpus=corpus, index=index), encoder)
     app.index.load()
     return app
+
+
+@pytest.fixture
+def shared_model(seed_app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every App the code under test builds (the CLI, `quotebot run`) gets the session's model
+    instead of loading another."""
+    original = App.__init__
+
+    def init(self: App, settings: Settings, encoder: Encoder | None = None) -> None:
+        original(self, settings, encoder or seed_app.encoder)
+
+    monkeypatch.setattr(App, "__init__", init)

@@ -13,7 +13,7 @@ from typing import Any
 from bot.app import App
 from bot.commands.results import Quote, quote_from
 from embeddings import explain as core
-from embeddings.errors import NotFoundError, QueryError
+from embeddings.errors import BadComparison, NoMatch, NotFoundError
 from embeddings.search import Filters, Hit
 
 BY = ("work", "author")
@@ -67,23 +67,20 @@ def split_works(text: str) -> tuple[str, ...]:
 def check(app: App, request: CompareRequest) -> None:
     """QueryError / NotFoundError for a request that cannot be compared (no search)."""
     if request.by not in BY:
-        raise QueryError("Compare by “work” or by “author”.")
+        raise BadComparison("by")
     reader = app.live_for(request.guild).searcher
     reader.prepare(request.query)
     names = list(dict.fromkeys(request.works))
     if len(names) == 1:
-        raise QueryError("Name at least two works to compare, or none to compare every work.")
+        raise BadComparison("one_work")
     if len(names) > core.MAX_SIDES:
-        raise QueryError(f"Compare at most {core.MAX_SIDES} works at once.")
+        raise BadComparison("too_many", core.MAX_SIDES)
     for name in names:
         what = Filters(author=name) if request.by == "author" else Filters(title=name)
         try:
             reader.allowed(what)
         except NotFoundError:
-            kind = "author" if request.by == "author" else "work"
-            raise NotFoundError(
-                f"No {kind} matching “{name}” is in this server's corpus; /source lists them."
-            ) from None
+            raise NoMatch(name, "author" if request.by == "author" else "work", "server") from None
 
 
 def compare(app: App, request: CompareRequest) -> Comparison:

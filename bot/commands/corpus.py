@@ -24,10 +24,11 @@ from bot.audit import Entry
 from bot.commands import source as sources
 from bot.commands.sidecar import WorkMeta
 from bot.commands.upload import UploadRefused, check_content, check_size, safe_name
+from bot.messages import describe
 from bot.servers import Collection
 from bot.trash import Trashed, TrashError
 from embeddings.build import BuildReport, ProgressFn
-from embeddings.errors import NotFoundError, QuotebotError
+from embeddings.errors import NotFoundError, NotInTrash, NoWorkCalled, QuotebotError
 from embeddings.ingest.discovery import SIDECAR_SUFFIX
 from embeddings.scope import COLLECTION_PREFIX
 
@@ -201,7 +202,6 @@ def remove_work(
 
 
 def restore_work(
-    app: App,
     collection: Collection,
     name: str,
     *,
@@ -212,7 +212,7 @@ def restore_work(
     permit(collection, actor, "restore", name)
     entry = collection.trash.find(name)
     if entry is None:
-        raise NotFoundError(f"Nothing called “{_shown(name)}” is in the trash.")
+        raise NotInTrash(_shown(name))
     try:
         files = collection.trash.restore(entry, collection.corpus)
     except TrashError as exc:
@@ -297,8 +297,7 @@ def _exactly_one(works: list[sources.Work], name: str, where: str = "") -> sourc
     """The work whose title or file name is `name` (any case); a removal never guesses."""
     found = [w for w in works if _names(w, name)]
     if not found:
-        place = f"the {where}" if where else "this collection"
-        raise NotFoundError(f"No work called “{_shown(name)}” is in {place}; /source lists them.")
+        raise NoWorkCalled(_shown(name), where)
     if len(found) > 1:
         files = ", ".join(f for w in found for f in w.files[:1])
         raise UploadRefused(f"{len(found)} works have that title; name one by file: {files}.")
@@ -369,6 +368,6 @@ def _reindex(collection: Collection, change: Change, progress: ProgressFn | None
         report: BuildReport = collection.reindex(progress=progress)
     except QuotebotError as exc:
         log.warning("reindex after a corpus change failed: %s", exc)
-        return replace(change, index_error=str(exc))
+        return replace(change, index_error=describe(exc))
     mine = tuple(w for w in report.skipped if any(w.startswith(f) for f in change.files))
     return replace(change, report=report, skipped=mine)

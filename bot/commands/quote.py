@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 
 from bot.app import App, Live
 from bot.commands.results import Answer, Quote, plain_quote, quote_from
-from embeddings.errors import NotFoundError, QueryError
+from embeddings.errors import CountOutOfRange, PassageGone
 from embeddings.scope import Reader
 from embeddings.search import Filters, Hit
 
@@ -30,7 +30,7 @@ def clamp_count(app: App, count: int) -> int:
     if count == 0:
         return app.settings.results
     if not 1 <= count <= app.settings.max_results:
-        raise QueryError(f"Ask for between 1 and {app.settings.max_results} results.")
+        raise CountOutOfRange(app.settings.max_results)
     return count
 
 
@@ -57,10 +57,13 @@ def cached_quote(app: App, request: QuoteRequest) -> Answer | None:
 def _normalise(
     app: App, searcher: Reader, request: QuoteRequest
 ) -> tuple[str, Filters, int, Hashable]:
-    """The cleaned query, the filters, the count and the cache key of a request."""
+    """The cleaned query, the filters, the count and the cache key of a request; the one
+    place a request is checked (QueryError, or NotFoundError for a work no filter finds),
+    so a front end asks `cached_quote` before it shows anything."""
     k = clamp_count(app, request.count)
     filters = Filters(request.author.strip(), request.title.strip(), request.per_document)
     query = searcher.prepare(request.query)
+    searcher.allowed(filters)
     # Search is case-insensitive throughout (vectors of casefolded queries are cached,
     # BM25 and filters lower-case), so the answer is too; only the echo of the query
     # keeps the asker's spelling.
@@ -161,5 +164,5 @@ def locate(app: App, quote: Quote, *, guild: int | None = None) -> int:
     text = quote.passage_text or quote.text
     found = searcher.locate(quote.build, quote.passage_id, quote.source, text)
     if found is None:
-        raise NotFoundError("That passage is no longer in the corpus; search again.")
+        raise PassageGone()
     return found

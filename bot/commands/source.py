@@ -6,11 +6,11 @@ Files that share a title and author (the 66 books of one Bible) are one work.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from bot.app import App
-from embeddings.errors import NotFoundError
+from embeddings.errors import NoMatch
 from embeddings.store import DocumentRecord
 
 
@@ -29,15 +29,8 @@ class Work:
         return self.title or self.files[0]
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "title": self.title,
-            "author": self.author,
-            "date": self.date,
-            "url": self.url,
-            "passages": self.passages,
-            "files": list(self.files),
-            "sections": list(self.sections),
-        }
+        # Every field, in order; the tuples as JSON's lists.
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
 
 def works(app: App, *, guild: int | None = None) -> list[Work]:
@@ -84,9 +77,7 @@ def find(app: App, name: str, *, guild: int | None = None) -> list[Work]:
         or any(needle in f.casefold() for f in w.files)
     ]
     if not found:
-        raise NotFoundError(
-            f"No work matching “{name.strip()}” is in the corpus; /source lists them."
-        )
+        raise NoMatch(name.strip())
     found.sort(key=lambda w: (w.title.casefold() != needle, w.title.casefold()))
     return found
 

@@ -13,18 +13,26 @@ import asyncio
 import logging
 import re
 from collections.abc import Callable, Iterable
+from typing import Protocol
 
-import discord
 from discord import app_commands
 
+from bot.app import App
 from bot.cards import ELLIPSIS
-from bot.discord.checks import limits_of
+from bot.discord.base import Interaction
+from bot.discord.checks import server_of
 
 log = logging.getLogger(__name__)
 
 MAX_CHOICES = 25
 MAX_CHARS = 100
 DEADLINE = 2.0  # seconds: leaves time to deliver the answer within Discord's 3
+
+
+class Completion(Protocol):
+    """A lookup of names (works, terms) that one server's users may be offered."""
+
+    def __call__(self, app: App, prefix: str, *, guild: int | None) -> list[str]: ...
 
 
 def choices(values: Iterable[str]) -> list[app_commands.Choice[str]]:
@@ -57,11 +65,11 @@ def typed(current: str) -> str:
 
 
 async def suggest(
-    interaction: discord.Interaction, complete: Callable[[str], list[str]], current: str
+    interaction: Interaction, complete: Callable[[str], list[str]], current: str
 ) -> list[app_commands.Choice[str]]:
     """Run a completion function off the event loop; nothing rather than a late answer,
     and nothing for a user or server over its autocomplete rate limit."""
-    if not limits_of(interaction).allow_autocomplete(interaction.user.id, interaction.guild_id):
+    if not interaction.client.limits.allow_autocomplete(interaction.user.id, interaction.guild_id):
         return []
     prefix = typed(current)
     try:
@@ -73,3 +81,11 @@ async def suggest(
         log.exception("autocomplete failed for %r", prefix[:50])
         return []
     return choices(found)
+
+
+async def suggest_here(
+    interaction: Interaction, complete: Completion, current: str
+) -> list[app_commands.Choice[str]]:
+    """`suggest` for a lookup in what the interaction's server may read."""
+    app, guild = interaction.client.app, server_of(interaction)
+    return await suggest(interaction, lambda prefix: complete(app, prefix, guild=guild), current)

@@ -1,14 +1,4 @@
-"""Who may run a command, and how often.
-
-Rate limits, for every kind of interaction, per user and per server:
-
-- commands (slash and context menu): one use per `cooldown_seconds` per user and command,
-  and at most `server_limit` per server within `server_window_seconds`;
-- button clicks: `click_limit` per user within `click_window_seconds` (paging is bursty, so
-  a cooldown per click would be too strict), and CLICKS_PER_COMMAND times `server_limit` per
-  server;
-- autocomplete: `autocomplete_limit` per user within `click_window_seconds` (Discord asks at
-  nearly every keystroke), and AUTOCOMPLETES_PER_COMMAND times `server_limit` per server.
+"""Who may run a command, and how often (the limits themselves: bot/discord/limits.py).
 
 Admins: the configured user or role IDs, or Manage Server in the interaction's own
 permissions. Both are checked here, on the bot's side: Discord's `default_member_permissions`
@@ -17,133 +7,20 @@ only hides a command, and server admins can change who sees it.
 
 from __future__ import annotations
 
-import time
-from collections import deque
-from collections.abc import Callable, Hashable
-from typing import TYPE_CHECKING, cast
+from typing import TypeVar
 
 import discord
 from discord import app_commands
 
-from bot.settings import Settings
+from bot.discord.base import Interaction
 
-if TYPE_CHECKING:
-    from bot.discord.client import QuoteBot
-
-Clock = Callable[[], float]
-
-
-class RateLimited(app_commands.CheckFailure):
-    def __init__(self, command: str, retry_after: float, scope: str) -> None:
-        super().__init__(f"{command} rate-limited for {retry_after:.1f} s ({scope})")
-        self.command = command
-        self.retry_after = retry_after
-        self.scope = scope  # "user" or "server"
+T = TypeVar("T")
 
 
 class NotAdmin(app_commands.CheckFailure):
     def __init__(self, command: str) -> None:
         super().__init__(f"{command} refused: not an admin")
         self.command = command
-
-
-class SlidingWindow:
-    """At most `rate` events per key within any `per` seconds."""
-
-    def __init__(self, rate: int, per: float, clock: Clock = time.monotonic) -> None:
-        self.rate = rate
-        self.per = per
-        self._clock = clock
-        self._events: dict[Hashable, deque[float]] = {}
-
-    @property
-    def enabled(self) -> bool:
-        return self.rate > 0 and self.per > 0
-
-    def wait(self, key: Hashable) -> float:
-        """Seconds until `key` may act again (0: now)."""
-        if not self.enabled:
-            return 0.0
-        events = self._recent(key)
-        if len(events) < self.rate:
-            return 0.0
-        return max(0.0, events[0] + self.per - self._clock())
-
-    def record(self, key: Hashable) -> None:
-        if not self.enabled:
-            return
-        self._recent(key).append(self._clock())
-        if len(self._events) > 10_000:  # forget idle keys so memory stays bounded
-            for stale in [k for k in self._events if not self._recent(k)]:
-                del self._events[stale]
-
-    def _recent(self, key: Hashable) -> deque[float]:
-        events = self._events.setdefault(key, deque())
-        horizon = self._clock() - self.per
-        while events and events[0] <= horizon:
-            events.popleft()
-        return events
-
-
-# A server's budget for cheap interactions, relative to its budget for commands.
-CLICKS_PER_COMMAND = 4
-AUTOCOMPLETES_PER_COMMAND = 10
-
-BUTTONS = "the buttons"  # how a refused click names what is limited
-
-
-class Budget:
-    """One kind of interaction's limits: a window per user, a window per server."""
-
-    def __init__(self, per_user: SlidingWindow, per_server: SlidingWindow) -> None:
-        self.per_user = per_user
-        self.per_server = per_server
-
-    def take(self, what: str, user_key: Hashable, guild_id: int | None) -> None:
-        """Count one use, or raise RateLimited without counting it."""
-        if wait := self.per_user.wait(user_key):
-            raise RateLimited(what, wait, "user")
-        if guild_id is not None and (wait := self.per_server.wait(guild_id)):
-            raise RateLimited(what, wait, "server")
-        self.per_user.record(user_key)
-        if guild_id is not None:
-            self.per_server.record(guild_id)
-
-
-class Limits:
-    """The bot's rate limits; one instance per bot (state lives with the bot, not globally)."""
-
-    def __init__(self, settings: Settings, clock: Clock = time.monotonic) -> None:
-        server, window = settings.server_limit, settings.server_window_seconds
-        burst = settings.click_window_seconds
-        self.commands = Budget(
-            SlidingWindow(1, settings.cooldown_seconds, clock),
-            SlidingWindow(server, window, clock),
-        )
-        self.clicks = Budget(
-            SlidingWindow(settings.click_limit, burst, clock),
-            SlidingWindow(server * CLICKS_PER_COMMAND, window, clock),
-        )
-        self.autocomplete = Budget(
-            SlidingWindow(settings.autocomplete_limit, burst, clock),
-            SlidingWindow(server * AUTOCOMPLETES_PER_COMMAND, window, clock),
-        )
-
-    def check(self, command: str, user_id: int, guild_id: int | None) -> None:
-        """Count one use of a command, or raise RateLimited without counting it."""
-        self.commands.take(command, (command, user_id), guild_id)
-
-    def check_click(self, user_id: int, guild_id: int | None) -> None:
-        """Count one button click, or raise RateLimited without counting it."""
-        self.clicks.take(BUTTONS, user_id, guild_id)
-
-    def allow_autocomplete(self, user_id: int, guild_id: int | None) -> bool:
-        """Count one autocomplete request; False when over the limit (answer no choices)."""
-        try:
-            self.autocomplete.take("autocomplete", user_id, guild_id)
-        except RateLimited:
-            return False
-        return True
 
 
 def command_name(interaction: discord.Interaction) -> str:
@@ -154,13 +31,9 @@ def command_name(interaction: discord.Interaction) -> str:
     return f"/{command.qualified_name}" if command else "this command"
 
 
-def limits_of(interaction: discord.Interaction) -> Limits:
-    return cast("QuoteBot", interaction.client).limits
-
-
-async def rate_limit(interaction: discord.Interaction) -> bool:
+async def rate_limit(interaction: Interaction) -> bool:
     """An app-command check: within the per-user and per-server limits."""
-    limits_of(interaction).check(
+    interaction.client.limits.check(
         command_name(interaction), interaction.user.id, interaction.guild_id
     )
     return True
@@ -183,7 +56,7 @@ def server_of(interaction: discord.Interaction) -> int | None:
     return guild_id
 
 
-def is_owner(interaction: discord.Interaction, admin_ids: frozenset[int]) -> bool:
+def is_owner(interaction: Interaction, admin_ids: frozenset[int]) -> bool:
     """A bot owner: a configured user or role ID, or the application's owner or team
     member (fetched at start-up). Owners may change the base corpus."""
     user = interaction.user
@@ -191,11 +64,10 @@ def is_owner(interaction: discord.Interaction, admin_ids: frozenset[int]) -> boo
         return True
     if isinstance(user, discord.Member) and any(r.id in admin_ids for r in user.roles):
         return True
-    owners: frozenset[int] = getattr(interaction.client, "owners", frozenset())
-    return user.id in owners
+    return user.id in interaction.client.owners
 
 
-def is_admin(interaction: discord.Interaction, admin_ids: frozenset[int]) -> bool:
+def is_admin(interaction: Interaction, admin_ids: frozenset[int]) -> bool:
     """A bot owner, or Manage Server in this server (a server the bot is in): who may
     change this server's own collection."""
     if is_owner(interaction, admin_ids):
@@ -203,12 +75,17 @@ def is_admin(interaction: discord.Interaction, admin_ids: frozenset[int]) -> boo
     return server_of(interaction) is not None and interaction.permissions.manage_guild
 
 
-async def admin_only(interaction: discord.Interaction) -> bool:
+async def admin_only(interaction: Interaction) -> bool:
     """An app-command check: refuses non-admins even when Discord shows them the command,
     and every server command outside a server the bot is in."""
-    bot = cast("QuoteBot", interaction.client)
     if server_of(interaction) is None:
         raise NotHere(command_name(interaction))
-    if not is_admin(interaction, bot.app.settings.admin_ids):
+    if not is_admin(interaction, interaction.client.app.settings.admin_ids):
         raise NotAdmin(command_name(interaction))
     return True
+
+
+def admin_command(command: T) -> T:
+    """An admin command's two checks, in their order: discord.py runs checks bottom-up,
+    so admin_only refuses a non-admin before rate_limit counts the request."""
+    return app_commands.check(rate_limit)(app_commands.check(admin_only)(command))

@@ -11,11 +11,10 @@ import discord
 from discord.ext import commands
 
 from bot.app import App
-from bot.discord.checks import Limits
+from bot.discord.base import QuoteBotBase
 from bot.discord.cogs import make_cogs
 from bot.discord.errors import on_app_command_error
 from bot.discord.explain import ExplainButton
-from bot.discord.reindexing import ReindexSlot
 from bot.discord.replies import NO_PINGS
 
 log = logging.getLogger(__name__)
@@ -31,21 +30,18 @@ def intents() -> discord.Intents:
     return wanted
 
 
-class QuoteBot(commands.Bot):
+class QuoteBot(QuoteBotBase):
+    """The bot's state (bot/discord/base.py) with its cogs, error handler and start-up."""
+
     def __init__(self, app: App, *, sync: bool = True, **options: Any) -> None:
         super().__init__(
+            app,
             command_prefix=commands.when_mentioned,  # unused: there are no text commands
             intents=intents(),
             help_command=None,
             allowed_mentions=NO_PINGS,  # the default for every message; replies pass it too
             **options,
         )
-        self.app = app
-        self.limits = Limits(app.settings)
-        self.reindex_slot = ReindexSlot(app)  # shared by /reindex and /corpus
-        # The application's owner or team members (read at start-up): owners of the bot
-        # like QUOTEBOT_ADMIN_IDS, who alone may change the shared base corpus.
-        self.owners: frozenset[int] = frozenset()
         self.sync_on_start = sync
         self.tree.error(on_app_command_error)
 

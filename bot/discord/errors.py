@@ -1,7 +1,7 @@
 """Errors -> short, friendly, ephemeral replies; tracebacks go to the log only.
 
-The retrieval core's typed errors (`QuotebotError`) carry a message written for users and
-are shown as they are. Anything else is a bug: the user gets an apology, the log gets the
+The project's typed errors (`QuotebotError`) are worded by `bot/messages.py`, as in the
+console and the CLI. Anything else is a bug: the user gets an apology, the log gets the
 traceback with enough context to find the interaction.
 """
 
@@ -15,7 +15,9 @@ from discord import app_commands
 
 from bot.cards import error_card
 from bot.discord import render, replies
-from bot.discord.checks import NotAdmin, NotHere, RateLimited
+from bot.discord.checks import NotAdmin, NotHere
+from bot.discord.limits import RateLimited
+from bot.messages import describe
 from embeddings.errors import QuotebotError
 
 log = logging.getLogger(__name__)
@@ -24,16 +26,21 @@ APOLOGY = "Something went wrong on my side, sorry. It has been logged; please tr
 
 
 def unwrap(error: BaseException) -> BaseException:
-    """The exception a command raised, out of discord.py's wrapper."""
+    """The exception a command or an option's transformer raised, out of discord.py's
+    wrapper (bot/discord/options.py refuses options with the core's own errors)."""
     if isinstance(error, app_commands.CommandInvokeError):
         return error.original
+    if isinstance(error, app_commands.TransformerError) and isinstance(
+        error.__cause__, QuotebotError
+    ):
+        return error.__cause__
     return error
 
 
 def friendly(error: BaseException) -> str | None:
     """The message for an expected error, or None for a bug."""
     if isinstance(error, QuotebotError):
-        return str(error)
+        return describe(error)
     if isinstance(error, RateLimited):
         seconds = max(1, math.ceil(error.retry_after))
         unit = "second" if seconds == 1 else "seconds"

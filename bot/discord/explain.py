@@ -19,7 +19,9 @@ import discord
 from bot.cards import explain_card
 from bot.commands.explain import explain
 from bot.discord import errors, render, replies
-from bot.discord.checks import RateLimited, limits_of, server_of
+from bot.discord.base import bot_of
+from bot.discord.checks import server_of
+from bot.discord.limits import RateLimited
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -62,16 +64,15 @@ class ExplainButton(
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         try:
-            limits_of(interaction).check_click(interaction.user.id, interaction.guild_id)
+            bot_of(interaction).limits.check_click(interaction.user.id, interaction.guild_id)
         except RateLimited as exc:
             await errors.report(interaction, exc)
             return False
         return True
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        app: App = interaction.client.app  # type: ignore[attr-defined]
         try:
-            await send_explanation(interaction, app, self.ref)
+            await send_explanation(interaction, bot_of(interaction).app, self.ref)
         except Exception as exc:  # a dynamic item's errors are only logged by discord.py
             await errors.report(interaction, exc)
 

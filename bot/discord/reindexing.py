@@ -22,12 +22,13 @@ from bot.app import App
 from bot.cards import Card, Field, Segment, clip
 from bot.discord import render, replies
 from bot.discord.progress import ThrottledProgress
+from bot.messages import REINDEX_BUSY
 from bot.progress import STAGE_LABELS
 from bot.servers import Collection
 from embeddings.build import BuildReport, ProgressFn
 from embeddings.errors import QuotebotError, ReindexBusyError
 
-BUSY = "A reindex is already running; the current index keeps answering until it finishes."
+BUSY = REINDEX_BUSY  # the one wording (bot/messages.py); tests name it here
 PROGRESS_INTERVAL = 2.0  # seconds between progress edits (Discord rate-limits edits)
 KEEPS_ANSWERING = "The current index keeps answering until the new one is ready."
 STOPPED = "The bot is shutting down: the reindex stopped, and the current index stays in use."
@@ -55,7 +56,7 @@ class ReindexSlot:
     def claim(self, collection: Collection) -> Iterator[None]:
         """Hold the collection's slot for a block; ReindexBusyError at once when taken."""
         if self.busy(collection):
-            raise ReindexBusyError(BUSY)
+            raise ReindexBusyError()
         self.running.add(collection.name)
         try:
             yield

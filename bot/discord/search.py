@@ -1,77 +1,67 @@
 """How a search command runs: check the input, search in a worker thread, answer, page.
 
 The input is checked first, with the core's own validation (no encoding, a few
-milliseconds): a mistake is answered ephemerally, which is impossible once a public
-"thinking…" placeholder exists. Encoding and searching then run in a worker thread so the
-gateway heartbeat never waits on the model. Most searches finish well within Discord's
+milliseconds; for /quote, `commands.quote.cached_quote`, which also finds a cached answer):
+a mistake is answered ephemerally, which is impossible once a public "thinking…"
+placeholder exists. Encoding and searching then run in a worker thread so the gateway
+heartbeat never waits on the model. Most searches finish well within Discord's
 3-second deadline, so the answer is sent as the reply itself (one request, no
 placeholder); only a search still running after `defer_after_seconds` is deferred first.
+
+A /quote hands its question to the model from the event loop (`encode_first`) and waits
+for the vector without holding a thread, so a burst of questions reaches the model's
+micro-batcher at once and shares one forward pass. Its search then queues for the bot's
+few search threads, first come first served: fifty searches in fifty threads would all
+finish at the end of the burst, fighting over the GIL and two cores; queued, the first
+answers go out while the last are still being searched.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Callable
+from concurrent.futures import Future
 
-import discord
+import numpy as np
 
 from bot.app import App
-from bot.commands.quote import clamp_count
 from bot.commands.results import Answer
 from bot.discord import replies
+from bot.discord.base import Interaction
+from bot.discord.checks import server_of
 from bot.discord.views import show_answer
-from embeddings.errors import QueryError
-from embeddings.query import clean
-from embeddings.search import Filters
-
-NAME_MAX_CHARS = 200  # an author, a title or a file name; longer is not a name
 
 
-def check_query(
-    app: App, query: str, author: str = "", title: str = "", *, guild: int | None = None
-) -> None:
-    """Raise the core's QueryError / NotFoundError for a query that cannot be searched."""
-    searcher = app.live_for(guild).searcher
-    searcher.prepare(query)
-    searcher.allowed(Filters(author.strip(), title.strip()))
-
-
-def clean_name(value: str, option: str) -> str:
-    """An optional name option (author, source, work) as a filter: invisible and control
-    characters dropped, "" when nothing is left (no filter), QueryError when it is far too
-    long to be a name (the refusal then never repeats thousands of characters)."""
-    try:
-        text = clean(value, max_chars=len(value) + 1)
-    except QueryError:
-        return ""
-    if len(text) > NAME_MAX_CHARS:
-        raise QueryError(
-            f"The {option} option is {len(text):,} characters long; a name has at most "
-            f"{NAME_MAX_CHARS}. Type part of it instead."
-        )
-    return text
-
-
-def check_count(app: App, count: int | None) -> int:
-    """The number of results asked for, checked before deferring: Discord's client keeps
-    `count` within the option's bounds, but a crafted interaction may not."""
-    return clamp_count(app, count or 0)
+def check_query(app: App, query: str, *, guild: int | None = None) -> None:
+    """Raise the core's QueryError for a query that cannot be searched (/define's term is
+    refused as /quote's query would be: no words, or only very common ones)."""
+    app.live_for(guild).searcher.prepare(query)
 
 
 async def search_and_page(
-    interaction: discord.Interaction,
+    interaction: Interaction,
     app: App,
     query: str,
     work: Callable[[], Answer],
     ready: Answer | None = None,
+    *,
+    encode_first: bool = False,
 ) -> None:
     """Run `work` off the event loop and show its answer (public) with a pager, deferring
     first if it takes longer than `defer_after_seconds`. An answer `ready` (cached) is
-    shown at once."""
+    shown at once. `encode_first`: `work` searches for `query` as the server of the
+    interaction reads; its vector is computed first, without holding a thread, and `work`
+    then runs on the bot's search threads."""
     if ready is not None:
         await show_answer(interaction, app, query, ready, ephemeral=False)
         return
-    task = asyncio.ensure_future(asyncio.to_thread(work))
+    if encode_first:
+        searcher = app.live_for(server_of(interaction)).searcher
+        vector = searcher.embeddings.submit(searcher.prepare(query))  # cached when done
+        task = asyncio.ensure_future(_search_when_encoded(interaction, work, vector))
+    else:
+        task = asyncio.ensure_future(asyncio.to_thread(work))
     done, _ = await asyncio.wait({task}, timeout=app.settings.defer_after_seconds)
     if not done and not await replies.defer(interaction):
         # Discord refused the deferral: nobody will see the answer. The worker thread
@@ -80,3 +70,13 @@ async def search_and_page(
         return
     answer = await task
     await show_answer(interaction, app, query, answer, ephemeral=False)
+
+
+async def _search_when_encoded(
+    interaction: Interaction, work: Callable[[], Answer], vector: Future[np.ndarray]
+) -> Answer:
+    # Shielded: the future may be shared with others asking the same question.
+    await asyncio.shield(asyncio.wrap_future(vector))
+    context = contextvars.copy_context()  # as asyncio.to_thread does
+    pool = interaction.client.searches
+    return await asyncio.get_running_loop().run_in_executor(pool, context.run, work)

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import discord
-
 from bot.app import App
 from bot.cards import Card, Field
+from bot.discord.base import Interaction
 from bot.discord.checks import is_admin, is_owner, server_of
 
 WARNING_TITLE = "⚠ Index warning (admins only)"
@@ -37,7 +36,7 @@ def index_warning(app: App, guild: int | None = None, *, base: bool = True) -> F
     return Field(WARNING_TITLE, text[:1000], inline=False) if text else None
 
 
-def for_admins(interaction: discord.Interaction, app: App, card: Card) -> Card:
+def for_admins(interaction: Interaction, app: App, card: Card) -> Card:
     """The card, with the index warnings at its end when there are any and an admin asks:
     the base's for an owner, this server's for its admins."""
     if not is_admin(interaction, app.settings.admin_ids):

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 import discord
 
@@ -18,11 +19,15 @@ from bot.cards import answer_cards, citation_card, context_card, quote_card
 from bot.commands.quote import context, more_from_source, settle
 from bot.commands.results import Answer, Quote
 from bot.discord import errors, render, replies
-from bot.discord.checks import RateLimited, limits_of, server_of
+from bot.discord.base import Interaction, bot_of
+from bot.discord.checks import server_of
 from bot.discord.explain import PREFIX as EXPLAIN_PREFIX
 from bot.discord.explain import custom_id as explain_id
+from bot.discord.limits import RateLimited
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 NOT_YOURS = "Only the person who asked can page these results."
 
@@ -75,7 +80,7 @@ class ResultPager(discord.ui.View):
         # Every click counts against the clicker's and the server's limits, a stranger's
         # refused click too: answering it costs as much.
         try:
-            limits_of(interaction).check_click(interaction.user.id, interaction.guild_id)
+            bot_of(interaction).limits.check_click(interaction.user.id, interaction.guild_id)
         except RateLimited as exc:
             await errors.report(interaction, exc)
             return False
@@ -123,7 +128,7 @@ class ResultPager(discord.ui.View):
         if message is not None and still_shown and quote.highlight != guess.highlight:
             await replies.edit_message(message, embeds=[self.embed()], view=self)
 
-    async def _turn(self, interaction: discord.Interaction, step: int) -> None:
+    async def _turn(self, interaction: Interaction, step: int) -> None:
         self.page = max(0, min(len(self.quotes) - 1, self.page + step))
         self._update_buttons()
         if not self.current.settled:  # settle the best sentence now that it is shown
@@ -135,51 +140,66 @@ class ResultPager(discord.ui.View):
 
     @discord.ui.button(label="Previous", emoji="◀️", custom_id="pager:previous")
     async def previous_page(
-        self, interaction: discord.Interaction, button: discord.ui.Button[ResultPager]
+        self, interaction: Interaction, button: discord.ui.Button[ResultPager]
     ) -> None:
         await self._turn(interaction, -1)
 
     @discord.ui.button(label="Next", emoji="▶️", custom_id="pager:next")
     async def next_page(
-        self, interaction: discord.Interaction, button: discord.ui.Button[ResultPager]
+        self, interaction: Interaction, button: discord.ui.Button[ResultPager]
     ) -> None:
         await self._turn(interaction, +1)
 
     @discord.ui.button(label="Context", custom_id="pager:context")
     async def show_context(
-        self, interaction: discord.Interaction, button: discord.ui.Button[ResultPager]
+        self, interaction: Interaction, button: discord.ui.Button[ResultPager]
     ) -> None:
-        quote = self.current
-        if not await replies.defer(interaction, ephemeral=True):
-            return
-        quotes = await asyncio.to_thread(partial(context, self.app, quote, guild=self.guild))
-        # context() leaves the passage itself unlabelled and labels its neighbours.
-        focus = next((q.passage_id for q in quotes if not q.label), quotes[0].passage_id)
-        card = context_card(quotes, focus)
-        await replies.send(interaction, embeds=[render.embed(card)], ephemeral=True)
+        await self._privately(
+            interaction, partial(context, self.app, guild=self.guild), _send_context
+        )
 
     @discord.ui.button(label="Cite", custom_id="pager:cite")
     async def show_citation(
-        self, interaction: discord.Interaction, button: discord.ui.Button[ResultPager]
+        self, interaction: Interaction, button: discord.ui.Button[ResultPager]
     ) -> None:
         card = citation_card(self.current)
         await replies.send(interaction, embeds=[render.embed(card)], ephemeral=True)
 
     @discord.ui.button(label="More from this source", custom_id="pager:more")
     async def more_like_this(
-        self, interaction: discord.Interaction, button: discord.ui.Button[ResultPager]
+        self, interaction: Interaction, button: discord.ui.Button[ResultPager]
     ) -> None:
+        await self._privately(
+            interaction,
+            partial(more_from_source, self.app, self.query, guild=self.guild),
+            lambda clicked, answer: show_answer(
+                clicked, self.app, self.query, answer, ephemeral=True
+            ),
+        )
+
+    async def _privately(
+        self,
+        interaction: Interaction,
+        look_up: Callable[[Quote], T],
+        show: Callable[[Interaction, T], Awaitable[None]],
+    ) -> None:
+        """A lookup about the current quote, shown to the clicker alone: acknowledged
+        privately first, then run off the event loop (it may take a while)."""
         quote = self.current
         if not await replies.defer(interaction, ephemeral=True):
             return
-        answer = await asyncio.to_thread(
-            partial(more_from_source, self.app, self.query, quote, guild=self.guild)
-        )
-        await show_answer(interaction, self.app, self.query, answer, ephemeral=True)
+        await show(interaction, await asyncio.to_thread(look_up, quote))
+
+
+async def _send_context(interaction: Interaction, quotes: list[Quote]) -> None:
+    # context() leaves the passage itself unlabelled and labels its neighbours.
+    focus = next((q.passage_id for q in quotes if not q.label), quotes[0].passage_id)
+    card = context_card(quotes, focus)
+    await replies.send(interaction, embeds=[render.embed(card)], ephemeral=True)
 
 
 async def show_answer(
-    interaction: discord.Interaction, app: App, query: str, answer: Answer, *, ephemeral: bool
+    interaction: Interaction, app: App, query: str, answer: Answer, *, ephemeral: bool
 ) -> None:
     """The answer to a search: a pager over its quotes, or the notice saying why none."""
     if not answer.quotes:

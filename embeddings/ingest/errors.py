@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from embeddings.errors import QuotebotError
 
-class IngestError(Exception):
+
+class IngestError(QuotebotError):
     """A corpus file that cannot be read as a document.
 
     The message is one line: the file's source path, then the reason

@@ -20,17 +20,7 @@ def run(app: App, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, 
     return code, out, err
 
 
-@pytest.fixture(autouse=True)
-def _share_the_model(seed_app: App, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The CLI builds its own App; give it the session's model instead of loading another."""
-    import bot.app
-
-    original = bot.app.App.__init__
-
-    def init(self: App, settings: object, encoder: object = None) -> None:
-        original(self, settings, encoder or seed_app.encoder)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(bot.app.App, "__init__", init)
+pytestmark = pytest.mark.usefixtures("shared_model")  # the session's model, not another
 
 
 def test_quote_json_gives_verbatim_results_with_their_citation(

@@ -11,10 +11,11 @@ import pytest
 
 from bot.app import App
 from bot.cli import main
-from tests.bot.test_cli import _share_the_model as _share_the_model  # the session's model
 from tests.bot.test_servers import GARDEN, GARDEN_QUERY
 
 SERVER = "333333333333333333"
+
+pytestmark = pytest.mark.usefixtures("shared_model")  # the session's model, not another
 
 
 @pytest.fixture

@@ -113,16 +113,8 @@ def test_completion_offers_defined_terms_and_key_phrases(seed_app: App) -> None:
 
 
 def test_the_cli_completes_and_defines_as_json(
-    seed_app: App, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    seed_app: App, capsys: pytest.CaptureFixture[str], shared_model: None
 ) -> None:
-    import bot.app
-
-    original = bot.app.App.__init__
-
-    def init(self: App, settings: object, encoder: object = None) -> None:
-        original(self, settings, encoder or seed_app.encoder)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(bot.app.App, "__init__", init)
     paths = ["--corpus", str(seed_app.settings.corpus), "--index", str(seed_app.settings.index)]
     assert main(["define", *paths, "--complete", "sec", "--json"]) == 0
     completion = json.loads(capsys.readouterr().out)

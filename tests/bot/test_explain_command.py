@@ -14,9 +14,11 @@ from bot.commands.compare import CompareRequest, compare, split_works
 from bot.commands.explain import explain
 from bot.commands.quote import QuoteRequest, quote
 from bot.commands.results import Quote
+from bot.messages import PASSAGE_GONE, describe
 from embeddings.errors import NotFoundError, QueryError
-from embeddings.explain import GONE, PassageRef, resolve
+from embeddings.explain import PassageRef, resolve
 from tests.bot.test_servers import SERVER_A, SERVER_B, add_garden, restarted
+from tests.wording import raises_saying
 
 DRAPER = "Anatomy of the Micro-Sect"
 MIM = "Definition of sectarianism"
@@ -107,7 +109,7 @@ def test_a_reference_names_a_file_an_offset_and_a_hash_and_nonsense_is_refused(
     ref = PassageRef.parse(q.ref)
     assert ref.source == q.source and str(ref) == q.ref
     for bad in ("", "draper.md", "draper.md#12", "draper.md#x:abcdef", "a#1:not-hex!"):
-        with pytest.raises(QueryError, match="not a passage reference"):
+        with raises_saying(QueryError, "not a passage reference"):
             explain(seed_app, bad)
 
 
@@ -135,7 +137,7 @@ def test_a_changed_passage_is_no_longer_explained_never_another_one(app: App) ->
     app.index.reindex()
     with pytest.raises(NotFoundError) as exc:
         explain(app, q.ref)
-    assert str(exc.value) == GONE
+    assert describe(exc.value) == PASSAGE_GONE
 
 
 # -- /compare --------------------------------------------------------------------------------
@@ -161,11 +163,11 @@ def _titles(app: App) -> list[str]:
 
 
 def test_compare_refuses_one_work_an_unknown_one_and_an_unknown_grouping(seed_app: App) -> None:
-    with pytest.raises(QueryError, match="at least two works"):
+    with raises_saying(QueryError, "at least two works"):
         compare(seed_app, CompareRequest("sect", (DRAPER,)))
-    with pytest.raises(NotFoundError, match="No work matching “Leviathan”"):
+    with raises_saying(NotFoundError, "No work matching “Leviathan”"):
         compare(seed_app, CompareRequest("sect", (DRAPER, "Leviathan")))
-    with pytest.raises(QueryError, match="by “work” or by “author”"):
+    with raises_saying(QueryError, "by “work” or by “author”"):
         compare(seed_app, CompareRequest("sect", by="century"))
 
 
@@ -185,9 +187,9 @@ def test_a_server_explains_and_compares_only_the_base_and_its_own_texts(app: App
     garden = passage_quote(app, "Bees swarm in late spring", guild=SERVER_A)
     assert explain(app, garden.ref, guild=SERVER_A).quote.text == garden.text
     for elsewhere in (SERVER_B, None):
-        with pytest.raises(NotFoundError, match="no longer in the corpus"):
+        with raises_saying(NotFoundError, "no longer in the corpus"):
             explain(app, garden.ref, guild=elsewhere)
-        with pytest.raises(NotFoundError, match="No work matching"):
+        with raises_saying(NotFoundError, "No work matching"):
             compare(app, CompareRequest("bees", ("Beekeeper", DRAPER), guild=elsewhere))
     rows = compare(app, CompareRequest("bees", ("Beekeeper", DRAPER), guild=SERVER_A)).rows
     assert rows[0].name == "The Beekeeper's Almanac"
@@ -213,7 +215,7 @@ def test_the_explain_settings_are_read_and_checked(tmp_path: Path) -> None:
     assert (read.compare_floor, read.terms_tried) == (0.6, 9)
     for bad in ("compare_floor = 2", "compare_floor = 'high'", "terms_tried = 0"):
         config.write_text(f"[explain]\n{bad}\n")
-        with pytest.raises(SettingsError, match="explain"):
+        with raises_saying(SettingsError, "explain"):
             load_settings(config, env={})
 
 
@@ -223,7 +225,7 @@ def test_a_work_a_server_hid_is_neither_explained_nor_compared_there(app: App) -
 
     mim = passage_quote(app, "Sectarianism originally referred")
     texts.hide_work(app, SERVER_A, mim.title, actor=admin_of(SERVER_A))
-    with pytest.raises(NotFoundError, match="no longer in the corpus"):
+    with raises_saying(NotFoundError, "no longer in the corpus"):
         explain(app, mim.ref, guild=SERVER_A)
     draper = passage_quote(app, SECT_SOCIALIST, guild=SERVER_A)
     loose = replace(app.settings.explain, compare_floor=0.0)
@@ -233,7 +235,7 @@ def test_a_work_a_server_hid_is_neither_explained_nor_compared_there(app: App) -
     assert any(
         o.title == mim.title for o in explain(app, draper.ref, guild=SERVER_B, params=loose).others
     )
-    with pytest.raises(NotFoundError, match="No work matching"):
+    with raises_saying(NotFoundError, "No work matching"):
         compare(app, CompareRequest("sect", (DRAPER, MIM), guild=SERVER_A))
 
 

@@ -16,6 +16,7 @@ from bot.app import App
 from bot.cli import main
 from bot.commands.quote import QuoteRequest, quote
 from bot.discord.client import QuoteBot, ShardedQuoteBot, make_bot
+from bot.messages import describe
 from bot.settings import SettingsError, load_settings, shard_plan
 from bot.watch import IndexWatcher
 from embeddings import store
@@ -194,7 +195,7 @@ def test_shard_settings_come_from_the_file_then_the_environment(tmp_path: Path) 
 def test_bad_shard_settings_are_one_clear_line(shards: str, ids: str, message: str) -> None:
     with pytest.raises(SettingsError) as caught:
         shard_plan(shards, ids)
-    assert str(caught.value) == message
+    assert describe(caught.value) == message
 
 
 def test_a_process_runs_the_shards_it_is_given_and_only_shard_0_syncs_commands(
@@ -210,6 +211,7 @@ def test_a_process_runs_the_shards_it_is_given_and_only_shard_0_syncs_commands(
     assert isinstance(later, ShardedQuoteBot)
     assert (later.shard_count, later.shard_ids) == (4, [2, 3]) and not later.sync_on_start
     first = bot_for(4, (0, 1))
+    assert isinstance(first, ShardedQuoteBot)
     assert first.shard_ids == [0, 1] and first.sync_on_start
     every = bot_for(3, ())
     assert isinstance(every, ShardedQuoteBot)

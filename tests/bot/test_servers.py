@@ -24,6 +24,7 @@ from bot.commands.quote import QuoteRequest, quote
 from bot.commands.sidecar import WorkMeta
 from bot.commands.upload import UploadRefused
 from bot.live import BuildGate
+from bot.messages import describe
 from embeddings.errors import NotFoundError
 from embeddings.scope import COLLECTION_PREFIX
 
@@ -93,8 +94,8 @@ def test_every_surface_of_another_server_is_blind_to_a_collection(app: App) -> N
     assert sources.find(app, "Beekeeper", guild=SERVER_A)
     with pytest.raises(NotFoundError) as refused:
         sources.find(app, "Beekeeper", guild=SERVER_B)
-    assert "Beekeeper" in str(refused.value)  # echoes the query, names nothing of A's
-    assert "Almanac" not in str(refused.value)
+    assert "Beekeeper" in describe(refused.value)  # echoes the query, names nothing of A's
+    assert "Almanac" not in describe(refused.value)
     assert sources.complete(app, "The Bee", guild=SERVER_B) == []
     assert sources.complete(app, "The Bee", guild=SERVER_A) == ["The Beekeeper's Almanac"]
     assert any("beekeeper" in t for t in definitions.complete(app, "beekee", guild=SERVER_A))
@@ -182,7 +183,7 @@ def test_a_server_admin_cannot_add_to_the_base_or_another_servers_collection(app
     for action in (
         lambda: texts.add_work(app, other, "y.txt", GARDEN, WorkMeta(), actor=admin_of(SERVER_B)),
         lambda: texts.remove_work(app, other, "almanac.txt", actor=admin_of(SERVER_B)),
-        lambda: texts.restore_work(app, other, "almanac.txt", actor=admin_of(SERVER_B)),
+        lambda: texts.restore_work(other, "almanac.txt", actor=admin_of(SERVER_B)),
         lambda: texts.permit(other, admin_of(SERVER_B), "reindex"),
     ):
         with pytest.raises(NotPermitted):
@@ -224,7 +225,7 @@ def test_a_removed_work_goes_to_the_trash_and_comes_back(app: App) -> None:
     assert "The Beekeeper's Almanac" not in titles(app, SERVER_A)  # its last work: no index
     assert texts.trash_names(collection, "beek") == ["The Beekeeper's Almanac"]
 
-    texts.restore_work(app, collection, "The Beekeeper's Almanac", actor=admin_of(SERVER_A))
+    texts.restore_work(collection, "The Beekeeper's Almanac", actor=admin_of(SERVER_A))
     assert (collection.corpus / "almanac.txt").read_bytes() == GARDEN
     assert (collection.corpus / "almanac.txt.meta.toml").exists()  # its metadata too
     assert quoted_titles(app, GARDEN_QUERY, SERVER_A)[0] == "The Beekeeper's Almanac"
@@ -252,7 +253,7 @@ def test_restoring_over_a_file_of_the_same_name_is_refused(app: App) -> None:
     texts.remove_work(app, collection, "almanac.txt", actor=admin_of(SERVER_A))
     add_garden(app, SERVER_A)  # a new file under the old name
     with pytest.raises(UploadRefused, match="exists again"):
-        texts.restore_work(app, collection, "almanac.txt", actor=admin_of(SERVER_A))
+        texts.restore_work(collection, "almanac.txt", actor=admin_of(SERVER_A))
     assert len(collection.trash.entries()) == 1  # still there to restore later
 
 
@@ -322,7 +323,7 @@ def test_no_text_option_reaches_the_file_system_unchecked(app: App, name: str) -
     before = set(root.rglob("*"))
     for action in (
         lambda: texts.remove_work(app, collection, name, actor=admin_of(SERVER_A)),
-        lambda: texts.restore_work(app, collection, name, actor=admin_of(SERVER_A)),
+        lambda: texts.restore_work(collection, name, actor=admin_of(SERVER_A)),
         lambda: texts.hide_work(app, SERVER_A, name, actor=admin_of(SERVER_A)),
     ):
         with pytest.raises((NotFoundError, NotPermitted, UploadRefused)):

@@ -14,13 +14,16 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
-from bot.settings import SettingsError, load_settings
+from bot.messages import describe
+from bot.settings import DEFAULT_CONFIG, KEYS, Settings, SettingsError, load_settings
 from embeddings import store
 from embeddings.encoder import resolve_model_path
+from tests.wording import raises_saying
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -159,9 +162,22 @@ def test_a_dotenv_file_in_the_project_folder_is_read_and_the_environment_beats_i
 @pytest.mark.parametrize(
     ("variable", "value", "says"),
     [
-        ("QUOTEBOT_THREADS", "many", "threads must be a whole number, not 'many'"),
-        ("QUOTEBOT_ADMIN_IDS", "alice,bob", "admin_ids must be a list of numeric Discord IDs"),
-        ("QUOTEBOT_DEV_GUILD", "my-server", "QUOTEBOT_DEV_GUILD must be a whole number"),
+        (
+            "QUOTEBOT_THREADS",
+            "many",
+            "model.threads must be a whole number, not 'many' (from QUOTEBOT_THREADS)",
+        ),
+        (
+            "QUOTEBOT_ADMIN_IDS",
+            "alice,bob",
+            "bot.admin_ids must be a list of numeric Discord IDs, not 'alice,bob' "
+            "(from QUOTEBOT_ADMIN_IDS)",
+        ),
+        (
+            "QUOTEBOT_DEV_GUILD",
+            "my-server",
+            "bot.dev_guild_id must be a whole number, not 'my-server' (from QUOTEBOT_DEV_GUILD)",
+        ),
     ],
 )
 def test_a_malformed_variable_is_one_line_naming_it_and_exit_1(
@@ -195,6 +211,92 @@ def test_the_variables_bot_run_reads(tmp_path: Path) -> None:
     assert over.admin_ids == {666} and over.dev_guild_id == 777
 
 
+def test_a_settings_file_that_cannot_be_read_is_named(tmp_path: Path) -> None:
+    (tmp_path / "folder.toml").mkdir()
+    with raises_saying(SettingsError, r"^The settings file .*folder\.toml cannot be read \("):
+        load_settings(tmp_path / "folder.toml", env={})
+    (tmp_path / "latin1.toml").write_bytes("[bot]\n# caf\xe9\n".encode("latin-1"))
+    with raises_saying(SettingsError, r"latin1\.toml cannot be read \(.*utf-8"):
+        load_settings(tmp_path / "latin1.toml", env={})
+    (tmp_path / "broken.toml").write_text("[bot\n")
+    with raises_saying(SettingsError, r"broken\.toml is not valid TOML: "):
+        load_settings(tmp_path / "broken.toml", env={})
+
+
 def test_a_missing_settings_file_is_named(tmp_path: Path) -> None:
-    with pytest.raises(SettingsError, match=r"missing\.toml does not exist"):
+    with raises_saying(SettingsError, r"missing\.toml does not exist"):
         load_settings(tmp_path / "missing.toml", env={})
+
+
+def test_a_bad_value_in_the_file_is_one_line_naming_the_key_and_the_file(project: Path) -> None:
+    config = project / "config" / "settings.toml"
+    config.write_text(config.read_text().replace("server_limit = 30", 'server_limit = "lots"'))
+    result = quotebot(project, "source")
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr == (
+        f"quotebot: bot.server_limit must be a whole number, not 'lots' (in {config})\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        (
+            "[bot]\nserver_limt = 3\n",
+            "There is no setting bot.server_limt (in {file}); did you mean bot.server_limit?",
+        ),
+        (
+            "[bot]\ncandidates = 50\n",
+            "There is no setting bot.candidates (in {file}); did you mean search.candidates?",
+        ),
+        (
+            "[serach]\nalpha = 0.5\n",
+            "There is no setting [serach] (in {file}); did you mean [search]?",
+        ),
+        (
+            '[search]\nfusion = "max"\n',
+            "search.fusion must be one of convex, rrf, dense, bm25, not 'max' (in {file})",
+        ),
+        ("[search]\nalpha = 1.5\n", "search.alpha must be between 0 and 1, not 1.5 (in {file})"),
+        ("[bot]\nmax_builds = 0\n", "bot.max_builds must be at least 1, not 0 (in {file})"),
+        (
+            '[index]\nverify_checksums = "no"\n',
+            "index.verify_checksums must be true or false, not 'no' (in {file})",
+        ),
+        (
+            "[bot]\ncooldown_seconds = true\n",
+            "bot.cooldown_seconds must be a number, not True (in {file})",
+        ),
+        (
+            '[bot]\non_leave = "drop"\n',
+            "bot.on_leave must be one of keep, delete, not 'drop' (in {file})",
+        ),
+        ("bot = 3\n", "[bot] must be a table of settings, not 3 (in {file})"),
+    ],
+)
+def test_every_bad_setting_says_which_key_what_it_must_be_and_where(
+    tmp_path: Path, text: str, says: str
+) -> None:
+    config = tmp_path / "config" / "settings.toml"
+    config.parent.mkdir()
+    config.write_text(text)
+    with pytest.raises(SettingsError) as caught:
+        load_settings(config, env={})
+    assert describe(caught.value) == says.format(file=config)
+
+
+def test_the_shipped_file_holds_every_key_the_code_reads_at_its_default() -> None:
+    shipped = tomllib.loads(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    for section, keys in KEYS.items():
+        assert sorted(shipped[section]) == sorted(keys), section
+    read = load_settings(env={})
+    code = Settings(corpus=read.corpus, index=read.index)  # paths resolve per project folder
+    assert read == code
+
+
+def test_ranking_settings_the_code_reads_are_set_in_the_file(tmp_path: Path) -> None:
+    config = tmp_path / "config" / "settings.toml"
+    config.parent.mkdir()
+    config.write_text("[search]\nrrf_k = 30\nlexical_strength = 0.7\nquery_cache = 0\n")
+    params = load_settings(config, env={}).search
+    assert (params.rrf_k, params.lexical_strength, params.query_cache) == (30, 0.7, 0)

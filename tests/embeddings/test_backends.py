@@ -15,6 +15,7 @@ from bot.settings import SettingsError, load_settings
 from embeddings import onnx_backend
 from embeddings.encoder import Encoder
 from embeddings.errors import IndexIncompatibleError, ModelError
+from tests.wording import raises_saying
 
 needs_onnx = pytest.mark.skipif(
     not onnx_backend.available(), reason="the optional `onnx` extra is not installed"
@@ -65,27 +66,32 @@ def test_the_export_is_made_once_in_our_cache_and_reused(
     onnx_encoder: Encoder, onnx_cache: Path
 ) -> None:
     onnx_encoder.encode_queries(["load it"])
-    exported = onnx_encoder.onnx.file
+    session = onnx_encoder.query_backend
+    assert isinstance(session, onnx_backend.OnnxModel)
+    assert onnx_encoder.passage_backend is session  # one session for both uses
+    exported = session.file
     assert exported.is_file() and exported.is_relative_to(onnx_cache)
     assert not Path(onnx_encoder.path, "onnx").exists()  # the model package is untouched
     stamp = exported.stat().st_mtime_ns
     again = Encoder("all-MiniLM-L6-v2", backend="onnx", cache_dir=onnx_cache)
     again.encode_queries(["load it again"])
-    assert again.onnx.file == exported and exported.stat().st_mtime_ns == stamp
+    session = again.query_backend
+    assert isinstance(session, onnx_backend.OnnxModel)
+    assert session.file == exported and exported.stat().st_mtime_ns == stamp
 
 
 def test_backends_whose_vectors_differ_have_different_model_ids() -> None:
     torch_id = Encoder("all-MiniLM-L6-v2").model_id
     assert Encoder("all-MiniLM-L6-v2", backend="onnx").model_id == torch_id
     assert Encoder("all-MiniLM-L6-v2", backend="onnx-int8").model_id != torch_id
-    with pytest.raises(ModelError, match="backend"):
+    with raises_saying(ModelError, "backend"):
         Encoder("all-MiniLM-L6-v2", backend="tensorflow")
 
 
 def test_the_backend_setting_is_read_and_checked(tmp_path: Path) -> None:
     assert load_settings(env={}).backend == "torch"
     assert load_settings(env={"QUOTEBOT_BACKEND": "onnx-int8"}).backend == "onnx-int8"
-    with pytest.raises(SettingsError, match="backend"):
+    with raises_saying(SettingsError, "backend"):
         load_settings(env={"QUOTEBOT_BACKEND": "tpu"})
     settings = load_settings(env={})
     assert settings.model_cache_dir == settings.index / "model-cache"
@@ -103,7 +109,7 @@ def test_an_index_built_with_int8_is_refused_by_torch_and_rebuilt_whole(
     assert int8_app.index.searcher.index.manifest.model == "all-MiniLM-L6-v2@onnx-int8"
 
     torch_app = App(replace(settings, backend="torch"), encoder)
-    with pytest.raises(IndexIncompatibleError, match="onnx-int8"):
+    with raises_saying(IndexIncompatibleError, "onnx-int8"):
         torch_app.index.load()
     # Reindexing under torch re-encodes everything: no int8 vector is reused.
     report = torch_app.index.reindex()

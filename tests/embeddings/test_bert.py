@@ -1,9 +1,9 @@
-"""The lean BERT encoder: sentence-transformers' vectors without importing it.
+"""The lean BERT encoders: sentence-transformers' vectors without importing it.
 
-For a plain BERT folder (the bundled MiniLM) `LeanBert` gives the vectors
-`SentenceTransformer.encode` gives; any folder it cannot reproduce exactly is reported
-ineligible and the encoder falls back to sentence-transformers; and a bot that encodes
-queries and warms up never imports transformers or sentence-transformers.
+For a plain BERT folder (the bundled MiniLM) both lean encoders, `LeanBert` in torch and
+`NumpyBert` in numpy, give the vectors `SentenceTransformer.encode` gives; any folder they
+cannot reproduce exactly is reported ineligible and the encoder falls back to
+sentence-transformers; and a bot that encodes queries and warms up never imports torch.
 """
 
 from __future__ import annotations
@@ -21,9 +21,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from embeddings import bert
-from embeddings.bert import LeanBert
+from embeddings import backends, bert
+from embeddings.bert import BertEncoder, LeanBert
+from embeddings.bert_numpy import NumpyBert
 from embeddings.encoder import Encoder, resolve_model_path
+from embeddings.st_backend import SentenceTransformerBackend
 
 PROJECT = Path(__file__).resolve().parents[2]
 BUNDLED = Path(resolve_model_path("all-MiniLM-L6-v2"))
@@ -42,9 +44,11 @@ TEXTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def lean() -> LeanBert:
-    return LeanBert(BUNDLED)
+@pytest.fixture(scope="module", params=[LeanBert, NumpyBert], ids=["torch", "numpy"])
+def lean(request: pytest.FixtureRequest) -> BertEncoder:
+    """Each lean encoder in turn: every test below holds for both."""
+    kind: type[BertEncoder] = request.param
+    return kind(BUNDLED)
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +77,7 @@ def test_the_batch_exercises_truncation_at_256_word_pieces(encoder: Encoder) -> 
 
 
 def test_vectors_equal_sentence_transformers_on_a_varied_padded_batch(
-    lean: LeanBert, reference: Callable[[list[str]], np.ndarray]
+    lean: BertEncoder, reference: Callable[[list[str]], np.ndarray]
 ) -> None:
     expected = reference(TEXTS)
     got = lean.embed(TEXTS)
@@ -82,7 +86,7 @@ def test_vectors_equal_sentence_transformers_on_a_varied_padded_batch(
 
 
 def test_vectors_equal_sentence_transformers_one_text_at_a_time(
-    lean: LeanBert, reference: Callable[[list[str]], np.ndarray]
+    lean: BertEncoder, reference: Callable[[list[str]], np.ndarray]
 ) -> None:
     expected = reference(TEXTS)
     for i, text in enumerate(TEXTS):
@@ -90,7 +94,7 @@ def test_vectors_equal_sentence_transformers_one_text_at_a_time(
 
 
 def test_many_texts_batched_by_word_pieces_keep_their_order_and_vectors(
-    lean: LeanBert, reference: Callable[[list[str]], np.ndarray]
+    lean: BertEncoder, reference: Callable[[list[str]], np.ndarray]
 ) -> None:
     texts = TEXTS * 3
     got = lean.embed_many(texts, batch_size=4)
@@ -98,24 +102,25 @@ def test_many_texts_batched_by_word_pieces_keep_their_order_and_vectors(
     assert lean.embed_many([]).shape == (0, 384)
 
 
-def test_vectors_are_unit_length_as_the_normalize_module_says(lean: LeanBert) -> None:
+def test_vectors_are_unit_length_as_the_normalize_module_says(lean: BertEncoder) -> None:
     assert lean.spec.normalize and lean.spec.pooling == "mean"
     np.testing.assert_allclose(np.linalg.norm(lean.embed(TEXTS), axis=1), 1.0, atol=1e-6)
     raw = lean.embed(TEXTS[:2], normalize=False)
     assert not np.allclose(np.linalg.norm(raw, axis=1), 1.0)
 
 
-def test_the_encoder_uses_the_lean_model_for_queries_and_passages(
+def test_the_encoder_runs_queries_on_numpy_and_passages_on_torch(
     encoder: Encoder, reference: Callable[[list[str]], np.ndarray]
 ) -> None:
-    assert encoder.lean is not None
+    assert isinstance(encoder.query_backend, NumpyBert)
+    assert isinstance(encoder.passage_backend, LeanBert)
     expected = reference(TEXTS)
     np.testing.assert_allclose(encoder.encode_queries(TEXTS), expected, atol=1e-5, rtol=0)
     np.testing.assert_allclose(encoder.encode(TEXTS), expected, atol=1e-5, rtol=0)
     assert encoder.encode_queries([]).shape == (0, 384)
 
 
-def test_concurrent_callers_get_the_same_vectors(lean: LeanBert) -> None:
+def test_concurrent_callers_get_the_same_vectors(lean: BertEncoder) -> None:
     expected = lean.embed(TEXTS)
     results: dict[int, np.ndarray] = {}
     start = threading.Barrier(4)
@@ -201,10 +206,11 @@ def test_a_folder_it_cannot_reproduce_is_ineligible(tmp_path: Path, case: str) -
     folder = copy_model(tmp_path / "model", INELIGIBLE[case])
     assert not LeanBert.supports(folder)
     assert bert.unsupported_reason(folder)
-    assert Encoder(str(folder)).lean is None
+    for role in ("query", "passage"):
+        assert backends.choose("torch", role, str(folder)) == "sentence-transformers"
 
 
-def test_cls_pooling_is_supported(tmp_path: Path, lean: LeanBert) -> None:
+def test_cls_pooling_is_supported(tmp_path: Path, lean: BertEncoder) -> None:
     folder = copy_model(
         tmp_path / "model",
         edit_json(
@@ -212,7 +218,7 @@ def test_cls_pooling_is_supported(tmp_path: Path, lean: LeanBert) -> None:
             lambda c: {**c, "pooling_mode_mean_tokens": False, "pooling_mode_cls_token": True},
         ),
     )
-    cls = LeanBert(folder)
+    cls = type(lean)(folder)
     assert cls.spec.pooling == "cls"
     assert not np.allclose(cls.embed(TEXTS[:1]), lean.embed(TEXTS[:1]), atol=1e-3)
 
@@ -222,7 +228,8 @@ def test_an_ineligible_model_is_encoded_by_sentence_transformers(tmp_path: Path)
     encoder = Encoder(str(folder))
     queries = TEXTS[:3]
     got = encoder.encode_queries(queries)
-    assert encoder.lean is None
+    assert isinstance(encoder.query_backend, SentenceTransformerBackend)
+    assert encoder.passage_backend is encoder.query_backend  # one model loaded, not two
     expected = encoder.model.encode(queries, normalize_embeddings=True, show_progress_bar=False)
     np.testing.assert_allclose(got, expected, atol=1e-5, rtol=0)
     np.testing.assert_allclose(encoder.encode(queries), expected, atol=1e-5, rtol=0)
@@ -231,14 +238,15 @@ def test_an_ineligible_model_is_encoded_by_sentence_transformers(tmp_path: Path)
 # -- start-up -------------------------------------------------------------------------------
 
 
-def test_queries_and_warm_up_never_import_transformers() -> None:
+def test_queries_and_warm_up_never_import_torch() -> None:
     code = (
         "import sys\n"
         "from embeddings.encoder import Encoder\n"
         "e = Encoder('all-MiniLM-L6-v2')\n"
         "assert e.encode_queries(['a question']).shape == (1, 384)\n"
         "e.warm_up()\n"
-        "loaded = [m for m in ('transformers', 'sentence_transformers') if m in sys.modules]\n"
+        "heavy = ('torch', 'transformers', 'sentence_transformers', 'onnxruntime')\n"
+        "loaded = [m for m in heavy if m in sys.modules]\n"
         "assert not loaded, loaded\n"
     )
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}

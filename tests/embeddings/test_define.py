@@ -18,6 +18,7 @@ from embeddings.define import (
     USAGE,
     Definitions,
     Finding,
+    definition_index,
     find_definitions,
     find_mentions,
     parse_term,
@@ -28,6 +29,8 @@ from embeddings.errors import QueryError
 from embeddings.passages import ChunkParams, Passage, chunk_document
 from embeddings.sparse import SparseIndex
 from embeddings.store import DocumentRecord, IndexData, Manifest
+from embeddings.vocabulary import vocabulary_of
+from tests.embeddings.definition_examples import Example, every_example
 
 # -- helpers ----------------------------------------------------------------------------------
 
@@ -125,75 +128,9 @@ def define(index: IndexData, term: str, limit: int = 10) -> Found:
 # -- the shapes of a definition ---------------------------------------------------------------
 
 
-def test_x_is_a_defines_x() -> None:
-    assert "is" in shapes("sect", "A sect is a group that sets its boundary by its program.")
-
-
-def test_x_are_defines_x_and_a_plural_subject_counts() -> None:
-    assert "is" in shapes("sect", "Sects are groups that set their boundary by a program.")
-
-
-@pytest.mark.parametrize(
-    "sentence",
-    [
-        "Sectarianism means putting the needs of one's group above those of the class.",
-        "Opportunism refers to giving up principles for a short-term gain.",
-        "In this usage, the word sect denotes a membership organization.",
-        "“Sect” is often used as a cuss-word to mean a group one doesn't like.",
-    ],
-)
-def test_x_means_refers_to_or_denotes(sentence: str) -> None:
-    term = next(w for w in ("sectarianism", "opportunism", "sect") if w in sentence.lower())
-    assert "means" in shapes(term, sentence)
-
-
-def test_by_x_we_mean() -> None:
-    text = "By a political center we mean a paper or other publication around which people gather."
-    assert "by X we mean" in shapes("political center", text)
-
-
-def test_a_subject_after_we_shall_use_these_terms_is_defined() -> None:
-    text = (
-        "There is a terminological problem. We shall use these terms with more precise "
-        "meanings. A sect presents itself as the embodiment of the movement. In contrast, a "
-        "working-class party is an organization of the class."
-    )
-    assert "stipulated" in shapes("sect", text)
-    assert "stipulated" in shapes("working-class party", text)
-
-
-def test_definition_of_x() -> None:
-    assert "definition of" in shapes(
-        "sect", "The definition of a sect is simple: a group ruled by its program."
-    )
-
-
-def test_x_is_defined_as() -> None:
-    assert "defined as" in shapes("sect", "A sect may be defined as a group without a class.")
-    assert "defined as" in shapes("sect", "We define a sect as a group without a class.")
-
-
-def test_a_quoted_term_followed_by_its_explanation() -> None:
-    text = 'It is an insult to say someone belongs to a "sect," which is usually just a party.'
-    assert "quoted" in shapes("sect", text)
-
-
-def test_when_people_speak_of_x_they_refer_to() -> None:
-    text = (
-        'When Marxists speak of "sectarianism," they refer to a situation where an '
-        "organization puts its own needs above those of the international proletariat."
-    )
-    assert "speak of" in shapes("sectarianism", text)
-
-
-def test_a_name_given_to_something_described() -> None:
-    text = 'Taught obedience to their own organization only (which then gets called a "sect,").'
-    assert "called" in shapes("sect", text)
-
-
-def test_a_paragraph_that_opens_with_the_term_as_a_headword() -> None:
-    assert "glossary" in shapes("sect", "SECT. A body of believers who agree with one another.")
-    assert "glossary" in shapes("sect", "Sect: a body of believers who agree with one another.")
+@pytest.mark.parametrize("example", every_example())
+def test_each_shape_of_a_definition_is_recognised(example: Example) -> None:
+    assert example.shape in shapes(example.term, example.text)
 
 
 @pytest.mark.parametrize(
@@ -395,3 +332,22 @@ def test_the_limit_keeps_the_best_definition_of_each_work() -> None:
     found = define(index_of(MIM, DRAPER), "sectarianism", limit=2)
     assert found.labels == [DEFINITION, DEFINITION]
     assert found.sources == ["mim.txt", "draper.md"]
+
+
+# -- what /define keeps with a loaded index ---------------------------------------------------
+
+
+def test_what_define_reads_is_made_once_per_index_and_goes_with_it() -> None:
+    index, rebuilt = index_of(DICTIONARY), index_of(DICTIONARY)
+    assert definition_index(index) is definition_index(index)
+    assert vocabulary_of(index) is vocabulary_of(index)
+    # A reindex is a new index: nothing carries over from the old one.
+    assert definition_index(rebuilt) is not definition_index(index)
+    assert vocabulary_of(rebuilt) is not vocabulary_of(index)
+
+
+def test_an_index_built_before_the_vocabulary_existed_gets_one_from_its_passages() -> None:
+    index = index_of(DICTIONARY)
+    assert len(index.vocabulary) == 0
+    found = vocabulary_of(index).lookup("cynic")
+    assert found is not None and found.kind == "headword"

@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from bot.settings import SettingsError, load_settings
 from embeddings import dense
 from embeddings.dense import DenseParams
+from tests.embeddings.helpers import recall_at_10
+from tests.wording import raises_saying
 
 
 def _near_real(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -37,12 +38,7 @@ def test_ivf_sizes_follow_the_number_of_passages() -> None:
 
 def test_ivf_finds_what_exact_search_finds() -> None:
     vecs, queries = _near_real(20_000)
-    exact = dense.build(vecs, DenseParams(kind="exact"))
-    approx = dense.build(vecs, DenseParams(kind="ivf"))
-    _, truth = dense.search(exact, queries, 10)
-    _, found = dense.search(approx, queries, 10)
-    recall = np.mean([len(set(t) & set(f)) / 10 for t, f in zip(truth, found, strict=True)])
-    assert recall >= 0.95
+    assert recall_at_10(vecs, queries, "ivf") >= 0.95
 
 
 def test_a_saved_ivf_index_takes_nprobe_from_the_settings(tmp_path: Path) -> None:
@@ -62,5 +58,5 @@ def test_the_index_type_setting_accepts_ivf_and_refuses_unknown_kinds(tmp_path: 
 
     ivf = load_settings(env=config('type = "ivf"\nnprobe = 9'))
     assert ivf.dense.kind == "ivf" and ivf.dense.nprobe == 9 and ivf.dense.nlist == 0
-    with pytest.raises(SettingsError, match=r"index\.type"):
+    with raises_saying(SettingsError, r"index\.type"):
         load_settings(env=config('type = "lsh"'))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -59,7 +60,7 @@ def test_a_failed_batch_fails_each_waiter_instead_of_hanging() -> None:
     def broken(texts: object) -> np.ndarray:
         raise RuntimeError("model crashed")
 
-    batcher = MicroBatcher(broken)  # type: ignore[arg-type]
+    batcher = MicroBatcher(broken)
     future = batcher.submit("anything")
     try:
         future.result(timeout=5)
@@ -98,8 +99,8 @@ def test_waiting_queries_go_before_background_sentences_and_are_never_batched_wi
 
 
 def test_background_sentences_wait_until_queries_have_been_quiet_for_a_while() -> None:
-    def fake_encode(texts: object) -> np.ndarray:
-        return np.zeros((len(list(texts)), 4), dtype=np.float32)  # type: ignore[call-overload]
+    def fake_encode(texts: Sequence[str]) -> np.ndarray:
+        return np.zeros((len(list(texts)), 4), dtype=np.float32)
 
     batcher = MicroBatcher(fake_encode, background_delay=0.3)
     started = time.monotonic()

@@ -7,6 +7,7 @@ import pytest
 from bot.app import App
 from bot.commands.quote import QuoteRequest, quote
 from embeddings.errors import NotFoundError, QueryError
+from tests.wording import raises_saying
 
 
 def ask(app: App, query: str, **kw: object) -> list:
@@ -55,7 +56,7 @@ def test_filters_by_author_and_title_are_case_insensitive_and_partial(seed_app: 
 
 
 def test_an_unknown_author_is_a_clear_not_found(seed_app: App) -> None:
-    with pytest.raises(NotFoundError, match="No work by an author matching “Tolstoy”"):
+    with raises_saying(NotFoundError, "No work by an author matching “Tolstoy”"):
         ask(seed_app, "sectarianism", author="Tolstoy")
 
 
@@ -96,7 +97,7 @@ def test_unrelated_or_foreign_queries_get_an_honest_no_good_match(
     ],
 )
 def test_bad_queries_get_a_clear_message(seed_app: App, query: str, message: str) -> None:
-    with pytest.raises(QueryError, match=message):
+    with raises_saying(QueryError, message):
         quote(seed_app, QuoteRequest(query))
 
 
@@ -105,5 +106,5 @@ def test_control_characters_in_a_query_do_no_harm(seed_app: App) -> None:
 
 
 def test_count_out_of_range_is_refused(seed_app: App) -> None:
-    with pytest.raises(QueryError, match="between 1 and 10"):
+    with raises_saying(QueryError, "between 1 and 10"):
         ask(seed_app, "sect", count=50)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from bot.app import App
 from bot.commands.quote import QuoteRequest, quote
+from bot.messages import describe
 from embeddings.documents import Block, Document, DocumentMeta, with_offsets
 from embeddings.errors import QuotebotError
 from embeddings.passages import ChunkParams, chunk_document
@@ -57,6 +58,7 @@ def test_any_query_gets_an_answer_or_a_clear_message(seed_app: App, query: str) 
     try:
         answer = quote(seed_app, QuoteRequest(query))
     except QuotebotError as exc:
-        assert str(exc) and "\n" not in str(exc)
+        said = describe(exc)
+        assert said and "\n" not in said
         return
     assert answer.quotes or answer.notice

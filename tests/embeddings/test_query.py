@@ -6,6 +6,7 @@ import pytest
 
 from embeddings.errors import QueryError
 from embeddings.query import clean, require_content
+from tests.wording import raises_saying
 
 
 def test_whitespace_and_invisible_characters_are_normalised() -> None:
@@ -18,25 +19,25 @@ def test_control_characters_become_spaces() -> None:
 
 @pytest.mark.parametrize("text", ["", "   ", "\u200b\u200b", "\x00\x01"])
 def test_empty_queries_are_refused_with_a_message(text: str) -> None:
-    with pytest.raises(QueryError, match="search for"):
+    with raises_saying(QueryError, "search for"):
         clean(text)
 
 
 def test_overlong_queries_are_refused_or_truncated_at_a_word() -> None:
     text = "sect " * 500
-    with pytest.raises(QueryError, match="2,499 characters long; the limit is 1,000"):
+    with raises_saying(QueryError, "2,499 characters long; the limit is 1,000"):
         clean(text)
     cut = clean(text, truncate=True)
     assert len(cut) <= 1000 and cut.endswith("sect")
 
 
 def test_stop_word_only_queries_are_refused() -> None:
-    with pytest.raises(QueryError, match="very common words"):
+    with raises_saying(QueryError, "very common words"):
         require_content("the of and to")
 
 
 def test_punctuation_only_queries_are_refused() -> None:
-    with pytest.raises(QueryError, match="no words"):
+    with raises_saying(QueryError, "no words"):
         require_content("?!… 🙂")
 
 

@@ -22,6 +22,8 @@ from embeddings.errors import IndexCorruptError, IndexIncompatibleError
 from embeddings.search import Searcher, SearchParams, result_text
 from embeddings.sentences import split_sentences
 from embeddings.signals import smoothed_cosines
+from tests.embeddings.helpers import flip_a_byte
+from tests.wording import raises_saying
 
 MIM_HEADING = "Examples of working with people we disagree with or compete with for recruits"
 
@@ -110,11 +112,8 @@ def test_sentence_vectors_are_stored_checksummed_and_match_the_model(
 
 
 def test_a_damaged_sentence_file_is_caught_by_its_checksum(fresh_app: App) -> None:
-    path = store.current_build(fresh_app.settings.index) / "sentences.npy"
-    data = bytearray(path.read_bytes())
-    data[-3] ^= 0xFF
-    path.write_bytes(bytes(data))
-    with pytest.raises(IndexCorruptError, match=r"sentences\.npy is damaged"):
+    flip_a_byte(store.current_build(fresh_app.settings.index) / "sentences.npy", at=-3)
+    with raises_saying(IndexCorruptError, r"sentences\.npy is damaged"):
         store.load(fresh_app.settings.index)
 
 
@@ -162,9 +161,9 @@ def _make_format_1(index_dir: Path) -> None:
 
 def test_an_index_without_sentence_vectors_asks_for_a_reindex(fresh_app: App) -> None:
     _make_format_1(fresh_app.settings.index)
-    with pytest.raises(IndexIncompatibleError, match="run a reindex"):
+    with raises_saying(IndexIncompatibleError, "run a reindex"):
         store.load(fresh_app.settings.index)
-    with pytest.raises(IndexIncompatibleError, match="run a reindex"):
+    with raises_saying(IndexIncompatibleError, "run a reindex"):
         App(fresh_app.settings, fresh_app.encoder).index.load()
 
 
@@ -300,10 +299,10 @@ def test_the_signal_settings_are_read_and_checked(tmp_path: Path) -> None:
     # The shipped file holds the defaults chosen on the dev queries.
     assert load_settings(env={}).search == SearchParams()
     path.write_text("[search]\nsentence_weight = 1.5\n")
-    with pytest.raises(SettingsError, match="sentence_weight"):
+    with raises_saying(SettingsError, "sentence_weight"):
         load_settings(env={"QUOTEBOT_CONFIG": str(path)})
     path.write_text("[search]\nwindow_words = -1\n")
-    with pytest.raises(SettingsError, match="window_words"):
+    with raises_saying(SettingsError, "window_words"):
         load_settings(env={"QUOTEBOT_CONFIG": str(path)})
 
 

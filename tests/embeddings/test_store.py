@@ -14,15 +14,19 @@ import numpy as np
 import pytest
 
 from bot.app import App
-from embeddings import dense, store
+from bot.messages import serving_previous
+from embeddings import store
 from embeddings.build import reindex
 from embeddings.dense import DenseParams
 from embeddings.errors import (
     IndexCorruptError,
     IndexIncompatibleError,
     IndexMissingError,
+    IndexWriteError,
     ReindexBusyError,
 )
+from tests.embeddings.helpers import flip_a_byte, recall_at_10
+from tests.wording import raises_saying
 
 
 def manifest_of(app: App) -> dict:
@@ -89,7 +93,7 @@ def test_an_index_built_with_another_model_is_refused(fresh_app: App) -> None:
     m = json.loads((build / "manifest.json").read_text())
     m["model"] = "some-other-model"
     (build / "manifest.json").write_text(json.dumps(m))
-    with pytest.raises(IndexIncompatibleError, match="run a reindex"):
+    with raises_saying(IndexIncompatibleError, "run a reindex"):
         fresh_app.index.load()
 
 
@@ -98,21 +102,18 @@ def test_an_index_of_another_format_version_is_refused(fresh_app: App) -> None:
     m = json.loads((build / "manifest.json").read_text())
     m["format_version"] = 999
     (build / "manifest.json").write_text(json.dumps(m))
-    with pytest.raises(IndexIncompatibleError, match="another version"):
+    with raises_saying(IndexIncompatibleError, "another version"):
         store.load(fresh_app.settings.index)
 
 
 def test_a_damaged_index_file_is_detected_by_its_checksum(fresh_app: App) -> None:
-    vectors = store.current_build(fresh_app.settings.index) / "vectors.npy"
-    data = bytearray(vectors.read_bytes())
-    data[-5] ^= 0xFF
-    vectors.write_bytes(bytes(data))
-    with pytest.raises(IndexCorruptError, match=r"vectors\.npy is damaged"):
+    flip_a_byte(store.current_build(fresh_app.settings.index) / "vectors.npy", at=-5)
+    with raises_saying(IndexCorruptError, r"vectors\.npy is damaged"):
         store.load(fresh_app.settings.index)
 
 
 def test_no_index_yet_says_how_to_build_one(tmp_path: Path) -> None:
-    with pytest.raises(IndexMissingError, match="quotebot reindex"):
+    with raises_saying(IndexMissingError, "quotebot reindex"):
         store.load(tmp_path)
 
 
@@ -131,7 +132,7 @@ def test_a_failed_save_leaves_the_previous_index_in_use(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(store.SparseIndex, "save", disk_full)
-    with pytest.raises(OSError, match="No space left"):
+    with raises_saying(IndexWriteError, "No space left"):
         fresh_app.index.reindex(force=True)
     assert store.read_current_name(index_dir) == before
     assert not [p for p in (index_dir / "builds").iterdir() if p.name.startswith(".tmp")]
@@ -188,12 +189,7 @@ def test_the_approximate_index_finds_what_exact_search_finds(seed_app: App) -> N
     vecs = (vecs / np.linalg.norm(vecs, axis=1, keepdims=True)).astype(np.float32)
     queries = vecs[rng.choice(len(vecs), 200, replace=False)] + rng.normal(0, 0.05, (200, 384))
     queries = (queries / np.linalg.norm(queries, axis=1, keepdims=True)).astype(np.float32)
-    exact = dense.build(vecs, DenseParams(kind="exact"))
-    approx = dense.build(vecs, DenseParams(kind="hnsw"))
-    _, truth = dense.search(exact, queries, 10)
-    _, found = dense.search(approx, queries, 10)
-    recall = np.mean([len(set(t) & set(f)) / 10 for t, f in zip(truth, found, strict=True)])
-    assert recall >= 0.95
+    assert recall_at_10(vecs, queries, "hnsw") >= 0.95
 
 
 def test_auto_picks_exact_search_then_hnsw_then_ivf_as_the_corpus_grows() -> None:
@@ -213,8 +209,10 @@ def test_a_damaged_current_index_falls_back_to_the_previous_intact_build(fresh_a
     second = store.current_build(index_dir)
     (second / "passages.jsonl").write_text("garbage\n")
 
-    data, warning = store.load_last_good(index_dir)
+    data, damage = store.load_last_good(index_dir)
     assert data.path is not None and data.path.name == first
+    assert damage is not None
+    warning = serving_previous(damage, data.manifest.built_at)
     assert "passages.jsonl is damaged" in warning and "previous index" in warning
     fresh_app.index.load()
     assert fresh_app.index.warning == warning
@@ -225,7 +223,7 @@ def test_a_damaged_current_index_falls_back_to_the_previous_intact_build(fresh_a
 def test_a_damaged_index_with_nothing_to_fall_back_on_is_refused(fresh_app: App) -> None:
     build = store.current_build(fresh_app.settings.index)
     (build / "documents.json").write_text("[]")
-    with pytest.raises(IndexCorruptError, match=r"documents\.json is damaged"):
+    with raises_saying(IndexCorruptError, r"documents\.json is damaged"):
         store.load_last_good(fresh_app.settings.index)
 
 
@@ -285,5 +283,5 @@ def test_an_unreadable_vectors_file_is_refused_even_without_checksums(
     tmp = build / "vectors.npy.tmp"
     tmp.write_bytes(data)
     os.replace(tmp, vectors)
-    with pytest.raises(IndexCorruptError, match="cannot be read"):
+    with raises_saying(IndexCorruptError, "cannot be read"):
         store.load(fresh_app.settings.index, check=False)

@@ -9,14 +9,13 @@ import numpy as np
 import pytest
 
 from bot.cli import main
-from embeddings import bert
+from embeddings import backends, bert
 from embeddings.documents import Block, Document, DocumentMeta, with_offsets
 from embeddings.encoder import Encoder
-from embeddings.errors import CorpusError
+from embeddings.errors import TuneError
 from embeddings.tune import (
     RECORD_FILE,
     Pair,
-    TuneError,
     TuneParams,
     check_out,
     corpus_pairs,
@@ -134,19 +133,22 @@ def test_the_corpus_is_read_from_its_files(tmp_path: Path) -> None:
 def test_bad_output_folders_are_refused_before_any_training(tmp_path: Path) -> None:
     taken = tmp_path / "model"
     taken.mkdir()
-    with pytest.raises(TuneError, match="already exists"):
+    with pytest.raises(TuneError) as exists:
         check_out(taken)
+    assert (exists.value.problem, exists.value.folder) == ("out_exists", str(taken))
     (tmp_path / "file").write_text("")
-    with pytest.raises(TuneError, match="is not a folder"):
+    with pytest.raises(TuneError) as not_folder:
         check_out(tmp_path / "file" / "model")
+    assert not_folder.value.problem == "out_not_folder"
     check_out(tmp_path / "new")  # a new folder in a writable one is fine
 
 
 def test_a_corpus_with_nothing_to_train_on_is_refused(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    with pytest.raises(CorpusError, match=r"Nothing in .* to train on"):
+    with pytest.raises(TuneError) as nothing:
         tune(corpus, tmp_path / "model", "all-MiniLM-L6-v2", TuneParams())
+    assert (nothing.value.problem, nothing.value.folder) == ("nothing_to_train", str(corpus))
     assert not (tmp_path / "model").exists()
 
 
@@ -222,7 +224,8 @@ def test_a_few_steps_of_tuning_give_a_model_folder_the_lean_encoder_loads(tmp_pa
     encoder = Encoder(str(out))
     texts = ["what a sect puts first", "the work of rival groups"]
     vectors = encoder.encode(texts)
-    assert encoder.lean is not None and encoder.max_tokens == 254  # MiniLM's limit, kept
+    assert backends.choose("torch", "passage", str(out)) == "torch-bert"
+    assert encoder.max_tokens == 254  # MiniLM's limit, kept
     assert vectors.shape == (2, 384)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
     # sentence-transformers reads the folder the same way: the same limit, the same vectors.

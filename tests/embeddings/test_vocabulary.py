@@ -8,6 +8,8 @@ import time
 
 import pytest
 
+from embeddings.define.discover import defined_terms
+from embeddings.define.entries import headword_forms
 from embeddings.documents import Footnote
 from embeddings.passages import Passage
 from embeddings.vocabulary import (
@@ -17,9 +19,8 @@ from embeddings.vocabulary import (
     Vocabulary,
     VocabularyTerm,
     build_vocabulary,
-    defined_terms,
-    headword_forms,
 )
+from tests.embeddings.definition_examples import Example, named_examples
 
 
 def passage(source: str, text: str, **kw: object) -> Passage:
@@ -110,22 +111,9 @@ def test_defined_terms_including_one_a_footnote_explains(vocabulary: Vocabulary)
     assert (socialist.text, socialist.kind) == ("sect-socialist", DEFINED)
 
 
-@pytest.mark.parametrize(
-    ("text", "defined"),
-    [
-        ("“Sect” is often used as a cuss-word to mean a group one doesn't like.", "Sect"),
-        ('When Marxists speak of "sectarianism," they refer to a situation.', "sectarianism"),
-        ("Revisionism means the revision of Marxism.", "Revisionism"),
-        ("The definition of a sect is simple.", "sect"),
-        (
-            "We shall use these terms with more precise meanings. In contrast, a "
-            "working-class party is an organization of the class.",
-            "working-class party",
-        ),
-    ],
-)
-def test_defined_terms_are_found_without_knowing_the_term(text: str, defined: str) -> None:
-    assert defined in defined_terms(text)
+@pytest.mark.parametrize("example", named_examples())
+def test_defined_terms_are_found_without_knowing_the_term(example: Example) -> None:
+    assert example.named in defined_terms(example.text)
 
 
 def test_a_stored_vocabulary_loads_back_the_same(vocabulary: Vocabulary) -> None:

@@ -1,7 +1,8 @@
 """Plain data kept by the fake Discord server, and builders for Discord-shaped JSON payloads.
 
-Everything here is deliberately dumb: the server (``server.py``) decides *when* things happen
-and which rules apply; these classes only hold what happened, for tests to look at afterwards.
+Everything here is deliberately dumb: the server (the ``server`` package) decides *when* things
+happen and which rules apply; these classes only hold what happened, for tests to look at
+afterwards.
 """
 
 from __future__ import annotations
@@ -35,6 +36,16 @@ CALLBACK_DEFERRED_UPDATE_MESSAGE = 6
 CALLBACK_UPDATE_MESSAGE = 7
 CALLBACK_AUTOCOMPLETE_RESULT = 8
 CALLBACK_MODAL = 9
+# What InteractionRecord.response_type calls each callback type.
+CALLBACK_NAMES = {
+    CALLBACK_PONG: "pong",
+    CALLBACK_CHANNEL_MESSAGE: "message",
+    CALLBACK_DEFERRED_CHANNEL_MESSAGE: "deferred",
+    CALLBACK_DEFERRED_UPDATE_MESSAGE: "deferred_update",
+    CALLBACK_UPDATE_MESSAGE: "update_message",
+    CALLBACK_AUTOCOMPLETE_RESULT: "autocomplete",
+    CALLBACK_MODAL: "modal",
+}
 
 # Which callback types Discord accepts for which interaction type.
 ALLOWED_CALLBACKS: dict[int, frozenset[int]] = {

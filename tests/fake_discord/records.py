@@ -12,7 +12,7 @@ from .models import (
     CALLBACK_DEFERRED_CHANNEL_MESSAGE,
     CALLBACK_DEFERRED_UPDATE_MESSAGE,
     CALLBACK_MODAL,
-    CALLBACK_UPDATE_MESSAGE,
+    CALLBACK_NAMES,
     FLAG_EPHEMERAL,
     Ping,
     ResponseEvent,
@@ -22,17 +22,7 @@ from .models import (
 )
 
 if TYPE_CHECKING:
-    from .server import FakeDiscord
-
-CALLBACK_NAMES = {
-    1: "pong",
-    CALLBACK_CHANNEL_MESSAGE: "message",
-    CALLBACK_DEFERRED_CHANNEL_MESSAGE: "deferred",
-    CALLBACK_DEFERRED_UPDATE_MESSAGE: "deferred_update",
-    CALLBACK_UPDATE_MESSAGE: "update_message",
-    CALLBACK_AUTOCOMPLETE_RESULT: "autocomplete",
-    CALLBACK_MODAL: "modal",
-}
+    from .server.state import State
 
 
 class _Changes:
@@ -72,7 +62,7 @@ class InteractionRecord:
 
     def __init__(
         self,
-        fake: FakeDiscord,
+        fake: State,
         *,
         interaction_id: int,
         token: str,

@@ -31,6 +31,15 @@ EMBED_FIELD_VALUE_MAX = 1024
 EMBED_FOOTER_MAX = 2048
 EMBED_AUTHOR_MAX = 256
 EMBED_TOTAL_MAX = 6000
+# Each text of an embed and its limit, by where it is ("footer.text": embed["footer"]["text"]).
+EMBED_TEXT_MAX = {
+    "title": EMBED_TITLE_MAX,
+    "description": EMBED_DESCRIPTION_MAX,
+    "field.name": EMBED_FIELD_NAME_MAX,
+    "field.value": EMBED_FIELD_VALUE_MAX,
+    "footer.text": EMBED_FOOTER_MAX,
+    "author.name": EMBED_AUTHOR_MAX,
+}
 ACTION_ROWS_MAX = 5
 ROW_BUTTONS_MAX = 5
 CUSTOM_ID_MAX = 100
@@ -85,32 +94,30 @@ def error_body(errors: list[RuleError]) -> dict[str, Any]:
 
 
 def _too_long(errors: list[RuleError], rule: str, path: Path, value: Any, limit: int) -> None:
-    if isinstance(value, str) and len(value) > limit:
-        errors.append(
-            RuleError(
-                rule,
-                path,
-                "BASE_TYPE_MAX_LENGTH",
-                f"Must be {limit} or fewer in length (got {len(value)}).",
-            )
-        )
+    if isinstance(value, str):
+        _over_limit(errors, rule, path, len(value), limit)
 
 
 def _too_many(errors: list[RuleError], rule: str, path: Path, value: Any, limit: int) -> None:
-    if isinstance(value, list) and len(value) > limit:
-        errors.append(
-            RuleError(
-                rule,
-                path,
-                "BASE_TYPE_MAX_LENGTH",
-                f"Must be {limit} or fewer in length (got {len(value)}).",
-            )
-        )
+    if isinstance(value, list):
+        _over_limit(errors, rule, path, len(value), limit)
+
+
+def _over_limit(errors: list[RuleError], rule: str, path: Path, size: int, limit: int) -> None:
+    """Discord says the same of a string too long and of a list with too many items."""
+    if size > limit:
+        message = f"Must be {limit} or fewer in length (got {size})."
+        errors.append(RuleError(rule, path, "BASE_TYPE_MAX_LENGTH", message))
 
 
 def _required(errors: list[RuleError], rule: str, path: Path, value: Any) -> None:
     if value is None or value == "":
         errors.append(RuleError(rule, path, "BASE_TYPE_REQUIRED", "This field is required"))
+
+
+def _not_empty(errors: list[RuleError], rule: str, path: Path, items: list[Any]) -> None:
+    if not items:
+        errors.append(RuleError(rule, path, "BASE_TYPE_MIN_LENGTH", "Must be 1 or more in length."))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -137,52 +144,26 @@ def check_embeds(embeds: Any, path: Path) -> list[RuleError]:
         if not isinstance(embed, dict):
             continue
         here = (*path, index)
-        _too_long(
-            errors, "embed.title.length", (*here, "title"), embed.get("title"), EMBED_TITLE_MAX
-        )
-        _too_long(
-            errors,
-            "embed.description.length",
-            (*here, "description"),
-            embed.get("description"),
-            EMBED_DESCRIPTION_MAX,
-        )
+        for head in ("title", "description"):
+            limit = EMBED_TEXT_MAX[head]
+            _too_long(errors, f"embed.{head}.length", (*here, head), embed.get(head), limit)
         fields = embed.get("fields") or []
         _too_many(errors, "embed.fields.count", (*here, "fields"), fields, EMBED_FIELDS_MAX)
         for f_index, fld in enumerate(fields):
             f_path = (*here, "fields", f_index)
             _required(errors, "embed.field.name.required", (*f_path, "name"), fld.get("name"))
             _required(errors, "embed.field.value.required", (*f_path, "value"), fld.get("value"))
+            for part in ("name", "value"):
+                limit = EMBED_TEXT_MAX[f"field.{part}"]
+                _too_long(
+                    errors, f"embed.field.{part}.length", (*f_path, part), fld.get(part), limit
+                )
+        for foot in ("footer.text", "author.name"):
+            outer, inner = foot.split(".")
+            text = (embed.get(outer) or {}).get(inner)
             _too_long(
-                errors,
-                "embed.field.name.length",
-                (*f_path, "name"),
-                fld.get("name"),
-                EMBED_FIELD_NAME_MAX,
+                errors, f"embed.{foot}.length", (*here, outer, inner), text, EMBED_TEXT_MAX[foot]
             )
-            _too_long(
-                errors,
-                "embed.field.value.length",
-                (*f_path, "value"),
-                fld.get("value"),
-                EMBED_FIELD_VALUE_MAX,
-            )
-        footer = embed.get("footer") or {}
-        _too_long(
-            errors,
-            "embed.footer.text.length",
-            (*here, "footer", "text"),
-            footer.get("text"),
-            EMBED_FOOTER_MAX,
-        )
-        author = embed.get("author") or {}
-        _too_long(
-            errors,
-            "embed.author.name.length",
-            (*here, "author", "name"),
-            author.get("name"),
-            EMBED_AUTHOR_MAX,
-        )
     total = sum(embed_length(e) for e in embeds if isinstance(e, dict))
     if total > EMBED_TOTAL_MAX:
         errors.append(
@@ -245,15 +226,7 @@ def _check_interactive(
         )
         if ctype == 3:
             options = component.get("options") or []
-            if not options:
-                errors.append(
-                    RuleError(
-                        "component.select.options.empty",
-                        (*path, "options"),
-                        "BASE_TYPE_MIN_LENGTH",
-                        "Must be 1 or more in length.",
-                    )
-                )
+            _not_empty(errors, "component.select.options.empty", (*path, "options"), options)
             _too_many(
                 errors,
                 "component.select.options.count",
@@ -332,15 +305,7 @@ def check_components(components: Any, path: Path, *, v2: bool) -> list[RuleError
             )
             continue
         children = row.get("components") or []
-        if not children:
-            errors.append(
-                RuleError(
-                    "components.row.empty",
-                    (*r_path, "components"),
-                    "BASE_TYPE_MIN_LENGTH",
-                    "Must be 1 or more in length.",
-                )
-            )
+        _not_empty(errors, "components.row.empty", (*r_path, "components"), children)
         _too_many(
             errors, "components.row.buttons", (*r_path, "components"), children, ROW_BUTTONS_MAX
         )
@@ -449,15 +414,7 @@ def check_modal(data: Any, path: Path = ("data",)) -> list[RuleError]:
         errors, "modal.custom_id.length", (*path, "custom_id"), data.get("custom_id"), CUSTOM_ID_MAX
     )
     components = data.get("components") or []
-    if not components:
-        errors.append(
-            RuleError(
-                "modal.components.empty",
-                (*path, "components"),
-                "BASE_TYPE_MIN_LENGTH",
-                "Must be 1 or more in length.",
-            )
-        )
+    _not_empty(errors, "modal.components.empty", (*path, "components"), components)
     _too_many(
         errors, "modal.components.count", (*path, "components"), components, MODAL_COMPONENTS_MAX
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -89,6 +89,13 @@ class TinyBot(commands.Bot):
         if self.sync_on_start:
             await self.tree.sync()
 
+    async def note_failure(self, key: str, call: Awaitable[object]) -> None:
+        """Await ``call``; Discord's refusal is kept in ``seen[key]`` as (status, code)."""
+        try:
+            await call
+        except discord.HTTPException as exc:
+            self.seen[key] = (exc.status, exc.code)
+
     def _add_commands(self) -> None:
         tree = self.tree
 
@@ -147,19 +154,13 @@ class TinyBot(commands.Bot):
         @tree.command(description="Answers after 3.5 seconds")
         async def late(interaction: discord.Interaction) -> None:
             await asyncio.sleep(3.5)
-            try:
-                await interaction.response.send_message("too late")
-            except discord.HTTPException as exc:
-                self.seen["late_error"] = (exc.status, exc.code)
+            await self.note_failure("late_error", interaction.response.send_message("too late"))
 
         @tree.command(description="Defer, wait for the test, then follow up")
         async def later(interaction: discord.Interaction) -> None:
             await interaction.response.defer(ephemeral=True)
             await self.gate.wait()
-            try:
-                await interaction.followup.send("finally")
-            except discord.HTTPException as exc:
-                self.seen["followup_error"] = (exc.status, exc.code)
+            await self.note_failure("followup_error", interaction.followup.send("finally"))
 
         @tree.command(description="Answer with a modal")
         async def feedback(interaction: discord.Interaction) -> None:

@@ -7,14 +7,12 @@ roles and permissions, who owns the application.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
-
 import discord
 import pytest
 from discord.ext import commands
 
 from tests.fake_discord import FakeDiscord, point_discord_at, run_client
+from tests.fake_discord.test_fake_discord import eventually
 
 pytest_plugins = ["tests.fake_discord.fixtures"]
 
@@ -118,15 +116,6 @@ class GuildBot(commands.Bot):
             @tree.command(description="Only in the dev guild", guild=discord.Object(self.dev_guild))
             async def devonly(interaction: discord.Interaction) -> None:
                 await interaction.response.send_message(f"dev in {interaction.guild_id}")
-
-
-async def eventually(condition: Callable[[], bool], timeout: float = WAIT) -> None:
-    """Poll a condition about the *bot's* state (the fake cannot see it) every 10 ms."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        assert loop.time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.01)
 
 
 async def answer(fake: FakeDiscord, name: str, **how: object) -> str:

@@ -57,6 +57,18 @@ def connection_of(fake: FakeDiscord, shard_id: int) -> GatewayConnection:
     return found[-1]
 
 
+@pytest.fixture
+def fake(fake_discord: FakeDiscord) -> FakeDiscord:
+    """The fake, recommending two shards."""
+    fake_discord.shards = 2
+    return fake_discord
+
+
+def guild_on(fake: FakeDiscord, shard: int, name: str) -> int:
+    """A new guild on that shard, with alice a member."""
+    return fake.add_guild(name, members={"alice": []}, shard=shard)
+
+
 async def test_an_auto_sharded_bot_asks_gateway_bot_and_opens_one_connection_per_shard(
     fake_discord: FakeDiscord,
 ) -> None:
@@ -77,13 +89,9 @@ async def test_an_auto_sharded_bot_asks_gateway_bot_and_opens_one_connection_per
                 assert (guild.id in sent) == (shard == fake.shard_of(guild.id))
 
 
-async def test_each_shard_gets_only_its_guilds_and_their_interactions(
-    fake_discord: FakeDiscord,
-) -> None:
-    fake = fake_discord
-    fake.shards = 2
-    zero = fake.add_guild("on shard 0", members={"alice": []}, shard=0)
-    one = fake.add_guild("on shard 1", members={"alice": []}, shard=1)
+async def test_each_shard_gets_only_its_guilds_and_their_interactions(fake: FakeDiscord) -> None:
+    zero = guild_on(fake, 0, "on shard 0")
+    one = guild_on(fake, 1, "on shard 1")
     async with run_client(ShardBot(shard_count=2), fake):
         for gid in fake.guild_ids:
             shard = fake.shard_of(gid, 2)
@@ -114,13 +122,9 @@ async def test_guild_id_on_shard_gives_ids_on_the_shard_asked_for() -> None:
         fake.guild_id_on_shard(4)
 
 
-async def test_two_processes_with_different_shard_ids_split_the_guilds(
-    fake_discord: FakeDiscord,
-) -> None:
+async def test_two_processes_with_different_shard_ids_split_the_guilds(fake: FakeDiscord) -> None:
     """Two clients, as two processes would run them: shard 0 and shard 1 of 2."""
-    fake = fake_discord
-    fake.shards = 2
-    guild_on_1 = fake.add_guild("far", members={"alice": []}, shard=1)
+    guild_on_1 = guild_on(fake, 1, "far")
     first, second = ShardBot(shard_count=2, shard_ids=[0]), ShardBot(shard_count=2, shard_ids=[1])
     async with run_client(first, fake), run_client(second, fake, register_commands=False):
         assert fake.identified_shards == {0: 2, 1: 2}
@@ -134,11 +138,9 @@ async def test_two_processes_with_different_shard_ids_split_the_guilds(
 
 
 async def test_a_guild_on_a_shard_nobody_identified_cannot_get_interactions(
-    fake_discord: FakeDiscord,
+    fake: FakeDiscord,
 ) -> None:
-    fake = fake_discord
-    fake.shards = 2
-    lonely = fake.add_guild("lonely", members={"alice": []}, shard=1)
+    lonely = guild_on(fake, 1, "lonely")
     async with run_client(ShardBot(shard_count=2, shard_ids=[0]), fake):
         with pytest.raises(RuntimeError, match="no bot has identified the shard of guild"):
             await fake.send_slash("where", guild=lonely)
@@ -163,12 +165,8 @@ async def test_an_identify_with_an_invalid_shard_is_closed_with_4010(
     assert fake_discord.identified_shards == {}
 
 
-async def test_one_dropped_shard_resumes_and_gets_what_it_missed(
-    fake_discord: FakeDiscord,
-) -> None:
-    fake = fake_discord
-    fake.shards = 2
-    on_1 = fake.add_guild("one", members={"alice": []}, shard=1)
+async def test_one_dropped_shard_resumes_and_gets_what_it_missed(fake: FakeDiscord) -> None:
+    on_1 = guild_on(fake, 1, "one")
     async with run_client(ShardBot(shard_count=2), fake):
         await fake.drop_gateway(hold=True, shard=1)
         assert fake.connected_shards == [0]

@@ -417,14 +417,21 @@ async def test_an_unknown_gateway_opcode_is_flagged_and_closes_the_session(
 
 
 # Where each rule-raising call takes the rule's name.
-RULE_ARGUMENT = {"_violate": 0, "RuleError": 0, "_too_long": 1, "_too_many": 1, "_required": 1}
+RULE_ARGUMENT = {
+    "_violate": 0,
+    "RuleError": 0,
+    "_too_long": 1,
+    "_too_many": 1,
+    "_required": 1,
+    "_not_empty": 1,
+}
 
 
 def rules_the_fake_knows() -> set[str]:
-    """Every rule name rules.py and server.py can raise, read from their code."""
+    """Every rule name rules.py and the server's modules can raise, read from their code."""
     names: set[str] = set()
-    for source in ("rules.py", "server.py"):
-        tree = ast.parse((HERE / source).read_text())
+    for source in (HERE / "rules.py", *sorted((HERE / "server").glob("*.py"))):
+        tree = ast.parse(source.read_text())
         # Loop values, for names built in a loop: f"component.select.option.{key}.length".
         loops = {
             node.target.id: [e.value for e in node.iter.elts if isinstance(e, ast.Constant)]

@@ -42,6 +42,11 @@ class Corpus:
     def read(self, source: str) -> Document:
         return read_document(corpus_file(self.root, source), self.root)
 
+    def document(self, source: str, content: str | bytes) -> Document:
+        """Write a file, then read it back as the corpus would."""
+        self.write(source, content)
+        return self.read(source)
+
 
 def shared_file(relative: str) -> Path:
     """A file of the shared corpora beside the repository; skips the test if absent."""

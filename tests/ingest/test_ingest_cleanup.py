@@ -78,12 +78,11 @@ def test_credits_in_the_body_are_prose(corpus: Corpus) -> None:
 
 
 def test_markdown_breadcrumbs_and_nav_links(corpus: Corpus) -> None:
-    corpus.write(
+    doc = corpus.document(
         "nav.md",
         "[MIA](https://m.org/)  >  [Archive](https://m.org/a)  >  [Draper](https://m.org/d)\n\n"
         "[Home](/) [Index](/i) [Next](/n)\n\nThe text itself.\n\n"
         "[Top of the page](https://m.org/d#top)\n",
     )
-    doc = corpus.read("nav.md")
     assert [b.text for b in doc.blocks] == ["The text itself."]
     assert doc.links == ()

@@ -17,6 +17,10 @@ def touch(path: Path, content: str = "Text.\n") -> Path:
     return path
 
 
+# The documents of `root`, in discover()'s order: sorted, with forward slashes.
+EVERY_DOCUMENT = ["README.md", "a.txt", "b.md", "sub/c.html", "sub/deeper/d.markdown"]
+
+
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
     root = tmp_path / "corpus"
@@ -27,9 +31,7 @@ def root(tmp_path: Path) -> Path:
 
 def test_sorted_sources_with_forward_slashes(root: Path) -> None:
     files, warnings = discover(root)
-    assert [f.source for f in files] == [
-        "README.md", "a.txt", "b.md", "sub/c.html", "sub/deeper/d.markdown",
-    ]  # fmt: skip
+    assert [f.source for f in files] == EVERY_DOCUMENT
     assert warnings == []
     first = files[1]
     assert first.size == len("Text.\n")
@@ -70,9 +72,7 @@ def test_symlinks_that_escape_the_root_are_skipped(root: Path, tmp_path: Path) -
     os.symlink(root / "missing.md", root / "broken.md")
     files, warnings = discover(root)
     assert all("secret" not in str(f.path) for f in files)
-    assert [f.source for f in files] == [
-        "README.md", "a.txt", "b.md", "sub/c.html", "sub/deeper/d.markdown",
-    ]  # fmt: skip
+    assert [f.source for f in files] == EVERY_DOCUMENT
     assert warnings == [
         "broken.md: skipped, broken or looping symbolic link",
         "dotdot.md: skipped, it points outside the corpus folder",
@@ -85,9 +85,7 @@ def test_symlinks_inside_the_root_are_followed_once(root: Path) -> None:
     os.symlink(root / "sub", root / "zz-alias")  # same folder again
     os.symlink(root, root / "sub" / "loop")  # a loop back to the root
     files, warnings = discover(root)
-    assert [f.source for f in files] == [
-        "README.md", "a.txt", "b.md", "sub/c.html", "sub/deeper/d.markdown",
-    ]  # fmt: skip
+    assert [f.source for f in files] == EVERY_DOCUMENT
     assert warnings == [
         "sub/loop: skipped, folder already visited through another path",
         "zz-alias: skipped, folder already visited through another path",

@@ -21,8 +21,7 @@ def test_latin1_when_cp1252_cannot_decode() -> None:
 
 
 def test_utf8_with_bom(corpus: Corpus) -> None:
-    corpus.write("bom.md", b"\xef\xbb\xbf# Titre\n\nD\xc3\xa9j\xc3\xa0 vu.\n")
-    doc = corpus.read("bom.md")
+    doc = corpus.document("bom.md", b"\xef\xbb\xbf# Titre\n\nD\xc3\xa9j\xc3\xa0 vu.\n")
     assert doc.meta.title == "Titre"
     assert doc.blocks[0].text == "Déjà vu."
 

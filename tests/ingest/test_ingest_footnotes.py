@@ -65,12 +65,11 @@ def test_draper_footnotes(corpus: Corpus) -> None:
 
 
 def test_html_footnotes(corpus: Corpus) -> None:
-    corpus.write(
+    doc = corpus.document(
         "notes.html",
         "<h1>T</h1><p>The sect-socialist <sup><a href='#n2'>[2]</a></sup> has always felt.</p>"
         "<h4>Notes</h4><p><a name='f2' href='#n2'>2.</a> We use this awkward term.</p>",
     )
-    doc = corpus.read("notes.html")
     assert doc.blocks[0].text == "The sect-socialist [2] has always felt."
     assert doc.blocks[0].notes == ("2",)
     assert doc.footnotes["2"].text == "We use this awkward term."
@@ -78,20 +77,18 @@ def test_html_footnotes(corpus: Corpus) -> None:
 
 
 def test_pandoc_style_footnotes(corpus: Corpus) -> None:
-    corpus.write(
+    doc = corpus.document(
         "pandoc.html",
         "<p>Words<a href='#fn1' class='footnote-ref'><sup>1</sup></a> here.</p>"
         "<section class='footnotes'><ol><li id='fn1'><p>The note. "
         "<a href='#fnref1' class='footnote-back'>↩︎</a></p></li></ol></section>",
     )
-    doc = corpus.read("pandoc.html")
     assert doc.footnotes["1"].text == "The note."
     assert doc.footnotes["1"].anchor == "Words"
 
 
 def test_gfm_footnotes(corpus: Corpus) -> None:
-    corpus.write("gfm.md", "A claim.[^1] More.\n\n[^1]: The evidence.\n")
-    doc = corpus.read("gfm.md")
+    doc = corpus.document("gfm.md", "A claim.[^1] More.\n\n[^1]: The evidence.\n")
     assert doc.blocks[0].text == "A claim.[1] More."
     assert doc.footnotes["1"].text == "The evidence."
     assert doc.footnotes["1"].anchor == "A claim."

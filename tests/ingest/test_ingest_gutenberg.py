@@ -76,7 +76,7 @@ def test_posting_date_when_there_is_no_release_date(corpus: Corpus) -> None:
 
 
 def test_markers_inside_html_are_stripped(corpus: Corpus) -> None:
-    corpus.write(
+    doc = corpus.document(
         "pg.html",
         "<html><head><title>The Project Gutenberg eBook of Essays</title></head><body>"
         "<pre>The Project Gutenberg EBook of Essays\n\nTitle: Essays\n\nAuthor: A. Writer\n"
@@ -85,7 +85,6 @@ def test_markers_inside_html_are_stripped(corpus: Corpus) -> None:
         "<p>*** END OF THIS PROJECT GUTENBERG EBOOK ESSAYS ***</p><p>The licence.</p>"
         "</body></html>",
     )
-    doc = corpus.read("pg.html")
     assert [(b.section, b.text) for b in doc.blocks] == [("ONE", "The essay itself.")]
     assert doc.meta.title == "Essays"
     assert doc.meta.author == "A. Writer"

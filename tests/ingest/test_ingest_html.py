@@ -35,8 +35,7 @@ PAGE = """<!DOCTYPE html>
 
 
 def test_blocks_sections_and_furniture(corpus: Corpus) -> None:
-    corpus.write("page.html", PAGE)
-    doc = corpus.read("page.html")
+    doc = corpus.document("page.html", PAGE)
 
     assert doc.format == "html"
     assert [(b.section, b.text) for b in doc.blocks] == [
@@ -67,15 +66,15 @@ def test_title_element_when_there_is_no_h1(corpus: Corpus) -> None:
 
 
 def test_later_h1_headings_are_sections(corpus: Corpus) -> None:
-    corpus.write("two.html", "<h1>Title</h1><p>a</p><h1>Second Part</h1><p>b</p>")
-    doc = corpus.read("two.html")
+    doc = corpus.document("two.html", "<h1>Title</h1><p>a</p><h1>Second Part</h1><p>b</p>")
     assert doc.meta.title == "Title"
     assert [(b.section, b.text) for b in doc.blocks] == [("", "a"), ("Second Part", "b")]
 
 
 def test_html_is_sniffed_whatever_the_file_is_called(corpus: Corpus) -> None:
-    corpus.write("page.txt", "<!DOCTYPE html><html><body><p>Para &amp; more</p></body></html>")
-    doc = corpus.read("page.txt")
+    doc = corpus.document(
+        "page.txt", "<!DOCTYPE html><html><body><p>Para &amp; more</p></body></html>"
+    )
     assert doc.format == "html"
     assert [b.text for b in doc.blocks] == ["Para & more"]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.ingest.ingest_helpers import Corpus
 
 
@@ -10,12 +12,11 @@ def texts(corpus: Corpus, source: str) -> list[str]:
 
 
 def test_headings_set_the_section_of_the_blocks_below_them(corpus: Corpus) -> None:
-    corpus.write(
+    doc = corpus.document(
         "essay.md",
         "Opening words.\n\n## Part one\n\nFirst.\n\n### Detail\n\nSecond.\n\n"
         "Setext heading\n--------------\n\nThird.\n",
     )
-    doc = corpus.read("essay.md")
     assert [(b.section, b.text) for b in doc.blocks] == [
         ("", "Opening words."),
         ("Part one", "First."),
@@ -26,45 +27,80 @@ def test_headings_set_the_section_of_the_blocks_below_them(corpus: Corpus) -> No
 
 
 def test_a_leading_h1_is_the_title_not_a_section(corpus: Corpus) -> None:
-    corpus.write("essay.md", "# The Title\n\nBody text.\n")
-    doc = corpus.read("essay.md")
+    doc = corpus.document("essay.md", "# The Title\n\nBody text.\n")
     assert doc.meta.title == "The Title"
     assert [(b.section, b.text) for b in doc.blocks] == [("", "Body text.")]
 
 
-def test_hard_wrapped_lines_join_but_hard_breaks_stay(corpus: Corpus) -> None:
-    corpus.write(
+# A Markdown file, and the text of its blocks.
+BLOCK_TEXTS = [
+    pytest.param(
         "poem.md",
         "A paragraph wrapped\nacross two lines.\n\nRoses are red,  \nviolets are blue,\\\nsugar.\n",
-    )
-    assert texts(corpus, "poem.md") == [
-        "A paragraph wrapped across two lines.",
-        "Roses are red,\nviolets are blue,\nsugar.",
-    ]
-
-
-def test_list_items_quotes_and_code(corpus: Corpus) -> None:
-    corpus.write(
+        [
+            "A paragraph wrapped across two lines.",
+            "Roses are red,\nviolets are blue,\nsugar.",
+        ],
+        id="hard-wrapped-lines-join-but-hard-breaks-stay",
+    ),
+    pytest.param(
         "mixed.md",
         "- first item\n- second item\n  continued\n\n1. numbered\n\n"
         "> quoted words\n> go on\n\n```\ncode  stays\n   verbatim\n```\n",
-    )
-    assert texts(corpus, "mixed.md") == [
-        "first item",
-        "second item continued",
-        "numbered",
-        "quoted words go on",
-        "code  stays\n   verbatim",
-    ]
+        [
+            "first item",
+            "second item continued",
+            "numbered",
+            "quoted words go on",
+            "code  stays\n   verbatim",
+        ],
+        id="list-items-quotes-and-code",
+    ),
+    pytest.param(
+        "emph.md",
+        "**Strong** and __strong__, *em* and _em_; snake_case_name stays, "
+        "2 * 3 * 4 stays, \\[1\\*\\] and \\*literal\\* unescape.\n",
+        [
+            "Strong and strong, em and em; snake_case_name stays, "
+            "2 * 3 * 4 stays, [1*] and *literal* unescape."
+        ],
+        id="emphasis-and-escapes-are-removed-without-eating-words",
+    ),
+    pytest.param(
+        "raw.md",
+        "Before.\n\n___\n\n***\n\n<!-- a comment\nover lines -->\n\n"
+        "Inline <span class='x'>tags</span> go,<br>breaks stay.\n\n"
+        "<div>\nBlock html text.\n</div>\n",
+        [
+            "Before.",
+            "Inline tags go,\nbreaks stay.",
+            "Block html text.",
+        ],
+        id="rules-comments-and-raw-tags-are-dropped",
+    ),
+    pytest.param(
+        "rule.md",
+        "---\n\nJust text after a rule.\n",
+        ["Just text after a rule."],
+        id="an-unclosed-opening-rule-is-not-front-matter",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "markdown", "blocks"), BLOCK_TEXTS)
+def test_the_text_of_the_blocks(
+    corpus: Corpus, name: str, markdown: str, blocks: list[str]
+) -> None:
+    corpus.write(name, markdown)
+    assert texts(corpus, name) == blocks
 
 
 def test_links_keep_their_text_and_set_aside_their_url(corpus: Corpus) -> None:
-    corpus.write(
+    doc = corpus.document(
         "links.md",
         "See [the archive](https://example.org/a) and ![a picture](pic.png) "
         "<https://example.org/auto> [ref link][r].\n\n[r]: https://example.org/r\n",
     )
-    doc = corpus.read("links.md")
     assert [b.text for b in doc.blocks] == ["See the archive and ref link."]
     assert doc.links == (
         "https://example.org/a",
@@ -73,39 +109,12 @@ def test_links_keep_their_text_and_set_aside_their_url(corpus: Corpus) -> None:
     )
 
 
-def test_emphasis_and_escapes_are_removed_without_eating_words(corpus: Corpus) -> None:
-    corpus.write(
-        "emph.md",
-        "**Strong** and __strong__, *em* and _em_; snake_case_name stays, "
-        "2 * 3 * 4 stays, \\[1\\*\\] and \\*literal\\* unescape.\n",
-    )
-    assert texts(corpus, "emph.md") == [
-        "Strong and strong, em and em; snake_case_name stays, "
-        "2 * 3 * 4 stays, [1*] and *literal* unescape."
-    ]
-
-
-def test_rules_comments_and_raw_tags_are_dropped(corpus: Corpus) -> None:
-    corpus.write(
-        "raw.md",
-        "Before.\n\n___\n\n***\n\n<!-- a comment\nover lines -->\n\n"
-        "Inline <span class='x'>tags</span> go,<br>breaks stay.\n\n"
-        "<div>\nBlock html text.\n</div>\n",
-    )
-    assert texts(corpus, "raw.md") == [
-        "Before.",
-        "Inline tags go,\nbreaks stay.",
-        "Block html text.",
-    ]
-
-
 def test_front_matter_is_metadata_not_text(corpus: Corpus) -> None:
-    corpus.write(
+    doc = corpus.document(
         "fm.md",
         "---\ntitle: Front Title\nauthor: [Karl Marx, Friedrich Engels]\ndate: 1848-02-21\n"
         "permalink: /site/path\nlang: English\n---\n\nBody.\n",
     )
-    doc = corpus.read("fm.md")
     assert doc.meta.title == "Front Title"
     assert doc.meta.author == "Karl Marx and Friedrich Engels"
     assert doc.meta.date == "1848-02-21"
@@ -117,11 +126,6 @@ def test_front_matter_is_metadata_not_text(corpus: Corpus) -> None:
 def test_absolute_front_matter_url_is_kept(corpus: Corpus) -> None:
     corpus.write("fm.md", "---\ntitle: T\nurl: https://example.org/essay\n---\nBody.\n")
     assert corpus.read("fm.md").meta.url == "https://example.org/essay"
-
-
-def test_an_unclosed_opening_rule_is_not_front_matter(corpus: Corpus) -> None:
-    corpus.write("rule.md", "---\n\nJust text after a rule.\n")
-    assert texts(corpus, "rule.md") == ["Just text after a rule."]
 
 
 def test_draper_excerpt(corpus: Corpus) -> None:

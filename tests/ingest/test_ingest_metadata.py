@@ -47,10 +47,12 @@ def test_sidecar_beats_front_matter(corpus: Corpus) -> None:
         'title = "Sidecar Title"\ndate = 1973-10-01\nurl = "https://example.org/e"\n',
     )
     meta = corpus.read("works/essay.md").meta
-    assert meta.title == "Sidecar Title"
-    assert meta.author == "Front Author"
-    assert meta.date == "1973-10-01"
-    assert meta.url == "https://example.org/e"
+    assert (meta.title, meta.author, meta.date, meta.url) == (
+        "Sidecar Title",
+        "Front Author",
+        "1973-10-01",
+        "https://example.org/e",
+    )
 
 
 def test_nearest_collection_file_wins(corpus: Corpus) -> None:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from discord.ext import commands
 
+from bot.discord.base import QuoteBotBase
 from bot.discord.cogs.admin import AdminCog
 from bot.discord.cogs.compare import CompareCog
 from bot.discord.cogs.corpus import CorpusCog
@@ -14,11 +13,8 @@ from bot.discord.cogs.help import HelpCog
 from bot.discord.cogs.quote import QuoteCog
 from bot.discord.cogs.source import SourceCog
 
-if TYPE_CHECKING:
-    from bot.discord.client import QuoteBot
 
-
-def make_cogs(bot: QuoteBot) -> list[commands.Cog]:
+def make_cogs(bot: QuoteBotBase) -> list[commands.Cog]:
     return [
         QuoteCog(bot),
         DefineCog(bot),

@@ -11,14 +11,13 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot.cards import Card, Segment
 from bot.commands.corpus import audit, permit
 from bot.discord import errors, render, replies
-from bot.discord.checks import admin_only, rate_limit
+from bot.discord.base import BotCog, Interaction
+from bot.discord.checks import admin_command
 from bot.discord.cogs.corpus import actor_of, collection_of
 from bot.discord.reindexing import BUSY as BUSY  # re-exported: tests and docs name it here
 from bot.discord.reindexing import PROGRESS_INTERVAL as PROGRESS_INTERVAL
@@ -29,13 +28,13 @@ from bot.discord.reindexing import (
     run_with_progress,
 )
 from bot.discord.status import index_warning
+from bot.messages import describe
 from bot.servers import Collection
 from embeddings.build import BuildReport
 from embeddings.errors import QueryError, QuotebotError
 
 if TYPE_CHECKING:
     from bot.app import App
-    from bot.discord.client import QuoteBot
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +55,7 @@ def report_card(report: BuildReport, app: App | None = None) -> Card:
     )
 
 
-class AdminCog(commands.Cog, name="Admin"):
-    def __init__(self, bot: QuoteBot) -> None:
-        self.bot = bot
-
+class AdminCog(BotCog, name="Admin"):
     @app_commands.command(
         name="reindex", description="Rebuild the index after the corpus changed (admins only)"
     )
@@ -69,10 +65,9 @@ class AdminCog(commands.Cog, name="Admin"):
     )
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
-    @app_commands.check(rate_limit)
-    @app_commands.check(admin_only)  # checks run bottom-up: a non-admin is not rate-counted
+    @admin_command
     async def reindex(
-        self, interaction: discord.Interaction, force: bool = False, base: bool = False
+        self, interaction: Interaction, force: bool = False, base: bool = False
     ) -> None:
         app = self.bot.app
         collection = collection_of(app, interaction, base)
@@ -84,9 +79,7 @@ class AdminCog(commands.Cog, name="Admin"):
             await self._reindex(interaction, collection, force)
             audit(collection, actor, "reindex", "", "forced" if force else "ok")
 
-    async def _reindex(
-        self, interaction: discord.Interaction, collection: Collection, force: bool
-    ) -> None:
+    async def _reindex(self, interaction: Interaction, collection: Collection, force: bool) -> None:
         app = self.bot.app
         log.info(
             "reindex of %s (force=%s) started by user %s in guild %s",
@@ -104,7 +97,7 @@ class AdminCog(commands.Cog, name="Admin"):
             card = report_card(report, app)
             log.info("reindex finished: %s", report.summary())
         except QuotebotError as exc:
-            card = failure_card(str(exc))
+            card = failure_card(describe(exc))
             log.warning("reindex failed: %s", exc)
         except Exception:
             card = failure_card(errors.APOLOGY)

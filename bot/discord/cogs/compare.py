@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from functools import partial
-from typing import TYPE_CHECKING
 
-import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot.cards import compare_card
 from bot.commands import source as sources
@@ -16,19 +13,14 @@ from bot.commands.compare import CompareRequest, check, split_works
 from bot.commands.compare import compare as compare_works
 from bot.discord import render, replies
 from bot.discord.autocomplete import suggest
+from bot.discord.base import BotCog, Interaction
 from bot.discord.checks import rate_limit, server_of
-from bot.discord.search import clean_name
-
-if TYPE_CHECKING:
-    from bot.discord.client import QuoteBot
+from bot.discord.options import clean_name
 
 WORKS_MAX_CHARS = 600  # six titles and their commas
 
 
-class CompareCog(commands.Cog, name="Compare"):
-    def __init__(self, bot: QuoteBot) -> None:
-        self.bot = bot
-
+class CompareCog(BotCog, name="Compare"):
     @app_commands.command(
         name="compare", description="One question, the best passage of each work side by side"
     )
@@ -46,7 +38,7 @@ class CompareCog(commands.Cog, name="Compare"):
     @app_commands.check(rate_limit)
     async def compare(
         self,
-        interaction: discord.Interaction,
+        interaction: Interaction,
         query: str,
         works: str = "",
         by: str = "work",
@@ -68,7 +60,7 @@ class CompareCog(commands.Cog, name="Compare"):
 
     @compare.autocomplete("works")
     async def works_autocomplete(
-        self, interaction: discord.Interaction, current: str
+        self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         """Completes the last work typed; the ones before it stay as they are."""
         app, guild = self.bot.app, server_of(interaction)

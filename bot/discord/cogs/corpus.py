@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TypeAlias
 
 import discord
 from discord import app_commands
@@ -30,15 +30,13 @@ from bot.commands.sidecar import checked_meta
 from bot.commands.upload import UploadRefused
 from bot.discord import render, replies
 from bot.discord.autocomplete import suggest
-from bot.discord.checks import admin_only, is_admin, is_owner, rate_limit, server_of
+from bot.discord.base import BotCog, Interaction
+from bot.discord.checks import admin_command, is_admin, is_owner, server_of
+from bot.discord.options import Name
 from bot.discord.reindexing import report_fields, run_with_progress
-from bot.discord.search import clean_name
 from bot.servers import Collection
 from embeddings.build import ProgressFn
 from embeddings.errors import QueryError
-
-if TYPE_CHECKING:
-    from bot.discord.client import QuoteBot
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +47,11 @@ DOWNLOAD_FAILED = "I could not download that file from Discord; please try again
 
 BASE_OPTION = "The shared base corpus instead of this server's texts (bot owners only)"
 
+# A work's title or file name: cleaned, and refused when far too long (bot/discord/options.py).
+Work: TypeAlias = app_commands.Transform[str, Name("work")]
 
-def actor_of(interaction: discord.Interaction, admin_ids: frozenset[int]) -> Actor:
+
+def actor_of(interaction: Interaction, admin_ids: frozenset[int]) -> Actor:
     guild = interaction.guild
     return Actor(
         interaction.user.id,
@@ -62,7 +63,7 @@ def actor_of(interaction: discord.Interaction, admin_ids: frozenset[int]) -> Act
     )
 
 
-def collection_of(app: App, interaction: discord.Interaction, base: bool) -> Collection:
+def collection_of(app: App, interaction: Interaction, base: bool) -> Collection:
     """The collection a command acts on: this server's, or the base when asked."""
     guild = server_of(interaction)
     return app.collections.base if base or guild is None else app.collections.of(guild)
@@ -115,14 +116,12 @@ def change_card(app: App, collection: Collection, change: Change, done: str) -> 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class CorpusCog(
+    BotCog,
     commands.GroupCog,
     group_name="corpus",
     group_description="This server's own texts: add, remove, restore, hide (admins only)",
 ):
-    def __init__(self, bot: QuoteBot) -> None:
-        self.bot = bot
-
-    def _actor(self, interaction: discord.Interaction) -> Actor:
+    def _actor(self, interaction: Interaction) -> Actor:
         return actor_of(interaction, self.bot.app.settings.admin_ids)
 
     @app_commands.command(name="add", description="Add a .txt, .md or .html file to this server")
@@ -135,11 +134,10 @@ class CorpusCog(
         replace="Replace a file of the same name (the old one goes to the trash)",
         base=BASE_OPTION,
     )
-    @app_commands.check(rate_limit)
-    @app_commands.check(admin_only)  # checks run bottom-up: a non-admin is not rate-counted
+    @admin_command
     async def add(
         self,
-        interaction: discord.Interaction,
+        interaction: Interaction,
         file: discord.Attachment,
         title: str = "",
         author: str = "",
@@ -182,23 +180,18 @@ class CorpusCog(
 
     @app_commands.command(name="remove", description="Move a work of this server to its trash")
     @app_commands.describe(work="The work's title or file name", base=BASE_OPTION)
-    @app_commands.check(rate_limit)
-    @app_commands.check(admin_only)
-    async def remove(self, interaction: discord.Interaction, work: str, base: bool = False) -> None:
+    @admin_command
+    async def remove(self, interaction: Interaction, work: Work, base: bool = False) -> None:
         app = self.bot.app
-        collection = collection_of(app, interaction, base)
-        actor = self._actor(interaction)
-        name = clean_name(work, "work")
-        if not name:
-            raise QueryError(NO_WORK)
+        collection, actor = self._named(interaction, base, work, NO_WORK)
         # Refused now, privately, rather than after deferring.
-        found = texts.find_work(app, collection, name, actor=actor)
+        found = texts.find_work(app, collection, work, actor=actor)
         texts.permit(collection, actor, "remove", found.key)
         await self._change(
             interaction,
             collection,
             lambda progress: texts.remove_work(
-                app, collection, name, actor=actor, progress=progress
+                app, collection, work, actor=actor, progress=progress
             ),
             f"Removing {found.key}…",
             "Removed",
@@ -206,31 +199,32 @@ class CorpusCog(
 
     @app_commands.command(name="restore", description="Bring a removed work back from the trash")
     @app_commands.describe(work="The work's title (start typing for the trash)", base=BASE_OPTION)
-    @app_commands.check(rate_limit)
-    @app_commands.check(admin_only)
-    async def restore(
-        self, interaction: discord.Interaction, work: str, base: bool = False
-    ) -> None:
-        app = self.bot.app
-        collection = collection_of(app, interaction, base)
-        actor = self._actor(interaction)
-        name = clean_name(work, "work")
-        if not name:
-            raise QueryError(NO_TRASHED)
-        texts.permit(collection, actor, "restore", name)
+    @admin_command
+    async def restore(self, interaction: Interaction, work: Work, base: bool = False) -> None:
+        collection, actor = self._named(interaction, base, work, NO_TRASHED)
+        texts.permit(collection, actor, "restore", work)
         await self._change(
             interaction,
             collection,
-            lambda progress: texts.restore_work(
-                app, collection, name, actor=actor, progress=progress
-            ),
-            f"Restoring {name}…",
+            lambda progress: texts.restore_work(collection, work, actor=actor, progress=progress),
+            f"Restoring {work}…",
             "Restored",
         )
 
+    def _named(
+        self, interaction: Interaction, base: bool, work: str, missing: str
+    ) -> tuple[Collection, Actor]:
+        """The collection and the admin of a command on one work; `missing` refuses an
+        empty work name."""
+        collection = collection_of(self.bot.app, interaction, base)
+        actor = self._actor(interaction)
+        if not work:
+            raise QueryError(missing)
+        return collection, actor
+
     async def _change(
         self,
-        interaction: discord.Interaction,
+        interaction: Interaction,
         collection: Collection,
         work: Callable[[ProgressFn], Change],
         title: str,
@@ -247,26 +241,23 @@ class CorpusCog(
 
     @app_commands.command(name="hide", description="Hide a base work in this server")
     @app_commands.describe(work="A work of the shared base corpus")
-    @app_commands.check(rate_limit)
-    @app_commands.check(admin_only)
-    async def hide(self, interaction: discord.Interaction, work: str) -> None:
+    @admin_command
+    async def hide(self, interaction: Interaction, work: Work) -> None:
         await self._hide(interaction, work, hide=True)
 
     @app_commands.command(name="unhide", description="Show a hidden base work in this server again")
     @app_commands.describe(work="A base work this server hides")
-    @app_commands.check(rate_limit)
-    @app_commands.check(admin_only)
-    async def unhide(self, interaction: discord.Interaction, work: str) -> None:
+    @admin_command
+    async def unhide(self, interaction: Interaction, work: Work) -> None:
         await self._hide(interaction, work, hide=False)
 
-    async def _hide(self, interaction: discord.Interaction, work: str, *, hide: bool) -> None:
+    async def _hide(self, interaction: Interaction, work: str, *, hide: bool) -> None:
         app = self.bot.app
         guild = server_of(interaction)
         assert guild is not None  # admin_only refuses commands outside a server
-        name = clean_name(work, "work")
-        if not name:
+        if not work:
             raise QueryError(NO_WORK)
-        found = texts.hide_work(app, guild, name, actor=self._actor(interaction), hide=hide)
+        found = texts.hide_work(app, guild, work, actor=self._actor(interaction), hide=hide)
         if hide:
             text = f"“{found.key}” is hidden in this server; /corpus unhide shows it again."
         else:
@@ -276,9 +267,8 @@ class CorpusCog(
 
     @app_commands.command(name="log", description="The last changes to this server's texts")
     @app_commands.describe(base=BASE_OPTION)
-    @app_commands.check(rate_limit)
-    @app_commands.check(admin_only)
-    async def log_(self, interaction: discord.Interaction, base: bool = False) -> None:
+    @admin_command
+    async def log_(self, interaction: Interaction, base: bool = False) -> None:
         app = self.bot.app
         collection = collection_of(app, interaction, base)
         texts.permit(collection, self._actor(interaction), "read the log of")
@@ -288,28 +278,33 @@ class CorpusCog(
 
     @remove.autocomplete("work")
     async def work_autocomplete(
-        self, interaction: discord.Interaction, current: str
+        self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        collection = self._choosable(interaction)
-        if collection is None:
-            return []  # nothing to choose for those who may not remove anything
-        works = texts.own_works(collection)
-        return await suggest(
-            interaction, lambda prefix: sources.complete_from(works, prefix), current
+        return await self._suggest_from(
+            interaction,
+            current,
+            lambda collection, prefix: sources.complete_from(texts.own_works(collection), prefix),
         )
 
     @restore.autocomplete("work")
     async def trash_autocomplete(
-        self, interaction: discord.Interaction, current: str
+        self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
+        return await self._suggest_from(interaction, current, texts.trash_names)
+
+    async def _suggest_from(
+        self,
+        interaction: Interaction,
+        current: str,
+        names: Callable[[Collection, str], list[str]],
+    ) -> list[app_commands.Choice[str]]:
+        """Names from the collection the user may change; none for anyone else."""
         collection = self._choosable(interaction)
         if collection is None:
             return []
-        return await suggest(
-            interaction, lambda prefix: texts.trash_names(collection, prefix), current
-        )
+        return await suggest(interaction, lambda prefix: names(collection, prefix), current)
 
-    def _choosable(self, interaction: discord.Interaction) -> Collection | None:
+    def _choosable(self, interaction: Interaction) -> Collection | None:
         """The collection whose works an autocomplete may offer: this server's to its
         admins, the base (the `base` option) to owners; None to anyone else."""
         ids = self.bot.app.settings.admin_ids
@@ -322,18 +317,18 @@ class CorpusCog(
 
     @hide.autocomplete("work")
     async def shown_autocomplete(
-        self, interaction: discord.Interaction, current: str
+        self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         return await self._base_works(interaction, current, hidden=False)
 
     @unhide.autocomplete("work")
     async def hidden_autocomplete(
-        self, interaction: discord.Interaction, current: str
+        self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         return await self._base_works(interaction, current, hidden=True)
 
     async def _base_works(
-        self, interaction: discord.Interaction, current: str, *, hidden: bool
+        self, interaction: Interaction, current: str, *, hidden: bool
     ) -> list[app_commands.Choice[str]]:
         app = self.bot.app
         guild = server_of(interaction)
@@ -346,7 +341,7 @@ class CorpusCog(
         )
 
 
-def _option(interaction: discord.Interaction, name: str) -> object:
+def _option(interaction: Interaction, name: str) -> object:
     """A sibling option's value in an autocomplete request (discord.py's namespace)."""
     return getattr(interaction.namespace, name, None)
 

@@ -2,56 +2,43 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot.commands.define import MAX_TERM_CHARS
 from bot.commands.define import complete as complete_terms
 from bot.commands.define import define as search_definitions
-from bot.discord.autocomplete import suggest
+from bot.discord.autocomplete import suggest_here
+from bot.discord.base import BotCog, Interaction
 from bot.discord.checks import rate_limit, server_of
-from bot.discord.options import COUNT_CEILING, bound_int
-from bot.discord.search import check_count, check_query, search_and_page
+from bot.discord.options import Count, counted_command
+from bot.discord.search import check_query, search_and_page
 from embeddings.define import parse_term
 from embeddings.query import clean
 
-if TYPE_CHECKING:
-    from bot.discord.client import QuoteBot
 
-
-class DefineCog(commands.Cog, name="Define"):
-    def __init__(self, bot: QuoteBot) -> None:
-        self.bot = bot
-        bound_int(self.define, "count", bot.app.settings.max_results)
-
-    @app_commands.command(name="define", description="What the corpus says a term means")
+class DefineCog(BotCog, name="Define"):
+    @counted_command(name="define", description="What the corpus says a term means")
     @app_commands.describe(term="A word or a short phrase", count="How many passages")
     @app_commands.check(rate_limit)
     async def define(
         self,
-        interaction: discord.Interaction,
+        interaction: Interaction,
         term: str,
-        count: app_commands.Range[int, 1, COUNT_CEILING] | None = None,
+        count: app_commands.Transform[int, Count] | None = None,
     ) -> None:
         app = self.bot.app
         # Checked before deferring, so a refusal is private: once a public "thinking…"
         # placeholder exists, the answer can only be public.
         parse_term(clean(term, max_chars=MAX_TERM_CHARS))
-        n = check_count(app, count)
         guild = server_of(interaction)
         check_query(app, term, guild=guild)
+        n = count or 0  # 0: the configured default
         await search_and_page(
             interaction, app, term, lambda: search_definitions(app, term, n, guild=guild)
         )
 
     @define.autocomplete("term")
     async def term_autocomplete(
-        self, interaction: discord.Interaction, current: str
+        self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        app, guild = self.bot.app, server_of(interaction)
-        return await suggest(
-            interaction, lambda prefix: complete_terms(app, prefix, guild=guild), current
-        )
+        return await suggest_here(interaction, complete_terms, current)

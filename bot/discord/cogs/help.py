@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot.cards import Card, Field, Segment
 from bot.discord import render, replies
+from bot.discord.base import BotCog, Interaction
 from bot.discord.checks import rate_limit
-
-if TYPE_CHECKING:
-    from bot.discord.client import QuoteBot
 
 ABOUT = (
     "I quote passages from a curated body of texts, word for word, with their author, "
@@ -75,12 +69,9 @@ def help_card(max_results: int) -> Card:
     )
 
 
-class HelpCog(commands.Cog, name="Help"):
-    def __init__(self, bot: QuoteBot) -> None:
-        self.bot = bot
-
+class HelpCog(BotCog, name="Help"):
     @app_commands.command(name="help", description="What quotebot does and how to use it")
     @app_commands.check(rate_limit)
-    async def help(self, interaction: discord.Interaction) -> None:
+    async def help(self, interaction: Interaction) -> None:
         card = help_card(self.bot.app.settings.max_results)
         await replies.send(interaction, embeds=[render.embed(card)], ephemeral=True)

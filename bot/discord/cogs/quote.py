@@ -3,32 +3,27 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot.commands import source as sources
 from bot.commands.quote import QuoteRequest, cached_quote
 from bot.commands.quote import quote as search_quotes
-from bot.discord.autocomplete import suggest
+from bot.discord.autocomplete import suggest_here
+from bot.discord.base import BotCog, Interaction, QuoteBotBase
 from bot.discord.checks import rate_limit, server_of
-from bot.discord.options import COUNT_CEILING, bound_int
-from bot.discord.search import check_count, check_query, clean_name, search_and_page
+from bot.discord.options import Count, Name, counted_command
+from bot.discord.search import search_and_page
 from embeddings.errors import QueryError
 from embeddings.query import clean
-
-if TYPE_CHECKING:
-    from bot.discord.client import QuoteBot
 
 NO_TEXT = "That message has no text to search for."
 
 
-class QuoteCog(commands.Cog, name="Quote"):
-    def __init__(self, bot: QuoteBot) -> None:
-        self.bot = bot
-        bound_int(self.quote, "count", bot.app.settings.max_results)
+class QuoteCog(BotCog, name="Quote"):
+    def __init__(self, bot: QuoteBotBase) -> None:
+        super().__init__(bot)
         # Context menus cannot be declared inside a cog; this one is added on load.
         self.find_sources_menu = app_commands.ContextMenu(
             name="Find sources", callback=self.find_sources
@@ -42,7 +37,7 @@ class QuoteCog(commands.Cog, name="Quote"):
         menu = self.find_sources_menu
         self.bot.tree.remove_command(menu.name, type=menu.type)
 
-    @app_commands.command(
+    @counted_command(
         name="quote", description="Passages that match a question or a paraphrase, verbatim"
     )
     @app_commands.describe(
@@ -54,36 +49,30 @@ class QuoteCog(commands.Cog, name="Quote"):
     @app_commands.check(rate_limit)
     async def quote(
         self,
-        interaction: discord.Interaction,
+        interaction: Interaction,
         query: str,
-        author: str = "",
-        source: str = "",
-        count: app_commands.Range[int, 1, COUNT_CEILING] | None = None,
+        author: app_commands.Transform[str, Name("author")] = "",
+        source: app_commands.Transform[str, Name("source")] = "",
+        count: app_commands.Transform[int, Count] | None = None,
     ) -> None:
         app = self.bot.app
         guild = server_of(interaction)
-        author, source = clean_name(author, "author"), clean_name(source, "source")
-        n = check_count(app, count)
-        check_query(app, query, author, source, guild=guild)
         # The pager shows one quote at a time. Its best sentence is a lexical guess where
         # words cannot decide; the model settles it once the answer is out (the others'
         # as they are shown), so the model's time goes to the queries waiting first.
-        request = QuoteRequest(query, author, source, n, settle_now=0, guild=guild)
+        request = QuoteRequest(query, author, source, count or 0, settle_now=0, guild=guild)
+        # Checked (or found in the cache) before anything public exists: a refusal is private.
+        ready = cached_quote(app, request)
         work = partial(search_quotes, app, request)
-        await search_and_page(interaction, app, query, work, cached_quote(app, request))
+        await search_and_page(interaction, app, query, work, ready, encode_first=True)
 
     @quote.autocomplete("source")
     async def source_autocomplete(
-        self, interaction: discord.Interaction, current: str
+        self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        app, guild = self.bot.app, server_of(interaction)
-        return await suggest(
-            interaction, lambda prefix: sources.complete(app, prefix, guild=guild), current
-        )
+        return await suggest_here(interaction, sources.complete, current)
 
-    async def find_sources(
-        self, interaction: discord.Interaction, message: discord.Message
-    ) -> None:
+    async def find_sources(self, interaction: Interaction, message: discord.Message) -> None:
         """Quote search on someone's message: where does this come from, what says the same?"""
         app = self.bot.app
         try:
@@ -93,8 +82,7 @@ class QuoteCog(commands.Cog, name="Quote"):
             )
         except QueryError:
             raise QueryError(NO_TEXT) from None
-        guild = server_of(interaction)
-        check_query(app, text, guild=guild)
-        request = QuoteRequest(text, settle_now=0, guild=guild)
+        request = QuoteRequest(text, settle_now=0, guild=server_of(interaction))
+        ready = cached_quote(app, request)  # checks the text before anything public exists
         work = partial(search_quotes, app, request)
-        await search_and_page(interaction, app, text, work, cached_quote(app, request))
+        await search_and_page(interaction, app, text, work, ready, encode_first=True)

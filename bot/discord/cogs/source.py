@@ -3,36 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
-import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot.cards import work_card, works_card
 from bot.commands import source as sources
 from bot.discord import render, replies
-from bot.discord.autocomplete import suggest
+from bot.discord.autocomplete import suggest_here
+from bot.discord.base import BotCog, Interaction
 from bot.discord.checks import rate_limit, server_of
-from bot.discord.search import clean_name
+from bot.discord.options import Name
 from bot.discord.status import for_admins
 
-if TYPE_CHECKING:
-    from bot.discord.client import QuoteBot
 
-
-class SourceCog(commands.Cog, name="Source"):
-    def __init__(self, bot: QuoteBot) -> None:
-        self.bot = bot
-
+class SourceCog(BotCog, name="Source"):
     @app_commands.command(name="source", description="The works in the corpus, or one work")
     @app_commands.describe(name="A title, an author or a file name (leave out for the list)")
     @app_commands.check(rate_limit)
-    async def source(self, interaction: discord.Interaction, name: str = "") -> None:
+    async def source(
+        self, interaction: Interaction, name: app_commands.Transform[str, Name("name")] = ""
+    ) -> None:
         # Reads the loaded index's metadata only (no model, no search): answered at once.
         app = self.bot.app
         guild = server_of(interaction)
-        name = clean_name(name, "name")
         if not name:
             card = works_card(sources.works(app, guild=guild))
         else:
@@ -48,9 +41,6 @@ class SourceCog(commands.Cog, name="Source"):
 
     @source.autocomplete("name")
     async def name_autocomplete(
-        self, interaction: discord.Interaction, current: str
+        self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        app, guild = self.bot.app, server_of(interaction)
-        return await suggest(
-            interaction, lambda prefix: sources.complete(app, prefix, guild=guild), current
-        )
+        return await suggest_here(interaction, sources.complete, current)

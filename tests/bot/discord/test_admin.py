@@ -7,9 +7,6 @@ base corpus with `base: True`; Manage Server alone reindexes only the server's o
 
 from __future__ import annotations
 
-import asyncio
-import threading
-from collections.abc import Callable, Iterator
 from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
@@ -20,10 +17,9 @@ import pytest
 import bot.live
 from bot.app import App
 from bot.commands.corpus import BASE_ONLY_OWNERS
-from bot.discord.client import QuoteBot
 from bot.discord.cogs.admin import BUSY, NOTHING_OF_ITS_OWN, PROGRESS_INTERVAL
-from tests.bot.discord.conftest import WAIT
-from tests.fake_discord import FakeDiscord, InteractionRecord, run_client
+from tests.bot.discord.conftest import BUILD_WAIT, WAIT, Gate, RunningBot, answered
+from tests.fake_discord import FakeDiscord, InteractionRecord
 
 NEW_FILE = "on-splitting.txt"
 NEW_WORK = """On Splitting
@@ -49,37 +45,12 @@ def own(app: App, fake: FakeDiscord) -> Path:
     return folder
 
 
-class Gate:
-    """Holds the next reindex, in its worker thread, at its first report of `stage`."""
-
-    def __init__(self, stage: str) -> None:
-        self.stage = stage
-        self.reached = threading.Event()
-        self.opened = threading.Event()
-
-    def wrap(self, build: Callable[..., Any]) -> Callable[..., Any]:
-        def held_build(*args: Any, progress: Any = None, **kwargs: Any) -> Any:
-            def report(stage: str, done: int, total: int) -> None:
-                if progress is not None:
-                    progress(stage, done, total)
-                if stage == self.stage and not self.opened.is_set():
-                    self.reached.set()
-                    self.opened.wait(WAIT)
-
-            return build(*args, progress=report, **kwargs)
-
-        return held_build
-
-    async def wait_reached(self) -> None:
-        assert await asyncio.to_thread(self.reached.wait, WAIT), "the reindex never got there"
-
-
 @pytest.fixture
-def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:
-    held = Gate("read")
-    monkeypatch.setattr(bot.live, "reindex", held.wrap(bot.live.reindex))
-    yield held
-    held.opened.set()  # never leave a worker thread waiting
+def reindexes(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Every reindex started, recorded instead of run (a refused request must start none)."""
+    started: list[bool] = []
+    monkeypatch.setattr(bot.live, "reindex", lambda *a, **kw: started.append(True))
+    return started
 
 
 def finished(record: InteractionRecord) -> bool:
@@ -87,35 +58,36 @@ def finished(record: InteractionRecord) -> bool:
 
 
 async def test_reindex_shows_progress_and_queries_keep_answering_until_the_swap(
-    fake_discord: FakeDiscord, fresh_app: App, gate: Gate
+    fake_discord: FakeDiscord, fresh_app: App, gate: Gate, running_bot: RunningBot
 ) -> None:
     (Path(fresh_app.settings.corpus) / NEW_FILE).write_text(NEW_WORK)
     admin = fake_discord.user_ids["admin"]
     app = private_app(fresh_app, cooldown_seconds=0, server_limit=0, admin_ids=frozenset({admin}))
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         rec = await fake_discord.send_slash("reindex", {"base": True}, user="owner")
         await gate.wait_reached()
         assert app.collections.base.service.building
 
         # The old index answers meanwhile; the new work is not in it yet.
-        during = await fake_discord.send_slash("quote", {"query": "a circle splits in two"})
-        await during.wait_done(WAIT)
+        during = await answered(
+            fake_discord.send_slash("quote", {"query": "a circle splits in two"})
+        )
         assert during.embed is not None
         assert not during.embed["footer"]["text"].endswith(NEW_FILE)
 
         # A second reindex of the base, by another owner, is refused while the first runs.
-        second = await fake_discord.send_slash("reindex", {"base": True}, user="admin")
-        await second.wait_done(WAIT)
+        second = await answered(fake_discord.send_slash("reindex", {"base": True}, user="admin"))
         assert second.ephemeral and second.embed is not None
         assert second.embed["description"] == BUSY
 
         # Progress reaches the stage the build is held at.
         await rec.wait_for(lambda r: "Reading documents" in (r.embed or {}).get("description", ""))
         gate.opened.set()
-        await rec.wait_for(finished, WAIT)
+        await rec.wait_for(finished, BUILD_WAIT)
 
-        after = await fake_discord.send_slash("quote", {"query": "a circle splits in two"})
-        await after.wait_done(WAIT)
+        after = await answered(
+            fake_discord.send_slash("quote", {"query": "a circle splits in two"})
+        )
 
     assert rec.ephemeral and rec.embed is not None
     assert rec.embed["title"] == "Reindex finished"
@@ -132,13 +104,15 @@ async def test_reindex_shows_progress_and_queries_keep_answering_until_the_swap(
     assert after.embed is not None and after.embed["footer"]["text"].endswith(NEW_FILE)
 
 
-async def test_reindex_reports_skipped_files(fake_discord: FakeDiscord, fresh_app: App) -> None:
+async def test_reindex_reports_skipped_files(
+    fake_discord: FakeDiscord, fresh_app: App, running_bot: RunningBot
+) -> None:
     app = private_app(fresh_app, cooldown_seconds=0, server_limit=0)
     (own(app, fake_discord) / NEW_FILE).write_text(NEW_WORK)
     (own(app, fake_discord) / "empty.txt").write_text("   \n")
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         rec = await fake_discord.send_slash("reindex", user="mod")
-        await rec.wait_for(finished, WAIT)
+        await rec.wait_for(finished, BUILD_WAIT)
     assert rec.embed is not None and rec.embed["title"] == "Reindex finished"
     assert "1 added" in rec.embed["description"]
     fields = {f["name"]: f["value"] for f in rec.embed["fields"]}
@@ -167,6 +141,7 @@ async def test_owners_may_reindex_the_base(
     who: str,
     member: dict[str, Any],
     configured: tuple[str, str],
+    running_bot: RunningBot,
 ) -> None:
     admin_ids: frozenset[int] = frozenset()
     if configured:
@@ -174,9 +149,9 @@ async def test_owners_may_reindex_the_base(
         ids = fake_discord.user_ids if kind == "user" else fake_discord.role_ids
         admin_ids = frozenset({ids[name]})
     app = private_app(fresh_app, cooldown_seconds=0, server_limit=0, admin_ids=admin_ids)
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         rec = await fake_discord.send_slash("reindex", {"base": True}, user=who, **member)
-        await rec.wait_for(finished, WAIT)
+        await rec.wait_for(finished, BUILD_WAIT)
     assert rec.embed is not None and rec.embed["title"] == "Reindex finished"
     assert "up to date" in rec.embed["description"]
     assert app.collections.base.log.tail(1)[0].action == "reindex"
@@ -188,18 +163,24 @@ async def test_owners_may_reindex_the_base(
     ids=["manage-server-through-a-role", "manage-server-in-the-interaction"],
 )
 async def test_manage_server_alone_reindexes_only_this_servers_texts(
-    fake_discord: FakeDiscord, fresh_app: App, who: str, member: dict[str, Any]
+    fake_discord: FakeDiscord,
+    fresh_app: App,
+    who: str,
+    member: dict[str, Any],
+    running_bot: RunningBot,
 ) -> None:
     app = private_app(fresh_app, cooldown_seconds=0, server_limit=0)
     (own(app, fake_discord) / NEW_FILE).write_text(NEW_WORK)
     build = app.collections.base.service.searcher.build
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         mine = await fake_discord.send_slash("reindex", user=who, **member)
-        await mine.wait_for(finished, WAIT)
-        found = await fake_discord.send_slash("quote", {"query": "a circle splits in two"})
-        await found.wait_done(WAIT)
-        shared = await fake_discord.send_slash("reindex", {"base": True}, user=who, **member)
-        await shared.wait_done(WAIT)
+        await mine.wait_for(finished, BUILD_WAIT)
+        found = await answered(
+            fake_discord.send_slash("quote", {"query": "a circle splits in two"})
+        )
+        shared = await answered(
+            fake_discord.send_slash("reindex", {"base": True}, user=who, **member)
+        )
     assert mine.embed is not None and mine.embed["title"] == "Reindex finished"
     assert "1 added" in mine.embed["description"]
     assert found.embed is not None and found.embed["footer"]["text"].endswith(NEW_FILE)
@@ -209,37 +190,36 @@ async def test_manage_server_alone_reindexes_only_this_servers_texts(
 
 
 async def test_a_server_admin_with_no_texts_of_its_own_has_nothing_to_reindex(
-    fake_discord: FakeDiscord, fresh_app: App, monkeypatch: pytest.MonkeyPatch
+    fake_discord: FakeDiscord,
+    fresh_app: App,
+    reindexes: list[bool],
+    running_bot: RunningBot,
 ) -> None:
-    started: list[bool] = []
-    monkeypatch.setattr(bot.live, "reindex", lambda *a, **kw: started.append(True))
     app = private_app(fresh_app, cooldown_seconds=0, server_limit=0)
-    async with run_client(QuoteBot(app), fake_discord):
-        rec = await fake_discord.send_slash("reindex", user="mod")
-        await rec.wait_done(WAIT)
+    async with running_bot(app):
+        rec = await answered(fake_discord.send_slash("reindex", user="mod"))
     assert rec.ephemeral and rec.embed is not None
     assert rec.embed["description"] == NOTHING_OF_ITS_OWN
-    assert started == []
+    assert reindexes == []
 
 
 async def test_a_non_admin_is_refused_even_though_discord_showed_the_command(
-    fake_discord: FakeDiscord, fresh_app: App, monkeypatch: pytest.MonkeyPatch
+    fake_discord: FakeDiscord,
+    fresh_app: App,
+    reindexes: list[bool],
+    running_bot: RunningBot,
 ) -> None:
-    started: list[bool] = []
-    monkeypatch.setattr(bot.live, "reindex", lambda *a, **kw: started.append(True))
     app = private_app(fresh_app, cooldown_seconds=0, server_limit=0, admin_ids=frozenset({1234}))
-    async with run_client(QuoteBot(app), fake_discord):
-        rec = await fake_discord.send_slash("reindex", user="alice")
-        await rec.wait_done(WAIT)
+    async with running_bot(app):
+        rec = await answered(fake_discord.send_slash("reindex", user="alice"))
         # Turned away again at once: a refusal does not count against the cooldown either.
-        again = await fake_discord.send_slash("reindex", {"base": True}, user="alice")
-        await again.wait_done(WAIT)
+        again = await answered(fake_discord.send_slash("reindex", {"base": True}, user="alice"))
     for refusal in (rec, again):
         assert refusal.ephemeral and refusal.embed is not None
         assert refusal.embed["description"] == (
             "Only the bot's owners and members with Manage Server can use /reindex."
         )
-    assert started == []
+    assert reindexes == []
 
 
 NOT_AN_ADMIN = "Only the bot's owners and members with Manage Server can use /reindex."
@@ -276,20 +256,18 @@ async def send_crafted(fake: FakeDiscord, name: str, *, user: str, where: str) -
 async def test_reindex_trusts_the_interactions_own_permissions_not_what_it_looks_like(
     fake_discord: FakeDiscord,
     fresh_app: App,
-    monkeypatch: pytest.MonkeyPatch,
+    reindexes: list[bool],
     who: str,
     crafted: dict[str, Any],
+    running_bot: RunningBot,
 ) -> None:
-    started: list[bool] = []
-    monkeypatch.setattr(bot.live, "reindex", lambda *a, **kw: started.append(True))
     app = private_app(fresh_app, cooldown_seconds=0, server_limit=0)
     (own(app, fake_discord) / NEW_FILE).write_text(NEW_WORK)  # something it could reindex
-    async with run_client(QuoteBot(app), fake_discord):
-        rec = await fake_discord.send_slash("reindex", user=who, **crafted)
-        await rec.wait_done(WAIT)
+    async with running_bot(app):
+        rec = await answered(fake_discord.send_slash("reindex", user=who, **crafted))
     assert rec.ephemeral and rec.embed is not None
     assert rec.embed["description"] == NOT_AN_ADMIN
-    assert started == []
+    assert reindexes == []
 
 
 @pytest.mark.parametrize("where", ["dm", "a-server-the-bot-is-not-in"])
@@ -297,17 +275,16 @@ async def test_reindex_trusts_the_interactions_own_permissions_not_what_it_looks
 async def test_reindex_is_refused_outside_a_server_the_bot_is_in_even_for_owners(
     fake_discord: FakeDiscord,
     fresh_app: App,
-    monkeypatch: pytest.MonkeyPatch,
+    reindexes: list[bool],
     who: str,
     where: str,
+    running_bot: RunningBot,
 ) -> None:
-    started: list[bool] = []
-    monkeypatch.setattr(bot.live, "reindex", lambda *a, **kw: started.append(True))
     app = private_app(fresh_app, cooldown_seconds=0, server_limit=0)
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         rec = await send_crafted(fake_discord, "reindex", user=who, where=where)
         await rec.wait_done(WAIT)
     assert rec.ephemeral and rec.embed is not None
     assert rec.embed["description"] == NOT_HERE
-    assert started == []
+    assert reindexes == []
     assert not (app.settings.data_dir / "collections").exists()  # no collection made for it

@@ -25,13 +25,12 @@ import pytest
 import bot.live
 from bot.app import App
 from bot.commands.corpus import BASE_ONLY_OWNERS, REPLACE_HINT
-from bot.discord.client import QuoteBot
 from bot.discord.cogs.admin import BUSY
 from bot.discord.cogs.corpus import NO_WORK
-from tests.bot.discord.conftest import WAIT, all_embed_text
-from tests.bot.discord.test_admin import Gate, private_app
+from tests.bot.discord.conftest import WAIT, Gate, RunningBot, all_embed_text, answered
+from tests.bot.discord.test_admin import private_app
 from tests.embeddings.test_corpus_boundary import OUTSIDE_LINKS, plant_links
-from tests.fake_discord import FakeDiscord, InteractionRecord, Upload, run_client
+from tests.fake_discord import FakeDiscord, InteractionRecord, Upload
 
 ESSAY = b"""On Small Circles
 
@@ -151,11 +150,11 @@ async def add_claiming(fake: FakeDiscord, claimed_name: str, data: bytes) -> Int
 
 
 async def test_a_server_admin_adds_a_work_to_the_server_and_it_is_quoted_there_at_once(
-    fake_discord: FakeDiscord, app: App, caplog: pytest.LogCaptureFixture
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="bot")
     base_before = files_in(base(app))
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         rec = await add(
             fake_discord,
             "small-circles.txt",
@@ -165,12 +164,12 @@ async def test_a_server_admin_adds_a_work_to_the_server_and_it_is_quoted_there_a
             date="1921",
             url="https://example.org/circles",
         )
-        found = await fake_discord.send_slash("quote", {"query": "a circle that splits in two"})
-        await found.wait_done(WAIT)
-        elsewhere = await fake_discord.send_slash(
-            "quote", {"query": "a circle that splits in two"}, guild=False
+        found = await answered(
+            fake_discord.send_slash("quote", {"query": "a circle that splits in two"})
         )
-        await elsewhere.wait_done(WAIT)
+        elsewhere = await answered(
+            fake_discord.send_slash("quote", {"query": "a circle that splits in two"}, guild=False)
+        )
 
     assert rec.ephemeral and rec.embed is not None
     assert rec.embed["title"] == "Added “On Small Circles”"
@@ -200,19 +199,18 @@ async def test_a_server_admin_adds_a_work_to_the_server_and_it_is_quoted_there_a
 
 @pytest.mark.parametrize("who", ["owner", "configured"], ids=["app-owner", "configured-id"])
 async def test_an_owner_adds_to_the_shared_base_with_base_true(
-    fake_discord: FakeDiscord, fresh_app: App, who: str
+    fake_discord: FakeDiscord, fresh_app: App, who: str, running_bot: RunningBot
 ) -> None:
     user = "owner" if who == "owner" else "alice"
     admin_ids = frozenset({fake_discord.user_ids["alice"]}) if who == "configured" else frozenset()
     app = private_app(fresh_app, cooldown_seconds=0, server_limit=0, admin_ids=admin_ids)
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         rec = await add(
             fake_discord, "small-circles.txt", ESSAY, user=user, base=True, title="On Small Circles"
         )
-        in_a_dm = await fake_discord.send_slash(
-            "quote", {"query": "a circle that splits in two"}, guild=False
+        in_a_dm = await answered(
+            fake_discord.send_slash("quote", {"query": "a circle that splits in two"}, guild=False)
         )
-        await in_a_dm.wait_done(WAIT)
     assert rec.embed is not None and rec.embed["title"] == "Added “On Small Circles”"
     assert (base(app) / "small-circles.txt").read_bytes() == ESSAY
     assert files_in(own(app, fake_discord)) == set()
@@ -227,9 +225,9 @@ async def test_an_owner_adds_to_the_shared_base_with_base_true(
     ids=["markdown", "html", "html-named-txt"],
 )
 async def test_markdown_and_html_are_read_as_what_they_are(
-    fake_discord: FakeDiscord, app: App, name: str, data: bytes
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, name: str, data: bytes
 ) -> None:
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         rec = await add(fake_discord, name, data)
     assert rec.embed is not None and rec.embed["title"] == f"Added “{name}”"
     fields = {f["name"]: f["value"] for f in rec.embed["fields"]}
@@ -254,11 +252,11 @@ async def test_markdown_and_html_are_read_as_what_they_are(
     ids=["png", "jpeg", "pdf", "zip", "svg", "random-bytes", "blank", "markup-only"],
 )
 async def test_a_file_that_is_not_text_is_refused_whatever_its_name(
-    fake_discord: FakeDiscord, app: App, name: str, data: bytes, says: str
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, name: str, data: bytes, says: str
 ) -> None:
     before = corpus_files(app, fake_discord)
     build = app.collections.base.service.searcher.build
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         rec = await add(fake_discord, name, data)
     assert rec.ephemeral and rec.embed is not None and rec.embed["title"] == "Sorry"
     assert says in rec.embed["description"]
@@ -269,10 +267,10 @@ async def test_a_file_that_is_not_text_is_refused_whatever_its_name(
 
 
 async def test_a_file_over_the_size_cap_is_refused_before_it_is_downloaded(
-    fake_discord: FakeDiscord, fresh_app: App, downloads: list[str]
+    fake_discord: FakeDiscord, fresh_app: App, downloads: list[str], running_bot: RunningBot
 ) -> None:
     app = private_app(fresh_app, cooldown_seconds=0, server_limit=0, upload_max_bytes=1000)
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         big = await add(fake_discord, "big.txt", ESSAY * 10)
         small = await add(fake_discord, "small.txt", ESSAY)
     assert big.ephemeral and big.embed is not None
@@ -298,12 +296,12 @@ async def test_a_file_over_the_size_cap_is_refused_before_it_is_downloaded(
     ids=["dot-dot-slash", "dot-dot-backslash", "absolute", "hidden", "odd", "invisible", "accents"],
 )
 async def test_the_file_name_is_made_safe_and_stays_in_the_servers_folder(
-    fake_discord: FakeDiscord, app: App, upload_name: str, stored: str
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, upload_name: str, stored: str
 ) -> None:
     everything = base(app).parent  # the base corpus, its index and the data folder
     before = files_in(everything)
     folder = app.collections.folder(fake_discord.guild_id)
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         rec = await add_claiming(fake_discord, upload_name, ESSAY)
     assert rec.embed is not None and rec.embed["title"] == f"Added “{stored}”", rec.embed
     assert files_in(own(app, fake_discord)) == {stored}
@@ -324,10 +322,15 @@ async def test_the_file_name_is_made_safe_and_stays_in_the_servers_folder(
     ids=["exe", "no-suffix", "sidecar-name", "only-dots"],
 )
 async def test_a_name_that_cannot_be_a_document_is_refused(
-    fake_discord: FakeDiscord, app: App, downloads: list[str], upload_name: str, says: str
+    fake_discord: FakeDiscord,
+    app: App,
+    running_bot: RunningBot,
+    downloads: list[str],
+    upload_name: str,
+    says: str,
 ) -> None:
     before = corpus_files(app, fake_discord)
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         rec = await add_claiming(fake_discord, upload_name, ESSAY)
     assert rec.embed is not None and says in rec.embed["description"]
     assert downloads == []
@@ -335,12 +338,12 @@ async def test_a_name_that_cannot_be_a_document_is_refused(
 
 
 async def test_a_servers_file_is_replaced_only_when_asked_and_the_old_one_is_kept(
-    fake_discord: FakeDiscord, app: App, downloads: list[str]
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, downloads: list[str]
 ) -> None:
     existing = "small-circles.txt"
     corpus = give_the_server(app, fake_discord, existing)
     original = (corpus / existing).read_bytes()
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         refused = await add(fake_discord, existing, MARKDOWN)
         assert (corpus / existing).read_bytes() == original
         replaced = await add(fake_discord, existing, MARKDOWN, replace=True)
@@ -357,11 +360,11 @@ async def test_a_servers_file_is_replaced_only_when_asked_and_the_old_one_is_kep
 
 
 async def test_an_owner_replaces_a_base_file_only_when_asked(
-    fake_discord: FakeDiscord, app: App, downloads: list[str]
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, downloads: list[str]
 ) -> None:
     existing = "mim-definition-of-sectarianism.txt"
     original = (base(app) / existing).read_bytes()
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         refused = await add(fake_discord, existing, ESSAY, user="owner", base=True)
         assert (base(app) / existing).read_bytes() == original
         replaced = await add(fake_discord, existing, ESSAY, user="owner", base=True, replace=True)
@@ -376,7 +379,7 @@ async def test_an_owner_replaces_a_base_file_only_when_asked(
 
 @pytest.mark.parametrize("where", ["server", "base"])
 async def test_a_link_in_the_corpus_is_never_written_through(
-    fake_discord: FakeDiscord, app: App, tmp_path: Path, where: str
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, tmp_path: Path, where: str
 ) -> None:
     outside = tmp_path / "outside.txt"
     outside.write_text("Not the corpus's to change.\n")
@@ -384,7 +387,7 @@ async def test_a_link_in_the_corpus_is_never_written_through(
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "linked.txt").symlink_to(outside)
     options: dict[str, Any] = {"base": True, "user": "owner"} if where == "base" else {}
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         rec = await add(fake_discord, "linked.txt", ESSAY, replace=True, **options)
     assert rec.embed is not None and "is a link or a folder" in rec.embed["description"]
     assert outside.read_text() == "Not the corpus's to change.\n"
@@ -404,22 +407,23 @@ async def test_a_link_in_the_corpus_is_never_written_through(
 async def test_bad_metadata_is_refused_before_downloading(
     fake_discord: FakeDiscord,
     app: App,
+    running_bot: RunningBot,
     downloads: list[str],
     options: dict[str, str],
     says: str,
 ) -> None:
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         rec = await add(fake_discord, "circles.txt", ESSAY, **options)
     assert rec.embed is not None and says in rec.embed["description"]
     assert downloads == []
 
 
 async def test_metadata_cannot_inject_toml_and_reads_back_as_typed(
-    fake_discord: FakeDiscord, app: App
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot
 ) -> None:
     title = 'The "Real" Title\\n"""\nauthor = "Injected"\n[evil]'
     author = "@everyone <@&123456789012345678> [link](https://evil.example) \u202eoR"
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         rec = await add(fake_discord, "circles.txt", ESSAY, title=title, author=author)
     sidecar = own(app, fake_discord) / "circles.txt.meta.toml"
     meta = tomllib.loads(sidecar.read_text())
@@ -434,7 +438,7 @@ async def test_metadata_cannot_inject_toml_and_reads_back_as_typed(
 
 
 async def test_an_upload_is_refused_while_the_servers_reindex_runs_and_nothing_is_written(
-    fake_discord: FakeDiscord, app: App, monkeypatch: pytest.MonkeyPatch
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gate = Gate("read")
     monkeypatch.setattr(bot.live, "reindex", gate.wrap(bot.live.reindex))
@@ -442,7 +446,7 @@ async def test_an_upload_is_refused_while_the_servers_reindex_runs_and_nothing_i
     corpus.mkdir(parents=True)
     (corpus / "new.txt").write_text(ESSAY.decode())
     try:
-        async with run_client(QuoteBot(app), fake_discord):
+        async with running_bot(app):
             running = await fake_discord.send_slash("reindex", user="mod")
             await gate.wait_reached()
             rec = await add(fake_discord, "circles.txt", ESSAY, user="admin")
@@ -458,29 +462,29 @@ async def test_an_upload_is_refused_while_the_servers_reindex_runs_and_nothing_i
 
 
 async def test_a_server_admin_removes_its_work_to_the_trash_and_restores_it(
-    fake_discord: FakeDiscord, app: App, caplog: pytest.LogCaptureFixture
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="bot")
     corpus = give_the_server(app, fake_discord)
     query = {"query": "a circle that splits in two"}
-    async with run_client(QuoteBot(app), fake_discord):
-        suggestions = await fake_discord.send_autocomplete(
-            "corpus remove", {"work": ""}, focused="work", user="mod"
+    async with running_bot(app):
+        suggestions = await answered(
+            fake_discord.send_autocomplete(
+                "corpus remove", {"work": ""}, focused="work", user="mod"
+            )
         )
-        await suggestions.wait_done(WAIT)
         rec = await remove(fake_discord, "On Small Circles")
-        gone = await fake_discord.send_slash("quote", query)
-        await gone.wait_done(WAIT)
-        trash = await fake_discord.send_autocomplete(
-            "corpus restore", {"work": "circ"}, focused="work", user="mod"
+        gone = await answered(fake_discord.send_slash("quote", query))
+        trash = await answered(
+            fake_discord.send_autocomplete(
+                "corpus restore", {"work": "circ"}, focused="work", user="mod"
+            )
         )
-        await trash.wait_done(WAIT)
         restored = await fake_discord.send_slash(
             "corpus restore", {"work": "On Small Circles"}, user="mod"
         )
         await restored.wait_for(added, WAIT)
-        back = await fake_discord.send_slash("quote", query)
-        await back.wait_done(WAIT)
+        back = await answered(fake_discord.send_slash("quote", query))
     # Only the server's own works are offered for removal, never the base's.
     assert suggestions.choices == [{"name": "On Small Circles", "value": "On Small Circles"}]
     assert rec.ephemeral and rec.embed is not None
@@ -498,19 +502,19 @@ async def test_a_server_admin_removes_its_work_to_the_trash_and_restores_it(
 
 
 async def test_an_owner_removes_a_base_work_with_base_true(
-    fake_discord: FakeDiscord, app: App
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot
 ) -> None:
     corpus = base(app)
     (corpus / "mim-definition-of-sectarianism.txt.meta.toml").write_text('title = "MIM"\n')
     app.collections.base.reindex()
-    async with run_client(QuoteBot(app), fake_discord):
-        suggestions = await fake_discord.send_autocomplete(
-            "corpus remove", {"work": "mim", "base": True}, focused="work", user="owner"
+    async with running_bot(app):
+        suggestions = await answered(
+            fake_discord.send_autocomplete(
+                "corpus remove", {"work": "mim", "base": True}, focused="work", user="owner"
+            )
         )
-        await suggestions.wait_done(WAIT)
         rec = await remove(fake_discord, "MIM", user="owner", base=True)
-        listing = await fake_discord.send_slash("source")
-        await listing.wait_done(WAIT)
+        listing = await answered(fake_discord.send_slash("source"))
     assert suggestions.choices == [{"name": "MIM", "value": "MIM"}]
     assert rec.ephemeral and rec.embed is not None
     assert rec.embed["title"] == "Removed “MIM”" and "1 removed" in rec.embed["description"]
@@ -536,22 +540,24 @@ async def test_an_owner_removes_a_base_work_with_base_true(
 )
 @pytest.mark.parametrize("where", ["server", "base"])
 async def test_removing_needs_the_exact_title_or_file_name(
-    fake_discord: FakeDiscord, app: App, work: str, says: str, where: str
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, work: str, says: str, where: str
 ) -> None:
     give_the_server(app, fake_discord)
     partial = "Small Circles" if where == "server" else "sect"
     work, says = work.replace("PARTIAL", partial), says.replace("PARTIAL", partial)
     options: dict[str, Any] = {"base": True, "user": "owner"} if where == "base" else {}
     before = corpus_files(app, fake_discord)
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         rec = await remove(fake_discord, work, **options)
     assert rec.response_type == "message" and rec.ephemeral and rec.embed is not None
     assert says in rec.embed["description"]
     assert corpus_files(app, fake_discord) == before
 
 
-async def test_the_last_base_work_cannot_be_removed(fake_discord: FakeDiscord, app: App) -> None:
-    async with run_client(QuoteBot(app), fake_discord):
+async def test_the_last_base_work_cannot_be_removed(
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot
+) -> None:
+    async with running_bot(app):
         first = await remove(
             fake_discord, "mim-definition-of-sectarianism.txt", user="owner", base=True
         )
@@ -562,13 +568,12 @@ async def test_the_last_base_work_cannot_be_removed(fake_discord: FakeDiscord, a
 
 
 async def test_a_servers_last_own_work_can_be_removed_and_the_base_still_answers(
-    fake_discord: FakeDiscord, app: App
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot
 ) -> None:
     give_the_server(app, fake_discord)
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         rec = await remove(fake_discord, "On Small Circles")
-        found = await fake_discord.send_slash("quote", {"query": "sectarianism"})
-        await found.wait_done(WAIT)
+        found = await answered(fake_discord.send_slash("quote", {"query": "sectarianism"}))
     assert rec.embed is not None and rec.embed["title"] == "Removed “On Small Circles”"
     assert files_in(own(app, fake_discord)) == set()
     assert found.embed is not None  # a base work answers
@@ -593,13 +598,14 @@ REFUSED = "Only the bot's owners and members with Manage Server can use /corpus 
 async def test_non_admins_are_refused_even_when_discord_shows_them_the_commands(
     fake_discord: FakeDiscord,
     app: App,
+    running_bot: RunningBot,
     downloads: list[str],
     user: str,
     crafted: dict[str, Any],
 ) -> None:
     give_the_server(app, fake_discord)
     before = corpus_files(app, fake_discord)
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         adding = await fake_discord.send_slash(
             "corpus add", {"file": Upload("x.txt", ESSAY)}, user=user, **crafted
         )
@@ -620,19 +626,20 @@ async def test_non_admins_are_refused_even_when_discord_shows_them_the_commands(
 
 
 async def test_a_server_admin_cannot_change_the_shared_base(
-    fake_discord: FakeDiscord, app: App, downloads: list[str]
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, downloads: list[str]
 ) -> None:
     """The defect of issue 11: Manage Server in one server removed a work for every server."""
     before = corpus_files(app, fake_discord)
     build = app.collections.base.service.searcher.build
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         removing = await remove(fake_discord, BASE_WORK)  # the issue's exact scenario
         removing_base = await remove(fake_discord, BASE_WORK, base=True)
         adding = await add(fake_discord, "x.txt", ESSAY, base=True)
-        suggestions = await fake_discord.send_autocomplete(
-            "corpus remove", {"work": "", "base": True}, focused="work", user="mod"
+        suggestions = await answered(
+            fake_discord.send_autocomplete(
+                "corpus remove", {"work": "", "base": True}, focused="work", user="mod"
+            )
         )
-        await suggestions.wait_done(WAIT)
     assert removing.ephemeral and removing.embed is not None
     assert removing.embed["description"] == IN_THE_BASE
     for refused in (removing_base, adding):
@@ -657,7 +664,7 @@ async def test_a_server_admin_cannot_change_the_shared_base(
 
 @pytest.mark.parametrize("where", ["server", "base"])
 async def test_reindex_tells_the_admin_which_links_pointing_outside_were_left_out(
-    fake_discord: FakeDiscord, app: App, where: str
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, where: str
 ) -> None:
     folder = own(app, fake_discord) if where == "server" else base(app)
     folder.mkdir(parents=True, exist_ok=True)
@@ -665,11 +672,12 @@ async def test_reindex_tells_the_admin_which_links_pointing_outside_were_left_ou
     how: dict[str, Any] = {"user": "owner", "options": {"base": True}}
     if where == "server":
         how = {"user": "mod", "options": {}}
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         rec = await fake_discord.send_slash("reindex", how["options"], user=how["user"])
         await rec.wait_for(lambda r: (r.embed or {}).get("title") == "Reindex finished", WAIT)
-        search = await fake_discord.send_slash("quote", {"query": "the vault combination"})
-        await search.wait_done(WAIT)
+        search = await answered(
+            fake_discord.send_slash("quote", {"query": "the vault combination"})
+        )
     assert rec.embed is not None
     skipped = next(f["value"] for f in rec.embed["fields"] if f["name"].startswith("Skipped"))
     for link in OUTSIDE_LINKS:

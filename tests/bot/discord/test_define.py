@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.app import App
-from bot.discord.client import QuoteBot
-from tests.bot.discord.conftest import WAIT
-from tests.fake_discord import FakeDiscord, run_client
+from tests.bot.discord.conftest import Ask
 
 # What the seed corpus says "sectarianism" means, checked by hand: MIM's paragraph on what
 # Marxists mean by it comes first, with its defining sentence in bold.
@@ -17,12 +15,8 @@ DEFINING_SENTENCE = (
 )
 
 
-async def test_define_pages_what_the_corpus_says_a_term_means(
-    fake_discord: FakeDiscord, app: App
-) -> None:
-    async with run_client(QuoteBot(app), fake_discord):
-        rec = await fake_discord.send_slash("define", {"term": "sectarianism"})
-        await rec.wait_done(WAIT)
+async def test_define_pages_what_the_corpus_says_a_term_means(ask: Ask) -> None:
+    rec = await ask("define", {"term": "sectarianism"})
     # Answered at once, or "thinking…" first when the search is slow: public either way.
     assert rec.response_type in ("message", "deferred") and not rec.ephemeral
     embed = rec.embed
@@ -41,12 +35,8 @@ async def test_define_pages_what_the_corpus_says_a_term_means(
     assert "pager:next" in [b["custom_id"] for b in rec.buttons]
 
 
-async def test_term_autocomplete_suggests_terms_from_the_vocabulary(
-    fake_discord: FakeDiscord, app: App
-) -> None:
-    async with run_client(QuoteBot(app), fake_discord):
-        rec = await fake_discord.send_autocomplete("define", {"term": "sect"}, focused="term")
-        await rec.wait_done(WAIT)
+async def test_term_autocomplete_suggests_terms_from_the_vocabulary(ask: Ask) -> None:
+    rec = await ask("define", {"term": "sect"}, focused="term")
     assert rec.response_type == "autocomplete"
     assert rec.choices is not None and len(rec.choices) <= 25
     for choice in rec.choices:
@@ -54,22 +44,20 @@ async def test_term_autocomplete_suggests_terms_from_the_vocabulary(
 
 
 async def test_term_autocomplete_fits_discords_limits_however_many_terms_match(
-    fake_discord: FakeDiscord, app: App, monkeypatch: pytest.MonkeyPatch
+    ask: Ask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import bot.discord.cogs.define as cog
 
     many = [f"term {i} " + "with a very long tail " * 8 for i in range(60)]
     monkeypatch.setattr(cog, "complete_terms", lambda app, prefix, guild=None: many)
-    async with run_client(QuoteBot(app), fake_discord):
-        rec = await fake_discord.send_autocomplete("define", {"term": "term"}, focused="term")
-        await rec.wait_done(WAIT)
+    rec = await ask("define", {"term": "term"}, focused="term")
     assert rec.choices is not None and len(rec.choices) == 25
     assert all(len(c["name"]) <= 100 and len(c["value"]) <= 100 for c in rec.choices)
     assert rec.choices[0]["name"].endswith("…")
 
 
 async def test_a_failing_autocomplete_offers_nothing_instead_of_breaking(
-    fake_discord: FakeDiscord, app: App, monkeypatch: pytest.MonkeyPatch
+    ask: Ask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import bot.discord.cogs.define as cog
 
@@ -77,7 +65,5 @@ async def test_a_failing_autocomplete_offers_nothing_instead_of_breaking(
         raise RuntimeError("vocabulary unavailable")
 
     monkeypatch.setattr(cog, "complete_terms", broken)
-    async with run_client(QuoteBot(app), fake_discord):
-        rec = await fake_discord.send_autocomplete("define", {"term": "x"}, focused="term")
-        await rec.wait_done(WAIT)
+    rec = await ask("define", {"term": "x"}, focused="term")
     assert rec.choices == []

@@ -13,15 +13,12 @@ from typing import Any
 import pytest
 
 import bot.discord.cogs.quote as quote_cog
-import bot.live
 from bot.app import App
 from bot.commands.quote import QuoteRequest, quote
 from bot.commands.results import Answer
-from bot.discord.client import QuoteBot
-from tests.bot.discord.conftest import WAIT, app_like
-from tests.bot.discord.test_admin import Gate
+from tests.bot.discord.conftest import WAIT, Gate, RunningBot, answered, app_like
 from tests.bot.discord.waiting import eventually
-from tests.fake_discord import FakeDiscord, InteractionRecord, run_client
+from tests.fake_discord import FakeDiscord, InteractionRecord
 
 QUERY = "what is a sect?"
 
@@ -59,23 +56,33 @@ def reindexed(rec: InteractionRecord) -> bool:
 async def test_a_rate_limit_or_server_error_is_retried_and_the_answer_arrives(
     fake_discord: FakeDiscord,
     app: App,
+    running_bot: RunningBot,
     command: str,
     options: dict[str, Any],
     route: str,
     status: int,
 ) -> None:
     app = app_like(app, defer_after_seconds=0.0)  # /quote says "thinking…", then follows up
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         fake_discord.fail_next(route, status=status, retry_after=0.25)
         # The bot's owner: the only one who may reindex the base.
         rec = await fake_discord.send_slash(command, options, user="owner")
         await rec.wait_for(lambda r: r.done and (r.embed or {}).get("title") != "Reindexing…")
-        after = await fake_discord.send_slash("help", user="bob")
-        await after.wait_done(WAIT)
+        after = await answered(fake_discord.send_slash("help", user="bob"))
     assert len(fake_discord.faults_fired) == 1  # the fault did happen
     assert status in [e.status for e in rec.events]
     assert rec.embed is not None and rec.embed["title"] not in ("Sorry", "Reindex failed")
     assert after.embed is not None and after.embed["title"] == "quotebot"
+
+
+@pytest.fixture
+def late_app(fresh_app: App) -> App:
+    """A private corpus and index, without rate limits, and late.txt not indexed yet."""
+    app = app_like(fresh_app, cooldown_seconds=0, server_limit=0)
+    (app.settings.corpus / "late.txt").write_text(
+        "A late essay on the long patience of archives.\n"
+    )
+    return app
 
 
 @pytest.fixture
@@ -96,13 +103,14 @@ def held_search(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
 async def test_an_expired_interaction_token_is_logged_and_the_next_one_answered(
     fake_discord: FakeDiscord,
     app: App,
+    running_bot: RunningBot,
     held_search: threading.Event,
     caplog: pytest.LogCaptureFixture,
     status: int,
 ) -> None:
     fake_discord.expect_violations("token.expired")  # the bot tried, as it should
     caplog.set_level(logging.WARNING, logger="bot")
-    async with run_client(QuoteBot(app), fake_discord) as client:
+    async with running_bot(app) as client:
         slow = await fake_discord.send_slash("quote", {"query": QUERY})
         await slow.wait_for(lambda r: r.acknowledged, WAIT)  # "thinking…"
         fake_discord.expire_token(slow, status=status)  # 15 minutes pass
@@ -116,63 +124,53 @@ async def test_an_expired_interaction_token_is_logged_and_the_next_one_answered(
 
 
 async def test_a_reindex_outliving_its_token_still_finishes_and_is_logged(
-    fake_discord: FakeDiscord, fresh_app: App, caplog: pytest.LogCaptureFixture
+    fake_discord: FakeDiscord,
+    late_app: App,
+    gate: Gate,
+    caplog: pytest.LogCaptureFixture,
+    running_bot: RunningBot,
 ) -> None:
     fake_discord.expect_violations("token.expired")
     caplog.set_level(logging.INFO, logger="bot")
-    app = app_like(fresh_app, cooldown_seconds=0, server_limit=0)
-    before = app.index.searcher.build
-    (app.settings.corpus / "late.txt").write_text(
-        "A late essay on the long patience of archives.\n"
-    )
-    gate = Gate("read")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(bot.live, "reindex", gate.wrap(bot.live.reindex))
-        async with run_client(QuoteBot(app), fake_discord):
-            rec = await fake_discord.send_slash("reindex", {"base": True}, user="owner")
-            await gate.wait_reached()
-            fake_discord.expire_token(rec)
-            gate.opened.set()
-            await rec.wait_for(lambda r: any(e.status == 401 for e in r.events), WAIT)
-            await eventually(lambda: app.index.searcher.build != before, WAIT, "the swap")
-            after = await fake_discord.send_slash("quote", {"query": "the patience of archives"})
-            await after.wait_done(WAIT)
+    before = late_app.index.searcher.build
+    async with running_bot(late_app):
+        rec = await fake_discord.send_slash("reindex", {"base": True}, user="owner")
+        await gate.wait_reached()
+        fake_discord.expire_token(rec)
+        gate.opened.set()
+        await rec.wait_for(lambda r: any(e.status == 401 for e in r.events), WAIT)
+        await eventually(lambda: late_app.index.searcher.build != before, WAIT, "the swap")
+        after = await answered(
+            fake_discord.send_slash("quote", {"query": "the patience of archives"})
+        )
     assert "reindex finished: Indexed 3 documents" in caplog.text  # the log has the summary
     assert after.embed is not None and after.embed["footer"]["text"].endswith("late.txt")
 
 
 @pytest.mark.parametrize("code", [None, 4000, 1006], ids=["network-drop", "4000", "1006"])
 async def test_a_dropped_gateway_is_resumed_and_missed_commands_are_answered(
-    fake_discord: FakeDiscord, app: App, code: int | None
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, code: int | None
 ) -> None:
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         await fake_discord.drop_gateway(code=code, hold=True)
         missed = await fake_discord.send_slash("quote", {"query": QUERY})  # while away
         assert not missed.dispatched
         fake_discord.release_gateway()
         await fake_discord.wait_for_resume(WAIT)
         await missed.wait_for(answered_with_a_quote, WAIT)
-        following = await fake_discord.send_slash("source", user="bob")
-        await following.wait_done(WAIT)
+        following = await answered(fake_discord.send_slash("source", user="bob"))
     assert fake_discord.identify_count == 1 and fake_discord.resume_count == 1
     assert following.embed is not None and "works in the corpus" in following.embed["title"]
 
 
 async def test_a_reindex_survives_a_dropped_gateway(
-    fake_discord: FakeDiscord, fresh_app: App
+    fake_discord: FakeDiscord, late_app: App, gate: Gate, running_bot: RunningBot
 ) -> None:
-    app = app_like(fresh_app, cooldown_seconds=0, server_limit=0)
-    (app.settings.corpus / "late.txt").write_text(
-        "A late essay on the long patience of archives.\n"
-    )
-    gate = Gate("read")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(bot.live, "reindex", gate.wrap(bot.live.reindex))
-        async with run_client(QuoteBot(app), fake_discord):
-            rec = await fake_discord.send_slash("reindex", {"base": True}, user="owner")
-            await gate.wait_reached()
-            await fake_discord.drop_gateway()
-            gate.opened.set()
-            await fake_discord.wait_for_resume(WAIT)
-            await rec.wait_for(reindexed, WAIT)
+    async with running_bot(late_app):
+        rec = await fake_discord.send_slash("reindex", {"base": True}, user="owner")
+        await gate.wait_reached()
+        await fake_discord.drop_gateway()
+        gate.opened.set()
+        await fake_discord.wait_for_resume(WAIT)
+        await rec.wait_for(reindexed, WAIT)
     assert rec.embed is not None and "1 added" in rec.embed["description"]

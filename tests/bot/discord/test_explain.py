@@ -13,11 +13,10 @@ import pytest
 from bot.app import App
 from bot.commands import corpus as texts
 from bot.commands.sidecar import WorkMeta
-from bot.discord.client import QuoteBot
-from embeddings.explain import GONE
-from tests.bot.discord.conftest import WAIT, all_embed_text
+from bot.messages import PASSAGE_GONE as GONE
+from tests.bot.discord.conftest import WAIT, RunningBot, all_embed_text, answered
 from tests.bot.test_servers import admin_of
-from tests.fake_discord import FakeDiscord, InteractionRecord, run_client
+from tests.fake_discord import FakeDiscord, InteractionRecord
 
 QUERY = "the sect-socialist and the trade-union movement"
 NOTE_2 = "We use this awkward term instead of"
@@ -57,15 +56,14 @@ async def quote_in(fake: FakeDiscord, query: str, **where: Any) -> InteractionRe
 
 
 async def test_anyone_may_explain_a_quote_and_only_they_see_it(
-    fake_discord: FakeDiscord, app: App
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot
 ) -> None:
     fake_discord.add_member("bob")
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         rec = await quote_in(fake_discord, QUERY)
         assert rec.embed is not None and rec.embed["title"].startswith("Anatomy of the Micro-Sect")
         mine = await (await fake_discord.click(rec, explain_id(rec))).wait_done(WAIT)
-        theirs = await fake_discord.click(rec, explain_id(rec), user="bob")
-        await theirs.wait_done(WAIT)
+        theirs = await answered(fake_discord.click(rec, explain_id(rec), user="bob"))
     for click in (mine, theirs):
         assert click.ephemeral and click.embed is not None
         shown = text_of(click)
@@ -76,19 +74,19 @@ async def test_anyone_may_explain_a_quote_and_only_they_see_it(
 
 
 async def test_an_explain_button_from_before_a_restart_still_answers(
-    fake_discord: FakeDiscord, app: App
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot
 ) -> None:
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         rec = await quote_in(fake_discord, QUERY)
-    async with run_client(QuoteBot(App(app.settings, app.encoder)), fake_discord):
+    async with running_bot(App(app.settings, app.encoder)):
         click = await (await fake_discord.click(rec, explain_id(rec))).wait_done(WAIT)
     assert click.ephemeral and NOTE_2 in text_of(click)
 
 
 async def test_explaining_a_passage_changed_since_says_so_in_one_private_line(
-    fake_discord: FakeDiscord, app: App
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot
 ) -> None:
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         rec = await quote_in(fake_discord, QUERY)
         draper = next(Path(app.settings.corpus).glob("draper-*.md"))
         text = draper.read_text(encoding="utf-8")
@@ -99,12 +97,14 @@ async def test_explaining_a_passage_changed_since_says_so_in_one_private_line(
     assert click.embed["description"] == GONE
 
 
-async def test_the_longest_explanation_fits_discord(fake_discord: FakeDiscord, app: App) -> None:
+async def test_the_longest_explanation_fits_discord(
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot
+) -> None:
     guild = fake_discord.guild_id
     meta = WorkMeta(title="The Marginalia " + "of a very long title " * 12, author="A. Glossator")
     collection = app.collections.of(guild)
     texts.add_work(app, collection, "marginalia.txt", LONG, meta, actor=admin_of(guild))
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         rec = await quote_in(fake_discord, "a reader who follows every gloss")
         click = await (await fake_discord.click(rec, explain_id(rec))).wait_done(WAIT)
     # The fake refuses any embed over Discord's limits: an answer at all means it fitted.
@@ -115,23 +115,23 @@ async def test_the_longest_explanation_fits_discord(fake_discord: FakeDiscord, a
 
 
 async def test_compare_answers_side_by_side_and_refuses_privately(
-    fake_discord: FakeDiscord, app: App
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot
 ) -> None:
-    async with run_client(QuoteBot(app), fake_discord):
-        both = await fake_discord.send_slash("compare", {"query": "what is a sect?"})
-        await both.wait_done(WAIT)
-        one = await fake_discord.send_slash(
-            "compare", {"query": "what is a sect?", "works": "Anatomy of the Micro-Sect"}
+    async with running_bot(app):
+        both = await answered(fake_discord.send_slash("compare", {"query": "what is a sect?"}))
+        one = await answered(
+            fake_discord.send_slash(
+                "compare", {"query": "what is a sect?", "works": "Anatomy of the Micro-Sect"}
+            )
         )
-        await one.wait_done(WAIT)
-        unknown = await fake_discord.send_slash(
-            "compare", {"query": "sect", "works": "Anatomy; Leviathan"}
+        unknown = await answered(
+            fake_discord.send_slash("compare", {"query": "sect", "works": "Anatomy; Leviathan"})
         )
-        await unknown.wait_done(WAIT)
-        typed = await fake_discord.send_autocomplete(
-            "compare", {"query": "sect", "works": "Anatomy of the Micro-Sect; Defin"}, "works"
+        typed = await answered(
+            fake_discord.send_autocomplete(
+                "compare", {"query": "sect", "works": "Anatomy of the Micro-Sect; Defin"}, "works"
+            )
         )
-        await typed.wait_done(WAIT)
     assert not both.ephemeral and both.embed is not None
     names = [f["name"] for f in both.embed["fields"]]
     assert len(names) == 2 and all(n.endswith(" match") for n in names)
@@ -141,24 +141,25 @@ async def test_compare_answers_side_by_side_and_refuses_privately(
 
 
 async def test_each_server_explains_and_compares_only_the_base_and_its_own_texts(
-    fake_discord: FakeDiscord, app: App
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot
 ) -> None:
     a = fake_discord.guild_id
     b = fake_discord.add_guild("Reading Circle", members={"bea": []})
     collection = app.collections.of(a)
     meta = WorkMeta(title="The Marginalia", author="A. Glossator")
     texts.add_work(app, collection, "marginalia.txt", LONG, meta, actor=admin_of(a))
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         rec = await quote_in(fake_discord, "a reader who follows every gloss", guild=a)
         there = await (await fake_discord.click(rec, explain_id(rec))).wait_done(WAIT)
         elsewhere = await quote_in(fake_discord, "a reader who follows every gloss", guild=b)
-        compared = await fake_discord.send_slash(
-            "compare",
-            {"query": "glosses", "works": "The Marginalia; Anatomy of the Micro-Sect"},
-            guild=b,
-            user="bea",
+        compared = await answered(
+            fake_discord.send_slash(
+                "compare",
+                {"query": "glosses", "works": "The Marginalia; Anatomy of the Micro-Sect"},
+                guild=b,
+                user="bea",
+            )
         )
-        await compared.wait_done(WAIT)
     assert there.ephemeral and "Note 1:" in text_of(there)  # server A reads its own text
     assert "Marginalia" not in text_of(elsewhere)
     assert compared.ephemeral and "No work matching “The Marginalia”" in text_of(compared)

@@ -5,17 +5,14 @@ from __future__ import annotations
 import discord
 
 from bot.app import App
-from bot.discord.client import QuoteBot
-from tests.bot.discord.conftest import WAIT, app_like
-from tests.fake_discord import FakeDiscord, run_client
+from tests.bot.discord.conftest import Ask, RunningBot, answered, app_like
+from tests.fake_discord import FakeDiscord
 
 COMMANDS = {"quote", "define", "compare", "source", "reindex", "corpus", "help"}
 
 
-async def test_help_explains_every_command_privately(fake_discord: FakeDiscord, app: App) -> None:
-    async with run_client(QuoteBot(app), fake_discord):
-        rec = await fake_discord.send_slash("help")
-        await rec.wait_done(WAIT)
+async def test_help_explains_every_command_privately(ask: Ask) -> None:
+    rec = await ask("help")
     assert rec.response_type == "message" and rec.ephemeral
     embed = rec.embed
     assert embed is not None and "never write a word of my own" in embed["description"]
@@ -26,9 +23,9 @@ async def test_help_explains_every_command_privately(fake_discord: FakeDiscord, 
 
 
 async def test_commands_are_synced_globally_with_minimal_intents(
-    fake_discord: FakeDiscord, app: App
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot
 ) -> None:
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         pass
     assert len(fake_discord.syncs) == 1 and fake_discord.syncs[0].guild_id is None
     synced = {c["name"]: c for c in fake_discord.syncs[0].commands}
@@ -50,12 +47,11 @@ async def test_commands_are_synced_globally_with_minimal_intents(
 
 
 async def test_commands_are_synced_to_the_development_server_when_set(
-    fake_discord: FakeDiscord, seed_app: App
+    fake_discord: FakeDiscord, seed_app: App, running_bot: RunningBot
 ) -> None:
     app = app_like(seed_app, dev_guild_id=fake_discord.guild_id)
-    async with run_client(QuoteBot(app), fake_discord):
-        rec = await fake_discord.send_slash("help")
-        await rec.wait_done(WAIT)
+    async with running_bot(app):
+        rec = await answered(fake_discord.send_slash("help"))
     assert [s.guild_id for s in fake_discord.syncs] == [fake_discord.guild_id]
     assert {c["name"] for c in fake_discord.syncs[0].commands} == COMMANDS | {"Find sources"}
     assert rec.embed is not None

@@ -155,6 +155,18 @@ async def answered(rec: InteractionRecord) -> InteractionRecord:
     return rec
 
 
+async def harmless_slash(
+    live: FakeDiscord,
+    bugs: pytest.LogCaptureFixture,
+    command: str,
+    options: dict[str, Any] | list[dict[str, Any]],
+) -> InteractionRecord:
+    """A slash command's answer, once it is checked to be clear and harmless."""
+    rec = await answered(await live.send_slash(command, options))
+    assert_clear_and_harmless(rec, bugs)
+    return rec
+
+
 # -- every text option ---------------------------------------------------------------------
 
 
@@ -162,8 +174,7 @@ async def answered(rec: InteractionRecord) -> InteractionRecord:
 async def test_quote_query(
     live: FakeDiscord, bugs: pytest.LogCaptureFixture, kind: str, text: str
 ) -> None:
-    rec = await answered(await live.send_slash("quote", {"query": text}))
-    assert_clear_and_harmless(rec, bugs)
+    rec = await harmless_slash(live, bugs, "quote", {"query": text})
     if kind in ASKS_WHAT_A_SECT_IS:
         assert_quoted_from_a_sect_essay(rec)
 
@@ -173,16 +184,14 @@ async def test_quote_query(
 async def test_quote_filters(
     live: FakeDiscord, bugs: pytest.LogCaptureFixture, option: str, kind: str, text: str
 ) -> None:
-    rec = await answered(await live.send_slash("quote", {"query": "what is a sect?", option: text}))
-    assert_clear_and_harmless(rec, bugs)
+    await harmless_slash(live, bugs, "quote", {"query": "what is a sect?", option: text})
 
 
 @pytest.mark.parametrize(("kind", "text"), CASES, ids=IDS)
 async def test_define_term(
     live: FakeDiscord, bugs: pytest.LogCaptureFixture, kind: str, text: str
 ) -> None:
-    rec = await answered(await live.send_slash("define", {"term": text}))
-    assert_clear_and_harmless(rec, bugs)
+    rec = await harmless_slash(live, bugs, "define", {"term": text})
     if kind == "zero-width-inside-a-word":  # "sect", with invisible marks between letters
         assert rec.embed is not None and rec.embed["title"] == SECT_ESSAY, rec.embed
         kind_field = {f["name"]: f["value"] for f in rec.embed["fields"]}["Kind"]
@@ -193,9 +202,7 @@ async def test_define_term(
 async def test_source_name(
     live: FakeDiscord, bugs: pytest.LogCaptureFixture, kind: str, text: str
 ) -> None:
-    rec = await answered(await live.send_slash("source", {"name": text}))
-    assert_clear_and_harmless(rec, bugs)
-    assert rec.ephemeral
+    assert (await harmless_slash(live, bugs, "source", {"name": text})).ephemeral
 
 
 @pytest.mark.parametrize(("kind", "text"), CASES, ids=IDS)
@@ -261,8 +268,7 @@ async def test_a_crafted_count_out_of_range_is_refused_privately_before_searchin
     """Second line: an interaction crafted past the client is checked by the bot itself."""
     text = "query" if command == "quote" else "term"
     raw = [{"type": 3, "name": text, "value": "sect"}, {"type": 4, "name": "count", "value": count}]
-    rec = await answered(await live.send_slash(command, raw))
-    assert_clear_and_harmless(rec, bugs)
+    rec = await harmless_slash(live, bugs, command, raw)
     assert rec.embed is not None
     if count == 0:  # absent and zero mean the same: the default number of results
         assert rec.embed["title"] != "Sorry"

@@ -20,13 +20,12 @@ import pytest
 
 import bot.live
 from bot.app import App
-from bot.discord.client import QuoteBot
 from bot.discord.cogs.admin import BUSY
 from bot.discord.status import WARNING_TITLE
 from embeddings import store
-from tests.bot.discord.conftest import WAIT, app_like
-from tests.bot.discord.test_admin import Gate
-from tests.fake_discord import FakeDiscord, InteractionRecord, run_client
+from tests.bot.discord.conftest import BUILD_WAIT, WAIT, Gate, RunningBot, answered, app_like
+from tests.embeddings.helpers import flip_a_byte
+from tests.fake_discord import FakeDiscord, InteractionRecord
 
 NEW_WORK = "A late essay on the long patience of archives, and of those who keep them.\n"
 NEW_QUERY = "the patience of archives"
@@ -38,9 +37,7 @@ def finished(rec: InteractionRecord) -> bool:
 
 
 def damage(build: Path, name: str = "vectors.npy") -> None:
-    data = bytearray((build / name).read_bytes())
-    data[-5] ^= 0xFF
-    (build / name).write_bytes(bytes(data))
+    flip_a_byte(build / name, at=-5)
 
 
 def quote_source(rec: InteractionRecord) -> str:
@@ -63,7 +60,7 @@ def two_builds(app: App) -> tuple[str, str]:
 
 
 async def test_a_full_disk_during_the_save_is_told_to_the_admin_and_the_old_index_answers(
-    fake_discord: FakeDiscord, app: App, monkeypatch: pytest.MonkeyPatch
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     index_dir = app.settings.index
     before = store.read_current_name(index_dir)
@@ -76,11 +73,10 @@ async def test_a_full_disk_during_the_save_is_told_to_the_admin_and_the_old_inde
         write(path, data)
 
     monkeypatch.setattr(store, "_write_file", disk_full_at_passages)
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         rec = await fake_discord.send_slash("reindex", {"base": True}, user="owner")
-        await rec.wait_for(finished, WAIT)
-        after = await fake_discord.send_slash("quote", {"query": "what is a sect?"})
-        await after.wait_done(WAIT)
+        await rec.wait_for(finished, BUILD_WAIT)
+        after = await answered(fake_discord.send_slash("quote", {"query": "what is a sect?"}))
     assert rec.ephemeral and rec.embed is not None and rec.embed["title"] == "Reindex failed"
     said = rec.embed["description"]
     assert "could not be written to disk (No space left on device)" in said
@@ -91,12 +87,12 @@ async def test_a_full_disk_during_the_save_is_told_to_the_admin_and_the_old_inde
 
 
 async def test_a_damaged_index_at_start_is_served_from_the_last_intact_build_and_admins_are_told(
-    fake_discord: FakeDiscord, app: App, two_builds: tuple[str, str]
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, two_builds: tuple[str, str]
 ) -> None:
     first, second = two_builds
     damage(app.settings.index / "builds" / second)
     app.index.load()  # what the next start does
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         # The base's damage is for the bot's owners to mend: a server's admins, who cannot
         # reindex the base, are not told, nor are members.
         admin = await fake_discord.send_slash("source", user="owner")
@@ -117,7 +113,7 @@ async def test_a_damaged_index_at_start_is_served_from_the_last_intact_build_and
 
 
 async def test_a_new_build_damaged_before_it_is_loaded_is_reported_by_reindex(
-    fake_discord: FakeDiscord, app: App, monkeypatch: pytest.MonkeyPatch
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     old = app.index.searcher.build
     (app.settings.corpus / "late.txt").write_text(NEW_WORK)
@@ -129,11 +125,10 @@ async def test_a_new_build_damaged_before_it_is_loaded_is_reported_by_reindex(
         return build
 
     monkeypatch.setattr(store, "save", save_then_rot)
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         rec = await fake_discord.send_slash("reindex", {"base": True}, user="owner")
-        await rec.wait_for(finished, WAIT)
-        after = await fake_discord.send_slash("quote", {"query": NEW_QUERY})
-        await after.wait_done(WAIT)
+        await rec.wait_for(finished, BUILD_WAIT)
+        after = await answered(fake_discord.send_slash("quote", {"query": NEW_QUERY}))
     assert rec.embed is not None and rec.embed["title"] == "Reindex finished"
     warning = {f["name"]: f["value"] for f in rec.embed["fields"]}[WARNING_TITLE]
     assert "passages.jsonl is damaged" in warning
@@ -142,11 +137,11 @@ async def test_a_new_build_damaged_before_it_is_loaded_is_reported_by_reindex(
 
 
 async def test_with_nothing_intact_every_answer_names_the_damage_and_the_fix(
-    fake_discord: FakeDiscord, app: App
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot
 ) -> None:
     damage(store.current_build(app.settings.index))
     cold = App(app.settings, app.encoder)  # a bot whose index is not loaded yet
-    async with run_client(QuoteBot(cold), fake_discord):
+    async with running_bot(cold):
         answers = [
             await fake_discord.send_slash("quote", {"query": "what is a sect?"}),
             await fake_discord.send_slash("source", user="bob"),
@@ -162,7 +157,7 @@ async def test_with_nothing_intact_every_answer_names_the_damage_and_the_fix(
 
 
 async def test_two_reindexes_at_once_run_one_build(
-    fake_discord: FakeDiscord, app: App, monkeypatch: pytest.MonkeyPatch
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     builds: list[int] = []
     build = bot.live.reindex
@@ -173,14 +168,14 @@ async def test_two_reindexes_at_once_run_one_build(
 
     monkeypatch.setattr(bot.live, "reindex", counted)
     (app.settings.corpus / "late.txt").write_text(NEW_WORK)
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         # Both are on the wire before the bot handles either.
         first, second = await asyncio.gather(
             fake_discord.send_slash("reindex", {"base": True}, user="owner"),
             fake_discord.send_slash("reindex", {"base": True}, user="owner"),
         )
-        await first.wait_for(finished, WAIT)
-        await second.wait_for(finished, WAIT)
+        await first.wait_for(finished, BUILD_WAIT)
+        await second.wait_for(finished, BUILD_WAIT)
     titles = sorted(rec.embed["title"] for rec in (first, second) if rec.embed)
     busy = [r for r in (first, second) if r.embed and r.embed["description"] == BUSY]
     assert len(builds) == 1 and len(busy) == 1
@@ -188,24 +183,28 @@ async def test_two_reindexes_at_once_run_one_build(
 
 
 async def test_a_reindex_by_another_process_makes_reindex_say_busy(
-    fake_discord: FakeDiscord, app: App
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot
 ) -> None:
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         with store.build_lock(app.settings.index):  # `quotebot reindex` in a terminal
             rec = await fake_discord.send_slash("reindex", {"base": True}, user="owner")
-            await rec.wait_for(finished, WAIT)
+            await rec.wait_for(finished, BUILD_WAIT)
     assert rec.embed is not None and rec.embed["title"] == "Reindex failed"
     assert rec.embed["description"].startswith("A reindex is already running")
 
 
 async def test_queries_and_buttons_keep_working_through_the_swap(
-    fake_discord: FakeDiscord, app: App, monkeypatch: pytest.MonkeyPatch
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gate = Gate("save")
     monkeypatch.setattr(bot.live, "reindex", gate.wrap(bot.live.reindex))
     swapped = asyncio.Event()
     loop = asyncio.get_running_loop()
-    app.index.listeners.append(lambda live: loop.call_soon_threadsafe(swapped.set))
+
+    def on_swap(live: object) -> None:
+        loop.call_soon_threadsafe(swapped.set)
+
+    app.index.listeners.append(on_swap)
     (app.settings.corpus / "late.txt").write_text(NEW_WORK)
     users = ["alice", "bob", "owner"]
 
@@ -214,9 +213,8 @@ async def test_queries_and_buttons_keep_working_through_the_swap(
         return sent
 
     try:
-        async with run_client(QuoteBot(app), fake_discord):
-            before = await fake_discord.send_slash("quote", {"query": "what is a sect?"})
-            await before.wait_done(WAIT)
+        async with running_bot(app):
+            before = await answered(fake_discord.send_slash("quote", {"query": "what is a sect?"}))
             rec = await fake_discord.send_slash("reindex", {"base": True}, user="owner")
             await gate.wait_reached()
             during = await burst("what is a sect?")  # the build is saving
@@ -230,7 +228,7 @@ async def test_queries_and_buttons_keep_working_through_the_swap(
             everything = [*during, *swap, *after, context, turned]
             for r in everything:
                 await r.wait_done(WAIT)
-            await rec.wait_for(finished, WAIT)
+            await rec.wait_for(finished, BUILD_WAIT)
     finally:
         gate.opened.set()
     failed = [r.summary() for r in everything if not r.embed or r.embed["title"] == "Sorry"]

@@ -8,18 +8,17 @@ from typing import Any
 import pytest
 
 from bot.app import App
-from bot.discord.checks import AUTOCOMPLETES_PER_COMMAND, CLICKS_PER_COMMAND, SlidingWindow
-from bot.discord.client import QuoteBot
+from bot.discord.limits import AUTOCOMPLETES_PER_COMMAND, CLICKS_PER_COMMAND, SlidingWindow
 from bot.discord.views import NOT_YOURS
-from tests.bot.discord.conftest import WAIT, app_like
-from tests.fake_discord import FakeDiscord, Upload, run_client
+from tests.bot.discord.conftest import WAIT, RunningBot, answered, app_like
+from tests.fake_discord import FakeDiscord, Upload
 
 
 async def test_a_user_who_repeats_a_command_too_soon_is_told_how_long_to_wait(
-    fake_discord: FakeDiscord, seed_app: App
+    fake_discord: FakeDiscord, seed_app: App, running_bot: RunningBot
 ) -> None:
     app = app_like(seed_app, cooldown_seconds=30, server_limit=0)
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         first = await fake_discord.send_slash("help", user="alice")
         again = await fake_discord.send_slash("help", user="alice")
         other_user = await fake_discord.send_slash("help", user="bob")
@@ -36,14 +35,12 @@ async def test_a_user_who_repeats_a_command_too_soon_is_told_how_long_to_wait(
 
 
 async def test_the_context_menu_has_its_own_cooldown(
-    fake_discord: FakeDiscord, seed_app: App
+    fake_discord: FakeDiscord, seed_app: App, running_bot: RunningBot
 ) -> None:
     app = app_like(seed_app, cooldown_seconds=30, server_limit=0)
-    async with run_client(QuoteBot(app), fake_discord):
-        first = await fake_discord.send_message_command("Find sources", "what is a sect?")
-        await first.wait_done(WAIT)
-        again = await fake_discord.send_message_command("Find sources", "what is a sect?")
-        await again.wait_done(WAIT)
+    async with running_bot(app):
+        first = await answered(fake_discord.send_message_command("Find sources", "what is a sect?"))
+        again = await answered(fake_discord.send_message_command("Find sources", "what is a sect?"))
     assert first.embed is not None and first.embed["title"] != "Sorry"
     assert again.ephemeral and again.embed is not None
     assert again.embed["description"] == (
@@ -52,14 +49,13 @@ async def test_the_context_menu_has_its_own_cooldown(
 
 
 async def test_a_busy_server_is_limited_as_a_whole(
-    fake_discord: FakeDiscord, seed_app: App
+    fake_discord: FakeDiscord, seed_app: App, running_bot: RunningBot
 ) -> None:
     app = app_like(seed_app, cooldown_seconds=0, server_limit=2, server_window_seconds=60)
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         answers = []
         for user in ("alice", "bob", "mod"):
-            rec = await fake_discord.send_slash("help", user=user)
-            await rec.wait_done(WAIT)
+            rec = await answered(fake_discord.send_slash("help", user=user))
             answers.append(rec)
     assert [r.embed["title"] for r in answers if r.embed] == ["quotebot", "quotebot", "Sorry"]
     assert answers[2].ephemeral and answers[2].embed is not None
@@ -107,37 +103,39 @@ SLOW_DOWN = "Slow down a little: you can use {} again in 30 seconds."
     ids=["quote", "define", "source", "help", "reindex", "corpus-add", "corpus-remove"],
 )
 async def test_every_slash_command_has_a_per_user_cooldown(
-    fake_discord: FakeDiscord, seed_app: App, name: str, options: dict[str, Any], user: str
+    fake_discord: FakeDiscord,
+    seed_app: App,
+    name: str,
+    options: dict[str, Any],
+    user: str,
+    running_bot: RunningBot,
 ) -> None:
     app = app_like(seed_app, cooldown_seconds=30, server_limit=0)
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         first = await fake_discord.send_slash(name, options, user=user)
         await first.wait_for(lambda r: r.done and (r.embed or {}).get("title") != "Reindexing…")
-        again = await fake_discord.send_slash(name, options, user=user)
-        await again.wait_done(WAIT)
+        again = await answered(fake_discord.send_slash(name, options, user=user))
     assert first.embed is not None and "Slow down" not in first.embed.get("description", "")
     assert again.ephemeral and again.embed is not None
     assert again.embed["description"] == SLOW_DOWN.format(f"/{name}")
 
 
 async def test_a_user_clicking_too_fast_is_told_to_slow_down_and_the_page_stays(
-    fake_discord: FakeDiscord, seed_app: App
+    fake_discord: FakeDiscord, seed_app: App, running_bot: RunningBot
 ) -> None:
     app = app_like(
         seed_app, cooldown_seconds=0, server_limit=0, click_limit=2, click_window_seconds=30
     )
-    async with run_client(QuoteBot(app), fake_discord):
-        rec = await fake_discord.send_slash("quote", {"query": "what is a sect?", "count": 5})
-        await rec.wait_done(WAIT)
+    async with running_bot(app):
+        rec = await answered(
+            fake_discord.send_slash("quote", {"query": "what is a sect?", "count": 5})
+        )
         clicks = []
         for _ in range(3):
-            click = await fake_discord.click(rec, "pager:next")
-            await click.wait_done(WAIT)
+            click = await answered(fake_discord.click(rec, "pager:next"))
             clicks.append(click)
-        other = await fake_discord.send_slash("quote", {"query": "sect"}, user="bob")
-        await other.wait_done(WAIT)
-        bobs = await fake_discord.click(other, "pager:next", user="bob")
-        await bobs.wait_done(WAIT)
+        other = await answered(fake_discord.send_slash("quote", {"query": "sect"}, user="bob"))
+        bobs = await answered(fake_discord.click(other, "pager:next", user="bob"))
     assert [c.response_type for c in clicks] == ["update_message", "update_message", "message"]
     refused = clicks[2]
     assert refused.ephemeral and refused.embed is not None
@@ -147,17 +145,17 @@ async def test_a_user_clicking_too_fast_is_told_to_slow_down_and_the_page_stays(
 
 
 async def test_a_server_clicking_too_much_is_limited_as_a_whole(
-    fake_discord: FakeDiscord, seed_app: App
+    fake_discord: FakeDiscord, seed_app: App, running_bot: RunningBot
 ) -> None:
     # One command a minute for the server, so CLICKS_PER_COMMAND clicks a minute.
     app = app_like(seed_app, cooldown_seconds=0, server_limit=1, click_limit=0)
-    async with run_client(QuoteBot(app), fake_discord):
-        rec = await fake_discord.send_slash("quote", {"query": "what is a sect?", "count": 5})
-        await rec.wait_done(WAIT)
+    async with running_bot(app):
+        rec = await answered(
+            fake_discord.send_slash("quote", {"query": "what is a sect?", "count": 5})
+        )
         answers = []
         for user in ["alice", "bob", "mod", "alice", "alice"]:  # strangers' clicks count too
-            click = await fake_discord.click(rec, "pager:cite", user=user)
-            await click.wait_done(WAIT)
+            click = await answered(fake_discord.click(rec, "pager:cite", user=user))
             answers.append(click)
     assert CLICKS_PER_COMMAND == 4
     assert [a.embed["title"] if a.embed else a.content for a in answers] == [
@@ -173,18 +171,18 @@ async def test_a_server_clicking_too_much_is_limited_as_a_whole(
 
 
 async def test_autocomplete_over_the_limit_offers_nothing_at_once(
-    fake_discord: FakeDiscord, seed_app: App
+    fake_discord: FakeDiscord, seed_app: App, running_bot: RunningBot
 ) -> None:
     app = app_like(seed_app, cooldown_seconds=0, server_limit=0, autocomplete_limit=2)
     typing = {"name": "anat"}
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         mine = []
         for _ in range(3):
-            rec = await fake_discord.send_autocomplete("source", typing, focused="name")
-            await rec.wait_done(WAIT)
+            rec = await answered(fake_discord.send_autocomplete("source", typing, focused="name"))
             mine.append(rec)
-        bobs = await fake_discord.send_autocomplete("source", typing, focused="name", user="bob")
-        await bobs.wait_done(WAIT)
+        bobs = await answered(
+            fake_discord.send_autocomplete("source", typing, focused="name", user="bob")
+        )
     draper = [{"name": "Anatomy of the Micro-Sect", "value": "Anatomy of the Micro-Sect"}]
     assert [r.choices for r in mine] == [draper, draper, []]
     assert all(r.response_type == "autocomplete" and r.violations == [] for r in mine)
@@ -192,17 +190,18 @@ async def test_autocomplete_over_the_limit_offers_nothing_at_once(
 
 
 async def test_a_server_autocompleting_too_much_gets_nothing_for_a_while(
-    fake_discord: FakeDiscord, seed_app: App
+    fake_discord: FakeDiscord, seed_app: App, running_bot: RunningBot
 ) -> None:
     app = app_like(seed_app, cooldown_seconds=0, server_limit=1, autocomplete_limit=0)
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         answers = []
         for i in range(AUTOCOMPLETES_PER_COMMAND + 1):
             user = ("alice", "bob", "mod")[i % 3]
-            rec = await fake_discord.send_autocomplete(
-                "define", {"term": "sect"}, focused="term", user=user
+            rec = await answered(
+                fake_discord.send_autocomplete(
+                    "define", {"term": "sect"}, focused="term", user=user
+                )
             )
-            await rec.wait_done(WAIT)
             answers.append(rec)
     assert all(r.choices for r in answers[:-1])
     assert answers[-1].choices == [] and answers[-1].response_type == "autocomplete"

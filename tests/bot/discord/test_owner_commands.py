@@ -15,10 +15,9 @@ import discord
 import pytest
 
 from bot.app import App
-from bot.discord.client import QuoteBot
 from embeddings import store
-from tests.bot.discord.conftest import WAIT, app_like
-from tests.fake_discord import FakeDiscord, InteractionRecord, Upload, run_client
+from tests.bot.discord.conftest import BUILD_WAIT, RunningBot, answered, app_like
+from tests.fake_discord import FakeDiscord, InteractionRecord, Upload
 
 OWNER = "alice"  # an ordinary member of the fake server: no Manage Server
 
@@ -34,21 +33,20 @@ def owners_app(base: App, fake: FakeDiscord) -> App:
 
 
 async def test_reindex_force_from_discord_embeds_every_passage_again(
-    fake_discord: FakeDiscord, fresh_app: App
+    fake_discord: FakeDiscord, fresh_app: App, running_bot: RunningBot
 ) -> None:
     app = owners_app(fresh_app, fake_discord)
     index = Path(app.settings.index)
     passages = len(app.index.searcher.index.passages)
     before = store.read_current_name(index)
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         plain = await fake_discord.send_slash("reindex", {"base": True}, user=OWNER)
-        await plain.wait_for(finished, WAIT)
+        await plain.wait_for(finished, BUILD_WAIT)
         forced = await fake_discord.send_slash("reindex", {"force": True, "base": True}, user=OWNER)
-        await forced.wait_for(finished, WAIT)
-        after = await fake_discord.send_slash(
-            "quote", {"query": "what is a sect in socialist politics?"}
+        await forced.wait_for(finished, BUILD_WAIT)
+        after = await answered(
+            fake_discord.send_slash("quote", {"query": "what is a sect in socialist politics?"})
         )
-        await after.wait_done(WAIT)
 
     # Nothing changed, so a plain reindex has nothing to do ...
     assert plain.embed is not None and plain.embed["title"] == "Reindex finished"
@@ -68,7 +66,10 @@ async def test_reindex_force_from_discord_embeds_every_passage_again(
 
 
 async def test_the_default_cap_refuses_a_file_over_2_mib_before_downloading_it(
-    fake_discord: FakeDiscord, fresh_app: App, monkeypatch: pytest.MonkeyPatch
+    fake_discord: FakeDiscord,
+    fresh_app: App,
+    monkeypatch: pytest.MonkeyPatch,
+    running_bot: RunningBot,
 ) -> None:
     downloaded: list[str] = []
 
@@ -82,11 +83,10 @@ async def test_the_default_cap_refuses_a_file_over_2_mib_before_downloading_it(
     corpus = Path(app.settings.corpus)
     files = sorted(corpus.rglob("*"))
     big = b"A small circle splits in two.\n" * (2 * 1024 * 1024 // 30 + 1)  # 2 MiB and a bit
-    async with run_client(QuoteBot(app), fake_discord):
-        rec = await fake_discord.send_slash(
-            "corpus add", {"file": Upload("big.txt", big)}, user=OWNER
+    async with running_bot(app):
+        rec = await answered(
+            fake_discord.send_slash("corpus add", {"file": Upload("big.txt", big)}, user=OWNER)
         )
-        await rec.wait_done(WAIT)
     assert rec.ephemeral and rec.embed is not None and rec.embed["title"] == "Sorry"
     assert rec.embed["description"].startswith(
         "That file is 2.0 MB; the largest file I accept is 2.0 MB."

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 
@@ -79,11 +80,20 @@ def config_for_tests(tmp_path: Path) -> Path:
     return path
 
 
+class Launch(Protocol):
+    def __call__(self, shard: int, *, stall: bool = False) -> BotProcess: ...
+
+
 @pytest.fixture
-def launch(fake_discord: FakeDiscord) -> Iterator[list[BotProcess]]:
-    """Start `quotebot run --shards 2 --shard-ids N` processes; all stopped after the test."""
+def launch(fake_discord: FakeDiscord, fresh_app: App, tmp_path: Path) -> Iterator[Launch]:
+    """`launch(N)` starts `quotebot run --shards 2 --shard-ids N` over `fresh_app`'s corpus
+    and index (with `stall=True`, one whose reindex hangs); all stopped after the test."""
     started: list[BotProcess] = []
-    yield started
+
+    def launch_one(shard: int, *, stall: bool = False) -> BotProcess:
+        return start(started, fresh_app, fake_discord, tmp_path, shard, stall=stall)
+
+    yield launch_one
     for bot in started:
         if bot.proc.poll() is None:
             bot.proc.send_signal(signal.SIGTERM)  # a clean disconnect, as `docker stop`
@@ -169,16 +179,12 @@ def servers(fake_discord: FakeDiscord) -> tuple[int, int]:
 
 
 async def test_a_reindex_through_one_process_is_answered_from_by_the_other_within_2_s(
-    fake_discord: FakeDiscord,
-    fresh_app: App,
-    tmp_path: Path,
-    launch: list[BotProcess],
-    servers: tuple[int, int],
+    fake_discord: FakeDiscord, fresh_app: App, launch: Launch, servers: tuple[int, int]
 ) -> None:
     fake = fake_discord
     zero, one = servers
-    first = start(launch, fresh_app, fake, tmp_path, 0)
-    second = start(launch, fresh_app, fake, tmp_path, 1)
+    first = launch(0)
+    second = launch(1)
     await ready(first, second)
     await fake.wait_for_sync(1, WAIT)  # only the process with shard 0 syncs the commands
     assert fake.identified_shards == {0: 2, 1: 2}
@@ -232,18 +238,14 @@ async def test_a_reindex_through_one_process_is_answered_from_by_the_other_withi
 
 
 async def test_a_process_killed_mid_reindex_leaves_the_other_serving_the_last_good_build(
-    fake_discord: FakeDiscord,
-    fresh_app: App,
-    tmp_path: Path,
-    launch: list[BotProcess],
-    servers: tuple[int, int],
+    fake_discord: FakeDiscord, fresh_app: App, launch: Launch, servers: tuple[int, int]
 ) -> None:
     fake = fake_discord
     zero, one = servers
     index = fresh_app.settings.index
     good = store.read_current_name(index)
-    first = start(launch, fresh_app, fake, tmp_path, 0, stall=True)
-    second = start(launch, fresh_app, fake, tmp_path, 1)
+    first = launch(0, stall=True)
+    second = launch(1)
     await ready(first, second)
     await fake.wait_for_sync(1, WAIT)
     (Path(fresh_app.settings.corpus) / ALMANAC).write_text(ALMANAC_TEXT)

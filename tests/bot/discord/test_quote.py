@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -11,12 +12,12 @@ import pytest
 from bot.app import App
 from bot.commands.quote import QuoteRequest, quote
 from bot.discord import render
-from bot.discord.client import QuoteBot
 from bot.discord.views import NOT_YOURS
 from bot.settings import SettingsError, load_settings
-from tests.bot.discord.conftest import WAIT, app_like
+from tests.bot.discord.conftest import WAIT, Ask, RunningBot, answered, app_like
 from tests.bot.discord.waiting import eventually
-from tests.fake_discord import FakeDiscord, InteractionRecord, run_client
+from tests.fake_discord import FakeDiscord, InteractionRecord
+from tests.wording import raises_saying
 
 QUERY = "how the essay explains its use of the term sect"
 
@@ -36,12 +37,30 @@ BEST_REST = "It is better presented here, as an introduction to the essay:"
 BEFORE_BEST = "The original subtitle of this document was"  # the paragraph above it
 
 
+async def click_on_the_quote(fake: FakeDiscord, button: str) -> InteractionRecord:
+    """The answer to a click on `button` of the answer to /quote QUERY."""
+    rec = await answered(fake.send_slash("quote", {"query": QUERY}))
+    return await answered(fake.click(rec, button))
+
+
+Clicked = Callable[[str], Awaitable[InteractionRecord]]
+
+
+@pytest.fixture
+def clicked(fake_discord: FakeDiscord, app: App, running_bot: RunningBot) -> Clicked:
+    """`await clicked("pager:cite")`: `click_on_the_quote`, the bot closed before looking."""
+
+    async def one(button: str) -> InteractionRecord:
+        async with running_bot(app):
+            return await click_on_the_quote(fake_discord, button)
+
+    return one
+
+
 async def test_quote_shows_the_best_passage_with_its_sentence_in_bold_and_its_citation(
-    fake_discord: FakeDiscord, app: App
+    ask: Ask,
 ) -> None:
-    async with run_client(QuoteBot(app), fake_discord):
-        rec = await fake_discord.send_slash("quote", {"query": QUERY})
-        await rec.wait_done(WAIT)
+    rec = await ask("quote", {"query": QUERY})
 
     # Answered at once, or "thinking…" first when the search is slow: public either way.
     assert rec.response_type in ("message", "deferred") and not rec.ephemeral
@@ -70,13 +89,9 @@ async def test_quote_shows_the_best_passage_with_its_sentence_in_bold_and_its_ci
     assert rec.buttons[0]["disabled"] and not rec.buttons[1]["disabled"]
 
 
-async def test_no_good_match_is_said_plainly_with_the_closest_weak_passages(
-    fake_discord: FakeDiscord, app: App
-) -> None:
+async def test_no_good_match_is_said_plainly_with_the_closest_weak_passages(ask: Ask) -> None:
     query = "quantum chromodynamics of gluon plasma"  # nothing in the corpus is about physics
-    async with run_client(QuoteBot(app), fake_discord):
-        rec = await fake_discord.send_slash("quote", {"query": query})
-        await rec.wait_done(WAIT)
+    rec = await ask("quote", {"query": query})
     assert not rec.ephemeral and rec.embed is not None
     assert rec.embed["title"] == "No good match"
     lines = rec.embed["description"].split("\n")
@@ -87,37 +102,26 @@ async def test_no_good_match_is_said_plainly_with_the_closest_weak_passages(
 
 
 async def test_next_and_previous_turn_the_page_in_place(
-    fake_discord: FakeDiscord, app: App
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot
 ) -> None:
-    async with run_client(QuoteBot(app), fake_discord):
-        rec = await fake_discord.send_slash("quote", {"query": QUERY, "count": 3})
-        await rec.wait_done(WAIT)
+    async with running_bot(app):
+        rec = await answered(fake_discord.send_slash("quote", {"query": QUERY, "count": 3}))
         first = rec.embed
 
         for _ in range(2):
-            click = await fake_discord.click(rec, "pager:next")
-            await click.wait_done(WAIT)
+            click = await answered(fake_discord.click(rec, "pager:next"))
             assert click.response_type == "update_message"
         assert rec.embed is not None and rec.embed["footer"]["text"].startswith("Result 3 of 3")
         assert {b["label"]: b["disabled"] for b in rec.buttons}["Next"]  # the last page
 
-        back = await fake_discord.click(rec, "pager:previous")
-        await back.wait_done(WAIT)
+        await answered(fake_discord.click(rec, "pager:previous"))
         assert rec.embed is not None and rec.embed["footer"]["text"].startswith("Result 2 of 3")
-        back = await fake_discord.click(rec, "pager:previous")
-        await back.wait_done(WAIT)
+        await answered(fake_discord.click(rec, "pager:previous"))
     assert rec.embed == first
 
 
-async def test_context_shows_the_passages_around_the_quote_privately(
-    fake_discord: FakeDiscord, app: App
-) -> None:
-    async with run_client(QuoteBot(app), fake_discord):
-        rec = await fake_discord.send_slash("quote", {"query": QUERY})
-        await rec.wait_done(WAIT)
-        click = await fake_discord.click(rec, "pager:context")
-        await click.wait_done(WAIT)
-
+async def test_context_shows_the_passages_around_the_quote_privately(clicked: Clicked) -> None:
+    click = await clicked("pager:context")
     assert click.ephemeral
     embed = click.embed
     assert embed is not None and embed["title"] == f"Context: {BEST_TITLE}"
@@ -127,15 +131,8 @@ async def test_context_shows_the_passages_around_the_quote_privately(
     assert bold == f"{BEST_SENTENCE} {BEST_REST}"
 
 
-async def test_cite_gives_a_ready_to_paste_citation_privately(
-    fake_discord: FakeDiscord, app: App
-) -> None:
-    async with run_client(QuoteBot(app), fake_discord):
-        rec = await fake_discord.send_slash("quote", {"query": QUERY})
-        await rec.wait_done(WAIT)
-        click = await fake_discord.click(rec, "pager:cite")
-        await click.wait_done(WAIT)
-
+async def test_cite_gives_a_ready_to_paste_citation_privately(clicked: Clicked) -> None:
+    click = await clicked("pager:cite")
     assert click.response_type == "message" and click.ephemeral
     embed = click.embed
     assert embed is not None and embed["title"] == "Citation"
@@ -144,13 +141,10 @@ async def test_cite_gives_a_ready_to_paste_citation_privately(
 
 
 async def test_more_from_this_source_pages_other_passages_of_the_same_work(
-    fake_discord: FakeDiscord, app: App
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot
 ) -> None:
-    async with run_client(QuoteBot(app), fake_discord):
-        rec = await fake_discord.send_slash("quote", {"query": QUERY})
-        await rec.wait_done(WAIT)
-        more = await fake_discord.click(rec, "pager:more")
-        await more.wait_done(WAIT)
+    async with running_bot(app):
+        more = await click_on_the_quote(fake_discord, "pager:more")
         assert more.ephemeral
         assert more.embed is not None
         assert more.embed["title"] == f"{BEST_TITLE} — {BEST_AUTHOR}"
@@ -158,33 +152,29 @@ async def test_more_from_this_source_pages_other_passages_of_the_same_work(
         assert BEST_SENTENCE not in more.embed["description"]
 
         # The new results have their own pager.
-        turn = await fake_discord.click(more, "pager:next")
-        await turn.wait_done(WAIT)
+        await answered(fake_discord.click(more, "pager:next"))
     assert more.embed is not None and more.embed["footer"]["text"].startswith("Result 2 of")
     assert more.embed["footer"]["text"].endswith(f"· {BEST_SOURCE}")
 
 
 async def test_only_the_person_who_asked_can_use_the_buttons(
-    fake_discord: FakeDiscord, app: App
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot
 ) -> None:
-    async with run_client(QuoteBot(app), fake_discord):
-        rec = await fake_discord.send_slash("quote", {"query": QUERY}, user="alice")
-        await rec.wait_done(WAIT)
+    async with running_bot(app):
+        rec = await answered(fake_discord.send_slash("quote", {"query": QUERY}, user="alice"))
         before = rec.embed
         for button in ("pager:next", "pager:cite", "pager:more"):
-            other = await fake_discord.click(rec, button, user="bob")
-            await other.wait_done(WAIT)
+            other = await answered(fake_discord.click(rec, button, user="bob"))
             assert other.ephemeral and other.content == NOT_YOURS
     assert rec.embed == before  # the page did not turn
 
 
 async def test_buttons_but_explain_are_disabled_when_the_view_times_out(
-    fake_discord: FakeDiscord, seed_app: App
+    fake_discord: FakeDiscord, seed_app: App, running_bot: RunningBot
 ) -> None:
     app = app_like(seed_app, cooldown_seconds=0, server_limit=0, view_timeout_seconds=0.5)
-    async with run_client(QuoteBot(app), fake_discord):
-        rec = await fake_discord.send_slash("quote", {"query": QUERY})
-        await rec.wait_done(WAIT)
+    async with running_bot(app):
+        rec = await answered(fake_discord.send_slash("quote", {"query": QUERY}))
         assert not all(b.get("disabled") for b in rec.buttons)
 
         def expired(r: InteractionRecord) -> bool:
@@ -202,21 +192,20 @@ async def test_buttons_but_explain_are_disabled_when_the_view_times_out(
 
 
 async def test_count_is_bounded_by_the_max_results_setting(
-    fake_discord: FakeDiscord, seed_app: App
+    fake_discord: FakeDiscord, seed_app: App, running_bot: RunningBot
 ) -> None:
     app = app_like(seed_app, cooldown_seconds=0, server_limit=0, max_results=3)
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         options = {o["name"]: o for o in fake_discord.find_command("quote")["options"]}
         assert (options["count"]["min_value"], options["count"]["max_value"]) == (1, 3)
         with pytest.raises(ValueError):  # Discord's client would not send it
             await fake_discord.send_slash("quote", {"query": QUERY, "count": 4})
-        rec = await fake_discord.send_slash("quote", {"query": QUERY, "count": 3})
-        await rec.wait_done(WAIT)
+        rec = await answered(fake_discord.send_slash("quote", {"query": QUERY, "count": 3}))
     assert rec.embed is not None and rec.embed["footer"]["text"].startswith("Result 1 of 3")
 
 
 async def test_searching_runs_in_a_worker_thread(
-    fake_discord: FakeDiscord, app: App, monkeypatch: pytest.MonkeyPatch
+    ask: Ask, app: App, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import bot.discord.cogs.quote as cog
 
@@ -227,35 +216,65 @@ async def test_searching_runs_in_a_worker_thread(
         return quote(app, request)
 
     monkeypatch.setattr(cog, "search_quotes", spy)
-    async with run_client(QuoteBot(app), fake_discord):
-        rec = await fake_discord.send_slash("quote", {"query": QUERY})
-        await rec.wait_done(WAIT)
+    rec = await ask("quote", {"query": QUERY})
     assert threads and threads[0] is not threading.main_thread()
     # Acknowledged after at most defer_after_seconds (0.5) and a round trip.
     assert rec.response_time is not None and rec.response_time < 2.0
 
 
+async def test_a_burst_of_new_questions_shares_forward_passes_and_no_search_waits_for_the_model(
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import faiss
+
+    import bot.discord.cogs.quote as cog
+
+    questions = [f"{QUERY} ({word})" for word in ("a", "b", "c", "d", "e", "f", "g", "h")]
+    seen: list[tuple[str, bool, int]] = []  # thread, vector ready, FAISS threads
+
+    def spy(app: App, request: QuoteRequest):  # type: ignore[no-untyped-def]
+        searcher = app.live_for(request.guild).searcher
+        ready = searcher.embeddings.submit(searcher.prepare(request.query)).done()
+        seen.append((threading.current_thread().name, ready, faiss.omp_get_max_threads()))
+        return quote(app, request)
+
+    monkeypatch.setattr(cog, "search_quotes", spy)
+    app.index.embeddings.clear()
+    batcher = app.index.embeddings.batcher
+    assert batcher is not None
+    passes = batcher.batches
+    async with running_bot(app):
+        recs = await asyncio.gather(
+            *(answered(fake_discord.send_slash("quote", {"query": q})) for q in questions)
+        )
+    assert all(rec.embed is not None for rec in recs)
+    assert batcher.batches - passes < len(questions)  # some passes shared
+    # Each search started once its vector was ready, on the search threads, with FAISS on
+    # the configured number of threads (per thread in OpenMP: the pool sets it).
+    assert len(seen) == len(questions)
+    assert all(name.startswith("quotebot-search") and ready for name, ready, _ in seen)
+    assert {threads for _, _, threads in seen} == {app.settings.search_threads}
+
+
 async def test_a_quick_answer_is_the_reply_itself_without_a_thinking_placeholder(
-    fake_discord: FakeDiscord, seed_app: App
+    fake_discord: FakeDiscord, seed_app: App, running_bot: RunningBot
 ) -> None:
     app = app_like(seed_app, cooldown_seconds=0, server_limit=0, defer_after_seconds=2.0)
     quote(app, QuoteRequest(QUERY, settle_now=1))  # asked before: the answer is cached
-    async with run_client(QuoteBot(app), fake_discord):
-        rec = await fake_discord.send_slash("quote", {"query": QUERY})
-        await rec.wait_done(WAIT)
+    async with running_bot(app):
+        rec = await answered(fake_discord.send_slash("quote", {"query": QUERY}))
     assert rec.response_type == "message" and not rec.ephemeral
     assert rec.embed is not None and rec.embed["footer"]["text"].startswith("Result 1 of")
     assert "pager:next" in [b["custom_id"] for b in rec.buttons]
 
 
 async def test_a_search_slower_than_defer_after_shows_thinking_first(
-    fake_discord: FakeDiscord, seed_app: App
+    fake_discord: FakeDiscord, seed_app: App, running_bot: RunningBot
 ) -> None:
     app = app_like(seed_app, cooldown_seconds=0, server_limit=0, defer_after_seconds=0.0)
     app.index.live.answers.clear()  # a cached answer is shown without searching
-    async with run_client(QuoteBot(app), fake_discord):
-        rec = await fake_discord.send_slash("quote", {"query": QUERY})
-        await rec.wait_done(WAIT)
+    async with running_bot(app):
+        rec = await answered(fake_discord.send_slash("quote", {"query": QUERY}))
     assert rec.response_type == "deferred" and not rec.ephemeral
     assert rec.embed is not None and rec.embed["footer"]["text"].startswith("Result 1 of")
 
@@ -264,7 +283,7 @@ async def test_a_search_slower_than_defer_after_shows_thinking_first(
 def test_defer_after_must_leave_time_before_discords_deadline(tmp_path: Path, value: str) -> None:
     path = tmp_path / "settings.toml"
     path.write_text(f"[bot]\ndefer_after_seconds = {value}\n")
-    with pytest.raises(SettingsError, match="defer_after_seconds"):
+    with raises_saying(SettingsError, "defer_after_seconds"):
         load_settings(env={"QUOTEBOT_CONFIG": str(path)})
 
 
@@ -283,16 +302,15 @@ SETTLED = (
 
 
 async def test_the_model_settles_the_best_sentence_after_the_answer_is_out(
-    fake_discord: FakeDiscord, fresh_app: App
+    fake_discord: FakeDiscord, fresh_app: App, running_bot: RunningBot
 ) -> None:
     app = app_like(fresh_app, cooldown_seconds=0, server_limit=0)
     # Sentence vectors in the index would settle it at once; without them, the model does.
     app.index.searcher.index.sentences = None
     guessed, settled = f"**{render.escape(GUESSED)}**", f"**{render.escape(SETTLED)}**"
 
-    async with run_client(QuoteBot(app), fake_discord):
-        rec = await fake_discord.send_slash("quote", {"query": UNDECIDED})
-        await rec.wait_done(WAIT)
+    async with running_bot(app):
+        rec = await answered(fake_discord.send_slash("quote", {"query": UNDECIDED}))
         await eventually(
             lambda: settled in (rec.embed or {}).get("description", ""),
             WAIT,
@@ -307,12 +325,10 @@ async def test_the_model_settles_the_best_sentence_after_the_answer_is_out(
 
 
 async def test_a_page_turned_before_the_model_settles_is_not_overwritten(
-    fake_discord: FakeDiscord, app: App
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot
 ) -> None:
-    async with run_client(QuoteBot(app), fake_discord):
-        rec = await fake_discord.send_slash("quote", {"query": UNDECIDED, "count": 3})
-        await rec.wait_done(WAIT)
-        turn = await fake_discord.click(rec, "pager:next")
-        await turn.wait_done(WAIT)
+    async with running_bot(app):
+        rec = await answered(fake_discord.send_slash("quote", {"query": UNDECIDED, "count": 3}))
+        await answered(fake_discord.click(rec, "pager:next"))
         await asyncio.sleep(1.0)  # time for a late refinement of page 1 to (wrongly) land
     assert rec.embed is not None and rec.embed["footer"]["text"].startswith("Result 2 of 3")

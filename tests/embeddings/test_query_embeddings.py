@@ -1,0 +1,123 @@
+"""Query vectors under bursts: one pass for a burst, no pass for a question already known or
+already on its way, no wait for company when a question comes alone."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from typing import cast
+
+import numpy as np
+
+from embeddings.batching import MicroBatcher
+from embeddings.encoder import Encoder
+from embeddings.search import QueryEmbeddings
+
+
+class CountingModel:
+    """Stands in for the encoder: a vector per text, each pass recorded; `hold` keeps a
+    pass running until released, `fail` makes the next pass raise."""
+
+    def __init__(self) -> None:
+        self.passes: list[list[str]] = []
+        self.hold = threading.Event()
+        self.hold.set()
+        self.running = threading.Event()
+        self.fail = False
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        self.passes.append(list(texts))
+        self.running.set()
+        self.hold.wait(5)
+        if self.fail:
+            self.fail = False
+            raise RuntimeError("model crashed")
+        return np.array([[len(t), 1.0] for t in texts], dtype=np.float32)
+
+
+def embeddings_over(model: CountingModel) -> QueryEmbeddings:
+    return QueryEmbeddings(cast(Encoder, model), size=100)
+
+
+def test_a_question_asked_again_while_it_is_being_encoded_waits_for_that_pass() -> None:
+    model = CountingModel()
+    vectors = embeddings_over(model)
+    model.hold.clear()
+    first = vectors.submit("What is a sect?")
+    assert model.running.wait(5)
+    again = [vectors.submit("what is a SECT?"), vectors.submit("What is a sect?")]
+    model.hold.set()
+    assert all(f is first for f in again)
+    np.testing.assert_array_equal(first.result(5), [15.0, 1.0])
+    assert model.passes == [["What is a sect?"]]
+
+
+def test_a_known_question_is_answered_at_once_without_the_model() -> None:
+    model = CountingModel()
+    vectors = embeddings_over(model)
+    vectors.get("what is a sect?")
+    known = vectors.submit("What is a sect?")
+    assert known.done()
+    np.testing.assert_array_equal(known.result(), [15.0, 1.0])
+    assert len(model.passes) == 1
+
+
+def test_a_failed_encoding_is_not_remembered_and_the_next_ask_tries_again() -> None:
+    model = CountingModel()
+    vectors = embeddings_over(model)
+    model.fail = True
+    failed = vectors.submit("what is a sect?")
+    assert isinstance(failed.exception(5), RuntimeError)
+    np.testing.assert_array_equal(vectors.get("what is a sect?"), [15.0, 1.0])
+    assert len(model.passes) == 2
+
+
+def test_a_question_whose_wait_was_cancelled_is_encoded_afresh_when_asked_again() -> None:
+    model = CountingModel()
+    vectors = embeddings_over(model)
+    model.hold.clear()
+    vectors.submit("first")
+    assert model.running.wait(5)
+    assert vectors.submit("what is a sect?").cancel()
+    model.hold.set()
+    np.testing.assert_array_equal(vectors.get("what is a sect?"), [15.0, 1.0])
+    assert model.passes[-1] == ["what is a sect?"]
+
+
+def test_a_lone_question_after_a_quiet_spell_does_not_wait_for_company() -> None:
+    model = CountingModel()
+    batcher = MicroBatcher(model.encode_queries, max_wait=5.0)
+    started = time.monotonic()
+    batcher.encode("what is a sect?")
+    assert time.monotonic() - started < 2.5  # not the 5 s a batch may wait for stragglers
+    batcher.close()
+
+
+def test_questions_arriving_during_a_pass_share_the_next_one() -> None:
+    model = CountingModel()
+    batcher = MicroBatcher(model.encode_queries, max_wait=0.05)
+    model.hold.clear()
+    first = batcher.submit("first")
+    assert model.running.wait(5)
+    burst = [batcher.submit(f"question {i}") for i in range(20)]
+    model.hold.set()
+    for future in [first, *burst]:
+        future.result(5)
+    batcher.close()
+    assert model.passes == [["first"], [f"question {i}" for i in range(20)]]
+
+
+def test_a_cancelled_question_is_skipped_and_the_others_are_still_encoded() -> None:
+    model = CountingModel()
+    batcher = MicroBatcher(model.encode_queries, max_wait=0.05)
+    model.hold.clear()
+    first = batcher.submit("first")
+    assert model.running.wait(5)
+    gone, kept = batcher.submit("gone"), batcher.submit("kept")
+    assert gone.cancel()
+    model.hold.set()
+    kept.result(5)
+    assert first.done() and batcher.encode("after") is not None
+    batcher.close()
+    assert ["gone"] not in model.passes and ["kept"] in model.passes
