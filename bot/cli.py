@@ -45,6 +45,12 @@ def _count(text: str) -> int:
     return value
 
 
+def _whole(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a whole number of 0 or more, got {text!r}")
+    return int(text)
+
+
 def _server_id(text: str) -> int:
     if not text.isdigit() or int(text) <= 0:
         raise argparse.ArgumentTypeError(f"expected a server (guild) ID, digits only, got {text!r}")
@@ -148,6 +154,25 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("-n", type=_count, default=20, metavar="N", help="how many entries")
     a.add_argument("--json", action="store_true", help="one JSON object per entry")
 
+    p = sub.add_parser(
+        "tune",
+        parents=[common],
+        help="adapt the model to the corpus (no labels) and write it to a new folder",
+        description="Fine-tune the configured model on pairs taken from the corpus itself "
+        "(a sentence and the rest of its paragraph; a verse and its neighbours) and write a "
+        "model folder that [model] name or QUOTEBOT_MODEL can point to. Reindex after "
+        "switching to it.",
+    )
+    p.add_argument("--out", type=Path, required=True, metavar="FOLDER", help="a new folder")
+    p.add_argument(
+        "--max-pairs", type=_count, metavar="N", help="pairs to train on at most (5,000)"
+    )
+    p.add_argument("--epochs", type=_count, metavar="N", help="passes over the pairs (1)")
+    p.add_argument(
+        "--seed", type=_whole, default=0, metavar="N", help="the same seed, the same model"
+    )
+    p.add_argument("--json", action="store_true", help="print the record as JSON")
+
     sub.add_parser("console", parents=[scoped], help="an interactive session (no Discord)")
     p = sub.add_parser("run", parents=[common], help="start the Discord bot (needs DISCORD_TOKEN)")
     p.add_argument(
@@ -222,6 +247,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return run_console(make_app(args), guild=args.collection)
     if command == "run":
         return _run(args)
+    if command == "tune":
+        return _tune(args)
     app = make_app(args)
     if command in ("quote", "define", "explain", "compare"):
         app.preload()  # the index and the query encoder load side by side
@@ -265,6 +292,27 @@ def _run(args: argparse.Namespace) -> int:
     from bot.discord.runner import run_bot
 
     return run_bot(app)
+
+
+def _tune(args: argparse.Namespace) -> int:
+    from bot.progress import terminal_progress
+    from bot.settings import load_settings
+    from embeddings.tune import TuneParams, tune
+
+    # The corpus and the model to start from are the settings' (--corpus, [model] name).
+    settings = load_settings(args.config).with_paths(args.corpus, args.index)
+    given = {"max_pairs": args.max_pairs, "epochs": args.epochs}
+    params = TuneParams(
+        **{k: v for k, v in given.items() if v is not None},
+        seed=args.seed,
+        threads=settings.threads,
+    )
+    with terminal_progress() as progress:
+        report = tune(settings.corpus, args.out, settings.model, params, progress)
+    print(json.dumps(report.to_json()) if args.json else report.summary())
+    for warning in report.skipped:
+        print(f"skipped: {warning}", file=sys.stderr)
+    return EXIT_OK
 
 
 def _ensure_index(app: App) -> None:

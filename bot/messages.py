@@ -32,6 +32,7 @@ from embeddings.errors import (
     ReindexBusyError,
     SettingsError,
     TermTooLong,
+    TuneError,
     WorkGone,
 )
 
@@ -147,6 +148,17 @@ def describe(error: QuotebotError) -> str:
         case CorpusError(folder=folder, skipped=skipped):
             why = f": {'; '.join(skipped[:3])}" if skipped else "."
             return f"Nothing in {folder} could be indexed{why}"
+        case TuneError(problem="out_exists", folder=folder):
+            return f"The output folder {folder} already exists; choose a new one."
+        case TuneError(problem="out_not_folder", folder=folder, detail=detail):
+            return f"Cannot write the model to {folder}: {detail} is not a folder."
+        case TuneError(problem="out_not_writable", folder=folder, detail=detail):
+            return f"Cannot write the model to {folder}: {detail}."
+        case TuneError(folder=folder):
+            return (
+                f"Nothing in {folder} to train on: no sentence of five words or more with a "
+                "paragraph or neighbours around it."
+            )
         case ModelError(problem=problem, model=model, detail=detail, choices=choices):
             return _MODEL[problem].format(model=model, detail=detail, choices=", ".join(choices))
         case SettingsError():

@@ -245,6 +245,23 @@ class ModelError(_Fields, QuotebotError):
     choices: tuple[str, ...] = ()  # "unknown_backend": the backends there are
 
 
+TuneProblem = Literal[
+    "out_exists",  # folder: the output folder, which must be new
+    "out_not_folder",  # folder; detail: its parent, which is not a folder
+    "out_not_writable",  # folder; detail: its parent, or the system's reason
+    "nothing_to_train",  # folder: the corpus
+]
+
+
+@dataclass(eq=False)
+class TuneError(_Fields, QuotebotError):
+    """`quotebot tune` cannot start or finish."""
+
+    problem: TuneProblem
+    folder: str
+    detail: str = ""
+
+
 # -- settings ---------------------------------------------------------------------------------
 
 SettingsProblem = Literal[

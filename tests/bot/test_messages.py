@@ -163,6 +163,23 @@ WORDED: list[tuple[errors.QuotebotError, str]] = [
     ),
     (errors.ModelError("onnx_export", "/m", "boom"), "Could not export /m to ONNX: boom"),
     (errors.ModelError("onnx_quantise", "/m.onnx", "boom"), "Could not quantise /m.onnx: boom"),
+    (
+        errors.TuneError("out_exists", "/m"),
+        "The output folder /m already exists; choose a new one.",
+    ),
+    (
+        errors.TuneError("out_not_folder", "/f/m", "/f"),
+        "Cannot write the model to /f/m: /f is not a folder.",
+    ),
+    (
+        errors.TuneError("out_not_writable", "/m", "No space left on device"),
+        "Cannot write the model to /m: No space left on device.",
+    ),
+    (
+        errors.TuneError("nothing_to_train", "/c"),
+        "Nothing in /c to train on: no sentence of five words or more with a paragraph or "
+        "neighbours around it.",
+    ),
     (errors.SettingsError("no_file", source="/x.toml"), "The settings file /x.toml does not exist"),
     (
         errors.SettingsError("type", "bot.server_limit", "lots", "/x.toml", kind="int"),
