@@ -14,7 +14,8 @@ from bot.commands.quote import QuoteRequest, quote
 from bot.discord import render
 from bot.discord.views import NOT_YOURS
 from bot.settings import SettingsError, load_settings
-from tests.bot.discord.conftest import WAIT, Ask, RunningBot, answered, app_like
+from embeddings.encoder import Encoder
+from tests.bot.discord.conftest import BUILD_WAIT, WAIT, Ask, RunningBot, answered, app_like
 from tests.bot.discord.waiting import eventually
 from tests.fake_discord import FakeDiscord, InteractionRecord
 from tests.wording import raises_saying
@@ -332,3 +333,22 @@ async def test_a_page_turned_before_the_model_settles_is_not_overwritten(
         await answered(fake_discord.click(rec, "pager:next"))
         await asyncio.sleep(1.0)  # time for a late refinement of page 1 to (wrongly) land
     assert rec.embed is not None and rec.embed["footer"]["text"].startswith("Result 2 of 3")
+
+
+async def test_once_connected_the_bot_moves_its_queries_to_the_torch_encoder(
+    fake_discord: FakeDiscord, seed_app: App, running_bot: RunningBot
+) -> None:
+    # Its own encoder, so the session's shared one is not the one watched.
+    app = App(seed_app.settings, Encoder(seed_app.settings.model))
+    encoder = app.encoder
+    app.encoder.warm_up()
+    assert type(encoder.query_backend).__name__ == "NumpyBert"  # connects without torch
+
+    async with running_bot(app):
+        await eventually(
+            lambda: encoder.query_backend is encoder.passage_backend, BUILD_WAIT, "promoted"
+        )
+        answer = await answered(fake_discord.send_slash("quote", {"query": QUERY}))
+
+    assert answer.embed is not None
+    assert answer.embed["title"] == "Anatomy of the Micro-Sect — Hal Draper"
