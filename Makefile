@@ -25,7 +25,8 @@ $(STAMP): pyproject.toml constraints.txt Makefile
 console: setup
 	$(BIN)/quotebot console
 
-test: setup
+# The checks first (seconds), then the suite: the one test command, and what CI runs.
+test: lint
 	$(BIN)/python -m pytest -q
 
 # lint-imports: the import contracts in pyproject.toml ([tool.importlinter]).
