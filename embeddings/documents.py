@@ -96,6 +96,12 @@ class Document:
 BLOCK_SEPARATOR = "\n\n"
 
 
+def chapter(locator: str) -> str:
+    """ "6" of the locator "6:33" (or "6:33–34"); "" without a chapter."""
+    head, sep, _ = locator.partition(":")
+    return head if sep else ""
+
+
 def with_offsets(blocks: list[Block]) -> tuple[Block, ...]:
     """Give each block its offsets in the text the blocks make when joined."""
     out: list[Block] = []

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from embeddings.passages import Passage
+from embeddings.documents import chapter
 from embeddings.store import IndexData
 
 
@@ -57,12 +57,6 @@ def dense_scores(
     return ((1.0 - sentence_weight) * passage + sentence_weight * best).astype(np.float32)
 
 
-def _chapter(p: Passage) -> str:
-    """ "6" of the locator "6:33" (or "6:33–34"); "" without a locator."""
-    head, sep, _ = p.locator.partition(":")
-    return head if sep else ""
-
-
 class Neighbourhood:
     """Per passage of one index: which passages may stand in a window together.
 
@@ -77,7 +71,7 @@ class Neighbourhood:
         self.group = np.fromiter(
             (
                 sections.setdefault(
-                    (int(index.doc_index[i]), p.section, _chapter(p)), len(sections)
+                    (int(index.doc_index[i]), p.section, chapter(p.locator)), len(sections)
                 )
                 for i, p in enumerate(passages)
             ),

@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from embeddings.documents import Block, Document
+from embeddings.documents import Block, Document, chapter
 from embeddings.encoder import Encoder
 from embeddings.errors import CorpusError, TuneError
 from embeddings.ingest import IngestError, discover, read_document
@@ -106,7 +106,7 @@ class TuneReport:
 
 def chapter_of(block: Block) -> str:
     """The chapter of a verse: "6" of "6:34" (a verse without a locator is its own)."""
-    return block.locator.split(":", 1)[0] if ":" in block.locator else f"?{block.start}"
+    return chapter(block.locator) or f"?{block.start}"
 
 
 def _words(text: str) -> int:
