@@ -181,6 +181,7 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
     "search.sentence_weight": (0, 1),
     "search.smoothing": (0, None),
     "search.window_words": (0, None),
+    "search.window_discount": (0, None),
     "search.sentence_candidates": (0, None),
     "explain.terms": (0, None),
     "explain.terms_tried": (1, None),

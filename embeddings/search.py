@@ -80,6 +80,9 @@ class SearchParams:
     # three with their neighbours (same document and section) and shown as the window
     # that scored best (0: off).
     window_words: int = 0
+    # Subtracted from a window's cosine before it competes: a sum of neighbours' vectors
+    # scores higher than its passages alone, also against passages of other works.
+    window_discount: float = 0.0
     # Passages of the sentences nearest the query join the dense candidates (0: none): a
     # passage whose one sentence answers may be far from the query as a whole.
     sentence_candidates: int = 50
@@ -345,6 +348,7 @@ class Searcher:
         first = last = None
         if p.window_words > 0:
             w_cos, w_first, w_last = window_scores(self.index, self.hood, cand, qvec)
+            w_cos = w_cos - p.window_discount
             use = w_cos > cosines  # False where no window (NaN)
             cosines = np.where(use, w_cos, cosines).astype(np.float32)
             first, last = np.where(use, w_first, cand), np.where(use, w_last, cand)

@@ -253,6 +253,35 @@ def test_without_windows_a_verse_stands_alone(matthew: store.IndexData, encoder:
     assert all(h.window is None for h in searcher.search("judge not", k=5).hits)
 
 
+def test_a_window_competes_with_its_cosine_less_the_discount(
+    matthew: store.IndexData, encoder: Encoder
+) -> None:
+    query = "do not be anxious about food and clothes, look at the birds"
+    plain = Searcher(matthew, encoder, SearchParams(window_words=40, min_cosine=0.0))
+    discounted = Searcher(
+        matthew, encoder, SearchParams(window_words=40, min_cosine=0.0, window_discount=0.05)
+    )
+    qvec = encoder.encode_queries([query])[0]
+    before = plain.ranking(query, qvec, None, "dense")
+    after = discounted.ranking(query, qvec, None, "dense")
+    assert before.first is not None and before.last is not None
+    assert after.first is not None and after.last is not None
+    windowed = {
+        int(i): float(c)
+        for i, c, f, la in zip(before.ids, before.cosines, before.first, before.last, strict=True)
+        if f != la
+    }
+    assert windowed
+    for pid, cos, f, la in zip(after.ids, after.cosines, after.first, after.last, strict=True):
+        if int(pid) in windowed and f != la:  # still a window: 0.05 lower
+            assert float(cos) == pytest.approx(windowed[int(pid)] - 0.05, abs=1e-5)
+    # A discount beyond any cosine leaves every verse alone.
+    never = Searcher(
+        matthew, encoder, SearchParams(window_words=40, min_cosine=0.0, window_discount=2.0)
+    )
+    assert all(h.window is None for h in never.search(query, k=5).hits)
+
+
 def test_verse_ranges_are_cited_compactly() -> None:
     assert locator_range("6:33", "6:34") == "6:33–34"
     assert locator_range("6:34", "7:1") == "6:34–7:1"
