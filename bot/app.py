@@ -16,11 +16,13 @@ from bot.live import ANSWER_CACHE as ANSWER_CACHE  # re-exported: tests and benc
 from bot.live import BuildGate as BuildGate
 from bot.live import IndexService as IndexService
 from bot.live import Live as Live
+from bot.messages import model_fallback
 from bot.servers import Collections
 from bot.settings import Settings
 from embeddings.build import BuildReport, ProgressFn
-from embeddings.encoder import Encoder
-from embeddings.errors import IndexMissingError, ReindexBusyError
+from embeddings.encoder import BUNDLED_NAMES, DEFAULT_MODEL, Encoder, resolve_model_path
+from embeddings.errors import IndexMissingError, ModelError, ReindexBusyError
+from embeddings.model_check import check_model
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +42,11 @@ class App:
     def __init__(self, settings: Settings, encoder: Encoder | None = None) -> None:
         self.settings = settings
         set_search_threads(settings.search_threads)
+        # Set when the configured model cannot be loaded and MiniLM answers instead: said
+        # once in the log here, and to the bot's owners on /source (bot.discord.status).
+        self.model_warning = ""
         self.encoder = encoder or Encoder(
-            settings.model,
+            self._usable_model(settings.model),
             batch_size=settings.batch_size,
             threads=settings.threads or None,
             backend=settings.backend,
@@ -50,6 +55,20 @@ class App:
         self.index = IndexService(settings, self.encoder)
         self.collections = Collections(settings, self.index)
         self._preloading: list[threading.Thread] = []
+
+    def _usable_model(self, model: str) -> str:
+        """The configured model, or the bundled MiniLM when it cannot be loaded (a tuned
+        model's folder moved or damaged): the process starts either way. An index built
+        with the missing model is then refused with "run a reindex", never misread."""
+        if model in BUNDLED_NAMES:
+            return model
+        try:
+            check_model(model, resolve_model_path(model))
+        except ModelError as exc:
+            self.model_warning = model_fallback(exc, DEFAULT_MODEL)
+            log.warning("%s", self.model_warning)
+            return DEFAULT_MODEL
+        return model
 
     def preload(self) -> None:
         """Start loading the index and the query encoder, each in a thread, so that what the

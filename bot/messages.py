@@ -226,6 +226,12 @@ def serving_previous(damage: QuotebotError, built_at: str) -> str:
     return f"{describe(damage)} Serving the previous index (built {built_at}) until then."
 
 
+def model_fallback(error: ModelError, fallback: str) -> str:
+    """The configured model cannot be loaded; the bundled one answers instead."""
+    why = describe(error).rstrip(".")  # some details end a sentence, some do not
+    return f"{why}. Using {fallback} instead until that is fixed."
+
+
 def still_serving(refused: QuotebotError, build: str) -> str:
     """A new build (made by another process) that cannot be used; `build` stays in use."""
     return f"{describe(refused)} Still serving the index in use (build {build})."

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 from embeddings.dense import DenseParams
-from embeddings.encoder import Backend
+from embeddings.encoder import DEFAULT_MODEL, Backend
 from embeddings.errors import SettingsError
 from embeddings.explain import ExplainParams
 from embeddings.search import SearchParams
@@ -58,7 +58,7 @@ class PathSettings:
 class ModelSettings:
     """[model]: the embedding model and how it runs."""
 
-    model: str = field(default="all-MiniLM-L6-v2", metadata=meta(key="name", env="QUOTEBOT_MODEL"))
+    model: str = field(default=DEFAULT_MODEL, metadata=meta(key="name", env="QUOTEBOT_MODEL"))
     batch_size: int = 64
     threads: int = field(default=0, metadata=meta(env="QUOTEBOT_THREADS"))  # 0: torch decides
     # "onnx" gives torch's vectors, "onnx-int8" needs its own index: see bench/RESULTS.md.

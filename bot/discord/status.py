@@ -1,7 +1,8 @@
 """What admins must know about the index in use, added to the answers they already read.
 
 When the current build is damaged, `IndexService` serves the last intact one and keeps a
-warning; a server collection that cannot be loaded at all leaves its server reading the
+warning; when the configured model cannot be loaded, `App` runs on MiniLM and says why; a
+server collection that cannot be loaded at all leaves its server reading the
 base alone. Nobody reads the server log in a Discord server, so admins see those warnings
 on /source (and /reindex shows them after a build): the base's to the bot's owners, a
 server's own to that server's admins. Other members are not bothered with them.
@@ -24,8 +25,9 @@ COLLECTION_BROKEN = (
 
 
 def index_warning(app: App, guild: int | None = None, *, base: bool = True) -> Field | None:
-    """The warnings about the base (when `base`) and about `guild`'s own collection."""
-    warnings = [app.index.warning] if base else []
+    """The warnings about the base and the model (when `base`) and about `guild`'s own
+    collection."""
+    warnings = [app.model_warning, app.index.warning] if base else []
     if guild is not None and app.collections.folder(guild).is_dir():
         own = app.collections.of(guild)
         if own.broken:

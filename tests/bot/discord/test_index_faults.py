@@ -22,7 +22,10 @@ import bot.live
 from bot.app import App
 from bot.discord.cogs.admin import BUSY
 from bot.discord.status import WARNING_TITLE
+from bot.messages import model_fallback
 from embeddings import store
+from embeddings.encoder import DEFAULT_MODEL
+from embeddings.errors import ModelError
 from tests.bot.discord.conftest import BUILD_WAIT, WAIT, Gate, RunningBot, answered, app_like
 from tests.embeddings.helpers import flip_a_byte
 from tests.fake_discord import FakeDiscord, InteractionRecord
@@ -110,6 +113,29 @@ async def test_a_damaged_index_at_start_is_served_from_the_last_intact_build_and
     assert WARNING_TITLE not in [f["name"] for f in server_admin.embed.get("fields", [])]
     # The damaged build's new work is not served, even partly: never a wrong answer.
     assert found.embed is not None and "late.txt" not in str(found.embed)
+
+
+async def test_a_model_that_could_not_be_loaded_is_told_to_the_owners_on_source(
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot
+) -> None:
+    # What App says when the configured model is missing (tests/bot/test_model_fallback.py).
+    app.model_warning = model_fallback(
+        ModelError("cannot_load", "/models/tuned", "no such folder"), DEFAULT_MODEL
+    )
+    async with running_bot(app):
+        owner = await fake_discord.send_slash("source", user="owner")
+        server_admin = await fake_discord.send_slash("source", user="mod")
+        member = await fake_discord.send_slash("source", user="alice")
+        for rec in (owner, server_admin, member):
+            await rec.wait_done(WAIT)
+    assert owner.embed is not None and member.embed is not None
+    assert server_admin.embed is not None
+    warning = {f["name"]: f["value"] for f in owner.embed["fields"]}[WARNING_TITLE]
+    assert warning == app.model_warning
+    assert "Using all-MiniLM-L6-v2 instead" in warning
+    # The model is the bot's owners' to mend: not a server's admins', nor members'.
+    assert WARNING_TITLE not in [f["name"] for f in member.embed.get("fields", [])]
+    assert WARNING_TITLE not in [f["name"] for f in server_admin.embed.get("fields", [])]
 
 
 async def test_a_new_build_damaged_before_it_is_loaded_is_reported_by_reindex(

@@ -1,0 +1,60 @@
+"""A configured model that cannot be loaded (a tuned model's folder moved or damaged) does
+not stop the bot: it starts on the bundled MiniLM, says so once in the log, and tells the
+bot's owners on /source (tests/bot/discord/test_index_faults.py). An index built with the
+missing model is refused with "run a reindex", never searched with the wrong model."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot.app import App
+from bot.messages import describe
+from embeddings.encoder import DEFAULT_MODEL
+from embeddings.errors import IndexIncompatibleError
+
+
+def test_a_missing_model_falls_back_to_minilm_and_says_so_once(
+    seed_app: App, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    index = tmp_path / "index"
+    shutil.copytree(seed_app.settings.index, index)
+    missing = str(tmp_path / "tuned-model")
+    with caplog.at_level(logging.WARNING, logger="bot.app"):
+        app = App(replace(seed_app.settings, index=index, model=missing))
+    assert app.encoder.name == DEFAULT_MODEL
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.app"]
+    assert said == [app.model_warning]
+    assert app.model_warning == (
+        f"Could not load the model '{missing}': no such folder. "
+        f"Using {DEFAULT_MODEL} instead until that is fixed."
+    )
+    app.index.load()  # the index was built with MiniLM: it answers
+    assert app.index.searcher.search("what makes a group a sect?").hits
+
+
+def test_an_index_built_with_the_missing_model_asks_for_a_reindex(
+    seed_app: App, tmp_path: Path
+) -> None:
+    index = tmp_path / "index"
+    shutil.copytree(seed_app.settings.index, index)
+    tuned = tmp_path / "tuned-model"
+    for manifest in index.glob("builds/*/manifest.json"):
+        manifest.write_text(manifest.read_text().replace(DEFAULT_MODEL, str(tuned)))
+    app = App(replace(seed_app.settings, index=index, model=str(tuned)))
+    with pytest.raises(IndexIncompatibleError) as refused:
+        app.index.load()
+    assert describe(refused.value).endswith("run a reindex.")
+
+
+def test_a_loadable_model_is_used_and_nothing_is_said(
+    seed_app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="bot.app"):
+        app = App(replace(seed_app.settings, model=f"sentence-transformers/{DEFAULT_MODEL}"))
+    assert app.encoder.name == f"sentence-transformers/{DEFAULT_MODEL}"
+    assert app.model_warning == "" and not caplog.records
