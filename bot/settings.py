@@ -6,8 +6,8 @@ a key of its section (`setting()` names a key spelt otherwise and the variable t
 overrides it) and holds the key's one default. [index], [search] and [explain] also hold
 the core's parameters (`DenseParams`, `SearchParams`, `ExplainParams`): their fields are
 keys of the section too. `load_settings` reads every key by its field's type; a wrong type,
-a value outside `RANGES` or a key no section has is a one-line SettingsError naming the key
-and the file.
+a number outside its range (`RANGES`) or a key no section has is a one-line SettingsError
+naming the key and the file.
 """
 
 from __future__ import annotations
@@ -155,56 +155,43 @@ SECTIONS: dict[str, type] = {
     "bot": BotSettings,
 }
 
-# The values a key may take beyond its type: (lowest, highest), None for no bound.
+# The values a number may take beyond its type: at least 0 (`NOT_NEGATIVE`: counts, sizes,
+# seconds, limits), unless its key is here: (lowest, highest), None for no bound.
+NOT_NEGATIVE: tuple[float | None, float | None] = (0, None)
 RANGES: dict[str, tuple[float | None, float | None]] = {
-    "model.batch_size": (1, None),
-    "model.threads": (0, None),
-    "index.ann_threshold": (0, None),
-    "index.ivf_threshold": (0, None),
-    "index.hnsw_m": (1, None),
-    "index.ef_construction": (1, None),
-    "index.ef_search": (1, None),
-    "index.nlist": (0, None),
-    "index.nprobe": (0, None),
-    "index.search_threads": (0, None),
-    "search.results": (1, None),
-    "search.max_results": (1, None),
-    "search.candidates": (1, None),
-    "search.rrf_k": (0, None),
-    "search.alpha": (0, 1),
-    "search.bm25_saturation": (0, None),
-    "search.min_cosine": (-1, 1),
-    "search.min_cosine_lexical": (-1, 1),
-    "search.lexical_strength": (0, 1),
-    "search.max_query_chars": (1, None),
-    "search.query_cache": (0, None),
-    "search.sentence_weight": (0, 1),
-    "search.smoothing": (0, None),
-    "search.window_words": (0, None),
-    "search.window_discount": (0, None),
-    "search.sentence_candidates": (0, None),
-    "explain.terms": (0, None),
-    "explain.terms_tried": (1, None),
-    "explain.max_term_count": (1, None),
-    "explain.compare": (0, None),
-    "explain.compare_candidates": (1, None),
-    "explain.compare_floor": (0, 1),
-    "explain.query_floor": (-1, 1),
-    "bot.dev_guild_id": (0, None),
-    "bot.cooldown_seconds": (0, None),
-    "bot.server_limit": (0, None),
-    "bot.server_window_seconds": (0, None),
-    "bot.click_limit": (0, None),
-    "bot.autocomplete_limit": (0, None),
-    "bot.click_window_seconds": (0, None),
-    "bot.view_timeout_seconds": (0, None),
+    **dict.fromkeys(
+        (
+            "model.batch_size",
+            "index.hnsw_m",
+            "index.ef_construction",
+            "index.ef_search",
+            "search.candidates",
+            "search.max_query_chars",
+            "search.results",
+            "search.max_results",
+            "explain.terms_tried",
+            "explain.max_term_count",
+            "explain.compare_candidates",
+            "bot.upload_max_bytes",
+            "bot.max_builds",
+        ),
+        (1, None),
+    ),
+    **dict.fromkeys(
+        (
+            "search.alpha",
+            "search.lexical_strength",
+            "search.sentence_weight",
+            "explain.compare_floor",
+        ),
+        (0, 1),
+    ),
+    **dict.fromkeys(
+        ("search.min_cosine", "search.min_cosine_lexical", "explain.query_floor"), (-1, 1)
+    ),
     # Discord drops an interaction not acknowledged within 3 s; keep a second in hand.
     "bot.defer_after_seconds": (0, 2),
-    "bot.upload_max_bytes": (1, None),
-    "bot.trash_days": (0, None),
-    "bot.delete_after_days": (0, None),
-    "bot.max_builds": (1, None),
-    "bot.watch_seconds": (0, None),
+    "bot.shards": (None, None),  # shard_plan refuses a negative count with its own error
 }
 
 
@@ -384,7 +371,7 @@ class _Reader:
         number = _number(value, integer=hint is int, text=text)
         if number is None:
             raise wrong(kind="int" if hint is int else "float")
-        low, high = RANGES.get(key.full, (None, None))
+        low, high = RANGES.get(key.full, NOT_NEGATIVE)
         if (low is not None and number < low) or (high is not None and number > high):
             raise wrong("range", low=low, high=high)
         return number

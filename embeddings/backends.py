@@ -37,7 +37,9 @@ Kind = Literal["numpy-bert", "torch-bert", "sentence-transformers", "onnx", "onn
 
 class EncoderBackend(Protocol):
     """A way of running the model. Vectors are float32, L2-normalised, in input order;
-    both methods may be called from several threads at once."""
+    both methods may be called from several threads at once. A backend that subclasses
+    this protocol inherits `embed_many` as `embed` over one batch after another (its
+    `embed` then gives an empty array of the right width for no texts)."""
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """A few texts as one batch: the query path."""
@@ -50,8 +52,17 @@ class EncoderBackend(Protocol):
         batch_size: int = 64,
         progress: Callable[[int], None] | None = None,
     ) -> np.ndarray:
-        """Any number of texts in batches; `progress(done)` as batches finish."""
-        ...
+        """Any number of texts in batches of `batch_size`; `progress(done)` as batches
+        finish. Backends with a faster way (sorting by length, their own batching) override
+        this."""
+        if not texts:
+            return self.embed(texts)
+        parts = []
+        for lo in range(0, len(texts), batch_size):
+            parts.append(self.embed(texts[lo : lo + batch_size]))
+            if progress:
+                progress(lo + len(parts[-1]))
+        return np.concatenate(parts)
 
 
 @dataclass(frozen=True)

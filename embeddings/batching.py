@@ -23,6 +23,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
+from dataclasses import KW_ONLY, dataclass
 
 import numpy as np
 
@@ -30,23 +31,20 @@ EncodeFn = Callable[[Sequence[str]], np.ndarray]
 Item = tuple[str, Future[np.ndarray]]
 
 
+@dataclass(eq=False)
 class MicroBatcher:
-    def __init__(
-        self,
-        encode: EncodeFn,
-        *,
-        max_batch: int = 64,
-        max_background_batch: int = 16,
-        max_wait: float = 0.002,
-        idle_gap: float = 0.05,
-        background_delay: float = 0.15,
-    ) -> None:
-        self._encode = encode
-        self._max_batch = max_batch
-        self._max_background_batch = max_background_batch
-        self._max_wait = max_wait
-        self._idle_gap = idle_gap
-        self._background_delay = background_delay
+    """Encodes the texts submitted by many threads in shared passes of `encode_batch`; the
+    timings are the module docstring's."""
+
+    encode_batch: EncodeFn
+    _: KW_ONLY
+    max_batch: int = 64
+    max_background_batch: int = 16
+    max_wait: float = 0.002
+    idle_gap: float = 0.05
+    background_delay: float = 0.15
+
+    def __post_init__(self) -> None:
         self._urgent: deque[Item] = deque()
         self._background: deque[Item] = deque()
         self._last_urgent = 0.0  # when the latest urgent text was submitted (monotonic)
@@ -67,7 +65,7 @@ class MicroBatcher:
             if urgent:
                 now = time.monotonic()
                 if not self._urgent:
-                    self._quiet_before = now - self._last_urgent >= self._idle_gap
+                    self._quiet_before = now - self._last_urgent >= self.idle_gap
                 self._urgent.append((text, future))
                 self._last_urgent = now
             else:
@@ -95,19 +93,19 @@ class MicroBatcher:
                     # Give stragglers max_wait to join, as long as more keep coming;
                     # not a lone query after a quiet spell (see the module's docstring).
                     alone = len(self._urgent) == 1 and self._quiet_before
-                    while not alone and len(self._urgent) < self._max_batch:
+                    while not alone and len(self._urgent) < self.max_batch:
                         before = len(self._urgent)
-                        self._changed.wait(self._max_wait)
+                        self._changed.wait(self.max_wait)
                         if len(self._urgent) == before or self._stopping:
                             break
-                    n = min(len(self._urgent), self._max_batch)
+                    n = min(len(self._urgent), self.max_batch)
                     return [self._urgent.popleft() for _ in range(n)]
                 if self._background:
                     quiet_for = time.monotonic() - self._last_urgent
-                    if quiet_for >= self._background_delay:
-                        n = min(len(self._background), self._max_background_batch)
+                    if quiet_for >= self.background_delay:
+                        n = min(len(self._background), self.max_background_batch)
                         return [self._background.popleft() for _ in range(n)]
-                    self._changed.wait(self._background_delay - quiet_for)
+                    self._changed.wait(self.background_delay - quiet_for)
                 else:
                     self._changed.wait()
 
@@ -118,7 +116,7 @@ class MicroBatcher:
             if not batch:
                 continue
             try:
-                vectors = self._encode([text for text, _ in batch])
+                vectors = self.encode_batch([text for text, _ in batch])
             except Exception as exc:  # every waiter learns of the failure
                 for _, future in batch:
                     future.set_exception(exc)

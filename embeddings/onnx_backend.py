@@ -20,12 +20,13 @@ import os
 import threading
 import uuid
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from embeddings.backends import EncoderBackend
 from embeddings.errors import ModelError
 
 ONNX_BACKENDS = ("onnx", "onnx-int8")
@@ -176,7 +177,7 @@ def _quantise(source: Path, target: Path) -> None:
         root.setLevel(level)
 
 
-class OnnxModel:
+class OnnxModel(EncoderBackend):
     """One onnxruntime session and a padding, truncating tokenizer; thread-safe."""
 
     def __init__(self, onnx_file: Path, model_path: Path, *, threads: int | None = None) -> None:
@@ -214,7 +215,9 @@ class OnnxModel:
         self.dimension = width if isinstance(width, int) else 0
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Normalised float32 vectors of one batch."""
+        """Normalised float32 vectors of one batch (`embed_many`: the protocol's batches)."""
+        if not texts:
+            return np.empty((0, self.dimension), np.float32)
         enc = self._tokenizer.encode_batch(list(texts))
         feeds = {
             "input_ids": np.array([e.ids for e in enc], dtype=np.int64),
@@ -225,18 +228,3 @@ class OnnxModel:
         out = np.asarray(out, dtype=np.float32)
         out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
         return out
-
-    def embed_many(
-        self,
-        texts: Sequence[str],
-        *,
-        batch_size: int = 64,
-        progress: Callable[[int], None] | None = None,
-    ) -> np.ndarray:
-        """Normalised float32 vectors of any number of texts, `batch_size` at a time."""
-        parts = []
-        for lo in range(0, len(texts), batch_size):
-            parts.append(self.embed(texts[lo : lo + batch_size]))
-            if progress:
-                progress(lo + len(parts[-1]))
-        return np.concatenate(parts) if parts else np.empty((0, self.dimension), np.float32)

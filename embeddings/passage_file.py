@@ -56,7 +56,35 @@ def scan_offsets(data: bytes | mmap.mmap) -> np.ndarray:
     return np.concatenate([[0], ends + 1, [len(raw) + 1]]).astype(np.int64)
 
 
-class PassageFile(Sequence[Passage]):
+class OnDemand(Sequence[Passage]):
+    """Passages made one at a time when asked for: a subclass gives `__len__` and
+    `_get(i)` for 0 <= i < len; indexing (negative too), slices and iteration are here."""
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    def _get(self, i: int) -> Passage:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, index: int) -> Passage: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Passage]: ...
+
+    def __getitem__(self, index: int | slice) -> Passage | list[Passage]:
+        if isinstance(index, slice):
+            return [self._get(i) for i in range(*index.indices(len(self)))]
+        n = len(self)
+        if not -n <= index < n:
+            raise IndexError(f"passage {index} of {n}")
+        return self._get(index % n)
+
+    def __iter__(self) -> Iterator[Passage]:
+        return (self._get(i) for i in range(len(self)))
+
+
+class PassageFile(OnDemand):
     """The passages of one build, parsed on first use and then kept; read-only and
     thread-safe (two threads asking for the same new passage both parse it, equally)."""
 
@@ -84,24 +112,6 @@ class PassageFile(Sequence[Passage]):
 
     def __len__(self) -> int:
         return len(self._parsed)
-
-    @overload
-    def __getitem__(self, index: int) -> Passage: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[Passage]: ...
-
-    def __getitem__(self, index: int | slice) -> Passage | list[Passage]:
-        if isinstance(index, slice):
-            return [self._get(i) for i in range(*index.indices(len(self)))]
-        n = len(self._parsed)
-        if not -n <= index < n:
-            raise IndexError(f"passage {index} of {n}")
-        return self._get(index % n)
-
-    def __iter__(self) -> Iterator[Passage]:
-        for i in range(len(self._parsed)):
-            yield self._get(i)
 
     def _get(self, i: int) -> Passage:
         passage = self._parsed[i]

@@ -15,13 +15,13 @@ longer `locate`s.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import overload
 
 import numpy as np
 
 from embeddings.errors import NotFoundError, WorkGone
+from embeddings.passage_file import OnDemand
 from embeddings.passages import Passage
 from embeddings.search import Filters, Hit, QueryEmbeddings, Searcher, SearchResult
 from embeddings.store import DocumentRecord
@@ -59,7 +59,7 @@ class Part:
         return len(self.searcher.index.passages)
 
 
-class _Passages(Sequence[Passage]):
+class _Passages(OnDemand):
     """The parts' passages end to end, without copying them."""
 
     def __init__(self, view: MergedView) -> None:
@@ -68,19 +68,10 @@ class _Passages(Sequence[Passage]):
     def __len__(self) -> int:
         return self._view.size
 
-    @overload
-    def __getitem__(self, i: int) -> Passage: ...
-    @overload
-    def __getitem__(self, i: slice) -> Sequence[Passage]: ...
-    def __getitem__(self, i: int | slice) -> Passage | Sequence[Passage]:
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
+    def _get(self, i: int) -> Passage:
         part, local = self._view.part_of(i)
         passage = part.searcher.index.passages[local]
         return replace(passage, source=part.prefix + passage.source) if part.prefix else passage
-
-    def __iter__(self) -> Iterator[Passage]:
-        return (self[i] for i in range(len(self)))
 
 
 class MergedView:

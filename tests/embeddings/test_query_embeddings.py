@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from typing import cast
 
 import numpy as np
+import pytest
 
 from embeddings.batching import MicroBatcher
 from embeddings.encoder import Encoder
@@ -35,17 +37,39 @@ class CountingModel:
             raise RuntimeError("model crashed")
         return np.array([[len(t), 1.0] for t in texts], dtype=np.float32)
 
+    def held_in_pass(
+        self, submit: Callable[[str], Future[np.ndarray]], text: str = "first"
+    ) -> Future[np.ndarray]:
+        """`submit(text)` with the model held: returns once that pass is running, so what is
+        submitted next waits for it until `hold.set()`."""
+        self.hold.clear()
+        future = submit(text)
+        assert self.running.wait(5)
+        return future
 
-def embeddings_over(model: CountingModel) -> QueryEmbeddings:
+
+@pytest.fixture
+def model() -> CountingModel:
+    return CountingModel()
+
+
+@pytest.fixture
+def vectors(model: CountingModel) -> QueryEmbeddings:
     return QueryEmbeddings(cast(Encoder, model), size=100)
 
 
-def test_a_question_asked_again_while_it_is_being_encoded_waits_for_that_pass() -> None:
-    model = CountingModel()
-    vectors = embeddings_over(model)
-    model.hold.clear()
-    first = vectors.submit("What is a sect?")
-    assert model.running.wait(5)
+@pytest.fixture
+def batcher(model: CountingModel) -> Iterator[MicroBatcher]:
+    """A batcher that waits up to 50 ms for stragglers, closed after the test."""
+    batcher = MicroBatcher(model.encode_queries, max_wait=0.05)
+    yield batcher
+    batcher.close()
+
+
+def test_a_question_asked_again_while_it_is_being_encoded_waits_for_that_pass(
+    model: CountingModel, vectors: QueryEmbeddings
+) -> None:
+    first = model.held_in_pass(vectors.submit, "What is a sect?")
     again = [vectors.submit("what is a SECT?"), vectors.submit("What is a sect?")]
     model.hold.set()
     assert all(f is first for f in again)
@@ -53,9 +77,9 @@ def test_a_question_asked_again_while_it_is_being_encoded_waits_for_that_pass() 
     assert model.passes == [["What is a sect?"]]
 
 
-def test_a_known_question_is_answered_at_once_without_the_model() -> None:
-    model = CountingModel()
-    vectors = embeddings_over(model)
+def test_a_known_question_is_answered_at_once_without_the_model(
+    model: CountingModel, vectors: QueryEmbeddings
+) -> None:
     vectors.get("what is a sect?")
     known = vectors.submit("What is a sect?")
     assert known.done()
@@ -63,9 +87,9 @@ def test_a_known_question_is_answered_at_once_without_the_model() -> None:
     assert len(model.passes) == 1
 
 
-def test_a_failed_encoding_is_not_remembered_and_the_next_ask_tries_again() -> None:
-    model = CountingModel()
-    vectors = embeddings_over(model)
+def test_a_failed_encoding_is_not_remembered_and_the_next_ask_tries_again(
+    model: CountingModel, vectors: QueryEmbeddings
+) -> None:
     model.fail = True
     failed = vectors.submit("what is a sect?")
     assert isinstance(failed.exception(5), RuntimeError)
@@ -73,20 +97,19 @@ def test_a_failed_encoding_is_not_remembered_and_the_next_ask_tries_again() -> N
     assert len(model.passes) == 2
 
 
-def test_a_question_whose_wait_was_cancelled_is_encoded_afresh_when_asked_again() -> None:
-    model = CountingModel()
-    vectors = embeddings_over(model)
-    model.hold.clear()
-    vectors.submit("first")
-    assert model.running.wait(5)
+def test_a_question_whose_wait_was_cancelled_is_encoded_afresh_when_asked_again(
+    model: CountingModel, vectors: QueryEmbeddings
+) -> None:
+    model.held_in_pass(vectors.submit)
     assert vectors.submit("what is a sect?").cancel()
     model.hold.set()
     np.testing.assert_array_equal(vectors.get("what is a sect?"), [15.0, 1.0])
     assert model.passes[-1] == ["what is a sect?"]
 
 
-def test_a_lone_question_after_a_quiet_spell_does_not_wait_for_company() -> None:
-    model = CountingModel()
+def test_a_lone_question_after_a_quiet_spell_does_not_wait_for_company(
+    model: CountingModel,
+) -> None:
     batcher = MicroBatcher(model.encode_queries, max_wait=5.0)
     started = time.monotonic()
     batcher.encode("what is a sect?")
@@ -94,30 +117,24 @@ def test_a_lone_question_after_a_quiet_spell_does_not_wait_for_company() -> None
     batcher.close()
 
 
-def test_questions_arriving_during_a_pass_share_the_next_one() -> None:
-    model = CountingModel()
-    batcher = MicroBatcher(model.encode_queries, max_wait=0.05)
-    model.hold.clear()
-    first = batcher.submit("first")
-    assert model.running.wait(5)
+def test_questions_arriving_during_a_pass_share_the_next_one(
+    model: CountingModel, batcher: MicroBatcher
+) -> None:
+    first = model.held_in_pass(batcher.submit)
     burst = [batcher.submit(f"question {i}") for i in range(20)]
     model.hold.set()
     for future in [first, *burst]:
         future.result(5)
-    batcher.close()
     assert model.passes == [["first"], [f"question {i}" for i in range(20)]]
 
 
-def test_a_cancelled_question_is_skipped_and_the_others_are_still_encoded() -> None:
-    model = CountingModel()
-    batcher = MicroBatcher(model.encode_queries, max_wait=0.05)
-    model.hold.clear()
-    first = batcher.submit("first")
-    assert model.running.wait(5)
+def test_a_cancelled_question_is_skipped_and_the_others_are_still_encoded(
+    model: CountingModel, batcher: MicroBatcher
+) -> None:
+    first = model.held_in_pass(batcher.submit)
     gone, kept = batcher.submit("gone"), batcher.submit("kept")
     assert gone.cancel()
     model.hold.set()
     kept.result(5)
     assert first.done() and batcher.encode("after") is not None
-    batcher.close()
     assert ["gone"] not in model.passes and ["kept"] in model.passes

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .models import (
@@ -51,6 +52,7 @@ class _Changes:
                 continue
 
 
+@dataclass(eq=False, repr=False)
 class InteractionRecord:
     """Everything that happened for one interaction the fake sent, in arrival order.
 
@@ -60,42 +62,31 @@ class InteractionRecord:
     follow-up when there is no original message).
     """
 
-    def __init__(
-        self,
-        fake: State,
-        *,
-        interaction_id: int,
-        token: str,
-        interaction_type: int,
-        payload: dict[str, Any],
-        name: str,
-        created_at: float,
-        source_message_id: int | None = None,
-    ) -> None:
-        self.fake = fake
-        self.id = interaction_id
-        self.token = token
-        self.type = interaction_type
-        self.payload = payload
-        self.name = name
-        self.created_at = created_at
-        self.source_message_id = source_message_id
-        self.dispatched_at: float | None = None
-        self.events: list[ResponseEvent] = []
-        self.callback_type: int | None = None
-        self.callback_data: dict[str, Any] | None = None
-        self.acknowledged_at: float | None = None
-        self.original_id: int | None = None
-        self.original_deleted = False
-        self.followup_ids: list[int] = []
-        self.expired = False
-        self.expired_status = 401
-        self.violations: list[Violation] = []
-        self.pings: list[Ping] = []
-        # Set when the payload claims a guild the bot is not in (``forged_guild_id=``): a crafted
-        # interaction, recorded as such; not a rule violation in itself.
-        self.forged_guild_id: int | None = None
-        self._changes = _Changes()
+    fake: State
+    id: int
+    token: str
+    type: int  # the interaction type
+    payload: dict[str, Any]
+    name: str
+    created_at: float
+    source_message_id: int | None = None
+    # What happened, filled in by the server as it happens.
+    dispatched_at: float | None = field(default=None, init=False)
+    events: list[ResponseEvent] = field(default_factory=list, init=False)
+    callback_type: int | None = field(default=None, init=False)
+    callback_data: dict[str, Any] | None = field(default=None, init=False)
+    acknowledged_at: float | None = field(default=None, init=False)
+    original_id: int | None = field(default=None, init=False)
+    original_deleted: bool = field(default=False, init=False)
+    followup_ids: list[int] = field(default_factory=list, init=False)
+    expired: bool = field(default=False, init=False)
+    expired_status: int = field(default=401, init=False)
+    violations: list[Violation] = field(default_factory=list, init=False)
+    pings: list[Ping] = field(default_factory=list, init=False)
+    # Set when the payload claims a guild the bot is not in (``forged_guild_id=``): a crafted
+    # interaction, recorded as such; not a rule violation in itself.
+    forged_guild_id: int | None = field(default=None, init=False)
+    _changes: _Changes = field(default_factory=_Changes, init=False)
 
     # -- bookkeeping used by the server ------------------------------------------------------
 

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import re
 import threading
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
@@ -59,6 +59,11 @@ async def answered(sent: Awaitable[InteractionRecord]) -> InteractionRecord:
     return await (await sent).wait_done(WAIT)
 
 
+async def answered_each(sends: Iterable[Awaitable[InteractionRecord]]) -> list[InteractionRecord]:
+    """The interactions of `sends`, each sent once the bot has answered the one before."""
+    return [await answered(sent) for sent in sends]
+
+
 class Gate:
     """Holds the next reindex, in its worker thread, at its first report of `stage`."""
 
@@ -97,6 +102,10 @@ class RunningBot(Protocol):
     def __call__(self, app: App) -> AbstractAsyncContextManager[QuoteBot]: ...
 
 
+class BotWith(Protocol):
+    def __call__(self, **settings: Any) -> AbstractAsyncContextManager[QuoteBot]: ...
+
+
 class Ask(Protocol):
     async def __call__(
         self, name: str, options: Mapping[str, Any] | None = None, **how: Any
@@ -108,6 +117,13 @@ def running_bot(fake_discord: FakeDiscord) -> RunningBot:
     """`async with running_bot(app):` the bot over `app`, logged into the fake for the block
     and closed after it (so nothing changes while the test then looks)."""
     return lambda app: run_client(QuoteBot(app), fake_discord)
+
+
+@pytest.fixture
+def bot_with(seed_app: App, running_bot: RunningBot) -> BotWith:
+    """`async with bot_with(cooldown_seconds=30):` the bot over the seed corpus with these
+    settings changed (an `app_like` the seed app), for the block."""
+    return lambda **settings: running_bot(app_like(seed_app, **settings))
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import discord
 
 from bot.app import App
-from tests.bot.discord.conftest import Ask, RunningBot, answered, app_like
+from tests.bot.discord.conftest import Ask, BotWith, RunningBot, answered
 from tests.fake_discord import FakeDiscord
 
 COMMANDS = {"quote", "define", "compare", "source", "reindex", "corpus", "help"}
@@ -47,10 +47,9 @@ async def test_commands_are_synced_globally_with_minimal_intents(
 
 
 async def test_commands_are_synced_to_the_development_server_when_set(
-    fake_discord: FakeDiscord, seed_app: App, running_bot: RunningBot
+    fake_discord: FakeDiscord, bot_with: BotWith
 ) -> None:
-    app = app_like(seed_app, dev_guild_id=fake_discord.guild_id)
-    async with running_bot(app):
+    async with bot_with(dev_guild_id=fake_discord.guild_id):
         rec = await answered(fake_discord.send_slash("help"))
     assert [s.guild_id for s in fake_discord.syncs] == [fake_discord.guild_id]
     assert {c["name"] for c in fake_discord.syncs[0].commands} == COMMANDS | {"Find sources"}

@@ -7,18 +7,16 @@ from typing import Any
 
 import pytest
 
-from bot.app import App
 from bot.discord.limits import AUTOCOMPLETES_PER_COMMAND, CLICKS_PER_COMMAND, SlidingWindow
 from bot.discord.views import NOT_YOURS
-from tests.bot.discord.conftest import WAIT, RunningBot, answered, app_like
+from tests.bot.discord.conftest import WAIT, BotWith, answered, answered_each
 from tests.fake_discord import FakeDiscord, Upload
 
 
 async def test_a_user_who_repeats_a_command_too_soon_is_told_how_long_to_wait(
-    fake_discord: FakeDiscord, seed_app: App, running_bot: RunningBot
+    fake_discord: FakeDiscord, bot_with: BotWith
 ) -> None:
-    app = app_like(seed_app, cooldown_seconds=30, server_limit=0)
-    async with running_bot(app):
+    async with bot_with(cooldown_seconds=30, server_limit=0):
         first = await fake_discord.send_slash("help", user="alice")
         again = await fake_discord.send_slash("help", user="alice")
         other_user = await fake_discord.send_slash("help", user="bob")
@@ -35,10 +33,9 @@ async def test_a_user_who_repeats_a_command_too_soon_is_told_how_long_to_wait(
 
 
 async def test_the_context_menu_has_its_own_cooldown(
-    fake_discord: FakeDiscord, seed_app: App, running_bot: RunningBot
+    fake_discord: FakeDiscord, bot_with: BotWith
 ) -> None:
-    app = app_like(seed_app, cooldown_seconds=30, server_limit=0)
-    async with running_bot(app):
+    async with bot_with(cooldown_seconds=30, server_limit=0):
         first = await answered(fake_discord.send_message_command("Find sources", "what is a sect?"))
         again = await answered(fake_discord.send_message_command("Find sources", "what is a sect?"))
     assert first.embed is not None and first.embed["title"] != "Sorry"
@@ -49,14 +46,12 @@ async def test_the_context_menu_has_its_own_cooldown(
 
 
 async def test_a_busy_server_is_limited_as_a_whole(
-    fake_discord: FakeDiscord, seed_app: App, running_bot: RunningBot
+    fake_discord: FakeDiscord, bot_with: BotWith
 ) -> None:
-    app = app_like(seed_app, cooldown_seconds=0, server_limit=2, server_window_seconds=60)
-    async with running_bot(app):
-        answers = []
-        for user in ("alice", "bob", "mod"):
-            rec = await answered(fake_discord.send_slash("help", user=user))
-            answers.append(rec)
+    async with bot_with(cooldown_seconds=0, server_limit=2, server_window_seconds=60):
+        answers = await answered_each(
+            fake_discord.send_slash("help", user=user) for user in ("alice", "bob", "mod")
+        )
     assert [r.embed["title"] for r in answers if r.embed] == ["quotebot", "quotebot", "Sorry"]
     assert answers[2].ephemeral and answers[2].embed is not None
     assert answers[2].embed["description"] == (
@@ -103,15 +98,9 @@ SLOW_DOWN = "Slow down a little: you can use {} again in 30 seconds."
     ids=["quote", "define", "source", "help", "reindex", "corpus-add", "corpus-remove"],
 )
 async def test_every_slash_command_has_a_per_user_cooldown(
-    fake_discord: FakeDiscord,
-    seed_app: App,
-    name: str,
-    options: dict[str, Any],
-    user: str,
-    running_bot: RunningBot,
+    fake_discord: FakeDiscord, bot_with: BotWith, name: str, options: dict[str, Any], user: str
 ) -> None:
-    app = app_like(seed_app, cooldown_seconds=30, server_limit=0)
-    async with running_bot(app):
+    async with bot_with(cooldown_seconds=30, server_limit=0):
         first = await fake_discord.send_slash(name, options, user=user)
         await first.wait_for(lambda r: r.done and (r.embed or {}).get("title") != "Reindexing…")
         again = await answered(fake_discord.send_slash(name, options, user=user))
@@ -121,19 +110,13 @@ async def test_every_slash_command_has_a_per_user_cooldown(
 
 
 async def test_a_user_clicking_too_fast_is_told_to_slow_down_and_the_page_stays(
-    fake_discord: FakeDiscord, seed_app: App, running_bot: RunningBot
+    fake_discord: FakeDiscord, bot_with: BotWith
 ) -> None:
-    app = app_like(
-        seed_app, cooldown_seconds=0, server_limit=0, click_limit=2, click_window_seconds=30
-    )
-    async with running_bot(app):
+    async with bot_with(cooldown_seconds=0, server_limit=0, click_limit=2, click_window_seconds=30):
         rec = await answered(
             fake_discord.send_slash("quote", {"query": "what is a sect?", "count": 5})
         )
-        clicks = []
-        for _ in range(3):
-            click = await answered(fake_discord.click(rec, "pager:next"))
-            clicks.append(click)
+        clicks = await answered_each(fake_discord.click(rec, "pager:next") for _ in range(3))
         other = await answered(fake_discord.send_slash("quote", {"query": "sect"}, user="bob"))
         bobs = await answered(fake_discord.click(other, "pager:next", user="bob"))
     assert [c.response_type for c in clicks] == ["update_message", "update_message", "message"]
@@ -145,18 +128,17 @@ async def test_a_user_clicking_too_fast_is_told_to_slow_down_and_the_page_stays(
 
 
 async def test_a_server_clicking_too_much_is_limited_as_a_whole(
-    fake_discord: FakeDiscord, seed_app: App, running_bot: RunningBot
+    fake_discord: FakeDiscord, bot_with: BotWith
 ) -> None:
     # One command a minute for the server, so CLICKS_PER_COMMAND clicks a minute.
-    app = app_like(seed_app, cooldown_seconds=0, server_limit=1, click_limit=0)
-    async with running_bot(app):
+    async with bot_with(cooldown_seconds=0, server_limit=1, click_limit=0):
         rec = await answered(
             fake_discord.send_slash("quote", {"query": "what is a sect?", "count": 5})
         )
-        answers = []
-        for user in ["alice", "bob", "mod", "alice", "alice"]:  # strangers' clicks count too
-            click = await answered(fake_discord.click(rec, "pager:cite", user=user))
-            answers.append(click)
+        answers = await answered_each(  # strangers' clicks count too
+            fake_discord.click(rec, "pager:cite", user=user)
+            for user in ["alice", "bob", "mod", "alice", "alice"]
+        )
     assert CLICKS_PER_COMMAND == 4
     assert [a.embed["title"] if a.embed else a.content for a in answers] == [
         "Citation",
@@ -171,15 +153,13 @@ async def test_a_server_clicking_too_much_is_limited_as_a_whole(
 
 
 async def test_autocomplete_over_the_limit_offers_nothing_at_once(
-    fake_discord: FakeDiscord, seed_app: App, running_bot: RunningBot
+    fake_discord: FakeDiscord, bot_with: BotWith
 ) -> None:
-    app = app_like(seed_app, cooldown_seconds=0, server_limit=0, autocomplete_limit=2)
     typing = {"name": "anat"}
-    async with running_bot(app):
-        mine = []
-        for _ in range(3):
-            rec = await answered(fake_discord.send_autocomplete("source", typing, focused="name"))
-            mine.append(rec)
+    async with bot_with(cooldown_seconds=0, server_limit=0, autocomplete_limit=2):
+        mine = await answered_each(
+            fake_discord.send_autocomplete("source", typing, focused="name") for _ in range(3)
+        )
         bobs = await answered(
             fake_discord.send_autocomplete("source", typing, focused="name", user="bob")
         )
@@ -190,18 +170,14 @@ async def test_autocomplete_over_the_limit_offers_nothing_at_once(
 
 
 async def test_a_server_autocompleting_too_much_gets_nothing_for_a_while(
-    fake_discord: FakeDiscord, seed_app: App, running_bot: RunningBot
+    fake_discord: FakeDiscord, bot_with: BotWith
 ) -> None:
-    app = app_like(seed_app, cooldown_seconds=0, server_limit=1, autocomplete_limit=0)
-    async with running_bot(app):
-        answers = []
-        for i in range(AUTOCOMPLETES_PER_COMMAND + 1):
-            user = ("alice", "bob", "mod")[i % 3]
-            rec = await answered(
-                fake_discord.send_autocomplete(
-                    "define", {"term": "sect"}, focused="term", user=user
-                )
+    async with bot_with(cooldown_seconds=0, server_limit=1, autocomplete_limit=0):
+        answers = await answered_each(
+            fake_discord.send_autocomplete(
+                "define", {"term": "sect"}, focused="term", user=("alice", "bob", "mod")[i % 3]
             )
-            answers.append(rec)
+            for i in range(AUTOCOMPLETES_PER_COMMAND + 1)
+        )
     assert all(r.choices for r in answers[:-1])
     assert answers[-1].choices == [] and answers[-1].response_type == "autocomplete"

@@ -15,7 +15,15 @@ from bot.discord import render
 from bot.discord.views import NOT_YOURS
 from bot.settings import SettingsError, load_settings
 from embeddings.encoder import Encoder
-from tests.bot.discord.conftest import BUILD_WAIT, WAIT, Ask, RunningBot, answered, app_like
+from tests.bot.discord.conftest import (
+    BUILD_WAIT,
+    WAIT,
+    Ask,
+    BotWith,
+    RunningBot,
+    answered,
+    app_like,
+)
 from tests.bot.discord.waiting import eventually
 from tests.fake_discord import FakeDiscord, InteractionRecord
 from tests.wording import raises_saying
@@ -171,10 +179,9 @@ async def test_only_the_person_who_asked_can_use_the_buttons(
 
 
 async def test_buttons_but_explain_are_disabled_when_the_view_times_out(
-    fake_discord: FakeDiscord, seed_app: App, running_bot: RunningBot
+    fake_discord: FakeDiscord, bot_with: BotWith
 ) -> None:
-    app = app_like(seed_app, cooldown_seconds=0, server_limit=0, view_timeout_seconds=0.5)
-    async with running_bot(app):
+    async with bot_with(cooldown_seconds=0, server_limit=0, view_timeout_seconds=0.5):
         rec = await answered(fake_discord.send_slash("quote", {"query": QUERY}))
         assert not all(b.get("disabled") for b in rec.buttons)
 
@@ -193,10 +200,9 @@ async def test_buttons_but_explain_are_disabled_when_the_view_times_out(
 
 
 async def test_count_is_bounded_by_the_max_results_setting(
-    fake_discord: FakeDiscord, seed_app: App, running_bot: RunningBot
+    fake_discord: FakeDiscord, bot_with: BotWith
 ) -> None:
-    app = app_like(seed_app, cooldown_seconds=0, server_limit=0, max_results=3)
-    async with running_bot(app):
+    async with bot_with(cooldown_seconds=0, server_limit=0, max_results=3):
         options = {o["name"]: o for o in fake_discord.find_command("quote")["options"]}
         assert (options["count"]["min_value"], options["count"]["max_value"]) == (1, 3)
         with pytest.raises(ValueError):  # Discord's client would not send it

@@ -8,13 +8,15 @@ base work.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.app import App
-from tests.bot.discord.conftest import WAIT, RunningBot, all_embed_text, answered
+from tests.bot.discord.conftest import WAIT, Ask, RunningBot, all_embed_text, answered
 from tests.bot.discord.test_admin import send_crafted
 from tests.bot.test_servers import GARDEN, GARDEN_QUERY
 from tests.fake_discord import FakeDiscord, InteractionRecord, Upload
@@ -31,8 +33,11 @@ def app(fresh_app: App, tmp_path: Path) -> App:
     )
 
 
+Servers = tuple[int, int, int]
+
+
 @pytest.fixture
-def servers(fake_discord: FakeDiscord) -> tuple[int, int, int]:
+def servers(fake_discord: FakeDiscord) -> Servers:
     """Server A (the fake's default), B where "bea" is an admin, C where "cy" is; "keeper"
     is a second bot owner (configured by id), besides the application's owner "owner"."""
     b = fake_discord.add_guild("Reading Circle", members={"bea": ["Admin"], "alice": []})
@@ -58,34 +63,38 @@ def text_of(rec: InteractionRecord) -> str:
     return "\n".join(all_embed_text(e) for e in rec.embeds) if rec.embeds else ""
 
 
-async def add_almanac(fake: FakeDiscord, guild: int, user: str) -> InteractionRecord:
-    rec = await fake.send_slash(
-        "corpus add",
-        {"file": Upload("almanac.txt", GARDEN), "title": ALMANAC},
-        user=user,
-        guild=guild,
-    )
-    return await done(rec)
+@pytest.fixture
+def slash(fake_discord: FakeDiscord) -> Ask:
+    """`await slash("corpus add", {...}, user=..., guild=...)`: a slash command sent (as
+    `send_slash` takes it), its record once done."""
+
+    async def send(
+        name: str, options: Mapping[str, Any] | None = None, **how: Any
+    ) -> InteractionRecord:
+        return await done(await fake_discord.send_slash(name, options, **how))
+
+    return send
+
+
+async def add_almanac(slash: Ask, guild: int, user: str) -> InteractionRecord:
+    upload = {"file": Upload("almanac.txt", GARDEN), "title": ALMANAC}
+    return await slash("corpus add", upload, user=user, guild=guild)
 
 
 async def test_an_admin_of_another_server_cannot_remove_a_base_work(
-    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, servers: tuple[int, int, int]
+    app: App, running_bot: RunningBot, servers: Servers, slash: Ask
 ) -> None:
     _, b, _ = servers
     draper = Path(app.settings.corpus) / DRAPER
     async with running_bot(app):
-        rec = await done(
-            await fake_discord.send_slash(
-                "corpus remove", {"work": "Anatomy of the Micro-Sect"}, user="bea", guild=b
-            )
+        rec = await slash(
+            "corpus remove", {"work": "Anatomy of the Micro-Sect"}, user="bea", guild=b
         )
-        base = await done(
-            await fake_discord.send_slash(
-                "corpus remove",
-                {"work": "Anatomy of the Micro-Sect", "base": True},
-                user="bea",
-                guild=b,
-            )
+        base = await slash(
+            "corpus remove",
+            {"work": "Anatomy of the Micro-Sect", "base": True},
+            user="bea",
+            guild=b,
         )
     assert rec.ephemeral and "shared base corpus" in text_of(rec)
     assert base.ephemeral and "only be changed by the bot's owners" in text_of(base)
@@ -95,21 +104,14 @@ async def test_an_admin_of_another_server_cannot_remove_a_base_work(
 
 
 async def test_a_servers_texts_are_quoted_there_and_invisible_elsewhere(
-    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, servers: tuple[int, int, int]
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, servers: Servers, slash: Ask
 ) -> None:
     a, b, c = servers
     async with running_bot(app):
-        added = await add_almanac(fake_discord, b, "bea")
-        answers = {
-            g: await done(await fake_discord.send_slash("quote", {"query": GARDEN_QUERY}, guild=g))
-            for g in (a, b, c)
-        }
-        dm = await done(
-            await fake_discord.send_slash("quote", {"query": GARDEN_QUERY}, guild=False)
-        )
-        listings = {
-            g: await done(await fake_discord.send_slash("source", guild=g)) for g in (a, b, c)
-        }
+        added = await add_almanac(slash, b, "bea")
+        answers = {g: await slash("quote", {"query": GARDEN_QUERY}, guild=g) for g in (a, b, c)}
+        dm = await slash("quote", {"query": GARDEN_QUERY}, guild=False)
+        listings = {g: await slash("source", guild=g) for g in (a, b, c)}
         sources_a = await fake_discord.send_autocomplete(
             "quote", {"query": "x", "source": "The Bee"}, focused="source", guild=a
         )
@@ -119,11 +121,7 @@ async def test_a_servers_texts_are_quoted_there_and_invisible_elsewhere(
         terms_b = await fake_discord.send_autocomplete(
             "define", {"term": "beekee"}, focused="term", guild=b
         )
-        filtered_a = await done(
-            await fake_discord.send_slash(
-                "quote", {"query": GARDEN_QUERY, "source": "Almanac"}, guild=a
-            )
-        )
+        filtered_a = await slash("quote", {"query": GARDEN_QUERY, "source": "Almanac"}, guild=a)
         for rec in (sources_a, terms_b, terms_c):
             await rec.wait_done(WAIT)
     assert "Added" in text_of(added)
@@ -141,7 +139,7 @@ async def test_a_servers_texts_are_quoted_there_and_invisible_elsewhere(
 
 
 async def test_a_server_hides_base_works_it_does_not_want(
-    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, servers: tuple[int, int, int]
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, servers: Servers, slash: Ask
 ) -> None:
     a, _, c = servers
     async with running_bot(app):
@@ -150,17 +148,11 @@ async def test_a_server_hides_base_works_it_does_not_want(
                 "corpus hide", {"work": "Def"}, focused="work", user="cy", guild=c
             )
         )
-        hid = await done(
-            await fake_discord.send_slash(
-                "corpus hide", {"work": choices.choices[0]["value"]}, user="cy", guild=c
-            )
-        )
-        listing_c = await done(await fake_discord.send_slash("source", guild=c))
-        listing_a = await done(await fake_discord.send_slash("source", guild=a))
-        member = await done(
-            await fake_discord.send_slash(
-                "corpus hide", {"work": "Anatomy of the Micro-Sect"}, user="alice", guild=c
-            )
+        hid = await slash("corpus hide", {"work": choices.choices[0]["value"]}, user="cy", guild=c)
+        listing_c = await slash("source", guild=c)
+        listing_a = await slash("source", guild=a)
+        member = await slash(
+            "corpus hide", {"work": "Anatomy of the Micro-Sect"}, user="alice", guild=c
         )
     assert hid.ephemeral and "is hidden in this server" in text_of(hid)
     assert "Definition of sectarianism" not in text_of(listing_c)
@@ -170,34 +162,23 @@ async def test_a_server_hides_base_works_it_does_not_want(
 
 
 async def test_owners_change_the_base_for_every_server(
-    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, servers: tuple[int, int, int]
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, servers: Servers, slash: Ask
 ) -> None:
     a, b, c = servers
     app = with_keeper(app, fake_discord)
     async with running_bot(app):
-        by_keeper = await done(
-            await fake_discord.send_slash(
-                "corpus add",
-                {"file": Upload("almanac.txt", GARDEN), "title": ALMANAC, "base": True},
-                user="keeper",
-                guild=b,
-            )
+        by_keeper = await slash(
+            "corpus add",
+            {"file": Upload("almanac.txt", GARDEN), "title": ALMANAC, "base": True},
+            user="keeper",
+            guild=b,
         )
-        answers = [
-            await done(await fake_discord.send_slash("quote", {"query": GARDEN_QUERY}, guild=g))
-            for g in (a, b, c)
-        ]
-        removed = await done(
-            await fake_discord.send_slash(
-                "corpus remove", {"work": ALMANAC, "base": True}, user="owner", guild=a
-            )
+        answers = [await slash("quote", {"query": GARDEN_QUERY}, guild=g) for g in (a, b, c)]
+        removed = await slash(
+            "corpus remove", {"work": ALMANAC, "base": True}, user="owner", guild=a
         )
-        log = await done(
-            await fake_discord.send_slash("corpus log", {"base": True}, user="owner", guild=a)
-        )
-        server_log = await done(
-            await fake_discord.send_slash("corpus log", {"base": True}, user="bea", guild=b)
-        )
+        log = await slash("corpus log", {"base": True}, user="owner", guild=a)
+        server_log = await slash("corpus log", {"base": True}, user="bea", guild=b)
     assert "Added" in text_of(by_keeper)
     assert all(ALMANAC in text_of(rec) for rec in answers)
     assert "/corpus restore work: The Beekeeper's Almanac base: True" in text_of(removed)
@@ -209,22 +190,18 @@ async def test_owners_change_the_base_for_every_server(
 
 
 async def test_a_team_member_is_an_owner_and_a_read_only_one_is_not(
-    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, servers: tuple[int, int, int]
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, servers: Servers, slash: Ask
 ) -> None:
     _, b, _ = servers
     fake_discord.set_team(["dana", "eli", "fay"], roles={"fay": "read_only"})
     fake_discord.add_member("eli", guild=b)
     fake_discord.add_member("fay", guild=b)
     async with running_bot(app) as bot:
-        as_fay = await done(
-            await fake_discord.send_slash(
-                "corpus log", {"base": True}, user="fay", guild=b, member_permissions=0
-            )
+        as_fay = await slash(
+            "corpus log", {"base": True}, user="fay", guild=b, member_permissions=0
         )
-        as_eli = await done(
-            await fake_discord.send_slash(
-                "corpus log", {"base": True}, user="eli", guild=b, member_permissions=0
-            )
+        as_eli = await slash(
+            "corpus log", {"base": True}, user="eli", guild=b, member_permissions=0
         )
     assert bot.owners == {fake_discord.user_ids["dana"], fake_discord.user_ids["eli"]}
     assert "Manage Server" in text_of(as_fay)
@@ -232,16 +209,14 @@ async def test_a_team_member_is_an_owner_and_a_read_only_one_is_not(
 
 
 async def test_crafted_interactions_from_outside_are_refused(
-    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, servers: tuple[int, int, int]
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, servers: Servers, slash: Ask
 ) -> None:
     async with running_bot(app):
-        forged = await done(
-            await fake_discord.send_slash(
-                "corpus add",
-                {"file": Upload("x.txt", GARDEN)},
-                user="owner",
-                forged_guild_id=999_999_999_999_999_999,
-            )
+        forged = await slash(
+            "corpus add",
+            {"file": Upload("x.txt", GARDEN)},
+            user="owner",
+            forged_guild_id=999_999_999_999_999_999,
         )
         dm = await done(await send_crafted(fake_discord, "corpus log", user="owner", where="dm"))
     for rec in (forged, dm):
@@ -251,28 +226,26 @@ async def test_crafted_interactions_from_outside_are_refused(
 
 
 async def test_a_server_keeps_its_texts_when_the_bot_leaves_and_comes_back(
-    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, servers: tuple[int, int, int]
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, servers: Servers, slash: Ask
 ) -> None:
     _, b, _ = servers
     async with running_bot(app):
-        await add_almanac(fake_discord, b, "bea")
+        await add_almanac(slash, b, "bea")
         await fake_discord.remove_guild(b)
         await fake_discord.wait_for(lambda f: app.collections.state(b).left_at is not None, WAIT)
         await fake_discord.rejoin_guild(b)
         await fake_discord.wait_for(lambda f: app.collections.state(b).left_at is None, WAIT)
-        answer = await done(
-            await fake_discord.send_slash("quote", {"query": GARDEN_QUERY}, guild=b)
-        )
+        answer = await slash("quote", {"query": GARDEN_QUERY}, guild=b)
     assert ALMANAC in text_of(answer)
 
 
 async def test_servers_and_the_base_reindex_at_once_one_build_at_a_time(
-    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, servers: tuple[int, int, int]
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, servers: Servers, slash: Ask
 ) -> None:
     _, b, c = servers
     async with running_bot(app):
-        await add_almanac(fake_discord, b, "bea")
-        await add_almanac(fake_discord, c, "cy")
+        await add_almanac(slash, b, "bea")
+        await add_almanac(slash, c, "cy")
         recs = [
             await fake_discord.send_slash("reindex", {"force": True}, user="bea", guild=b),
             await fake_discord.send_slash("reindex", {"force": True}, user="cy", guild=c),
@@ -284,8 +257,6 @@ async def test_servers_and_the_base_reindex_at_once_one_build_at_a_time(
             await rec.wait_for(
                 lambda r: (r.embed or {}).get("title") in ("Reindex finished", "Sorry"), 4 * WAIT
             )
-        answer = await done(
-            await fake_discord.send_slash("quote", {"query": GARDEN_QUERY}, guild=c)
-        )
+        answer = await slash("quote", {"query": GARDEN_QUERY}, guild=c)
     assert [r.embed["title"] for r in recs if r.embed] == ["Reindex finished"] * 3
     assert ALMANAC in text_of(answer)

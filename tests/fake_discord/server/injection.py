@@ -188,9 +188,9 @@ class Injection(Options):
             )
         record = InteractionRecord(
             self,
-            interaction_id=int(payload["id"]),
+            id=int(payload["id"]),
             token=payload["token"],
-            interaction_type=payload["type"],
+            type=payload["type"],
             payload=payload,
             name=name,
             created_at=self._now(),

@@ -221,54 +221,53 @@ class Routing(Rest):
         mid = sf.format("mid")
         cmd = sf.format("cmd")
         token = r"(?P<token>[^/]+)"
-        # (methods, path, handler, needs bot Authorization)
-        table: list[tuple[str, str, Handler, bool]] = [
-            ("GET", r"/users/@me", self._h_me, True),
-            ("GET", r"/oauth2/applications/@me", self._h_app_info, True),
-            ("GET", r"/applications/@me", self._h_app_info, True),
-            ("GET", r"/gateway", self._h_gateway, False),
-            ("GET", r"/gateway/bot", self._h_gateway_bot, True),
-            ("GET", rf"/applications/{app}/commands", self._h_commands_get, True),
-            ("PUT", rf"/applications/{app}/commands", self._h_commands_put, True),
-            ("POST", rf"/applications/{app}/commands", self._h_command_post, True),
-            ("GET", rf"/applications/{app}/guilds/{guild}/commands", self._h_commands_get, True),
-            ("PUT", rf"/applications/{app}/guilds/{guild}/commands", self._h_commands_put, True),
-            ("POST", rf"/applications/{app}/guilds/{guild}/commands", self._h_command_post, True),
-            ("GET PATCH DELETE", rf"/applications/{app}/commands/{cmd}", self._h_command_one, True),
-            (
-                "GET PATCH DELETE",
-                rf"/applications/{app}/guilds/{guild}/commands/{cmd}",
-                self._h_command_one,
-                True,
+        original = r"(?P<mid>@original|\d+)"
+        emoji = r"(?P<emoji>[^/]+)"
+        # (methods, path, handler): the routes a bot calls with its token ...
+        with_token: list[tuple[str, str, Handler]] = [
+            ("GET", r"/users/@me", self._h_me),
+            ("GET", r"/oauth2/applications/@me", self._h_app_info),
+            ("GET", r"/applications/@me", self._h_app_info),
+            ("GET", r"/gateway/bot", self._h_gateway_bot),
+            # Application commands: the same routes for global and for guild commands.
+            *(
+                (methods, rf"/applications/{app}{scope}/commands{one}", handler)
+                for scope in ("", f"/guilds/{guild}")
+                for methods, one, handler in (
+                    ("GET", "", self._h_commands_get),
+                    ("PUT", "", self._h_commands_put),
+                    ("POST", "", self._h_command_post),
+                    ("GET PATCH DELETE", f"/{cmd}", self._h_command_one),
+                )
             ),
-            ("GET", rf"/applications/{app}/emojis", self._h_app_emojis, True),
-            ("POST", rf"/interactions/(?P<iid>\d+)/{token}/callback", self._h_callback, False),
-            ("POST", rf"/webhooks/{app}/{token}", self._h_followup, False),
+            ("GET", rf"/applications/{app}/emojis", self._h_app_emojis),
+            ("GET", rf"/channels/{cid}", self._h_channel_get),
+            ("POST", rf"/channels/{cid}/messages", self._h_channel_message_post),
+            ("GET PATCH DELETE", rf"/channels/{cid}/messages/{mid}", self._h_channel_message),
+            ("POST", rf"/channels/{cid}/typing", self._h_typing),
+            ("PUT", rf"/channels/{cid}/messages/{mid}/reactions/{emoji}/@me", self._h_reaction),
+            ("POST", r"/users/@me/channels", self._h_create_dm),
+            ("GET", r"/users/(?P<uid>\d+)", self._h_user_get),
+            ("GET", rf"/guilds/{guild}", self._h_guild_get),
+            ("GET", rf"/guilds/{guild}/channels", self._h_guild_channels),
+            ("GET", rf"/guilds/{guild}/members/(?P<uid>\d+)", self._h_guild_member),
+        ]
+        # ... and those without it: the gateway's address, and the interaction webhooks,
+        # which the interaction token in their path authorises.
+        without: list[tuple[str, str, Handler]] = [
+            ("GET", r"/gateway", self._h_gateway),
+            ("POST", rf"/interactions/(?P<iid>\d+)/{token}/callback", self._h_callback),
+            ("POST", rf"/webhooks/{app}/{token}", self._h_followup),
             (
                 "GET PATCH DELETE",
-                rf"/webhooks/{app}/{token}/messages/(?P<mid>@original|\d+)",
+                rf"/webhooks/{app}/{token}/messages/{original}",
                 self._h_webhook_message,
-                False,
             ),
-            ("GET", rf"/channels/{cid}", self._h_channel_get, True),
-            ("POST", rf"/channels/{cid}/messages", self._h_channel_message_post, True),
-            ("GET PATCH DELETE", rf"/channels/{cid}/messages/{mid}", self._h_channel_message, True),
-            ("POST", rf"/channels/{cid}/typing", self._h_typing, True),
-            (
-                "PUT",
-                rf"/channels/{cid}/messages/{mid}/reactions/(?P<emoji>[^/]+)/@me",
-                self._h_reaction,
-                True,
-            ),
-            ("POST", r"/users/@me/channels", self._h_create_dm, True),
-            ("GET", r"/users/(?P<uid>\d+)", self._h_user_get, True),
-            ("GET", rf"/guilds/{guild}", self._h_guild_get, True),
-            ("GET", rf"/guilds/{guild}/channels", self._h_guild_channels, True),
-            ("GET", rf"/guilds/{guild}/members/(?P<uid>\d+)", self._h_guild_member, True),
         ]
         return [
             (method, re.compile(f"^{rx}$"), handler, auth)
-            for methods, rx, handler, auth in table
+            for table, auth in ((with_token, True), (without, False))
+            for methods, rx, handler in table
             for method in methods.split()
         ]
 
