@@ -166,6 +166,7 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
     "index.ef_search": (1, None),
     "index.nlist": (0, None),
     "index.nprobe": (0, None),
+    "index.rescore": (1, None),
     "index.search_threads": (0, None),
     "search.results": (1, None),
     "search.max_results": (1, None),

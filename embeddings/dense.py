@@ -1,4 +1,4 @@
-"""The FAISS index over normalised vectors: exact inner product, HNSW, or IVF-Flat.
+"""The FAISS index over normalised vectors: exact inner product, HNSW, or IVF.
 
 Vectors are unit length, so inner product is cosine similarity. Exact search scans every
 vector (memory-bound: ~0.2 ms per 1,000 passages), so it stops being cheap at about 20,000
@@ -7,9 +7,19 @@ fast: HNSW while it builds in seconds, IVF-Flat from `ivf_threshold` on. Their r
 against exact search is measured in tests, bench/index_choice.py and bench/scale.py, whose
 figures chose the defaults (bench/RESULTS.md).
 
-IVF-Flat clusters the vectors into `nlist` lists (k-means) and scans the `nprobe` lists
+IVF clusters the vectors into `nlist` lists (k-means) and scans the `nprobe` lists
 nearest the query. Left at 0, both follow the size of the index: nlist = 4·sqrt(N), and
 nprobe a fixed share of nlist, so recall stays level as the corpus grows.
+
+What an IVF list holds is `ivf_codes`: "flat", the float vectors themselves (1,536 bytes a
+passage at 384 dimensions), or "sq8", one byte per dimension (384 bytes). The float
+vectors are in the build's vectors.npy anyway, memory-mapped (store.py), so an IVF-Flat
+index was a second, private copy of them: the largest part of a loaded index at 1M
+passages (bench/RESULTS.md, "Memory per passage"). An "sq8" index finds `rescore` times as
+many candidates as asked by its codes and re-scores them exactly from the mapped vectors
+(`Rescored`), so its top k are ranked by the true cosines, and it finds what the float
+index finds: the lists scanned are the same, and the codes' error (~1e-3 in a cosine) only
+reorders candidates that the wider net keeps.
 """
 
 from __future__ import annotations
@@ -23,6 +33,9 @@ import numpy as np
 
 Kind = Literal["auto", "exact", "hnsw", "ivf"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
+IvfCodes = Literal["flat", "sq8"]
+# What a build made before `ivf_codes` existed holds (its manifest does not say).
+IVF_CODES_BEFORE = "flat"
 # Chosen by bench/scale.py (bench/RESULTS.md, "Scale"): at 1M passages on 2 busy cores
 # IVF-Flat builds in 4 minutes where HNSW would take about 40, and max(96, nlist/32) probes
 # keep recall@10 >= 0.95 against exact search from 50k to 1M passages (a fixed share of the
@@ -49,6 +62,10 @@ class DenseParams:
     ef_search: int = 512  # recall@10 0.998 at 100k, 0.982 at 1M (256: 0.959 at 1M)
     nlist: int = 0  # IVF lists; 0: 4·sqrt(N)
     nprobe: int = 0  # IVF lists scanned per query; 0: derived from nlist
+    # "sq8": 8-bit codes in the lists (384 B a passage, not 1,536), candidates re-scored
+    # from the mapped vectors; "flat": the float vectors, a private copy of vectors.npy.
+    ivf_codes: IvfCodes = "sq8"
+    rescore: int = 2  # sq8: candidates found per result asked for, then re-scored exactly
 
     def resolve(self, n: int) -> str:
         if self.kind == "auto":
@@ -87,7 +104,20 @@ def build(vectors: np.ndarray, params: DenseParams) -> Any:
     elif kind == "ivf":
         nlist = params.ivf_nlist(n)
         quantizer = faiss.IndexFlatIP(dim)
-        index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        if params.ivf_codes == "sq8":
+            # Codes of the vectors themselves, not of their residuals to the centroid:
+            # scanning a list is then one table-free pass (1.5x faster at 200k on this
+            # machine), and the re-scoring makes up for the coarser step.
+            index = faiss.IndexIVFScalarQuantizer(
+                quantizer,
+                dim,
+                nlist,
+                faiss.ScalarQuantizer.QT_8bit,
+                faiss.METRIC_INNER_PRODUCT,
+                False,
+            )
+        else:
+            index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
         index.cp.niter = 10  # k-means converges for search purposes well before 25 rounds
         sample = min(n, nlist * IVF_TRAIN_PER_LIST)
         index.cp.max_points_per_centroid = IVF_TRAIN_PER_LIST
@@ -98,20 +128,77 @@ def build(vectors: np.ndarray, params: DenseParams) -> Any:
         raise ValueError(f"unknown index type {kind!r}: use {', '.join(KINDS)}")
     if n:
         index.add(vectors)
+    return _rescored(index, vectors, params)
+
+
+class Rescored:
+    """A FAISS index of approximate codes whose candidates are re-scored from the float
+    vectors (a read-only memory map of vectors.npy once loaded: page cache, not a copy)."""
+
+    def __init__(self, index: Any, vectors: np.ndarray, rescore: int) -> None:
+        self.index = index
+        self.vectors = vectors
+        self.rescore = max(1, rescore)
+
+    @property
+    def ntotal(self) -> int:
+        return int(self.index.ntotal)
+
+    def search(
+        self, queries: np.ndarray, k: int, params: Any = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """FAISS's `search`, with exact scores: the top k of `rescore`·k candidates."""
+        found = min(self.ntotal, k * self.rescore)
+        _, ids = self.index.search(queries, found, params=params)
+        scores = np.full((len(queries), k), -np.inf, dtype=np.float32)
+        out = np.full((len(queries), k), -1, dtype=np.int64)
+        for row, (query, cand) in enumerate(zip(queries, ids, strict=True)):
+            cand = np.sort(cand[cand >= 0])  # in file order: fewer, nearer page reads
+            exact = np.asarray(self.vectors[cand], dtype=np.float32) @ query
+            top = np.argsort(-exact, kind="stable")[:k]
+            scores[row, : len(top)] = exact[top]
+            out[row, : len(top)] = cand[top]
+        return scores, out
+
+
+def _rescored(index: Any, vectors: np.ndarray, params: DenseParams) -> Any:
+    """`index` itself, or wrapped in `Rescored` when its lists hold approximate codes."""
+    import faiss
+
+    ivf = faiss.try_extract_index_ivf(index)
+    if ivf is not None and isinstance(faiss.downcast_index(ivf), faiss.IndexIVFScalarQuantizer):
+        return Rescored(index, vectors, params.rescore)
     return index
+
+
+def faiss_index(index: Any) -> Any:
+    """The FAISS index itself, inside a `Rescored` or not."""
+    return index.index if isinstance(index, Rescored) else index
+
+
+def codes(index: Any) -> IvfCodes | None:
+    """What an IVF index's lists hold ("flat" or "sq8"); None for another kind."""
+    import faiss
+
+    if faiss.try_extract_index_ivf(faiss_index(index)) is None:
+        return None
+    return "sq8" if isinstance(index, Rescored) else "flat"
 
 
 def save(index: Any, path: Path) -> None:
     import faiss
 
-    faiss.write_index(index, str(path))
+    faiss.write_index(faiss_index(index), str(path))
 
 
-def load(path: Path, params: DenseParams) -> Any:
-    """Read a saved index and apply the search-time settings (efSearch, nprobe)."""
+def load(path: Path, params: DenseParams, vectors: np.ndarray) -> Any:
+    """Read a saved index and apply the search-time settings (efSearch, nprobe, rescore).
+    `vectors` are the build's own, for an index of codes to re-score its candidates: what
+    the file holds decides that, so a build made before `ivf_codes` (IVF-Flat) loads and
+    searches as it always did."""
     import faiss
 
-    index = faiss.read_index(str(path))
+    index = _rescored(faiss.read_index(str(path)), vectors, params)
     configure(index, params)
     return index
 
@@ -120,9 +207,12 @@ def configure(index: Any, params: DenseParams) -> None:
     """Search-time knobs: they change no stored data, so they apply to any loaded index."""
     import faiss
 
-    if hasattr(index, "hnsw"):
-        index.hnsw.efSearch = params.ef_search
-    ivf = faiss.try_extract_index_ivf(index)
+    if isinstance(index, Rescored):
+        index.rescore = max(1, params.rescore)
+    inner = faiss_index(index)
+    if hasattr(inner, "hnsw"):
+        inner.hnsw.efSearch = params.ef_search
+    ivf = faiss.try_extract_index_ivf(inner)
     if ivf is not None:
         ivf.nprobe = params.ivf_nprobe(ivf.nlist)
 
@@ -146,11 +236,12 @@ def search_subset(
     bits[allowed] = True
     bitmap = np.packbits(bits, bitorder="little")
     selector = faiss.IDSelectorBitmap(index.ntotal, faiss.swig_ptr(bitmap))
+    inner = faiss_index(index)
     params: Any
-    if hasattr(index, "hnsw"):
+    if hasattr(inner, "hnsw"):
         params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
-        params.efSearch = max(index.hnsw.efSearch, k)
-    elif (ivf := faiss.try_extract_index_ivf(index)) is not None:
+        params.efSearch = max(inner.hnsw.efSearch, k)
+    elif (ivf := faiss.try_extract_index_ivf(inner)) is not None:
         params = faiss.SearchParametersIVF()
         params.nprobe = ivf.nprobe  # the parameters' own default (1) would override it
     else:

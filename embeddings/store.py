@@ -123,6 +123,19 @@ class Manifest:
     def from_json(cls, d: dict[str, Any]) -> Manifest:
         return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
 
+    def dense_params(self) -> DenseParams:
+        """The dense index's parameters as built. A build made before `ivf_codes` existed
+        holds IVF-Flat lists: its manifest does not say so, so it is said here."""
+        saved = {k: v for k, v in self.dense.items() if k != "kind_built"}
+        return DenseParams(**{"ivf_codes": dense_index.IVF_CODES_BEFORE, **saved})
+
+    def same_dense(self, params: DenseParams) -> bool:
+        """Whether this build's dense index is the one `params` would build now."""
+        kind = params.resolve(self.passage_count)
+        if self.dense.get("kind") != kind:
+            return False
+        return kind != "ivf" or self.dense_params().ivf_codes == params.ivf_codes
+
 
 _T = TypeVar("_T")
 
@@ -425,14 +438,16 @@ def _load_build(
         # here (ValueError) as it did when read whole.
         vectors = np.load(build / "vectors.npy", mmap_mode="r", allow_pickle=False)
         sparse = SparseIndex.load(build / "bm25", len(passages))
-        params = DenseParams(**{k: v for k, v in manifest.dense.items() if k != "kind_built"})
+        params = manifest.dense_params()
         if manifest.dense.get("kind") == "exact":
             # FAISS copies the vectors into its flat index, its own copy as for a read
-            # index (IVF, HNSW). Reading the whole map for it leaves clean file pages,
+            # index (HNSW, IVF-Flat). Reading the whole map for it leaves clean file pages,
             # which the kernel may drop, not a second private copy.
             dense = dense_index.build(vectors, params)
         else:
-            dense = dense_index.load(build / "dense.faiss", params)
+            dense = dense_index.load(build / "dense.faiss", params, vectors)
+            if dense_index.codes(dense) not in (None, params.ivf_codes):
+                raise ValueError(f"dense.faiss does not hold the {params.ivf_codes} codes")
         vocabulary = _vocabulary_reader(build / "vocabulary.json")
         sentences = _load_sentences(build, manifest, len(passages))
         ids = build / TEXT_IDS_FILE
