@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +18,7 @@ import numpy as np
 import pytest
 
 from bot.app import App
-from embeddings import passage_file, store
+from embeddings import bm25_files, passage_file, store
 from embeddings.bm25_files import STOPWORDS_EN, Bm25Files
 from embeddings.errors import IndexCorruptError
 from embeddings.passage_file import PassageFile
@@ -167,6 +168,21 @@ def test_a_loaded_bm25_index_saves_as_it_was_read(seed_app: App, tmp_path: Path)
         np.testing.assert_array_equal(
             again.get_scores(tokens), Bm25Files(folder).get_scores(tokens)
         )
+
+
+def test_the_bm25_matrix_is_memory_mapped_not_read(seed_app: App, tmp_path: Path) -> None:
+    """Its pages are page cache shared by the processes serving the build, not private
+    memory (~330 bytes a passage)."""
+    folder = tmp_path / "bm25"
+    shutil.copytree(store.current_build(seed_app.settings.index) / "bm25", folder)
+    index = Bm25Files(folder)
+    maps = Path("/proc/self/maps").read_text()
+    for name in (bm25_files.DATA, bm25_files.INDICES):
+        assert str(folder / name) in maps
+    tokens = terms(QUERIES[0])
+    before = index.get_scores(tokens)
+    assert before.any() and before.flags.writeable  # the scores are the caller's own
+    np.testing.assert_array_equal(index.get_scores(tokens), before)
 
 
 def test_the_stop_words_are_bm25s_own() -> None:
