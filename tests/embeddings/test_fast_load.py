@@ -58,6 +58,19 @@ def test_passages_read_on_demand_equal_what_was_written(tmp_path: Path, offsets:
         got[3]
 
 
+def test_only_the_passages_read_last_are_kept_parsed(tmp_path: Path) -> None:
+    """No Python object per passage of a large index: a bounded cache of the last read,
+    which a scan of every passage leaves alone."""
+    passages = [Passage("a.txt", f"Passage {i}.", 10 * i, 10 * i + 9) for i in range(50)]
+    got = PassageFile(write(tmp_path, passages), cache=4)
+    assert [got[i] for i in range(50)] == passages
+    assert got.cached() == 4
+    last = got[49]
+    assert got[49] is last  # kept: not parsed again
+    assert list(got) == passages
+    assert got[49] is last and got.cached() == 4  # the scan evicted nothing
+
+
 def test_a_final_newline_and_an_empty_file_are_read_as_before(tmp_path: Path) -> None:
     lines, _ = passage_file.encode(ODD)
     (tmp_path / passage_file.PASSAGES_FILE).write_bytes(lines + b"\n")
@@ -80,7 +93,7 @@ def test_offsets_that_do_not_fit_the_file_are_refused(tmp_path: Path) -> None:
 def test_a_loaded_build_opens_without_parsing_its_passages_or_vocabulary(seed_app: App) -> None:
     data = store.load(seed_app.settings.index)
     assert isinstance(data.passages, PassageFile)
-    assert data.passages._parsed.count(None) == len(data.passages)  # nothing parsed yet
+    assert data.passages.cached() == 0  # nothing parsed yet
     assert not isinstance(data.vocabulary_source, Vocabulary)  # read, not parsed
     assert len(data.vocabulary) > 0 and isinstance(data.vocabulary_source, Vocabulary)
     assert data.vocabulary is data.vocabulary  # parsed once
