@@ -295,9 +295,12 @@ def child_dense(work: Path, spec: dict[str, Any]) -> dict[str, Any]:
     index = dense_index.build(vectors, params)
     result["build_seconds"] = time.perf_counter() - t0
     rss_index = rss_mb()
-    with tempfile.TemporaryDirectory(dir=work) as tmp:
-        dense_index.save(index, Path(tmp) / "dense.faiss")
-        result["index_bytes"] = (Path(tmp) / "dense.faiss").stat().st_size
+    if isinstance(index, dense_index.MappedFlat):  # exact search reads the vectors: no file
+        result["index_bytes"] = vectors.nbytes
+    else:
+        with tempfile.TemporaryDirectory(dir=work) as tmp:
+            dense_index.save(index, Path(tmp) / "dense.faiss")
+            result["index_bytes"] = (Path(tmp) / "dense.faiss").stat().st_size
     inner = dense_index.faiss_index(index)  # an index of codes is wrapped to re-score
     if hasattr(inner, "nlist"):
         result["nlist"] = int(inner.nlist)

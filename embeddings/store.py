@@ -440,9 +440,7 @@ def _load_build(
         sparse = SparseIndex.load(build / "bm25", len(passages))
         params = manifest.dense_params()
         if manifest.dense.get("kind") == "exact":
-            # FAISS copies the vectors into its flat index, its own copy as for a read
-            # index (HNSW, IVF-Flat). Reading the whole map for it leaves clean file pages,
-            # which the kernel may drop, not a second private copy.
+            # Exact search reads the map itself (dense.MappedFlat): no copy of the vectors.
             dense = dense_index.build(vectors, params)
         else:
             dense = dense_index.load(build / "dense.faiss", params, vectors)
@@ -500,9 +498,7 @@ def _load_sentences(build: Path, manifest: Manifest, passages: int) -> SentenceT
         or np.any(np.diff(spans[:, 0]) < 0)
     ):
         raise ValueError("the sentence vectors disagree with the manifest")
-    table = SentenceTable(spans, vectors, passages)
-    table.flat()  # built with the index it belongs to, not on its first query
-    return table
+    return SentenceTable(spans, vectors, passages)
 
 
 def load_last_good(

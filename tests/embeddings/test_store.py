@@ -314,6 +314,18 @@ def test_the_vectors_of_a_loaded_index_are_memory_mapped_not_copied(seed_app: Ap
         data.vectors[0, 0] = 0.0
 
 
+def test_exact_search_reads_the_mapped_vectors_without_a_copy(seed_app: App) -> None:
+    """Exact search (this small index's kind) and the sentences' exact search read the
+    build's memory-mapped files where they are: no private copy inside FAISS."""
+    data = store.load(seed_app.settings.index)
+    assert data.manifest.dense["kind"] == "exact" and data.sentences is not None
+    assert np.shares_memory(data.dense.vectors, data.vectors)
+    assert np.shares_memory(data.sentences.flat().vectors, data.sentences.vectors)
+    query = np.asarray(data.vectors[7], dtype=np.float32)
+    scores, ids = dense_index.search(data.dense, query[None, :], 3)
+    assert ids[0, 0] == 7 and scores[0, 0] == pytest.approx(1.0, abs=1e-5)
+
+
 def test_the_index_in_use_maps_its_vectors_too(seed_app: App) -> None:
     assert isinstance(seed_app.index.searcher.index.vectors, np.memmap)
 
