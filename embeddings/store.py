@@ -12,11 +12,12 @@ A build is written into `builds/.tmp-<name>`, flushed to disk, renamed, and only
 named in CURRENT: a killed build leaves the previous index in use and intact.
 
 The files of a finished build are never written again, only deleted whole by `prune`.
-`load` relies on this: it memory-maps vectors.npy read-only instead of reading it, so the
-vectors are page cache (shared by processes, reclaimable) instead of a private copy next
-to the FAISS index's own (bench/RESULTS.md, "Memory per passage"). Editing a build's
-file in place under a running bot is therefore unsafe (a truncated mapped file raises
-SIGBUS on access); replacing or deleting it is safe.
+`load` relies on this: it memory-maps vectors.npy, sentences.npy, BM25's matrix and
+passages.jsonl read-only instead of reading them, so they are page cache (shared by
+processes, reclaimable), not private memory; exact search and an IVF index of 8-bit codes
+read the mapped vectors instead of holding a copy (embeddings/dense.py; bench/RESULTS.md,
+"Memory per passage"). Editing a build's file in place under a running bot is therefore
+unsafe (a truncated mapped file raises SIGBUS on access); replacing or deleting it is safe.
 """
 
 from __future__ import annotations
