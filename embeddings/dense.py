@@ -3,7 +3,7 @@
 Vectors are unit length, so inner product is cosine similarity. Exact search scans every
 vector (memory-bound: ~0.2 ms per 1,000 passages), so it stops being cheap at about 20,000
 passages on this machine; at and above `ann_threshold` an approximate index keeps queries
-fast: HNSW while it builds in seconds, IVF-Flat from `ivf_threshold` on. Their recall
+fast: HNSW while it builds in seconds, IVF from `ivf_threshold` on. Their recall
 against exact search is measured in tests, bench/index_choice.py and bench/scale.py, whose
 figures chose the defaults (bench/RESULTS.md).
 
@@ -19,7 +19,9 @@ passages (bench/RESULTS.md, "Memory per passage"). An "sq8" index finds `rescore
 many candidates as asked by its codes and re-scores them exactly from the mapped vectors
 (`Rescored`), so its top k are ranked by the true cosines, and it finds what the float
 index finds: the lists scanned are the same, and the codes' error (~1e-3 in a cosine) only
-reorders candidates that the wider net keeps.
+reorders candidates that the wider net keeps. Measured (bench/scale.py, 1M synthetic
+passages, 687 queries, nprobe 125): recall@10 against exact search 0.9705 for both, 0.9527
+for the codes alone (rescore 1); on the real 34k passages 0.965 for both.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ Kind = Literal["auto", "exact", "hnsw", "ivf"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
 IvfCodes = Literal["flat", "sq8"]
 # What a build made before `ivf_codes` existed holds (its manifest does not say).
-IVF_CODES_BEFORE = "flat"
+IVF_CODES_BEFORE: IvfCodes = "flat"
 # Chosen by bench/scale.py (bench/RESULTS.md, "Scale"): at 1M passages on 2 busy cores
 # IVF-Flat builds in 4 minutes where HNSW would take about 40, and max(96, nlist/32) probes
 # keep recall@10 >= 0.95 against exact search from 50k to 1M passages (a fixed share of the
@@ -48,7 +50,7 @@ IVF_TRAIN_PER_LIST = 64  # k-means sample: enough per centroid for stable lists 
 @dataclass(frozen=True)
 class DenseParams:
     # "exact" | "hnsw" | "ivf" | "auto": exact below ann_threshold, HNSW below
-    # ivf_threshold, IVF-Flat from there on.
+    # ivf_threshold, IVF from there on.
     kind: Kind = "auto"
     # On the 34,107 passages of the shared corpora (bench/index_choice.py): exact 5.2 ms
     # a query, HNSW 1.7 ms with the same recall@5 / MRR on the labelled queries (a 9 s
@@ -65,7 +67,9 @@ class DenseParams:
     # "sq8": 8-bit codes in the lists (384 B a passage, not 1,536), candidates re-scored
     # from the mapped vectors; "flat": the float vectors, a private copy of vectors.npy.
     ivf_codes: IvfCodes = "sq8"
-    rescore: int = 2  # sq8: candidates found per result asked for, then re-scored exactly
+    # sq8: candidates found per result asked for, then re-scored exactly. 2 gives the float
+    # index's recall@10 at 1M (4: no better); 1 loses 1.8 points of it.
+    rescore: int = 2
 
     def resolve(self, n: int) -> str:
         if self.kind == "auto":
