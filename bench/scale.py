@@ -4,6 +4,7 @@
         [--work DIR] [--kinds exact,ivf,hnsw] [--nprobe 96,125 | --nprobe-share ...]
         [--hnsw-m 16,32] [--hnsw-m-largest 16] [--ef-search 64,128,256,512]
     .venv/bin/python -m bench.scale --store-memory --sizes 1000000 [--index DIR] --work DIR
+        [--ivf-codes flat,sq8]
 
 Texts are made by recombining sentences of the shared corpora (read with our ingest,
 split with our sentence splitter): 2 to 5 random sentences per passage, fixed seed.
@@ -24,10 +25,13 @@ the build at a smaller size extrapolates past --max-build-minutes.
 Results: bench/out/scale-<sizes>-<kinds>.json, and Markdown on stdout.
 
 `--store-memory` measures what the bot holds instead: each of --sizes is written once as a
-store build (`store.save`, default dense index) into <work>/store-<N>, then a fresh child
-loads it with `store.load` (checksums verified, as the bot starts) and answers the queries;
-its resident memory (VmRSS, split into anonymous and file-backed pages) is read after the
-load and after the queries. --index, if given, is measured the same way (read only).
+store build (`store.save`, default dense index, IVF lists of each of --ivf-codes) into
+<work>/store-<N>-<codes>, then a fresh child loads it with `store.load` (checksums
+verified, as the bot starts) and answers the queries; its resident memory (VmRSS, split
+into anonymous and file-backed pages) is read after the load and after the queries, then
+the queries are timed (the whole path, and the dense index alone with its recall@10
+against exact search's top 10 from the `exact` run). --index, if given, is measured the
+same way (read only; recall too if it has as many passages as a synthetic size measured).
 Results: bench/out/scale-store-memory.json, and Markdown on stdout.
 """
 
@@ -291,11 +295,15 @@ def child_dense(work: Path, spec: dict[str, Any]) -> dict[str, Any]:
     index = dense_index.build(vectors, params)
     result["build_seconds"] = time.perf_counter() - t0
     rss_index = rss_mb()
-    with tempfile.TemporaryDirectory(dir=work) as tmp:
-        dense_index.save(index, Path(tmp) / "dense.faiss")
-        result["index_bytes"] = (Path(tmp) / "dense.faiss").stat().st_size
-    if hasattr(index, "nlist"):
-        result["nlist"] = int(index.nlist)
+    if isinstance(index, dense_index.MappedFlat):  # exact search reads the vectors: no file
+        result["index_bytes"] = vectors.nbytes
+    else:
+        with tempfile.TemporaryDirectory(dir=work) as tmp:
+            dense_index.save(index, Path(tmp) / "dense.faiss")
+            result["index_bytes"] = (Path(tmp) / "dense.faiss").stat().st_size
+    inner = dense_index.faiss_index(index)  # an index of codes is wrapped to re-score
+    if hasattr(inner, "nlist"):
+        result["nlist"] = int(inner.nlist)
 
     queries = json.loads((work / "queries.json").read_text())
     qvecs = np.load(work / "query_vectors.npy")
@@ -332,9 +340,9 @@ def child_dense(work: Path, spec: dict[str, Any]) -> dict[str, Any]:
     runs = []
     for name, value in settings:
         if name == "ef_search":
-            index.hnsw.efSearch = value
+            inner.hnsw.efSearch = value
         elif name == "nprobe":
-            index.nprobe = value
+            inner.nprobe = value
         for q in qvecs[:10]:  # warm caches
             index.search(q[None, :], k)
         dense_ms: list[float] = []
@@ -381,7 +389,8 @@ def child_dense(work: Path, spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def child_store_save(work: Path, spec: dict[str, Any]) -> dict[str, Any]:
-    """The first n synthetic passages written as a store build, as a reindex leaves them."""
+    """The first n synthetic passages written as a store build, as a reindex leaves them
+    (the default dense index, with the IVF codes asked for)."""
     from dataclasses import asdict, replace
 
     from embeddings import dense as dense_index
@@ -389,7 +398,7 @@ def child_store_save(work: Path, spec: dict[str, Any]) -> dict[str, Any]:
     from embeddings.dense import DenseParams
 
     n = int(spec["n"])
-    params = DenseParams()
+    params = DenseParams(ivf_codes=spec["ivf_codes"])
     vectors = np.array(np.load(work / "vectors.npy", mmap_mode="r")[:n])
     t0 = time.perf_counter()
     index = dense_index.build(vectors, params)
@@ -413,6 +422,7 @@ def child_store_load(work: Path, spec: dict[str, Any]) -> dict[str, Any]:
     """Resident memory of `store.load` (checksums verified) and of answering the queries."""
     import faiss  # noqa: F401  (imported before the baseline, like everything below)
 
+    from embeddings import dense as dense_index
     from embeddings import store
     from embeddings.encoder import Encoder
     from embeddings.search import Searcher, SearchParams
@@ -425,6 +435,7 @@ def child_store_load(work: Path, spec: dict[str, Any]) -> dict[str, Any]:
         "load_seconds": time.perf_counter() - t0,
         "passages": len(data.passages),
         "dense": data.manifest.dense.get("kind"),
+        "ivf_codes": dense_index.codes(data.dense),
         "vectors_type": type(data.vectors).__name__,
         "before": before,
         "loaded": proc_status(),
@@ -436,10 +447,38 @@ def child_store_load(work: Path, spec: dict[str, Any]) -> dict[str, Any]:
         searcher = Searcher(data, encoder, SearchParams(), Precomputed({}))
         keys = [searcher.prepare(q["text"]) for q in queries]
         searcher.embeddings = Precomputed(dict(zip(keys, qvecs, strict=True)))
+        path_ms = []
         for q in queries:
+            t0 = time.perf_counter()
             searcher.search(q["text"], k=5)
+            path_ms.append((time.perf_counter() - t0) * 1000)
         result["queries"] = len(queries)
         result["searched"] = proc_status()
+        # The yardstick allocates 150 MB: only once the peak has been read.
+        result["reference_ms_start"] = reference_ms()
+        # Timed after the memory is read: the same queries again, warm, then the dense
+        # index alone, one query a call as the bot asks it.
+        for q in queries:
+            t0 = time.perf_counter()
+            searcher.search(q["text"], k=5)
+            path_ms.append((time.perf_counter() - t0) * 1000)
+        dense_ms = []
+        found = []
+        for q in qvecs:
+            t0 = time.perf_counter()
+            _, ids = dense_index.search(data.dense, q[None, :], 10)
+            dense_ms.append((time.perf_counter() - t0) * 1000)
+            found.append(ids[0])
+        result["path_ms"] = {"p50": pct(path_ms, 0.5), "p99": pct(path_ms, 0.99)}
+        result["dense_ms"] = {"p50": pct(dense_ms, 0.5), "p99": pct(dense_ms, 0.99)}
+        truth = work / f"gt-{len(data.passages)}.npy"
+        if truth.is_file():  # exact search's top 10 over the same synthetic vectors
+            gt = np.load(truth)
+            result["recall@10"] = float(
+                np.mean([len(set(f) & set(g)) / 10 for f, g in zip(found, gt, strict=True)])
+            )
+        result["reference_ms_end"] = reference_ms()
+    result["load_average"] = os.getloadavg()[0]
     return result
 
 
@@ -451,11 +490,14 @@ def store_memory(args: argparse.Namespace, work: Path, out_dir: Path) -> None:
         vectors = work / "vectors.npy"
         if not (work / f"bm25-{n}").is_dir() or np.load(vectors, mmap_mode="r").shape[0] < n:
             sys.exit(f"{work} has no synthetic corpus of {n:,} passages: run bench.scale first")
-        folder = work / f"store-{n}"
-        if store.read_current_name(folder) is None:
-            res = run_child(work, "store-save", {"n": n, "dir": str(folder)}, args.child_timeout)
-            print(json.dumps(res), flush=True)
-        targets.append((f"{n:,} synthetic", folder))
+        for codes in args.ivf_codes:
+            # Before `ivf_codes` this benchmark wrote IVF-Flat builds to store-<n>.
+            folder = work / f"store-{n}-{codes}"
+            if store.read_current_name(folder) is None:
+                spec = {"n": n, "dir": str(folder), "ivf_codes": codes}
+                res = run_child(work, "store-save", spec, args.child_timeout)
+                print(json.dumps(res), flush=True)
+            targets.append((f"{n:,} synthetic, {codes}", folder))
     results = []
     for name, folder in targets:
         payload = {"name": name, "dir": str(folder)}
@@ -466,23 +508,35 @@ def store_memory(args: argparse.Namespace, work: Path, out_dir: Path) -> None:
     lines = [
         "| index | passages | dense | vectors | load s | process before MiB | "
         "after load: RSS / anon / file MiB | after the queries: RSS / anon / file MiB | "
-        "peak MiB |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "private B / passage | peak MiB | recall@10 | dense p50 / p99 ms | "
+        "query path p50 / p99 ms | ref ms |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in results:
         if "error" in r:
-            lines.append(f"| {r['spec']['name']} | {r['error']} | | | | | | | |")
+            lines.append(f"| {r['spec']['name']} | {r['error']} |" + " |" * 12)
             continue
         b = r["before"]
 
         def delta(s: dict[str, float], b: dict[str, float] = b) -> str:
             return " / ".join(f"{s[k] - b[k]:,.0f}" for k in ("VmRSS", "RssAnon", "RssFile"))
 
+        last = r.get("searched", r["loaded"])
         searched = f"{delta(r['searched'])} ({r['queries']} queries)" if "searched" in r else ""
+        per_passage = (last["RssAnon"] - b["RssAnon"]) * 2**20 / max(1, r["passages"])
+        dense = r["dense"] + (f" {r['ivf_codes']}" if r.get("ivf_codes") else "")
+        recall = f"{r['recall@10']:.3f}" if "recall@10" in r else "n/a"
+        timed = (
+            f"{r['dense_ms']['p50']:.1f} / {r['dense_ms']['p99']:.1f} | "
+            f"{r['path_ms']['p50']:.1f} / {r['path_ms']['p99']:.1f} | "
+            f"{r['reference_ms_start']:.0f}"
+            if "dense_ms" in r
+            else " | | "
+        )
         lines.append(
-            f"| {r['spec']['name']} | {r['passages']:,} | {r['dense']} | {r['vectors_type']} | "
+            f"| {r['spec']['name']} | {r['passages']:,} | {dense} | {r['vectors_type']} | "
             f"{r['load_seconds']:.1f} | {b['VmRSS']:,.0f} | {delta(r['loaded'])} | {searched} | "
-            f"{r.get('searched', r['loaded'])['VmHWM']:,.0f} |"
+            f"{per_passage:,.0f} | {last['VmHWM']:,.0f} | {recall} | {timed} |"
         )
     print("Resident memory added by the load and the queries, over the process before it:")
     print("\n".join(lines))
@@ -642,7 +696,10 @@ def configurations(n: int, args: argparse.Namespace, largest: int) -> list[dict[
             "params": {"kind": "exact"},
             "latency_queries": args.exact_latency_queries,
         },
-        {"n": n, "kind": "ivf", "params": {"kind": "ivf"}, "sweep": probes},
+    ]
+    out += [
+        {"n": n, "kind": "ivf", "params": {"kind": "ivf", "ivf_codes": codes}, "sweep": probes}
+        for codes in args.ivf_codes
     ]
     ms = [args.hnsw_m_largest] if n == largest and n > 300_000 else args.hnsw_m
     ms = ms if n <= args.hnsw_max_n else []
@@ -677,6 +734,9 @@ def main() -> None:
     parser.add_argument("--max-build-minutes", type=float, default=20.0)
     parser.add_argument("--child-timeout", type=float, default=25 * 60)
     parser.add_argument("--store-memory", action="store_true", help="memory of store.load")
+    parser.add_argument(
+        "--ivf-codes", default="sq8", help="IVF indexes with these codes (flat,sq8)"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--payload", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -701,6 +761,7 @@ def main() -> None:
     args.nprobe_share = [float(p) for p in args.nprobe_share.split(",")]
     args.nprobe = [int(p) for p in args.nprobe.split(",") if p]
     args.kinds = args.kinds.split(",")
+    args.ivf_codes = [c for c in args.ivf_codes.split(",") if c]
     work = args.work or Path(tempfile.mkdtemp(prefix="quotebot-scale-"))
     work.mkdir(parents=True, exist_ok=True)
     out_dir = ROOT / "bench" / "out"
@@ -778,7 +839,7 @@ def render(r: dict[str, Any]) -> str:
             if name == "hnsw":
                 name += f" M={spec['params']['hnsw_m']}"
             if name == "ivf":
-                name += f" nlist={c.get('nlist')}"
+                name += f" {spec['params'].get('ivf_codes', 'flat')} nlist={c.get('nlist')}"
             for run in c["runs"]:
                 setting = f"{run['setting']}={run['value']}" if run["setting"] else ""
                 lines.append(

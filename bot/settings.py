@@ -163,6 +163,7 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
         (
             "model.batch_size",
             "index.hnsw_m",
+            "index.rescore",
             "index.ef_construction",
             "index.ef_search",
             "search.candidates",

@@ -34,16 +34,21 @@ STOPWORDS_EN = frozenset({
 
 
 class Bm25Files:
-    """The scores of one saved index; read-only, thread-safe."""
+    """The scores of one saved index; read-only, thread-safe.
+
+    The matrix (8 bytes per term of each passage: ~330 bytes a passage) is memory-mapped,
+    not read, as the vectors are (embeddings/store.py): a query reads only its terms'
+    columns, and the pages are page cache shared by every process serving the build, not
+    private memory (bench/RESULTS.md, "Memory per passage")."""
 
     def __init__(self, folder: Path) -> None:
         self._params = params = json.loads((folder / PARAMS).read_text(encoding="utf-8"))
         self.vocab_dict: dict[str, int] = json.loads((folder / VOCAB).read_text(encoding="utf-8"))
         self.num_docs = int(params["num_docs"])
         self._dtype = np.dtype(params.get("dtype", "float32"))
-        self._data = np.load(folder / DATA, allow_pickle=False)
-        self._indices = np.load(folder / INDICES, allow_pickle=False)
-        self._indptr = np.load(folder / INDPTR, allow_pickle=False)
+        self._data = np.load(folder / DATA, mmap_mode="r", allow_pickle=False)
+        self._indices = np.load(folder / INDICES, mmap_mode="r", allow_pickle=False)
+        self._indptr = np.load(folder / INDPTR, allow_pickle=False)  # per term: small
         nonoccurrence = folder / NONOCCURRENCE
         self._nonoccurrence = (
             np.load(nonoccurrence, allow_pickle=False) if nonoccurrence.is_file() else None

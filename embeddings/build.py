@@ -179,7 +179,7 @@ class Plan:
             self.same_chunking
             and p is not None
             and p.manifest.corpus_fingerprint == self.fingerprint
-            and p.manifest.dense.get("kind") == dense.resolve(len(p.passages))
+            and p.manifest.same_dense(dense)
         )
 
     def kept(self, source: str, fp: str) -> DocumentRecord | None:

@@ -3,12 +3,18 @@
 Why: parsing all of passages.jsonl took 0.84 s of a one-shot answer at 34,000 passages,
 and an answer reads a few dozen of them. `passage_offsets.npy` (written with the build)
 says where each line starts, so a passage is one slice of a memory-mapped file and one
-`json.loads` when first asked for, then kept. A build made before the offsets were
-written is read the slow way: its lines are found by scanning the file once.
+`json.loads` when first asked for. A build made before the offsets were written is read
+the slow way: its lines are found by scanning the file once.
+
+Parsed passages are kept in a bounded cache of the most recently read, not one slot per
+passage: a loaded index holds no Python object per passage however large it is, and
+neither a long-running bot nor a scan of every passage (/define's first lookup) ends up
+holding them all (~1.4 KB a passage of private memory at 1M; bench/RESULTS.md).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import mmap
 from collections.abc import Iterator, Sequence
@@ -22,6 +28,9 @@ from embeddings.passages import Passage
 
 PASSAGES_FILE = "passages.jsonl"
 OFFSETS_FILE = "passage_offsets.npy"
+# Passages kept parsed (~1 KB each): the answers and pages of many queries at a time (a
+# search reads a few dozen), re-parsed when evicted (~10 µs each).
+CACHED = 8192
 
 
 def to_json(p: Passage) -> dict[str, Any]:
@@ -85,10 +94,10 @@ class OnDemand(Sequence[Passage]):
 
 
 class PassageFile(OnDemand):
-    """The passages of one build, parsed on first use and then kept; read-only and
-    thread-safe (two threads asking for the same new passage both parse it, equally)."""
+    """The passages of one build, parsed when read, the last `cache` read kept; read-only
+    and thread-safe (two threads asking for the same new passage both parse it, equally)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, cache: int = CACHED) -> None:
         path = folder / PASSAGES_FILE
         with open(path, "rb") as f:
             size = f.seek(0, 2)
@@ -108,14 +117,24 @@ class PassageFile(OnDemand):
             and offsets[-1] - 1 <= size
         ):
             raise ValueError(f"{OFFSETS_FILE} does not match {PASSAGES_FILE}")
-        self._parsed: list[Passage | None] = [None] * (len(self._offsets) - 1)
+        self._count = len(offsets) - 1
+        self._recent = functools.lru_cache(maxsize=cache)(self._parse)
 
     def __len__(self) -> int:
-        return len(self._parsed)
+        return self._count
+
+    def cached(self) -> int:
+        """How many parsed passages are kept now."""
+        return self._recent.cache_info().currsize
 
     def _get(self, i: int) -> Passage:
-        passage = self._parsed[i]
-        if passage is None:
-            line = self._data[int(self._offsets[i]) : int(self._offsets[i + 1]) - 1]
-            passage = self._parsed[i] = from_json(json.loads(line))
-        return passage
+        return self._recent(i)
+
+    def __iter__(self) -> Iterator[Passage]:
+        # Past the cache: a scan of every passage would only evict the ones in use.
+        for i in range(self._count):
+            yield self._parse(i)
+
+    def _parse(self, i: int) -> Passage:
+        line = self._data[int(self._offsets[i]) : int(self._offsets[i + 1]) - 1]
+        return from_json(json.loads(line))

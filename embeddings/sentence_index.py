@@ -90,9 +90,8 @@ class SentenceTable:
         return np.unique(self.spans[top, 0].astype(np.int64))
 
     def flat(self) -> Any:
-        """An exact FAISS index of the sentence vectors, made on first use. FAISS runs
-        with the search threads the bot sets (one), where numpy's product with
-        OpenBLAS's threads took 13-18 ms instead of 0.3 ms on the busy 2-core machine."""
+        """Exact search over the sentence vectors where they are (`dense.MappedFlat`: a
+        loaded build's are a memory map, and FAISS's flat index would copy them)."""
         if self._flat is None:
             self._flat = dense_index.build(self.vectors, DenseParams(kind="exact"))
         return self._flat

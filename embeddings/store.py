@@ -12,11 +12,12 @@ A build is written into `builds/.tmp-<name>`, flushed to disk, renamed, and only
 named in CURRENT: a killed build leaves the previous index in use and intact.
 
 The files of a finished build are never written again, only deleted whole by `prune`.
-`load` relies on this: it memory-maps vectors.npy read-only instead of reading it, so the
-vectors are page cache (shared by processes, reclaimable) instead of a private copy next
-to the FAISS index's own (bench/RESULTS.md, "Memory per passage"). Editing a build's
-file in place under a running bot is therefore unsafe (a truncated mapped file raises
-SIGBUS on access); replacing or deleting it is safe.
+`load` relies on this: it memory-maps vectors.npy, sentences.npy, BM25's matrix and
+passages.jsonl read-only instead of reading them, so they are page cache (shared by
+processes, reclaimable), not private memory; exact search and an IVF index of 8-bit codes
+read the mapped vectors instead of holding a copy (embeddings/dense.py; bench/RESULTS.md,
+"Memory per passage"). Editing a build's file in place under a running bot is therefore
+unsafe (a truncated mapped file raises SIGBUS on access); replacing or deleting it is safe.
 """
 
 from __future__ import annotations
@@ -122,6 +123,19 @@ class Manifest:
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Manifest:
         return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
+
+    def dense_params(self) -> DenseParams:
+        """The dense index's parameters as built. A build made before `ivf_codes` existed
+        holds IVF-Flat lists: its manifest does not say so, so it is said here."""
+        saved = {k: v for k, v in self.dense.items() if k != "kind_built"}
+        return DenseParams(**{"ivf_codes": dense_index.IVF_CODES_BEFORE, **saved})
+
+    def same_dense(self, params: DenseParams) -> bool:
+        """Whether this build's dense index is the one `params` would build now."""
+        kind = params.resolve(self.passage_count)
+        if self.dense.get("kind") != kind:
+            return False
+        return kind != "ivf" or self.dense_params().ivf_codes == params.ivf_codes
 
 
 _T = TypeVar("_T")
@@ -425,14 +439,14 @@ def _load_build(
         # here (ValueError) as it did when read whole.
         vectors = np.load(build / "vectors.npy", mmap_mode="r", allow_pickle=False)
         sparse = SparseIndex.load(build / "bm25", len(passages))
-        params = DenseParams(**{k: v for k, v in manifest.dense.items() if k != "kind_built"})
+        params = manifest.dense_params()
         if manifest.dense.get("kind") == "exact":
-            # FAISS copies the vectors into its flat index, its own copy as for a read
-            # index (IVF, HNSW). Reading the whole map for it leaves clean file pages,
-            # which the kernel may drop, not a second private copy.
+            # Exact search reads the map itself (dense.MappedFlat): no copy of the vectors.
             dense = dense_index.build(vectors, params)
         else:
-            dense = dense_index.load(build / "dense.faiss", params)
+            dense = dense_index.load(build / "dense.faiss", params, vectors)
+            if dense_index.codes(dense) not in (None, params.ivf_codes):
+                raise ValueError(f"dense.faiss does not hold the {params.ivf_codes} codes")
         vocabulary = _vocabulary_reader(build / "vocabulary.json")
         sentences = _load_sentences(build, manifest, len(passages))
         ids = build / TEXT_IDS_FILE
@@ -485,9 +499,7 @@ def _load_sentences(build: Path, manifest: Manifest, passages: int) -> SentenceT
         or np.any(np.diff(spans[:, 0]) < 0)
     ):
         raise ValueError("the sentence vectors disagree with the manifest")
-    table = SentenceTable(spans, vectors, passages)
-    table.flat()  # built with the index it belongs to, not on its first query
-    return table
+    return SentenceTable(spans, vectors, passages)
 
 
 def load_last_good(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -10,10 +11,11 @@ from embeddings import dense
 from embeddings.dense import DenseParams, Kind
 
 
-def recall_at_10(vecs: np.ndarray, queries: np.ndarray, kind: Kind) -> float:
-    """How much of exact search's top 10 the ``kind`` index finds, over all the queries."""
+def recall_at_10(vecs: np.ndarray, queries: np.ndarray, kind: Kind, **params: Any) -> float:
+    """How much of exact search's top 10 the ``kind`` index (with these `DenseParams`)
+    finds, over all the queries."""
     exact = dense.build(vecs, DenseParams(kind="exact"))
-    approx = dense.build(vecs, DenseParams(kind=kind))
+    approx = dense.build(vecs, DenseParams(kind=kind, **params))
     _, truth = dense.search(exact, queries, 10)
     _, found = dense.search(approx, queries, 10)
     return float(np.mean([len(set(t) & set(f)) / 10 for t, f in zip(truth, found, strict=True)]))

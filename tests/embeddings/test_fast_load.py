@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +18,7 @@ import numpy as np
 import pytest
 
 from bot.app import App
-from embeddings import passage_file, store
+from embeddings import bm25_files, passage_file, store
 from embeddings.bm25_files import STOPWORDS_EN, Bm25Files
 from embeddings.errors import IndexCorruptError
 from embeddings.passage_file import PassageFile
@@ -57,6 +58,19 @@ def test_passages_read_on_demand_equal_what_was_written(tmp_path: Path, offsets:
         got[3]
 
 
+def test_only_the_passages_read_last_are_kept_parsed(tmp_path: Path) -> None:
+    """No Python object per passage of a large index: a bounded cache of the last read,
+    which a scan of every passage leaves alone."""
+    passages = [Passage("a.txt", f"Passage {i}.", 10 * i, 10 * i + 9) for i in range(50)]
+    got = PassageFile(write(tmp_path, passages), cache=4)
+    assert [got[i] for i in range(50)] == passages
+    assert got.cached() == 4
+    last = got[49]
+    assert got[49] is last  # kept: not parsed again
+    assert list(got) == passages
+    assert got[49] is last and got.cached() == 4  # the scan evicted nothing
+
+
 def test_a_final_newline_and_an_empty_file_are_read_as_before(tmp_path: Path) -> None:
     lines, _ = passage_file.encode(ODD)
     (tmp_path / passage_file.PASSAGES_FILE).write_bytes(lines + b"\n")
@@ -79,7 +93,7 @@ def test_offsets_that_do_not_fit_the_file_are_refused(tmp_path: Path) -> None:
 def test_a_loaded_build_opens_without_parsing_its_passages_or_vocabulary(seed_app: App) -> None:
     data = store.load(seed_app.settings.index)
     assert isinstance(data.passages, PassageFile)
-    assert data.passages._parsed.count(None) == len(data.passages)  # nothing parsed yet
+    assert data.passages.cached() == 0  # nothing parsed yet
     assert not isinstance(data.vocabulary_source, Vocabulary)  # read, not parsed
     assert len(data.vocabulary) > 0 and isinstance(data.vocabulary_source, Vocabulary)
     assert data.vocabulary is data.vocabulary  # parsed once
@@ -167,6 +181,21 @@ def test_a_loaded_bm25_index_saves_as_it_was_read(seed_app: App, tmp_path: Path)
         np.testing.assert_array_equal(
             again.get_scores(tokens), Bm25Files(folder).get_scores(tokens)
         )
+
+
+def test_the_bm25_matrix_is_memory_mapped_not_read(seed_app: App, tmp_path: Path) -> None:
+    """Its pages are page cache shared by the processes serving the build, not private
+    memory (~330 bytes a passage)."""
+    folder = tmp_path / "bm25"
+    shutil.copytree(store.current_build(seed_app.settings.index) / "bm25", folder)
+    index = Bm25Files(folder)
+    maps = Path("/proc/self/maps").read_text()
+    for name in (bm25_files.DATA, bm25_files.INDICES):
+        assert str(folder / name) in maps
+    tokens = terms(QUERIES[0])
+    before = index.get_scores(tokens)
+    assert before.any() and before.flags.writeable  # the scores are the caller's own
+    np.testing.assert_array_equal(index.get_scores(tokens), before)
 
 
 def test_the_stop_words_are_bm25s_own() -> None:

@@ -8,13 +8,16 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from bot.app import App
 from bot.messages import serving_previous
+from embeddings import dense as dense_index
 from embeddings import store
 from embeddings.build import reindex
 from embeddings.dense import DenseParams
@@ -27,6 +30,8 @@ from embeddings.errors import (
 )
 from tests.embeddings.helpers import flip_a_byte, recall_at_10
 from tests.wording import raises_saying
+
+QUERIES = ["what makes a group a sect?", "the party and the working class", "sect sect sect"]
 
 
 def manifest_of(app: App) -> dict:
@@ -200,6 +205,72 @@ def test_auto_picks_exact_search_then_hnsw_then_ivf_as_the_corpus_grows() -> Non
     assert DenseParams().resolve(34_107) == "hnsw"  # the shared corpora, by default
 
 
+# -- the IVF index's codes ------------------------------------------------------------------
+
+
+def ivf_app(app: App, **params: Any) -> App:
+    """The same corpus and index folder, with an IVF index of these `DenseParams`."""
+    dense = DenseParams(kind="ivf", **params)
+    return App(replace(app.settings, dense=dense), app.encoder)
+
+
+def test_the_manifest_records_the_ivf_codes_and_the_build_holds_them(fresh_app: App) -> None:
+    app = ivf_app(fresh_app)
+    app.index.reindex()
+    assert manifest_of(app)["dense"]["ivf_codes"] == "sq8"
+    assert manifest_of(app)["dense"]["kind"] == "ivf"
+    index = app.index.searcher.index
+    assert dense_index.codes(index.dense) == "sq8"
+    # Re-scored from the build's own mapped vectors, not from a copy of them.
+    assert index.dense.vectors is index.vectors and isinstance(index.vectors, np.memmap)
+
+
+def as_build_before_ivf_codes(app: App) -> None:
+    """Make the current IVF-Flat build look written by the quotebot before `ivf_codes`:
+    a manifest that does not name them (manifest.json has no checksum of its own)."""
+    build = store.current_build(app.settings.index)
+    manifest = json.loads((build / "manifest.json").read_text())
+    del manifest["dense"]["ivf_codes"], manifest["dense"]["rescore"]
+    (build / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_an_ivf_flat_build_of_an_older_quotebot_loads_and_a_reindex_quantises_it(
+    fresh_app: App,
+) -> None:
+    flat = ivf_app(fresh_app, ivf_codes="flat")
+    flat.index.reindex()
+    as_build_before_ivf_codes(flat)
+    before = {q: flat.index.searcher.search(q, k=8) for q in QUERIES}
+
+    app = ivf_app(fresh_app)  # today's default: 8-bit codes
+    app.index.load()
+    assert dense_index.codes(app.index.searcher.index.dense) == "flat"
+    for query, result in before.items():
+        assert app.index.searcher.search(query, k=8) == result
+
+    report = app.index.reindex()  # the corpus is unchanged, the index is not what it asks
+    assert not report.up_to_date and report.encoded == 0  # its vectors are reused
+    assert manifest_of(app)["dense"]["ivf_codes"] == "sq8"
+    assert dense_index.codes(app.index.searcher.index.dense) == "sq8"
+    # Every list is scanned at this size (nprobe is at least 96): the same answers.
+    for query, result in before.items():
+        assert app.index.searcher.search(query, k=8) == result
+    assert app.index.reindex().up_to_date
+
+
+def test_a_manifest_that_names_other_codes_than_the_file_holds_is_refused(
+    fresh_app: App,
+) -> None:
+    app = ivf_app(fresh_app, ivf_codes="flat")
+    app.index.reindex()
+    build = store.current_build(app.settings.index)
+    manifest = json.loads((build / "manifest.json").read_text())
+    manifest["dense"]["ivf_codes"] = "sq8"
+    (build / "manifest.json").write_text(json.dumps(manifest))
+    with raises_saying(IndexCorruptError, "cannot be read"):
+        store.load(app.settings.index)
+
+
 def test_a_damaged_current_index_falls_back_to_the_previous_intact_build(fresh_app: App) -> None:
     index_dir = fresh_app.settings.index
     first = store.read_current_name(index_dir)
@@ -241,6 +312,18 @@ def test_the_vectors_of_a_loaded_index_are_memory_mapped_not_copied(seed_app: Ap
     assert not data.vectors.flags.writeable
     with pytest.raises(ValueError, match="read-only"):
         data.vectors[0, 0] = 0.0
+
+
+def test_exact_search_reads_the_mapped_vectors_without_a_copy(seed_app: App) -> None:
+    """Exact search (this small index's kind) and the sentences' exact search read the
+    build's memory-mapped files where they are: no private copy inside FAISS."""
+    data = store.load(seed_app.settings.index)
+    assert data.manifest.dense["kind"] == "exact" and data.sentences is not None
+    assert np.shares_memory(data.dense.vectors, data.vectors)
+    assert np.shares_memory(data.sentences.flat().vectors, data.sentences.vectors)
+    query = np.asarray(data.vectors[7], dtype=np.float32)
+    scores, ids = dense_index.search(data.dense, query[None, :], 3)
+    assert ids[0, 0] == 7 and scores[0, 0] == pytest.approx(1.0, abs=1e-5)
 
 
 def test_the_index_in_use_maps_its_vectors_too(seed_app: App) -> None:
