@@ -107,17 +107,22 @@ def test_full_batches_are_encoded_while_texts_are_still_being_added() -> None:
         stream.stop()
 
 
-def test_the_model_is_warmed_up_in_the_worker_before_its_first_batch() -> None:
-    order: list[str] = []
+def test_the_model_is_loaded_once_in_the_callers_thread_before_the_first_batch() -> None:
+    # torch applies its thread setting to the thread that loads it and to threads made later.
+    order: list[tuple[str, str]] = []
     stand_in = StandIn()
 
     def encode(texts: list[str]) -> np.ndarray:
-        order.append("batch")
+        order.append(("batch", threading.current_thread().name))
         return stand_in(texts)
 
-    stream = EncodeStream(encode, DIM, batch_size=2, warm_up=lambda: order.append("warm up"))
-    run(stream, ["a", "b", "c"])
-    assert order[0] == "warm up" and order.count("warm up") == 1
+    def warm_up() -> None:
+        order.append(("warm up", threading.current_thread().name))
+
+    run(EncodeStream(encode, DIM, batch_size=2, warm_up=warm_up), ["a", "b", "c"])
+    assert order[0] == ("warm up", threading.current_thread().name)
+    assert [what for what, _ in order].count("warm up") == 1
+    assert {who for what, who in order if what == "batch"} == {"reindex-encode"}
 
 
 def test_an_error_in_the_worker_is_raised_in_the_callers_thread_and_ends_the_worker() -> None:
