@@ -19,14 +19,15 @@ import numpy as np
 from embeddings import dense as dense_index
 from embeddings import store
 from embeddings.dense import DenseParams
+from embeddings.encode_stream import EncodeStream
 from embeddings.encoder import Encoder
 from embeddings.errors import CorpusError, IndexCorruptError, IndexIncompatibleError, QuotebotError
 from embeddings.ingest import CorpusFile, IngestError, discover, metadata_paths, read_document
-from embeddings.passages import ChunkParams, Passage, chunk_document, text_hash
+from embeddings.passages import ChunkParams, Passage, TokenCounter, chunk_document, text_hash
 from embeddings.sentence_index import SentenceTable, sentence_spans, sentence_texts
 from embeddings.sparse import SparseIndex
 from embeddings.store import DocumentRecord, IndexData, Manifest
-from embeddings.vocabulary import build_vocabulary
+from embeddings.vocabulary import Vocabulary, build_vocabulary
 
 
 class Progress(Protocol):
@@ -103,6 +104,7 @@ class Job:
     chunk: ChunkParams
     dense: DenseParams
     progress: Progress = no_progress
+    overlap: bool = True  # encode in a thread of its own while documents are read
     report: BuildReport = field(default_factory=BuildReport)
     started: float = field(default_factory=time.perf_counter)
 
@@ -119,14 +121,18 @@ def reindex(
     dense: DenseParams | None = None,
     force: bool = False,
     progress: Progress | None = None,
+    overlap: bool = True,
 ) -> BuildReport:
-    """Build or update the index of `corpus_dir` in `index_dir` (one build at a time)."""
+    """Build or update the index of `corpus_dir` in `index_dir` (one build at a time).
+    `overlap=False` encodes in the calling thread, after each batch is read: the same
+    build, slower (the reference the overlapped build is tested against)."""
     job = Job(
         corpus_dir,
         encoder,
         chunk or ChunkParams(max_tokens=encoder.max_tokens),
         dense or DenseParams(),
         progress or no_progress,
+        overlap=overlap,
     )
     if not corpus_dir.is_dir():
         raise CorpusError("missing", str(corpus_dir))
@@ -135,9 +141,8 @@ def reindex(
         planned = plan(job, index_dir, found, force=force)
         if planned.previous is not None and planned.up_to_date(job.dense):
             return _already_built(job, planned.previous)
-        parsed = parse(job, found, planned)
-        vectors, sentences = embed(job, parsed, planned.previous)
-        data = make_index(job, parsed, vectors, sentences, planned.fingerprint)
+        parsed, vectors, sentences, lexical = read_and_embed(job, found, planned)
+        data = make_index(job, parsed, vectors, sentences, lexical, planned.fingerprint)
         return save(job, index_dir, data)
 
 
@@ -224,7 +229,7 @@ def _already_built(job: Job, previous: IndexData) -> BuildReport:
     return report
 
 
-# -- parse: documents read and cut into passages, or kept ---------------------------------
+# -- read and embed: documents read and cut into passages while their new texts encode --
 
 
 @dataclass
@@ -242,7 +247,54 @@ class Parsed:
         self.old_rows.extend(rows)
 
 
-def parse(job: Job, found: Scan, planned: Plan) -> Parsed:
+@dataclass(frozen=True)
+class Lexical:
+    """What the build makes of the passages' words alone (no vectors): made while the
+    last texts are still being encoded."""
+
+    sparse: SparseIndex
+    vocabulary: Vocabulary
+    text_ids: np.ndarray
+
+
+def read_and_embed(
+    job: Job, found: Scan, planned: Plan
+) -> tuple[Parsed, np.ndarray, SentenceTable, Lexical]:
+    """Read the documents and encode their new texts side by side (`Job.overlap`): each
+    document's new passages and sentences are queued for the encoder as soon as it is cut,
+    and the index's lexical half is made while the last batches encode. An error (reading,
+    encoding, or a progress callback stopping the build) ends the encoder's thread and is
+    raised here, before anything is written."""
+    encoder = job.encoder
+    previous = planned.previous
+    dim = previous.vectors.shape[1] if previous is not None else encoder.dimension
+    stream = EncodeStream(
+        encoder.encode_batch,
+        dim,
+        encoder.batch_size,
+        overlap=job.overlap,
+        warm_up=lambda: encoder.passage_backend,
+    )
+    try:
+        sources = Sources(previous, stream, encoder.count_tokens)
+        parsed = parse(job, found, planned, sources)
+        stream.close()
+        lexical = make_lexical(parsed)
+        if len(stream):
+            for done in stream.progress():
+                job.progress("encode", done, len(stream))
+        vectors, sentences = sources.vectors(stream.vectors(), len(parsed.passages))
+    finally:
+        stream.stop()
+    report = job.report
+    report.encoded = sum(1 for r in parsed.old_rows if r < 0)
+    report.reused = len(parsed.passages) - report.encoded
+    report.sentences = len(sentences)
+    report.sentences_encoded = sources.sentences_encoded
+    return parsed, vectors, sentences, lexical
+
+
+def parse(job: Job, found: Scan, planned: Plan, sources: Sources) -> Parsed:
     report, previous = job.report, planned.previous
     out = Parsed()
     old_by_hash: dict[str, int] = {}
@@ -253,15 +305,19 @@ def parse(job: Job, found: Scan, planned: Plan) -> Parsed:
         fp = found.prints[f.source]
         kept = planned.kept(f.source, fp)
         if kept is not None and previous is not None:
-            rows = range(kept.first, kept.first + kept.count)
-            out.add(kept, previous.passages[kept.first : kept.first + kept.count], list(rows))
+            rows = list(range(kept.first, kept.first + kept.count))
+            passages = previous.passages[kept.first : kept.first + kept.count]
+            sources.add(passages, len(out.passages), rows)
+            out.add(kept, passages, rows)
             report.unchanged += 1
             continue
         read = _read(job, f, fp)
         if read is None:
             continue
         record, passages = read
-        out.add(record, passages, [old_by_hash.get(p.content_hash, -1) for p in passages])
+        rows = [old_by_hash.get(p.content_hash, -1) for p in passages]
+        sources.add(passages, len(out.passages), rows)
+        out.add(record, passages, rows)
         old = previous.by_source.get(f.source) if previous else None
         if old is None:
             report.added.append(f.source)
@@ -303,102 +359,110 @@ def _read(job: Job, f: CorpusFile, fp: str) -> tuple[DocumentRecord, list[Passag
     return record, passages
 
 
-# -- embed: a vector for every passage and sentence ---------------------------------------
+# -- where each vector comes from -----------------------------------------------------------
 
-# Where a sentence's vector comes from: ("old-s", row) of the current build's sentence
-# vectors, ("old-p", row) of its passage vectors, ("new-p", id) of this build's passages,
-# or ("enc", position) among the sentences embedded in this run.
+# The current build's passage vectors ("old-p", row) or sentence vectors ("old-s", row), or
+# a text encoded in this run ("enc", slot in the stream).
 Origin = tuple[str, int]
 
 
-def embed(job: Job, parsed: Parsed, previous: IndexData | None) -> tuple[np.ndarray, SentenceTable]:
-    """Passage vectors and sentence vectors, each text embedded at most once: a vector is
-    taken from the previous build's passages or sentences, or this build's passages,
-    whenever the same text had one."""
-    passages, report = parsed.passages, job.report
-    rows = np.asarray(parsed.old_rows, dtype=np.int64)
-    todo = np.flatnonzero(rows < 0)
-    dim = previous.vectors.shape[1] if previous is not None else job.encoder.dimension
-    vectors = np.empty((len(passages), dim), dtype=np.float32)
-    reuse = np.flatnonzero(rows >= 0)
-    if previous is not None and len(reuse):
-        vectors[reuse] = previous.vectors[rows[reuse]]
-    report.reused = len(reuse)
-    report.encoded = len(todo)
+class Sources:
+    """Where each passage's and sentence's vector comes from, decided as documents are
+    read, so that every text no vector is known for is queued for encoding at once, and
+    once only: a vector is taken from the current build's passages or sentences, or from
+    a text of this build already queued, whenever the same text had one."""
 
-    spans = sentence_spans(passages)
-    origins, unique = _sentence_origins(
-        sentence_texts(passages, spans), passages, todo, reuse, previous
-    )
-    report.sentences = len(spans)
-    report.sentences_encoded = len(unique)
-    to_embed = [passages[i].text for i in todo] + unique
-    if to_embed:
-        encoded = job.encoder.encode(
-            to_embed, progress=lambda done, total: job.progress("encode", done, total)
-        )
-        vectors[todo] = encoded[: len(todo)]
-        fresh = encoded[len(todo) :]
-    else:
-        fresh = np.empty((0, dim), dtype=np.float32)
-    sent_vectors = np.empty((len(spans), dim), dtype=np.float32)
-    for r, (kind, at) in enumerate(origins):
-        if kind == "enc":
-            sent_vectors[r] = fresh[at]
-        elif kind == "new-p":
-            sent_vectors[r] = vectors[at]
-        elif kind == "old-p" and previous is not None:
-            sent_vectors[r] = previous.vectors[at]
-        elif previous is not None and previous.sentences is not None:
-            sent_vectors[r] = previous.sentences.vectors[at]
-    return vectors, SentenceTable(spans, sent_vectors, len(passages))
+    def __init__(self, previous: IndexData | None, stream: EncodeStream, count: TokenCounter):
+        self._previous = previous
+        self._stream = stream
+        self._count = count
+        self._known: dict[str, Origin] = {}
+        if previous is not None:
+            self._known.update(
+                (p.content_hash, ("old-p", i)) for i, p in enumerate(previous.passages)
+            )
+            old_sent = previous.sentences
+            if old_sent is not None:
+                old_texts = sentence_texts(previous.passages, old_sent.spans)
+                self._known.update((text_hash(t), ("old-s", r)) for r, t in enumerate(old_texts))
+        self._passages: list[Origin] = []
+        self._sentences: list[Origin] = []
+        self._spans: list[np.ndarray] = []
+        self.sentences_encoded = 0
 
+    def add(self, passages: Sequence[Passage], first: int, old_rows: list[int]) -> None:
+        """A document's passages (ids from `first`; `old_rows`: where each one's vector is
+        in the current build, -1: nowhere) and the sentences of those of two or more."""
+        spans = sentence_spans(passages)
+        spans[:, 0] += first
+        self._spans.append(spans)
+        sentences = [passages[int(p) - first].text[int(s) : int(e)] for p, s, e in spans]
+        texts = [p.text for p in passages] + sentences
+        hashes = [text_hash(t) for t in texts]
+        # Each new text once, counted in one call (the batches group texts by word pieces).
+        new: dict[str, str] = {}
+        for k, (t, h) in enumerate(zip(texts, hashes, strict=True)):
+            reused = k < len(passages) and old_rows[k] >= 0
+            if not reused and h not in self._known and h not in new:
+                new[h] = t
+                self.sentences_encoded += k >= len(passages)
+        for (h, t), n in zip(new.items(), self._count(list(new.values())), strict=True):
+            self._known[h] = ("enc", self._stream.add(t, n))
+        for k, h in enumerate(hashes):
+            if k < len(passages):
+                row = old_rows[k]
+                self._passages.append(("old-p", row) if row >= 0 else self._known[h])
+            else:
+                self._sentences.append(self._known[h])
 
-def _sentence_origins(
-    texts: list[str],
-    passages: list[Passage],
-    todo: np.ndarray,
-    reuse: np.ndarray,
-    previous: IndexData | None,
-) -> tuple[list[Origin], list[str]]:
-    """Where each sentence's vector comes from, and the texts no vector is known for yet
-    (each once), to embed."""
-    known: dict[str, Origin] = {}
-    if previous is not None:
-        known.update((p.content_hash, ("old-p", i)) for i, p in enumerate(previous.passages))
-        old_sent = previous.sentences
-        if old_sent is not None:
-            old_texts = sentence_texts(previous.passages, old_sent.spans)
-            known.update((text_hash(t), ("old-s", r)) for r, t in enumerate(old_texts))
-    known.update((passages[i].content_hash, ("new-p", int(i))) for i in todo)
-    for i in reuse:
-        known.setdefault(passages[i].content_hash, ("new-p", int(i)))
-    new_texts: dict[str, int] = {}  # sentence text hash -> position in `unique`
-    unique: list[str] = []
-    origins: list[Origin] = []
-    for t in texts:
-        h = text_hash(t)
-        where = known.get(h)
-        if where is None:
-            if h not in new_texts:
-                new_texts[h] = len(unique)
-                unique.append(t)
-            where = ("enc", new_texts[h])
-        origins.append(where)
-    return origins, unique
+    def vectors(self, encoded: np.ndarray, passages: int) -> tuple[np.ndarray, SentenceTable]:
+        """Passage vectors and the sentence table, from the current build and `encoded`
+        (one row per slot of the stream)."""
+        p_vectors = self._gather(self._passages, encoded)
+        spans = np.concatenate(self._spans) if self._spans else np.empty((0, 3), dtype=np.int32)
+        s_vectors = self._gather(self._sentences, encoded)
+        return p_vectors, SentenceTable(spans.astype(np.int32), s_vectors, passages)
+
+    def _gather(self, origins: list[Origin], encoded: np.ndarray) -> np.ndarray:
+        out = np.empty((len(origins), encoded.shape[1]), dtype=np.float32)
+        prev = self._previous
+        for kind, source in (("enc", encoded), ("old-p", prev.vectors if prev else None)):
+            rows = [(r, at) for r, (k, at) in enumerate(origins) if k == kind]
+            if rows and source is not None:
+                to, at = zip(*rows, strict=True)
+                out[list(to)] = source[list(at)]
+        old_s = [(r, at) for r, (k, at) in enumerate(origins) if k == "old-s"]
+        if old_s and prev is not None and prev.sentences is not None:
+            to, at = zip(*old_s, strict=True)
+            out[list(to)] = prev.sentences.vectors[list(at)]
+        return out
 
 
 # -- index: the dense and lexical indexes, the vocabulary and the manifest ------------------
 
 
+def make_lexical(parsed: Parsed) -> Lexical:
+    """BM25, the vocabulary and the text ids: the passages' words alone."""
+    passages = parsed.passages
+    return Lexical(
+        SparseIndex.build([lexical_text(p) for p in passages]),
+        build_vocabulary(passages, {d.source: d.footnotes for d in parsed.documents}),
+        store.text_ids(passages),
+    )
+
+
 def make_index(
-    job: Job, parsed: Parsed, vectors: np.ndarray, sentences: SentenceTable, corpus_print: str
+    job: Job,
+    parsed: Parsed,
+    vectors: np.ndarray,
+    sentences: SentenceTable,
+    lexical: Lexical,
+    corpus_print: str,
 ) -> IndexData:
     job.progress("index", 0, 1)
     passages, documents = parsed.passages, parsed.documents
     dense_kind = job.dense.resolve(len(passages))
     faiss_index = dense_index.build(vectors, job.dense)
-    sparse = SparseIndex.build([lexical_text(p) for p in passages])
     job.progress("index", 1, 1)
     manifest = Manifest(
         format_version=store.FORMAT_VERSION,
@@ -414,16 +478,16 @@ def make_index(
         sentence_count=len(sentences),
         lexical={"sections": True},
     )
-    vocabulary = build_vocabulary(passages, {d.source: d.footnotes for d in documents})
     return IndexData(
         manifest,
         documents,
         passages,
         vectors,
         faiss_index,
-        sparse,
-        vocabulary_source=vocabulary,
+        lexical.sparse,
+        vocabulary_source=lexical.vocabulary,
         sentences=sentences,
+        text_ids=lexical.text_ids,
     )
 
 

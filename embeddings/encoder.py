@@ -201,6 +201,14 @@ class Encoder:
             done += len(idx)
         return out
 
+    def encode_batch(self, texts: Sequence[str]) -> np.ndarray:
+        """Normalised float32 vectors of `texts` encoded together, in one batch, by the
+        passage backend: for a caller that makes its own batches (a reindex groups texts
+        by length as it reads them: embeddings/encode_stream.py)."""
+        if not texts:
+            return np.empty((0, self.dimension), dtype=np.float32)
+        return self.passage_backend.embed_many(list(texts), batch_size=len(texts))
+
     def encode_queries(self, queries: Sequence[str]) -> np.ndarray:
         """Normalised vectors for a few short texts as one batch, by the query backend
         (for the bundled model a numpy forward pass: no torch import, the same vectors)."""

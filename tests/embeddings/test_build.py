@@ -1,16 +1,26 @@
-"""A reindex in its steps: scan, plan, parse, embed, index, save, each told to whoever
-watches the build, and the plan that decides what the current build can give."""
+"""A reindex in its steps: scan, plan, read and embed (side by side), index, save, each
+told to whoever watches the build, and the plan that decides what the current build can
+give."""
 
 from __future__ import annotations
 
+import shutil
+import threading
+import time
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from embeddings import build, store
 from embeddings.build import Job, no_progress, plan, reindex, scan
 from embeddings.dense import DenseParams
+from embeddings.documents import Document
 from embeddings.encoder import Encoder
+from embeddings.ingest import CorpusFile
 from embeddings.passages import ChunkParams
+from embeddings.sentence_index import sentence_texts
 
 NOTE = (
     "On reading together\n\n"
@@ -82,3 +92,164 @@ def test_the_plan_keeps_a_document_only_while_its_file_and_chunking_are_unchange
     # Its vectors can still be reused, its passages not: the text is cut again.
     assert replanned.previous is not None
     assert replanned.kept(source, fp) is None and not replanned.up_to_date(recut.dense)
+
+
+# -- reading and encoding side by side ------------------------------------------------------
+#
+# The build encodes in a thread of its own while it reads the next documents
+# (embeddings/encode_stream.py). Small batches make the two overlap on the seed corpus.
+
+
+@pytest.fixture(scope="module")
+def small_batches(encoder: Encoder) -> Encoder:
+    """The same model, encoding 8 texts per batch: many batches, some while still reading."""
+    return Encoder(encoder.name, batch_size=8)
+
+
+def build_files(index_dir: Path) -> dict[str, bytes]:
+    build = store.current_build(index_dir)
+    return {p.name: p.read_bytes() for p in build.iterdir() if p.is_file()}
+
+
+def test_an_overlapped_build_is_the_serial_build_to_the_byte(
+    seed_corpus: Path, tmp_path: Path, small_batches: Encoder
+) -> None:
+    threads: set[str] = set()
+
+    def watch(stage: str, done: int, total: int) -> None:
+        threads.add(threading.current_thread().name)
+
+    together = reindex(seed_corpus, tmp_path / "a", small_batches, progress=watch)
+    serial = reindex(seed_corpus, tmp_path / "b", small_batches, overlap=False)
+    a, b = build_files(tmp_path / "a"), build_files(tmp_path / "b")
+    for name in ("passages.jsonl", "documents.json", "sentence_spans.npy", "text_ids.npy"):
+        assert a[name] == b[name], name
+    for name in ("vectors.npy", "sentences.npy"):
+        assert np.array_equal(
+            np.load(tmp_path / "a" / "builds" / together.build / name),
+            np.load(tmp_path / "b" / "builds" / serial.build / name),
+        ), name
+    assert together.encoded == serial.encoded and together.sentences == serial.sentences
+    # Progress is told in the thread that runs the build, never in the encoder's.
+    assert threads == {threading.current_thread().name}
+
+
+def test_the_vectors_of_a_build_are_the_models_vectors_of_each_text(
+    small_corpus: Path, tmp_path: Path, encoder: Encoder
+) -> None:
+    reindex(small_corpus, tmp_path / "index", encoder)
+    data = store.load(tmp_path / "index")
+    texts = [p.text for p in data.passages]
+    assert np.allclose(data.vectors, encoder.encode(texts), atol=1e-5)
+    assert data.sentences is not None and len(data.sentences) > 0
+    sentences = sentence_texts(data.passages, data.sentences.spans)
+    assert np.allclose(data.sentences.vectors, encoder.encode(sentences), atol=1e-5)
+
+
+@pytest.fixture
+def built_once(seed_corpus: Path, tmp_path: Path, small_batches: Encoder) -> tuple[Path, Path]:
+    """A private copy of the seed corpus, indexed once: the build a failed one must keep."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(seed_corpus, corpus)
+    index_dir = tmp_path / "index"
+    reindex(corpus, index_dir, small_batches)
+    return corpus, index_dir
+
+
+def assert_nothing_written(index_dir: Path, current: str | None) -> None:
+    """The failed build left the current one in use and intact, and no thread behind."""
+    assert store.read_current_name(index_dir) == current
+    assert not [p for p in (index_dir / "builds").iterdir() if p.name.startswith(".tmp")]
+    assert store.load(index_dir).manifest.passage_count > 0
+    assert not [t for t in threading.enumerate() if t.name == "reindex-encode"]
+
+
+def test_an_error_reading_a_later_document_stops_the_build_and_writes_nothing(
+    built_once: tuple[Path, Path], small_batches: Encoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus, index_dir = built_once
+    before = store.read_current_name(index_dir)
+    encoded: list[int] = []
+    real_batch, real_read = small_batches.encode_batch, build.read_document
+
+    def encode_batch(texts: Sequence[str]) -> np.ndarray:
+        encoded.append(len(texts))
+        return real_batch(texts)
+
+    def read_document(file: CorpusFile, root: Path) -> Document:
+        if file.source.startswith("mim"):  # the second of the two documents
+            # The first document's full batches are with the encoder by now.
+            deadline = time.monotonic() + 60
+            while not encoded and time.monotonic() < deadline:
+                time.sleep(0.01)
+            raise UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte")
+        return real_read(file, root)
+
+    monkeypatch.setattr(small_batches, "encode_batch", encode_batch)
+    monkeypatch.setattr(build, "read_document", read_document)
+    with pytest.raises(UnicodeDecodeError):  # as it surfaced before the build overlapped
+        reindex(corpus, index_dir, small_batches, force=True)
+    assert encoded, "the encoder was at work when the error came"
+    assert_nothing_written(index_dir, before)
+
+    monkeypatch.undo()
+    assert not reindex(corpus, index_dir, small_batches, force=True).up_to_date
+
+
+def test_an_error_in_the_encoder_stops_the_build_and_writes_nothing(
+    built_once: tuple[Path, Path], small_batches: Encoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus, index_dir = built_once
+    before = store.read_current_name(index_dir)
+    calls: list[int] = []
+    real_batch = small_batches.encode_batch
+
+    def encode_batch(texts: Sequence[str]) -> np.ndarray:
+        calls.append(len(texts))
+        if len(calls) == 2:
+            raise RuntimeError("[enforce fail at alloc_cpu.cpp] out of memory")
+        return real_batch(texts)
+
+    monkeypatch.setattr(small_batches, "encode_batch", encode_batch)
+    with pytest.raises(RuntimeError, match="out of memory"):  # what torch raises
+        reindex(corpus, index_dir, small_batches, force=True)
+    assert_nothing_written(index_dir, before)
+
+
+def test_a_progress_callback_that_stops_the_build_while_it_reads_writes_nothing(
+    built_once: tuple[Path, Path], small_batches: Encoder
+) -> None:
+    corpus, index_dir = built_once
+    before = store.read_current_name(index_dir)
+
+    class Stopped(Exception):
+        pass
+
+    def stop_at_second_document(stage: str, done: int, total: int) -> None:
+        if stage == "read" and done == 2:
+            raise Stopped
+
+    with pytest.raises(Stopped):
+        reindex(corpus, index_dir, small_batches, force=True, progress=stop_at_second_document)
+    assert_nothing_written(index_dir, before)
+
+
+def test_a_progress_callback_that_stops_the_build_while_it_encodes_writes_nothing(
+    built_once: tuple[Path, Path], small_batches: Encoder
+) -> None:
+    corpus, index_dir = built_once
+    before = store.read_current_name(index_dir)
+    seen: list[tuple[str, int, int]] = []
+
+    class Stopped(Exception):
+        pass
+
+    def stop_while_encoding(stage: str, done: int, total: int) -> None:
+        seen.append((stage, done, total))
+        if stage == "encode" and 0 < done < total:
+            raise Stopped
+
+    with pytest.raises(Stopped):
+        reindex(corpus, index_dir, small_batches, force=True, progress=stop_while_encoding)
+    assert_nothing_written(index_dir, before)
+    assert "index" not in {stage for stage, _, _ in seen}
