@@ -89,6 +89,26 @@ class SentenceTable:
             top = rows[np.argsort(-sims)[:n]]
         return np.unique(self.spans[top, 0].astype(np.int64))
 
+    def nearest_passages_of_many(self, qvecs: np.ndarray, n: int) -> list[np.ndarray]:
+        """`nearest_passages` (unfiltered) of each row of `qvecs`, as one matrix product:
+        for 16 queries about a quarter of the CPU of 16 FAISS scans. The same sentences as
+        FAISS's: of equal scores at the cut, the first rows (FAISS keeps a new row only
+        when strictly better). The products may differ from FAISS's in the last bits, which
+        could only matter for two sentences within ~1e-7 of each other at the 50th place."""
+        if len(self.spans) == 0 or n <= 0:
+            return [np.empty(0, dtype=np.int64) for _ in range(len(qvecs))]
+        n = min(n, len(self.spans))
+        sims = np.asarray(np.asarray(qvecs, dtype=np.float32) @ self.vectors.T)
+        cut = np.argpartition(-sims, n - 1, axis=1)[:, n - 1]
+        out = []
+        for row, at in zip(sims, cut, strict=True):
+            threshold = row[at]
+            above = np.flatnonzero(row > threshold)
+            tied = np.flatnonzero(row == threshold)[: n - len(above)]
+            rows = np.concatenate([above, tied])
+            out.append(np.unique(self.spans[rows, 0].astype(np.int64)))
+        return out
+
     def flat(self) -> Any:
         """Exact search over the sentence vectors where they are (`dense.MappedFlat`: a
         loaded build's are a memory map, and FAISS's flat index would copy them)."""
