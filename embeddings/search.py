@@ -71,6 +71,9 @@ class SearchParams:
     lexical_strength: float = 0.5  # BM25 / best BM25 needed for that exception
     max_query_chars: int = DEFAULT_MAX_CHARS
     query_cache: int = 1024
+    # Questions per forward pass at most: a burst is encoded as a stream of passes
+    # (embeddings/batching.py), its first answers out early.
+    query_pass: int = 16
     # The dense score of a candidate: (1 - w) * passage cosine + w * its best sentence's
     # cosine (a passage of one sentence is its own best sentence).
     sentence_weight: float = 0.7
@@ -271,7 +274,9 @@ class Searcher:
         self.index = index
         self.encoder = encoder
         self.params = params or SearchParams()
-        self.embeddings = embeddings or QueryEmbeddings(encoder, self.params.query_cache)
+        self.embeddings = embeddings or QueryEmbeddings(
+            encoder, self.params.query_cache, max_batch=self.params.query_pass
+        )
         self.highlighter = Highlighter(index, self.embeddings)
         self._hood: Neighbourhood | None = None
 
