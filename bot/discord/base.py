@@ -15,7 +15,7 @@ from typing import Any, TypeAlias
 import discord
 from discord.ext import commands
 
-from bot.app import App, set_search_threads
+from bot.app import App, set_search_pool_threads
 from bot.discord.limits import Limits
 from bot.discord.reindexing import ReindexSlot
 
@@ -45,7 +45,7 @@ class QuoteBotBase(commands.Bot):
         self.searches = ThreadPoolExecutor(
             max_workers=os.cpu_count() or 2,
             thread_name_prefix="quotebot-search",
-            initializer=set_search_threads,
+            initializer=set_search_pool_threads,
             initargs=(app.settings.search_threads,),
         )
 
