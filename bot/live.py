@@ -75,7 +75,9 @@ class IndexService:
     ) -> None:
         self.settings = settings
         self.encoder = encoder
-        self.embeddings = embeddings or QueryEmbeddings(encoder, settings.search.query_cache)
+        self.embeddings = embeddings or QueryEmbeddings(
+            encoder, settings.search.query_cache, max_batch=settings.search.query_pass
+        )
         self.gate = gate or BuildGate(settings.max_builds)
         self._live: Live | None = None
         self.warning = ""  # set while a damaged index makes us serve an earlier build

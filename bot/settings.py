@@ -168,6 +168,7 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
             "index.ef_search",
             "search.candidates",
             "search.max_query_chars",
+            "search.query_pass",
             "search.results",
             "search.max_results",
             "explain.terms_tried",

@@ -40,6 +40,9 @@ class Highlighter:
         # The model's choice of best sentence, by (query, passage): a repeated question,
         # or its cached answer, never pays the model for the same choice twice.
         self._chosen: Lru[tuple[str, int], Span] = Lru(memory)
+        # A passage's sentences and their stemmed words, by passage: splitting and
+        # stemming were a sixth of a search's CPU, and popular passages come back often.
+        self._read: Lru[int, tuple[list[Span], list[frozenset[str]]]] = Lru(memory)
 
     def highlight(
         self, query: str, hits: list[Hit], *, dense_limit: int | None = None, urgent: bool = True
@@ -58,12 +61,11 @@ class Highlighter:
             if h.window is not None:
                 out.append(with_highlight(h, self._best_in_window(query, qstems, h)))
                 continue
-            text = self.index.passages[h.passage_id].text
-            spans = split_sentences(text)
+            spans, stems = self._sentences(h.passage_id)
             if len(spans) <= 1:
                 out.append(with_highlight(h, spans[0] if spans else None))
                 continue
-            tied = _most_shared(qstems, text, spans)
+            tied = _most_shared(qstems, spans, stems)
             known = self.known(query, h.passage_id) if len(tied) > 1 else None
             if known is None and len(tied) > 1:
                 known = self._stored(query, h.passage_id, tied)
@@ -76,6 +78,16 @@ class Highlighter:
         if undecided:
             self._settle(query, out, undecided, urgent=urgent)
         return out
+
+    def _sentences(self, passage_id: int) -> tuple[list[Span], list[frozenset[str]]]:
+        """The passage's sentence spans and the stems of each sentence's words."""
+        read = self._read.get(passage_id)
+        if read is None:
+            text = self.index.passages[passage_id].text
+            spans = split_sentences(text)
+            read = spans, [_stems(text[s:e]) for s, e in spans]
+            self._read.put(passage_id, read)
+        return read
 
     def known(self, query: str, passage_id: int) -> Span | None:
         """The sentence the model chose earlier for this query and passage, if it did."""
@@ -132,14 +144,19 @@ def content_stems(query: str) -> set[str]:
     return {stem(w) for w in words(query) if w not in stopwords()}
 
 
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(stem(w) for w in words(text))
+
+
 def _shared(qstems: set[str], text: str) -> int:
     """How many of the query's content words `text` has."""
-    return len(qstems & {stem(w) for w in words(text)})
+    return len(qstems & _stems(text))
 
 
-def _most_shared(qstems: set[str], text: str, spans: list[Span]) -> list[Span]:
-    """The sentences of `text` sharing most content words with the query, in order."""
-    scores = [_shared(qstems, text[s:e]) for s, e in spans]
+def _most_shared(qstems: set[str], spans: list[Span], stems: list[frozenset[str]]) -> list[Span]:
+    """The sentences (their spans and stems) sharing most content words with the query,
+    in order."""
+    scores = [len(qstems & sentence) for sentence in stems]
     best = max(scores)
     return [sp for sp, sc in zip(spans, scores, strict=True) if sc == best]
 

@@ -9,7 +9,7 @@ hit is embeddings/highlight.py's; the hits themselves are embeddings/hits.py's.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Literal
@@ -25,6 +25,7 @@ from embeddings.encoder import Encoder
 from embeddings.errors import NoWorkMatching, WorkGone
 from embeddings.highlight import Highlighter
 from embeddings.hits import WINDOW_JOIN, HasPassages, Hit, result_text, window_spans
+from embeddings.passes import Group, groups
 from embeddings.query import DEFAULT_MAX_CHARS, clean, require_content
 from embeddings.signals import Neighbourhood, dense_scores, window_scores
 from embeddings.store import DocumentRecord, IndexData
@@ -70,6 +71,9 @@ class SearchParams:
     lexical_strength: float = 0.5  # BM25 / best BM25 needed for that exception
     max_query_chars: int = DEFAULT_MAX_CHARS
     query_cache: int = 1024
+    # Questions per forward pass at most: a burst is encoded as a stream of passes
+    # (embeddings/batching.py), its first answers out early.
+    query_pass: int = 16
     # The dense score of a candidate: (1 - w) * passage cosine + w * its best sentence's
     # cosine (a passage of one sentence is its own best sentence).
     sentence_weight: float = 0.7
@@ -176,17 +180,39 @@ class Ranking:
 class QueryEmbeddings:
     """Query vectors: an LRU cache (repeated and paged queries skip the model) in front of
     a micro-batcher (concurrent queries share one forward pass). The same question asked
-    again while its vector is being computed waits for that computation."""
+    again while its vector is being computed waits for that computation. The questions
+    of one pass are remembered as groups (embeddings/passes.py), searched together."""
 
-    def __init__(self, encoder: Encoder, size: int, *, batching: bool = True) -> None:
+    def __init__(
+        self, encoder: Encoder, size: int, *, batching: bool = True, max_batch: int = 64
+    ) -> None:
         self._encoder = encoder
         self._cache: Lru[str, np.ndarray] = Lru(size)
-        self.batcher = MicroBatcher(encoder.encode_queries) if batching else None
+        self.batcher = MicroBatcher(self._encode_pass, max_batch=max_batch) if batching else None
         self._pending: dict[str, Future[np.ndarray]] = {}
         self._lock = threading.Lock()
+        self._groups: Lru[str, Group] = Lru(size)
 
     def clear(self) -> None:
         self._cache.clear()
+        self._groups.clear()
+
+    def group_of(self, query: str) -> Group | None:
+        """The questions encoded in the same pass as `query` (None: none known)."""
+        return self._groups.get(query.casefold())
+
+    def _encode_pass(self, texts: Sequence[str]) -> np.ndarray:
+        vectors = self._encoder.encode_queries(texts)
+        # The pass's questions (not the highlight's sentences, which no search follows),
+        # grouped before any waiter learns its vector, so its search finds its group.
+        with self._lock:
+            rows = [i for i, t in enumerate(texts) if t.casefold() in self._pending]
+        if len(rows) > 1:
+            keys = [texts[i].casefold() for i in rows]
+            for group in groups(keys, vectors[rows]):
+                for key in group.keys:
+                    self._groups.put(key, group)
+        return vectors
 
     def encode_many(self, texts: list[str], *, urgent: bool = True) -> np.ndarray:
         """Vectors for several texts (not cached), sharing batches with other callers;
@@ -248,7 +274,9 @@ class Searcher:
         self.index = index
         self.encoder = encoder
         self.params = params or SearchParams()
-        self.embeddings = embeddings or QueryEmbeddings(encoder, self.params.query_cache)
+        self.embeddings = embeddings or QueryEmbeddings(
+            encoder, self.params.query_cache, max_batch=self.params.query_pass
+        )
         self.highlighter = Highlighter(index, self.embeddings)
         self._hood: Neighbourhood | None = None
 
@@ -332,7 +360,7 @@ class Searcher:
         """`rank` as arrays."""
         p = self.params
         method = fusions.method(fusion)
-        dense_ids = self._dense_candidates(qvec, allowed)
+        dense_ids = self._dense_candidates(query, qvec, allowed)
         bm25, sparse_ids = self._lexical(query, allowed)
         if not method.lexical:
             sparse_ids = sparse_ids[:0]
@@ -365,12 +393,16 @@ class Searcher:
             None if last is None else last[order],
         )
 
-    def _dense_candidates(self, qvec: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:
+    def _dense_candidates(
+        self, query: str, qvec: np.ndarray, allowed: np.ndarray | None
+    ) -> np.ndarray:
         """The ids of the passages nearest the query (those of the nearest sentences too),
         among `allowed` (None: all)."""
         p = self.params
         index = self.index
         n_cand = p.candidates
+        if allowed is None and (together := self._with_its_pass(query, qvec)) is not None:
+            return together
         if allowed is None:
             _, ids = dense_index.search(index.dense, qvec[None, :], n_cand)
             dense_ids = ids[0][ids[0] >= 0]
@@ -388,6 +420,28 @@ class Searcher:
             more = index.sentences.nearest_passages(qvec, p.sentence_candidates, allowed)
             dense_ids = np.concatenate([dense_ids, more])
         return dense_ids
+
+    def _with_its_pass(self, query: str, qvec: np.ndarray) -> np.ndarray | None:
+        """The query's dense candidates (unfiltered), computed together with those of the
+        other questions of its forward pass (embeddings/passes.py); None when it came
+        alone, was searched already, or `qvec` is not the vector that pass gave it."""
+        group = self.embeddings.group_of(query)
+        key = query.casefold()
+        if group is None or not np.array_equal(group.vector(key), qvec):
+            return None
+        return group.take(self, key, self._dense_candidates_of_many)
+
+    def _dense_candidates_of_many(self, qvecs: np.ndarray) -> list[np.ndarray]:
+        """`_dense_candidates` of several query vectors (unfiltered), the same ids in the
+        same order as one by one: one FAISS call for all, the sentences as one product."""
+        p = self.params
+        index = self.index
+        _, ids = dense_index.search(index.dense, qvecs, p.candidates)
+        found = [row[row >= 0] for row in ids]
+        if p.sentence_candidates and index.sentences is not None and len(index.sentences):
+            more = index.sentences.nearest_passages_of_many(qvecs, p.sentence_candidates)
+            found = [np.concatenate([a, b]) for a, b in zip(found, more, strict=True)]
+        return found
 
     def _lexical(self, query: str, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """Every passage's BM25 score (0 outside `allowed`), and BM25's candidates: the

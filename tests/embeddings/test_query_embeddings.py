@@ -138,3 +138,33 @@ def test_a_cancelled_question_is_skipped_and_the_others_are_still_encoded(
     kept.result(5)
     assert first.done() and batcher.encode("after") is not None
     assert ["gone"] not in model.passes and ["kept"] in model.passes
+
+
+def test_a_burst_is_encoded_in_even_passes_of_at_most_the_cap(model: CountingModel) -> None:
+    batcher = MicroBatcher(model.encode_queries, max_batch=16, max_wait=0.05)
+    first = model.held_in_pass(batcher.submit)
+    burst = [batcher.submit(f"question {i}") for i in range(50)]
+    model.hold.set()
+    for future in [first, *burst]:
+        future.result(5)
+    batcher.close()
+    assert [len(p) for p in model.passes] == [1, 13, 13, 12, 12]
+    assert [t for p in model.passes[1:] for t in p] == [f"question {i}" for i in range(50)]
+
+
+def test_the_questions_of_one_pass_are_grouped_and_a_highlights_sentences_are_not(
+    model: CountingModel, vectors: QueryEmbeddings
+) -> None:
+    model.held_in_pass(vectors.submit)
+    burst = [vectors.submit(q) for q in ("What is a sect?", "who was Draper", "Why?")]
+    sentences = [vectors.batcher.submit("A sentence of a hit.")] if vectors.batcher else []
+    model.hold.set()
+    for future in [*burst, *sentences]:
+        future.result(5)
+    assert model.passes[1] == ["What is a sect?", "who was Draper", "Why?", "A sentence of a hit."]
+    group = vectors.group_of("WHAT IS A SECT?")
+    assert group is not None and group.keys == ("what is a sect?", "who was draper", "why?")
+    np.testing.assert_array_equal(group.vector("why?"), [4.0, 1.0])
+    assert vectors.group_of("who was Draper") is group
+    assert vectors.group_of("first") is None  # encoded alone: nothing to share
+    assert vectors.group_of("A sentence of a hit.") is None

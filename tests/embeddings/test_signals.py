@@ -20,6 +20,7 @@ from embeddings.build import reindex
 from embeddings.encoder import Encoder
 from embeddings.errors import IndexCorruptError, IndexIncompatibleError
 from embeddings.search import Searcher, SearchParams, result_text
+from embeddings.sentence_index import SentenceTable
 from embeddings.sentences import split_sentences
 from embeddings.signals import smoothed_cosines
 from tests.embeddings.helpers import flip_a_byte
@@ -347,3 +348,38 @@ def test_the_passage_of_the_nearest_sentence_is_a_candidate(seed_app: App) -> No
     allowed = np.arange(other.first, other.first + other.count)
     found = table.nearest_passages(qvec, 5, allowed)
     assert len(found) and set(found.tolist()) <= set(allowed.tolist())
+
+
+def near_duplicate_table(seed: int) -> tuple[SentenceTable, np.ndarray]:
+    """600 unit sentence vectors, one per passage, a third of them near-copies of others
+    (the same sentence encoded in two batches differs in the last bits), and queries."""
+    rng = np.random.default_rng(seed)
+    vectors = rng.normal(size=(400, 64)).astype(np.float32)
+    copies = vectors[rng.integers(0, 400, 200)] + rng.normal(0, 1e-7, (200, 64)).astype(np.float32)
+    vectors = np.concatenate([vectors, copies])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    spans = np.stack([np.arange(600), np.zeros(600), np.ones(600)], axis=1).astype(np.int32)
+    queries = vectors[rng.integers(0, 600, 40)] + rng.normal(0, 0.3, (40, 64)).astype(np.float32)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    return SentenceTable(spans, vectors, 600), queries.astype(np.float32)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_querys_nearest_sentences_do_not_depend_on_the_queries_scored_with_it(
+    seed: int,
+) -> None:
+    table, queries = near_duplicate_table(seed)
+    alone = [table.nearest_passages(q, 50) for q in queries]
+    for size in (2, 5, 16, 40):
+        together = [
+            found
+            for start in range(0, len(queries), size)
+            for found in table.nearest_passages_of_many(queries[start : start + size], 50)
+        ]
+        for mine, its_own in zip(together, alone, strict=True):
+            np.testing.assert_array_equal(mine, its_own)
+    # And they are the 50 nearest (in exact arithmetic, but for near-equal scores at the cut).
+    for q, found in zip(queries, alone, strict=True):
+        exact = table.vectors.astype(np.float64) @ q.astype(np.float64)
+        assert len(found) == 50
+        assert exact[found].min() >= np.sort(exact)[-50] - 1e-5

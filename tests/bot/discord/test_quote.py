@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -261,6 +262,15 @@ async def test_a_burst_of_new_questions_shares_forward_passes_and_no_search_wait
     assert len(seen) == len(questions)
     assert all(name.startswith("quotebot-search") and ready for name, ready, _ in seen)
     assert {threads for _, _, threads in seen} == {app.settings.search_threads}
+
+
+async def test_a_running_bot_takes_the_gil_back_from_its_search_threads_within_a_ms(
+    app: App, running_bot: RunningBot
+) -> None:
+    # The event loop lets go of the GIL at each system call; under a burst a search thread
+    # takes it, and the loop's next reply waits for that thread's turn to end.
+    async with running_bot(app):
+        assert sys.getswitchinterval() <= 0.001
 
 
 async def test_a_quick_answer_is_the_reply_itself_without_a_thinking_placeholder(
