@@ -7,7 +7,7 @@ from __future__ import annotations
 import shutil
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -216,40 +216,36 @@ def test_an_error_in_the_encoder_stops_the_build_and_writes_nothing(
     assert_nothing_written(index_dir, before)
 
 
-def test_a_progress_callback_that_stops_the_build_while_it_reads_writes_nothing(
-    built_once: tuple[Path, Path], small_batches: Encoder
+class Stopped(Exception):
+    """What a progress callback raises to stop a build (a cancelled /reindex)."""
+
+
+def second_document_read(stage: str, done: int, total: int) -> bool:
+    return stage == "read" and done == 2
+
+
+def halfway_encoded(stage: str, done: int, total: int) -> bool:
+    return stage == "encode" and 0 < done < total
+
+
+@pytest.mark.parametrize(
+    "stop_when", [second_document_read, halfway_encoded], ids=["while reading", "while encoding"]
+)
+def test_a_progress_callback_that_stops_the_build_writes_nothing(
+    built_once: tuple[Path, Path],
+    small_batches: Encoder,
+    stop_when: Callable[[str, int, int], bool],
 ) -> None:
     corpus, index_dir = built_once
     before = store.read_current_name(index_dir)
+    seen: list[str] = []
 
-    class Stopped(Exception):
-        pass
-
-    def stop_at_second_document(stage: str, done: int, total: int) -> None:
-        if stage == "read" and done == 2:
+    def progress(stage: str, done: int, total: int) -> None:
+        seen.append(stage)
+        if stop_when(stage, done, total):
             raise Stopped
 
     with pytest.raises(Stopped):
-        reindex(corpus, index_dir, small_batches, force=True, progress=stop_at_second_document)
+        reindex(corpus, index_dir, small_batches, force=True, progress=progress)
     assert_nothing_written(index_dir, before)
-
-
-def test_a_progress_callback_that_stops_the_build_while_it_encodes_writes_nothing(
-    built_once: tuple[Path, Path], small_batches: Encoder
-) -> None:
-    corpus, index_dir = built_once
-    before = store.read_current_name(index_dir)
-    seen: list[tuple[str, int, int]] = []
-
-    class Stopped(Exception):
-        pass
-
-    def stop_while_encoding(stage: str, done: int, total: int) -> None:
-        seen.append((stage, done, total))
-        if stage == "encode" and 0 < done < total:
-            raise Stopped
-
-    with pytest.raises(Stopped):
-        reindex(corpus, index_dir, small_batches, force=True, progress=stop_while_encoding)
-    assert_nothing_written(index_dir, before)
-    assert "index" not in {stage for stage, _, _ in seen}
+    assert "index" not in seen
