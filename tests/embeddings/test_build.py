@@ -164,17 +164,33 @@ def assert_nothing_written(index_dir: Path, current: str | None) -> None:
     assert not [t for t in threading.enumerate() if t.name == "reindex-encode"]
 
 
+def batches_encoded(
+    encoder: Encoder,
+    monkeypatch: pytest.MonkeyPatch,
+    fail_on_batch: tuple[int, Exception] | None = None,
+) -> list[int]:
+    """The sizes of the batches `encoder` encodes from now on (a list that grows), the
+    n-th batch raising the error instead when `fail_on_batch` is (n, error)."""
+    sizes: list[int] = []
+    real = encoder.encode_batch
+
+    def encode_batch(texts: Sequence[str]) -> np.ndarray:
+        sizes.append(len(texts))
+        if fail_on_batch is not None and len(sizes) == fail_on_batch[0]:
+            raise fail_on_batch[1]
+        return real(texts)
+
+    monkeypatch.setattr(encoder, "encode_batch", encode_batch)
+    return sizes
+
+
 def test_an_error_reading_a_later_document_stops_the_build_and_writes_nothing(
     built_once: tuple[Path, Path], small_batches: Encoder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     corpus, index_dir = built_once
     before = store.read_current_name(index_dir)
-    encoded: list[int] = []
-    real_batch, real_read = small_batches.encode_batch, build.read_document
-
-    def encode_batch(texts: Sequence[str]) -> np.ndarray:
-        encoded.append(len(texts))
-        return real_batch(texts)
+    encoded = batches_encoded(small_batches, monkeypatch)
+    real_read = build.read_document
 
     def read_document(file: CorpusFile, root: Path) -> Document:
         if file.source.startswith("mim"):  # the second of the two documents
@@ -185,7 +201,6 @@ def test_an_error_reading_a_later_document_stops_the_build_and_writes_nothing(
             raise UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte")
         return real_read(file, root)
 
-    monkeypatch.setattr(small_batches, "encode_batch", encode_batch)
     monkeypatch.setattr(build, "read_document", read_document)
     with pytest.raises(UnicodeDecodeError):  # as it surfaced before the build overlapped
         reindex(corpus, index_dir, small_batches, force=True)
@@ -201,16 +216,8 @@ def test_an_error_in_the_encoder_stops_the_build_and_writes_nothing(
 ) -> None:
     corpus, index_dir = built_once
     before = store.read_current_name(index_dir)
-    calls: list[int] = []
-    real_batch = small_batches.encode_batch
-
-    def encode_batch(texts: Sequence[str]) -> np.ndarray:
-        calls.append(len(texts))
-        if len(calls) == 2:
-            raise RuntimeError("[enforce fail at alloc_cpu.cpp] out of memory")
-        return real_batch(texts)
-
-    monkeypatch.setattr(small_batches, "encode_batch", encode_batch)
+    out_of_memory = RuntimeError("[enforce fail at alloc_cpu.cpp] out of memory")
+    batches_encoded(small_batches, monkeypatch, fail_on_batch=(2, out_of_memory))
     with pytest.raises(RuntimeError, match="out of memory"):  # what torch raises
         reindex(corpus, index_dir, small_batches, force=True)
     assert_nothing_written(index_dir, before)
