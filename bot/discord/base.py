@@ -39,9 +39,9 @@ class QuoteBotBase(commands.Bot):
         # The application's owner or team members (read at start-up): owners of the bot
         # like QUOTEBOT_ADMIN_IDS, who alone may change the shared base corpus.
         self.owners: frozenset[int] = frozenset()
+        sys.setswitchinterval(GIL_SWITCH_SECONDS)  # for the whole process: see above
         # Searches whose query vector is ready (bot/discord/search.py): one thread a core.
         # FAISS's thread count is per thread, so each sets it as App did for the main one.
-        sys.setswitchinterval(GIL_SWITCH_SECONDS)
         self.searches = ThreadPoolExecutor(
             max_workers=os.cpu_count() or 2,
             thread_name_prefix="quotebot-search",
