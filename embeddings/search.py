@@ -398,15 +398,15 @@ class Searcher:
     ) -> np.ndarray:
         """The ids of the passages nearest the query (those of the nearest sentences too),
         among `allowed` (None: all)."""
+        if allowed is None:
+            together = self._with_its_pass(query, qvec)
+            if together is not None:
+                return together
+            return self._dense_candidates_of_many(qvec[None, :])[0]
         p = self.params
         index = self.index
         n_cand = p.candidates
-        if allowed is None and (together := self._with_its_pass(query, qvec)) is not None:
-            return together
-        if allowed is None:
-            _, ids = dense_index.search(index.dense, qvec[None, :], n_cand)
-            dense_ids = ids[0][ids[0] >= 0]
-        elif len(allowed) > SUBSET_SCAN_LIMIT or 4 * len(allowed) > len(index.passages):
+        if len(allowed) > SUBSET_SCAN_LIMIT or 4 * len(allowed) > len(index.passages):
             # Most of the index (a server hid a few works), or more than a scan costs: the
             # index itself, told which ids it may return, is cheaper than gathering their
             # vectors (and keeps its recall: most of what it visits is allowed).
@@ -432,8 +432,9 @@ class Searcher:
         return group.take(self, key, self._dense_candidates_of_many)
 
     def _dense_candidates_of_many(self, qvecs: np.ndarray) -> list[np.ndarray]:
-        """`_dense_candidates` of several query vectors (unfiltered), the same ids in the
-        same order as one by one: one FAISS call for all, the sentences as one product."""
+        """`_dense_candidates` of several query vectors (unfiltered; one row: a query
+        alone), the same ids in the same order as one by one: one FAISS call for all, the
+        sentences as one product."""
         p = self.params
         index = self.index
         _, ids = dense_index.search(index.dense, qvecs, p.candidates)
