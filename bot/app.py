@@ -23,6 +23,7 @@ from embeddings.build import BuildReport, ProgressFn
 from embeddings.encoder import BUNDLED_NAMES, DEFAULT_MODEL, Encoder, resolve_model_path
 from embeddings.errors import IndexMissingError, ModelError, ReindexBusyError
 from embeddings.model_check import check_model
+from embeddings.search import QueryEmbeddings
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,14 @@ class App:
             backend=settings.backend,
             cache_dir=settings.model_cache_dir,
         )
-        self.index = IndexService(settings, self.encoder)
+        # Made once and shared by every index's service (the base's and each server's):
+        # one query cache and batcher, one cap on builds for the whole bot.
+        self.index = IndexService(
+            settings,
+            self.encoder,
+            QueryEmbeddings.for_search(self.encoder, settings.search),
+            BuildGate(settings.max_builds),
+        )
         self.collections = Collections(settings, self.index)
         self._preloading: list[threading.Thread] = []
 

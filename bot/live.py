@@ -61,24 +61,17 @@ class IndexService:
 
     Readers take `self.live` once per request (a single attribute read, atomic in
     CPython), so a swap never mixes the old and the new index within one answer.
-    One service per index: the base's, and one per server collection (sharing the
-    encoder, the query vectors and the build gate).
+    One service per index: the base's, and one per server collection, all sharing the
+    encoder, the query vectors and the build gate that `App` makes once.
     """
 
     def __init__(
-        self,
-        settings: Settings,
-        encoder: Encoder,
-        *,
-        embeddings: QueryEmbeddings | None = None,
-        gate: BuildGate | None = None,
+        self, settings: Settings, encoder: Encoder, embeddings: QueryEmbeddings, gate: BuildGate
     ) -> None:
         self.settings = settings
         self.encoder = encoder
-        self.embeddings = embeddings or QueryEmbeddings(
-            encoder, settings.search.query_cache, max_batch=settings.search.query_pass
-        )
-        self.gate = gate or BuildGate(settings.max_builds)
+        self.embeddings = embeddings
+        self.gate = gate
         self._live: Live | None = None
         self.warning = ""  # set while a damaged index makes us serve an earlier build
         self._building = threading.Lock()

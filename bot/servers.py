@@ -184,8 +184,8 @@ class Collections:
                 service = IndexService(
                     settings,
                     self.base_service.encoder,
-                    embeddings=self.base_service.embeddings,  # one query cache, one batcher
-                    gate=self.base_service.gate,  # one cap on builds for the whole bot
+                    self.base_service.embeddings,
+                    self.base_service.gate,
                 )
                 found = Collection(
                     str(guild_id),

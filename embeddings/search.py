@@ -193,6 +193,11 @@ class QueryEmbeddings:
         self._lock = threading.Lock()
         self._groups: Lru[str, Group] = Lru(size)
 
+    @classmethod
+    def for_search(cls, encoder: Encoder, params: SearchParams) -> QueryEmbeddings:
+        """Sized as the search settings say (`query_cache` vectors, `query_pass` a pass)."""
+        return cls(encoder, params.query_cache, max_batch=params.query_pass)
+
     def clear(self) -> None:
         self._cache.clear()
         self._groups.clear()
@@ -274,9 +279,7 @@ class Searcher:
         self.index = index
         self.encoder = encoder
         self.params = params or SearchParams()
-        self.embeddings = embeddings or QueryEmbeddings(
-            encoder, self.params.query_cache, max_batch=self.params.query_pass
-        )
+        self.embeddings = embeddings or QueryEmbeddings.for_search(encoder, self.params)
         self.highlighter = Highlighter(index, self.embeddings)
         self._hood: Neighbourhood | None = None
 
