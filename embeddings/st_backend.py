@@ -8,11 +8,12 @@ SciPy, SymPy): only models that need it pay for it.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from embeddings.backends import EncoderBackend
 from embeddings.errors import ModelError
 
 if TYPE_CHECKING:
@@ -41,19 +42,23 @@ def load_model(
         raise ModelError("cannot_load", name, str(exc)) from exc
 
 
-class SentenceTransformerBackend:
-    """`SentenceTransformer` behind the backend protocol; thread-safe (torch releases the GIL)."""
+class SentenceTransformerBackend(EncoderBackend):
+    """`SentenceTransformer` behind the backend protocol, whose `embed_many` batches
+    `embed` (`Encoder.encode` has sorted the texts by length already, as
+    `SentenceTransformer.encode` would); thread-safe (torch releases the GIL)."""
 
     def __init__(self, model: SentenceTransformer) -> None:
         self.model = model
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Normalised vectors for a few short texts, with the least overhead: the module
-        pipeline called directly instead of `SentenceTransformer.encode`, which sorts,
-        batches and converts on every call; the vectors are the same (tests check)."""
+        """Normalised vectors for one batch, with the least overhead: the module pipeline
+        called directly instead of `SentenceTransformer.encode`, which sorts, batches and
+        converts on every call; the vectors are the same (tests check)."""
         import torch
 
         model = self.model
+        if not texts:
+            return np.empty((0, model.get_embedding_dimension() or 0), dtype=np.float32)
         try:
             with torch.inference_mode():
                 features = model.preprocess(list(texts))
@@ -61,22 +66,11 @@ class SentenceTransformerBackend:
                 out = torch.nn.functional.normalize(out.float(), p=2, dim=1)
             return np.ascontiguousarray(out.numpy(), dtype=np.float32)
         except (AttributeError, KeyError, TypeError):  # another kind of model: the slow path
-            return self.embed_many(texts, batch_size=max(1, len(texts)))
-
-    def embed_many(
-        self,
-        texts: Sequence[str],
-        *,
-        batch_size: int = 64,
-        progress: Callable[[int], None] | None = None,
-    ) -> np.ndarray:
-        out = self.model.encode(
-            list(texts),
-            batch_size=batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        if progress:
-            progress(len(texts))
-        return np.asarray(out, dtype=np.float32)
+            vectors = model.encode(
+                list(texts),
+                batch_size=len(texts),
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+            return np.asarray(vectors, dtype=np.float32)

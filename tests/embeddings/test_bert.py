@@ -227,7 +227,7 @@ def test_cls_pooling_is_supported(tmp_path: Path, lean: BertEncoder) -> None:
 
 def test_an_ineligible_model_is_encoded_by_sentence_transformers(tmp_path: Path) -> None:
     folder = copy_model(tmp_path / "model", INELIGIBLE["max pooling"])
-    encoder = Encoder(str(folder))
+    encoder = Encoder(str(folder), batch_size=2)  # passages: the protocol's batches of 2
     queries = TEXTS[:3]
     got = encoder.encode_queries(queries)
     assert isinstance(encoder.query_backend, SentenceTransformerBackend)
