@@ -426,15 +426,17 @@ class Sources:
     def _gather(self, origins: list[Origin], encoded: np.ndarray) -> np.ndarray:
         out = np.empty((len(origins), encoded.shape[1]), dtype=np.float32)
         prev = self._previous
-        for kind, source in (("enc", encoded), ("old-p", prev.vectors if prev else None)):
+        old_s = prev.sentences if prev is not None else None
+        sources = {
+            "enc": encoded,
+            "old-p": prev.vectors if prev is not None else None,
+            "old-s": old_s.vectors if old_s is not None else None,
+        }
+        for kind, source in sources.items():
             rows = [(r, at) for r, (k, at) in enumerate(origins) if k == kind]
             if rows and source is not None:
                 to, at = zip(*rows, strict=True)
                 out[list(to)] = source[list(at)]
-        old_s = [(r, at) for r, (k, at) in enumerate(origins) if k == "old-s"]
-        if old_s and prev is not None and prev.sentences is not None:
-            to, at = zip(*old_s, strict=True)
-            out[list(to)] = prev.sentences.vectors[list(at)]
         return out
 
 
