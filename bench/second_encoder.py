@@ -132,6 +132,9 @@ class Fused:
             return ((1 - self.beta) * cos + self.beta * (self.a * e5 + self.b)).astype(np.float32)
 
         def dense_candidates(searcher: Any, query: str, qvec: np.ndarray, allowed: Any) -> Any:
+            # The first step of a ranking, given the query as bench.signals asks it: the
+            # e5 vector that this ranking's `dense_scores` then uses too.
+            self._qvec = self.queries[query]
             ids = engine_candidates(searcher, query, qvec, allowed)
             if self.beta == 0:
                 return ids
@@ -145,23 +148,21 @@ class Fused:
             yield
 
     def ranks(self, queries: list[dict[str, Any]]) -> dict[str, Any]:
-        from bench.quality import corpus_of, matches
-        from bench.signals import ranked_texts
+        """Each query's rank of its first answer (bench.signals' evaluation, the hit rule
+        bench/quality.py's), with its corpus and kind."""
+        from bench.quality import corpus_of
+        from bench.signals import evaluate
 
-        out: dict[str, Any] = {}
         with self.active():
-            for q in queries:
-                self._qvec = self.queries[q["query"]]
-                top = ranked_texts(self.searcher, q["query"])
-                rank = next(
-                    (i + 1 for i, (t, _) in enumerate(top) if matches(t, q["answers"])), None
-                )
-                out[q["id"]] = {
-                    "rank": rank,
-                    "corpus": corpus_of(q.get("source", "")),
-                    "kind": q.get("kind", ""),
-                }
-        return out
+            found = evaluate(self.searcher, queries)["ranks"]
+        return {
+            q["id"]: {
+                "rank": found[q["id"]],
+                "corpus": corpus_of(q.get("source", "")),
+                "kind": q.get("kind", ""),
+            }
+            for q in queries
+        }
 
     def fit(self, dev: list[dict[str, Any]]) -> None:
         """a, b: e5's cosines given the mean and spread of the engine's, over the dev
