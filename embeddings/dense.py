@@ -139,8 +139,8 @@ class MappedFlat:
     """Exact search over the vectors where they are: FAISS's brute-force kernel (on the
     threads the bot gives FAISS, where numpy's product spread over OpenBLAS's threads was
     13-18 ms instead of 0.3 ms on the busy 2-core machine) reading the array itself.
-    FAISS's own flat index would copy them: a loaded build's vectors (and its sentence
-    vectors) are a memory map of the build's file, page cache rather than private memory."""
+    FAISS's own flat index would copy them: a loaded build's vectors are a memory map of
+    the build's file, page cache rather than private memory."""
 
     def __init__(self, vectors: np.ndarray) -> None:
         # No copy: already float32 and C-ordered (a map of an .npy file written so).
