@@ -235,6 +235,8 @@ def test_an_ineligible_model_is_encoded_by_sentence_transformers(tmp_path: Path)
     expected = encoder.model.encode(queries, normalize_embeddings=True, show_progress_bar=False)
     np.testing.assert_allclose(got, expected, atol=1e-5, rtol=0)
     np.testing.assert_allclose(encoder.encode(queries), expected, atol=1e-5, rtol=0)
+    # No texts: no rows, of the model's width (stacked with other batches' rows as they are).
+    assert encoder.query_backend.embed([]).shape == (0, got.shape[1])
 
 
 # -- start-up -------------------------------------------------------------------------------
