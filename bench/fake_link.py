@@ -64,6 +64,10 @@ class FakeLink(Protocol):
 
     async def violations(self) -> list[str]: ...
 
+    async def cpu_seconds(self) -> float | None:
+        """The fake's own process's CPU time so far; None when that process is the bench's."""
+        ...
+
 
 class LocalFake:
     """The fake in this process and event loop (what bench.load measured until now)."""
@@ -86,6 +90,9 @@ class LocalFake:
 
     async def violations(self) -> list[str]:
         return violations(self._fake)
+
+    async def cpu_seconds(self) -> float | None:
+        return None
 
 
 class RemoteFake:
@@ -245,6 +252,10 @@ class RemoteFake:
     async def violations(self) -> list[str]:
         reply = await self._request("violations", ASK_TIMEOUT)
         return [str(v) for v in reply["violations"]]
+
+    async def cpu_seconds(self) -> float | None:
+        reply = await self._request("cpu", ASK_TIMEOUT)
+        return float(reply["cpu_s"])
 
     async def close(self) -> None:
         """Stop the child: the end of its stdin first (it stops the fake cleanly), then

@@ -16,7 +16,8 @@ carrying the request's "id":
   INTERACTION_CREATE, built but not sent (the bench hands it to discord.py itself);
 - `{"op": "reindex"}` → `{"title": ..., "summary": ...}`: a forced /reindex of the base
   corpus by the application's owner, once it has finished or failed;
-- `{"op": "violations"}` → `{"violations": [...]}`: the Discord rules broken so far.
+- `{"op": "violations"}` → `{"violations": [...]}`: the Discord rules broken so far;
+- `{"op": "cpu"}` → `{"cpu_s": ...}`: this process's CPU time so far (what the fake costs).
 
 A request that fails is answered `{"id": ..., "error": "..."}`. At the end of stdin (the
 bench closed it, or died) the fake stops and the process exits: it never outlives the bench.
@@ -29,6 +30,7 @@ import asyncio
 import contextlib
 import json
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -84,11 +86,16 @@ async def _violations(fake: FakeDiscord, req: dict[str, Any]) -> dict[str, Any]:
     return {"violations": violations(fake)}
 
 
+async def _cpu(fake: FakeDiscord, req: dict[str, Any]) -> dict[str, Any]:
+    return {"cpu_s": time.process_time()}
+
+
 OPS: dict[str, Handler] = {
     "quote": _quote,
     "payload": _payload,
     "reindex": _reindex,
     "violations": _violations,
+    "cpu": _cpu,
 }
 
 

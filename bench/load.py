@@ -301,9 +301,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             results["handler"] = await scenarios(app, ask, users, queries, base, args.trials, probe)
 
             probe.start()
+            fake_cpu0, cpu0 = await fake.cpu_seconds(), time.process_time()
             results["end_to_end"] = await scenarios(
                 app, fake.quote, users, queries, base, args.trials, probe
             )
+            fake_cpu1 = await fake.cpu_seconds()
+            results["cpu_end_to_end"] = {  # the whole of the end-to-end scenarios
+                "bench_s": time.process_time() - cpu0,  # the bot, the model alone timed too
+                "fake_s": None if fake_cpu0 is None or fake_cpu1 is None else fake_cpu1 - fake_cpu0,
+            }
             results["lag_under_queries"] = await probe.stop()
             batcher = app.index.embeddings.batcher
             results["encoder_passes"] = batcher.batches if batcher else None
@@ -412,6 +418,13 @@ def render(r: dict[str, Any]) -> str:
             "",
             f"During the /reindex, {rr['queries_answered_during']} queries were answered "
             f"(p50 {rr['query_p50_ms_during']:.0f} ms, p99 {rr['query_p99_ms_during']:.0f} ms).",
+        ]
+    cpu = r.get("cpu_end_to_end")
+    if cpu and cpu["fake_s"] is not None:
+        lines += [
+            "",
+            f"CPU over the end-to-end scenarios: the fake Discord's process {cpu['fake_s']:.1f} s, "
+            f"the bot's (the model alone timed beside it included) {cpu['bench_s']:.1f} s.",
         ]
     lines += memory_lines(r)
     lines += [

@@ -126,6 +126,8 @@ async def test_the_load_bench_runs_both_levels_on_the_seed_index_without_breakin
     )
     results = await run(args)
     assert results["violations"] == []
+    fake_cpu = results["cpu_end_to_end"]["fake_s"]
+    assert fake_cpu is None if in_process else fake_cpu > 0  # the fake's work, told apart
     for level in ("handler", "end_to_end"):
         assert len(results[level]["cold_trials"]) == 1
         assert results[level]["single"]["p50_ms"] > 0
