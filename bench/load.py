@@ -1,29 +1,36 @@
 """Queries under load, through the bot's own command handlers.
 
     .venv/bin/python -m bench.load --index DIR [--corpus DIR] [--concurrency 50] [--trials 3]
-        [--no-st-baseline] [--skip-reindex | --quiet-reindex]
+        [--no-st-baseline] [--skip-reindex | --quiet-reindex] [--fake-in-process]
 
 QuoteBot (an unmodified discord.py client) logs in to the fake Discord of tests/ on
-127.0.0.1. /quote is then measured two ways, in one run:
-- handler: the interaction payload is handed to discord.py as the gateway would, and the
-  replies are answered in memory (bench/loopback.py): everything in the bot process,
-  nothing of the network;
-- end to end: through the fake Discord's gateway and HTTP API, which runs in this same
-  process and shares its CPU (a pessimistic figure).
+127.0.0.1, which runs in a process of its own (bench/fake_process.py, driven through
+bench/fake_link.py), as real Discord runs on other machines. /quote is then measured two
+ways, in one run:
+- handler: the interaction payload (built by the fake, before the clock starts) is handed
+  to discord.py as the gateway would, and the replies are answered in memory
+  (bench/loopback.py): everything in the bot process, nothing of the network;
+- end to end: through the fake Discord's gateway and HTTP API, timed by the fake from the
+  interaction's dispatch to the last reply. With `--fake-in-process` the fake runs in the
+  bot's own process and event loop instead, as it did at first: its payloads, HTTP
+  handlers, JSON and rule checks are then charged to the bot (a pessimistic figure, kept
+  to compare the two in one session).
 Each as one request at a time (20 questions, each right after the model alone encodes the
 same question), then N at once with every cache cleared ("cold": N distinct questions
 from bench/queries.jsonl, none seen before; `--trials` times, each right after one
 forward pass of the same N questions in one batch), then, 3 s later (once the cold
 answers' highlights are refined), the same N again ("warm": questions asked before).
 Each comparison is made against the model timed just before, so that both see the same
-load on a shared machine; with it, the CPU time of the whole process during a cold burst
-against that of the forward pass alone. The model alone is the bot's own forward pass and,
-unless `--no-st-baseline`, a bare `SentenceTransformer.encode` (issue 13's baseline).
+load on a shared machine; with it, the CPU time of the bot's whole process during a cold
+burst (the fake's too, when it runs in it) against that of the forward pass alone. The
+model alone is the bot's own forward pass and, unless `--no-st-baseline`, a bare
+`SentenceTransformer.encode` (issue 13's baseline).
 Also the event loop's lag (how late a 10 ms timer fires) while idle, under the bursts and
 during a forced /reindex, beside a stream of queries or alone (`--quiet-reindex`), and the
 process's resident memory at each step (the model loaded first: what the index and the
 queries add is above the model's own footprint). Every request is a different user and
-rate limits are off, so no request is refused.
+rate limits are off, so no request is refused. The fake's process dying or not answering
+ends the benchmark with a message saying so; it is stopped whenever the benchmark ends.
 """
 
 from __future__ import annotations
@@ -38,7 +45,10 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bench.fake_link import FakeLink
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -99,21 +109,13 @@ def summary(latencies: list[float]) -> dict[str, float]:
     return {"p50_ms": statistics.median(latencies), "p99_ms": pct(latencies, 0.99)}
 
 
-async def end_to_end(fake: Any, user: str, query: str) -> float:
-    """/quote through the fake Discord: from the interaction's dispatch to the quotes."""
-    rec = await fake.send_slash("quote", {"query": query}, user=user)
-    await rec.wait_done(timeout=120)
-    if not rec.embeds:
-        raise RuntimeError(f"/quote {query!r} gave no quotes: {rec.summary()}")
-    return max(e.at for e in rec.events if e.at is not None) * 1000
-
-
-def handler(fake: Any, client: Any, loopback: Any) -> Ask:
-    """/quote handed to discord.py directly, its replies answered in memory."""
+def handler(fake: FakeLink, client: Any, loopback: Any) -> Ask:
+    """/quote handed to discord.py directly, its replies answered in memory. The payload is
+    the fake's (built in its process when it has one), obtained before the clock starts."""
     from bench.loopback import installed
 
     async def ask(user: str, query: str) -> float:
-        payload = fake.slash_payload("quote", {"query": query}, user=user)
+        payload = await fake.payload(user, query)
         answered = loopback.expect(payload["token"])
         t0 = time.perf_counter()
         with installed(loopback):  # the tasks discord.py starts now inherit it
@@ -240,11 +242,13 @@ def sentence_transformers_encode(app: Any) -> Encode:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
+    from bench.fake_link import open_fake
     from bench.loopback import Loopback
     from bot.app import App
     from bot.discord.client import QuoteBot
+    from bot.discord.runner import aim_at_test_discord
     from bot.settings import load_settings
-    from tests.fake_discord import FakeDiscord, point_discord_at, run_client
+    from tests.fake_discord import run_client
 
     settings = load_settings(env={})
     settings = replace(
@@ -275,13 +279,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "n": n,
         "trials": args.trials,
     }
-    async with FakeDiscord(ack_deadline=3.0) as fake:
-        point_discord_at(fake)
-        users = [f"reader{i}" for i in range(n)]
-        for u in users:
-            fake.add_member(u)
+    users = [f"reader{i}" for i in range(n)]
+    results["fake_in_process"] = args.fake_in_process
+    async with open_fake(users, in_process=args.fake_in_process) as fake:
+        aim_at_test_discord(fake.base_url)
         client = QuoteBot(app)
-        async with run_client(client, fake):
+        async with run_client(client, fake.local):
             probe = LagProbe()
             probe.start()
             await asyncio.sleep(1.0)
@@ -298,15 +301,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             results["handler"] = await scenarios(app, ask, users, queries, base, args.trials, probe)
 
             probe.start()
+            fake_cpu0, cpu0 = await fake.cpu_seconds(), time.process_time()
             results["end_to_end"] = await scenarios(
-                app,
-                lambda user, q: end_to_end(fake, user, q),
-                users,
-                queries,
-                base,
-                args.trials,
-                probe,
+                app, fake.quote, users, queries, base, args.trials, probe
             )
+            fake_cpu1 = await fake.cpu_seconds()
+            results["cpu_end_to_end"] = {  # the whole of the end-to-end scenarios
+                "bench_s": time.process_time() - cpu0,  # the bot, the model alone timed too
+                "fake_s": None if fake_cpu0 is None or fake_cpu1 is None else fake_cpu1 - fake_cpu0,
+            }
             results["lag_under_queries"] = await probe.stop()
             batcher = app.index.embeddings.batcher
             results["encoder_passes"] = batcher.batches if batcher else None
@@ -315,31 +318,25 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
             if not args.skip_reindex:
                 probe.start()
-                # The shared base corpus: "owner" owns the application in the fake's world.
-                options = {"force": True, "base": True}
-                reindex = await fake.send_slash("reindex", options, user="owner")
-                ended = ("Reindex finished", "Reindex failed")  # not the progress message
-                finished = asyncio.create_task(
-                    reindex.wait_for(lambda r: (r.embed or {}).get("title") in ended, 3600)
-                )
+                finished = asyncio.create_task(fake.reindex())
                 during: list[float] = []
                 i = 0
                 if args.quiet_reindex:  # the reindex alone beside the ticker
                     await finished
                 while not finished.done():  # queries keep coming while the index rebuilds
                     q = f"{queries[i % len(queries)]} <{i}>"
-                    during.append(await end_to_end(fake, users[i % n], q))
+                    during.append(await fake.quote(users[i % n], q))
                     i += 1
-                await finished
-                if (reindex.embed or {}).get("title") != "Reindex finished":
-                    raise RuntimeError(f"the /reindex failed: {reindex.summary()}")
+                title, summary = await finished
+                if title != "Reindex finished":
+                    raise RuntimeError(f"the /reindex failed: {summary}")
                 results["reindex"] = {
                     "queries_answered_during": len(during),
                     "query_p50_ms_during": statistics.median(during) if during else None,
                     "query_p99_ms_during": pct(during, 0.99) if during else None,
                 }
                 results["lag_during_reindex"] = await probe.stop()
-        results["violations"] = [str(v) for v in fake.violations]
+        results["violations"] = await fake.violations()
         results["memory_mib"] = memory
     return results
 
@@ -349,7 +346,12 @@ def render(r: dict[str, Any]) -> str:
     st = "st_ms" in r["handler"]["cold"]
     lines = [
         f"Index: {r['passages']:,} passages. Bursts: {n} requests at once, cold "
-        f"{r['trials']} times per level (medians of the trials).",
+        f"{r['trials']} times per level (medians of the trials). The fake Discord: "
+        + (
+            "in the bot's process and event loop."
+            if r["fake_in_process"]
+            else "a process of its own."
+        ),
         "",
         f"| /quote | one at a time p50 / p99 | {n} at once, cold: p50 / p99 | warm p50 / p99 |",
         "| --- | --- | --- | --- |",
@@ -417,6 +419,13 @@ def render(r: dict[str, Any]) -> str:
             f"During the /reindex, {rr['queries_answered_during']} queries were answered "
             f"(p50 {rr['query_p50_ms_during']:.0f} ms, p99 {rr['query_p99_ms_during']:.0f} ms).",
         ]
+    cpu = r.get("cpu_end_to_end")
+    if cpu and cpu["fake_s"] is not None:
+        lines += [
+            "",
+            f"CPU over the end-to-end scenarios: the fake Discord's process {cpu['fake_s']:.1f} s, "
+            f"the bot's (the model alone timed beside it included) {cpu['bench_s']:.1f} s.",
+        ]
     lines += memory_lines(r)
     lines += [
         "",
@@ -472,12 +481,23 @@ def main() -> None:
         action="store_false",
         help="skip the SentenceTransformer.encode baseline (it loads sentence-transformers)",
     )
+    parser.add_argument(
+        "--fake-in-process",
+        action="store_true",
+        help="run the fake Discord in this process and event loop, as before (its CPU is then "
+        "charged to the bot); by default it has a process of its own, as Discord is elsewhere",
+    )
     parser.add_argument("--skip-reindex", action="store_true")
     parser.add_argument(
         "--quiet-reindex", action="store_true", help="no queries during the /reindex"
     )
     args = parser.parse_args()
-    results = asyncio.run(run(args))
+    from bench.fake_link import FakeProcessError
+
+    try:
+        results = asyncio.run(run(args))
+    except FakeProcessError as exc:
+        raise SystemExit(f"bench.load: {exc}") from None
     out = ROOT / "bench" / "out"
     out.mkdir(exist_ok=True)
     (out / "load.json").write_text(json.dumps(results, indent=2))

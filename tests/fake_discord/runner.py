@@ -65,7 +65,7 @@ def register_tree(fake: FakeDiscord, tree: app_commands.CommandTree[Any]) -> Non
 @contextlib.asynccontextmanager
 async def run_client(
     bot: ClientT,
-    fake: FakeDiscord,
+    fake: FakeDiscord | None,
     *,
     token: str = FAKE_TOKEN,
     timeout: float = 20.0,
@@ -79,7 +79,9 @@ async def run_client(
     ``setup_hook`` has too, since login awaits it), and, unless ``register_commands`` is False,
     the bot's tree registered in the fake for scopes it did not sync.
 
-    Call :func:`point_discord_at` first (the ``fake_discord`` fixture does).
+    Call :func:`point_discord_at` first (the ``fake_discord`` fixture does). ``fake`` None: the
+    fake runs in another process (``bench/fake_process.py``), so nothing is registered in it
+    from here; a bot that syncs its commands on start has them there all the same.
     """
     # discord.py waits ``guild_ready_timeout`` after the last GUILD_CREATE before READY (2 s by
     # default); the fake sends its only guild at once, so a short wait is enough. There is no
@@ -96,9 +98,8 @@ async def run_client(
                 task.result()  # re-raises the login/connect error
                 raise RuntimeError("bot.start() returned before the client became ready")
             if loop.time() > deadline:
-                raise TimeoutError(
-                    f"client not ready after {timeout}s; requests: {fake.requests[-5:]}"
-                )
+                seen = "" if fake is None else f"; requests: {fake.requests[-5:]}"
+                raise TimeoutError(f"client not ready after {timeout}s{seen}")
             await asyncio.sleep(0.01)
         # on_ready handlers are tasks named "discord.py: on_ready"; let them finish (a sync in
         # on_ready must reach the fake before the test starts injecting interactions).
@@ -112,7 +113,7 @@ async def run_client(
             if pending:
                 log.warning("on_ready still running after %ss; continuing", timeout)
         tree = _tree_of(bot)
-        if register_commands and tree is not None:
+        if register_commands and tree is not None and fake is not None:
             register_tree(fake, tree)
         yield bot
     finally:
