@@ -118,6 +118,10 @@ class PassageFile(OnDemand):
         ):
             raise ValueError(f"{OFFSETS_FILE} does not match {PASSAGES_FILE}")
         self._count = len(offsets) - 1
+        # Bound to the map and the offsets, not to `self`: a cache around a bound method is
+        # a reference cycle, which would keep a swapped-out build alive until a garbage
+        # collection, and for ever in a bot whose start-up heap is frozen (bot/heap.py).
+        self._parse = functools.partial(_parse_line, self._data, self._offsets)
         self._recent = functools.lru_cache(maxsize=cache)(self._parse)
 
     def __len__(self) -> int:
@@ -135,6 +139,8 @@ class PassageFile(OnDemand):
         for i in range(self._count):
             yield self._parse(i)
 
-    def _parse(self, i: int) -> Passage:
-        line = self._data[int(self._offsets[i]) : int(self._offsets[i + 1]) - 1]
-        return from_json(json.loads(line))
+
+def _parse_line(data: mmap.mmap | bytes, offsets: np.ndarray, i: int) -> Passage:
+    """Passage `i` of a build's passages.jsonl (mapped as `data`), parsed."""
+    line = data[int(offsets[i]) : int(offsets[i + 1]) - 1]
+    return from_json(json.loads(line))

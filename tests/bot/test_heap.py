@@ -1,0 +1,68 @@
+"""What a swap drops is freed without a garbage collection: an index build swapped out
+holds no reference cycle, so reference counting frees it as soon as no answer uses it."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from bot.app import App
+
+
+def _weak_refs(objects: dict[str, Any]) -> dict[str, weakref.ref[Any]]:
+    return {name: weakref.ref(obj) for name, obj in objects.items() if _weakly_referable(obj)}
+
+
+def _weakly_referable(obj: object) -> bool:
+    try:
+        weakref.ref(obj)
+    except TypeError:
+        return False
+    return True
+
+
+def _parts(name: str, obj: object) -> Iterator[tuple[str, object]]:
+    """`obj` and what its attributes hold, one level down."""
+    yield name, obj
+    for attr, value in vars(obj).items() if hasattr(obj, "__dict__") else ():
+        yield f"{name}.{attr}", value
+
+
+@pytest.fixture
+def collector_off() -> Iterator[None]:
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def test_a_swapped_out_index_build_is_freed_without_a_garbage_collection(
+    fresh_app: App, collector_off: None
+) -> None:
+    refs = _weak_refs(_build_parts(fresh_app))
+    assert {"live", "searcher", "index", "index.passages"} <= refs.keys()
+
+    fresh_app.index.load()  # the same build read again and swapped in: the old one dropped
+
+    # What the old build shares with the new one (the encoder, the query vectors) stays.
+    shared = {id(obj) for obj in _build_parts(fresh_app).values()}
+    kept = [name for name, ref in refs.items() if ref() is not None and id(ref()) not in shared]
+    assert kept == []
+
+
+def _build_parts(app: App) -> dict[str, Any]:
+    """The index in use, its searcher and build, and what their attributes hold, after a
+    search has filled what a build caches as it answers (parsed passages, sentences)."""
+    live = app.index.live
+    searcher = live.searcher
+    assert searcher.search("what makes a group a sect").hits
+    parts = dict(_parts("live", live))
+    parts.update(_parts("searcher", searcher))
+    parts.update(_parts("index", searcher.index))
+    return parts
