@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.load --index DIR [--corpus DIR] [--concurrency 50] [--trials 3]
         [--no-st-baseline] [--skip-reindex | --quiet-reindex] [--fake-in-process]
+        [--no-freeze-heap]
 
 QuoteBot (an unmodified discord.py client) logs in to the fake Discord of tests/ on
 127.0.0.1, which runs in a process of its own (bench/fake_process.py, driven through
@@ -29,7 +30,9 @@ Also the event loop's lag (how late a 10 ms timer fires) while idle, under the b
 during a forced /reindex, beside a stream of queries or alone (`--quiet-reindex`), and the
 process's resident memory at each step (the model loaded first: what the index and the
 queries add is above the model's own footprint). Every request is a different user and
-rate limits are off, so no request is refused. The fake's process dying or not answering
+rate limits are off, so no request is refused. Once everything is loaded the heap is frozen
+(bot/heap.py), as `quotebot run` does before it connects; `--no-freeze-heap` leaves it to
+the garbage collector, to compare. The fake's process dying or not answering
 ends the benchmark with a message saying so; it is stopped whenever the benchmark ends.
 """
 
@@ -274,6 +277,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     base = Baselines(app.encoder.encode_queries, st)
     base.time(queries[:n])  # unmeasured: sizes both models' buffers for a large batch
     memory["baselines"] = proc_status()  # the second model, for the benchmark alone
+    if args.freeze_heap:  # as `quotebot run` does once its start-up is done
+        from bot import heap
+
+        heap.settle()
     results: dict[str, Any] = {
         "passages": len(app.index.searcher.index.passages),
         "n": n,
@@ -281,6 +288,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     }
     users = [f"reader{i}" for i in range(n)]
     results["fake_in_process"] = args.fake_in_process
+    results["heap_frozen"] = args.freeze_heap
     async with open_fake(users, in_process=args.fake_in_process) as fake:
         aim_at_test_discord(fake.base_url)
         client = QuoteBot(app)
@@ -351,6 +359,11 @@ def render(r: dict[str, Any]) -> str:
             "in the bot's process and event loop."
             if r["fake_in_process"]
             else "a process of its own."
+        )
+        + (
+            " The start-up heap frozen, as `quotebot run` does."
+            if r.get("heap_frozen")
+            else " The start-up heap not frozen (--no-freeze-heap)."
         ),
         "",
         f"| /quote | one at a time p50 / p99 | {n} at once, cold: p50 / p99 | warm p50 / p99 |",
@@ -486,6 +499,13 @@ def main() -> None:
         action="store_true",
         help="run the fake Discord in this process and event loop, as before (its CPU is then "
         "charged to the bot); by default it has a process of its own, as Discord is elsewhere",
+    )
+    parser.add_argument(
+        "--no-freeze-heap",
+        dest="freeze_heap",
+        action="store_false",
+        help="leave the start-up heap to the garbage collector (`quotebot run` freezes it: "
+        "bot/heap.py), to compare",
     )
     parser.add_argument("--skip-reindex", action="store_true")
     parser.add_argument(

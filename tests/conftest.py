@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,6 +23,15 @@ SEED_CORPUS = PROJECT / "corpus"
 SHARED_CORPORA = PROJECT.parent / "shared" / "corpora"
 
 pytest_plugins = ["tests.fake_discord.fixtures"]
+
+
+@pytest.fixture(autouse=True)
+def thawed_heap() -> Iterator[None]:
+    """`quotebot run` freezes its start-up heap (bot/heap.py); a test that runs it in this
+    process must not leave the session's objects out of the collector's reach."""
+    yield
+    if gc.get_freeze_count():
+        gc.unfreeze()
 
 
 @pytest.fixture(scope="session")

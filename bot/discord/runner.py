@@ -18,7 +18,7 @@ from collections.abc import Iterator
 import discord
 import yarl
 
-from bot import redact
+from bot import heap, redact
 from bot.app import App
 from bot.discord.client import make_bot
 from bot.progress import terminal_progress
@@ -95,6 +95,7 @@ def run_bot(app: App) -> int:
         for done in app.collections.housekeeping():  # old trash; servers left long ago
             log.info("%s", done)
         app.encoder.warm_up()
+        heap.settle()  # what start-up made lives as long as the process: out of the GC's way
         log.info("index loaded and model warm; connecting to Discord")
         # Builds made by other processes (other shards, a terminal) are swapped in too.
         watcher = IndexWatcher(app.collections, app.settings.watch_seconds)

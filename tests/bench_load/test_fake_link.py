@@ -123,6 +123,7 @@ async def test_the_load_bench_runs_both_levels_on_the_seed_index_without_breakin
         skip_reindex=True,
         quiet_reindex=False,
         fake_in_process=in_process,
+        freeze_heap=not in_process,  # both ways, as `quotebot run` does and not
     )
     results = await run(args)
     assert results["violations"] == []
@@ -134,3 +135,4 @@ async def test_the_load_bench_runs_both_levels_on_the_seed_index_without_breakin
     table = render(results)
     where = "in the bot's process" if in_process else "a process of its own"
     assert f"The fake Discord: {where}" in table
+    assert ("heap not frozen" in table) == in_process

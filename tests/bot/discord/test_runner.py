@@ -1,13 +1,16 @@
 """`quotebot run`: a missing or rejected token is one clear line and a non-zero exit; the
-index and the model are ready before the bot connects; the token never shows."""
+index and the model are ready, and the start-up heap frozen, before the bot connects; the
+token never shows."""
 
 from __future__ import annotations
 
 import asyncio
+import gc
 from dataclasses import replace
 
 import pytest
 
+from bot import heap
 from bot.app import App
 from bot.cli import main
 from bot.discord.runner import BAD_TOKEN, NO_TOKEN, run_bot
@@ -59,3 +62,23 @@ async def test_the_index_is_loaded_and_the_model_warm_before_connecting(
         code = await asyncio.to_thread(run_bot, app)
     assert code == 1
     assert app.index.loaded and requests_when_warm == [0]
+
+
+async def test_the_start_up_heap_is_frozen_before_connecting(
+    seed_app: App, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = App(replace(seed_app.settings, discord_token=WRONG_TOKEN), seed_app.encoder)
+    settled: list[tuple[int, int]] = []  # (requests Discord had seen, objects frozen)
+    real_settle = heap.settle
+    async with FakeDiscord(bot_token="the-real-token") as fake:
+        point_discord_at(fake, monkeypatch)
+
+        def settle() -> None:
+            real_settle()
+            settled.append((len(fake.requests), gc.get_freeze_count()))
+
+        monkeypatch.setattr(heap, "settle", settle)
+        code = await asyncio.to_thread(run_bot, app)
+    assert code == 1
+    [(requests, frozen)] = settled
+    assert requests == 0 and frozen > 0
