@@ -115,17 +115,23 @@ def check_upload(
     collection: Collection,
     filename: str,
     size: int,
-    meta: WorkMeta,
     *,
     actor: Actor,
     replace: bool = False,
 ) -> str:
     """Everything that can be checked before downloading: who asks, the safe name
     (returned), the size Discord reports, and whether the name is free."""
+    name = _checked_name(app, collection, filename, size, actor)
+    _check_target(collection.corpus, name, replace=replace)
+    return name
+
+
+def _checked_name(app: App, collection: Collection, filename: str, size: int, actor: Actor) -> str:
+    """The checks every upload meets first, in this order: who asks, the safe name
+    (returned), the size."""
     permit(collection, actor, "add", filename)
     name = safe_name(filename)
     check_size(size, app.settings.upload_max_bytes)
-    _check_target(collection.corpus, name, replace=replace)
     return name
 
 
@@ -142,11 +148,9 @@ def add_work(
 ) -> Change:
     """Write an uploaded file (and its metadata sidecar) into the collection and reindex;
     a file it replaces goes to the trash first."""
-    permit(collection, actor, "add", filename)
-    root = collection.corpus
-    name = safe_name(filename)
-    check_size(len(data), app.settings.upload_max_bytes)
+    name = _checked_name(app, collection, filename, len(data), actor)
     check_content(data, name)
+    root = collection.corpus
     root.mkdir(parents=True, exist_ok=True)
     existed = _check_target(root, name, replace=replace)
     trashed = None

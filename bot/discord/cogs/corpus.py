@@ -151,7 +151,7 @@ class CorpusCog(
         actor = self._actor(interaction)
         meta = checked_meta(title, author, date, url)
         name = texts.check_upload(
-            app, collection, file.filename, file.size, meta, actor=actor, replace=replace
+            app, collection, file.filename, file.size, actor=actor, replace=replace
         )
         with self.bot.reindex_slot.claim(collection):  # before the first await: busy error
             if not await replies.defer(interaction, ephemeral=True):
