@@ -3,9 +3,9 @@
 Why: the model, the index and the imported modules are objects that live as long as the
 process. Python's full collections walk every one of them with the GIL held, stopping the
 event loop and the searches; in `bench.load` one such collection (about 190 ms) landed
-inside a burst of questions and doubled its median (bench/RESULTS.md, "Garbage
-collection pauses"). `gc.freeze()` once start-up is done moves what is alive then into a
-permanent generation that collections skip.
+inside a burst of questions and doubled its median (bench/RESULTS.md, "Garbage-collection
+pauses"). `gc.freeze()` once start-up is done moves what is alive then into a permanent
+generation that collections skip.
 
 Frozen objects are still freed by reference counting, but never by a collection: an
 object frozen inside a reference cycle and dropped later would stay for good. So what a
