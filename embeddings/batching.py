@@ -5,9 +5,12 @@ cores a batch of 32 short queries takes little longer than one. Callers submit a
 and wait on a future; one worker thread takes everything queued, encodes it as a batch
 and hands each caller its vector. Queries that arrive while a pass runs form the next
 batch, and a batch waits for stragglers while they keep coming (at most `max_wait` after
-the last), but a lone query after a quiet spell (`idle_gap`) is encoded at once: waiting
-for company that rarely comes would cost every such query `max_wait`, while starting a
-burst with a pass of one costs the burst about one query's share of a pass.
+the last), but a lone query is encoded at once when no pass is running and none came for
+`idle_gap`: waiting for company that rarely comes would cost every such query `max_wait`,
+while starting a burst with a pass of one costs the burst about one query's share of a
+pass. A burst's questions come within a millisecond or so of each other, or while a pass
+runs; one question every 30 ms is a steady trickle whose questions do not share a pass,
+and each would pay `max_wait` for nothing (bench/RESULTS.md, "A lone question").
 
 A pass takes at most `max_batch` questions, the queue shared evenly between passes: a
 burst is answered as a stream, the first answers out after a fraction of the whole
@@ -45,14 +48,15 @@ class MicroBatcher:
     max_batch: int = 64
     max_background_batch: int = 16
     max_wait: float = 0.002
-    idle_gap: float = 0.05
+    idle_gap: float = 0.01
     background_delay: float = 0.15
 
     def __post_init__(self) -> None:
         self._urgent: deque[Item] = deque()
         self._background: deque[Item] = deque()
         self._last_urgent = 0.0  # when the latest urgent text was submitted (monotonic)
-        self._quiet_before = True  # whether the queue's first text came after `idle_gap`
+        self._quiet_before = True  # whether the queue's first text came to an idle worker
+        self._busy = False  # a pass of queries is being encoded
         self._changed = threading.Condition()
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="quotebot-encoder", daemon=True)
@@ -69,7 +73,7 @@ class MicroBatcher:
             if urgent:
                 now = time.monotonic()
                 if not self._urgent:
-                    self._quiet_before = now - self._last_urgent >= self.idle_gap
+                    self._quiet_before = not self._busy and now - self._last_urgent >= self.idle_gap
                 self._urgent.append((text, future))
                 self._last_urgent = now
             else:
@@ -103,6 +107,7 @@ class MicroBatcher:
                         if len(self._urgent) == before or self._stopping:
                             break
                     n = _share(len(self._urgent), self.max_batch)
+                    self._busy = True
                     return [self._urgent.popleft() for _ in range(n)]
                 if self._background:
                     quiet_for = time.monotonic() - self._last_urgent
@@ -115,20 +120,27 @@ class MicroBatcher:
 
     def _run(self) -> None:
         while (batch := self._next_batch()) is not None:
-            # A caller may have cancelled its future while it waited; the others go on.
-            batch = [item for item in batch if item[1].set_running_or_notify_cancel()]
-            if not batch:
-                continue
             try:
-                vectors = self.encode_batch([text for text, _ in batch])
-            except Exception as exc:  # every waiter learns of the failure
-                for _, future in batch:
-                    future.set_exception(exc)
-                continue
-            self.batches += 1
-            self.encoded += len(batch)
-            for (_, future), vec in zip(batch, vectors, strict=True):
-                future.set_result(vec)
+                self._encode(batch)
+            finally:
+                with self._changed:
+                    self._busy = False
+
+    def _encode(self, batch: list[Item]) -> None:
+        # A caller may have cancelled its future while it waited; the others go on.
+        batch = [item for item in batch if item[1].set_running_or_notify_cancel()]
+        if not batch:
+            return
+        try:
+            vectors = self.encode_batch([text for text, _ in batch])
+        except Exception as exc:  # every waiter learns of the failure
+            for _, future in batch:
+                future.set_exception(exc)
+            return
+        self.batches += 1
+        self.encoded += len(batch)
+        for (_, future), vec in zip(batch, vectors, strict=True):
+            future.set_result(vec)
 
 
 def _share(waiting: int, cap: int) -> int:

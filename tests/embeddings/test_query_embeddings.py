@@ -117,6 +117,38 @@ def test_a_lone_question_after_a_quiet_spell_does_not_wait_for_company(
     batcher.close()
 
 
+def test_a_lone_question_soon_after_the_last_answer_does_not_wait_for_company(
+    model: CountingModel,
+) -> None:
+    # A steady trickle (a question every few tens of milliseconds) is not a burst.
+    batcher = MicroBatcher(model.encode_queries, max_wait=5.0)
+    batcher.encode("what is a sect?")
+    time.sleep(2 * batcher.idle_gap)
+    started = time.monotonic()
+    batcher.encode("who was Draper?")
+    assert time.monotonic() - started < 2.5  # not the 5 s a batch may wait for stragglers
+    batcher.close()
+
+
+def test_a_lone_question_that_came_while_a_pass_ran_waits_for_company(
+    model: CountingModel,
+) -> None:
+    # Questions that come while the model is busy are a burst: the next pass waits for
+    # stragglers, however long ago the last question came.
+    batcher = MicroBatcher(model.encode_queries, max_wait=1.0)
+    first = model.held_in_pass(batcher.submit)
+    time.sleep(2 * batcher.idle_gap)
+    during = batcher.submit("asked during the pass")
+    model.hold.set()
+    first.result(5)
+    time.sleep(0.05)  # within max_wait of the pass's end
+    straggler = batcher.submit("a straggler")
+    for future in (during, straggler):
+        future.result(5)
+    batcher.close()
+    assert model.passes == [["first"], ["asked during the pass", "a straggler"]]
+
+
 def test_questions_arriving_during_a_pass_share_the_next_one(
     model: CountingModel, batcher: MicroBatcher
 ) -> None:
