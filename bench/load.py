@@ -1,7 +1,7 @@
 """Queries under load, through the bot's own command handlers.
 
     .venv/bin/python -m bench.load --index DIR [--corpus DIR] [--concurrency 50] [--trials 3]
-        [--no-st-baseline] [--skip-reindex | --quiet-reindex] [--fake-in-process]
+        [--singles 60] [--no-st-baseline] [--skip-reindex | --quiet-reindex] [--fake-in-process]
         [--no-freeze-heap]
 
 QuoteBot (an unmodified discord.py client) logs in to the fake Discord of tests/ on
@@ -16,11 +16,12 @@ ways, in one run:
   bot's own process and event loop instead, as it did at first: its payloads, HTTP
   handlers, JSON and rule checks are then charged to the bot (a pessimistic figure, kept
   to compare the two in one session).
-Each as one request at a time (20 questions, each right after the model alone encodes the
-same question), then N at once with every cache cleared ("cold": N distinct questions
-from bench/queries.jsonl, none seen before; `--trials` times, each right after one
-forward pass of the same N questions in one batch), then, 3 s later (once the cold
-answers' highlights are refined), the same N again ("warm": questions asked before).
+Each as one request at a time (`--singles` questions, 60 unless said, each right after
+the model alone encodes the same question), then N at once with every cache cleared
+("cold": N distinct questions from bench/queries.jsonl, none seen before; `--trials`
+times, each right after one forward pass of the same N questions in one batch), then, 3 s
+later (once the cold answers' highlights are refined), the same N again ("warm":
+questions asked before).
 Each comparison is made against the model timed just before, so that both see the same
 load on a shared machine; with it, the CPU time of the bot's whole process during a cold
 burst (the fake's too, when it runs in it) against that of the forward pass alone. The
@@ -167,12 +168,13 @@ async def scenarios(
     base: Baselines,
     trials: int,
     probe: LagProbe,
+    singles: int,
 ) -> dict:
     """One at a time (cold, each right after the model alone on the same question), N at
     once with every cache cleared (`trials` times, each right after one forward pass of
     the same N questions), the same N again (warm)."""
     n = len(users)
-    burst_q, single_q = queries[:n], queries[n : n + 20]
+    burst_q, single_q = queries[:n], queries[n : n + singles]
     clear_caches(app)
     single: list[float] = []
     single_base: list[dict[str, float]] = []
@@ -182,7 +184,7 @@ async def scenarios(
         single.append(await ask(users[i % n], q))
     single_model = statistics.median(b["model_ms"] for b in single_base)
     out: dict[str, Any] = {
-        "single": {**summary(single), "model_p50_ms": single_model},
+        "single": {**summary(single), "model_p50_ms": single_model, "n": len(single)},
         "cold_trials": [],
     }
     if base.sentence_transformers is not None:
@@ -271,8 +273,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     memory["index"] = proc_status()
     n = args.concurrency
     queries = labelled_queries()
-    if len(queries) < n + 20:
-        raise SystemExit(f"bench/queries.jsonl has {len(queries)} queries; need {n + 20}")
+    if len(queries) < n + args.singles:
+        raise SystemExit(f"bench/queries.jsonl has {len(queries)} queries; need {n + args.singles}")
     st = sentence_transformers_encode(app) if args.st_baseline else None
     base = Baselines(app.encoder.encode_queries, st)
     base.time(queries[:n])  # unmeasured: sizes both models' buffers for a large batch
@@ -306,12 +308,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 *(ask(u, f"{q} (warm-up)") for u, q in zip(users, queries[:n], strict=True))
             )
             await asyncio.sleep(2.0)  # and lets its background refinements finish
-            results["handler"] = await scenarios(app, ask, users, queries, base, args.trials, probe)
+            results["handler"] = await scenarios(
+                app, ask, users, queries, base, args.trials, probe, args.singles
+            )
 
             probe.start()
             fake_cpu0, cpu0 = await fake.cpu_seconds(), time.process_time()
             results["end_to_end"] = await scenarios(
-                app, fake.quote, users, queries, base, args.trials, probe
+                app, fake.quote, users, queries, base, args.trials, probe, args.singles
             )
             fake_cpu1 = await fake.cpu_seconds()
             results["cpu_end_to_end"] = {  # the whole of the end-to-end scenarios
@@ -488,6 +492,13 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, help="its corpus (for /reindex)")
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--trials", type=int, default=3, help="cold bursts per level")
+    parser.add_argument(
+        "--singles",
+        type=int,
+        default=60,
+        help="questions asked one at a time per level (a p50 of 20 moved by a millisecond "
+        "from run to run)",
+    )
     parser.add_argument(
         "--no-st-baseline",
         dest="st_baseline",

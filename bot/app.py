@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from bot.live import ANSWER_CACHE as ANSWER_CACHE  # re-exported: tests and bench name them here
 from bot.live import BuildGate as BuildGate
@@ -65,12 +66,20 @@ class App:
             cache_dir=settings.model_cache_dir,
         )
         # Made once and shared by every index's service (the base's and each server's):
-        # one query cache and batcher, one cap on builds for the whole bot.
+        # one query cache and batcher, one cap on builds for the whole bot, and one worker
+        # that scans the sentences while a search walks the passages (its BLAS on one
+        # thread, as the searches' own: see set_search_pool_threads).
         self.index = IndexService(
             settings,
             self.encoder,
             QueryEmbeddings.for_search(self.encoder, settings.search),
             BuildGate(settings.max_builds),
+            ThreadPoolExecutor(
+                max_workers=1,
+                thread_name_prefix="quotebot-sentences",
+                initializer=set_search_pool_threads,
+                initargs=(settings.search_threads,),
+            ),
         )
         self.collections = Collections(settings, self.index)
         self._preloading: list[threading.Thread] = []

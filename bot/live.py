@@ -7,6 +7,7 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable, Hashable, Iterator
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 from bot.commands.results import Answer
@@ -66,12 +67,18 @@ class IndexService:
     """
 
     def __init__(
-        self, settings: Settings, encoder: Encoder, embeddings: QueryEmbeddings, gate: BuildGate
+        self,
+        settings: Settings,
+        encoder: Encoder,
+        embeddings: QueryEmbeddings,
+        gate: BuildGate,
+        side: Executor | None = None,
     ) -> None:
         self.settings = settings
         self.encoder = encoder
         self.embeddings = embeddings
         self.gate = gate
+        self.side = side  # where a search finds the nearest sentences (`Searcher`)
         self._live: Live | None = None
         self.warning = ""  # set while a damaged index makes us serve an earlier build
         self._building = threading.Lock()
@@ -123,10 +130,13 @@ class IndexService:
                 log.warning("%s", warning)
             self.warning = warning
             self._check_model(data)
-            live = Live(Searcher(data, self.encoder, self.settings.search, self.embeddings))
+            live = Live(self._searcher(data))
             self._refused = ""
             self._swap(live)
             return live
+
+    def _searcher(self, data: store.IndexData) -> Searcher:
+        return Searcher(data, self.encoder, self.settings.search, self.embeddings, self.side)
 
     def _check_model(self, data: store.IndexData) -> None:
         # The id names the backend when its vectors differ (int8), so an index built with
@@ -160,7 +170,7 @@ class IndexService:
             if data.path is not None and data.path.name == self.build_name:
                 return False
             self.warning = ""
-            self._swap(Live(Searcher(data, self.encoder, self.settings.search, self.embeddings)))
+            self._swap(Live(self._searcher(data)))
             log.info("swapped in index build %s (built by another process)", self.build_name)
             return True
         finally:

@@ -186,6 +186,7 @@ class Collections:
                     self.base_service.encoder,
                     self.base_service.embeddings,
                     self.base_service.gate,
+                    self.base_service.side,
                 )
                 found = Collection(
                     str(guild_id),

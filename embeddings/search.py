@@ -9,10 +9,10 @@ hit is embeddings/highlight.py's; the hits themselves are embeddings/hits.py's.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, Future, wait
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeVar
 
 import numpy as np
 
@@ -28,6 +28,7 @@ from embeddings.highlight import Highlighter
 from embeddings.hits import WINDOW_JOIN, HasPassages, Hit, result_text, window_spans
 from embeddings.passes import Group, groups
 from embeddings.query import DEFAULT_MAX_CHARS, clean, require_content
+from embeddings.sentence_index import SentenceTable
 from embeddings.signals import Neighbourhood, dense_scores, window_scores
 from embeddings.store import DocumentRecord, IndexData
 from embeddings.tokens import terms
@@ -53,6 +54,9 @@ __all__ = [
 # index for the subset instead of scoring the subset's vectors one by one (~0.2 ms per 1,000).
 SUBSET_SCAN_LIMIT = 20_000
 
+
+_A = TypeVar("_A")
+_B = TypeVar("_B")
 
 Fusion = Literal["convex", "rrf", "dense", "bm25"]  # how dense and BM25 scores combine
 
@@ -273,7 +277,12 @@ class QueryEmbeddings:
 
 
 class Searcher:
-    """Searches one loaded index. Cheap to make: build a new one after a swap."""
+    """Searches one loaded index. Cheap to make: build a new one after a swap.
+
+    With a `side` executor (the application's: one worker), the sentences nearest the
+    query are found there while this thread walks the passages' index: both release the
+    GIL, so a lone query's dense search takes about the longer of the two instead of their
+    sum (bench/RESULTS.md, "The sentence scan beside the passage search")."""
 
     def __init__(
         self,
@@ -281,11 +290,13 @@ class Searcher:
         encoder: Encoder,
         params: SearchParams | None = None,
         embeddings: QueryEmbeddings | None = None,
+        side: Executor | None = None,
     ) -> None:
         self.index = index
         self.encoder = encoder
         self.params = params or SearchParams()
         self.embeddings = embeddings or QueryEmbeddings.for_search(encoder, self.params)
+        self.side = side
         self.highlighter = Highlighter(index, self.embeddings)
         self._hood: Neighbourhood | None = None
 
@@ -423,20 +434,24 @@ class Searcher:
         p = self.params
         index = self.index
         n_cand = p.candidates
-        if len(allowed) > SUBSET_SCAN_LIMIT or 4 * len(allowed) > len(index.passages):
-            # Most of the index (a server hid a few works), or more than a scan costs: the
-            # index itself, told which ids it may return, is cheaper than gathering their
-            # vectors (and keeps its recall: most of what it visits is allowed).
-            _, ids = dense_index.search_subset(index.dense, qvec[None, :], n_cand, allowed)
-            dense_ids = ids[0][ids[0] >= 0]
-        else:
+
+        def passages() -> np.ndarray:
+            if len(allowed) > SUBSET_SCAN_LIMIT or 4 * len(allowed) > len(index.passages):
+                # Most of the index (a server hid a few works), or more than a scan costs:
+                # the index itself, told which ids it may return, is cheaper than gathering
+                # their vectors (and keeps its recall: most of what it visits is allowed).
+                _, ids = dense_index.search_subset(index.dense, qvec[None, :], n_cand, allowed)
+                return np.asarray(ids[0][ids[0] >= 0])
             sims = index.vectors[allowed] @ qvec
-            top = np.argsort(-sims)[:n_cand]
-            dense_ids = allowed[top]
-        if p.sentence_candidates and index.sentences is not None and len(index.sentences):
-            more = index.sentences.nearest_passages(qvec, p.sentence_candidates, allowed)
-            dense_ids = np.concatenate([dense_ids, more])
-        return dense_ids
+            return np.asarray(allowed[np.argsort(-sims)[:n_cand]])
+
+        sentences = self._sentences()
+        if sentences is None:
+            return passages()
+        dense_ids, more = self._beside(
+            passages, lambda: sentences.nearest_passages(qvec, p.sentence_candidates, allowed)
+        )
+        return np.concatenate([dense_ids, more])
 
     def _with_its_pass(self, query: str, qvec: np.ndarray) -> np.ndarray | None:
         """The query's dense candidates (unfiltered), computed together with those of the
@@ -454,12 +469,37 @@ class Searcher:
         sentences as one product."""
         p = self.params
         index = self.index
-        _, ids = dense_index.search(index.dense, qvecs, p.candidates)
-        found = [row[row >= 0] for row in ids]
-        if p.sentence_candidates and index.sentences is not None and len(index.sentences):
-            more = index.sentences.nearest_passages_of_many(qvecs, p.sentence_candidates)
-            found = [np.concatenate([a, b]) for a, b in zip(found, more, strict=True)]
-        return found
+
+        def passages() -> list[np.ndarray]:
+            _, ids = dense_index.search(index.dense, qvecs, p.candidates)
+            return [row[row >= 0] for row in ids]
+
+        sentences = self._sentences()
+        if sentences is None:
+            return passages()
+        found, more = self._beside(
+            passages, lambda: sentences.nearest_passages_of_many(qvecs, p.sentence_candidates)
+        )
+        return [np.concatenate([a, b]) for a, b in zip(found, more, strict=True)]
+
+    def _sentences(self) -> SentenceTable | None:
+        """The sentence table when its nearest sentences' passages join the candidates."""
+        table = self.index.sentences
+        if not self.params.sentence_candidates or table is None or not len(table):
+            return None
+        return table
+
+    def _beside(self, main: Callable[[], _A], other: Callable[[], _B]) -> tuple[_A, _B]:
+        """`main()` in this thread and `other()` on the side executor at the same time (one
+        after the other without one)."""
+        if self.side is None:
+            return main(), other()
+        future = self.side.submit(other)
+        try:
+            first = main()
+        finally:
+            wait([future])  # never left running on its own, whatever `main` raised
+        return first, future.result()
 
     def _lexical(self, query: str, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """Every passage's BM25 score (0 outside `allowed`), and BM25's candidates: the

@@ -119,6 +119,7 @@ async def test_the_load_bench_runs_both_levels_on_the_seed_index_without_breakin
         corpus=Path(seed_app.settings.corpus),
         concurrency=2,
         trials=1,
+        singles=3,
         st_baseline=False,
         skip_reindex=True,
         quiet_reindex=False,
@@ -132,6 +133,7 @@ async def test_the_load_bench_runs_both_levels_on_the_seed_index_without_breakin
     for level in ("handler", "end_to_end"):
         assert len(results[level]["cold_trials"]) == 1
         assert results[level]["single"]["p50_ms"] > 0
+        assert results[level]["single"]["n"] == 3
     table = render(results)
     where = "in the bot's process" if in_process else "a process of its own"
     assert f"The fake Discord: {where}" in table
