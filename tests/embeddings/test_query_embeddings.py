@@ -107,23 +107,15 @@ def test_a_question_whose_wait_was_cancelled_is_encoded_afresh_when_asked_again(
     assert model.passes[-1] == ["what is a sect?"]
 
 
-def test_a_lone_question_after_a_quiet_spell_does_not_wait_for_company(
-    model: CountingModel,
+@pytest.mark.parametrize("asked_before", [False, True], ids=["first", "soon after another"])
+def test_a_lone_question_does_not_wait_for_company(
+    model: CountingModel, asked_before: bool
 ) -> None:
+    # A steady trickle (a question every few tens of milliseconds) is not a burst either.
     batcher = MicroBatcher(model.encode_queries, max_wait=5.0)
-    started = time.monotonic()
-    batcher.encode("what is a sect?")
-    assert time.monotonic() - started < 2.5  # not the 5 s a batch may wait for stragglers
-    batcher.close()
-
-
-def test_a_lone_question_soon_after_the_last_answer_does_not_wait_for_company(
-    model: CountingModel,
-) -> None:
-    # A steady trickle (a question every few tens of milliseconds) is not a burst.
-    batcher = MicroBatcher(model.encode_queries, max_wait=5.0)
-    batcher.encode("what is a sect?")
-    time.sleep(2 * batcher.idle_gap)
+    if asked_before:
+        batcher.encode("what is a sect?")
+        time.sleep(2 * batcher.idle_gap)
     started = time.monotonic()
     batcher.encode("who was Draper?")
     assert time.monotonic() - started < 2.5  # not the 5 s a batch may wait for stragglers
