@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from embeddings import phrase as phrase_module
 from embeddings import store
 from embeddings.build import reindex
 from embeddings.encoder import Encoder
@@ -73,7 +74,9 @@ def test_the_passage_holding_the_phrase_gains_the_boost_and_clears_the_floor(
     essay = _essay_id(camp)
     off = Searcher(camp, encoder, SearchParams())
     before = off.search("Third Camp", k=5)
-    assert essay not in [h.passage_id for h in before.hits[:1]]
+    # Without the boost the floor hides it: its cosine is low and BM25 prefers the verses.
+    assert essay not in [h.passage_id for h in before.hits]
+    assert essay in [h.passage_id for h in before.weak]
     for boost in (0.2, 1.0):
         on = Searcher(camp, encoder, replace(SearchParams(), phrase_boost=boost))
         qvec = on.embeddings.get("Third Camp")
@@ -84,21 +87,25 @@ def test_the_passage_holding_the_phrase_gains_the_boost_and_clears_the_floor(
             - plain.fused[list(plain.ids).index(essay)]
         )
         assert gain == pytest.approx(boost, abs=1e-6)
-        # The verses say "third" and "camp" over and over: only a large boost puts the
-        # one paragraph that names the Third Camp above them.
-    after = on.search("Third Camp", k=5)
+    # The verses say "third" and "camp" over and over: only a large boost puts the one
+    # paragraph that names the Third Camp above them.
+    after = Searcher(camp, encoder, replace(SearchParams(), phrase_boost=1.0)).search(
+        "Third Camp", k=5
+    )
     assert after.hits[0].passage_id == essay
-    # Below the floor by its cosine alone, it is answered, not reported weak.
-    assert after.hits[0].cosine < on.params.min_cosine
+    assert after.hits[0].cosine < off.params.min_cosine  # answered despite its cosine
 
 
-def test_with_the_boost_off_nothing_changes(camp: store.IndexData, encoder: Encoder) -> None:
-    default = Searcher(camp, encoder, SearchParams())
-    zero = Searcher(camp, encoder, replace(SearchParams(), phrase_boost=0.0))
-    q = "Third Camp"
-    a, b = default.search(q, k=10), zero.search(q, k=10)
-    assert [h.passage_id for h in a.hits] == [h.passage_id for h in b.hits]
-    assert [h.passage_id for h in a.weak] == [h.passage_id for h in b.weak]
+def test_with_the_boost_off_no_phrase_is_looked_for(
+    camp: store.IndexData, encoder: Encoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def never(*args: object) -> None:
+        raise AssertionError("looked for a phrase with the boost off")
+
+    monkeypatch.setattr(phrase_module, "holding", never)
+    result = Searcher(camp, encoder, SearchParams()).search("Third Camp", k=10)
+    assert SearchParams().phrase_boost == 0.0  # off by default (bench/RESULTS.md)
+    assert result.hits or result.weak
 
 
 def test_the_setting_is_read_from_the_file(tmp_path: Path) -> None:
