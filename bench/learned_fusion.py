@@ -189,14 +189,25 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--l2", default="0.001,0.01,0.1", help="comma-separated")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
+    try:
+        penalties = [float(x) for x in args.l2.split(",")]
+    except ValueError:
+        parser.error(f"--l2 takes numbers separated by commas, not {args.l2!r}")
+    if args.folds < 2:
+        parser.error("--folds must be at least 2 (each query is ranked by the others' scorer)")
 
     from bot.app import set_search_threads
+    from bot.messages import describe
     from embeddings import store
     from embeddings.encoder import Encoder
+    from embeddings.errors import QuotebotError
     from embeddings.search import QueryEmbeddings, Searcher, SearchParams
 
     set_search_threads(1)
-    data = store.load(args.index)
+    try:
+        data = store.load(args.index)
+    except QuotebotError as exc:
+        raise SystemExit(f"cannot load the index {args.index}: {describe(exc)}") from exc
     encoder = Encoder("all-MiniLM-L6-v2")
     shipped = SearchParams()
     wide = replace(shipped, candidates=200, sentence_candidates=100)
@@ -220,7 +231,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     fold = np.arange(len(queries)) % args.folds
     np.random.default_rng(args.seed).shuffle(fold)
     for name, names in SETS.items():
-        for l2 in (float(x) for x in args.l2.split(",")):
+        for l2 in penalties:
             held: dict[str, np.ndarray] = {}
             for k in range(args.folds):
                 scorer = fit([q for q, f in zip(queries, fold, strict=True) if f != k], names, l2)

@@ -523,6 +523,9 @@ def main() -> None:
         "--quiet-reindex", action="store_true", help="no queries during the /reindex"
     )
     args = parser.parse_args()
+    for option in ("concurrency", "trials", "singles"):
+        if getattr(args, option) < 1:
+            parser.error(f"--{option} must be at least 1")
     from bench.fake_link import FakeProcessError
 
     try:
