@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.quality import QUERIES, corpus_of, load_queries, matches, select
+from bench.quality import K_MRR, QUERIES, Scores, corpus_of, load_queries, matches, select
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -156,22 +156,17 @@ def table(
     as the engine shows results (one per paragraph, no duplicate text)."""
     from embeddings.search import Hit
 
-    per: dict[str, list[int | None]] = {}
+    per: dict[str, Scores] = {}
     for q in queries:
         s = score(q)
         order = np.argsort(-s, kind="stable")
-        hits = searcher.dedupe((Hit(int(q.ids[j]), float(s[j]), 0.0, 0.0) for j in order), 0, 10)
+        ranked = (Hit(int(q.ids[j]), float(s[j]), 0.0, 0.0) for j in order)
+        hits = searcher.dedupe(ranked, 0, K_MRR)
         good = dict(zip(q.ids.tolist(), q.labels.tolist(), strict=True))
         rank = next((i + 1 for i, h in enumerate(hits) if good[h.passage_id]), None)
         for group in (q.corpus, "all"):
-            per.setdefault(group, []).append(rank)
-    return {
-        g: (
-            float(np.mean([r is not None and r <= 5 for r in ranks])),
-            float(np.mean([1.0 / r if r else 0.0 for r in ranks])),
-        )
-        for g, ranks in per.items()
-    }
+            per.setdefault(group, Scores()).add(rank, 0)
+    return {g: (v.recall, v.mrr) for g, v in per.items()}
 
 
 def held_out(scores: dict[str, np.ndarray]) -> Callable[[Query], np.ndarray]:

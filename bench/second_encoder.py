@@ -183,16 +183,14 @@ class Fused:
 
 
 def table(ranks: dict[str, Any], by: str = "corpus") -> dict[str, tuple[float, float, int]]:
-    groups: dict[str, list[int | None]] = {}
+    from bench.quality import Scores
+
+    groups: dict[str, Scores] = {}
     for r in ranks.values():
-        groups.setdefault(r[by], []).append(r["rank"])
-        groups.setdefault("all", []).append(r["rank"])
+        for group in (r[by], "all"):
+            groups.setdefault(group, Scores()).add(r["rank"], 0)
     return {
-        g: (
-            sum(1 for x in v if x is not None and x <= 5) / len(v),
-            sum(1 / x for x in v if x) / len(v),
-            len(v),
-        )
+        g: (v.recall, v.mrr, v.n)
         for g, v in sorted(groups.items(), key=lambda kv: (kv[0] == "all", kv[0]))
     }
 

@@ -408,8 +408,9 @@ class Searcher:
             # A window's lexical score: its best passage's (the ids are at most 3 apart).
             lex = np.maximum(np.maximum(bm25[first], lex), bm25[last])
         fused = method.fuse(fusions.Scores(cand, cosines, lex, sparse_ids), p)
-        if len(phrase_ids):
-            fused = (fused + p.phrase_boost * np.isin(cand, phrase_ids)).astype(np.float32)
+        holds = np.isin(cand, phrase_ids) if len(phrase_ids) else None
+        if holds is not None:
+            fused = (fused + p.phrase_boost * holds).astype(np.float32)
         order = np.argsort(-fused, kind="stable")
         return Ranking(
             cand[order],
@@ -418,7 +419,7 @@ class Searcher:
             lex[order],
             None if first is None else first[order],
             None if last is None else last[order],
-            np.isin(cand[order], phrase_ids) if len(phrase_ids) else None,
+            None if holds is None else holds[order],
         )
 
     def _dense_candidates(
