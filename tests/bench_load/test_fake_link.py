@@ -138,3 +138,16 @@ async def test_the_load_bench_runs_both_levels_on_the_seed_index_without_breakin
     where = "in the bot's process" if in_process else "a process of its own"
     assert f"The fake Discord: {where}" in table
     assert ("heap not frozen" in table) == in_process
+
+
+@pytest.mark.parametrize("option", ["--concurrency", "--trials", "--singles"])
+def test_a_count_below_one_is_refused_in_one_line(
+    option: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bench import load
+
+    monkeypatch.setattr("sys.argv", ["load.py", "--index", "/nowhere", option, "0"])
+    with pytest.raises(SystemExit) as exit_:
+        load.main()
+    assert exit_.value.code == 2
+    assert f"{option} must be at least 1" in capsys.readouterr().err

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
+from pathlib import Path
 
-from bench.learned_fusion import Query, fit
+import numpy as np
+import pytest
+
+from bench.learned_fusion import Query, fit, main
 
 
 def _queries(n: int, seed: int) -> list[Query]:
@@ -35,3 +38,24 @@ def test_queries_without_a_labelled_candidate_do_not_move_the_scorer() -> None:
     a = fit(queries, ("noise", "useful"), l2=0.01)
     b = fit(queries + unlabelled, ("noise", "useful"), l2=0.01)
     assert np.allclose(a.weights, b.weights)
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--folds", "1"], "--folds must be at least 2"),
+        (["--l2", "a,b"], "--l2 takes numbers separated by commas"),
+    ],
+)
+def test_bad_options_are_refused_in_one_line(
+    args: list[str], says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--index", "/nowhere", *args])
+    assert exit_.value.code == 2
+    assert says in capsys.readouterr().err
+
+
+def test_an_index_that_will_not_load_is_one_line(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit, match=f"cannot load the index {tmp_path}"):
+        main(["--index", str(tmp_path)])
