@@ -7,6 +7,7 @@ from collections import Counter
 from typing import Any
 
 from bench.quality import (
+    CORPORA,
     QUERIES,
     Runner,
     assign_splits,
@@ -110,7 +111,7 @@ def test_appended_queries_get_a_split_and_old_ones_keep_theirs() -> None:
 def test_the_shipped_queries_are_split_and_labelled() -> None:
     queries = load_queries(QUERIES)
     assert len({q["id"] for q in queries}) == len(queries)
-    assert all(q["split"] in ("dev", "test") for q in queries)
+    assert all(q["split"] in ("dev", "test", "holdout") for q in queries)
     assert all(bool(q["answers"]) == is_labelled(q) for q in queries)
     assert sum(is_labelled(q) for q in queries) >= 200
     # The first batch (q1-q265) was split in one go: splitting it afresh gives the splits
@@ -121,6 +122,20 @@ def test_the_shipped_queries_are_split_and_labelled() -> None:
     for name in {stratum(q) for q in queries}:
         c = Counter(q["split"] for q in queries if stratum(q) == name)
         assert abs(c["dev"] - c["test"]) <= 1, name
+
+
+def test_the_held_out_queries_came_last_and_cover_every_corpus() -> None:
+    """q427 on were written after the test half had judged many variants: they are the
+    held-out split, appended as one block, and no rule gives them dev or test."""
+    queries = load_queries(QUERIES)
+    holdout = [q for q in queries if q["split"] == "holdout"]
+    assert [q["id"] for q in holdout] == [f"q{i}" for i in range(427, 427 + len(holdout))]
+    assert queries[-len(holdout) :] == holdout
+    per_corpus = Counter(corpus_of(q["source"]) for q in holdout if is_labelled(q))
+    assert set(per_corpus) == set(CORPORA)
+    assert min(per_corpus.values()) >= 20
+    assert {q["kind"] for q in holdout} >= {"offtopic", "foreign"}
+    assert [q["split"] for q in assign_splits(holdout)] == ["holdout"] * len(holdout)
 
 
 # -- a run ----------------------------------------------------------------------------------
