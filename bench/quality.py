@@ -549,7 +549,9 @@ def floor_summary(records: dict[str, dict[str, Any]], queries: list[dict[str, An
     if cosines:
         lines.append("  cosine of the engine's first result, quartiles (min q1 median q3 max):")
         for kind, cos in sorted(cosines.items()):
-            quarts = statistics.quantiles(cos, n=4) if len(cos) > 1 else cos * 3
+            # inclusive: with two or three cosines the default (exclusive) method puts the
+            # quartiles outside the least and greatest.
+            quarts = statistics.quantiles(cos, n=4, method="inclusive") if len(cos) > 1 else cos * 3
             cells = " ".join(f"{v:.3f}" for v in (min(cos), *quarts, max(cos)))
             lines.append(f"    {kind}: {cells}  (n={len(cos)})")
     if related_hits:

@@ -14,6 +14,7 @@ from bench.quality import (
     bootstrap_interval,
     compare,
     corpus_of,
+    floor_summary,
     is_bare_heading,
     is_labelled,
     load_queries,
@@ -207,3 +208,18 @@ def test_the_bootstrap_interval_surrounds_the_mean_and_narrows_with_more_queries
     assert lo_many <= 0.6 <= hi_many
     assert hi_many - lo_many < hi_few - lo_few
     assert bootstrap_interval([0.5] * 10, seed="t") == (0.5, 0.5)
+
+
+def test_the_floor_summary_quartiles_lie_between_the_least_and_the_greatest_cosine() -> None:
+    queries = [
+        {"id": "a", "query": "pizza", "source": "", "answers": [], "kind": "offtopic"},
+        {"id": "b", "query": "router", "source": "", "answers": [], "kind": "offtopic"},
+    ]
+    records = {
+        qid: {"no_good_match": True, "systems": {"engine": {"rank": None, "first": {"cosine": c}}}}
+        for qid, c in (("a", 0.25), ("b", 0.41))
+    }
+    line = next(x for x in floor_summary(records, queries).splitlines() if "offtopic:" in x)
+    cells = [float(v) for v in line.split(":")[1].split("(")[0].split()]
+    assert cells == sorted(cells)  # min, q1, median, q3, max
+    assert (cells[0], cells[-1]) == (0.25, 0.41)
