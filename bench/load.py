@@ -295,6 +295,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         aim_at_test_discord(fake.base_url)
         client = QuoteBot(app)
         async with run_client(client, fake.local):
+            # As READY does in the bot (in the background): queries move off the numpy pass.
+            # Waited for here, so that no measured question runs before the move.
+            await asyncio.to_thread(app.encoder.promote_queries)
+            results["query_runner"] = type(app.encoder.query_backend).__name__
             probe = LagProbe()
             probe.start()
             await asyncio.sleep(1.0)
@@ -447,7 +451,8 @@ def render(r: dict[str, Any]) -> str:
     lines += [
         "",
         f"Encoder forward passes: {r['encoder_passes']} for {r['encoded']} texts (queries "
-        f"and best-sentence candidates). Discord-rule violations: {len(r['violations'])}.",
+        f"and best-sentence candidates), on {r.get('query_runner', '?')}. Discord-rule "
+        f"violations: {len(r['violations'])}.",
     ]
     return "\n".join(lines)
 

@@ -7,9 +7,13 @@ torch's kernels are fastest. Each backend's module is imported only when it is m
 
 | `[model] backend` | queries | passages |
 | --- | --- | --- |
-| torch, a plain BERT folder (the bundled MiniLM) | numpy BERT | torch BERT |
+| torch, a plain BERT folder (the bundled MiniLM) | numpy BERT, then ONNX Runtime (1) | torch BERT |
 | torch, any other folder | sentence-transformers | sentence-transformers |
 | onnx, onnx-int8 | ONNX Runtime | ONNX Runtime |
+
+(1) A process that keeps running (the bot, the console) moves its queries off the numpy
+pass once started (`Encoder.promote_queries`): to ONNX Runtime with the same vectors, or
+to the torch BERT where ONNX cannot be had.
 """
 
 from __future__ import annotations

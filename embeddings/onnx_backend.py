@@ -17,6 +17,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import subprocess
+import sys
 import threading
 import uuid
 import warnings
@@ -101,6 +103,26 @@ def _atomic_target(target: Path) -> Path:
 
 
 def _export(model_path: Path, target: Path) -> None:
+    """`export` in a child process. torch and transformers are loaded there and leave with
+    it, and a process that must stop while the export runs (a bot told to shut down, whose
+    queries were moving to ONNX in the background) is never caught inside torch's C++: in
+    a thread of its own it aborted the whole process ("terminate called without an active
+    exception")."""
+    done = subprocess.run(
+        [sys.executable, "-m", "embeddings.onnx_backend", str(model_path), str(target)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        check=False,
+    )
+    if done.returncode != 0 or not target.is_file():
+        lines = [line for line in done.stderr.splitlines() if line.strip()]
+        why = lines[-1] if lines else f"the export ended with code {done.returncode}"
+        raise ModelError("onnx_export", str(model_path), why)
+
+
+def export(model_path: Path, target: Path) -> None:
+    """Write `model_path`'s transformer with mean pooling as ONNX to `target`, atomically."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import torch
     from transformers import AutoModel
@@ -228,3 +250,10 @@ class OnnxModel(EncoderBackend):
         out = np.asarray(out, dtype=np.float32)
         out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
         return out
+
+
+if __name__ == "__main__":  # the child `_export` runs: MODEL_FOLDER TARGET_FILE
+    try:
+        export(Path(sys.argv[1]), Path(sys.argv[2]))
+    except ModelError as exc:
+        sys.exit(f"{exc.detail}")

@@ -35,9 +35,16 @@ def thawed_heap() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def encoder() -> Encoder:
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the session's encoders keep the ONNX export queries move to once a bot runs
+    (exported once per run, never into the user's own cache)."""
+    return tmp_path_factory.mktemp("model-cache")
+
+
+@pytest.fixture(scope="session")
+def encoder(model_cache: Path) -> Encoder:
     """The real bundled model, loaded once for the whole run."""
-    return Encoder("all-MiniLM-L6-v2")
+    return Encoder("all-MiniLM-L6-v2", cache_dir=model_cache)
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@ with one backend is never silently queried with another whose vectors differ."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -78,6 +79,60 @@ def test_the_export_is_made_once_in_our_cache_and_reused(
     session = again.query_backend
     assert isinstance(session, onnx_backend.OnnxModel)
     assert session.file == exported and exported.stat().st_mtime_ns == stamp
+
+
+# A process (the bot) whose queries move to ONNX while the model is still to be exported:
+# it waits for the export's child process, then leaves while that child is still at work.
+_LEAVES_DURING_THE_EXPORT = """
+import os, sys, time
+from pathlib import Path
+import psutil
+from embeddings.encoder import Encoder
+encoder = Encoder("all-MiniLM-L6-v2", cache_dir=Path(sys.argv[1]))
+encoder.encode_queries(["warm up"])
+encoder.promote_queries_later()
+deadline = time.monotonic() + 60
+while not psutil.Process().children() and time.monotonic() < deadline:
+    time.sleep(0.02)
+time.sleep(1.0)  # the child is inside torch's export
+print("exporting in a child:", bool(psutil.Process().children()))
+print("torch in this process:", "torch" in sys.modules)
+"""
+
+
+@needs_onnx
+def test_the_export_runs_in_a_child_process_that_a_stopping_process_can_leave(
+    tmp_path: Path,
+) -> None:
+    """In a thread of the bot's own process, torch's exporter aborted the process when it
+    stopped mid-export ("terminate called without an active exception"); in a child
+    process torch never enters the bot's, and the bot exits cleanly whenever it is told."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _LEAVES_DURING_THE_EXPORT, str(tmp_path / "cache")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "exporting in a child: True" in done.stdout
+    assert "torch in this process: False" in done.stdout
+
+
+@needs_onnx
+def test_an_export_that_fails_in_its_child_says_why(tmp_path: Path) -> None:
+    import shutil
+
+    broken = tmp_path / "model"
+    shutil.copytree(Encoder("all-MiniLM-L6-v2").path, broken)
+    (broken / "model.safetensors").write_bytes(b"not weights")
+    with raises_saying(ModelError, "Could not export"):
+        onnx_backend.model_file(tmp_path / "cache", broken, "onnx")
+    assert not list((tmp_path / "cache").rglob("*.onnx"))  # nothing half-written is left
 
 
 def test_backends_whose_vectors_differ_have_different_model_ids() -> None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from embeddings.batching import MicroBatcher
 from embeddings.encoder import Encoder
+from embeddings.errors import ModelError
+from tests.embeddings.test_backends import needs_onnx
 
 
 def test_the_bundled_model_loads_offline_with_its_dimension_and_limit(encoder: Encoder) -> None:
@@ -125,17 +128,69 @@ def test_encoding_reports_progress_after_every_batch(encoder: Encoder) -> None:
     np.testing.assert_allclose(vectors, encoder.encode(texts), atol=1e-6)
 
 
-def test_a_running_process_moves_its_queries_to_the_loaded_passage_backend() -> None:
-    encoder = Encoder("all-MiniLM-L6-v2")  # its own: the session's encoder stays as it is
+@needs_onnx
+def test_a_running_process_moves_its_queries_to_onnx_runtime_with_the_same_vectors(
+    model_cache: Path,
+) -> None:
+    encoder = Encoder("all-MiniLM-L6-v2", cache_dir=model_cache)  # the session's stays as is
     texts = ["what is a sect?", "take no thought for the morrow"]
     on_numpy = encoder.encode_queries(texts)
     assert type(encoder.query_backend).__name__ == "NumpyBert"
 
     encoder.promote_queries_later().join(timeout=120)
 
-    assert encoder.query_backend is encoder.passage_backend
+    assert type(encoder.query_backend).__name__ == "OnnxModel"
+    assert encoder.query_backend is not encoder.passage_backend  # passages stay on torch
     np.testing.assert_allclose(encoder.encode_queries(texts), on_numpy, atol=1e-5)
     assert encoder.promote_queries() is False  # already done: nothing more to do
+
+
+def test_without_onnx_runtime_queries_move_to_the_passage_backend(
+    model_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("embeddings.onnx_backend.available", lambda: False)
+    encoder = Encoder("all-MiniLM-L6-v2", cache_dir=model_cache)
+    on_numpy = encoder.encode_queries(["what is a sect?"])
+
+    assert encoder.promote_queries() is True
+
+    assert encoder.query_backend is encoder.passage_backend
+    np.testing.assert_allclose(encoder.encode_queries(["what is a sect?"]), on_numpy, atol=1e-5)
+
+
+def test_an_onnx_export_that_fails_leaves_queries_on_torch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def refused(*args: object) -> Path:
+        raise ModelError("onnx_export", "model", "disk full")
+
+    monkeypatch.setattr("embeddings.onnx_backend.model_file", refused)
+    encoder = Encoder("all-MiniLM-L6-v2", cache_dir=tmp_path)
+    with caplog.at_level("WARNING", logger="embeddings.encoder"):
+        assert encoder.promote_queries() is True
+
+    assert encoder.query_backend is encoder.passage_backend
+    assert "queries run on torch: no ONNX model" in caplog.text
+
+
+@needs_onnx
+def test_an_onnx_model_whose_vectors_differ_is_never_used(
+    model_cache: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from embeddings import onnx_backend
+
+    def elsewhere(self: object, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        out[:, 0] = 1.0
+        return out
+
+    monkeypatch.setattr(onnx_backend.OnnxModel, "embed", elsewhere)
+    encoder = Encoder("all-MiniLM-L6-v2", cache_dir=model_cache)
+    with caplog.at_level("WARNING", logger="embeddings.encoder"):
+        assert encoder.promote_queries() is True
+
+    assert encoder.query_backend is encoder.passage_backend
+    assert "vectors differ" in caplog.text
 
 
 def test_queries_stay_on_numpy_when_the_passage_backend_cannot_load(

@@ -15,6 +15,7 @@ from bot.commands.quote import QuoteRequest, quote
 from bot.discord import render
 from bot.discord.views import NOT_YOURS
 from bot.settings import SettingsError, load_settings
+from embeddings import onnx_backend
 from embeddings.encoder import Encoder
 from tests.bot.discord.conftest import (
     BUILD_WAIT,
@@ -351,18 +352,23 @@ async def test_a_page_turned_before_the_model_settles_is_not_overwritten(
     assert rec.embed is not None and rec.embed["footer"]["text"].startswith("Result 2 of 3")
 
 
-async def test_once_connected_the_bot_moves_its_queries_to_the_torch_encoder(
+async def test_once_connected_the_bot_moves_its_queries_off_the_numpy_pass(
     fake_discord: FakeDiscord, seed_app: App, running_bot: RunningBot
 ) -> None:
-    # Its own encoder, so the session's shared one is not the one watched.
-    app = App(seed_app.settings, Encoder(seed_app.settings.model))
+    # Its own encoder, so the session's shared one is not the one watched (its ONNX export
+    # is the session's, made once).
+    app = App(
+        seed_app.settings, Encoder(seed_app.settings.model, cache_dir=seed_app.encoder.cache_dir)
+    )
     encoder = app.encoder
     app.encoder.warm_up()
     assert type(encoder.query_backend).__name__ == "NumpyBert"  # connects without torch
+    # ONNX Runtime where the `onnx` extra is installed (make setup), else the torch BERT.
+    runner = "OnnxModel" if onnx_backend.available() else "LeanBert"
 
     async with running_bot(app):
         await eventually(
-            lambda: encoder.query_backend is encoder.passage_backend, BUILD_WAIT, "promoted"
+            lambda: type(encoder.query_backend).__name__ == runner, BUILD_WAIT, "promoted"
         )
         answer = await answered(fake_discord.send_slash("quote", {"query": QUERY}))
 
