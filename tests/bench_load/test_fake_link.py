@@ -128,6 +128,8 @@ async def test_the_load_bench_runs_both_levels_on_the_seed_index_without_breakin
     )
     results = await run(args)
     assert results["violations"] == []
+    # Measured once queries left the numpy pass, as in a running bot, and said on what.
+    assert results["query_runner"] in ("OnnxModel", "LeanBert")
     fake_cpu = results["cpu_end_to_end"]["fake_s"]
     assert fake_cpu is None if in_process else fake_cpu > 0  # the fake's work, told apart
     for level in ("handler", "end_to_end"):
@@ -138,6 +140,7 @@ async def test_the_load_bench_runs_both_levels_on_the_seed_index_without_breakin
     where = "in the bot's process" if in_process else "a process of its own"
     assert f"The fake Discord: {where}" in table
     assert ("heap not frozen" in table) == in_process
+    assert f"on {results['query_runner']}." in table
 
 
 @pytest.mark.parametrize("option", ["--concurrency", "--trials", "--singles"])

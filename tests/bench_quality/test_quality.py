@@ -21,6 +21,7 @@ from bench.quality import (
     matches,
     measure,
     score_table,
+    select,
     stratum,
 )
 from bot.app import App
@@ -137,6 +138,8 @@ def test_the_held_out_queries_came_last_and_cover_every_corpus() -> None:
     assert min(per_corpus.values()) >= 20
     assert {q["kind"] for q in holdout} >= {"offtopic", "foreign"}
     assert [q["split"] for q in assign_splits(holdout)] == ["holdout"] * len(holdout)
+    assert select(queries, "holdout") == holdout  # --split holdout
+    assert all(q["split"] == "dev" for q in select(queries, "dev"))
 
 
 # -- a run ----------------------------------------------------------------------------------
