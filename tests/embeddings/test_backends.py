@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,11 +18,8 @@ from bot.settings import SettingsError, load_settings
 from embeddings import onnx_backend
 from embeddings.encoder import Encoder
 from embeddings.errors import IndexIncompatibleError, ModelError
+from tests.needs import needs_onnx
 from tests.wording import raises_saying
-
-needs_onnx = pytest.mark.skipif(
-    not onnx_backend.available(), reason="the optional `onnx` extra is not installed"
-)
 
 TEXTS = [
     "what is a sect?",
@@ -107,9 +106,6 @@ def test_the_export_runs_in_a_child_process_that_a_stopping_process_can_leave(
     """In a thread of the bot's own process, torch's exporter aborted the process when it
     stopped mid-export ("terminate called without an active exception"); in a child
     process torch never enters the bot's, and the bot exits cleanly whenever it is told."""
-    import subprocess
-    import sys
-
     done = subprocess.run(
         [sys.executable, "-c", _LEAVES_DURING_THE_EXPORT, str(tmp_path / "cache")],
         capture_output=True,
@@ -125,8 +121,6 @@ def test_the_export_runs_in_a_child_process_that_a_stopping_process_can_leave(
 
 @needs_onnx
 def test_an_export_that_fails_in_its_child_says_why(tmp_path: Path) -> None:
-    import shutil
-
     broken = tmp_path / "model"
     shutil.copytree(Encoder("all-MiniLM-L6-v2").path, broken)
     (broken / "model.safetensors").write_bytes(b"not weights")

@@ -13,7 +13,7 @@ import pytest
 from embeddings.batching import MicroBatcher
 from embeddings.encoder import Encoder
 from embeddings.errors import ModelError
-from tests.embeddings.test_backends import needs_onnx
+from tests.needs import needs_onnx
 
 
 def test_the_bundled_model_loads_offline_with_its_dimension_and_limit(encoder: Encoder) -> None:
@@ -158,6 +158,7 @@ def test_without_onnx_runtime_queries_move_to_the_passage_backend(
     np.testing.assert_allclose(encoder.encode_queries(["what is a sect?"]), on_numpy, atol=1e-5)
 
 
+@needs_onnx
 def test_an_onnx_export_that_fails_leaves_queries_on_torch(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
