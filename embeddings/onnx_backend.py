@@ -112,8 +112,7 @@ def _export(model_path: Path, target: Path) -> None:
         [sys.executable, "-m", "embeddings.onnx_backend", str(model_path), str(target)],
         capture_output=True,
         text=True,
-        env={**os.environ, "HF_HUB_OFFLINE": "1"},
-        check=False,
+        check=False,  # `export` sets HF_HUB_OFFLINE in the child, as it did in this process
     )
     if done.returncode != 0 or not target.is_file():
         lines = [line for line in done.stderr.splitlines() if line.strip()]
@@ -256,4 +255,4 @@ if __name__ == "__main__":  # the child `_export` runs: MODEL_FOLDER TARGET_FILE
     try:
         export(Path(sys.argv[1]), Path(sys.argv[2]))
     except ModelError as exc:
-        sys.exit(f"{exc.detail}")
+        sys.exit(exc.detail)

@@ -83,7 +83,7 @@ def test_the_export_is_made_once_in_our_cache_and_reused(
 # A process (the bot) whose queries move to ONNX while the model is still to be exported:
 # it waits for the export's child process, then leaves while that child is still at work.
 _LEAVES_DURING_THE_EXPORT = """
-import os, sys, time
+import sys, time
 from pathlib import Path
 import psutil
 from embeddings.encoder import Encoder
