@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -46,8 +47,10 @@ class Bm25Files:
         self.vocab_dict: dict[str, int] = json.loads((folder / VOCAB).read_text(encoding="utf-8"))
         self.num_docs = int(params["num_docs"])
         self._dtype = np.dtype(params.get("dtype", "float32"))
-        self._data = np.load(folder / DATA, mmap_mode="r", allow_pickle=False)
-        self._indices = np.load(folder / INDICES, mmap_mode="r", allow_pickle=False)
+        # Plain views of the mappings: np.memmap's own slicing costs 8-20 µs a call in
+        # Python, and a query slices each of its terms' columns (embeddings/store.py too).
+        self._data = np.asarray(np.load(folder / DATA, mmap_mode="r", allow_pickle=False))
+        self._indices = np.asarray(np.load(folder / INDICES, mmap_mode="r", allow_pickle=False))
         self._indptr = np.load(folder / INDPTR, allow_pickle=False)  # per term: small
         nonoccurrence = folder / NONOCCURRENCE
         self._nonoccurrence = (
@@ -60,6 +63,17 @@ class Bm25Files:
             or (len(self._indptr) and int(self._indptr[-1]) != len(self._data))
         ):
             raise ValueError("the BM25 index files disagree with each other")
+
+    @property
+    def scores(self) -> dict[str, Any]:
+        """The matrix in `bm25s.BM25.scores`'s shape (CSC: a term's passages and scores
+        are `indices` and `data` from `indptr[term]` to `indptr[term + 1]`)."""
+        return {
+            "data": self._data,
+            "indices": self._indices,
+            "indptr": self._indptr,
+            "num_docs": self.num_docs,
+        }
 
     def get_scores(self, tokens: list[str]) -> np.ndarray:
         """The BM25 score of every passage for these tokens (unknown ones are skipped)."""

@@ -44,10 +44,8 @@ def holding(index: IndexData, query: str, bm25: np.ndarray) -> np.ndarray:
     phrase = phrase_of(query)
     if phrase is None:
         return np.empty(0, dtype=np.int64)
-    every = np.ones(len(bm25), dtype=bool)
-    for term in set(terms(query)):
-        every &= index.sparse.scores([term]) > 0
-    ids = np.flatnonzero(every & (bm25 > 0))
+    ids = index.sparse.holding_all(terms(query))
+    ids = ids[bm25[ids] > 0]
     if len(ids) > MAX_CHECKED:
         ids = ids[np.argsort(-bm25[ids], kind="stable")[:MAX_CHECKED]]
     needle = f" {' '.join(phrase)} "

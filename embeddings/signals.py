@@ -51,8 +51,9 @@ def dense_scores(
     if sentence_weight == 0.0 or index.sentences is None:
         return passage
     best, _ = index.sentences.best(ids, qvec)
-    # A passage of one sentence: its own cosine is its best sentence's.
-    own = np.asarray(index.vectors[ids], dtype=np.float32) @ qvec
+    # A passage of one sentence: its own cosine is its best sentence's (unsmoothed, so
+    # computed again only when smoothing changed it: the rows' gather is the cost).
+    own = passage if smoothing == 0.0 else smoothed_cosines(index, ids, qvec, 0.0)
     best = np.where(np.isnan(best), own, best)
     return ((1.0 - sentence_weight) * passage + sentence_weight * best).astype(np.float32)
 

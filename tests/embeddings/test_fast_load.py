@@ -20,10 +20,11 @@ import pytest
 from bot.app import App
 from embeddings import bm25_files, passage_file, store
 from embeddings.bm25_files import STOPWORDS_EN, Bm25Files
+from embeddings.build import lexical_text
 from embeddings.errors import IndexCorruptError
 from embeddings.passage_file import PassageFile
 from embeddings.passages import Passage
-from embeddings.sparse import terms
+from embeddings.sparse import SparseIndex, terms
 from embeddings.vocabulary import Vocabulary
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -236,3 +237,22 @@ def test_a_build_can_be_saved_again_from_a_loaded_one(fresh_app: App) -> None:
     assert copy.path != data.path
     assert list(copy.passages) == list(data.passages)
     assert copy.vocabulary.to_json() == data.vocabulary.to_json()
+
+
+def test_the_passages_holding_every_term_are_read_from_the_columns(seed_app: App) -> None:
+    """`holding_all` (the phrase boost's first cut) gives, from the saved files and from
+    an index just built, exactly the passages that every term alone scores above 0."""
+    loaded = store.load(seed_app.settings.index).sparse
+    built = SparseIndex.build(
+        [lexical_text(p) for p in store.load(seed_app.settings.index).passages]
+    )
+    for query in [*QUERIES, "sect", "working class", "zzzz unknown", "sect zzzz"]:
+        query_terms = terms(query)
+        every = np.ones(loaded.size, dtype=bool)
+        for term in query_terms:
+            every &= loaded.scores([term]) > 0
+        expected = np.flatnonzero(every) if query_terms else np.empty(0, dtype=np.int64)
+        for sparse in (loaded, built):
+            found = sparse.holding_all(query_terms)
+            np.testing.assert_array_equal(found, expected)
+    assert len(loaded.holding_all(terms("working class"))) > 0  # the check is not vacuous
