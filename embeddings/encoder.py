@@ -129,12 +129,39 @@ class Encoder:
         """The loaded backend that runs `role` (made on first use, then kept)."""
         found = self._roles.get(role)
         if found is None:
+            kind = backends.choose(self.backend, role, self.path)
+            # Made outside the lock, which it takes itself.
+            instead = self._exported_onnx() if (role, kind) == ("passage", "torch-bert") else None
             with self._lock:
                 found = self._roles.get(role)
                 if found is None:
-                    kind = backends.choose(self.backend, role, self.path)
-                    found = self._roles[role] = self._of_kind(kind)
+                    found = self._roles[role] = instead or self._of_kind(kind)
         return found
+
+    def _exported_onnx(self) -> EncoderBackend | None:
+        """ONNX Runtime for passages, when the model's export is already in the cache and
+        gives the numpy pass's vectors (to 1e-4 on a probe, as for queries; torch's and
+        ONNX Runtime's are 2e-7 apart). Why: a session runs a whole batch without the GIL,
+        where torch's forward pass, operation by operation in Python, wants it back after
+        each one. Beside a busy Python thread (a reindex's reading, a bot's event loop),
+        1,200 passages took torch 32 s and ONNX Runtime 19 s, against 10 s each alone
+        (bench/RESULTS.md, "A reindex's encoding beside its reading"). Nothing is exported
+        for this (about 7 s, once): a running bot or console makes the export when its
+        queries move (`promote_queries`); until then passages encode on torch."""
+        from embeddings import onnx_backend
+
+        if not onnx_backend.exported(self.cache_dir, Path(self.path)):
+            return None
+        try:
+            with self._lock:
+                onnx = self._of_kind("onnx")
+                reference = self._of_kind("numpy-bert")
+            if np.allclose(onnx.embed([_PROBE]), reference.embed([_PROBE]), atol=1e-4):
+                return onnx
+            log.warning("passages encode on torch: the ONNX model's vectors differ from torch's")
+        except Exception as exc:  # a damaged export: torch still encodes
+            log.warning("passages encode on torch: the ONNX model did not load (%s)", exc)
+        return None
 
     @property
     def query_backend(self) -> EncoderBackend:

@@ -22,7 +22,7 @@ import sys
 import threading
 import uuid
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +78,17 @@ def cache_folder(cache_dir: Path, model_path: Path) -> Path:
         st = w.stat()
         h.update(f"{w.name}:{st.st_size}:{st.st_mtime_ns}".encode())
     return cache_dir / f"{model_path.name}-{h.hexdigest()[:12]}"
+
+
+def exported(cache_dir: Path, model_path: Path) -> bool:
+    """Whether the model's fp32 export is already in `cache_dir` (nothing is exported)."""
+    if not available():
+        return False
+    try:
+        check_supported(model_path)
+    except ModelError:
+        return False
+    return (cache_folder(cache_dir, model_path) / _FILES["onnx"]).is_file()
 
 
 def model_file(cache_dir: Path, model_path: Path, backend: str) -> Path:
@@ -224,27 +235,58 @@ class OnnxModel(EncoderBackend):
         )
         tok = Tokenizer.from_file(str(model_path / "tokenizer.json"))
         # The same word pieces sentence-transformers feeds torch: truncated to the model's
-        # max_seq_length (not tokenizer.json's 128) and padded to the longest in the batch.
+        # max_seq_length (not tokenizer.json's 128), and padded to the longest in the batch
+        # (here, in `_run`: `embed_many` tokenizes all its texts once, then batches them).
         tok.enable_truncation(max_length=limit)
-        pad = tok.padding or {}
-        tok.enable_padding(
-            pad_id=int(pad.get("pad_id", 0)), pad_token=str(pad.get("pad_token", "[PAD]"))
-        )
+        self._pad_id = int((tok.padding or {}).get("pad_id", 0))
+        tok.no_padding()
         self._tokenizer = tok
         self._wanted = {i.name for i in self.session.get_inputs()}
         width = self.session.get_outputs()[0].shape[-1]  # fixed by the export: the hidden size
         self.dimension = width if isinstance(width, int) else 0
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Normalised float32 vectors of one batch (`embed_many`: the protocol's batches)."""
+        """Normalised float32 vectors of one batch."""
         if not texts:
             return np.empty((0, self.dimension), np.float32)
+        return self._run(self._tokenizer.encode_batch(list(texts)))
+
+    def embed_many(
+        self,
+        texts: Sequence[str],
+        *,
+        batch_size: int = 64,
+        progress: Callable[[int], None] | None = None,
+    ) -> np.ndarray:
+        """Any number of texts: tokenized once, then batched by word-piece count, so that
+        batches hardly pad (as the torch BERT does: embeddings/bert.py)."""
+        if not texts:
+            return self.embed(texts)
         enc = self._tokenizer.encode_batch(list(texts))
-        feeds = {
-            "input_ids": np.array([e.ids for e in enc], dtype=np.int64),
-            "attention_mask": np.array([e.attention_mask for e in enc], dtype=np.int64),
-            "token_type_ids": np.array([e.type_ids for e in enc], dtype=np.int64),
-        }
+        order = np.argsort([len(e.ids) for e in enc], kind="stable")
+        out: np.ndarray | None = None
+        for lo in range(0, len(order), batch_size):
+            idx = order[lo : lo + batch_size]
+            rows = self._run([enc[i] for i in idx])
+            if out is None:
+                out = np.empty((len(texts), rows.shape[1]), dtype=np.float32)
+            out[idx] = rows
+            if progress:
+                progress(lo + len(idx))
+        assert out is not None
+        return out
+
+    def _run(self, enc: list[Any]) -> np.ndarray:
+        """One session run over encodings padded to the longest of them."""
+        rows, width = len(enc), max(len(e.ids) for e in enc)
+        ids = np.full((rows, width), self._pad_id, dtype=np.int64)
+        types = np.zeros((rows, width), dtype=np.int64)
+        mask = np.zeros((rows, width), dtype=np.int64)
+        for row, e in enumerate(enc):
+            n = len(e.ids)
+            ids[row, :n], types[row, :n], mask[row, :n] = e.ids, e.type_ids, 1
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+        # The session runs without the GIL: a thread reading beside it barely slows it.
         (out,) = self.session.run(None, {k: v for k, v in feeds.items() if k in self._wanted})
         out = np.asarray(out, dtype=np.float32)
         out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)

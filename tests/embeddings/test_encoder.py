@@ -140,7 +140,8 @@ def test_a_running_process_moves_its_queries_to_onnx_runtime_with_the_same_vecto
     encoder.promote_queries_later().join(timeout=120)
 
     assert type(encoder.query_backend).__name__ == "OnnxModel"
-    assert encoder.query_backend is not encoder.passage_backend  # passages stay on torch
+    # The export now in the cache, passages encode there too (one session for both).
+    assert encoder.passage_backend is encoder.query_backend
     np.testing.assert_allclose(encoder.encode_queries(texts), on_numpy, atol=1e-5)
     assert encoder.promote_queries() is False  # already done: nothing more to do
 
@@ -192,6 +193,55 @@ def test_an_onnx_model_whose_vectors_differ_is_never_used(
 
     assert encoder.query_backend is encoder.passage_backend
     assert "vectors differ" in caplog.text
+
+
+@needs_onnx
+def test_passages_encode_on_onnx_runtime_once_the_model_is_exported_with_torchs_vectors(
+    model_cache: Path,
+) -> None:
+    from embeddings import onnx_backend
+    from embeddings.bert import LeanBert
+
+    encoder = Encoder("all-MiniLM-L6-v2", cache_dir=model_cache)
+    onnx_backend.model_file(model_cache, Path(encoder.path), "onnx")  # as a running bot does
+    texts = ["a sect", "the party and the class " * 40, "what is a sect?", "x"]
+
+    assert type(encoder.passage_backend).__name__ == "OnnxModel"
+    on_torch = LeanBert(encoder.path).embed_many(texts, batch_size=2)
+    np.testing.assert_allclose(encoder.encode(texts), on_torch, atol=1e-5)
+    np.testing.assert_allclose(encoder.encode_batch(texts), on_torch, atol=1e-5)
+    # Batched by length, returned in the order given.
+    one_by_one = np.concatenate([encoder.passage_backend.embed([t]) for t in texts])
+    np.testing.assert_allclose(
+        encoder.passage_backend.embed_many(texts, batch_size=2), one_by_one, atol=1e-6
+    )
+
+
+def test_passages_stay_on_torch_until_the_model_is_exported(tmp_path: Path) -> None:
+    encoder = Encoder("all-MiniLM-L6-v2", cache_dir=tmp_path)
+
+    assert type(encoder.passage_backend).__name__ == "LeanBert"
+    assert not list(tmp_path.rglob("*.onnx"))  # a reindex never waits for an export
+
+
+@needs_onnx
+def test_an_export_whose_vectors_differ_never_encodes_passages(
+    model_cache: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from embeddings import onnx_backend
+
+    encoder = Encoder("all-MiniLM-L6-v2", cache_dir=model_cache)
+    onnx_backend.model_file(model_cache, Path(encoder.path), "onnx")
+
+    def elsewhere(self: object, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        out[:, 0] = 1.0
+        return out
+
+    monkeypatch.setattr(onnx_backend.OnnxModel, "embed", elsewhere)
+    with caplog.at_level("WARNING", logger="embeddings.encoder"):
+        assert type(encoder.passage_backend).__name__ == "LeanBert"
+    assert "passages encode on torch: the ONNX model's vectors differ" in caplog.text
 
 
 def test_queries_stay_on_numpy_when_the_passage_backend_cannot_load(
