@@ -7,13 +7,15 @@ torch's kernels are fastest. Each backend's module is imported only when it is m
 
 | `[model] backend` | queries | passages |
 | --- | --- | --- |
-| torch, a plain BERT folder (the bundled MiniLM) | numpy BERT, then ONNX Runtime (1) | torch BERT |
+| torch, a plain BERT (the bundled MiniLM) | numpy BERT, then ONNX (1) | torch BERT, or ONNX (2) |
 | torch, any other folder | sentence-transformers | sentence-transformers |
 | onnx, onnx-int8 | ONNX Runtime | ONNX Runtime |
 
 (1) A process that keeps running (the bot, the console) moves its queries off the numpy
 pass once started (`Encoder.promote_queries`): to ONNX Runtime with the same vectors, or
 to the torch BERT where ONNX cannot be had.
+(2) Once that export is in the model cache, a reindex's passages run there too, with the
+same check (`Encoder._exported_onnx`): a session holds the GIL only between batches.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol, get_args
+from typing import Any, Literal, Protocol, get_args
 
 import numpy as np
 
@@ -67,6 +69,31 @@ class EncoderBackend(Protocol):
             if progress:
                 progress(lo + len(parts[-1]))
         return np.concatenate(parts)
+
+
+def by_word_pieces(
+    encodings: Sequence[Any],
+    batch_size: int,
+    run: Callable[[list[Any]], np.ndarray],
+    progress: Callable[[int], None] | None = None,
+) -> np.ndarray:
+    """`run`'s rows for texts tokenized once (`tokenizers` encodings), in their order, run
+    in batches of similar word-piece count: batches hardly pad (2% padding on 200-piece
+    passages against 15% when sorted by characters, as `SentenceTransformer.encode` does).
+    `progress(done)` after each batch. For backends that tokenize for themselves."""
+    order = np.argsort([len(e.ids) for e in encodings], kind="stable")
+    out: np.ndarray | None = None
+    for lo in range(0, len(order), batch_size):
+        idx = order[lo : lo + batch_size]
+        rows = run([encodings[i] for i in idx])
+        if out is None:
+            out = np.empty((len(encodings), rows.shape[1]), dtype=np.float32)
+        out[idx] = rows
+        if progress:
+            progress(lo + len(idx))
+    if out is None:
+        raise ValueError("no texts to encode")
+    return out
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import numpy as np
 
+from embeddings.backends import by_word_pieces
 from embeddings.errors import ModelError
 
 if TYPE_CHECKING:
@@ -357,17 +358,12 @@ class BertEncoder:
         count, so batches hardly pad (2% padding on 200-piece passages against 15% when
         sorted by characters, as `SentenceTransformer.encode` does). `progress(done)`
         after each batch."""
-        out = np.empty((len(texts), self.spec.hidden), dtype=np.float32)
         if not texts:
-            return out
+            return np.empty((0, self.spec.hidden), dtype=np.float32)
         enc = self._tokenizer.encode_batch(list(texts))
-        order = np.argsort([len(e.ids) for e in enc], kind="stable")
-        for lo in range(0, len(order), batch_size):
-            idx = order[lo : lo + batch_size]
-            out[idx] = self._embed([enc[i] for i in idx], normalize)
-            if progress:
-                progress(lo + len(idx))
-        return out
+        return by_word_pieces(
+            enc, batch_size, lambda batch: self._embed(batch, normalize), progress
+        )
 
     def _embed(self, enc: list[Encoding], normalize: bool | None) -> np.ndarray:
         rows, width = len(enc), max(len(e.ids) for e in enc)

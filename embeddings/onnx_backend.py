@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from embeddings.backends import EncoderBackend
+from embeddings.backends import EncoderBackend, by_word_pieces
 from embeddings.errors import ModelError
 
 ONNX_BACKENDS = ("onnx", "onnx-int8")
@@ -258,23 +258,13 @@ class OnnxModel(EncoderBackend):
         batch_size: int = 64,
         progress: Callable[[int], None] | None = None,
     ) -> np.ndarray:
-        """Any number of texts: tokenized once, then batched by word-piece count, so that
-        batches hardly pad (as the torch BERT does: embeddings/bert.py)."""
+        """Any number of texts: tokenized once, then batched by word-piece count, as the
+        torch BERT does (`backends.by_word_pieces`)."""
         if not texts:
             return self.embed(texts)
-        enc = self._tokenizer.encode_batch(list(texts))
-        order = np.argsort([len(e.ids) for e in enc], kind="stable")
-        out: np.ndarray | None = None
-        for lo in range(0, len(order), batch_size):
-            idx = order[lo : lo + batch_size]
-            rows = self._run([enc[i] for i in idx])
-            if out is None:
-                out = np.empty((len(texts), rows.shape[1]), dtype=np.float32)
-            out[idx] = rows
-            if progress:
-                progress(lo + len(idx))
-        assert out is not None
-        return out
+        return by_word_pieces(
+            self._tokenizer.encode_batch(list(texts)), batch_size, self._run, progress
+        )
 
     def _run(self, enc: list[Any]) -> np.ndarray:
         """One session run over encodings padded to the longest of them."""

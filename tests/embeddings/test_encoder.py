@@ -128,6 +128,13 @@ def test_encoding_reports_progress_after_every_batch(encoder: Encoder) -> None:
     np.testing.assert_allclose(vectors, encoder.encode(texts), atol=1e-6)
 
 
+def _elsewhere(self: object, texts: list[str]) -> np.ndarray:
+    """An ONNX model's `embed` whose vectors are not the model's."""
+    out = np.zeros((len(texts), 384), dtype=np.float32)
+    out[:, 0] = 1.0
+    return out
+
+
 @needs_onnx
 def test_a_running_process_moves_its_queries_to_onnx_runtime_with_the_same_vectors(
     model_cache: Path,
@@ -159,40 +166,35 @@ def test_without_onnx_runtime_queries_move_to_the_passage_backend(
     np.testing.assert_allclose(encoder.encode_queries(["what is a sect?"]), on_numpy, atol=1e-5)
 
 
-@needs_onnx
-def test_an_onnx_export_that_fails_leaves_queries_on_torch(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    def refused(*args: object) -> Path:
-        raise ModelError("onnx_export", "model", "disk full")
-
-    monkeypatch.setattr("embeddings.onnx_backend.model_file", refused)
-    encoder = Encoder("all-MiniLM-L6-v2", cache_dir=tmp_path)
-    with caplog.at_level("WARNING", logger="embeddings.encoder"):
-        assert encoder.promote_queries() is True
-
-    assert encoder.query_backend is encoder.passage_backend
-    assert "queries run on torch: no ONNX model" in caplog.text
+def _refused(*args: object) -> Path:
+    raise ModelError("onnx_export", "model", "disk full")
 
 
 @needs_onnx
-def test_an_onnx_model_whose_vectors_differ_is_never_used(
-    model_cache: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize(
+    ("patched", "fault", "said"),
+    [
+        ("model_file", _refused, "queries run on torch: no ONNX model"),
+        ("OnnxModel.embed", _elsewhere, "queries run on torch: the ONNX model's vectors differ"),
+    ],
+    ids=["an export that fails", "an ONNX model whose vectors differ"],
+)
+def test_queries_move_to_torch_when_the_onnx_model_fails_or_differs(
+    patched: str,
+    fault: object,
+    said: str,
+    model_cache: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    from embeddings import onnx_backend
-
-    def elsewhere(self: object, texts: list[str]) -> np.ndarray:
-        out = np.zeros((len(texts), 384), dtype=np.float32)
-        out[:, 0] = 1.0
-        return out
-
-    monkeypatch.setattr(onnx_backend.OnnxModel, "embed", elsewhere)
+    monkeypatch.setattr(f"embeddings.onnx_backend.{patched}", fault)
     encoder = Encoder("all-MiniLM-L6-v2", cache_dir=model_cache)
     with caplog.at_level("WARNING", logger="embeddings.encoder"):
         assert encoder.promote_queries() is True
 
-    assert encoder.query_backend is encoder.passage_backend
-    assert "vectors differ" in caplog.text
+    assert encoder.query_backend is encoder.passage_backend  # never the faulty model
+    assert type(encoder.query_backend).__name__ == "LeanBert"
+    assert said in caplog.text
 
 
 @needs_onnx
@@ -233,12 +235,7 @@ def test_an_export_whose_vectors_differ_never_encodes_passages(
     encoder = Encoder("all-MiniLM-L6-v2", cache_dir=model_cache)
     onnx_backend.model_file(model_cache, Path(encoder.path), "onnx")
 
-    def elsewhere(self: object, texts: list[str]) -> np.ndarray:
-        out = np.zeros((len(texts), 384), dtype=np.float32)
-        out[:, 0] = 1.0
-        return out
-
-    monkeypatch.setattr(onnx_backend.OnnxModel, "embed", elsewhere)
+    monkeypatch.setattr(onnx_backend.OnnxModel, "embed", _elsewhere)
     with caplog.at_level("WARNING", logger="embeddings.encoder"):
         assert type(encoder.passage_backend).__name__ == "LeanBert"
     assert "passages encode on torch: the ONNX model's vectors differ" in caplog.text
