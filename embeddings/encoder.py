@@ -152,15 +152,27 @@ class Encoder:
 
         if not onnx_backend.exported(self.cache_dir, Path(self.path)):
             return None
+
+        def numpy_pass() -> np.ndarray:
+            with self._lock:
+                reference = self._of_kind("numpy-bert")
+            return reference.embed([_PROBE])
+
+        return self._verified_onnx(numpy_pass, "passages encode on torch")
+
+    def _verified_onnx(
+        self, reference: Callable[[], np.ndarray], instead: str
+    ) -> EncoderBackend | None:
+        """ONNX Runtime (exported on first use) when it gives `reference()`, the numpy
+        pass's vector of the probe; else None, logged as "`instead`: why"."""
         try:
             with self._lock:
                 onnx = self._of_kind("onnx")
-                reference = self._of_kind("numpy-bert")
-            if np.allclose(onnx.embed([_PROBE]), reference.embed([_PROBE]), atol=1e-4):
+            if np.allclose(onnx.embed([_PROBE]), reference(), atol=1e-4):
                 return onnx
-            log.warning("passages encode on torch: the ONNX model's vectors differ from torch's")
-        except Exception as exc:  # a damaged export: torch still encodes
-            log.warning("passages encode on torch: the ONNX model did not load (%s)", exc)
+            log.warning("%s: the ONNX model's vectors differ from torch's", instead)
+        except Exception as exc:  # an export that failed or is damaged: torch still works
+            log.warning("%s: no ONNX model (%s)", instead, exc)
         return None
 
     @property
@@ -276,14 +288,9 @@ class Encoder:
         from embeddings import onnx_backend
 
         if onnx_backend.available():
-            try:
-                with self._lock:
-                    onnx = self._of_kind("onnx")
-                if np.allclose(onnx.embed([_PROBE]), reference, atol=1e-4):
-                    return onnx
-                log.warning("queries run on torch: the ONNX model's vectors differ from torch's")
-            except Exception as exc:  # an export that failed: torch still answers
-                log.warning("queries run on torch: no ONNX model (%s)", exc)
+            found = self._verified_onnx(lambda: reference, "queries run on torch")
+            if found is not None:
+                return found
         return self.passage_backend
 
     def promote_queries_later(self) -> threading.Thread:
