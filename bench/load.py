@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.load --index DIR [--corpus DIR] [--concurrency 50] [--trials 3]
         [--singles 60] [--no-st-baseline] [--skip-reindex | --quiet-reindex] [--fake-in-process]
-        [--no-freeze-heap]
+        [--no-freeze-heap] [--stall-dump FILE]
 
 QuoteBot (an unmodified discord.py client) logs in to the fake Discord of tests/ on
 127.0.0.1, which runs in a process of its own (bench/fake_process.py, driven through
@@ -42,6 +42,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import faulthandler
+import gc
 import json
 import os
 import statistics
@@ -49,7 +51,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from bench.fake_link import FakeLink
@@ -71,23 +73,62 @@ def pct(values: list[float], q: float) -> float:
 
 class LagProbe:
     """How late a 10 ms sleep wakes up: the event loop's responsiveness. Not while the
-    benchmark itself holds the loop (`paused`: the model alone, timed on the loop)."""
+    benchmark itself holds the loop (`paused`: the model alone, timed on the loop).
 
-    def __init__(self) -> None:
+    With `stall_dump`, a loop that does not wake within `STALL_S` has every thread's stack
+    written there (faulthandler's watchdog, re-armed each tick), then a line giving the
+    stall's length and when it came: what a stall is made of, not only that it happened.
+    Also the full (generation 2) garbage collections meanwhile, and how many objects the
+    collector tracks at the end (the frozen start-up heap not counted): a full collection
+    holds the GIL for as long as it takes to walk them."""
+
+    STALL_S = 0.3
+
+    def __init__(self, stall_dump: TextIO | None = None) -> None:
         self.samples: list[float] = []
+        self.worst_at = 0.0  # seconds after `start` when the worst sample began
         self._task: asyncio.Task[None] | None = None
         self._pauses = 0  # a sample whose sleep saw a pause begin or end is dropped
+        self._dump = stall_dump
+        self._started = 0.0
+        self.full_collections: list[float] = []  # ms each
+        self._collecting = 0.0
+
+    def _on_collection(self, phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._collecting = time.perf_counter()
+        else:
+            self.full_collections.append((time.perf_counter() - self._collecting) * 1000)
 
     async def _run(self) -> None:
-        while True:
-            pauses, t0 = self._pauses, time.perf_counter()
-            await asyncio.sleep(0.01)
-            if pauses == self._pauses and pauses % 2 == 0:
-                self.samples.append((time.perf_counter() - t0 - 0.01) * 1000)
+        try:
+            while True:
+                if self._dump is not None and self._pauses % 2 == 0:
+                    faulthandler.dump_traceback_later(self.STALL_S, file=self._dump)
+                pauses, t0 = self._pauses, time.perf_counter()
+                await asyncio.sleep(0.01)
+                if pauses == self._pauses and pauses % 2 == 0:
+                    lag = (time.perf_counter() - t0 - 0.01) * 1000
+                    if lag > max(self.samples, default=0.0):
+                        self.worst_at = t0 - self._started
+                    self.samples.append(lag)
+                    if self._dump is not None and lag > self.STALL_S * 1000:
+                        self._dump.write(
+                            f"=== the stacks above: a stall of {lag:.0f} ms, "
+                            f"{t0 - self._started:.1f} s after the probe started\n"
+                        )
+                        self._dump.flush()
+        finally:
+            if self._dump is not None:
+                faulthandler.cancel_dump_traceback_later()
 
     @contextlib.contextmanager
     def paused(self) -> Iterator[None]:
         self._pauses += 1
+        if self._dump is not None:  # the benchmark's own timing holds the loop on purpose
+            faulthandler.cancel_dump_traceback_later()
         try:
             yield
         finally:
@@ -95,6 +136,10 @@ class LagProbe:
 
     def start(self) -> None:
         self.samples = []
+        self.worst_at = 0.0
+        self.full_collections = []
+        gc.callbacks.append(self._on_collection)
+        self._started = time.perf_counter()
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def stop(self) -> dict[str, float]:
@@ -102,8 +147,17 @@ class LagProbe:
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
+        gc.callbacks.remove(self._on_collection)
         s = self.samples or [0.0]
-        return {"p50_ms": statistics.median(s), "p99_ms": pct(s, 0.99), "max_ms": max(s)}
+        return {
+            "p50_ms": statistics.median(s),
+            "p99_ms": pct(s, 0.99),
+            "max_ms": max(s),
+            "max_at_s": self.worst_at,
+            "full_collections": len(self.full_collections),
+            "longest_collection_ms": max(self.full_collections, default=0.0),
+            "tracked_objects": len(gc.get_objects()),
+        }
 
 
 Ask = Callable[[str, str], Awaitable[float]]  # (user, query) -> latency in ms
@@ -291,7 +345,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     users = [f"reader{i}" for i in range(n)]
     results["fake_in_process"] = args.fake_in_process
     results["heap_frozen"] = args.freeze_heap
-    async with open_fake(users, in_process=args.fake_in_process) as fake:
+    async with contextlib.AsyncExitStack() as stack:
+        stall_dump = stack.enter_context(args.stall_dump.open("w")) if args.stall_dump else None
+        fake = await stack.enter_async_context(open_fake(users, in_process=args.fake_in_process))
         aim_at_test_discord(fake.base_url)
         client = QuoteBot(app)
         async with run_client(client, fake.local):
@@ -299,7 +355,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             # Waited for here, so that no measured question runs before the move.
             await asyncio.to_thread(app.encoder.promote_queries)
             results["query_runner"] = type(app.encoder.query_backend).__name__
-            probe = LagProbe()
+            probe = LagProbe(stall_dump)
             probe.start()
             await asyncio.sleep(1.0)
             results["lag_idle"] = await probe.stop()
@@ -422,8 +478,9 @@ def render(r: dict[str, Any]) -> str:
         lines.append(f"- {name}: {trials}")
     lines += [
         "",
-        "| event-loop lag (a 10 ms timer) | p50 | p99 | max |",
-        "| --- | --- | --- | --- |",
+        "| event-loop lag (a 10 ms timer) | p50 | p99 | max | full collections: count, "
+        "longest | objects tracked after |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     lags = [("idle", "lag_idle"), ("under the end-to-end bursts", "lag_under_queries")]
     if "lag_during_reindex" in r:
@@ -431,7 +488,9 @@ def render(r: dict[str, Any]) -> str:
     for name, key in lags:
         lag = r[key]
         lines.append(
-            f"| {name} | {lag['p50_ms']:.1f} ms | {lag['p99_ms']:.1f} ms | {lag['max_ms']:.0f} ms |"
+            f"| {name} | {lag['p50_ms']:.1f} ms | {lag['p99_ms']:.1f} ms | {lag['max_ms']:.0f} ms "
+            f"(at {lag.get('max_at_s', 0.0):.0f} s) | {lag.get('full_collections', 0)}, "
+            f"{lag.get('longest_collection_ms', 0.0):.0f} ms | {lag.get('tracked_objects', 0):,} |"
         )
     if "reindex" in r and r["reindex"]["query_p50_ms_during"] is not None:
         rr = r["reindex"]
@@ -524,6 +583,13 @@ def main() -> None:
         "bot/heap.py), to compare",
     )
     parser.add_argument("--skip-reindex", action="store_true")
+    parser.add_argument(
+        "--stall-dump",
+        type=Path,
+        metavar="FILE",
+        help=f"write every thread's stack to FILE whenever the event loop stalls for "
+        f"{LagProbe.STALL_S * 1000:.0f} ms or more",
+    )
     parser.add_argument(
         "--quiet-reindex", action="store_true", help="no queries during the /reindex"
     )

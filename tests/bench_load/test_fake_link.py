@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -125,6 +127,7 @@ async def test_the_load_bench_runs_both_levels_on_the_seed_index_without_breakin
         quiet_reindex=False,
         fake_in_process=in_process,
         freeze_heap=not in_process,  # both ways, as `quotebot run` does and not
+        stall_dump=None,
     )
     results = await run(args)
     assert results["violations"] == []
@@ -141,6 +144,27 @@ async def test_the_load_bench_runs_both_levels_on_the_seed_index_without_breakin
     assert f"The fake Discord: {where}" in table
     assert ("heap not frozen" in table) == in_process
     assert f"on {results['query_runner']}." in table
+
+
+async def test_the_lag_probe_says_where_and_when_the_loop_stalled(tmp_path: Path) -> None:
+    from bench.load import LagProbe
+
+    def hold_the_loop() -> None:  # a stall whose stack the dump must show
+        time.sleep(LagProbe.STALL_S + 0.7)
+
+    with (tmp_path / "stalls.txt").open("w") as dump:
+        probe = LagProbe(dump)
+        probe.start()
+        await asyncio.sleep(0.2)
+        hold_the_loop()
+        gc.collect()  # a full collection, counted
+        await asyncio.sleep(0.05)
+        lag = await probe.stop()
+    text = (tmp_path / "stalls.txt").read_text()
+    assert "in hold_the_loop" in text
+    assert "=== the stacks above: a stall of" in text
+    assert lag["max_ms"] >= 900 and 0.1 <= lag["max_at_s"] < 5  # began after the 0.2 s sleep
+    assert lag["full_collections"] >= 1 and lag["tracked_objects"] > 0
 
 
 @pytest.mark.parametrize("option", ["--concurrency", "--trials", "--singles"])
