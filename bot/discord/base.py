@@ -17,6 +17,7 @@ from discord.ext import commands
 
 from bot.app import App, set_search_pool_threads
 from bot.discord.limits import Limits
+from bot.discord.pages import Expire, PagerStore
 from bot.discord.reindexing import ReindexSlot
 
 # How long a thread may hold the GIL while another waits for it (Python's default: 5 ms).
@@ -28,13 +29,14 @@ GIL_SWITCH_SECONDS = 0.0005
 
 
 class QuoteBotBase(commands.Bot):
-    """The bot's state: the one app, its rate limits, its reindex slot, its owners and its
-    search threads."""
+    """The bot's state: the one app, its rate limits, its reindex slot, its owners, its
+    search threads and its live result pagers (`expire_pager` disables one's buttons)."""
 
-    def __init__(self, app: App, **options: Any) -> None:
+    def __init__(self, app: App, *, expire_pager: Expire, **options: Any) -> None:
         super().__init__(**options)
         self.app = app
         self.limits = Limits(app.settings)
+        self.pagers = PagerStore(app.settings.view_timeout_seconds, expire_pager)
         self.reindex_slot = ReindexSlot(app)  # shared by /reindex and /corpus
         # The application's owner or team members (read at start-up): owners of the bot
         # like QUOTEBOT_ADMIN_IDS, who alone may change the shared base corpus.
@@ -51,6 +53,7 @@ class QuoteBotBase(commands.Bot):
 
     async def close(self) -> None:
         await super().close()
+        self.pagers.close()
         self.searches.shutdown(wait=False)  # a search still running finishes on its own
 
 

@@ -16,6 +16,7 @@ from bot.discord.cogs import make_cogs
 from bot.discord.errors import on_app_command_error
 from bot.discord.explain import ExplainButton
 from bot.discord.replies import NO_PINGS
+from bot.discord.views import PagerButton, expire
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ class QuoteBot(QuoteBotBase):
     def __init__(self, app: App, *, sync: bool = True, **options: Any) -> None:
         super().__init__(
             app,
+            expire_pager=expire,
             command_prefix=commands.when_mentioned,  # unused: there are no text commands
             intents=intents(),
             help_command=None,
@@ -54,7 +56,9 @@ class QuoteBot(QuoteBotBase):
             ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="quotebot-work")
         )
         await self.load_owners()
-        self.add_dynamic_items(ExplainButton)  # Explain buttons answer after a restart too
+        # Buttons answered by pattern, not by a view kept per message: Explain answers after
+        # a restart too, and a pager's buttons find their page by message id.
+        self.add_dynamic_items(ExplainButton, PagerButton)
         for cog in make_cogs(self):
             await self.add_cog(cog)
         if self.sync_on_start:

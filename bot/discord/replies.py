@@ -8,9 +8,12 @@ expired token or refused request cannot take a command, or the bot, down with it
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
+
+if TYPE_CHECKING:
+    from bot.discord.pages import Later
 
 log = logging.getLogger(__name__)
 
@@ -115,3 +118,17 @@ def _failed(what: str, interaction: discord.Interaction, exc: discord.HTTPExcept
         exc.status,
         exc.text,
     )
+
+
+async def edit_later(later: Later, *, view: discord.ui.View) -> None:
+    """Change the buttons of a message whose interaction was answered long ago, through the
+    interaction's webhook (as long as its token lasts: 15 minutes)."""
+    try:
+        # discord.py types the id as an int; Discord's route also takes "@original".
+        await later.webhook.edit_message(
+            later.message_id,  # type: ignore[arg-type]
+            view=view,
+            allowed_mentions=NO_PINGS,
+        )
+    except discord.HTTPException as exc:
+        log.warning("could not edit message %s: %s %s", later.message_id, exc.status, exc.text)

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import discord
 import pytest
 
 from bot.app import App
 from bot.commands.quote import QuoteRequest, quote
 from bot.discord import render
-from bot.discord.views import NOT_YOURS
+from bot.discord.views import EXPIRED, NOT_YOURS
 from bot.settings import SettingsError, load_settings
 from embeddings import onnx_backend
 from embeddings.encoder import Encoder
@@ -199,6 +201,53 @@ async def test_buttons_but_explain_are_disabled_when_the_view_times_out(
         assert not explain.get("disabled")
         click = await (await fake_discord.click(rec, explain["custom_id"])).wait_done(WAIT)
         assert click.ephemeral and click.embed is not None
+
+
+async def test_a_pager_turned_expires_through_the_last_click(
+    fake_discord: FakeDiscord, bot_with: BotWith
+) -> None:
+    async with bot_with(cooldown_seconds=0, server_limit=0, view_timeout_seconds=0.5):
+        rec = await answered(fake_discord.send_slash("quote", {"query": QUERY}))
+        await answered(fake_discord.click(rec, "pager:next"))
+        await rec.wait_for(
+            lambda r: all(b.get("disabled") for b in r.buttons if b["label"] != "Explain"), WAIT
+        )
+    assert rec.embed is not None and rec.embed["footer"]["text"].startswith("Result 2 of")
+
+
+async def test_a_click_the_bot_no_longer_has_a_page_for_is_told_the_results_expired(
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot
+) -> None:
+    async with running_bot(app):
+        rec = await answered(fake_discord.send_slash("quote", {"query": QUERY}))
+    async with running_bot(app):  # a restart: the pages lived in the old process
+        click = await answered(fake_discord.click(rec, "pager:next"))
+        explain = next(b for b in rec.buttons if b["label"] == "Explain")
+        explained = await answered(fake_discord.click(rec, explain["custom_id"]))
+    assert click.ephemeral and click.content == EXPIRED
+    assert rec.embed is not None and rec.embed["footer"]["text"].startswith("Result 1 of")
+    assert explained.ephemeral and explained.embed is not None  # Explain needs no page
+
+
+async def test_an_answer_keeps_no_discord_view_only_its_pages(
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot
+) -> None:
+    # A view per answer, kept until its timeout, made every full garbage collection walk
+    # ~110 objects an answer (bench/RESULTS.md): the pages are plain data instead.
+    def views() -> int:
+        gc.collect()
+        return sum(issubclass(type(o), discord.ui.View) for o in gc.get_objects())
+
+    async with running_bot(app) as client:
+        before = views()
+        recs = [
+            await answered(fake_discord.send_slash("quote", {"query": f"{QUERY} {i}"}))
+            for i in range(5)
+        ]
+        await answered(fake_discord.click(recs[0], "pager:next"))
+        assert views() == before
+        assert len(client.pagers) == 5
+    assert recs[0].embed is not None and recs[0].embed["footer"]["text"].startswith("Result 2")
 
 
 async def test_count_is_bounded_by_the_max_results_setting(

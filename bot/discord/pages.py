@@ -1,0 +1,116 @@
+"""What a result pager keeps between clicks, and when it expires: plain data per message.
+
+Why not a `discord.ui.View` per answer: a view lives until its timeout with its buttons,
+their callbacks, a timer task and the message it is on (about 110 objects the garbage
+collector tracks per answer). A bot answering 17,000 `/quote`s in ten minutes then held
+1.2 million of them, and each full collection, which walks them all with the GIL held,
+stopped the event loop for up to 1.7 s (bench/RESULTS.md, "Event-loop stalls"). The buttons
+are answered by one dynamic item for the whole bot (bot/discord/views.py) that looks the
+page up here by message id; nothing of discord.py's stays behind an answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import discord
+
+from bot.commands.results import Quote
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(eq=False)
+class Later:
+    """How to edit a message once its interaction has been answered and dropped: the
+    interaction's webhook (its token lasts 15 minutes) and the message's id there."""
+
+    webhook: discord.Webhook
+    message_id: int | str  # "@original": the interaction's first response, as Discord's route says
+
+    @classmethod
+    def of(cls, interaction: discord.Interaction, message: discord.Message) -> Later:
+        original = isinstance(message, discord.InteractionMessage)
+        return cls(interaction.followup, "@original" if original else message.id)
+
+
+@dataclass(eq=False)
+class Pages:
+    """One pager: who asked, where, the quotes and the page shown."""
+
+    owner_id: int
+    guild: int | None  # the server whose texts the answer came from
+    query: str
+    quotes: list[Quote]
+    notice: str  # /define's "nothing defines X" goes on every page
+    page: int = 0
+    later: Later | None = None  # set once the message is sent
+    expired: bool = False
+    refining: asyncio.Task[None] | None = None  # held: the loop keeps weak refs to tasks
+
+    @property
+    def current(self) -> Quote:
+        return self.quotes[self.page]
+
+
+Expire = Callable[[Pages], Awaitable[None]]
+
+
+class PagerStore:
+    """The live pagers by message id, each until `timeout` seconds after it was shown or
+    last clicked (as a view's timeout counted); then `expire(pages)` runs once (it
+    disables the buttons) and the pager is forgotten. One task sweeps them all, in the
+    order they expire: every pager has the same timeout, so that is the order of use."""
+
+    def __init__(self, timeout: float, expire: Expire) -> None:
+        self.timeout = timeout
+        self._expire = expire
+        self._live: OrderedDict[int, tuple[float, Pages]] = OrderedDict()  # oldest first
+        self._sweeper: asyncio.Task[None] | None = None
+
+    def __len__(self) -> int:
+        return len(self._live)
+
+    def add(self, message_id: int, pages: Pages) -> None:
+        self._live[message_id] = (self._deadline(), pages)
+        self._live.move_to_end(message_id)
+        if self._sweeper is None or self._sweeper.done():
+            self._sweeper = asyncio.get_running_loop().create_task(self._sweep())
+
+    def get(self, message_id: int) -> Pages | None:
+        """The pager on a message, its timeout restarted; None once it expired."""
+        found = self._live.get(message_id)
+        if found is None:
+            return None
+        self.add(message_id, found[1])
+        return found[1]
+
+    def close(self) -> None:
+        """Stop sweeping (the bot is closing): the pagers left are dropped unexpired. Not
+        awaited: a closing bot's loop may stop before a cancelled task has finished."""
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+        self._live.clear()
+
+    def _deadline(self) -> float:
+        return asyncio.get_running_loop().time() + self.timeout
+
+    async def _sweep(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._live:
+            message_id, (deadline, pages) = next(iter(self._live.items()))
+            wait = deadline - loop.time()
+            if wait > 0:
+                # A pager added or clicked meanwhile goes last, with a later deadline: the
+                # one waited for can only have moved later, which the next turn sees.
+                await asyncio.sleep(wait)
+                continue
+            del self._live[message_id]
+            try:
+                await self._expire(pages)
+            except Exception:  # one message that cannot be edited must not stop the rest
+                log.exception("could not expire the pager on message %s", message_id)

@@ -1,0 +1,70 @@
+"""The pagers' store: each pager until its timeout after it was shown or last clicked, then
+expired once, oldest first; a pager that cannot be expired does not stop the rest."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.discord.pages import PagerStore, Pages
+from tests.bot.discord.waiting import eventually
+
+WAIT = 10.0
+
+
+def pages(query: str) -> Pages:
+    return Pages(owner_id=1, guild=None, query=query, quotes=[], notice="")
+
+
+async def test_pagers_expire_once_in_the_order_they_were_last_used() -> None:
+    expired: list[str] = []
+
+    async def expire(p: Pages) -> None:
+        expired.append(p.query)
+
+    store = PagerStore(0.2, expire)
+    store.add(1, pages("first"))
+    store.add(2, pages("second"))
+    store.add(3, pages("third"))
+    assert store.get(1) is not None  # a click: its timeout starts again, so it goes last
+    await eventually(lambda: len(expired) == 3, WAIT, "every pager expired")
+    assert expired == ["second", "third", "first"]
+    assert len(store) == 0 and store.get(2) is None
+    store.close()
+
+
+async def test_a_pager_is_kept_until_its_timeout() -> None:
+    expired: list[str] = []
+
+    async def expire(p: Pages) -> None:
+        expired.append(p.query)
+
+    store = PagerStore(3600.0, expire)
+    kept = pages("kept")
+    store.add(7, kept)
+    await asyncio.sleep(0.05)
+    assert store.get(7) is kept and expired == []
+    store.close()  # a closing bot drops them unexpired
+    assert store.get(7) is None and expired == []
+
+
+async def test_one_pager_that_cannot_be_expired_does_not_stop_the_others(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    expired: list[str] = []
+
+    async def expire(p: Pages) -> None:
+        if p.query == "broken":
+            raise RuntimeError("Discord said no")
+        expired.append(p.query)
+
+    store = PagerStore(0.05, expire)
+    store.add(1, pages("broken"))
+    store.add(2, pages("fine"))
+    await eventually(lambda: expired == ["fine"], WAIT, "the second pager expired")
+    assert "could not expire the pager on message 1" in caplog.text
+    # The sweep ended with the store empty; a new pager starts it again.
+    store.add(3, pages("later"))
+    await eventually(lambda: expired == ["fine", "later"], WAIT, "a later pager expired")
+    store.close()
