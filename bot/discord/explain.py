@@ -21,7 +21,7 @@ from bot.commands.explain import explain
 from bot.discord import errors, render, replies
 from bot.discord.base import bot_of
 from bot.discord.checks import server_of
-from bot.discord.limits import RateLimited
+from bot.discord.dynamic import FromCustomId, counted_click
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -42,7 +42,9 @@ def custom_id(ref: str) -> str:
 
 
 class ExplainButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=re.escape(PREFIX) + r"(?P<ref>.+)"
+    FromCustomId,
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=re.escape(PREFIX) + r"(?P<ref>.+)",
 ):
     def __init__(self, ref: str) -> None:
         super().__init__(
@@ -52,23 +54,8 @@ class ExplainButton(
         )
         self.ref = ref
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction,
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> ExplainButton:
-        return cls(match["ref"])
-
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        try:
-            bot_of(interaction).limits.check_click(interaction.user.id, interaction.guild_id)
-        except RateLimited as exc:
-            await errors.report(interaction, exc)
-            return False
-        return True
+        return await counted_click(interaction)
 
     async def callback(self, interaction: discord.Interaction) -> None:
         try:

@@ -29,8 +29,8 @@ from bot.commands.results import Answer, Quote
 from bot.discord import errors, render, replies
 from bot.discord.base import bot_of
 from bot.discord.checks import server_of
+from bot.discord.dynamic import FromCustomId, counted_click
 from bot.discord.explain import custom_id as explain_id
-from bot.discord.limits import RateLimited
 from bot.discord.pages import Later, Pages
 
 log = logging.getLogger(__name__)
@@ -81,6 +81,7 @@ async def expire(pages: Pages) -> None:
 
 
 class PagerButton(
+    FromCustomId,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=re.escape(PREFIX) + "(?P<action>" + "|".join(a for a, _, _ in BUTTONS) + ")",
 ):
@@ -91,25 +92,10 @@ class PagerButton(
         self.action = action
         self.pages: Pages | None = None
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction,
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> PagerButton:
-        return cls(match["action"])
-
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        bot = bot_of(interaction)
-        # Every click counts against the clicker's and the server's limits, a stranger's
-        # refused click too: answering it costs as much.
-        try:
-            bot.limits.check_click(interaction.user.id, interaction.guild_id)
-        except RateLimited as exc:
-            await errors.report(interaction, exc)
+        if not await counted_click(interaction):  # a stranger's click counts too
             return False
+        bot = bot_of(interaction)
         message = interaction.message
         pages = bot.pagers.get(message.id) if message is not None else None
         if pages is None:
