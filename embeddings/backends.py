@@ -59,16 +59,62 @@ class EncoderBackend(Protocol):
         progress: Callable[[int], None] | None = None,
     ) -> np.ndarray:
         """Any number of texts in batches of `batch_size`; `progress(done)` as batches
-        finish. Backends with a faster way (sorting by length, their own batching) override
-        this."""
+        finish. Backends with a faster way (sorting by length, their own batching) give
+        their own `_batched`."""
         if not texts:
             return self.embed(texts)
+        return self._batched(texts, batch_size, progress)
+
+    def _batched(
+        self, texts: Sequence[str], batch_size: int, progress: Callable[[int], None] | None
+    ) -> np.ndarray:
+        """`embed` over one batch after another, in the order given (`texts` not empty)."""
         parts = []
         for lo in range(0, len(texts), batch_size):
             parts.append(self.embed(texts[lo : lo + batch_size]))
             if progress:
                 progress(lo + len(parts[-1]))
         return np.concatenate(parts)
+
+
+class WordPieceBackend(EncoderBackend):
+    """A backend that tokenizes for itself (`tokenizers`, truncating, never padding):
+    `embed` runs one padded batch, `embed_many` tokenizes all its texts once and batches
+    them by word-piece count (`_batched`, `by_word_pieces`). Subclasses set `_tokenizer`, `_pad_id`
+    and `_pad_type_id`, and give `dimension` and `_vectors`."""
+
+    _tokenizer: Any
+    _pad_id: int
+    _pad_type_id: int
+    dimension: int
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """float32 vectors of one batch, in order."""
+        if not texts:
+            return np.empty((0, self.dimension), dtype=np.float32)
+        return self._padded(self._tokenizer.encode_batch(list(texts)))
+
+    def _batched(
+        self, texts: Sequence[str], batch_size: int, progress: Callable[[int], None] | None
+    ) -> np.ndarray:
+        """Tokenized once, then batched by word-piece count."""
+        encodings = self._tokenizer.encode_batch(list(texts))
+        return by_word_pieces(encodings, batch_size, self._padded, progress)
+
+    def _padded(self, enc: list[Any]) -> np.ndarray:
+        """`_vectors` of encodings padded on the right to the longest of them."""
+        rows, width = len(enc), max(len(e.ids) for e in enc)
+        ids = np.full((rows, width), self._pad_id, dtype=np.int64)
+        types = np.full((rows, width), self._pad_type_id, dtype=np.int64)
+        mask = np.zeros((rows, width), dtype=np.bool_)
+        for row, e in enumerate(enc):
+            n = len(e.ids)
+            ids[row, :n], types[row, :n], mask[row, :n] = e.ids, e.type_ids, True
+        return self._vectors(ids, types, mask)
+
+    def _vectors(self, ids: np.ndarray, types: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """The float32 vectors of a padded batch (`mask`: true on real word pieces)."""
+        raise NotImplementedError
 
 
 def by_word_pieces(

@@ -16,19 +16,18 @@ from __future__ import annotations
 import json
 import os
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import numpy as np
 
-from embeddings.backends import by_word_pieces
+from embeddings.backends import WordPieceBackend
 from embeddings.errors import ModelError
 
 if TYPE_CHECKING:
     import torch
-    from tokenizers import Encoding, Tokenizer
 
 W = TypeVar("W")  # a weight: a torch tensor or a numpy array
 
@@ -303,7 +302,7 @@ def weight_table(path: str | Path) -> tuple[Path, dict[str, dict[str, Any]], int
     return file, {_canonical(k): v for k, v in header.items()}, start
 
 
-class BertEncoder:
+class BertEncoder(WordPieceBackend):
     """What the torch and the numpy forward passes share: the spec, the word pieces
     sentence-transformers would feed the model, batching by length, normalising.
 
@@ -315,6 +314,7 @@ class BertEncoder:
         from tokenizers import Tokenizer
 
         self.spec = spec = inspect(path)
+        self.dimension = spec.hidden
         # None: as the model's modules say (a final Normalize module), like sentence-transformers.
         self.normalize = spec.normalize if normalize is None else normalize
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -328,53 +328,16 @@ class BertEncoder:
         self._pad_id = int(pad.get("pad_id", 0))
         self._pad_type_id = int(pad.get("pad_type_id", 0))
         tok.no_padding()
-        self._tokenizer: Tokenizer = tok
+        self._tokenizer = tok
 
     @classmethod
     def supports(cls, path: str | Path) -> bool:
         """Whether this encoder gives the folder's sentence-transformers vectors exactly."""
         return unsupported_reason(path) is None
 
-    @property
-    def dimension(self) -> int:
-        return self.spec.hidden
-
-    def embed(self, texts: Sequence[str], *, normalize: bool | None = None) -> np.ndarray:
-        """float32 vectors of one batch, in order; L2-normalised if `normalize` is true, or
-        (when None) as this encoder was made."""
-        if not texts:
-            return np.empty((0, self.spec.hidden), dtype=np.float32)
-        return self._embed(self._tokenizer.encode_batch(list(texts)), normalize)
-
-    def embed_many(
-        self,
-        texts: Sequence[str],
-        *,
-        batch_size: int = 64,
-        normalize: bool | None = None,
-        progress: Callable[[int], None] | None = None,
-    ) -> np.ndarray:
-        """Like `embed`, for any number of texts: tokenised once, then batched by word-piece
-        count, so batches hardly pad (2% padding on 200-piece passages against 15% when
-        sorted by characters, as `SentenceTransformer.encode` does). `progress(done)`
-        after each batch."""
-        if not texts:
-            return np.empty((0, self.spec.hidden), dtype=np.float32)
-        enc = self._tokenizer.encode_batch(list(texts))
-        return by_word_pieces(
-            enc, batch_size, lambda batch: self._embed(batch, normalize), progress
-        )
-
-    def _embed(self, enc: list[Encoding], normalize: bool | None) -> np.ndarray:
-        rows, width = len(enc), max(len(e.ids) for e in enc)
-        ids = np.full((rows, width), self._pad_id, dtype=np.int64)
-        types = np.full((rows, width), self._pad_type_id, dtype=np.int64)
-        mask = np.zeros((rows, width), dtype=np.bool_)
-        for row, e in enumerate(enc):
-            n = len(e.ids)
-            ids[row, :n], types[row, :n], mask[row, :n] = e.ids, e.type_ids, True
+    def _vectors(self, ids: np.ndarray, types: np.ndarray, mask: np.ndarray) -> np.ndarray:
         out = np.ascontiguousarray(self._pooled(ids, types, mask), dtype=np.float32)
-        if self.normalize if normalize is None else normalize:
+        if self.normalize:
             # torch.nn.functional.normalize's formula: x / max(|x|, eps).
             out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
         return out

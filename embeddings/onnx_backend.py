@@ -22,13 +22,12 @@ import sys
 import threading
 import uuid
 import warnings
-from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from embeddings.backends import EncoderBackend, by_word_pieces
+from embeddings.backends import WordPieceBackend
 from embeddings.errors import ModelError
 
 ONNX_BACKENDS = ("onnx", "onnx-int8")
@@ -209,7 +208,7 @@ def _quantise(source: Path, target: Path) -> None:
         root.setLevel(level)
 
 
-class OnnxModel(EncoderBackend):
+class OnnxModel(WordPieceBackend):
     """One onnxruntime session and a padding, truncating tokenizer; thread-safe."""
 
     def __init__(self, onnx_file: Path, model_path: Path, *, threads: int | None = None) -> None:
@@ -236,46 +235,19 @@ class OnnxModel(EncoderBackend):
         tok = Tokenizer.from_file(str(model_path / "tokenizer.json"))
         # The same word pieces sentence-transformers feeds torch: truncated to the model's
         # max_seq_length (not tokenizer.json's 128), and padded to the longest in the batch
-        # (here, in `_run`: `embed_many` tokenizes all its texts once, then batches them).
+        # (here, in `_padded`: `embed_many` tokenizes all its texts once, then batches them).
         tok.enable_truncation(max_length=limit)
         self._pad_id = int((tok.padding or {}).get("pad_id", 0))
+        self._pad_type_id = 0
         tok.no_padding()
         self._tokenizer = tok
         self._wanted = {i.name for i in self.session.get_inputs()}
         width = self.session.get_outputs()[0].shape[-1]  # fixed by the export: the hidden size
         self.dimension = width if isinstance(width, int) else 0
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Normalised float32 vectors of one batch."""
-        if not texts:
-            return np.empty((0, self.dimension), np.float32)
-        return self._run(self._tokenizer.encode_batch(list(texts)))
-
-    def embed_many(
-        self,
-        texts: Sequence[str],
-        *,
-        batch_size: int = 64,
-        progress: Callable[[int], None] | None = None,
-    ) -> np.ndarray:
-        """Any number of texts: tokenized once, then batched by word-piece count, as the
-        torch BERT does (`backends.by_word_pieces`)."""
-        if not texts:
-            return self.embed(texts)
-        return by_word_pieces(
-            self._tokenizer.encode_batch(list(texts)), batch_size, self._run, progress
-        )
-
-    def _run(self, enc: list[Any]) -> np.ndarray:
-        """One session run over encodings padded to the longest of them."""
-        rows, width = len(enc), max(len(e.ids) for e in enc)
-        ids = np.full((rows, width), self._pad_id, dtype=np.int64)
-        types = np.zeros((rows, width), dtype=np.int64)
-        mask = np.zeros((rows, width), dtype=np.int64)
-        for row, e in enumerate(enc):
-            n = len(e.ids)
-            ids[row, :n], types[row, :n], mask[row, :n] = e.ids, e.type_ids, 1
-        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+    def _vectors(self, ids: np.ndarray, types: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """One session run: normalised float32 vectors."""
+        feeds = {"input_ids": ids, "attention_mask": mask.astype(np.int64), "token_type_ids": types}
         # The session runs without the GIL: a thread reading beside it barely slows it.
         (out,) = self.session.run(None, {k: v for k, v in feeds.items() if k in self._wanted})
         out = np.asarray(out, dtype=np.float32)
