@@ -80,13 +80,24 @@ class EncoderBackend(Protocol):
 class WordPieceBackend(EncoderBackend):
     """A backend that tokenizes for itself (`tokenizers`, truncating, never padding):
     `embed` runs one padded batch, `embed_many` tokenizes all its texts once and batches
-    them by word-piece count (`_batched`, `by_word_pieces`). Subclasses set `_tokenizer`, `_pad_id`
-    and `_pad_type_id`, and give `dimension` and `_vectors`."""
+    them by word-piece count (`_batched`, `by_word_pieces`). Subclasses call
+    `_use_tokenizer` and give `dimension` and `_vectors`."""
 
     _tokenizer: Any
     _pad_id: int
     _pad_type_id: int
     dimension: int
+
+    def _use_tokenizer(self, tokenizer: Any, max_length: int) -> None:
+        """Tokenize with `tokenizer`, truncating to `max_length` word pieces. Its padding
+        is turned off: `_padded` pads each batch itself, with the tokenizer's pad ids, so
+        that `embed_many` can batch texts by length after tokenizing them once."""
+        tokenizer.enable_truncation(max_length=max_length)
+        pad = tokenizer.padding or {}
+        self._pad_id = int(pad.get("pad_id", 0))
+        self._pad_type_id = int(pad.get("pad_type_id", 0))
+        tokenizer.no_padding()
+        self._tokenizer = tokenizer
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """float32 vectors of one batch, in order."""

@@ -321,14 +321,8 @@ class BertEncoder(WordPieceBackend):
         tok = Tokenizer.from_file(str(spec.path / "tokenizer.json"))
         # The word pieces sentence-transformers feeds the model: truncated to its
         # max_seq_length (the shipped tokenizer.json says 128), padded on the right to the
-        # longest in the batch. We pad ourselves, so `embed_many` can batch texts by length
-        # after tokenising them once.
-        tok.enable_truncation(max_length=spec.max_seq_length)
-        pad = tok.padding or {}
-        self._pad_id = int(pad.get("pad_id", 0))
-        self._pad_type_id = int(pad.get("pad_type_id", 0))
-        tok.no_padding()
-        self._tokenizer = tok
+        # longest in the batch.
+        self._use_tokenizer(tok, spec.max_seq_length)
 
     @classmethod
     def supports(cls, path: str | Path) -> bool:

@@ -236,11 +236,7 @@ class OnnxModel(WordPieceBackend):
         # The same word pieces sentence-transformers feeds torch: truncated to the model's
         # max_seq_length (not tokenizer.json's 128), and padded to the longest in the batch
         # (here, in `_padded`: `embed_many` tokenizes all its texts once, then batches them).
-        tok.enable_truncation(max_length=limit)
-        self._pad_id = int((tok.padding or {}).get("pad_id", 0))
-        self._pad_type_id = 0
-        tok.no_padding()
-        self._tokenizer = tok
+        self._use_tokenizer(tok, limit)
         self._wanted = {i.name for i in self.session.get_inputs()}
         width = self.session.get_outputs()[0].shape[-1]  # fixed by the export: the hidden size
         self.dimension = width if isinstance(width, int) else 0
