@@ -82,22 +82,6 @@ async def update(
         _failed("update", interaction, exc)
 
 
-async def edit_message(
-    message: discord.Message,
-    *,
-    view: discord.ui.View | None,
-    embeds: list[discord.Embed] | None = None,
-) -> None:
-    """Change the buttons (e.g. to disable them) or the embeds of a message sent earlier."""
-    kwargs: dict[str, Any] = {"allowed_mentions": NO_PINGS, "view": view}
-    if embeds is not None:
-        kwargs["embeds"] = embeds
-    try:
-        await message.edit(**kwargs)
-    except discord.HTTPException as exc:
-        log.warning("could not edit message %s: %s %s", message.id, exc.status, exc.text)
-
-
 async def defer(interaction: discord.Interaction, *, ephemeral: bool = False) -> bool:
     """Acknowledge now ("thinking…") and answer later; False if Discord refused it."""
     try:
@@ -120,15 +104,16 @@ def _failed(what: str, interaction: discord.Interaction, exc: discord.HTTPExcept
     )
 
 
-async def edit_later(later: Later, *, view: discord.ui.View) -> None:
-    """Change the buttons of a message whose interaction was answered long ago, through the
-    interaction's webhook (as long as its token lasts: 15 minutes)."""
+async def edit_later(
+    later: Later, *, view: discord.ui.View, embeds: list[discord.Embed] | None = None
+) -> None:
+    """Change the buttons (e.g. to disable them) or the embeds of a message sent earlier,
+    through its interaction's webhook (as long as the token lasts: 15 minutes)."""
+    kwargs: dict[str, Any] = {"allowed_mentions": NO_PINGS, "view": view}
+    if embeds is not None:
+        kwargs["embeds"] = embeds
     try:
         # discord.py types the id as an int; Discord's route also takes "@original".
-        await later.webhook.edit_message(
-            later.message_id,  # type: ignore[arg-type]
-            view=view,
-            allowed_mentions=NO_PINGS,
-        )
+        await later.webhook.edit_message(later.message_id, **kwargs)  # type: ignore[arg-type]
     except discord.HTTPException as exc:
         log.warning("could not edit message %s: %s %s", later.message_id, exc.status, exc.text)

@@ -163,16 +163,16 @@ async def _privately(
     await show(interaction, await asyncio.to_thread(look_up, quote))
 
 
-def _refine_in_background(app: App, pages: Pages, message: discord.Message) -> None:
+def _refine_in_background(app: App, pages: Pages) -> None:
     """Let the model settle the shown quote's best sentence after the answer is out,
     behind every query waiting for the model, and edit it in if it picks another."""
     if not pages.current.settled:
-        task = asyncio.get_running_loop().create_task(_refine(app, pages, pages.page, message))
+        task = asyncio.get_running_loop().create_task(_refine(app, pages, pages.page))
         pages.refining = task
         task.add_done_callback(lambda _: setattr(pages, "refining", None))
 
 
-async def _refine(app: App, pages: Pages, page: int, message: discord.Message) -> None:
+async def _refine(app: App, pages: Pages, page: int) -> None:
     guess = pages.quotes[page]
     try:
         quote = await asyncio.to_thread(
@@ -185,8 +185,9 @@ async def _refine(app: App, pages: Pages, page: int, message: discord.Message) -
         return
     pages.quotes[page] = quote
     still_shown = pages.page == page and not pages.expired
-    if still_shown and quote.highlight != guess.highlight:
-        await replies.edit_message(message, embeds=[page_embed(pages)], view=pager_view(pages))
+    later = pages.later  # set before the refinement starts
+    if later is not None and still_shown and quote.highlight != guess.highlight:
+        await replies.edit_later(later, embeds=[page_embed(pages)], view=pager_view(pages))
 
 
 async def _send_context(interaction: discord.Interaction, quotes: list[Quote]) -> None:
@@ -214,4 +215,4 @@ async def show_answer(
         return  # nothing to page: Discord refused the message
     pages.later = Later.of(interaction, message)
     bot_of(interaction).pagers.add(message.id, pages)
-    _refine_in_background(app, pages, message)
+    _refine_in_background(app, pages)
