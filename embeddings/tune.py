@@ -81,17 +81,15 @@ class TuneReport:
     pair_kinds: dict[str, int]
     steps: int
     seconds: float
-    seed: int
-    epochs: int
-    batch_size: int
-    learning_rate: float
-    max_tokens: int
+    params: TuneParams  # every setting, so that the folder says how to train it again
     out: str = ""
     documents: int = 0
     skipped: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:
-        return asdict(self)
+        record = asdict(self)
+        record.update(record.pop("params"))  # one flat record, as the file has always been
+        return record
 
     def summary(self) -> str:
         kinds = ", ".join(f"{n} {k}" for k, n in sorted(self.pair_kinds.items()))
@@ -332,11 +330,7 @@ def tune(
             pair_kinds=dict(Counter(p.kind for p in pairs)),
             steps=steps,
             seconds=round(time.perf_counter() - started, 1),
-            seed=params.seed,
-            epochs=params.epochs,
-            batch_size=params.batch_size,
-            learning_rate=params.learning_rate,
-            max_tokens=params.max_tokens,
+            params=params,
             out=str(out),
             documents=len(docs),
             skipped=skipped,

@@ -185,7 +185,7 @@ def test_the_command_trains_the_configured_model_on_the_corpus_it_is_given(
     def fake_tune(corpus: Path, out: Path, model: str, params: TuneParams, _: object) -> object:
         calls.append((corpus, out, model, params))
         return embeddings.tune.TuneReport(
-            str(corpus), model, 3, 9, {"sentence": 3}, 1, 2.0, 5, 2, 32, 2e-5, 128, str(out), 1
+            str(corpus), model, 3, 9, {"sentence": 3}, 1, 2.0, params, str(out), 1
         )
 
     monkeypatch.setattr(embeddings.tune, "tune", fake_tune)
@@ -219,6 +219,7 @@ def test_a_few_steps_of_tuning_give_a_model_folder_the_lean_encoder_loads(tmp_pa
     record = json.loads((out / RECORD_FILE).read_text())
     assert record["pairs"] == report.pairs == 6  # every pair the essay has, under the cap
     assert record["steps"] == 2 and record["seed"] == 1
+    assert record["batch_size"] == 4 and record["warmup"] == params.warmup  # every setting
     assert record["corpus"] == str(corpus) and record["base_model"] == "all-MiniLM-L6-v2"
     assert bert.unsupported_reason(out) is None  # the bot runs it without sentence-transformers
     encoder = Encoder(str(out))
