@@ -19,9 +19,10 @@ import bisect
 import math
 import re
 import threading
+from array import array
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Container, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -242,26 +243,22 @@ class _Completer:
 # -- building ------------------------------------------------------------------------------
 
 
-@dataclass
-class _Tally:
-    count: int = 0
-    docs: list[int] = field(default_factory=list)
-
-    def add(self, n: int, doc: int) -> None:
-        self.count += n
-        if not self.docs or self.docs[-1] != doc:
-            self.docs.append(doc)
-
-
 class _Counts:
     """Word and phrase counts over the corpus, with the works each occurs in.
 
     A document is read in one piece: one regex scan gives its words and its clause
     breaks in order, and a Counter counts its phrases in C. Per-clause Python loops over
-    34,000 passages would cost several times more."""
+    34,000 passages would cost several times more.
+
+    Kept as a Counter and one array of ints per phrase, not an object per phrase: the
+    shared corpora have 113,000 distinct phrases, and an object, its dict and its list for
+    each made every full collection during a reindex walk three times as many objects,
+    with the GIL held while the bot answered (bench/RESULTS.md, "The vocabulary's build
+    and the collector")."""
 
     def __init__(self) -> None:
-        self.grams: dict[str, _Tally] = {}
+        self.count: Counter[str] = Counter()
+        self.docs: dict[str, array[int]] = {}  # the works a phrase occurs in, ascending
         self.capitals: Counter[str] = Counter()  # capitalised inside a sentence: names
         self._doc = -1
         self._parts: list[str] = []
@@ -287,19 +284,25 @@ class _Counts:
         grams.extend(f"{a} {b}" for a, b, ok_a, ok_b in pairs if ok_a and ok_b)
         triples = zip(words, words[1:], words[2:], content, content[2:], strict=False)
         grams.extend(f"{a} {b} {c}" for a, b, c, ok_a, ok_c in triples if ok_a and ok_c and b)
-        for gram, n in Counter(grams).items():
-            self.grams.setdefault(gram, _Tally()).add(n, self._doc)
+        counted = Counter(grams)
+        self.count.update(counted)
+        for gram in counted:
+            docs = self.docs.get(gram)
+            if docs is None:
+                self.docs[gram] = array("i", (self._doc,))
+            elif docs[-1] != self._doc:
+                docs.append(self._doc)
         self.capitals.update(w.lower() for w in _INNER_CAPITAL.findall(text))
 
     def display(self, words: Iterable[str]) -> str:
         """Proper names keep their capital; everything else is shown in lower case."""
         out = []
         for w in words:
-            tally = self.grams.get(w)
-            capitals = self.capitals.get(w, 0)
+            count, capitals = self.count.get(w, 0), self.capitals.get(w, 0)
             # Most of a name's uses inside a sentence are capitalised; a sentence's first
             # word is capitalised whatever it is, so count only words inside sentences.
-            proper = tally is not None and capitals >= 2 and capitals >= 0.6 * tally.count
+            # A function word is never counted, so never a name ("Aaron and Moses").
+            proper = count > 0 and capitals >= 2 and capitals >= 0.6 * count
             out.append(w[:1].upper() + w[1:] if proper else w)
         return " ".join(out)
 
@@ -350,41 +353,47 @@ def build_vocabulary(
             if surface:
                 mark(surface, DEFINED, doc_of[source])
 
-    merged: dict[str, VocabularyTerm] = {}
-    for gram, tally in sorted(counts.grams.items(), key=lambda g: -g[1].count):
-        found = VocabularyTerm(gram, tally.count, PHRASE, tuple(tally.docs))
+    # Phrases merged under one key, kept as `_Counts` keeps them (no object per phrase):
+    # the spelling shown (the commonest), the count and the works.
+    shown: dict[str, str] = {}
+    total: Counter[str] = Counter()
+    works: dict[str, array[int]] = {}
+    for gram, n in counts.count.most_common():
         # "working-class" and "working class" are one term (shown as the commoner).
         key = key_of(gram) if _JOINED.search(gram) else gram
-        merged[key] = _merge(merged[key], found) if key in merged else found
-    for key in sorted(merged, key=len, reverse=True):
-        singular = _singular(key, merged)
+        if key in total:
+            works[key] = _union(works[key], counts.docs[gram])
+        else:
+            shown[key], works[key] = gram, counts.docs[gram]
+        total[key] += n
+    for key in sorted(total, key=len, reverse=True):
+        singular = _singular(key, total)
         if singular:  # "sects" is counted as "sect": completion offers one of them
-            merged[singular] = _merge(merged[singular], merged.pop(key))
+            total[singular] += total.pop(key)
+            works[singular] = _union(works[singular], works.pop(key))
+            del shown[key]
     frequent = [
-        replace(t, text=counts.display(t.text.split()))
-        for key, t in merged.items()
-        if t.count >= (MIN_WORD_COUNT if " " not in key else MIN_PHRASE_COUNT)
+        VocabularyTerm(counts.display(shown[key].split()), n, PHRASE, tuple(works[key]))
+        for key, n in total.items()
+        if n >= (MIN_WORD_COUNT if " " not in key else MIN_PHRASE_COUNT)
     ]
     top = sorted(frequent, key=lambda t: (-t.count, t.text))[:MAX_PHRASES]
     terms = {key_of(t.text): t for t in top}
     for key, (text, kind, docs) in special.items():
-        seen = merged.get(key)
-        rare = counts.grams.get(key)  # below the phrase threshold, but counted
-        count = max(seen.count if seen else 0, rare.count if rare else 0, 1)
-        where = docs | set(seen.sources if seen else ()) | set(rare.docs if rare else ())
+        # A rare phrase (below the threshold) is counted all the same.
+        count = max(total.get(key, 0), counts.count.get(key, 0), 1)
+        where = docs.union(works.get(key, ()), counts.docs.get(key, ()))
         terms[key] = VocabularyTerm(text, count, kind, tuple(sorted(where)))
     ordered = sorted(terms.values(), key=lambda t: key_of(t.text))
     return Vocabulary(ordered, sources)
 
 
-def _merge(a: VocabularyTerm, b: VocabularyTerm) -> VocabularyTerm:
-    """One term counted under two spellings; `a`'s (the more frequent) is shown."""
-    return VocabularyTerm(
-        a.text, a.count + b.count, a.kind, tuple(sorted(set(a.sources) | set(b.sources)))
-    )
+def _union(a: array[int], b: array[int]) -> array[int]:
+    """The works of one term counted under two spellings, ascending."""
+    return array("i", sorted(set(a).union(b)))
 
 
-def _singular(key: str, known: Mapping[str, VocabularyTerm]) -> str:
+def _singular(key: str, known: Container[str]) -> str:
     """The known singular of a plural key ("working classes" -> "working class"), if any."""
     head, _, last = key.rpartition(" ")
     for ending, replacement in (("ies", "y"), ("es", ""), ("s", "")):

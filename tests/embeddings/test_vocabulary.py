@@ -97,6 +97,20 @@ def test_proper_names_keep_their_capital(vocabulary: Vocabulary) -> None:
     assert term(vocabulary, "division of labour").text == "division of labour"
 
 
+def test_a_function_word_between_names_stays_lower_case() -> None:
+    # "And" is capitalised inside these sentences (as in the KJV's "he said, And ..."),
+    # yet a function word is never a name, whatever its capitals.
+    names = build_vocabulary(
+        [
+            passage("kjv.txt", "Then came Aaron and Moses, and he said, And so it was."),
+            passage("kjv.txt", "So spake Aaron and Moses; she said, And the people heard."),
+            passage("kjv.txt", "They saw Aaron and Moses there, and Moses wept."),
+        ],
+        {},
+    )
+    assert term(names, "aaron and moses").text == "Aaron and Moses"
+
+
 def test_headwords_in_every_form_a_reader_may_ask(vocabulary: Vocabulary) -> None:
     assert term(vocabulary, "cynic").kind == HEADWORD
     assert term(vocabulary, "baby").kind == HEADWORD and term(vocabulary, "babe").kind == HEADWORD
