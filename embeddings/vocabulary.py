@@ -83,7 +83,10 @@ class Vocabulary:
         return {
             "version": VOCABULARY_VERSION,
             "sources": self.sources,
-            "terms": [[t.text, t.count, t.kind, list(t.sources)] for t in self.terms],
+            # Tuples, JSON arrays all the same: the collector stops tracking a tuple of
+            # plain values once it survives a collection, so the terms being saved do not
+            # pile up for a full collection to walk while the bot answers.
+            "terms": [(t.text, t.count, t.kind, t.sources) for t in self.terms],
         }
 
     @classmethod
