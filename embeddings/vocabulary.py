@@ -253,11 +253,10 @@ class _Counts:
     breaks in order, and a Counter counts its phrases in C. Per-clause Python loops over
     34,000 passages would cost several times more.
 
-    Kept as a Counter and one array of ints per phrase, not an object per phrase: the
-    shared corpora have 113,000 distinct phrases, and an object, its dict and its list for
-    each made every full collection during a reindex walk three times as many objects,
-    with the GIL held while the bot answered (bench/RESULTS.md, "The vocabulary's build
-    and the collector")."""
+    Kept as a Counter and one array of ints per phrase, not an object and a list per
+    phrase: the shared corpora have 113,000 distinct phrases, and every full collection
+    during a reindex walked them all, with the GIL held while the bot answered
+    (bench/RESULTS.md, "The vocabulary's build and the collector")."""
 
     def __init__(self) -> None:
         self.count: Counter[str] = Counter()
