@@ -122,8 +122,7 @@ class WordPieceBackend(EncoderBackend):
             out[idx] = rows
             if progress:
                 progress(lo + len(idx))
-        if out is None:
-            raise ValueError("no texts to encode")
+        assert out is not None  # `embed_many` never batches no texts
         return out
 
     def _padded(self, enc: list[Any]) -> np.ndarray:
