@@ -23,7 +23,14 @@ from embeddings.encode_stream import EncodeStream
 from embeddings.encoder import Encoder
 from embeddings.errors import CorpusError, IndexCorruptError, IndexIncompatibleError, QuotebotError
 from embeddings.ingest import CorpusFile, IngestError, discover, metadata_paths, read_document
-from embeddings.passages import ChunkParams, Passage, TokenCounter, chunk_document, text_hash
+from embeddings.passages import (
+    ChunkParams,
+    CountMemo,
+    Passage,
+    TokenCounter,
+    chunk_document,
+    text_hash,
+)
 from embeddings.sentence_index import SentenceTable, sentence_spans, sentence_texts
 from embeddings.sparse import SparseIndex
 from embeddings.store import DocumentRecord, IndexData, Manifest
@@ -276,7 +283,7 @@ def read_and_embed(
         warm_up=lambda: encoder.passage_backend,
     )
     try:
-        sources = Sources(previous, stream, encoder.count_tokens)
+        sources = Sources(previous, stream, CountMemo(encoder.count_tokens))
         parsed = parse(job, found, planned, sources)
         stream.close()
         lexical = make_lexical(parsed)
@@ -311,7 +318,7 @@ def parse(job: Job, found: Scan, planned: Plan, sources: Sources) -> Parsed:
             out.add(kept, passages, rows)
             report.unchanged += 1
             continue
-        read = _read(job, f, fp)
+        read = _read(job, f, fp, sources.count)
         if read is None:
             continue
         record, passages = read
@@ -333,14 +340,16 @@ def parse(job: Job, found: Scan, planned: Plan, sources: Sources) -> Parsed:
     return out
 
 
-def _read(job: Job, f: CorpusFile, fp: str) -> tuple[DocumentRecord, list[Passage]] | None:
+def _read(
+    job: Job, f: CorpusFile, fp: str, count: TokenCounter
+) -> tuple[DocumentRecord, list[Passage]] | None:
     """A document read and cut into passages (None: skipped, and the report says why)."""
     try:
         doc = read_document(f, job.corpus_dir)
     except IngestError as exc:
         job.report.skipped.append(str(exc))
         return None
-    passages = chunk_document(doc, job.encoder.count_tokens, job.chunk)
+    passages = chunk_document(doc, count, job.chunk)
     if not passages:
         job.report.skipped.append(f"{f.source}: no text to index")
         return None
@@ -372,10 +381,10 @@ class Sources:
     once only: a vector is taken from the current build's passages or sentences, or from
     a text of this build already queued, whenever the same text had one."""
 
-    def __init__(self, previous: IndexData | None, stream: EncodeStream, count: TokenCounter):
+    def __init__(self, previous: IndexData | None, stream: EncodeStream, count: CountMemo):
         self._previous = previous
         self._stream = stream
-        self._count = count
+        self.count = count  # shared with the chunking of the document being read
         self._known: dict[str, Origin] = {}
         if previous is not None:
             self._known.update(
@@ -406,8 +415,9 @@ class Sources:
             if not reused and h not in self._known and h not in new:
                 new[h] = t
                 self.sentences_encoded += k >= len(passages)
-        for (h, t), n in zip(new.items(), self._count(list(new.values())), strict=True):
+        for (h, t), n in zip(new.items(), self.count(list(new.values())), strict=True):
             self._known[h] = ("enc", self._stream.add(t, n))
+        self.count.forget()
         for k, h in enumerate(hashes):
             if k < len(passages):
                 row = old_rows[k]

@@ -18,6 +18,27 @@ from embeddings.sentences import split_long, split_sentences
 TokenCounter = Callable[[Sequence[str]], list[int]]
 
 
+class CountMemo:
+    """A `TokenCounter` that counts each distinct text once until `forget`: a reindex
+    counts a document's paragraphs to cut it, then its passages (mostly those same
+    paragraphs) to batch them for the encoder. Word-piece counting was a fifth of a build's
+    work outside the model (bench/RESULTS.md, "A reindex's work outside the model")."""
+
+    def __init__(self, count: TokenCounter) -> None:
+        self._count = count
+        self._known: dict[str, int] = {}
+
+    def __call__(self, texts: Sequence[str]) -> list[int]:
+        new = [t for t in dict.fromkeys(texts) if t not in self._known]
+        if new:
+            self._known.update(zip(new, self._count(new), strict=True))
+        return [self._known[t] for t in texts]
+
+    def forget(self) -> None:
+        """Drop the counts (a document done: its texts are not met again)."""
+        self._known.clear()
+
+
 @dataclass(frozen=True)
 class ChunkParams:
     max_tokens: int = 254  # MiniLM's 256 word pieces less [CLS] and [SEP]

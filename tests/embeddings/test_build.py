@@ -146,6 +146,28 @@ def test_the_vectors_of_a_build_are_the_models_vectors_of_each_text(
     assert np.allclose(data.sentences.vectors, encoder.encode(sentences), atol=1e-5)
 
 
+def test_a_build_counts_the_word_pieces_of_each_text_once(
+    seed_corpus: Path, tmp_path: Path, encoder: Encoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A paragraph is counted to cut it, and that count serves again to batch its passage.
+    counted: list[str] = []
+    real = encoder.count_tokens
+
+    def count_tokens(texts: Sequence[str]) -> list[int]:
+        counted.extend(texts)
+        return real(texts)
+
+    monkeypatch.setattr(encoder, "count_tokens", count_tokens)
+    report = reindex(seed_corpus, tmp_path / "index", encoder)
+    assert report.encoded > 0
+    data = store.load(tmp_path / "index")
+    texts = [p.text for p in data.passages]
+    assert data.sentences is not None
+    texts += sentence_texts(data.passages, data.sentences.spans)
+    assert set(texts) <= set(counted)
+    assert len(counted) == len(set(counted))
+
+
 @pytest.fixture
 def built_once(seed_corpus: Path, tmp_path: Path, small_batches: Encoder) -> tuple[Path, Path]:
     """A private copy of the seed corpus, indexed once: the build a failed one must keep."""

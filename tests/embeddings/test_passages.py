@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from embeddings.documents import Block, Document, DocumentMeta, with_offsets
-from embeddings.passages import ChunkParams, chunk_document
+from embeddings.passages import ChunkParams, CountMemo, chunk_document
 
 
 def count_words(texts: Sequence[str]) -> list[int]:
@@ -92,3 +92,19 @@ def test_passages_cover_the_document_in_order() -> None:
     assert [p.start for p in passages] == sorted(p.start for p in passages)
     covered = "".join(d.text[p.start : p.end] for p in passages)
     assert covered.replace("\n", "") == d.text.replace("\n", "")
+
+
+def test_a_count_memo_counts_each_distinct_text_once_until_it_forgets() -> None:
+    asked: list[list[str]] = []
+
+    def counting(texts: Sequence[str]) -> list[int]:
+        asked.append(list(texts))
+        return count_words(texts)
+
+    memo = CountMemo(counting)
+    assert memo(["one two", "three", "one two"]) == [2, 1, 2]
+    assert memo(["three", "four five six"]) == [1, 3]
+    assert asked == [["one two", "three"], ["four five six"]]
+    memo.forget()
+    assert memo(["three"]) == [1]
+    assert asked[-1] == ["three"]
