@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any, TypeAlias
 
 import discord
@@ -17,7 +19,7 @@ from discord.ext import commands
 
 from bot.app import App, set_search_pool_threads
 from bot.discord.limits import Limits
-from bot.discord.pages import Expire, PagerStore
+from bot.discord.pages import PagerStore, Pages
 from bot.discord.reindexing import ReindexSlot
 
 # How long a thread may hold the GIL while another waits for it (Python's default: 5 ms).
@@ -28,15 +30,19 @@ from bot.discord.reindexing import ReindexSlot
 GIL_SWITCH_SECONDS = 0.0005
 
 
+# How a pager's buttons are disabled when it expires, on this bot's session.
+ExpireOn: TypeAlias = Callable[[discord.Client, Pages], Awaitable[None]]
+
+
 class QuoteBotBase(commands.Bot):
     """The bot's state: the one app, its rate limits, its reindex slot, its owners, its
     search threads and its live result pagers (`expire_pager` disables one's buttons)."""
 
-    def __init__(self, app: App, *, expire_pager: Expire, **options: Any) -> None:
+    def __init__(self, app: App, *, expire_pager: ExpireOn, **options: Any) -> None:
         super().__init__(**options)
         self.app = app
         self.limits = Limits(app.settings)
-        self.pagers = PagerStore(app.settings.view_timeout_seconds, expire_pager)
+        self.pagers = PagerStore(app.settings.view_timeout_seconds, partial(expire_pager, self))
         self.reindex_slot = ReindexSlot(app)  # shared by /reindex and /corpus
         # The application's owner or team members (read at start-up): owners of the bot
         # like QUOTEBOT_ADMIN_IDS, who alone may change the shared base corpus.

@@ -16,6 +16,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import discord
 
@@ -24,23 +25,34 @@ from bot.commands.results import Quote
 log = logging.getLogger(__name__)
 
 
-@dataclass(eq=False)
-class Later:
+class Later(NamedTuple):
     """How to edit a message once its interaction has been answered and dropped: the
-    interaction's webhook (its token lasts 15 minutes) and the message's id there."""
+    interaction's webhook (its token lasts 15 minutes) and the message's id there. Plain
+    values, not discord.py's webhook object (with its state and session): a pager keeps
+    this for `view_timeout_seconds`, and every full collection walks what it keeps."""
 
-    webhook: discord.Webhook
+    application_id: int
+    token: str
     message_id: int | str  # "@original": the interaction's first response, as Discord's route says
 
     @classmethod
-    def of(cls, interaction: discord.Interaction, message: discord.Message) -> Later:
-        original = isinstance(message, discord.InteractionMessage)
-        return cls(interaction.followup, "@original" if original else message.id)
+    def of(cls, interaction: discord.Interaction, message: discord.Message | None = None) -> Later:
+        """The interaction's `message`, or its first response (None)."""
+        if message is None or isinstance(message, discord.InteractionMessage):
+            return cls(interaction.application_id, interaction.token, "@original")
+        return cls(interaction.application_id, interaction.token, message.id)
+
+    def webhook(self, client: discord.Client) -> discord.Webhook:
+        """The interaction's webhook (what `interaction.followup` gives), on `client`'s
+        session and state."""
+        return discord.Webhook.partial(self.application_id, self.token, client=client)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Pages:
-    """One pager: who asked, where, the quotes and the page shown."""
+    """One pager: who asked, where, the quotes and the page shown. Slots: no attribute
+    dict for the collector to walk besides the pager itself (bench/RESULTS.md, "What a
+    pager keeps")."""
 
     owner_id: int
     guild: int | None  # the server whose texts the answer came from
@@ -51,6 +63,7 @@ class Pages:
     later: Later | None = None  # set once the message is sent
     expired: bool = False
     refining: asyncio.Task[None] | None = None  # held: the loop keeps weak refs to tasks
+    deadline: float = 0.0  # when the store expires it (the event loop's clock)
 
     @property
     def current(self) -> Quote:
@@ -69,14 +82,15 @@ class PagerStore:
     def __init__(self, timeout: float, expire: Expire) -> None:
         self.timeout = timeout
         self._expire = expire
-        self._live: OrderedDict[int, tuple[float, Pages]] = OrderedDict()  # oldest first
+        self._live: OrderedDict[int, Pages] = OrderedDict()  # oldest first
         self._sweeper: asyncio.Task[None] | None = None
 
     def __len__(self) -> int:
         return len(self._live)
 
     def add(self, message_id: int, pages: Pages) -> None:
-        self._live[message_id] = (self._deadline(), pages)
+        pages.deadline = asyncio.get_running_loop().time() + self.timeout
+        self._live[message_id] = pages
         self._live.move_to_end(message_id)
         if self._sweeper is None or self._sweeper.done():
             self._sweeper = asyncio.get_running_loop().create_task(self._sweep())
@@ -84,10 +98,9 @@ class PagerStore:
     def get(self, message_id: int) -> Pages | None:
         """The pager on a message, its timeout restarted; None once it expired."""
         found = self._live.get(message_id)
-        if found is None:
-            return None
-        self.add(message_id, found[1])
-        return found[1]
+        if found is not None:
+            self.add(message_id, found)
+        return found
 
     def close(self) -> None:
         """Stop sweeping (the bot is closing): the pagers left are dropped unexpired. Not
@@ -96,14 +109,11 @@ class PagerStore:
             self._sweeper.cancel()
         self._live.clear()
 
-    def _deadline(self) -> float:
-        return asyncio.get_running_loop().time() + self.timeout
-
     async def _sweep(self) -> None:
         loop = asyncio.get_running_loop()
         while self._live:
-            message_id, (deadline, pages) = next(iter(self._live.items()))
-            wait = deadline - loop.time()
+            message_id, pages = next(iter(self._live.items()))
+            wait = pages.deadline - loop.time()
             if wait > 0:
                 # A pager added or clicked meanwhile goes last, with a later deadline: the
                 # one waited for can only have moved later, which the next turn sees.

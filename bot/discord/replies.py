@@ -105,7 +105,11 @@ def _failed(what: str, interaction: discord.Interaction, exc: discord.HTTPExcept
 
 
 async def edit_later(
-    later: Later, *, view: discord.ui.View, embeds: list[discord.Embed] | None = None
+    later: Later,
+    client: discord.Client,
+    *,
+    view: discord.ui.View,
+    embeds: list[discord.Embed] | None = None,
 ) -> None:
     """Change the buttons (e.g. to disable them) or the embeds of a message sent earlier,
     through its interaction's webhook (as long as the token lasts: 15 minutes)."""
@@ -114,6 +118,6 @@ async def edit_later(
         kwargs["embeds"] = embeds
     try:
         # discord.py types the id as an int; Discord's route also takes "@original".
-        await later.webhook.edit_message(later.message_id, **kwargs)  # type: ignore[arg-type]
+        await later.webhook(client).edit_message(later.message_id, **kwargs)  # type: ignore[arg-type]
     except discord.HTTPException as exc:
         log.warning("could not edit message %s: %s %s", later.message_id, exc.status, exc.text)

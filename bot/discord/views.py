@@ -73,11 +73,11 @@ def pager_view(pages: Pages, *, expired: bool = False) -> discord.ui.View:
     return view
 
 
-async def expire(pages: Pages) -> None:
+async def expire(client: discord.Client, pages: Pages) -> None:
     """The pager's time is up: its buttons but Explain are disabled on the message."""
     pages.expired = True
     if pages.later is not None:
-        await replies.edit_later(pages.later, view=pager_view(pages, expired=True))
+        await replies.edit_later(pages.later, client, view=pager_view(pages, expired=True))
 
 
 class PagerButton(
@@ -146,7 +146,7 @@ async def _turn(interaction: discord.Interaction, app: App, pages: Pages, step: 
     await replies.update(interaction, embeds=[page_embed(pages)], view=pager_view(pages))
     # The click's token now edits the message at expiry: the first one's lasts 15 minutes,
     # and every click restarts the pager's timeout.
-    pages.later = Later(interaction.followup, "@original")
+    pages.later = Later.of(interaction)
 
 
 async def _privately(
@@ -163,16 +163,16 @@ async def _privately(
     await show(interaction, await asyncio.to_thread(look_up, quote))
 
 
-def _refine_in_background(app: App, pages: Pages) -> None:
+def _refine_in_background(client: discord.Client, app: App, pages: Pages) -> None:
     """Let the model settle the shown quote's best sentence after the answer is out,
     behind every query waiting for the model, and edit it in if it picks another."""
     if not pages.current.settled:
-        task = asyncio.get_running_loop().create_task(_refine(app, pages, pages.page))
+        task = asyncio.get_running_loop().create_task(_refine(client, app, pages, pages.page))
         pages.refining = task
         task.add_done_callback(lambda _: setattr(pages, "refining", None))
 
 
-async def _refine(app: App, pages: Pages, page: int) -> None:
+async def _refine(client: discord.Client, app: App, pages: Pages, page: int) -> None:
     guess = pages.quotes[page]
     try:
         quote = await asyncio.to_thread(
@@ -187,7 +187,7 @@ async def _refine(app: App, pages: Pages, page: int) -> None:
     still_shown = pages.page == page and not pages.expired
     later = pages.later  # set before the refinement starts
     if later is not None and still_shown and quote.highlight != guess.highlight:
-        await replies.edit_later(later, embeds=[page_embed(pages)], view=pager_view(pages))
+        await replies.edit_later(later, client, embeds=[page_embed(pages)], view=pager_view(pages))
 
 
 async def _send_context(interaction: discord.Interaction, quotes: list[Quote]) -> None:
@@ -214,5 +214,6 @@ async def show_answer(
     if message is None:
         return  # nothing to page: Discord refused the message
     pages.later = Later.of(interaction, message)
-    bot_of(interaction).pagers.add(message.id, pages)
-    _refine_in_background(app, pages)
+    bot = bot_of(interaction)
+    bot.pagers.add(message.id, pages)
+    _refine_in_background(bot, app, pages)

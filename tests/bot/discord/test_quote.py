@@ -250,6 +250,27 @@ async def test_an_answer_keeps_no_discord_view_only_its_pages(
     assert recs[0].embed is not None and recs[0].embed["footer"]["text"].startswith("Result 2")
 
 
+async def test_a_pager_keeps_plain_values_the_collector_need_not_walk(
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot
+) -> None:
+    # Each answer's pager is kept for view_timeout_seconds, and every full collection
+    # walks what it holds (bench/RESULTS.md, "What a pager keeps"): its quotes and the
+    # webhook's ids, and no attribute dict or discord.py object for the collector to track.
+    async with running_bot(app) as client:
+        first = await answered(fake_discord.send_slash("quote", {"query": QUERY}))
+        await answered(fake_discord.click(first, "pager:next"))  # the click's webhook now
+        second = await answered(fake_discord.send_slash("quote", {"query": f"{QUERY} again"}))
+        kept = [client.pagers.get(rec.original_id or 0) for rec in (first, second)]
+        await eventually(lambda: all(p and p.refining is None for p in kept), 10.0, "refined")
+        gc.collect()
+        for pages in kept:
+            assert pages is not None and pages.later is not None
+            held = [id(o) for o in gc.get_referents(pages) if gc.is_tracked(o)]
+            assert sorted(held) == sorted(map(id, (type(pages), pages.quotes, pages.later)))
+            ids = [o for o in gc.get_referents(pages.later) if o is not type(pages.later)]
+            assert not any(gc.is_tracked(o) for o in ids)
+
+
 async def test_count_is_bounded_by_the_max_results_setting(
     fake_discord: FakeDiscord, bot_with: BotWith
 ) -> None:
