@@ -35,7 +35,8 @@ class CountMemo:
         return [self._known[t] for t in texts]
 
     def forget(self) -> None:
-        """Drop the counts (a document done: its texts are not met again)."""
+        """Drop the counts: a document is done, and holding every text of a corpus would
+        cost more memory than counting a repeated paragraph again."""
         self._known.clear()
 
 
