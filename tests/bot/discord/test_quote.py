@@ -267,8 +267,8 @@ async def test_a_pager_keeps_plain_values_the_collector_need_not_walk(
             assert pages is not None and pages.later is not None
             held = [id(o) for o in gc.get_referents(pages) if gc.is_tracked(o)]
             assert sorted(held) == sorted(map(id, (type(pages), pages.quotes, pages.later)))
-            ids = [o for o in gc.get_referents(pages.later) if o is not type(pages.later)]
-            assert not any(gc.is_tracked(o) for o in ids)
+            values = [o for o in gc.get_referents(pages.later) if o is not type(pages.later)]
+            assert not any(gc.is_tracked(o) for o in values)
 
 
 async def test_count_is_bounded_by_the_max_results_setting(
