@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -33,7 +33,12 @@ def app(fresh_app: App, tmp_path: Path) -> App:
     )
 
 
-Servers = tuple[int, int, int]
+class Servers(NamedTuple):
+    """The three servers' ids: a test names the one it uses (`servers.b`)."""
+
+    a: int
+    b: int
+    c: int
 
 
 @pytest.fixture
@@ -43,7 +48,7 @@ def servers(fake_discord: FakeDiscord) -> Servers:
     b = fake_discord.add_guild("Reading Circle", members={"bea": ["Admin"], "alice": []})
     c = fake_discord.add_guild("Bible Study", members={"cy": ["Moderator"], "alice": []})
     fake_discord.add_member("keeper")
-    return fake_discord.guild_id, b, c
+    return Servers(fake_discord.guild_id, b, c)
 
 
 def with_keeper(app: App, fake: FakeDiscord) -> App:
@@ -84,7 +89,7 @@ async def add_almanac(slash: Ask, guild: int, user: str) -> InteractionRecord:
 async def test_an_admin_of_another_server_cannot_remove_a_base_work(
     app: App, running_bot: RunningBot, servers: Servers, slash: Ask
 ) -> None:
-    _, b, _ = servers
+    b = servers.b
     draper = Path(app.settings.corpus) / DRAPER
     async with running_bot(app):
         rec = await slash(
@@ -192,7 +197,7 @@ async def test_owners_change_the_base_for_every_server(
 async def test_a_team_member_is_an_owner_and_a_read_only_one_is_not(
     fake_discord: FakeDiscord, app: App, running_bot: RunningBot, servers: Servers, slash: Ask
 ) -> None:
-    _, b, _ = servers
+    b = servers.b
     fake_discord.set_team(["dana", "eli", "fay"], roles={"fay": "read_only"})
     fake_discord.add_member("eli", guild=b)
     fake_discord.add_member("fay", guild=b)
@@ -228,7 +233,7 @@ async def test_crafted_interactions_from_outside_are_refused(
 async def test_a_server_keeps_its_texts_when_the_bot_leaves_and_comes_back(
     fake_discord: FakeDiscord, app: App, running_bot: RunningBot, servers: Servers, slash: Ask
 ) -> None:
-    _, b, _ = servers
+    b = servers.b
     async with running_bot(app):
         await add_almanac(slash, b, "bea")
         await fake_discord.remove_guild(b)
