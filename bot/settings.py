@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 from embeddings.dense import DenseParams
-from embeddings.encoder import DEFAULT_MODEL, Backend
+from embeddings.encoder import DEFAULT_MODEL, PASSAGE_BATCH, Backend
 from embeddings.errors import SettingsError
 from embeddings.explain import ExplainParams
 from embeddings.search import SearchParams
@@ -59,7 +59,7 @@ class ModelSettings:
     """[model]: the embedding model and how it runs."""
 
     model: str = field(default=DEFAULT_MODEL, metadata=meta(key="name", env="QUOTEBOT_MODEL"))
-    batch_size: int = 64
+    batch_size: int = PASSAGE_BATCH
     threads: int = field(default=0, metadata=meta(env="QUOTEBOT_THREADS"))  # 0: torch decides
     # "onnx" gives torch's vectors, "onnx-int8" needs its own index: see bench/RESULTS.md.
     backend: Backend = field(default="torch", metadata=meta(env="QUOTEBOT_BACKEND"))

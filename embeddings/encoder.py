@@ -22,6 +22,7 @@ import numpy as np
 
 from embeddings import backends
 from embeddings.backends import BACKENDS as BACKENDS  # the setting's values (bot.settings)
+from embeddings.backends import PASSAGE_BATCH as PASSAGE_BATCH  # bot.settings
 from embeddings.backends import EncoderBackend, Kind, ModelPlace, Role
 from embeddings.errors import ModelError
 
@@ -61,7 +62,7 @@ class Encoder:
         self,
         model: str,
         *,
-        batch_size: int = 64,
+        batch_size: int = PASSAGE_BATCH,
         threads: int | None = None,
         device: str = "cpu",
         backend: str = "torch",
