@@ -37,13 +37,13 @@ log = logging.getLogger(__name__)
 Setting = Literal["torch", "onnx", "onnx-int8"]
 BACKENDS: tuple[Setting, ...] = get_args(Setting)
 
-Role = Literal["query", "passage"]
-
 # Passages per forward pass. Small batches keep a pass's activations in the processor's
-# caches: on 2 cores, 16 encoded 6-30 % more texts a second than 64 at every length, on
-# ONNX Runtime and on torch alike (bench/passage_batches.py; bench/RESULTS.md, "Passages
-# per forward pass").
+# caches: on 2 cores, 16 encoded 6-31 % more texts a second than 64 at every length, on
+# ONNX Runtime and on torch alike (bench/passage_batches.py), and a full reindex of the
+# shared corpora took 5 % less time (bench/RESULTS.md, "Passages per forward pass").
 PASSAGE_BATCH = 16
+
+Role = Literal["query", "passage"]
 Kind = Literal["numpy-bert", "torch-bert", "sentence-transformers", "onnx", "onnx-int8"]
 
 
