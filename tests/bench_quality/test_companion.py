@@ -1,0 +1,52 @@
+"""bench/companion.py: a companion Bible's verses are read from USFX and paired with the
+KJV passages of the same book, chapter and verse, and with nothing else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bench.companion import align, read_usfx
+
+# eBible.org's layout: books never closed, a verse runs from <v/> to <ve/>, notes inline.
+USFX = """<?xml version="1.0" encoding="UTF-8"?><usfx><languageCode>eng</languageCode>
+<book id="GEN"><id id="GEN">Bible in Basic English</id><h>Genesis</h>
+<c id="1"/>
+<v id="1"/>At the first God made the heaven and the earth.<ve/>
+<v id="2"/>And the earth was <w s="H1">waste</w> and formless;<f caller="+">a</f> it was dark.<ve/>
+<c id="2"/>
+<v id="1"/>And the heaven and the earth &amp; all things in them were complete.<ve/>
+<book id="EXO"><id id="EXO">Bible in Basic English</id><h>Exodus</h>
+<c id="1"/>
+<v id="1"/>Now these are the names of the sons of Israel.<ve/>
+<v id="2"/><ve/>
+"""
+
+
+@dataclass(frozen=True)
+class P:
+    source: str
+    locator: str
+
+
+def test_verses_are_keyed_by_book_order_chapter_and_verse_without_notes_or_markup() -> None:
+    verses = read_usfx(USFX)
+    assert verses[(1, 1, 1)] == "At the first God made the heaven and the earth."
+    assert verses[(1, 1, 2)] == "And the earth was waste and formless; it was dark."
+    assert verses[(1, 2, 1)] == "And the heaven and the earth & all things in them were complete."
+    assert verses[(2, 1, 1)] == "Now these are the names of the sons of Israel."
+    assert (2, 1, 2) not in verses  # an empty verse is no companion
+
+
+def test_only_kjv_verse_passages_with_a_verse_of_the_same_place_get_a_companion() -> None:
+    passages = [
+        P("gutenberg/kjv/book01.htm", "1:2"),
+        P("gutenberg/kjv/book02.htm", "1:1"),
+        P("gutenberg/kjv/book02.htm", "1:2"),  # empty in the companion
+        P("gutenberg/kjv/book01.htm", "9:9"),  # not in the companion
+        P("gutenberg/kjv/book01.htm", ""),  # a heading, no locator
+        P("gutenberg/news-from-nowhere.txt", "1:1"),  # another work
+    ]
+    assert align(passages, read_usfx(USFX)) == {
+        0: "And the earth was waste and formless; it was dark.",
+        1: "Now these are the names of the sons of Israel.",
+    }
