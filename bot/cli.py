@@ -337,6 +337,8 @@ def _reindex(args: argparse.Namespace) -> int:
         print(report.summary())
     for warning in report.skipped:
         print(f"skipped: {warning}", file=sys.stderr)
+    for warning in report.companion_problems:
+        print(f"companion: {warning}", file=sys.stderr)
     return EXIT_OK
 
 

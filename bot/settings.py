@@ -184,6 +184,7 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
             "search.alpha",
             "search.lexical_strength",
             "search.sentence_weight",
+            "search.companion_weight",
             "explain.compare_floor",
         ),
         (0, 1),

@@ -1,8 +1,8 @@
 """Reindex: corpus folder -> a new index build, reusing whatever has not changed.
 
-A document whose file (and metadata files) hash the same as in the previous build keeps
-its passages without being parsed again; a passage whose text is unchanged keeps its
-vector. Only new text is encoded, so an unchanged corpus costs a few file hashes.
+A document whose file (and metadata and companion files) hash the same as in the previous
+build keeps its passages without being parsed again; a passage whose text is unchanged
+keeps its vector. Only new text is encoded, so an unchanged corpus costs a few file hashes.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import numpy as np
 
 from embeddings import dense as dense_index
 from embeddings import store
+from embeddings.companion import CompanionTable, attach, read_companion
 from embeddings.dense import DenseParams
 from embeddings.encode_stream import EncodeStream
 from embeddings.encoder import Encoder
@@ -64,6 +65,10 @@ class BuildReport:
     reused: int = 0  # passages whose vector came from the previous build
     sentences: int = 0  # sentence vectors in the build (passages of two or more sentences)
     sentences_encoded: int = 0  # ... of which embedded in this run
+    companions: int = 0  # companion lines in the build (embeddings/companion.py)
+    companions_encoded: int = 0  # ... of which embedded in this run
+    # Companion lines that could not be used (the works are indexed without them).
+    companion_problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
     up_to_date: bool = False
     build: str = ""
@@ -79,8 +84,15 @@ class BuildReport:
             f"{len(self.changed)} changed, {len(self.removed)} removed, {self.unchanged} "
             f"unchanged, {len(self.skipped)} skipped; {self.passages} passages "
             f"({self.encoded} embedded, {self.reused} reused) and {self.sentences} sentences "
-            f"({self.sentences_encoded} embedded) in {self.seconds:.1f} s."
+            f"({self.sentences_encoded} embedded){self._companions()} in {self.seconds:.1f} s."
         )
+
+    def _companions(self) -> str:
+        if not self.companions and not self.companion_problems:
+            return ""
+        said = f", {self.companions} companion lines ({self.companions_encoded} embedded)"
+        problems = len(self.companion_problems)
+        return said + (f", {problems} not used" if problems else "")
 
     def to_json(self) -> dict[str, object]:
         return asdict(self)
@@ -148,8 +160,8 @@ def reindex(
         planned = plan(job, index_dir, found, force=force)
         if planned.previous is not None and planned.up_to_date(job.dense):
             return _already_built(job, planned.previous)
-        parsed, vectors, sentences, lexical = read_and_embed(job, found, planned)
-        data = make_index(job, parsed, vectors, sentences, lexical, planned.fingerprint)
+        parsed, vectors, sentences, companion, lexical = read_and_embed(job, found, planned)
+        data = make_index(job, parsed, vectors, sentences, companion, lexical, planned.fingerprint)
         return save(job, index_dir, data)
 
 
@@ -266,12 +278,12 @@ class Lexical:
 
 def read_and_embed(
     job: Job, found: Scan, planned: Plan
-) -> tuple[Parsed, np.ndarray, SentenceTable, Lexical]:
+) -> tuple[Parsed, np.ndarray, SentenceTable, CompanionTable, Lexical]:
     """Read the documents and encode their new texts side by side (`Job.overlap`): each
-    document's new passages and sentences are queued for the encoder as soon as it is cut,
-    and the index's lexical half is made while the last batches encode. An error (reading,
-    encoding, or a progress callback stopping the build) ends the encoder's thread and is
-    raised here, before anything is written."""
+    document's new passages, sentences and companion lines are queued for the encoder as
+    soon as it is cut, and the index's lexical half is made while the last batches encode.
+    An error (reading, encoding, or a progress callback stopping the build) ends the
+    encoder's thread and is raised here, before anything is written."""
     encoder = job.encoder
     previous = planned.previous
     dim = previous.vectors.shape[1] if previous is not None else encoder.dimension
@@ -290,7 +302,7 @@ def read_and_embed(
         if len(stream):
             for done in stream.progress():
                 job.progress("encode", done, len(stream))
-        vectors, sentences = sources.vectors(stream.vectors(), len(parsed.passages))
+        vectors, sentences, companion = sources.vectors(stream.vectors(), len(parsed.passages))
     finally:
         stream.stop()
     report = job.report
@@ -298,7 +310,9 @@ def read_and_embed(
     report.reused = len(parsed.passages) - report.encoded
     report.sentences = len(sentences)
     report.sentences_encoded = sources.sentences_encoded
-    return parsed, vectors, sentences, lexical
+    report.companions = len(companion)
+    report.companions_encoded = sources.companions_encoded
+    return parsed, vectors, sentences, companion, lexical
 
 
 def parse(job: Job, found: Scan, planned: Plan, sources: Sources) -> Parsed:
@@ -353,6 +367,10 @@ def _read(
     if not passages:
         job.report.skipped.append(f"{f.source}: no text to index")
         return None
+    companion = read_companion(job.corpus_dir, f.source)
+    if companion is not None:
+        passages = attach(passages, companion)
+        job.report.companion_problems.extend(companion.problems)
     record = DocumentRecord(
         source=doc.source,
         meta=doc.meta,
@@ -370,16 +388,17 @@ def _read(
 
 # -- where each vector comes from -----------------------------------------------------------
 
-# The current build's passage vectors ("old-p", row) or sentence vectors ("old-s", row), or
-# a text encoded in this run ("enc", slot in the stream).
+# The current build's passage vectors ("old-p", row), sentence vectors ("old-s", row) or
+# companion vectors ("old-c", row), or a text encoded in this run ("enc", slot in the stream).
 Origin = tuple[str, int]
 
 
 class Sources:
-    """Where each passage's and sentence's vector comes from, decided as documents are
-    read, so that every text no vector is known for is queued for encoding at once, and
-    once only: a vector is taken from the current build's passages or sentences, or from
-    a text of this build already queued, whenever the same text had one."""
+    """Where each passage's, sentence's and companion line's vector comes from, decided as
+    documents are read, so that every text no vector is known for is queued for encoding
+    at once, and once only: a vector is taken from the current build's passages, sentences
+    or companion lines, or from a text of this build already queued, whenever the same text
+    had one."""
 
     def __init__(self, previous: IndexData | None, stream: EncodeStream, count: CountMemo):
         self._previous = previous
@@ -394,27 +413,43 @@ class Sources:
             if old_sent is not None:
                 old_texts = sentence_texts(previous.passages, old_sent.spans)
                 self._known.update((text_hash(t), ("old-s", r)) for r, t in enumerate(old_texts))
+            old_comp = previous.companion
+            if old_comp is not None:
+                self._known.update(
+                    (text_hash(previous.passages[int(i)].companion), ("old-c", r))
+                    for r, i in enumerate(old_comp.ids)
+                )
         self._passages: list[Origin] = []
         self._sentences: list[Origin] = []
         self._spans: list[np.ndarray] = []
+        self._companions: list[Origin] = []
+        self._companion_ids: list[int] = []
         self.sentences_encoded = 0
+        self.companions_encoded = 0
 
     def add(self, passages: Sequence[Passage], first: int, old_rows: list[int]) -> None:
         """A document's passages (ids from `first`; `old_rows`: where each one's vector is
-        in the current build, -1: nowhere) and the sentences of those of two or more."""
+        in the current build, -1: nowhere), the sentences of those of two or more, and their
+        companion lines."""
         spans = sentence_spans(passages)
         spans[:, 0] += first
         self._spans.append(spans)
         sentences = [passages[int(p) - first].text[int(s) : int(e)] for p, s, e in spans]
-        texts = [p.text for p in passages] + sentences
+        rendered = [k for k, p in enumerate(passages) if p.companion]
+        companions = [passages[k].companion for k in rendered]
+        texts = [p.text for p in passages] + sentences + companions
         hashes = [text_hash(t) for t in texts]
+        first_companion = len(passages) + len(sentences)
         # Each new text once, counted in one call (the batches group texts by word pieces).
         new: dict[str, str] = {}
         for k, (t, h) in enumerate(zip(texts, hashes, strict=True)):
             reused = k < len(passages) and old_rows[k] >= 0
             if not reused and h not in self._known and h not in new:
                 new[h] = t
-                self.sentences_encoded += k >= len(passages)
+                if k >= first_companion:
+                    self.companions_encoded += 1
+                elif k >= len(passages):
+                    self.sentences_encoded += 1
         for (h, t), n in zip(new.items(), self.count(list(new.values())), strict=True):
             self._known[h] = ("enc", self._stream.add(t, n))
         self.count.forget()
@@ -422,25 +457,38 @@ class Sources:
             if k < len(passages):
                 row = old_rows[k]
                 self._passages.append(("old-p", row) if row >= 0 else self._known[h])
-            else:
+            elif k < first_companion:
                 self._sentences.append(self._known[h])
+            else:
+                self._companions.append(self._known[h])
+        self._companion_ids.extend(first + k for k in rendered)
 
-    def vectors(self, encoded: np.ndarray, passages: int) -> tuple[np.ndarray, SentenceTable]:
-        """Passage vectors and the sentence table, from the current build and `encoded`
-        (one row per slot of the stream)."""
+    def vectors(
+        self, encoded: np.ndarray, passages: int
+    ) -> tuple[np.ndarray, SentenceTable, CompanionTable]:
+        """Passage vectors, the sentence table and the companion table, from the current
+        build and `encoded` (one row per slot of the stream)."""
         p_vectors = self._gather(self._passages, encoded)
         spans = np.concatenate(self._spans) if self._spans else np.empty((0, 3), dtype=np.int32)
         s_vectors = self._gather(self._sentences, encoded)
-        return p_vectors, SentenceTable(spans.astype(np.int32), s_vectors, passages)
+        c_vectors = self._gather(self._companions, encoded)
+        ids = np.asarray(self._companion_ids, dtype=np.int32)
+        return (
+            p_vectors,
+            SentenceTable(spans.astype(np.int32), s_vectors, passages),
+            CompanionTable(ids, c_vectors, passages),
+        )
 
     def _gather(self, origins: list[Origin], encoded: np.ndarray) -> np.ndarray:
         out = np.empty((len(origins), encoded.shape[1]), dtype=np.float32)
         prev = self._previous
         old_s = prev.sentences if prev is not None else None
+        old_c = prev.companion if prev is not None else None
         sources = {
             "enc": encoded,
             "old-p": prev.vectors if prev is not None else None,
             "old-s": old_s.vectors if old_s is not None else None,
+            "old-c": old_c.vectors if old_c is not None else None,
         }
         for kind, source in sources.items():
             rows = [(r, at) for r, (k, at) in enumerate(origins) if k == kind]
@@ -468,6 +516,7 @@ def make_index(
     parsed: Parsed,
     vectors: np.ndarray,
     sentences: SentenceTable,
+    companion: CompanionTable,
     lexical: Lexical,
     corpus_print: str,
 ) -> IndexData:
@@ -475,6 +524,7 @@ def make_index(
     passages, documents = parsed.passages, parsed.documents
     dense_kind = job.dense.resolve(len(passages))
     faiss_index = dense_index.build(vectors, job.dense)
+    companion.with_index(job.dense)
     job.progress("index", 1, 1)
     manifest = Manifest(
         format_version=store.FORMAT_VERSION,
@@ -488,6 +538,7 @@ def make_index(
         built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         build_seconds=round(job.seconds(), 3),
         sentence_count=len(sentences),
+        companion_count=len(companion),
         lexical={"sections": True},
     )
     return IndexData(
@@ -500,6 +551,7 @@ def make_index(
         vocabulary_source=lexical.vocabulary,
         sentences=sentences,
         text_ids=lexical.text_ids,
+        companion=companion,
     )
 
 

@@ -67,6 +67,8 @@ class Passage:
     headword: str = ""
     locator: str = ""
     note_id: str = ""
+    # Its line in the work's companion (embeddings/companion.py): searched, never quoted.
+    companion: str = ""
 
     @property
     def content_hash(self) -> str:

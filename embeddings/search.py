@@ -99,6 +99,12 @@ class SearchParams:
     # (embeddings/phrase.py); such passages join the candidates and clear the floor (0: off).
     # 0.2 won on dev, won on the held-out queries, lost one KJV query on test.
     phrase_boost: float = 0.2
+    # A passage with a line in its work's companion (embeddings/companion.py): its dense
+    # score is (1 - w) * its own + w * its companion line's cosine, and the passages of the
+    # companion lines nearest the query join the candidates (0: none). 0.5 won on dev and
+    # on test, no corpus worse (bench/RESULTS.md, "A companion translation for the KJV").
+    companion_weight: float = 0.5
+    companion_candidates: int = 100
 
 
 # The engine before sentence vectors, windows and the floor re-tuned for them.
@@ -109,6 +115,8 @@ BEFORE_SIGNALS = SearchParams(
     min_cosine=0.28,
     min_cosine_lexical=0.18,
     phrase_boost=0.0,
+    companion_weight=0.0,
+    companion_candidates=0,
 )
 
 
@@ -396,7 +404,12 @@ class Searcher:
         if len(cand) == 0:
             return Ranking.empty()
         cosines = dense_scores(
-            self.index, cand, qvec, sentence_weight=p.sentence_weight, smoothing=p.smoothing
+            self.index,
+            cand,
+            qvec,
+            sentence_weight=p.sentence_weight,
+            smoothing=p.smoothing,
+            companion_weight=p.companion_weight,
         )
         lex = bm25[cand]
         first = last = None
@@ -426,13 +439,18 @@ class Searcher:
     def _dense_candidates(
         self, query: str, qvec: np.ndarray, allowed: np.ndarray | None
     ) -> np.ndarray:
-        """The ids of the passages nearest the query (those of the nearest sentences too),
-        among `allowed` (None: all)."""
+        """The ids of the passages nearest the query (those of the nearest sentences and
+        companion lines too), among `allowed` (None: all)."""
         if allowed is None:
             together = self._with_its_pass(query, qvec)
             if together is not None:
                 return together
             return self._dense_candidates_of_many(qvec[None, :])[0]
+        rendered = self._companion_candidates(qvec[None, :], allowed)[0]
+        return np.concatenate([self._dense_candidates_among(qvec, allowed), rendered])
+
+    def _dense_candidates_among(self, qvec: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+        """`_dense_candidates` among `allowed`, from the passages and sentences."""
         p = self.params
         index = self.index
         n_cand = p.candidates
@@ -476,13 +494,31 @@ class Searcher:
             _, ids = dense_index.search(index.dense, qvecs, p.candidates)
             return [row[row >= 0] for row in ids]
 
+        def passages_and_lines() -> tuple[list[np.ndarray], list[np.ndarray]]:
+            # The companion's index is walked here too, while the side scans the sentences.
+            return passages(), self._companion_candidates(qvecs)
+
         sentences = self._sentences()
         if sentences is None:
-            return passages()
-        found, more = self._beside(
-            passages, lambda: sentences.nearest_passages_of_many(qvecs, p.sentence_candidates)
+            found, rendered = passages_and_lines()
+            return [np.concatenate(c) for c in zip(found, rendered, strict=True)]
+        (found, rendered), more = self._beside(
+            passages_and_lines,
+            lambda: sentences.nearest_passages_of_many(qvecs, p.sentence_candidates),
         )
-        return [np.concatenate([a, b]) for a, b in zip(found, more, strict=True)]
+        return [np.concatenate(c) for c in zip(found, more, rendered, strict=True)]
+
+    def _companion_candidates(
+        self, qvecs: np.ndarray, allowed: np.ndarray | None = None
+    ) -> list[np.ndarray]:
+        """Per query vector: the passages of the companion lines nearest it, among
+        `allowed` (None: all); none when the index has no companion or the search takes
+        none."""
+        table = self.index.companion
+        k = self.params.companion_candidates if self.params.companion_weight else 0
+        if table is None or not k:
+            return [np.empty(0, dtype=np.int64) for _ in range(len(qvecs))]
+        return table.nearest_passages(qvecs, k, allowed)
 
     def _sentences(self) -> SentenceTable | None:
         """The sentence table when its nearest sentences' passages join the candidates."""

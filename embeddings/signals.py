@@ -1,7 +1,8 @@
-"""Dense scores of candidates beyond one passage's cosine: its best sentence, and its
-neighbours in the same document. Both use vectors stored in the index, so they cost a
-few small matrix products per query and no model call; their weights are search
-settings (chosen on the dev queries: bench/RESULTS.md, "Ranking signals")."""
+"""Dense scores of candidates beyond one passage's cosine: its best sentence, its
+companion line and its neighbours in the same document. All use vectors stored in the
+index, so they cost a few small matrix products per query and no model call; their
+weights are search settings (chosen on the dev queries: bench/RESULTS.md, "Ranking
+signals", "A companion translation for the KJV")."""
 
 from __future__ import annotations
 
@@ -44,18 +45,24 @@ def dense_scores(
     *,
     sentence_weight: float,
     smoothing: float,
+    companion_weight: float = 0.0,
 ) -> np.ndarray:
     """The dense score of each candidate: its (smoothed) passage cosine, blended with its
-    best sentence's cosine."""
+    best sentence's cosine, and that blended with its companion line's, if it has one."""
     passage = smoothed_cosines(index, ids, qvec, smoothing).astype(np.float32)
-    if sentence_weight == 0.0 or index.sentences is None:
-        return passage
-    best, _ = index.sentences.best(ids, qvec)
-    # A passage of one sentence: its own cosine is its best sentence's (unsmoothed, so
-    # computed again only when smoothing changed it: the rows' gather is the cost).
-    own = passage if smoothing == 0.0 else smoothed_cosines(index, ids, qvec, 0.0)
-    best = np.where(np.isnan(best), own, best)
-    return ((1.0 - sentence_weight) * passage + sentence_weight * best).astype(np.float32)
+    score = passage
+    if sentence_weight != 0.0 and index.sentences is not None:
+        best, _ = index.sentences.best(ids, qvec)
+        # A passage of one sentence: its own cosine is its best sentence's (unsmoothed, so
+        # computed again only when smoothing changed it: the rows' gather is the cost).
+        own = passage if smoothing == 0.0 else smoothed_cosines(index, ids, qvec, 0.0)
+        best = np.where(np.isnan(best), own, best)
+        score = ((1.0 - sentence_weight) * passage + sentence_weight * best).astype(np.float32)
+    if companion_weight != 0.0 and index.companion is not None and len(index.companion):
+        theirs = index.companion.cosines(ids, qvec)
+        blended = (1.0 - companion_weight) * score + companion_weight * theirs
+        score = np.where(np.isnan(theirs), score, blended).astype(np.float32)
+    return score
 
 
 class Neighbourhood:

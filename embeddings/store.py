@@ -6,7 +6,8 @@ Layout of an index folder:
     .lock                held by the one reindex that may run at a time
     builds/<name>/       manifest.json, documents.json, passages.jsonl, vectors.npy,
                          sentences.npy and sentence_spans.npy (embeddings/sentence_index.py),
-                         dense.faiss (approximate indexes only), bm25/
+                         companion.npy and companion_ids.npy (embeddings/companion.py),
+                         dense.faiss and companion.faiss (approximate indexes only), bm25/
 
 A build is written into `builds/.tmp-<name>`, flushed to disk, renamed, and only then
 named in CURRENT: a killed build leaves the previous index in use and intact.
@@ -34,7 +35,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -42,6 +43,7 @@ import numpy as np
 
 from embeddings import dense as dense_index
 from embeddings import passage_file
+from embeddings.companion import CompanionTable
 from embeddings.dense import DenseParams
 from embeddings.documents import DocumentMeta, Footnote
 from embeddings.errors import (
@@ -66,6 +68,9 @@ FORMAT_VERSION = 2
 REUSABLE_FORMATS = (1, FORMAT_VERSION)
 KEEP_BUILDS = 2  # the current build and the one before it
 TEXT_IDS_FILE = "text_ids.npy"  # IndexData.text_ids (a build without it computes them)
+COMPANION_VECTORS = "companion.npy"  # embeddings/companion.py: a row per companion line
+COMPANION_IDS = "companion_ids.npy"  # ... the passage each row renders
+COMPANION_INDEX = "companion.faiss"  # ... their dense index, when approximate
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,7 @@ class Manifest:
     checksums: dict[str, str] = field(default_factory=dict)
     sentence_count: int = 0
     lexical: dict[str, Any] = field(default_factory=dict)  # what BM25 indexes besides text
+    companion_count: int = 0  # companion lines (a build made before them has none)
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Manifest:
@@ -162,6 +168,7 @@ class IndexData:
     # passage id -> the id of its text up to spacing and case: equal ids, equal quotes.
     # Saved with a build; computed from the passages when not given (or of another length).
     text_ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    companion: CompanionTable | None = None  # None: no companion lines (or an older build)
     by_source: dict[str, DocumentRecord] = field(init=False)
     doc_index: np.ndarray = field(init=False)  # passage id -> position in `documents`
     _lock: threading.Lock = field(
@@ -287,6 +294,12 @@ def _write_build(index_dir: Path, data: IndexData) -> Path:
         _write_array(tmp / "sentence_spans.npy", sentences.spans, np.int32)
         if data.manifest.dense.get("kind") != "exact":
             dense_index.save(data.dense, tmp / "dense.faiss")
+        companion = data.companion
+        if companion is not None and len(companion):
+            _write_array(tmp / COMPANION_VECTORS, companion.vectors, np.float32)
+            _write_array(tmp / COMPANION_IDS, companion.ids, np.int32)
+            if not isinstance(companion.index, dense_index.MappedFlat):
+                dense_index.save(companion.index, tmp / COMPANION_INDEX)
         (tmp / "bm25").mkdir()
         data.sparse.save(tmp / "bm25")
         for p in (tmp / "bm25").iterdir():
@@ -449,6 +462,7 @@ def _load_build(
                 raise ValueError(f"dense.faiss does not hold the {params.ivf_codes} codes")
         vocabulary = _vocabulary_reader(build / "vocabulary.json")
         sentences = _load_sentences(build, manifest, len(passages))
+        companion = _load_companion(build, manifest, len(passages))
         ids = build / TEXT_IDS_FILE
         # An older build has none: IndexData computes them from the passages (slowly).
         text_ids = np.load(ids, allow_pickle=False) if ids.is_file() else np.empty(0, np.int64)
@@ -474,6 +488,7 @@ def _load_build(
         vocabulary,
         sentences,
         text_ids,
+        companion,
     )
 
 
@@ -506,6 +521,28 @@ def _load_sentences(build: Path, manifest: Manifest, passages: int) -> SentenceT
     ):
         raise ValueError("the sentence vectors disagree with the manifest")
     return SentenceTable(spans, vectors, passages)
+
+
+def _load_companion(build: Path, manifest: Manifest, passages: int) -> CompanionTable | None:
+    if not manifest.companion_count:
+        return None
+    ids = np.load(build / COMPANION_IDS, allow_pickle=False)
+    vectors = _mapped(build / COMPANION_VECTORS)
+    if (
+        ids.ndim != 1
+        or vectors.shape != (manifest.companion_count, manifest.dimension)
+        or len(ids) != len(vectors)
+        or not (ids.min() >= 0 and ids.max() < passages)
+        or np.any(np.diff(ids) <= 0)
+    ):
+        raise ValueError("the companion vectors disagree with the manifest")
+    table = CompanionTable(ids, vectors, passages)
+    params = manifest.dense_params()
+    if (build / COMPANION_INDEX).is_file():
+        table.index = dense_index.load(build / COMPANION_INDEX, params, vectors)
+    else:
+        table.index = dense_index.build(vectors, replace(params, kind="exact"))
+    return table
 
 
 def load_last_good(

@@ -29,7 +29,7 @@ from bot.servers import Collection
 from bot.trash import Trashed, TrashError
 from embeddings.build import BuildReport, ProgressFn
 from embeddings.errors import NotFoundError, NotInTrash, NoWorkCalled, QuotebotError
-from embeddings.ingest.discovery import SIDECAR_SUFFIX
+from embeddings.ingest.discovery import SIDECAR_SUFFIX, is_sidecar, sidecars
 from embeddings.scope import COLLECTION_PREFIX
 
 log = logging.getLogger(__name__)
@@ -155,7 +155,7 @@ def add_work(
     existed = _check_target(root, name, replace=replace)
     trashed = None
     if existed:
-        trashed = _to_trash(collection, [name, name + SIDECAR_SUFFIX], name, "replaced")
+        trashed = _to_trash(collection, sidecars(name), name, "replaced")
     try:
         _write(root / name, data, overwrite=replace)
     except UploadRefused:
@@ -192,7 +192,7 @@ def remove_work(
     permit(collection, actor, "remove", work.key)
     if collection.is_base and len(own_works(collection)) == 1:
         raise UploadRefused("That is the only work in the corpus; add another before removing it.")
-    files = [f for source in work.files for f in (source, source + SIDECAR_SUFFIX)]
+    files = [f for source in work.files for f in sidecars(source)]
     trashed = _to_trash(collection, files, work.key, "removed")
     log.info(
         "corpus remove: %s (%s) from %s by %s",
@@ -225,7 +225,7 @@ def restore_work(
         ) from exc
     log.info("corpus restore: %s into %s by %s", entry.work, collection.name, actor)
     audit(collection, actor, "restore", entry.work)
-    works = tuple(f for f in files if not f.endswith(SIDECAR_SUFFIX))
+    works = tuple(f for f in files if not is_sidecar(Path(f).name))
     return _reindex(collection, Change(work=entry.work, files=works), progress)
 
 

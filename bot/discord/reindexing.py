@@ -73,10 +73,16 @@ def progress_card(stage: str, done: int, total: int, title: str = "Reindexing…
 
 
 def report_fields(report: BuildReport) -> tuple[Field, ...]:
-    if not report.skipped:
-        return ()
-    warnings = "\n".join(f"• {w}" for w in report.skipped)
-    return (Field(f"Skipped ({len(report.skipped)})", clip(warnings, 1000), inline=False),)
+    """What a build left out, by kind: files skipped, companion lines not used."""
+    fields = []
+    for title, warnings in (
+        ("Skipped", report.skipped),
+        ("Companion lines not used", report.companion_problems),
+    ):
+        if warnings:
+            said = "\n".join(f"• {w}" for w in warnings)
+            fields.append(Field(f"{title} ({len(warnings)})", clip(said, 1000), inline=False))
+    return tuple(fields)
 
 
 def failure_card(message: str, title: str = "Reindex failed") -> Card:

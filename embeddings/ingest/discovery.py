@@ -9,6 +9,9 @@ from pathlib import Path
 
 SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".text", ".html", ".htm")
 SIDECAR_SUFFIX = ".meta.toml"
+COMPANION_SUFFIX = ".companion.tsv"  # embeddings/companion.py
+# The files that go with a work: removed, replaced and restored with it.
+SIDECAR_SUFFIXES = (SIDECAR_SUFFIX, COMPANION_SUFFIX)
 COLLECTION_FILE = "_collection.meta.toml"
 
 
@@ -31,8 +34,13 @@ class CorpusFile:
 
 
 def is_sidecar(name: str) -> bool:
-    """Metadata files describe documents; they are not documents themselves."""
-    return name == COLLECTION_FILE or name.endswith(SIDECAR_SUFFIX)
+    """Metadata and companion files go with documents; they are not documents themselves."""
+    return name == COLLECTION_FILE or name.endswith(SIDECAR_SUFFIXES)
+
+
+def sidecars(source: str) -> list[str]:
+    """The files that may go with the document `source`, itself first."""
+    return [source] + [source + suffix for suffix in SIDECAR_SUFFIXES]
 
 
 def discover(root: Path) -> tuple[list[CorpusFile], list[str]]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from embeddings.documents import DocumentMeta
-from embeddings.ingest.discovery import COLLECTION_FILE, SIDECAR_SUFFIX
+from embeddings.ingest.discovery import COLLECTION_FILE, SIDECAR_SUFFIX, SIDECAR_SUFFIXES
 from embeddings.ingest.errors import IngestError
 from embeddings.ingest.languages import language_code
 from embeddings.ingest.pieces import EMPTY_META
@@ -50,12 +50,14 @@ def resolve(root: Path, source: str, *, front: DocumentMeta, own: DocumentMeta) 
 
 
 def metadata_paths(root: Path, source: str) -> list[Path]:
-    """The metadata files inside the root that shape how `source` is described: its
-    sidecar and the collection files of its folders. A change to any is a change to it."""
+    """The files inside the root that shape how `source` is described and searched: its
+    sidecar, its companion and the collection files of its folders. A change to any is a
+    change to it."""
     folders = [root]
     for part in PurePosixPath(source).parent.parts:
         folders.append(folders[-1] / part)
-    candidates = [root / (source + SIDECAR_SUFFIX)] + [f / COLLECTION_FILE for f in folders]
+    own = [root / (source + suffix) for suffix in SIDECAR_SUFFIXES]
+    candidates = own + [f / COLLECTION_FILE for f in folders]
     inside = root.resolve()
     return [p for p in candidates if p.is_file() and p.resolve().is_relative_to(inside)]
 

@@ -233,6 +233,23 @@ def test_a_removed_work_goes_to_the_trash_and_comes_back(app: App) -> None:
     assert [e.action for e in collection.log.tail()] == ["add", "remove", "restore"]
 
 
+def test_a_works_companion_goes_to_the_trash_with_it_and_comes_back_with_it(app: App) -> None:
+    add_garden(app, SERVER_A)
+    collection = app.collections.of(SERVER_A)
+    companion = collection.corpus / "almanac.txt.companion.tsv"
+    companion.write_text("1\tA plain rendering of the almanac's first part\n")
+    texts.remove_work(app, collection, "The Beekeeper's Almanac", actor=admin_of(SERVER_A))
+    assert not companion.exists()
+    texts.restore_work(collection, "The Beekeeper's Almanac", actor=admin_of(SERVER_A))
+    assert companion.read_text().startswith("1\tA plain rendering")
+    # Replaced by a new upload, the old text's companion goes to the trash with it.
+    meta = WorkMeta(title="The Beekeeper's Almanac")
+    texts.add_work(
+        app, collection, "almanac.txt", GARDEN, meta, actor=admin_of(SERVER_A), replace=True
+    )
+    assert not companion.exists()
+
+
 def test_a_replaced_file_keeps_its_old_version_in_the_trash(app: App) -> None:
     add_garden(app, SERVER_A)
     collection = app.collections.of(SERVER_A)

@@ -47,6 +47,7 @@ def test_hidden_and_sidecar_files_are_skipped_silently(root: Path) -> None:
     touch(root / ".hidden.md")
     touch(root / ".git" / "notes.md")
     touch(root / "b.md.meta.toml", 'title = "B"\n')
+    touch(root / "b.md.companion.tsv", "1:1\tIn the beginning\n")
     touch(root / "sub" / "_collection.meta.toml", 'author = "X"\n')
     files, warnings = discover(root)
     assert len(files) == 5
