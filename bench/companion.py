@@ -196,24 +196,10 @@ class Companion(second_encoder.Fused):
 
 
 def evaluate(args: argparse.Namespace) -> None:
-    from bot.app import set_search_threads
-    from embeddings import store
-    from embeddings.encoder import Encoder
-    from embeddings.search import QueryEmbeddings, Searcher, SearchParams
-
-    set_search_threads(1)
-    data = store.load(args.index)
-    encoder = Encoder("all-MiniLM-L6-v2")
-    searcher = Searcher(
-        data, encoder, SearchParams(), QueryEmbeddings(encoder, 4096, batching=False)
-    )
-    texts = json.loads((args.out / "queries.json").read_text())
-    qvecs = dict(zip(texts, np.load(args.out / "queries.npy"), strict=True))
-    has = np.zeros(len(data.passages), dtype=bool)
+    searcher, vectors, qvecs = second_encoder.engine_and_vectors(args.index, args.out)
+    has = np.zeros(len(vectors), dtype=bool)
     has[[int(i) for i in json.loads((args.out / "companion.json").read_text())]] = True
-    fused = Companion(
-        searcher, second_encoder.load_vectors(args.out, len(data.passages)), qvecs, has
-    )
+    fused = Companion(searcher, vectors, qvecs, has)
     labelled = [q for q in second_encoder.load_queries(args.split) if q.get("answers")]
     results: dict[str, dict[str, Any]] = {}
     for variant in args.variants.split(","):

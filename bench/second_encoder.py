@@ -271,21 +271,27 @@ def print_table(results: Mapping[Any, dict[str, Any]], by: str) -> dict[str, int
     return {g: n for g, (_, _, n) in first.items()}
 
 
-def evaluate(args: argparse.Namespace) -> None:
+def engine_and_vectors(index: Path, out: Path) -> tuple[Any, np.ndarray, dict[str, Any]]:
+    """The shipped engine's searcher over `index` (one FAISS thread, as the bot searches),
+    the vectors `encode` wrote to `out`, and its query vectors by query text."""
     from bot.app import set_search_threads
     from embeddings import store
     from embeddings.encoder import Encoder
     from embeddings.search import QueryEmbeddings, Searcher, SearchParams
 
     set_search_threads(1)
-    data = store.load(args.index)
+    data = store.load(index)
     encoder = Encoder("all-MiniLM-L6-v2")
     searcher = Searcher(
         data, encoder, SearchParams(), QueryEmbeddings(encoder, 4096, batching=False)
     )
-    texts = json.loads((args.out / "queries.json").read_text())
-    qvecs = dict(zip(texts, np.load(args.out / "queries.npy"), strict=True))
-    fused = Fused(searcher, load_vectors(args.out, len(data.passages)), qvecs)
+    texts = json.loads((out / "queries.json").read_text())
+    qvecs = dict(zip(texts, np.load(out / "queries.npy"), strict=True))
+    return searcher, load_vectors(out, len(data.passages)), qvecs
+
+
+def evaluate(args: argparse.Namespace) -> None:
+    fused = Fused(*engine_and_vectors(args.index, args.out))
     fused.cand = args.cand
     fused.fit([q for q in load_queries("dev") if q.get("answers")])
     print(f"second cosine mapped as {fused.a:.3f} · cos + {fused.b:.3f} (dev candidates)")

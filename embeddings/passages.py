@@ -62,13 +62,13 @@ class Passage:
     end: int
     section: str = ""
     kind: str = "text"
+    # Its line in the work's companion (embeddings/companion.py): searched, never quoted.
+    companion: str = ""
     block: int = 0  # index of the paragraph it starts in: windows of one paragraph share it
     notes: tuple[str, ...] = ()
     headword: str = ""
     locator: str = ""
     note_id: str = ""
-    # Its line in the work's companion (embeddings/companion.py): searched, never quoted.
-    companion: str = ""
 
     @property
     def content_hash(self) -> str:
