@@ -16,7 +16,7 @@ from embeddings.build import reindex
 from embeddings.companion import parse_companion
 from embeddings.encoder import Encoder
 from embeddings.errors import IndexCorruptError
-from embeddings.search import Searcher, SearchParams
+from embeddings.search import Filters, Searcher, SearchParams
 from tests.embeddings.helpers import flip_a_byte
 from tests.embeddings.test_signals import MATTHEW
 
@@ -126,6 +126,20 @@ def test_the_lines_nearest_the_query_bring_their_passages_into_the_candidates(
     allowed = np.array([i for i in range(len(data.passages)) if i != judge])
     found = data.companion.nearest_passages(qvec[None, :], 1, allowed)[0]
     assert judge not in found.tolist() and len(found) == 1  # a hidden passage stays hidden
+
+
+def test_a_hidden_work_is_never_found_through_its_companion(
+    corpus: Path, tmp_path: Path, encoder: Encoder
+) -> None:
+    (corpus / "notes.txt").write_text(
+        "Tomorrow we plant the beans.\n\nThe garden needs water every day in summer.\n"
+    )
+    data = _built(corpus, tmp_path / "index", encoder)
+    searcher = Searcher(data, encoder, SearchParams(min_cosine=0.0))
+    assert searcher.search(TOMORROW, k=1).hits[0].passage_id == _verse(data, "6:34")
+    hidden = searcher.search(TOMORROW, k=5, filters=Filters(hidden=frozenset({"matthew.htm"})))
+    sources = {data.passages[h.passage_id].source for h in hidden.hits}
+    assert sources == {"notes.txt"}
 
 
 def test_an_unchanged_reindex_embeds_no_line_and_a_changed_line_is_embedded_alone(
