@@ -5,8 +5,8 @@ an archaic verse far below it ("do not worry about tomorrow" against "Take there
 thought for the morrow"). A companion is the same work said otherwise, a modern translation
 for instance. It is given line by line, each line keyed by the locator of the passage it
 renders. A passage with a companion line is scored with that line too, and is found
-through it, but the answer always quotes the work itself (bench/RESULTS.md, "A companion
-translation for the KJV").
+through it, but the answer always quotes the work itself (bench/RESULTS.md, "Companions in
+the engine").
 
 The file sits beside the work as `<file name>.companion.tsv`, one `LOCATOR<TAB>TEXT` line
 per passage (`6:34<TAB>Then have no care for tomorrow: ...`). Blank lines and lines
@@ -102,10 +102,6 @@ class CompanionTable:
     def __post_init__(self) -> None:
         self.rows = np.full(self.passage_count, -1, dtype=np.int64)
         self.rows[self.ids] = np.arange(len(self.ids))
-
-    @classmethod
-    def empty(cls, passage_count: int, dim: int) -> CompanionTable:
-        return cls(np.empty(0, dtype=np.int32), np.empty((0, dim), dtype=np.float32), passage_count)
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -102,7 +102,7 @@ class SearchParams:
     # A passage with a line in its work's companion (embeddings/companion.py): its dense
     # score is (1 - w) * its own + w * its companion line's cosine, and the passages of the
     # companion lines nearest the query join the candidates (0: none). 0.5 won on dev and
-    # on test, no corpus worse (bench/RESULTS.md, "A companion translation for the KJV").
+    # on test, no corpus worse (bench/RESULTS.md, "Companions in the engine").
     companion_weight: float = 0.5
     companion_candidates: int = 100
 

@@ -2,7 +2,7 @@
 companion line and its neighbours in the same document. All use vectors stored in the
 index, so they cost a few small matrix products per query and no model call; their
 weights are search settings (chosen on the dev queries: bench/RESULTS.md, "Ranking
-signals", "A companion translation for the KJV")."""
+signals", "Companions in the engine")."""
 
 from __future__ import annotations
 
