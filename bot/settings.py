@@ -166,6 +166,7 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
             "index.rescore",
             "index.ef_construction",
             "index.ef_search",
+            "index.companion_ef_search",
             "search.candidates",
             "search.max_query_chars",
             "search.query_pass",

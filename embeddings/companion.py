@@ -108,7 +108,7 @@ class CompanionTable:
 
     def with_index(self, params: dense_index.DenseParams) -> CompanionTable:
         """The same table with its dense index built (exact below `ann_threshold`)."""
-        self.index = dense_index.build(self.vectors, params) if len(self) else None
+        self.index = dense_index.build(self.vectors, lines_params(params)) if len(self) else None
         return self
 
     def cosines(self, ids: np.ndarray, qvec: np.ndarray) -> np.ndarray:
@@ -142,3 +142,8 @@ class CompanionTable:
         sims = np.asarray(self.vectors[rows], dtype=np.float32) @ qvecs.T  # [rows, queries]
         best = np.argsort(-sims, axis=0)[:k]
         return [self.ids[rows[best[:, q]]].astype(np.int64) for q in range(len(qvecs))]
+
+
+def lines_params(params: dense_index.DenseParams) -> dense_index.DenseParams:
+    """The dense parameters of the lines' index: the passages', but its own efSearch."""
+    return replace(params, ef_search=params.companion_ef_search)

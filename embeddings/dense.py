@@ -62,6 +62,10 @@ class DenseParams:
     hnsw_m: int = 16  # M=32 gave no better recall per ms at 100k and built 2.8x slower
     ef_construction: int = 80
     ef_search: int = 512  # recall@10 0.998 at 100k, 0.982 at 1M (256: 0.959 at 1M)
+    # The companion lines' HNSW index (embeddings/companion.py): it only adds candidates, and
+    # 512 cost 1.44 ms a question for 31,044 lines, 256 half that (bench/RESULTS.md,
+    # "Companions in the engine").
+    companion_ef_search: int = 256
     nlist: int = 0  # IVF lists; 0: 4·sqrt(N)
     nprobe: int = 0  # IVF lists scanned per query; 0: derived from nlist
     # "sq8": 8-bit codes in the lists (384 B a passage, not 1,536), candidates re-scored

@@ -43,7 +43,7 @@ import numpy as np
 
 from embeddings import dense as dense_index
 from embeddings import passage_file
-from embeddings.companion import CompanionTable
+from embeddings.companion import CompanionTable, lines_params
 from embeddings.dense import DenseParams
 from embeddings.documents import DocumentMeta, Footnote
 from embeddings.errors import (
@@ -537,7 +537,7 @@ def _load_companion(build: Path, manifest: Manifest, passages: int) -> Companion
     ):
         raise ValueError("the companion vectors disagree with the manifest")
     table = CompanionTable(ids, vectors, passages)
-    params = manifest.dense_params()
+    params = lines_params(manifest.dense_params())
     if (build / COMPANION_INDEX).is_file():
         table.index = dense_index.load(build / COMPANION_INDEX, params, vectors)
     else:

@@ -14,6 +14,7 @@ from bot.discord.reindexing import report_fields
 from embeddings import store
 from embeddings.build import reindex
 from embeddings.companion import parse_companion
+from embeddings.dense import DenseParams
 from embeddings.encoder import Encoder
 from embeddings.errors import IndexCorruptError
 from embeddings.search import Filters, Searcher, SearchParams
@@ -199,6 +200,17 @@ def test_without_a_companion_nothing_is_written_and_search_is_unchanged(
     hits = Searcher(data, encoder, SearchParams(min_cosine=0.0)).search(TOMORROW, k=3).hits
     plain = Searcher(data, encoder, replace(SearchParams(min_cosine=0.0), companion_weight=0.0))
     assert [h.passage_id for h in hits] == [h.passage_id for h in plain.search(TOMORROW, k=3).hits]
+
+
+def test_the_lines_index_searches_with_its_own_ef_search(
+    corpus: Path, tmp_path: Path, encoder: Encoder
+) -> None:
+    params = DenseParams(kind="hnsw", ef_search=300, companion_ef_search=40)
+    reindex(corpus, tmp_path / "index", encoder, dense=params)
+    data = store.load(tmp_path / "index")
+    assert data.companion is not None
+    assert data.dense.hnsw.efSearch == 300
+    assert data.companion.index.hnsw.efSearch == 40
 
 
 def test_a_damaged_companion_file_is_never_served(
