@@ -41,8 +41,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -156,43 +155,22 @@ class Companion(second_encoder.Fused):
         self.has = has  # passages with a companion verse
         self.variant = "engine"
 
-    @contextmanager
-    def active(self) -> Iterator[None]:
-        from unittest import mock
+    def enabled(self) -> bool:
+        return self.variant != "engine"
 
-        from embeddings import search
-
-        engine_scores = search.dense_scores
-        engine_candidates = search.Searcher._dense_candidates
+    def fuse(self, cand: np.ndarray, cos: np.ndarray, other: np.ndarray) -> np.ndarray:
         kind, _, value = self.variant.partition(":")
         weight = float(value or 0)
+        mine = self.has[cand]
+        out = np.array(cos, dtype=np.float32, copy=True)
+        if kind == "max":
+            out[mine] = np.maximum(cos[mine], other[mine] - weight)
+        else:
+            out[mine] = (1 - weight) * cos[mine] + weight * other[mine]
+        return out
 
-        def dense_scores(index: Any, cand: np.ndarray, qvec: np.ndarray, **kw: Any) -> Any:
-            scores = engine_scores(index, cand, qvec, **kw)
-            if kind == "engine":
-                return scores
-            mine = self.has[cand]
-            theirs = self.vectors[cand[mine]] @ self._qvec
-            out = np.array(scores, dtype=np.float32, copy=True)
-            if kind == "max":
-                out[mine] = np.maximum(scores[mine], theirs - weight)
-            else:
-                out[mine] = (1 - weight) * scores[mine] + weight * theirs
-            return out
-
-        def dense_candidates(searcher: Any, query: str, qvec: np.ndarray, allowed: Any) -> Any:
-            self._qvec = self.queries[query]
-            ids = engine_candidates(searcher, query, qvec, allowed)
-            if kind == "engine":
-                return ids
-            sims = np.where(self.has, self.vectors @ self._qvec, -np.inf)
-            return np.concatenate([ids, np.argpartition(-sims, self.cand)[: self.cand]])
-
-        with (
-            mock.patch.object(search, "dense_scores", dense_scores),
-            mock.patch.object(search.Searcher, "_dense_candidates", dense_candidates),
-        ):
-            yield
+    def candidate_sims(self) -> np.ndarray:
+        return np.where(self.has, self.vectors @ self._qvec, -np.inf)
 
 
 def evaluate(args: argparse.Namespace) -> None:

@@ -41,7 +41,7 @@ import argparse
 import json
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -179,8 +179,22 @@ class Fused:
         self.seen: list[tuple[np.ndarray, np.ndarray]] = []  # (engine cosine, second cosine)
         self._qvec = np.zeros(vectors.shape[1], np.float32)
 
+    def enabled(self) -> bool:
+        """Whether the second encoder takes part (β = 0: the engine unchanged)."""
+        return self.beta != 0
+
+    def fuse(self, cand: np.ndarray, cos: np.ndarray, other: np.ndarray) -> np.ndarray:
+        """The dense scores of the candidates `cand`, given the engine's (`cos`) and the
+        second encoder's cosines (`other`)."""
+        return ((1 - self.beta) * cos + self.beta * (self.a * other + self.b)).astype(np.float32)
+
+    def candidate_sims(self) -> np.ndarray:
+        """Per passage, how near the second encoder puts it to the query (its nearest
+        `cand` join the candidates)."""
+        return np.asarray(self.vectors @ self._qvec)
+
     @contextmanager
-    def active(self) -> Any:
+    def active(self) -> Iterator[None]:
         """The engine's module functions wrapped while the block runs (the engine's code
         itself is not changed for a benchmark)."""
         from unittest import mock
@@ -194,20 +208,16 @@ class Fused:
             cos = engine_scores(index, cand, qvec, **kw)
             other = self.vectors[cand] @ self._qvec
             self.seen.append((cos, other))
-            if self.beta == 0:
-                return cos
-            return ((1 - self.beta) * cos + self.beta * (self.a * other + self.b)).astype(
-                np.float32
-            )
+            return self.fuse(cand, cos, other) if self.enabled() else cos
 
         def dense_candidates(searcher: Any, query: str, qvec: np.ndarray, allowed: Any) -> Any:
             # The first step of a ranking, given the query as bench.signals asks it: the
             # second encoder's vector that this ranking's `dense_scores` then uses too.
             self._qvec = self.queries[query]
             ids = engine_candidates(searcher, query, qvec, allowed)
-            if self.beta == 0:
+            if not self.enabled():
                 return ids
-            sims = self.vectors @ self._qvec
+            sims = self.candidate_sims()
             return np.concatenate([ids, np.argpartition(-sims, self.cand)[: self.cand]])
 
         with (
