@@ -56,7 +56,8 @@ _BOOK = re.compile(r'<book id="[A-Z0-9]+">')
 _CHAPTER_OR_VERSE = re.compile(r'<c id="(\d+)"\s*/>|<v id="(\d+)"\s*/>(.*?)<ve\s*/>', re.S)
 _NOTES = re.compile(r"<f\b.*?</f>|<x\b.*?</x>", re.S)  # footnotes, cross-references
 _TAG = re.compile(r"<[^>]+>")
-_KJV_FILE = re.compile(r"(?:^|/)kjv/book(\d+)\.htm$")
+_BOOK_FILE = re.compile(r"book(\d+)\.htm")  # a KJV book's file: its number is its order
+_KJV_FILE = re.compile(r"(?:^|/)kjv/" + _BOOK_FILE.pattern + "$")
 _LOCATOR = re.compile(r"(\d+):(\d+)$")
 
 
@@ -97,20 +98,18 @@ def align(passages: Sequence[Located], verses: dict[Verse, str]) -> dict[int, st
 
 def write_tsv(verses: dict[Verse, str], kjv: Path) -> int:
     """A companion file beside each KJV book file of `kjv`; returns the lines written."""
+    by_book: dict[int, list[str]] = {}
+    for (book, chapter, verse), text in sorted(verses.items()):
+        by_book.setdefault(book, []).append(f"{chapter}:{verse}\t{text}\n")
     written = 0
-    for book in sorted(kjv.glob("book*.htm")):
-        number = _KJV_FILE.search(f"kjv/{book.name}")
-        if number is None:
+    for path in sorted(kjv.glob("book*.htm")):
+        number = _BOOK_FILE.fullmatch(path.name)
+        lines = by_book.get(int(number.group(1)), []) if number else []
+        if not lines:
             continue
-        order = int(number.group(1))
-        lines = [
-            f"{chapter}:{verse}\t{text}"
-            for (b, chapter, verse), text in sorted(verses.items())
-            if b == order
-        ]
-        book.with_name(book.name + COMPANION_SUFFIX).write_text(
+        path.with_name(path.name + COMPANION_SUFFIX).write_text(
             "# The Bible in Basic English (public domain), from eBible.org's USFX\n"
-            + "".join(line + "\n" for line in lines),
+            + "".join(lines),
             encoding="utf-8",
         )
         written += len(lines)

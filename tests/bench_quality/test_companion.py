@@ -4,8 +4,9 @@ KJV passages of the same book, chapter and verse, and with nothing else."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-from bench.companion import align, read_usfx
+from bench.companion import align, read_usfx, write_tsv
 
 # eBible.org's layout: books never closed, a verse runs from <v/> to <ve/>, notes inline.
 USFX = """<?xml version="1.0" encoding="UTF-8"?><usfx><languageCode>eng</languageCode>
@@ -50,3 +51,21 @@ def test_only_kjv_verse_passages_with_a_verse_of_the_same_place_get_a_companion(
         0: "And the earth was waste and formless; it was dark.",
         1: "Now these are the names of the sons of Israel.",
     }
+
+
+def test_each_kjv_book_file_gets_its_books_verses_as_a_companion_file(tmp_path: Path) -> None:
+    for name in ("book01.htm", "book02.htm", "book03.htm", "notes.htm"):
+        (tmp_path / name).write_text("<html></html>")
+    assert write_tsv(read_usfx(USFX), tmp_path) == 4
+    genesis = (tmp_path / "book01.htm.companion.tsv").read_text().splitlines()
+    assert genesis[0].startswith("#")
+    assert genesis[1:] == [
+        "1:1\tAt the first God made the heaven and the earth.",
+        "1:2\tAnd the earth was waste and formless; it was dark.",
+        "2:1\tAnd the heaven and the earth & all things in them were complete.",
+    ]
+    exodus = (tmp_path / "book02.htm.companion.tsv").read_text().splitlines()
+    assert exodus[1:] == ["1:1\tNow these are the names of the sons of Israel."]
+    # A book the companion does not hold, and a file that is no book, get none.
+    assert not (tmp_path / "book03.htm.companion.tsv").exists()
+    assert not (tmp_path / "notes.htm.companion.tsv").exists()
