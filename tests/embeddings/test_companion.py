@@ -196,7 +196,7 @@ def test_without_a_companion_nothing_is_written_and_search_is_unchanged(
     assert "companion" not in report.summary()
     data = store.load(tmp_path / "index")
     assert data.companion is None and data.manifest.companion_count == 0
-    assert not list(data.path.glob("companion*")) if data.path else False
+    assert data.path is not None and not list(data.path.glob("companion*"))
     hits = Searcher(data, encoder, SearchParams(min_cosine=0.0)).search(TOMORROW, k=3).hits
     plain = Searcher(data, encoder, replace(SearchParams(min_cosine=0.0), companion_weight=0.0))
     assert [h.passage_id for h in hits] == [h.passage_id for h in plain.search(TOMORROW, k=3).hits]
