@@ -9,7 +9,7 @@ sentence instead of fields (a front end's own refusal) keeps that sentence as it
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Literal
+from typing import Any, Literal, dataclass_transform
 
 
 class QuotebotError(Exception):
@@ -25,10 +25,17 @@ class QuotebotError(Exception):
         return f"{type(self).__name__}({shown})"
 
 
+@dataclass_transform(eq_default=False)
 @dataclass(eq=False)
 class _Fields(QuotebotError):
-    """Base of the errors that are dataclasses: their fields are also `args`, so they
-    pickle and compare in logs as other exceptions do."""
+    """Base of the errors that are dataclasses. A subclass is made one as it is declared
+    (`@dataclass(eq=False)`, so each error is its annotated fields and a docstring, with
+    no decorator to forget), and its fields are also `args`, so they pickle and compare in
+    logs as other exceptions do."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        dataclass(eq=False)(cls)
 
     def __post_init__(self) -> None:
         Exception.__init__(self, *(getattr(self, f.name) for f in fields(self)))
@@ -41,47 +48,39 @@ class QueryError(QuotebotError):
     """The query cannot be searched (empty, too long, only common words)."""
 
 
-@dataclass(eq=False)
 class EmptyQuery(_Fields, QueryError):
     """Nothing left to search for once spaces and invisible characters are gone."""
 
 
-@dataclass(eq=False)
 class QueryTooLong(_Fields, QueryError):
     length: int  # characters
     limit: int
 
 
-@dataclass(eq=False)
 class NoWords(_Fields, QueryError):
     """The query holds no word at all (only punctuation or symbols)."""
 
 
-@dataclass(eq=False)
 class OnlyCommonWords(_Fields, QueryError):
     """Every word of the query is a stop word."""
 
 
-@dataclass(eq=False)
 class CountOutOfRange(_Fields, QueryError):
     """More results (or fewer than one) than a search may return."""
 
     limit: int
 
 
-@dataclass(eq=False)
 class EmptyTerm(_Fields, QueryError):
     """/define was given nothing to define."""
 
 
-@dataclass(eq=False)
 class TermTooLong(_Fields, QueryError):
     """A term of more words than a definition can name."""
 
     limit: int  # words
 
 
-@dataclass(eq=False)
 class NameTooLong(_Fields, QueryError):
     """A name option (author, source, work) far too long to be a name."""
 
@@ -90,14 +89,12 @@ class NameTooLong(_Fields, QueryError):
     limit: int
 
 
-@dataclass(eq=False)
 class NotAReference(_Fields, QueryError):
     """Text that is not a passage reference (FILE#OFFSET:HASH)."""
 
     text: str
 
 
-@dataclass(eq=False)
 class BadComparison(_Fields, QueryError):
     """A comparison that cannot be made: by neither work nor author, one work, too many."""
 
@@ -112,19 +109,16 @@ class NotFoundError(QuotebotError):
     """A named work, author, passage or term is not in the corpus."""
 
 
-@dataclass(eq=False)
 class PassageGone(_Fields, NotFoundError):
     """A passage (a reference, a button's quote) no longer in the corpus."""
 
 
-@dataclass(eq=False)
 class WorkGone(_Fields, NotFoundError):
     """A work a result came from is no longer in the corpus."""
 
     source: str
 
 
-@dataclass(eq=False)
 class NoWorkMatching(_Fields, NotFoundError):
     """Filters that no work meets: an author and/or a title (both "" never happens)."""
 
@@ -132,7 +126,6 @@ class NoWorkMatching(_Fields, NotFoundError):
     title: str = ""
 
 
-@dataclass(eq=False)
 class NoMatch(_Fields, NotFoundError):
     """A work or author named for /source or a comparison that nothing matches."""
 
@@ -141,7 +134,6 @@ class NoMatch(_Fields, NotFoundError):
     where: Literal["corpus", "server"] = "corpus"  # the whole corpus, or the server's view
 
 
-@dataclass(eq=False)
 class NoWorkCalled(_Fields, NotFoundError):
     """A corpus change names a work the collection does not have (names never guess)."""
 
@@ -149,7 +141,6 @@ class NoWorkCalled(_Fields, NotFoundError):
     where: str = ""  # "": the collection changed; else what was searched ("trash")
 
 
-@dataclass(eq=False)
 class NotInTrash(_Fields, NotFoundError):
     name: str
 
@@ -157,7 +148,6 @@ class NotInTrash(_Fields, NotFoundError):
 # -- the index --------------------------------------------------------------------------------
 
 
-@dataclass(eq=False)
 class IndexMissingError(_Fields, QuotebotError):
     """There is no index yet."""
 
@@ -175,7 +165,6 @@ CorruptProblem = Literal[
 ]
 
 
-@dataclass(eq=False)
 class IndexCorruptError(_Fields, QuotebotError):
     """An index file does not match its checksum or cannot be read."""
 
@@ -184,7 +173,6 @@ class IndexCorruptError(_Fields, QuotebotError):
     detail: str = ""
 
 
-@dataclass(eq=False)
 class IndexIncompatibleError(_Fields, QuotebotError):
     """The index was built by another format version or with another model."""
 
@@ -193,7 +181,6 @@ class IndexIncompatibleError(_Fields, QuotebotError):
     expected: str  # what this quotebot reads, or the model it is set to use
 
 
-@dataclass(eq=False)
 class IndexWriteError(_Fields, QuotebotError, OSError):
     """A new index build could not be written (disk full, read-only, no permission).
 
@@ -204,7 +191,6 @@ class IndexWriteError(_Fields, QuotebotError, OSError):
     reason: str  # the system's reason ("No space left on device")
 
 
-@dataclass(eq=False)
 class ReindexBusyError(_Fields, QuotebotError):
     """A reindex is already running."""
 
@@ -212,7 +198,6 @@ class ReindexBusyError(_Fields, QuotebotError):
 # -- the corpus and the model -----------------------------------------------------------------
 
 
-@dataclass(eq=False)
 class CorpusError(_Fields, QuotebotError):
     """The corpus folder is missing or holds nothing that can be indexed."""
 
@@ -235,7 +220,6 @@ ModelProblem = Literal[
 ]
 
 
-@dataclass(eq=False)
 class ModelError(_Fields, QuotebotError):
     """The embedding model cannot be loaded."""
 
@@ -253,7 +237,6 @@ TuneProblem = Literal[
 ]
 
 
-@dataclass(eq=False)
 class TuneError(_Fields, QuotebotError):
     """`quotebot tune` cannot start or finish."""
 
@@ -281,7 +264,6 @@ SettingsProblem = Literal[
 ]
 
 
-@dataclass(eq=False)
 class SettingsError(_Fields, QuotebotError):
     """A setting is missing or malformed: which one, where it was set, and what it must be."""
 
