@@ -228,6 +228,20 @@ def test_errors_keep_their_fields_through_pickling_and_log_as_data() -> None:
     assert str(error) == "QueryTooLong(length=2499, limit=1000)"
 
 
+def test_an_error_declared_with_fields_is_a_dataclass_without_a_decorator() -> None:
+    class Gone(errors._Fields, errors.NotFoundError):
+        """Declared as the core declares its errors: fields and a docstring."""
+
+        what: str
+        count: int = 0
+
+    error = Gone("a work", 2)
+    assert is_dataclass(error)
+    assert error.args == ("a work", 2)
+    assert str(error) == "Gone(what='a work', count=2)"
+    assert error != Gone("a work", 2)  # compared as exceptions are: by identity
+
+
 def test_a_front_ends_own_refusal_is_shown_as_written() -> None:
     assert describe(errors.QueryError("That message has no text to search for.")) == (
         "That message has no text to search for."
