@@ -64,8 +64,10 @@ class DenseParams:
     ef_search: int = 512  # recall@10 0.998 at 100k, 0.982 at 1M (256: 0.959 at 1M)
     # The companion lines' HNSW index (embeddings/companion.py): it only adds candidates, and
     # 512 cost 1.44 ms a question for 31,044 lines, 256 half that (bench/RESULTS.md,
-    # "Companions in the engine").
-    companion_ef_search: int = 256
+    # "Companions in the engine"); 128 (with 50 candidates) changed no answer in the top 10
+    # of any split, and was about a tenth of a burst's search CPU less ("Companion lines'
+    # search, cheaper").
+    companion_ef_search: int = 128
     nlist: int = 0  # IVF lists; 0: 4·sqrt(N)
     nprobe: int = 0  # IVF lists scanned per query; 0: derived from nlist
     # "sq8": 8-bit codes in the lists (384 B a passage, not 1,536), candidates re-scored

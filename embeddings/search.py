@@ -102,9 +102,11 @@ class SearchParams:
     # A passage with a line in its work's companion (embeddings/companion.py): its dense
     # score is (1 - w) * its own + w * its companion line's cosine, and the passages of the
     # companion lines nearest the query join the candidates (0: none). 0.5 won on dev and
-    # on test, no corpus worse (bench/RESULTS.md, "Companions in the engine").
+    # on test, no corpus worse (bench/RESULTS.md, "Companions in the engine"). 50 candidates
+    # gave the same top 10 as 100 on every split, for less search ("Companion lines' search,
+    # cheaper").
     companion_weight: float = 0.5
-    companion_candidates: int = 100
+    companion_candidates: int = 50
 
 
 # The engine before sentence vectors, windows and the floor re-tuned for them.
