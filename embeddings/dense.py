@@ -64,8 +64,8 @@ class DenseParams:
     ef_search: int = 512  # recall@10 0.998 at 100k, 0.982 at 1M (256: 0.959 at 1M)
     # The companion lines' HNSW index (embeddings/companion.py): it only adds candidates, and
     # 512 cost 1.44 ms a question for 31,044 lines, 256 half that (bench/RESULTS.md,
-    # "Companions in the engine"); 128 (with 50 candidates) changed no answer in the top 10
-    # of any split, and was about a tenth of a burst's search CPU less ("Companion lines'
+    # "Companions in the engine"); 128 (with 50 candidates) changed no top 10 on any split
+    # and halved the lines' search again, 0.84 to 0.45 ms a question ("Companion lines'
     # search, cheaper").
     companion_ef_search: int = 128
     nlist: int = 0  # IVF lists; 0: 4·sqrt(N)
