@@ -241,7 +241,7 @@ class Gateway(State):
                 "geo_ordered_rtc_regions": ["fake"],
                 "session_id": session.session_id,
                 "session_type": "normal",
-                "resume_gateway_url": self.resume_gateway_url.rstrip("/"),
+                "resume_gateway_url": self.websocket_url("resume-gateway"),
                 "shard": [shard_id, count],
                 "application": {"id": str(self.application_id), "flags": self.application_flags},
                 "auth_session_id_hash": "fake",

@@ -76,13 +76,13 @@ class Rest(Commands):
         )
 
     async def _h_gateway(self, ctx: Ctx) -> web.Response:
-        return json_response(200, {"url": self.gateway_url.rstrip("/")})
+        return json_response(200, {"url": self.websocket_url("gateway")})
 
     async def _h_gateway_bot(self, ctx: Ctx) -> web.Response:
         return json_response(
             200,
             {
-                "url": self.gateway_url.rstrip("/"),
+                "url": self.websocket_url("gateway"),
                 "shards": self.shards,
                 "session_start_limit": {
                     "total": 1000,

@@ -604,12 +604,12 @@ class State:
     @property
     def gateway_url(self) -> str:
         """What ``DiscordWebSocket.DEFAULT_GATEWAY`` must be set to (as a ``yarl.URL``)."""
-        return f"ws://127.0.0.1:{self.port}/gateway/"
+        return self.websocket_url("gateway/")
 
-    @property
-    def resume_gateway_url(self) -> str:
-        """Sent in READY; discord.py reconnects here to RESUME (a distinct path, to tell apart)."""
-        return f"ws://127.0.0.1:{self.port}/resume-gateway/"
+    def websocket_url(self, path: str) -> str:
+        """A gateway address as Discord sends it: ``/gateway`` from GET /gateway(/bot), and
+        READY's ``resume_gateway_url`` on a distinct path, to tell RESUMEs apart."""
+        return f"ws://127.0.0.1:{self.port}/{path}"
 
     # -- time, waiting, violations ------------------------------------------------------------
 
