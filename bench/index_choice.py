@@ -4,8 +4,9 @@
 
 For the index's own vectors and the labelled queries (bench/queries.jsonl): each kind's
 build time, search p50 (FAISS on one thread, as the bot runs it), recall@10 and @100
-against exact search, and recall@5 / MRR@10 of the hybrid ranking built on it. IVF is
-measured with float lists and with 8-bit codes re-scored from the vectors (`ivf_codes`).
+against exact search, and recall@5 / MRR@10 of the hybrid ranking built on it. IVF and
+HNSW are measured with float vectors and with 8-bit codes re-scored from the vectors
+(`ivf_codes`, `hnsw_codes`).
 This is what chose `ann_threshold` (bench/RESULTS.md, "Choosing the index").
 --sentence-queries adds that many queries for the recall columns: the longest sentence
 (6-40 words) of passages drawn at random with a fixed seed, as bench/scale.py's held-out
@@ -70,7 +71,8 @@ def main() -> None:
         ("exact", dense.DenseParams(kind="exact")),
         ("ivf flat", dense.DenseParams(kind="ivf", ivf_codes="flat")),
         ("ivf sq8", dense.DenseParams(kind="ivf", ivf_codes="sq8")),
-        ("hnsw", dense.DenseParams(kind="hnsw")),
+        ("hnsw flat", dense.DenseParams(kind="hnsw", hnsw_codes="flat")),
+        ("hnsw sq8", dense.DenseParams(kind="hnsw", hnsw_codes="sq8")),
     ]
     for kind, params in kinds:
         t0 = time.perf_counter()

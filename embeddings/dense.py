@@ -35,9 +35,10 @@ import numpy as np
 
 Kind = Literal["auto", "exact", "hnsw", "ivf"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
-IvfCodes = Literal["flat", "sq8"]
-# What a build made before `ivf_codes` existed holds (its manifest does not say).
-IVF_CODES_BEFORE: IvfCodes = "flat"
+Codes = Literal["flat", "sq8"]
+# What a build made before `ivf_codes` / `hnsw_codes` existed holds (its manifest does not say).
+IVF_CODES_BEFORE: Codes = "flat"
+HNSW_CODES_BEFORE: Codes = "flat"
 # Chosen by bench/scale.py (bench/RESULTS.md, "Scale"): at 1M passages on 2 busy cores
 # IVF-Flat builds in 4 minutes where HNSW would take about 40, and max(96, nlist/32) probes
 # keep recall@10 >= 0.95 against exact search from 50k to 1M passages (a fixed share of the
@@ -60,6 +61,11 @@ class DenseParams:
     # ~40 min extrapolated at 1M), and IVF keeps recall@10 >= 0.95 (bench/scale.py).
     ivf_threshold: int = 50_000
     hnsw_m: int = 16  # M=32 gave no better recall per ms at 100k and built 2.8x slower
+    # "sq8": the graph's nodes hold 8-bit codes, candidates re-scored from the mapped
+    # vectors (as IVF's). On the shared corpora the walk took a third less time, with the
+    # same recall@10 against exact search, in 18 MB instead of 57 (bench/RESULTS.md,
+    # "HNSW over 8-bit codes"). "flat": the float vectors, a private copy of vectors.npy.
+    hnsw_codes: Codes = "sq8"
     ef_construction: int = 80
     ef_search: int = 512  # recall@10 0.998 at 100k, 0.982 at 1M (256: 0.959 at 1M)
     # The companion lines' HNSW index (embeddings/companion.py): it only adds candidates, and
@@ -72,7 +78,7 @@ class DenseParams:
     nprobe: int = 0  # IVF lists scanned per query; 0: derived from nlist
     # "sq8": 8-bit codes in the lists (384 B a passage, not 1,536), candidates re-scored
     # from the mapped vectors; "flat": the float vectors, a private copy of vectors.npy.
-    ivf_codes: IvfCodes = "sq8"
+    ivf_codes: Codes = "sq8"
     # sq8: candidates found per result asked for, then re-scored exactly. 2 gives the float
     # index's recall@10 at 1M (4: no better); 1 loses 1.8 points of it.
     rescore: int = 2
@@ -83,6 +89,10 @@ class DenseParams:
                 return "exact"
             return "hnsw" if n < self.ivf_threshold else "ivf"
         return self.kind
+
+    def codes_of(self, kind: str) -> Codes | None:
+        """What an approximate index of `kind` holds; None for exact search."""
+        return {"hnsw": self.hnsw_codes, "ivf": self.ivf_codes}.get(kind)
 
     def ivf_nlist(self, n: int) -> int:
         if self.nlist > 0:
@@ -108,7 +118,18 @@ def build(vectors: np.ndarray, params: DenseParams) -> Any:
     if kind == "exact":
         return MappedFlat(vectors)
     if kind == "hnsw":
-        index = faiss.IndexHNSWFlat(dim, params.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+        if params.hnsw_codes == "sq8":
+            # (faiss's stubs name the quantizer's class where SWIG takes its type, an int)
+            index = faiss.IndexHNSWSQ(
+                dim,
+                faiss.ScalarQuantizer.QT_8bit,  # type: ignore[arg-type]
+                params.hnsw_m,
+                faiss.METRIC_INNER_PRODUCT,
+            )
+            if n:
+                index.train(vectors)  # the codes' range per dimension: one pass
+        else:
+            index = faiss.IndexHNSWFlat(dim, params.hnsw_m, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = params.ef_construction
         index.hnsw.efSearch = params.ef_search
     elif kind == "ivf":
@@ -212,11 +233,13 @@ class Rescored:
 
 
 def _rescored(index: Any, vectors: np.ndarray, params: DenseParams) -> Any:
-    """`index` itself, or wrapped in `Rescored` when its lists hold approximate codes."""
+    """`index` itself, or wrapped in `Rescored` when it holds approximate codes."""
     import faiss
 
     ivf = _ivf(index)
-    if ivf is not None and isinstance(faiss.downcast_index(ivf), faiss.IndexIVFScalarQuantizer):
+    if isinstance(faiss.downcast_index(index), faiss.IndexHNSWSQ) or (
+        ivf is not None and isinstance(faiss.downcast_index(ivf), faiss.IndexIVFScalarQuantizer)
+    ):
         return Rescored(index, vectors, params.rescore)
     return index
 
@@ -234,9 +257,9 @@ def _ivf(index: Any) -> Any:
     return faiss.try_extract_index_ivf(inner) if isinstance(inner, faiss.Index) else None
 
 
-def codes(index: Any) -> IvfCodes | None:
-    """What an IVF index's lists hold ("flat" or "sq8"); None for another kind."""
-    if _ivf(index) is None:
+def codes(index: Any) -> Codes | None:
+    """What an approximate index holds ("flat" or "sq8"); None for exact search."""
+    if isinstance(index, MappedFlat):
         return None
     return "sq8" if isinstance(index, Rescored) else "flat"
 
@@ -250,8 +273,8 @@ def save(index: Any, path: Path) -> None:
 def load(path: Path, params: DenseParams, vectors: np.ndarray) -> Any:
     """Read a saved index and apply the search-time settings (efSearch, nprobe, rescore).
     `vectors` are the build's own, for an index of codes to re-score its candidates: what
-    the file holds decides that, so a build made before `ivf_codes` (IVF-Flat) loads and
-    searches as it always did."""
+    the file holds decides that, so a build made before `ivf_codes` or `hnsw_codes` (float
+    vectors) loads and searches as it always did."""
     import faiss
 
     index = _rescored(faiss.read_index(str(path)), vectors, params)

@@ -131,17 +131,22 @@ class Manifest:
         return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
 
     def dense_params(self) -> DenseParams:
-        """The dense index's parameters as built. A build made before `ivf_codes` existed
-        holds IVF-Flat lists: its manifest does not say so, so it is said here."""
+        """The dense index's parameters as built. A build made before `ivf_codes` or
+        `hnsw_codes` existed holds float vectors: its manifest does not say so, so it is
+        said here."""
         saved = {k: v for k, v in self.dense.items() if k != "kind_built"}
-        return DenseParams(**{"ivf_codes": dense_index.IVF_CODES_BEFORE, **saved})
+        before = {
+            "ivf_codes": dense_index.IVF_CODES_BEFORE,
+            "hnsw_codes": dense_index.HNSW_CODES_BEFORE,
+        }
+        return DenseParams(**{**before, **saved})
 
     def same_dense(self, params: DenseParams) -> bool:
         """Whether this build's dense index is the one `params` would build now."""
         kind = params.resolve(self.passage_count)
         if self.dense.get("kind") != kind:
             return False
-        return kind != "ivf" or self.dense_params().ivf_codes == params.ivf_codes
+        return self.dense_params().codes_of(kind) == params.codes_of(kind)
 
 
 _T = TypeVar("_T")
@@ -458,8 +463,9 @@ def _load_build(
             dense = dense_index.build(vectors, params)
         else:
             dense = dense_index.load(build / "dense.faiss", params, vectors)
-            if dense_index.codes(dense) not in (None, params.ivf_codes):
-                raise ValueError(f"dense.faiss does not hold the {params.ivf_codes} codes")
+            held = params.codes_of(manifest.dense.get("kind", ""))
+            if held is not None and dense_index.codes(dense) != held:
+                raise ValueError(f"dense.faiss does not hold the {held} codes")
         vocabulary = _vocabulary_reader(build / "vocabulary.json")
         sentences = _load_sentences(build, manifest, len(passages))
         companion = _load_companion(build, manifest, len(passages))

@@ -11,6 +11,7 @@ import pytest
 
 from bot.cli import main
 from bot.discord.reindexing import report_fields
+from embeddings import dense as dense_index
 from embeddings import store
 from embeddings.build import reindex
 from embeddings.companion import parse_companion
@@ -209,8 +210,8 @@ def test_the_lines_index_searches_with_its_own_ef_search(
     reindex(corpus, tmp_path / "index", encoder, dense=params)
     data = store.load(tmp_path / "index")
     assert data.companion is not None
-    assert data.dense.hnsw.efSearch == 300
-    assert data.companion.index.hnsw.efSearch == 40
+    assert dense_index.faiss_index(data.dense).hnsw.efSearch == 300
+    assert dense_index.faiss_index(data.companion.index).hnsw.efSearch == 40
 
 
 def test_a_damaged_companion_file_is_never_served(

@@ -10,7 +10,6 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -205,44 +204,53 @@ def test_auto_picks_exact_search_then_hnsw_then_ivf_as_the_corpus_grows() -> Non
     assert DenseParams().resolve(34_107) == "hnsw"  # the shared corpora, by default
 
 
-# -- the IVF index's codes ------------------------------------------------------------------
+# -- an approximate index's codes (IVF and HNSW alike) -----------------------------------
+
+CODES_KEY = {"ivf": "ivf_codes", "hnsw": "hnsw_codes"}
+APPROXIMATE = pytest.mark.parametrize("kind", ["ivf", "hnsw"])
 
 
-def ivf_app(app: App, **params: Any) -> App:
-    """The same corpus and index folder, with an IVF index of these `DenseParams`."""
-    dense = DenseParams(kind="ivf", **params)
+def ann_app(app: App, kind: str, codes: str = "sq8") -> App:
+    """The same corpus and index folder, with an approximate index of `kind` holding
+    `codes` ("sq8" or "flat")."""
+    dense = DenseParams(kind=kind, **{CODES_KEY[kind]: codes})  # type: ignore[arg-type]
     return App(replace(app.settings, dense=dense), app.encoder)
 
 
-def test_the_manifest_records_the_ivf_codes_and_the_build_holds_them(fresh_app: App) -> None:
-    app = ivf_app(fresh_app)
+@APPROXIMATE
+def test_the_manifest_records_the_codes_and_the_build_holds_them(fresh_app: App, kind: str) -> None:
+    app = ann_app(fresh_app, kind)
     app.index.reindex()
-    assert manifest_of(app)["dense"]["ivf_codes"] == "sq8"
-    assert manifest_of(app)["dense"]["kind"] == "ivf"
+    assert manifest_of(app)["dense"][CODES_KEY[kind]] == "sq8"
+    assert manifest_of(app)["dense"]["kind"] == kind
     index = app.index.searcher.index
     assert dense_index.codes(index.dense) == "sq8"
     # Re-scored from the build's own mapped vectors, not from a copy of them.
     assert index.dense.vectors is index.vectors and isinstance(index.vectors.base, np.memmap)
 
 
-def as_build_before_ivf_codes(app: App) -> None:
-    """Make the current IVF-Flat build look written by the quotebot before `ivf_codes`:
-    a manifest that does not name them (manifest.json has no checksum of its own)."""
+def as_build_before_codes(app: App, kind: str) -> None:
+    """Make the current build of float vectors look written by the quotebot before its
+    kind's codes setting: a manifest that does not name them (manifest.json has no
+    checksum of its own)."""
     build = store.current_build(app.settings.index)
     manifest = json.loads((build / "manifest.json").read_text())
-    del manifest["dense"]["ivf_codes"], manifest["dense"]["rescore"]
+    del manifest["dense"][CODES_KEY[kind]]
+    if kind == "ivf":
+        del manifest["dense"]["rescore"]  # came with `ivf_codes`
     (build / "manifest.json").write_text(json.dumps(manifest))
 
 
-def test_an_ivf_flat_build_of_an_older_quotebot_loads_and_a_reindex_quantises_it(
-    fresh_app: App,
+@APPROXIMATE
+def test_a_float_build_of_an_older_quotebot_loads_and_a_reindex_quantises_it(
+    fresh_app: App, kind: str
 ) -> None:
-    flat = ivf_app(fresh_app, ivf_codes="flat")
+    flat = ann_app(fresh_app, kind, "flat")
     flat.index.reindex()
-    as_build_before_ivf_codes(flat)
+    as_build_before_codes(flat, kind)
     before = {q: flat.index.searcher.search(q, k=8) for q in QUERIES}
 
-    app = ivf_app(fresh_app)  # today's default: 8-bit codes
+    app = ann_app(fresh_app, kind)  # today's default: 8-bit codes
     app.index.load()
     assert dense_index.codes(app.index.searcher.index.dense) == "flat"
     for query, result in before.items():
@@ -250,22 +258,24 @@ def test_an_ivf_flat_build_of_an_older_quotebot_loads_and_a_reindex_quantises_it
 
     report = app.index.reindex()  # the corpus is unchanged, the index is not what it asks
     assert not report.up_to_date and report.encoded == 0  # its vectors are reused
-    assert manifest_of(app)["dense"]["ivf_codes"] == "sq8"
+    assert manifest_of(app)["dense"][CODES_KEY[kind]] == "sq8"
     assert dense_index.codes(app.index.searcher.index.dense) == "sq8"
-    # Every list is scanned at this size (nprobe is at least 96): the same answers.
+    # At this size every list is scanned (nprobe is at least 96) and the graph's walk
+    # (efSearch 512) reaches every passage: the same answers.
     for query, result in before.items():
         assert app.index.searcher.search(query, k=8) == result
     assert app.index.reindex().up_to_date
 
 
+@APPROXIMATE
 def test_a_manifest_that_names_other_codes_than_the_file_holds_is_refused(
-    fresh_app: App,
+    fresh_app: App, kind: str
 ) -> None:
-    app = ivf_app(fresh_app, ivf_codes="flat")
+    app = ann_app(fresh_app, kind, "flat")
     app.index.reindex()
     build = store.current_build(app.settings.index)
     manifest = json.loads((build / "manifest.json").read_text())
-    manifest["dense"]["ivf_codes"] = "sq8"
+    manifest["dense"][CODES_KEY[kind]] = "sq8"
     (build / "manifest.json").write_text(json.dumps(manifest))
     with raises_saying(IndexCorruptError, "cannot be read"):
         store.load(app.settings.index)
