@@ -22,6 +22,10 @@ index finds: the lists scanned are the same, and the codes' error (~1e-3 in a co
 reorders candidates that the wider net keeps. Measured (bench/scale.py, 1M synthetic
 passages, 687 queries, nprobe 125): recall@10 against exact search 0.9705 for both, 0.9527
 for the codes alone (rescore 1); on the real 34k passages 0.965 for both.
+
+HNSW's nodes hold the same choice, `hnsw_codes`: with "sq8" the graph is walked on the
+codes and its candidates re-scored in the same way (on the shared corpora recall@10 0.991
+against the float graph's 0.992, a third less time a walk, 18 MB instead of 57).
 """
 
 from __future__ import annotations
