@@ -25,7 +25,7 @@ for the codes alone (rescore 1); on the real 34k passages 0.965 for both.
 
 HNSW's nodes hold the same choice, `hnsw_codes`: with "sq8" the graph is walked on the
 codes and its candidates re-scored in the same way (on the shared corpora recall@10 0.991
-against the float graph's 0.992, a third less time a walk, 18 MB instead of 57).
+against the float graph's 0.992, a quarter less time a walk, 18 MB instead of 57).
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ class DenseParams:
     ivf_threshold: int = 50_000
     hnsw_m: int = 16  # M=32 gave no better recall per ms at 100k and built 2.8x slower
     # "sq8": the graph's nodes hold 8-bit codes, candidates re-scored from the mapped
-    # vectors (as IVF's). On the shared corpora the walk took a third less time, with the
+    # vectors (as IVF's). On the shared corpora the walk took a quarter less time, with the
     # same recall@10 against exact search, in 18 MB instead of 57 (bench/RESULTS.md,
     # "HNSW over 8-bit codes"). "flat": the float vectors, a private copy of vectors.npy.
     hnsw_codes: Codes = "sq8"
