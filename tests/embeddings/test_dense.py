@@ -115,6 +115,39 @@ def test_a_loaded_quantised_index_re_scores_from_the_vectors_it_is_given(tmp_pat
     np.testing.assert_allclose(scores, np.einsum("qkd,qd->qk", vecs[ids], queries[:5]), atol=1e-5)
 
 
+def test_hnsw_over_codes_finds_what_the_float_graph_finds() -> None:
+    """The graph walked on 8-bit codes, its candidates re-scored from the float vectors:
+    recall@10 against exact search is the float graph's."""
+    vecs, queries = _near_real(20_000)
+    flat = recall_at_10(vecs, queries, "hnsw", hnsw_codes="flat")
+    codes = recall_at_10(vecs, queries, "hnsw", hnsw_codes="sq8")
+    assert codes >= flat - 0.005 and codes >= 0.95
+
+
+def test_hnsw_over_codes_is_a_third_of_the_float_graph_on_disk(tmp_path: Path) -> None:
+    vecs, _ = _near_real(5_000)
+    for codes in ("flat", "sq8"):
+        params = DenseParams(kind="hnsw", hnsw_codes=codes)
+        dense.save(dense.build(vecs, params), tmp_path / codes)
+    flat, sq8 = ((tmp_path / c).stat().st_size for c in ("flat", "sq8"))
+    assert vecs.nbytes < flat and sq8 < 0.4 * flat
+
+
+def test_a_subset_search_of_hnsw_over_codes_stays_in_the_subset_and_finds_its_best() -> None:
+    vecs, queries = _near_real(5_000)
+    graph = dense.build(vecs, DenseParams(kind="hnsw"))
+    assert dense.codes(graph) == "sq8"
+    allowed = np.arange(0, 5_000, 3)
+    scores, ids = dense.search_subset(graph, queries[:20], 10, allowed)
+    assert np.isin(ids, allowed).all()
+    # Exact scores (re-scored from the vectors), and the subset's own top 10.
+    np.testing.assert_allclose(scores, np.einsum("qkd,qd->qk", vecs[ids], queries[:20]), atol=1e-5)
+    sims = vecs[allowed] @ queries[:20].T
+    want = allowed[np.argsort(-sims, axis=0)[:10].T]
+    found = np.mean([len(set(w) & set(g)) / 10 for w, g in zip(want, ids, strict=True)])
+    assert found >= 0.95
+
+
 def test_the_index_type_setting_accepts_ivf_and_refuses_unknown_kinds(tmp_path: Path) -> None:
     def config(index_lines: str) -> dict[str, str]:
         path = tmp_path / "config" / "settings.toml"
