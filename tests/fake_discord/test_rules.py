@@ -391,6 +391,20 @@ async def test_attachments_over_the_limits_are_refused(
     assert seen(fake) == {rule}
 
 
+async def test_the_gateway_address_is_given_as_discord_gives_it(fake: FakeDiscord) -> None:
+    """GET /gateway and /gateway/bot name the gateway without a trailing slash (Discord's
+    "wss://gateway.discord.gg"), and a client connects to that address as given."""
+    want = f"ws://127.0.0.1:{fake.port}/gateway"
+    async with aiohttp.ClientSession(headers={"Authorization": "Bot t"}) as http:
+        for path in ("/gateway", "/gateway/bot"):
+            async with http.get(f"{fake.api_base}{path}") as resp:
+                assert resp.status == 200
+                assert (await resp.json())["url"] == want
+        async with http.ws_connect(f"{want}?v=10&encoding=json") as ws:
+            assert (await ws.receive_json())["op"] == 10  # HELLO
+    assert not fake.violations
+
+
 async def test_unknown_interactions_webhooks_and_routes_are_flagged(fake: FakeDiscord) -> None:
     assert await post(fake, "POST", "/interactions/1/nope/callback", {"type": 4}, auth=False) == 404
     assert seen(fake) == {"interaction.unknown"}
