@@ -40,9 +40,9 @@ import numpy as np
 Kind = Literal["auto", "exact", "hnsw", "ivf"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
 Codes = Literal["flat", "sq8"]
-# What a build made before `ivf_codes` / `hnsw_codes` existed holds (its manifest does not say).
-IVF_CODES_BEFORE: Codes = "flat"
-HNSW_CODES_BEFORE: Codes = "flat"
+# What a build made before `ivf_codes` / `hnsw_codes` existed holds (its manifest does not
+# say): float vectors, for either kind.
+CODES_BEFORE: Codes = "flat"
 # Chosen by bench/scale.py (bench/RESULTS.md, "Scale"): at 1M passages on 2 busy cores
 # IVF-Flat builds in 4 minutes where HNSW would take about 40, and max(96, nlist/32) probes
 # keep recall@10 >= 0.95 against exact search from 50k to 1M passages (a fixed share of the

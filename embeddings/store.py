@@ -135,10 +135,7 @@ class Manifest:
         `hnsw_codes` existed holds float vectors: its manifest does not say so, so it is
         said here."""
         saved = {k: v for k, v in self.dense.items() if k != "kind_built"}
-        before = {
-            "ivf_codes": dense_index.IVF_CODES_BEFORE,
-            "hnsw_codes": dense_index.HNSW_CODES_BEFORE,
-        }
+        before = dict.fromkeys(("ivf_codes", "hnsw_codes"), dense_index.CODES_BEFORE)
         return DenseParams(**{**before, **saved})
 
     def same_dense(self, params: DenseParams) -> bool:
