@@ -195,6 +195,9 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
     ),
     # Discord drops an interaction not acknowledged within 3 s; keep a second in hand.
     "bot.defer_after_seconds": (0, 2),
+    # A pager expires by editing its message through the token of the click that last
+    # turned its page (or of the command), which lasts 15 minutes: a minute in hand.
+    "bot.view_timeout_seconds": (0, 840),
     "bot.shards": (None, None),  # shard_plan refuses a negative count with its own error
 }
 

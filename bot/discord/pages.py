@@ -75,9 +75,14 @@ Expire = Callable[[Pages], Awaitable[None]]
 
 class PagerStore:
     """The live pagers by message id, each until `timeout` seconds after it was shown or
-    last clicked (as a view's timeout counted); then `expire(pages)` runs once (it
-    disables the buttons) and the pager is forgotten. One task sweeps them all, in the
-    order they expire: every pager has the same timeout, so that is the order of use."""
+    its page last turned; then `expire(pages)` runs once (it disables the buttons) and the
+    pager is forgotten. One task sweeps them all, in the order they expire: every pager has
+    the same timeout, so that is the order of use.
+
+    Only a shown page renews the timeout: expiring edits the message through the token of
+    the interaction that showed that page (`Pages.later`), and Discord's tokens last 15
+    minutes from their interaction. A click answered otherwise (Cite, Context, More, a
+    stranger's) brings no token that can edit the pager's message, so it cannot extend it."""
 
     def __init__(self, timeout: float, expire: Expire) -> None:
         self.timeout = timeout
@@ -96,11 +101,14 @@ class PagerStore:
             self._sweeper = asyncio.get_running_loop().create_task(self._sweep())
 
     def get(self, message_id: int) -> Pages | None:
-        """The pager on a message, its timeout restarted; None once it expired."""
+        """The pager on a message; None once it expired."""
+        return self._live.get(message_id)
+
+    def renew(self, message_id: int) -> None:
+        """A page was just shown through a new token: the timeout starts again."""
         found = self._live.get(message_id)
         if found is not None:
             self.add(message_id, found)
-        return found
 
     def close(self) -> None:
         """Stop sweeping (the bot is closing): the pagers left are dropped unexpired. Not

@@ -1,9 +1,9 @@
 """The result pager: one quote per page, with Previous / Next, Context, Cite, More from this
 source and Explain. Only the person who asked can use it, except Explain, which anyone may
-press (bot/discord/explain.py answers it, privately, even after a restart); it expires after
-`view_timeout_seconds` without a click and then disables its buttons but Explain, so nobody
-clicks a button that no longer answers. A click that comes after all (the bot restarted,
-or Discord had not yet shown the expiry) is told the results expired.
+press (bot/discord/explain.py answers it, privately, even after a restart); it expires
+`view_timeout_seconds` after its page was last shown and then disables its buttons but
+Explain, so nobody clicks a button that no longer answers. A click that comes after all
+(the bot restarted, or Discord had not yet shown the expiry) is told the results expired.
 
 No view is kept per answer: the buttons go out as components of a stopped view (which
 discord.py does not store), every click reaches `PagerButton`, registered once for the bot,
@@ -144,9 +144,11 @@ async def _turn(interaction: discord.Interaction, app: App, pages: Pages, step: 
         )
         pages.quotes[page] = quote
     await replies.update(interaction, embeds=[page_embed(pages)], view=pager_view(pages))
-    # The click's token now edits the message at expiry: the first one's lasts 15 minutes,
-    # and every click restarts the pager's timeout.
+    # The click's token now edits the message at expiry (a token lasts 15 minutes), and
+    # the pager's timeout starts again with it.
     pages.later = Later.of(interaction)
+    if interaction.message is not None:
+        bot_of(interaction).pagers.renew(interaction.message.id)
 
 
 async def _privately(

@@ -1,4 +1,4 @@
-"""The pagers' store: each pager until its timeout after it was shown or last clicked, then
+"""The pagers' store: each pager until its timeout after its page was last shown, then
 expired once, oldest first; a pager that cannot be expired does not stop the rest."""
 
 from __future__ import annotations
@@ -27,10 +27,27 @@ async def test_pagers_expire_once_in_the_order_they_were_last_used() -> None:
     store.add(1, pages("first"))
     store.add(2, pages("second"))
     store.add(3, pages("third"))
-    assert store.get(1) is not None  # a click: its timeout starts again, so it goes last
+    store.renew(1)  # a page turned: its timeout starts again, so it goes last
     await eventually(lambda: len(expired) == 3, WAIT, "every pager expired")
     assert expired == ["second", "third", "first"]
     assert len(store) == 0 and store.get(2) is None
+    store.close()
+
+
+async def test_looking_a_pager_up_does_not_extend_it() -> None:
+    # A click that shows no new page (Cite, Context, More, a stranger's) brings no token
+    # that can edit the pager's message, so the first token must still do it at expiry.
+    expired: list[str] = []
+
+    async def expire(p: Pages) -> None:
+        expired.append(p.query)
+
+    store = PagerStore(0.2, expire)
+    store.add(1, pages("first"))
+    store.add(2, pages("second"))
+    assert store.get(1) is not None
+    await eventually(lambda: len(expired) == 2, WAIT, "both pagers expired")
+    assert expired == ["first", "second"]
     store.close()
 
 

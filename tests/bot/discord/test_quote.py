@@ -215,6 +215,26 @@ async def test_a_pager_turned_expires_through_the_last_click(
     assert rec.embed is not None and rec.embed["footer"]["text"].startswith("Result 2 of")
 
 
+async def test_clicks_that_show_no_page_cannot_outlast_the_token_that_expires_the_pager(
+    fake_discord: FakeDiscord, bot_with: BotWith
+) -> None:
+    # Discord's tokens last 15 minutes and a pager 10 (view_timeout_seconds): here 0.9 s
+    # and 0.6 s. Cite (the owner's) and a stranger's click bring no token that can edit
+    # the pager's message, so they must not push its expiry past the first token's life;
+    # an edit through an expired token is refused (401) and the buttons would stay.
+    fake_discord.token_lifetime = 0.9
+    async with bot_with(cooldown_seconds=0, server_limit=0, view_timeout_seconds=0.6):
+        rec = await answered(fake_discord.send_slash("quote", {"query": QUERY}))
+        await asyncio.sleep(0.3)
+        cited = await answered(fake_discord.click(rec, "pager:cite"))
+        refused = await answered(fake_discord.click(rec, "pager:next", user="bob"))
+        assert cited.ephemeral and refused.content == NOT_YOURS
+        await rec.wait_for(
+            lambda r: all(b.get("disabled") for b in r.buttons if b["label"] != "Explain"), WAIT
+        )
+    assert not fake_discord.violations
+
+
 async def test_a_click_the_bot_no_longer_has_a_page_for_is_told_the_results_expired(
     fake_discord: FakeDiscord, app: App, running_bot: RunningBot
 ) -> None:
