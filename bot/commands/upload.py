@@ -20,6 +20,9 @@ from embeddings.ingest.reader import HTML_SUFFIXES, parse, sniff_html
 
 SUFFIXES = (".txt", ".text", ".md", ".markdown", ".html", ".htm")
 STEM_MAX = 80  # characters of the name before its suffix
+# ... and its bytes: file systems allow 255 bytes a name, and the work's sidecars add to it
+# (".meta.toml", ".companion.tsv"); 80 letters outside the BMP take 320.
+STEM_MAX_BYTES = 160
 KINDS = ".txt, .md or .html"
 
 # File signatures of what people upload by mistake (or on purpose), first bytes first.
@@ -74,7 +77,10 @@ def safe_name(raw: str) -> str:
             f"I only add {KINDS} files to the corpus; rename the file if it is text."
         )
     stem = re.sub(r"\.{2,}", ".", re.sub(r"-{2,}", "-", stem))
-    stem = stem.strip(".-_")[:STEM_MAX].rstrip(".-_")  # no hidden file, no trailing dot
+    stem = stem.strip(".-_")[:STEM_MAX]
+    while len(stem.encode("utf-8")) > STEM_MAX_BYTES:
+        stem = stem[:-1]
+    stem = stem.rstrip(".-_")  # no hidden file, no trailing dot
     if not stem:
         raise UploadRefused("That file name has no letters or digits I can use; rename the file.")
     return stem + suffix

@@ -21,6 +21,7 @@ from bot.commands import upload
 from bot.commands.sidecar import MAX_CHARS, WorkMeta, checked_meta, toml_string
 from bot.commands.upload import (
     STEM_MAX,
+    STEM_MAX_BYTES,
     SUFFIXES,
     UploadRefused,
     check_content,
@@ -47,7 +48,17 @@ def test_a_stored_name_is_one_visible_file_inside_the_folder(
     assert not name.startswith(".") and name not in (".", "..")
     assert Path(name).suffix in SUFFIXES
     assert len(name) <= STEM_MAX + max(len(s) for s in SUFFIXES)
+    stem_bytes = len(name.encode("utf-8")) - len(Path(name).suffix)
+    assert stem_bytes <= STEM_MAX_BYTES  # room left in 255 bytes for the sidecars' suffixes
     assert name.isprintable()
+
+
+def test_a_long_name_in_letters_of_four_bytes_is_cut_to_what_a_file_system_holds(
+    tmp_path: Path,
+) -> None:
+    name = safe_name("\U00020000" * STEM_MAX + ".txt")  # 320 bytes before the cut
+    assert name.endswith(".txt") and len(name.encode("utf-8")) <= STEM_MAX_BYTES + 4
+    (tmp_path / (name + ".meta.toml")).write_text("")  # a sidecar's name fits as well
 
 
 def alphanumerics(text: str) -> str:
