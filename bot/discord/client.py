@@ -89,9 +89,16 @@ class QuoteBot(QuoteBotBase):
         except discord.HTTPException as exc:
             log.warning("could not read the application's owners: %s", exc.status)
             return
-        if info.team is not None:  # its admins and developers; read-only members are not
+        if info.team is not None:
+            # Its admins and developers; not read-only members, nor anyone invited to the
+            # team who has not accepted yet (Discord lists them as members too).
             readers = discord.TeamMemberRole.read_only
-            self.owners = frozenset(m.id for m in info.team.members if m.role != readers)
+            accepted = discord.TeamMembershipState.accepted
+            self.owners = frozenset(
+                m.id
+                for m in info.team.members
+                if m.role != readers and m.membership_state == accepted
+            )
         else:
             self.owners = frozenset({info.owner.id})
         log.info(

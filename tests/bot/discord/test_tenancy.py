@@ -194,23 +194,26 @@ async def test_owners_change_the_base_for_every_server(
     assert (trashed.folder / "almanac.txt").read_bytes() == GARDEN
 
 
-async def test_a_team_member_is_an_owner_and_a_read_only_one_is_not(
+async def test_a_team_member_is_an_owner_and_a_read_only_one_or_an_invitee_is_not(
     fake_discord: FakeDiscord, app: App, running_bot: RunningBot, servers: Servers, slash: Ask
 ) -> None:
     b = servers.b
-    fake_discord.set_team(["dana", "eli", "fay"], roles={"fay": "read_only"})
-    fake_discord.add_member("eli", guild=b)
-    fake_discord.add_member("fay", guild=b)
+    fake_discord.set_team(
+        ["dana", "eli", "fay", "gus"], roles={"fay": "read_only"}, invited=["gus"]
+    )
+    for name in ("eli", "fay", "gus"):
+        fake_discord.add_member(name, guild=b)
     async with running_bot(app) as bot:
-        as_fay = await slash(
-            "corpus log", {"base": True}, user="fay", guild=b, member_permissions=0
-        )
-        as_eli = await slash(
-            "corpus log", {"base": True}, user="eli", guild=b, member_permissions=0
-        )
+        asked = {
+            name: await slash(
+                "corpus log", {"base": True}, user=name, guild=b, member_permissions=0
+            )
+            for name in ("eli", "fay", "gus")
+        }
     assert bot.owners == {fake_discord.user_ids["dana"], fake_discord.user_ids["eli"]}
-    assert "Manage Server" in text_of(as_fay)
-    assert "No changes to the base corpus yet" in text_of(as_eli)
+    assert "Manage Server" in text_of(asked["fay"])
+    assert "Manage Server" in text_of(asked["gus"])  # invited, not yet a member
+    assert "No changes to the base corpus yet" in text_of(asked["eli"])
 
 
 async def test_crafted_interactions_from_outside_are_refused(

@@ -77,6 +77,7 @@ class Team:
     name: str
     owner_user_id: int
     roles: dict[int, str]  # user id -> team role, in the order given
+    invited: frozenset[int] = frozenset()  # members who have not accepted the invitation yet
 
 
 class State:
@@ -503,6 +504,7 @@ class State:
         names: Sequence[str],
         *,
         roles: Mapping[str, str] | None = None,
+        invited: Sequence[str] = (),
         name: str = "quotebot team",
     ) -> int:
         """Make a team own the application; returns the team id (``[]`` removes the team).
@@ -510,8 +512,10 @@ class State:
         The first name is the team's owner; unknown names are created as users (not members of
         any guild). ``roles`` gives a member's team role (``admin``, ``developer``, ``read_only``);
         default ``admin`` for the owner (what Discord reports for owners) and ``developer`` for
-        the others. ``GET /oauth2/applications/@me`` then returns the ``team`` object and, as
-        ``owner``, the team's pseudo-user, as Discord does.
+        the others. ``invited`` names members who have not accepted their invitation: Discord
+        lists them with ``membership_state`` 1 (INVITED) and they act for nobody yet.
+        ``GET /oauth2/applications/@me`` then returns the ``team`` object and, as ``owner``,
+        the team's pseudo-user, as Discord does.
         """
         if not names:
             self._team = None
@@ -521,9 +525,11 @@ class State:
             for n in dict.fromkeys(names)
         ]
         given = dict(roles or {})
-        unknown = set(given) - set(names)
+        unknown = (set(given) | set(invited)) - set(names)
         if unknown:
-            raise ValueError(f"roles given for non-members of the team: {sorted(unknown)}")
+            raise ValueError(f"roles or invitations for non-members of the team: {sorted(unknown)}")
+        if names[0] in invited:
+            raise ValueError("the team's owner cannot be a pending invitee")
         team_roles = {
             uid: given.get(n, "admin" if i == 0 else "developer")
             for i, (n, uid) in enumerate(zip(dict.fromkeys(names), ids, strict=True))
@@ -532,7 +538,8 @@ class State:
         if bad:
             raise ValueError(f"unknown team role(s) {sorted(bad)}")
         team_id = self._team.id if self._team is not None else self.ids.next()
-        self._team = Team(team_id, name, ids[0], team_roles)
+        pending = frozenset(self.user_ids[n] for n in invited)
+        self._team = Team(team_id, name, ids[0], team_roles, pending)
         return team_id
 
     @property
@@ -542,10 +549,15 @@ class State:
     @property
     def app_owner_ids(self) -> set[int]:
         """Who discord.py's ``Bot.is_owner`` accepts: the owner, or the team's admins and
-        developers (accepted members; read-only members are not owners to discord.py)."""
+        developers who accepted their invitation (read-only members are not owners)."""
         if self._team is None:
             return {self.app_owner_id}
-        return {uid for uid, role in self._team.roles.items() if role in ("admin", "developer")}
+        team = self._team
+        return {
+            uid
+            for uid, role in team.roles.items()
+            if role in ("admin", "developer") and uid not in team.invited
+        }
 
     def _team_payload(self, team: Team) -> dict[str, Any]:
         def partial_user(uid: int) -> dict[str, Any]:
@@ -564,7 +576,7 @@ class State:
             "owner_user_id": str(team.owner_user_id),
             "members": [
                 {
-                    "membership_state": 2,  # ACCEPTED
+                    "membership_state": 1 if uid in team.invited else 2,  # INVITED, ACCEPTED
                     "permissions": ["*"],
                     "role": role,
                     "team_id": str(team.id),
