@@ -23,7 +23,7 @@ from bot.app import App
 from bot.audit import Entry
 from bot.commands import source as sources
 from bot.commands.sidecar import WorkMeta
-from bot.commands.upload import UploadRefused, check_content, check_size, safe_name
+from bot.commands.upload import UploadRefused, check_content, check_room, check_size, safe_name
 from bot.messages import describe
 from bot.servers import Collection
 from bot.trash import Trashed, TrashError
@@ -128,11 +128,25 @@ def check_upload(
 
 def _checked_name(app: App, collection: Collection, filename: str, size: int, actor: Actor) -> str:
     """The checks every upload meets first, in this order: who asks, the safe name
-    (returned), the size."""
+    (returned), the size, and room for it in a server's share of the disk."""
     permit(collection, actor, "add", filename)
     name = safe_name(filename)
     check_size(size, app.settings.upload_max_bytes)
+    if not collection.is_base:
+        # Every server's admins can store texts, and a replaced one stays in the trash:
+        # without a bound, one server could fill the disk every server and the base need.
+        # Expired trash goes first, as at start-up, so waiting trash_days frees its room.
+        collection.trash.purge(app.settings.trash_days)
+        used = folder_bytes(collection.corpus) + folder_bytes(collection.trash.folder)
+        check_room(used, size, app.settings.server_max_bytes)
     return name
+
+
+def folder_bytes(folder: Path) -> int:
+    """The size of the files under `folder` (0 when there is none)."""
+    if not folder.is_dir():
+        return 0
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
 
 
 def add_work(

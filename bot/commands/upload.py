@@ -117,6 +117,17 @@ def sniff_binary(data: bytes) -> str:
     return ""
 
 
+def check_room(used: int, size: int, limit: int) -> None:
+    """Refuse a file that would take a server's texts and trash past `limit` (0: none)."""
+    if limit and used + size > limit:
+        raise UploadRefused(
+            f"This server's texts and trash hold {_size(used)} of the {_size(limit)} it may "
+            f"use; this file needs {_size(size)} more. Remove works you no longer need "
+            "(the trash empties itself after trash_days), or ask the bot's host to raise "
+            "server_max_bytes."
+        )
+
+
 def _size(n: int) -> str:
     if n >= 1024 * 1024:
         return f"{n / (1024 * 1024):.1f} MB"

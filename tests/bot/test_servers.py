@@ -70,6 +70,48 @@ def quoted_titles(app: App, query: str, guild: int | None) -> list[str]:
     return [q.title for q in quote(app, QuoteRequest(query, guild=guild)).quotes]
 
 
+# -- a server's share of the disk -----------------------------------------------------------------
+
+
+def test_a_server_stores_texts_and_trash_up_to_its_share_and_is_told_when_full(
+    app: App,
+) -> None:
+    # Any server's admins can upload, and each replaced copy stays in the trash: without a
+    # bound, re-sending one file would fill the disk every server and the base share.
+    share = len(GARDEN) * 3 + 500  # room for three copies and their sidecars
+    app = App(replace(app.settings, server_max_bytes=share), app.encoder)
+    a = app.collections.of(SERVER_A)
+    add_garden(app, SERVER_A)
+    for _ in range(2):  # each replace moves the old copy to the trash
+        texts.add_work(
+            app, a, "almanac.txt", GARDEN, WorkMeta(), actor=admin_of(SERVER_A), replace=True
+        )
+    with pytest.raises(UploadRefused) as full:
+        texts.add_work(
+            app, a, "almanac.txt", GARDEN, WorkMeta(), actor=admin_of(SERVER_A), replace=True
+        )
+    assert "texts and trash hold" in describe(full.value)
+    assert "server_max_bytes" in describe(full.value)
+    assert len(a.trash.entries()) == 2  # refused before anything moved
+    assert (a.corpus / "almanac.txt").read_bytes() == GARDEN
+    # Another server has a share of its own, and the base is the owners' to fill.
+    add_garden(app, SERVER_B)
+    base = app.collections.base
+    texts.add_work(app, base, "almanac.txt", GARDEN * 4, WorkMeta(), actor=OWNER)
+
+
+def test_expired_trash_gives_its_room_back_without_a_restart(app: App) -> None:
+    share = len(GARDEN) * 2 + 500
+    app = App(replace(app.settings, server_max_bytes=share, trash_days=0.0), app.encoder)
+    a = app.collections.of(SERVER_A)
+    add_garden(app, SERVER_A)
+    for _ in range(3):  # trash_days 0: each trashed copy has expired by the next upload
+        texts.add_work(
+            app, a, "almanac.txt", GARDEN, WorkMeta(), actor=admin_of(SERVER_A), replace=True
+        )
+    assert len(a.trash.entries()) <= 1
+
+
 # -- what a server reads ------------------------------------------------------------------------
 
 
