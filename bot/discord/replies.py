@@ -28,10 +28,13 @@ async def send(
     view: discord.ui.View | None = None,
     ephemeral: bool = False,
 ) -> discord.Message | None:
-    """Answer the interaction, or follow it up when it was answered or deferred already.
+    """Answer the interaction: its first response, the "thinking…" placeholder of a
+    deferral replaced, or a follow-up once it was answered.
 
-    Returns the message when Discord says which it is (needed to expire a view later)."""
-    kwargs: dict[str, Any] = {"allowed_mentions": NO_PINGS, "ephemeral": ephemeral}
+    A placeholder keeps the visibility its deferral chose (Discord cannot change it), so
+    `ephemeral` only applies to a first response or a follow-up. Returns the message when
+    Discord says which it is (needed to expire a view later)."""
+    kwargs: dict[str, Any] = {"allowed_mentions": NO_PINGS}
     if embeds:
         kwargs["embeds"] = embeds
     if content:
@@ -39,8 +42,13 @@ async def send(
     if view is not None:
         kwargs["view"] = view
     try:
+        if _placeholder_open(interaction):
+            # Discord's route for this is Edit Original Interaction Response; a follow-up
+            # that replaces the placeholder is deprecated (and ignores `ephemeral`).
+            interaction.extras[_PLACEHOLDER_DONE] = True
+            return await interaction.edit_original_response(**kwargs)
+        kwargs["ephemeral"] = ephemeral
         if interaction.response.is_done():
-            # After a "thinking" deferral the first follow-up replaces the placeholder.
             return await interaction.followup.send(wait=True, **kwargs)
         response = await interaction.response.send_message(**kwargs)
         resource = response.resource
@@ -50,6 +58,15 @@ async def send(
         return None
 
 
+_PLACEHOLDER_DONE = "quotebot.placeholder_done"  # in `Interaction.extras`
+
+
+def _placeholder_open(interaction: discord.Interaction) -> bool:
+    """Deferred with "thinking…", and nothing has replaced the placeholder yet."""
+    deferred = interaction.response.type == discord.InteractionResponseType.deferred_channel_message
+    return deferred and not interaction.extras.get(_PLACEHOLDER_DONE, False)
+
+
 async def edit_original(
     interaction: discord.Interaction,
     *,
@@ -57,6 +74,7 @@ async def edit_original(
     view: discord.ui.View | None = None,
 ) -> discord.Message | None:
     """Replace the interaction's first message (a deferral's placeholder or a reply)."""
+    interaction.extras[_PLACEHOLDER_DONE] = True
     try:
         return await interaction.edit_original_response(
             embeds=embeds, view=view, allowed_mentions=NO_PINGS

@@ -495,9 +495,12 @@ async def test_modal_select_files_and_channel_messages(fake_discord: FakeDiscord
         await chosen.wait_done(WAIT)
         assert posted.content == "picked ['a']"
 
+        # Discord still lets a follow-up replace the placeholder, deprecated: flagged.
+        fake_discord.expect_violations("followup.replaces_placeholder")
         record = await fake_discord.send_slash("files")
         await record.wait_for(lambda r: r.original_deleted, WAIT)
     # The first follow-up after a "thinking" deferral replaced the placeholder (then deleted).
+    assert [v.rule for v in record.violations] == ["followup.replaces_placeholder"]
     assert [e.kind for e in record.events] == ["callback", "followup", "followup", "edit", "delete"]
     assert record.final_message is None
     assert fake_discord.messages[record.original_id or 0].files[0].data == b"abc"

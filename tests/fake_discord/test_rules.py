@@ -34,6 +34,7 @@ ELSEWHERE = {
     "ack.late",
     "ack.duplicate",
     "followup.before_ack",
+    "followup.replaces_placeholder",
     "token.expired",
     "gateway.shard_invalid",
 }

@@ -37,8 +37,9 @@ def reindexed(rec: InteractionRecord) -> bool:
         ("help", {}, "POST /interactions/*/callback", 429),
         ("help", {}, "POST /interactions/*/callback", 500),
         ("quote", {"query": QUERY}, "POST /interactions/*/callback", 429),
-        ("quote", {"query": QUERY}, "POST /webhooks/*", 429),  # the answer after "thinking…"
-        ("quote", {"query": QUERY}, "POST /webhooks/*", 500),
+        # The answer after "thinking…" replaces the placeholder.
+        ("quote", {"query": QUERY}, "PATCH /webhooks/*/messages/@original", 429),
+        ("quote", {"query": QUERY}, "PATCH /webhooks/*/messages/@original", 500),
         # The summary edit of an owner's reindex of the base.
         ("reindex", {"base": True}, "PATCH /webhooks/*/messages/@original", 429),
         ("reindex", {"base": True}, "PATCH /webhooks/*/messages/@original", 502),
@@ -47,8 +48,8 @@ def reindexed(rec: InteractionRecord) -> bool:
         "429-on-a-reply",
         "500-on-a-reply",
         "429-on-a-deferral",
-        "429-on-a-follow-up",
-        "500-on-a-follow-up",
+        "429-on-the-answer-after-thinking",
+        "500-on-the-answer-after-thinking",
         "429-on-an-edit",
         "502-on-an-edit",
     ],
@@ -62,7 +63,7 @@ async def test_a_rate_limit_or_server_error_is_retried_and_the_answer_arrives(
     route: str,
     status: int,
 ) -> None:
-    app = app_like(app, defer_after_seconds=0.0)  # /quote says "thinking…", then follows up
+    app = app_like(app, defer_after_seconds=0.0)  # /quote says "thinking…", then answers
     async with running_bot(app):
         fake_discord.fail_next(route, status=status, retry_after=0.25)
         # The bot's owner: the only one who may reindex the base.

@@ -286,7 +286,15 @@ class Rest(Commands):
             and original is not None
             and original.loading
         ):
-            # Discord: the first follow-up after a "thinking" deferral replaces the placeholder.
+            # Discord: the first follow-up after a "thinking" deferral replaces the placeholder,
+            # ignoring its flags: kept for old apps, deprecated for Edit Original Response.
+            self._violate(
+                "followup.replaces_placeholder",
+                "a follow-up replaced a deferral's placeholder (deprecated by Discord, which "
+                "ignores its ephemeral flag); edit the original response instead",
+                record,
+                ctx,
+            )
             self._update_message(original, body, ctx.files, record)
             message = original
         else:
