@@ -125,13 +125,19 @@ def _not_empty(errors: list[RuleError], rule: str, path: Path, items: list[Any])
 # ---------------------------------------------------------------------------------------------
 
 
+def trimmed(value: Any) -> Any:
+    """An embed text as Discord measures it: "Leading and trailing whitespace characters are
+    not included (they are trimmed automatically)", for the limits and for being empty."""
+    return value.strip() if isinstance(value, str) else value
+
+
 def embed_length(embed: dict[str, Any]) -> int:
     """Characters that count towards the 6000-per-message total (Discord's definition)."""
-    total = len(embed.get("title") or "") + len(embed.get("description") or "")
+    total = len(trimmed(embed.get("title") or "")) + len(trimmed(embed.get("description") or ""))
     for fld in embed.get("fields") or []:
-        total += len(fld.get("name") or "") + len(fld.get("value") or "")
-    total += len((embed.get("footer") or {}).get("text") or "")
-    total += len((embed.get("author") or {}).get("name") or "")
+        total += len(trimmed(fld.get("name") or "")) + len(trimmed(fld.get("value") or ""))
+    total += len(trimmed((embed.get("footer") or {}).get("text") or ""))
+    total += len(trimmed((embed.get("author") or {}).get("name") or ""))
     return total
 
 
@@ -146,24 +152,24 @@ def check_embeds(embeds: Any, path: Path) -> list[RuleError]:
         here = (*path, index)
         for head in ("title", "description"):
             limit = EMBED_TEXT_MAX[head]
-            _too_long(errors, f"embed.{head}.length", (*here, head), embed.get(head), limit)
+            text = trimmed(embed.get(head))
+            _too_long(errors, f"embed.{head}.length", (*here, head), text, limit)
         fields = embed.get("fields") or []
         _too_many(errors, "embed.fields.count", (*here, "fields"), fields, EMBED_FIELDS_MAX)
         for f_index, fld in enumerate(fields):
             f_path = (*here, "fields", f_index)
-            _required(errors, "embed.field.name.required", (*f_path, "name"), fld.get("name"))
-            _required(errors, "embed.field.value.required", (*f_path, "value"), fld.get("value"))
             for part in ("name", "value"):
+                text = trimmed(fld.get(part))
+                _required(errors, f"embed.field.{part}.required", (*f_path, part), text)
                 limit = EMBED_TEXT_MAX[f"field.{part}"]
-                _too_long(
-                    errors, f"embed.field.{part}.length", (*f_path, part), fld.get(part), limit
-                )
+                _too_long(errors, f"embed.field.{part}.length", (*f_path, part), text, limit)
         for foot in ("footer.text", "author.name"):
             outer, inner = foot.split(".")
-            text = (embed.get(outer) or {}).get(inner)
-            _too_long(
-                errors, f"embed.{foot}.length", (*here, outer, inner), text, EMBED_TEXT_MAX[foot]
-            )
+            if isinstance(embed.get(outer), dict):  # a footer or author needs its text
+                text = trimmed(embed[outer].get(inner))
+                _required(errors, f"embed.{foot}.required", (*here, outer, inner), text)
+                limit = EMBED_TEXT_MAX[foot]
+                _too_long(errors, f"embed.{foot}.length", (*here, outer, inner), text, limit)
     total = sum(embed_length(e) for e in embeds if isinstance(e, dict))
     if total > EMBED_TOTAL_MAX:
         errors.append(

@@ -362,6 +362,17 @@ async def test_raw_too_long_description_rejected_then_valid_answer(
     assert record.content == "ok"
 
 
+async def test_a_deferrals_callback_response_names_no_message(fake_discord: FakeDiscord) -> None:
+    # Discord: the resource's message is "only present if type is either
+    # CHANNEL_MESSAGE_WITH_SOURCE or UPDATE_MESSAGE"; a deferral's placeholder is not given.
+    async with run_client(TinyBot(), fake_discord):
+        record = await fake_discord.send_slash("manual")
+        await record.wait_for(lambda r: r.dispatched, WAIT)
+        status, body = await _raw_callback(fake_discord, record, {"type": 5, "data": {}})
+    assert status == 200 and body["resource"] == {"type": 5}
+    assert body["interaction"]["response_message_loading"] is True
+
+
 async def test_late_response_is_flagged(fake_discord: FakeDiscord) -> None:
     fake_discord.expect_violations("ack.late")
     async with run_client(TinyBot(), fake_discord) as bot:

@@ -78,7 +78,9 @@ MESSAGES: dict[str, dict[str, Any]] = {
     "embed.field.name.length": embed(fields=[{"name": "n" * 257, "value": "v"}]),
     "embed.field.value.length": embed(fields=[{"name": "n", "value": "v" * 1025}]),
     "embed.footer.text.length": embed(footer={"text": "f" * 2049}),
+    "embed.footer.text.required": embed(footer={"text": "  "}),  # trimmed: empty
     "embed.author.name.length": embed(author={"name": "a" * 257}),
+    "embed.author.name.required": embed(author={"name": "\n"}),
     "embeds.total_length": embed(description="d" * 4000, footer={"text": "f" * 2000}),
     "components.rows": {"components": [row(button(f"b{i}")) for i in range(6)]},
     "components.row.type": {"components": [button()]},
@@ -267,6 +269,18 @@ async def test_a_message_breaking_a_rule_is_refused_and_recorded(
     status = await post(fake, "POST", f"/channels/{fake.channel_id}/messages", body)
     assert (status, seen(fake)) == (400, {rule})
     assert fake.channel_messages() == []
+
+
+def test_embed_texts_are_measured_as_discord_trims_them() -> None:
+    # "Leading and trailing whitespace characters are not included (they are trimmed
+    # automatically)": blank is empty, and padding does not count towards a limit.
+    blank = embed(fields=[{"name": " ", "value": "\n\t"}])
+    assert [e.rule for e in check_message(blank, creating=True)] == [
+        "embed.field.name.required",
+        "embed.field.value.required",
+    ]
+    padded = embed(description="d" * 4096 + "   ", footer={"text": "\n" + "f" * 1900})
+    assert check_message(padded, creating=True) == []
 
 
 def test_a_message_body_that_is_not_an_object_breaks_a_rule() -> None:

@@ -184,10 +184,11 @@ class Rest(Commands):
             interaction["response_message_loading"] = message.loading
             interaction["response_message_ephemeral"] = message.ephemeral
             if callback_type != CALLBACK_DEFERRED_UPDATE_MESSAGE:
-                result["resource"] = {
-                    "type": callback_type,
-                    "message": copy.deepcopy(message.payload),
-                }
+                result["resource"] = {"type": callback_type}
+            # Discord: the resource's message "only present if type is either
+            # CHANNEL_MESSAGE_WITH_SOURCE or UPDATE_MESSAGE" (not for a deferral's placeholder).
+            if callback_type in (CALLBACK_CHANNEL_MESSAGE, CALLBACK_UPDATE_MESSAGE):
+                result["resource"]["message"] = copy.deepcopy(message.payload)
         self._event(
             record,
             ctx,
