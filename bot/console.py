@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
-import shlex
+import re
 import sys
 import textwrap
-from collections.abc import Callable
-from typing import NoReturn, TextIO
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TextIO
 
 from bot.app import App
 from bot.cards import (
@@ -69,35 +69,47 @@ def render_works(works: list[Work], *, detailed: bool) -> str:
     return render_card(works_card(works))
 
 
-class _LineParser(argparse.ArgumentParser):
-    """Parses one console command; mistakes become a message, not an exit."""
-
-    def error(self, message: str) -> NoReturn:
-        raise QueryError(f"{self.prog}: {message}")
+# A double-quoted group ("A; B") is one token; anything else runs to the next space, so an
+# apostrophe ("what's") or a lone quote is part of a word, as a reader typed it.
+_TOKEN = re.compile(r'"([^"]*)"(?=\s|$)|(\S+)')
 
 
-def _quote_parser() -> _LineParser:
-    p = _LineParser(prog="/quote", add_help=False)
-    p.add_argument("words", nargs="*")
-    p.add_argument("--author", default="")
-    p.add_argument("--title", default="")
-    p.add_argument("-k", type=int, default=0)
-    return p
+@dataclass
+class _Line:
+    """One console command: its words (the query) and its options."""
+
+    words: list[str] = field(default_factory=list)
+    options: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def query(self) -> str:
+        return " ".join(self.words)
 
 
-def _compare_parser() -> _LineParser:
-    p = _LineParser(prog="/compare", add_help=False)
-    p.add_argument("words", nargs="*")
-    p.add_argument("--works", default="")
-    p.add_argument("--by", default="work", choices=("work", "author"))
-    return p
+def _read(command: str, rest: str, options: Sequence[str]) -> _Line:
+    """The words and `options` of a line. Only the options named take a value; any other
+    token is a word, even one starting with "-" ("what does the suffix -ism mean")."""
+    tokens = [bare or quoted for quoted, bare in _TOKEN.findall(rest)]
+    line = _Line()
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token in options:
+            if i + 1 >= len(tokens):
+                raise QueryError(f"{command}: {token} needs a value")
+            line.options[token] = tokens[i + 1]
+            i += 2
+        else:
+            line.words.append(token)
+            i += 1
+    return line
 
 
-def _parse(parser: _LineParser, rest: str) -> argparse.Namespace:
+def _count(command: str, value: str) -> int:
     try:
-        return parser.parse_args(shlex.split(rest))
-    except ValueError as exc:  # unbalanced quotes
-        raise QueryError(f"Could not read that command: {exc}") from exc
+        return int(value)
+    except ValueError:
+        raise QueryError(f"{command}: -k takes a whole number, not {value!r}") from None
 
 
 def run_console(
@@ -146,24 +158,34 @@ def run_console(
 
 def execute(app: App, line: str, *, color: bool = False, guild: int | None = None) -> str:
     """Run one console command line and return what to print."""
-    if not line.startswith("/"):
+    plain = not line.startswith("/")
+    if plain:
         line = "/quote " + line
     command, _, rest = line.partition(" ")
     command = command.lower()
     if command == "/help":
         return HELP
     if command == "/quote":
-        args = _parse(_quote_parser(), rest)
-        request = QuoteRequest(" ".join(args.words), args.author, args.title, args.k, guild=guild)
+        if plain:  # a question as typed: no options to read in it
+            return render_answer(quote(app, QuoteRequest(rest, guild=guild)), color=color)
+        line_ = _read(command, rest, ("--author", "--title", "-k"))
+        opts = line_.options
+        k = _count(command, opts["-k"]) if "-k" in opts else 0
+        request = QuoteRequest(
+            line_.query, opts.get("--author", ""), opts.get("--title", ""), k, guild=guild
+        )
         return render_answer(quote(app, request), color=color)
     if command == "/define":
         return render_answer(define(app, rest, guild=guild), color=color)
     if command == "/explain":
         return render_card(explain_card(explain(app, rest, guild=guild)), color=color)
     if command == "/compare":
-        args = _parse(_compare_parser(), rest)
-        works = split_works(args.works)
-        asked = CompareRequest(" ".join(args.words), works, args.by, guild)
+        line_ = _read(command, rest, ("--works", "--by"))
+        by = line_.options.get("--by", "work")
+        if by not in ("work", "author"):
+            raise QueryError(f"{command}: --by takes work or author, not {by!r}")
+        works = split_works(line_.options.get("--works", ""))
+        asked = CompareRequest(line_.query, works, by, guild)
         return render_card(compare_card(compare(app, asked)), color=color)
     if command == "/source":
         named = rest.strip()

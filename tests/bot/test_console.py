@@ -42,11 +42,27 @@ def test_define_and_source_work_like_the_bot(seed_app: App) -> None:
     assert "Sections: Introduction" in out
 
 
-def test_mistakes_get_a_short_message_and_the_session_goes_on(seed_app: App) -> None:
+def test_a_question_is_read_as_typed_apostrophes_lone_quotes_and_dashes_included(
+    seed_app: App,
+) -> None:
     out = session(
-        seed_app, "/quote", '/quote "unbalanced', "/quote x -k many", "/frobnicate", "/help"
+        seed_app,
+        "what's a sect?",
+        "/quote the workers' movement and the sects",
+        '/quote the "sect" of a single idea',
+        "what does the suffix -ism mean",
+        "/quote the -ism of the sects --author draper -k 1",
     )
+    assert "== Sorry ==" not in out and "Could not read" not in out
+    # Five answers (the suffix is not in the corpus: it says so), the last one filtered.
+    assert out.count("(Result 1 of") + out.count("== No good match ==") == 5
+    assert "(Result 1 of 1 · draper" in out
+
+
+def test_mistakes_get_a_short_message_and_the_session_goes_on(seed_app: App) -> None:
+    out = session(seed_app, "/quote", "/quote x -k", "/quote x -k many", "/frobnicate", "/help")
     assert out.count("== Sorry ==") == 3
+    assert "-k takes a whole number, not 'many'" in out and "-k needs a value" in out
     assert "Unknown command /frobnicate" in out
     assert "Commands (the same as the Discord bot's)" in out
     assert "Traceback" not in out
