@@ -12,6 +12,7 @@ from embeddings.tokens import words
 # Zero-width and bidirectional controls: invisible, and they break matching.
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
 _SPACE = re.compile(r"\s+")
+_SPACING = {"Cc": " ", "Cs": ""}  # by Unicode category: controls, surrogates
 
 DEFAULT_MAX_CHARS = 1000
 
@@ -22,7 +23,9 @@ def clean(text: str, *, max_chars: int = DEFAULT_MAX_CHARS, truncate: bool = Fal
     # letters the corpus is written in ("ｓｅｃｔ" finds "sect").
     text = unicodedata.normalize("NFKC", text or "")
     text = _INVISIBLE.sub("", text)
-    text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
+    # Controls become spaces; a lone surrogate (what undecodable bytes become on a terminal
+    # or a pipe, "\udcff") is no character at all, and the tokenizer refuses it.
+    text = "".join(_SPACING.get(unicodedata.category(ch), ch) for ch in text)
     text = _SPACE.sub(" ", text).strip()
     if not text:
         raise EmptyQuery()

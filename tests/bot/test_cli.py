@@ -49,6 +49,36 @@ def test_queries_from_stdin_are_answered_one_json_line_each(
     assert lines[1]["results"] == [] and "common words" in lines[1]["error"]
 
 
+def test_a_reader_that_stops_early_ends_the_answers_quietly(seed_app: App) -> None:
+    # `quotebot quote - < questions | head -1`: the pipe closes under the answers.
+    paths = ["--corpus", str(seed_app.settings.corpus), "--index", str(seed_app.settings.index)]
+    command = [sys.executable, "-m", "bot.cli", "quote", "-", *paths]
+    with subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as proc:
+        assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+        proc.stdin.write(b"what is a sect\n" * 2000)  # far more than a pipe holds
+        proc.stdin.close()
+        assert json.loads(proc.stdout.readline())["query"] == "what is a sect"
+        proc.stdout.close()
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=120) == 0
+    assert "internal error" not in err and "Broken pipe" not in err and "Traceback" not in err
+
+
+def test_a_question_with_bytes_that_are_not_utf8_is_answered(
+    seed_app: App, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A terminal or a pipe hands undecodable bytes over as lone surrogates ("\udcff").
+    stdin = io.StringIO("what is a sect\udcff\nsectarianism\n")
+    monkeypatch.setattr(sys, "stdin", stdin)
+    code, out, err = run(seed_app, capsys, "quote", "-")
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and err == ""
+    assert [line["query"] for line in lines] == ["what is a sect", "sectarianism"]
+    assert all(line["results"] for line in lines)
+
+
 def test_quote_prints_readable_cards_by_default(
     seed_app: App, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -17,6 +17,11 @@ def test_control_characters_become_spaces() -> None:
     assert clean("sect\x00arian\x07ism") == "sect arian ism"
 
 
+def test_lone_surrogates_are_dropped() -> None:
+    # What undecodable input bytes become; the tokenizer cannot take them.
+    assert clean("what is a sect\udcff") == "what is a sect"
+
+
 @pytest.mark.parametrize("text", ["", "   ", "\u200b\u200b", "\x00\x01"])
 def test_empty_queries_are_refused_with_a_message(text: str) -> None:
     with raises_saying(QueryError, "search for"):
