@@ -80,6 +80,6 @@ class AuditLog:
         for line in last:
             try:
                 entries.append(Entry.from_json(json.loads(line)))
-            except (ValueError, TypeError):
+            except (ValueError, TypeError, AttributeError):  # not JSON, or not an object
                 continue
         return entries[-n:]

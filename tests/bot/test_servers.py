@@ -425,3 +425,14 @@ def test_a_build_over_the_cap_waits_its_turn_and_says_so() -> None:
     a.join(5)
     b.join(5)
     assert stages == ["second waiting", "second builds"]
+
+
+def test_a_damaged_audit_line_is_skipped_whatever_json_it_holds(tmp_path: Path) -> None:
+    from bot.audit import AuditLog
+
+    log = AuditLog(tmp_path / "audit.jsonl")
+    log.append(server=None, user_id=1, user_name="owner", action="add", work="First")
+    with open(log.path, "a", encoding="utf-8") as f:
+        f.write('not json\n[]\n"a string"\n42\n{"action": 3\n')
+    log.append(server=None, user_id=1, user_name="owner", action="remove", work="First")
+    assert [(e.action, e.work) for e in log.tail()] == [("add", "First"), ("remove", "First")]
