@@ -3,12 +3,16 @@ undone.
 
 Each entry is a folder `trash/<time>-<id>/` holding the work's files (with their
 metadata sidecars) under their own names, and `entry.json` naming the work, its files and
-when it was trashed. Files are moved with `os.replace`: the corpus and the trash are in
-one data folder, so a move is a rename, never a half-copied file.
+when it was trashed. Files are moved by renaming them when the corpus and the trash share
+a file system (a server's texts and its trash, in one data folder). The base corpus may be
+a mount of its own (Docker: a bind mount beside the data volume): there a file is copied
+next to its new place under a temporary name, synced, renamed into place and only then
+removed from the old, so a move never leaves a half-copied file or loses one.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -61,11 +65,11 @@ class Trash:
                     continue
                 target = _inside(entry, rel)
                 target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(source, target)
+                _move(source, target)
                 moved.append(rel)
         except OSError as exc:
             for rel in moved:  # put back what had moved: all or nothing
-                os.replace(_inside(entry, rel), _inside(corpus, rel))
+                _move(_inside(entry, rel), _inside(corpus, rel))
             shutil.rmtree(entry, ignore_errors=True)
             raise TrashError(f"could not move {work} to the trash ({exc.strerror or exc})") from exc
         record = Trashed(entry, work, tuple(moved), stamp, reason)
@@ -115,7 +119,7 @@ class Trash:
         for rel in entry.files:
             target = _inside(corpus, rel)
             target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(_inside(entry.folder, rel), target)
+            _move(_inside(entry.folder, rel), target)
         shutil.rmtree(entry.folder, ignore_errors=True)
         return entry.files
 
@@ -126,6 +130,26 @@ class Trash:
         for entry in old:
             shutil.rmtree(entry.folder, ignore_errors=True)
         return len(old)
+
+
+def _move(source: Path, target: Path) -> None:
+    """`os.replace`, across file systems too (see the module's docstring)."""
+    try:
+        os.replace(source, target)
+        return
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.moving")
+    try:
+        shutil.copy2(source, tmp)
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
+    source.unlink()
 
 
 def _inside(root: Path, rel: str) -> Path:

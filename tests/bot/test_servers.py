@@ -436,3 +436,35 @@ def test_a_damaged_audit_line_is_skipped_whatever_json_it_holds(tmp_path: Path) 
         f.write('not json\n[]\n"a string"\n42\n{"action": 3\n')
     log.append(server=None, user_id=1, user_name="owner", action="remove", work="First")
     assert [(e.action, e.work) for e in log.tail()] == [("add", "First"), ("remove", "First")]
+
+
+def test_the_trash_moves_files_across_file_systems_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Docker mounts the base corpus beside the data volume: a rename between them fails
+    # with EXDEV, so the trash copies, syncs, renames into place, then removes the old.
+    import errno
+    import os
+
+    from bot import trash as trash_module
+
+    corpus, data = tmp_path / "corpus-mount", tmp_path / "data-volume"
+    corpus.mkdir()
+    (corpus / "almanac.txt").write_bytes(GARDEN)
+    (corpus / "almanac.txt.meta.toml").write_text('title = "Almanac"\n')
+    rename = os.replace
+
+    def one_file_system_each(src: os.PathLike[str], dst: os.PathLike[str]) -> None:
+        if Path(src).is_relative_to(corpus) != Path(dst).is_relative_to(corpus):
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        rename(src, dst)
+
+    monkeypatch.setattr(trash_module.os, "replace", one_file_system_each)
+    bin_ = trash_module.Trash(data / "trash")
+    entry = bin_.put(corpus, ["almanac.txt", "almanac.txt.meta.toml"], "Almanac", "removed")
+    assert sorted(p.name for p in corpus.iterdir()) == []
+    assert (entry.folder / "almanac.txt").read_bytes() == GARDEN
+    assert not any(p.name.endswith(".moving") for p in entry.folder.iterdir())
+    assert bin_.restore(entry, corpus) == ("almanac.txt", "almanac.txt.meta.toml")
+    assert (corpus / "almanac.txt").read_bytes() == GARDEN
+    assert sorted(p.name for p in corpus.iterdir()) == ["almanac.txt", "almanac.txt.meta.toml"]
