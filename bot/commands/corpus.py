@@ -167,6 +167,10 @@ def add_work(
     root = collection.corpus
     root.mkdir(parents=True, exist_ok=True)
     existed = _check_target(root, name, replace=replace)
+    sidecar = root / (name + SIDECAR_SUFFIX)
+    # A new version without metadata of its own keeps the old one's title, author and date;
+    # the trash keeps the old version whole.
+    kept_meta = sidecar.read_bytes() if existed and meta.empty and sidecar.is_file() else None
     trashed = None
     if existed:
         trashed = _to_trash(collection, sidecars(name), name, "replaced")
@@ -176,9 +180,10 @@ def add_work(
         if trashed is not None:
             collection.trash.restore(trashed, root)  # the old version back: nothing lost
         raise
-    sidecar = root / (name + SIDECAR_SUFFIX)
     if not meta.empty:
         _write(sidecar, meta.to_toml().encode(), overwrite=True)
+    elif kept_meta is not None:
+        _write(sidecar, kept_meta, overwrite=True)
     log.info(
         "corpus add: %s (%d bytes%s) in %s by %s",
         name,
@@ -226,14 +231,23 @@ def restore_work(
     actor: Actor,
     progress: ProgressFn | None = None,
 ) -> Change:
-    """Bring a trashed work back into the collection and reindex."""
+    """Bring a trashed work back into the collection and reindex. Restoring a version that
+    was replaced undoes the replace: the version that replaced it goes to the trash."""
     permit(collection, actor, "restore", name)
     entry = collection.trash.find(name)
     if entry is None:
         raise NotInTrash(_shown(name))
+    swapped = None
+    if entry.reason == "replaced":
+        texts = [f for f in entry.files if not is_sidecar(Path(f).name)]
+        current = [f for t in texts for f in sidecars(t) if (collection.corpus / f).exists()]
+        if current:
+            swapped = _to_trash(collection, current, entry.work, "replaced")
     try:
         files = collection.trash.restore(entry, collection.corpus)
     except TrashError as exc:
+        if swapped is not None:
+            collection.trash.restore(swapped, collection.corpus)  # as it was: nothing lost
         raise UploadRefused(
             f"I could not restore “{entry.work}”: {exc}; remove or rename that file first."
         ) from exc

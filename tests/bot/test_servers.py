@@ -306,6 +306,26 @@ def test_a_replaced_file_keeps_its_old_version_in_the_trash(app: App) -> None:
     assert entry.reason == "replaced"
 
 
+def test_a_replace_keeps_the_works_metadata_and_restoring_undoes_it(app: App) -> None:
+    add_garden(app, SERVER_A)  # with a title and an author
+    a = app.collections.of(SERVER_A)
+    newer = GARDEN.replace(b"late spring", b"early summer")
+    admin = admin_of(SERVER_A)
+    texts.add_work(app, a, "almanac.txt", newer, WorkMeta(), actor=admin, replace=True)
+    assert titles(app, SERVER_A) >= {"The Beekeeper's Almanac"}  # not "almanac"
+    # The undo the command prints: the replaced version back, the newer one to the trash.
+    change = texts.restore_work(a, "almanac.txt", actor=admin)
+    assert change.report is not None and not change.index_error
+    assert (a.corpus / "almanac.txt").read_bytes() == GARDEN
+    [newest, *_] = a.trash.entries()
+    assert (newest.folder / "almanac.txt").read_bytes() == newer and newest.reason == "replaced"
+    # ... and again: the newer version back. Nothing is lost either way.
+    texts.restore_work(a, "almanac.txt", actor=admin)
+    assert (a.corpus / "almanac.txt").read_bytes() == newer
+    assert len(a.trash.entries()) == 1
+    assert titles(app, SERVER_A) >= {"The Beekeeper's Almanac"}
+
+
 def test_restoring_over_a_file_of_the_same_name_is_refused(app: App) -> None:
     add_garden(app, SERVER_A)
     collection = app.collections.of(SERVER_A)
