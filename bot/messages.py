@@ -145,6 +145,8 @@ def describe(error: QuotebotError) -> str:
             return REINDEX_BUSY
         case CorpusError(problem="missing", folder=folder):
             return f"The corpus folder {folder} does not exist."
+        case CorpusError(problem="not_folder", folder=folder):
+            return f"The corpus {folder} is a file, not a folder; give the folder of the texts."
         case CorpusError(folder=folder, skipped=skipped):
             why = f": {'; '.join(skipped[:3])}" if skipped else "."
             return f"Nothing in {folder} could be indexed{why}"

@@ -154,7 +154,7 @@ def reindex(
         overlap=overlap,
     )
     if not corpus_dir.is_dir():
-        raise CorpusError("missing", str(corpus_dir))
+        raise CorpusError("not_folder" if corpus_dir.exists() else "missing", str(corpus_dir))
     with store.build_lock(index_dir):
         found = scan(job)
         planned = plan(job, index_dir, found, force=force)

@@ -199,9 +199,9 @@ class ReindexBusyError(_Fields, QuotebotError):
 
 
 class CorpusError(_Fields, QuotebotError):
-    """The corpus folder is missing or holds nothing that can be indexed."""
+    """The corpus folder is missing, is not a folder, or holds nothing that can be indexed."""
 
-    problem: Literal["missing", "empty"]
+    problem: Literal["missing", "not_folder", "empty"]
     folder: str
     skipped: tuple[str, ...] = ()  # "empty": the first files skipped, with their reasons
 

@@ -178,7 +178,7 @@ def sample_pairs(pairs: Sequence[Pair], max_pairs: int, seed: int) -> list[Pair]
 def read_corpus(corpus_dir: Path) -> tuple[list[Document], list[str]]:
     """The corpus's documents and a warning per file that could not be read."""
     if not corpus_dir.is_dir():
-        raise CorpusError("missing", str(corpus_dir))
+        raise CorpusError("not_folder" if corpus_dir.exists() else "missing", str(corpus_dir))
     files, warnings = discover(corpus_dir)
     docs: list[Document] = []
     for f in files:

@@ -124,6 +124,10 @@ WORDED: list[tuple[errors.QuotebotError, str]] = [
         "A reindex is already running; the current index keeps answering until it finishes.",
     ),
     (errors.CorpusError("missing", "/c"), "The corpus folder /c does not exist."),
+    (
+        errors.CorpusError("not_folder", "/etc/passwd"),
+        "The corpus /etc/passwd is a file, not a folder; give the folder of the texts.",
+    ),
     (errors.CorpusError("empty", "/c"), "Nothing in /c could be indexed."),
     (
         errors.CorpusError("empty", "/c", ("a.md: empty file", "b.txt: binary file")),

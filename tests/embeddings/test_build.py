@@ -278,3 +278,18 @@ def test_a_progress_callback_that_stops_the_build_writes_nothing(
         reindex(corpus, index_dir, small_batches, force=True, progress=progress)
     assert_nothing_written(index_dir, before)
     assert "index" not in seen
+
+
+@pytest.mark.parametrize("exists", [False, True])
+def test_a_corpus_that_is_not_a_folder_is_named_for_what_it_is(
+    tmp_path: Path, encoder: Encoder, exists: bool
+) -> None:
+    from embeddings.errors import CorpusError
+
+    corpus = tmp_path / "texts.txt"
+    if exists:
+        corpus.write_text(NOTE)  # a file given where the folder of the texts belongs
+    with pytest.raises(CorpusError) as refused:
+        reindex(corpus, tmp_path / "index", encoder)
+    assert refused.value.problem == ("not_folder" if exists else "missing")
+    assert not (tmp_path / "index").exists()  # nothing written
