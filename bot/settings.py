@@ -289,6 +289,9 @@ def load_settings(
     defaults = Settings()
     for name, given in params.items():
         values[name] = replace(getattr(defaults, name), **given)
+    shown, most = (values.get(n, getattr(defaults, n)) for n in ("results", "max_results"))
+    if shown > most:  # the default count is one a reader may ask for
+        raise SettingsError("range", "search.results", shown, str(path), low=1, high=most)
     values["shards"], values["shard_ids"] = shard_plan(
         values.get("shards", defaults.shards), values.get("shard_ids", defaults.shard_ids)
     )

@@ -259,6 +259,10 @@ def test_a_bad_value_in_the_file_is_one_line_naming_the_key_and_the_file(project
         ),
         ("[search]\nalpha = 1.5\n", "search.alpha must be between 0 and 1, not 1.5 (in {file})"),
         ("[bot]\nmax_builds = 0\n", "bot.max_builds must be at least 1, not 0 (in {file})"),
+        (  # the default count is one a reader may ask for (max_results is 10)
+            "[search]\nresults = 20\n",
+            "search.results must be between 1 and 10, not 20 (in {file})",
+        ),
         (  # a pager expires through a token that lasts 15 minutes
             "[bot]\nview_timeout_seconds = 900\n",
             "bot.view_timeout_seconds must be between 0 and 840, not 900 (in {file})",
