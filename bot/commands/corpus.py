@@ -44,7 +44,7 @@ BASE_ONLY_OWNERS = (
     "texts are yours to change."
 )
 
-REPLACE_HINT = "pass replace: True to replace it"
+REPLACE_HINT = "to replace it, add it again with replace (replace: True, or --replace)"
 
 
 @dataclass(frozen=True)
