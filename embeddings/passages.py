@@ -40,6 +40,11 @@ class CountMemo:
         self._known.clear()
 
 
+# 2: a Project Gutenberg header's release date is no longer the work's date; its e-book
+# number gives the link.
+READER_VERSION = 2
+
+
 @dataclass(frozen=True)
 class ChunkParams:
     max_tokens: int = 254  # MiniLM's 256 word pieces less [CLS] and [SEP]
@@ -51,6 +56,10 @@ class ChunkParams:
             "max_tokens": self.max_tokens,
             "min_words": self.min_words,
             "min_chars": self.min_chars,
+            # What the readers take from a file changed (embeddings/ingest): a build made
+            # before reads every file again at its next reindex, reusing the vectors of
+            # texts that did not change.
+            "reader": READER_VERSION,
         }
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 
 from embeddings.documents import DocumentMeta
-from embeddings.ingest.dates import normalise_date
 from embeddings.ingest.languages import language_code
 from embeddings.ingest.pieces import Piece
 
@@ -28,6 +27,7 @@ _END_ANYWHERE = re.compile(r"\*+\s*END OF (?:THE|THIS) PROJECT GUTENBERG", re.I)
 _FIELD = re.compile(
     r"^(?P<key>Title|Author|Release Date|Posting Date|Language):[ \t]*(?P<value>.*)$"
 )
+_EBOOK = re.compile(r"\[\s*e-?book\s*#\s*(\d+)\s*\]", re.IGNORECASE)
 _CREDIT = re.compile(
     r"(?:produced|transcribed|prepared|scanned|proofread|e-?text|this e-?book|"
     r"html version|updated editions)\b|.*\bdistributed proofread",
@@ -54,7 +54,7 @@ def split(text: str) -> tuple[str, str]:
 
 
 def header_meta(header: str) -> DocumentMeta:
-    """Title, author, release date and language from the header's "Key: value" lines."""
+    """Title, author, the e-book's link and language from the header's "Key: value" lines."""
     fields: dict[str, str] = {}
     key = ""
     for line in header.split("\n"):
@@ -66,11 +66,15 @@ def header_meta(header: str) -> DocumentMeta:
             fields["title"] += " " + line.strip()
         else:
             key = ""
-    date = fields.get("release date") or fields.get("posting date") or ""
+    # The release (or posting) date is the e-book's, not the work's: the Manifesto is not
+    # of 2005. It is left unknown (a sidecar can give the work's date), and the line's
+    # e-book number becomes the link a citation gives.
+    released = fields.get("release date") or fields.get("posting date") or ""
+    number = _EBOOK.search(released)
     return DocumentMeta(
         title=" ".join(fields.get("title", "").split()),
         author=" ".join(fields.get("author", "").split()),
-        date=normalise_date(date) if date else "",
+        url=f"https://www.gutenberg.org/ebooks/{number.group(1)}" if number else "",
         language=language_code(fields.get("language", "")),
     )
 

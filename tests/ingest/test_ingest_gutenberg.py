@@ -14,7 +14,9 @@ def test_manifesto_header_body_and_footer(corpus: Corpus) -> None:
     assert doc.format == "gutenberg"
     assert doc.meta.title == "The Communist Manifesto"
     assert doc.meta.author == "Karl Marx and Friedrich Engels"
-    assert doc.meta.date == "2005-01-25"  # "January 25, 2005 [EBook #61]"
+    # "Release Date: January 25, 2005 [EBook #61]": the e-book's date, not 1848's.
+    assert doc.meta.date == ""
+    assert doc.meta.url == "https://www.gutenberg.org/ebooks/61"
     assert doc.meta.language == "en"
 
     text = doc.text
@@ -37,7 +39,9 @@ def test_title_continuation_lines_and_credits(corpus: Corpus) -> None:
         "News from Nowhere or An Epoch of Rest, being some chapters from A Utopian Romance"
     )
     assert doc.meta.author == "William Morris"
-    assert doc.meta.date == "2007-05-08"
+    # "Release Date: May 8, 2007 [eBook #3261]" is the e-book's, not the work's (1890).
+    assert doc.meta.date == ""
+    assert doc.meta.url == "https://www.gutenberg.org/ebooks/3261"
     assert "Transcribed from the 1908" not in doc.text
     assert "All rights reserved" not in doc.text
     assert doc.blocks[0].text.startswith("NEWS FROM NOWHERE\nOR\nAN EPOCH OF REST")
@@ -65,10 +69,12 @@ def test_news_from_nowhere_footnotes(corpus: Corpus) -> None:
     ]
 
 
-def test_posting_date_when_there_is_no_release_date(corpus: Corpus) -> None:
+def test_the_link_from_a_posting_date_line_and_no_date_of_the_ebooks(corpus: Corpus) -> None:
     corpus.copy_fixture("devils-dictionary-excerpt.txt")
     doc = corpus.read("devils-dictionary-excerpt.txt")
-    assert doc.meta.date == "2008-07-26"  # "Posting Date: July 26, 2008 [EBook #972]"
+    # "Posting Date: July 26, 2008 [EBook #972]": the e-book's date, not Bierce's (1911).
+    assert doc.meta.date == ""
+    assert doc.meta.url == "https://www.gutenberg.org/ebooks/972"
     assert doc.meta.author == "Ambrose Bierce"
     assert "Produced by Aloysius" not in doc.text
     assert "by Ambrose Bierce" not in doc.text  # the byline is metadata
