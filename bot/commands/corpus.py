@@ -13,8 +13,10 @@ collection's audit log.
 
 from __future__ import annotations
 
+import calendar
 import logging
 import os
+import time
 import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
@@ -86,10 +88,31 @@ def permit(collection: Collection, actor: Actor, action: str, work: str = "") ->
         actor.admin and not collection.is_base and actor.guild_id == collection.guild_id
     ):
         return
-    audit(collection, actor, "refused", work, f"{action}: not permitted")
+    if not _refused_lately(collection, actor):
+        # What was asked for is the member's own text (an attachment's name, a restore's
+        # query): kept short, so that refusals cannot fill the log of a collection that
+        # is not theirs, and repeats within REFUSALS_APART count once.
+        audit(
+            collection, actor, "refused", _shown(" ".join(work.split())), f"{action}: not permitted"
+        )
     raise NotPermitted(
         BASE_ONLY_OWNERS if collection.is_base else "Only this server's admins can do that."
     )
+
+
+REFUSALS_APART = 600.0  # seconds: one member's refusals closer than this are logged once
+
+
+def _refused_lately(collection: Collection, actor: Actor) -> bool:
+    """Whether the log's last entry is a refusal of this member within REFUSALS_APART."""
+    last = collection.log.tail(1)
+    if not last or last[0].action != "refused" or last[0].user_id != actor.user_id:
+        return False
+    try:
+        when = calendar.timegm(time.strptime(last[0].time, "%Y-%m-%dT%H:%M:%SZ"))
+    except (TypeError, ValueError):
+        return False
+    return time.time() - when < REFUSALS_APART
 
 
 def audit(collection: Collection, actor: Actor, action: str, work: str, result: str = "ok") -> None:

@@ -215,6 +215,22 @@ def test_a_server_admin_cannot_remove_a_base_work_and_it_stays(app: App) -> None
     assert all(e.user_id == 7 and e.server == SERVER_B for e in entries)
 
 
+def test_refusals_cannot_flood_the_log_of_a_collection_that_is_not_theirs(app: App) -> None:
+    # Any server's admin may ask to change the base, and each refusal is logged there: kept
+    # short, and counted once per member within REFUSALS_APART, so the owners' own
+    # changes stay in view.
+    base = app.collections.base
+    base.log.append(server=None, user_id=1, user_name="owner", action="add", work="Real")
+    for i in range(25):
+        with pytest.raises(NotPermitted):
+            texts.check_upload(app, base, "x" * 1000 + f"{i}.txt", 10, actor=admin_of(SERVER_B))
+    with pytest.raises(NotPermitted):  # another member is logged too
+        texts.check_upload(app, base, "y.txt", 10, actor=admin_of(SERVER_B, user=8))
+    entries = base.log.tail()
+    assert [(e.action, e.user_id) for e in entries] == [("add", 1), ("refused", 7), ("refused", 8)]
+    assert len(entries[1].work) <= 100
+
+
 def test_a_server_admin_cannot_add_to_the_base_or_another_servers_collection(app: App) -> None:
     with pytest.raises(NotPermitted):
         texts.add_work(
