@@ -9,6 +9,7 @@ index, else the tied sentences are embedded now.
 
 from __future__ import annotations
 
+import re
 from typing import Protocol
 
 import numpy as np
@@ -85,6 +86,10 @@ class Highlighter:
         if read is None:
             text = self.index.passages[passage_id].text
             spans = split_sentences(text)
+            if len(spans) > 1 and _HEADWORD.fullmatch(text, *spans[0]):
+                # A dictionary entry's "PROPERTY, n." matches its word and says nothing:
+                # the sentences after it are the ones to show.
+                spans = spans[1:]
             read = spans, [_stems(text[s:e]) for s, e in spans]
             self._read.put(passage_id, read)
         return read
@@ -137,6 +142,10 @@ class Highlighter:
         qvec = self.embeddings.get(query)
         sims = np.asarray(table.vectors[[by_span[sp] for sp in tied]], dtype=np.float32) @ qvec
         return tied[int(np.argmax(sims))]
+
+
+# A dictionary headword and its part of speech, alone as a sentence: "PROPERTY, n.".
+_HEADWORD = re.compile(r"[A-Z][A-Z'’ -]*,(?:\s*[a-z]{1,6}\.)+")
 
 
 def content_stems(query: str) -> set[str]:

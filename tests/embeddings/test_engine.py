@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
 from bot.app import App
@@ -108,3 +111,17 @@ def test_control_characters_in_a_query_do_no_harm(seed_app: App) -> None:
 def test_count_out_of_range_is_refused(seed_app: App) -> None:
     with raises_saying(QueryError, "between 1 and 10"):
         ask(seed_app, "sect", count=50)
+
+
+def test_a_dictionary_entry_shows_its_definition_not_its_headword(fresh_app: App) -> None:
+    # "PROPERTY, n." shares the query's word, but says nothing: the sentence after it is
+    # the one to show (and the only one /compare prints).
+    shutil.copy(
+        Path(__file__).parents[1] / "ingest" / "fixtures" / "devils-dictionary-excerpt.txt",
+        fresh_app.settings.corpus,
+    )
+    fresh_app.collections.base.reindex()
+    quotes = ask(fresh_app, "abdication of a sovereign", title="devil")
+    entry = next(q for q in quotes if q.text.startswith("ABDICATION, n."))
+    assert entry.highlight is not None and entry.highlight[0] > 0
+    assert entry.highlighted.startswith("An act whereby a sovereign")
