@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
@@ -195,6 +196,7 @@ class Plan:
     # format of quotebot); a vector, whose text is unchanged, can be reused whatever the
     # chunking.
     same_chunking: bool
+    index_dir: Path | None = None  # where: the build before the current one lends vectors too
 
     def up_to_date(self, dense: DenseParams) -> bool:
         """Whether the current build is already what this one would make."""
@@ -223,7 +225,8 @@ def plan(job: Job, index_dir: Path, found: Scan, *, force: bool) -> Plan:
         and previous.manifest.format_version == store.FORMAT_VERSION
         and previous.manifest.chunking == job.chunk.as_dict()
     )
-    return Plan(_corpus_fingerprint(found.prints, model, job.chunk), previous, same_chunking)
+    fingerprint = _corpus_fingerprint(found.prints, model, job.chunk)
+    return Plan(fingerprint, previous, same_chunking, index_dir)
 
 
 def _previous(index_dir: Path, model: str) -> IndexData | None:
@@ -236,6 +239,16 @@ def _previous(index_dir: Path, model: str) -> IndexData | None:
     if data.manifest.model != model:
         return None
     return data
+
+
+def _earlier(index_dir: Path, previous: IndexData) -> IndexData | None:
+    """The build before the current one, when its vectors are the same model's."""
+    earlier = store.load_earlier_for_reuse(index_dir)
+    if earlier is None or earlier.manifest.model != previous.manifest.model:
+        return None
+    if earlier.vectors.shape[1] != previous.vectors.shape[1]:
+        return None
+    return earlier
 
 
 def _already_built(job: Job, previous: IndexData) -> BuildReport:
@@ -294,8 +307,10 @@ def read_and_embed(
         overlap=job.overlap,
         warm_up=lambda: encoder.passage_backend,
     )
+    where = planned.index_dir
+    earlier = None if previous is None or where is None else partial(_earlier, where, previous)
     try:
-        sources = Sources(previous, stream, CountMemo(encoder.count_tokens))
+        sources = Sources(previous, stream, CountMemo(encoder.count_tokens), earlier)
         parsed = parse(job, found, planned, sources)
         stream.close()
         lexical = make_lexical(parsed)
@@ -306,7 +321,7 @@ def read_and_embed(
     finally:
         stream.stop()
     report = job.report
-    report.encoded = sum(1 for r in parsed.old_rows if r < 0)
+    report.encoded = sources.passages_encoded
     report.reused = len(parsed.passages) - report.encoded
     report.sentences = len(sentences)
     report.sentences_encoded = sources.sentences_encoded
@@ -389,8 +404,22 @@ def _read(
 # -- where each vector comes from -----------------------------------------------------------
 
 # The current build's passage vectors ("old-p", row), sentence vectors ("old-s", row) or
-# companion vectors ("old-c", row), or a text encoded in this run ("enc", slot in the stream).
+# companion vectors ("old-c", row), the same of the build before it ("earlier-p", ...), or
+# a text encoded in this run ("enc", slot in the stream).
 Origin = tuple[str, int]
+
+
+def _origins(build: IndexData, name: str) -> Iterator[tuple[str, Origin]]:
+    """Each text `build` holds a vector for, by hash, and where that vector is."""
+    yield from ((p.content_hash, (f"{name}-p", i)) for i, p in enumerate(build.passages))
+    if build.sentences is not None:
+        texts = sentence_texts(build.passages, build.sentences.spans)
+        yield from ((text_hash(t), (f"{name}-s", r)) for r, t in enumerate(texts))
+    if build.companion is not None:
+        yield from (
+            (text_hash(build.passages[int(i)].companion), (f"{name}-c", r))
+            for r, i in enumerate(build.companion.ids)
+        )
 
 
 class Sources:
@@ -400,25 +429,22 @@ class Sources:
     or companion lines, or from a text of this build already queued, whenever the same text
     had one."""
 
-    def __init__(self, previous: IndexData | None, stream: EncodeStream, count: CountMemo):
-        self._previous = previous
+    def __init__(
+        self,
+        previous: IndexData | None,
+        stream: EncodeStream,
+        count: CountMemo,
+        earlier: Callable[[], IndexData | None] | None = None,
+    ):
+        self._builds: dict[str, IndexData | None] = {"old": previous, "earlier": None}
+        # The build before the current one, read only if the current one lacks a text
+        # (a work removed and then restored, a replace undone): most reindexes never do.
+        self._earlier = earlier
         self._stream = stream
         self.count = count  # shared with the chunking of the document being read
         self._known: dict[str, Origin] = {}
         if previous is not None:
-            self._known.update(
-                (p.content_hash, ("old-p", i)) for i, p in enumerate(previous.passages)
-            )
-            old_sent = previous.sentences
-            if old_sent is not None:
-                old_texts = sentence_texts(previous.passages, old_sent.spans)
-                self._known.update((text_hash(t), ("old-s", r)) for r, t in enumerate(old_texts))
-            old_comp = previous.companion
-            if old_comp is not None:
-                self._known.update(
-                    (text_hash(previous.passages[int(i)].companion), ("old-c", r))
-                    for r, i in enumerate(old_comp.ids)
-                )
+            self._known.update(_origins(previous, "old"))
         self._passages: list[Origin] = []
         self._sentences: list[Origin] = []
         self._spans: list[np.ndarray] = []
@@ -440,6 +466,11 @@ class Sources:
         texts = [p.text for p in passages] + sentences + companions
         hashes = [text_hash(t) for t in texts]
         first_companion = len(passages) + len(sentences)
+        if self._earlier is not None and any(
+            h not in self._known and (k >= len(passages) or old_rows[k] < 0)
+            for k, h in enumerate(hashes)
+        ):
+            self._lend_earlier()
         # Each new text once, counted in one call (the batches group texts by word pieces).
         new: dict[str, str] = {}
         for k, (t, h) in enumerate(zip(texts, hashes, strict=True)):
@@ -479,17 +510,30 @@ class Sources:
             CompanionTable(ids, c_vectors, passages),
         )
 
+    def _lend_earlier(self) -> None:
+        """Read the build before the current one once; its vectors serve the texts the
+        current build does not hold."""
+        assert self._earlier is not None
+        earlier, self._earlier = self._earlier(), None
+        if earlier is not None:
+            self._builds["earlier"] = earlier
+            for h, origin in _origins(earlier, "earlier"):
+                self._known.setdefault(h, origin)
+
+    @property
+    def passages_encoded(self) -> int:
+        """Passages whose vector this build encodes (the rest come from a build)."""
+        return sum(1 for kind, _ in self._passages if kind == "enc")
+
     def _gather(self, origins: list[Origin], encoded: np.ndarray) -> np.ndarray:
         out = np.empty((len(origins), encoded.shape[1]), dtype=np.float32)
-        prev = self._previous
-        old_s = prev.sentences if prev is not None else None
-        old_c = prev.companion if prev is not None else None
-        sources = {
-            "enc": encoded,
-            "old-p": prev.vectors if prev is not None else None,
-            "old-s": old_s.vectors if old_s is not None else None,
-            "old-c": old_c.vectors if old_c is not None else None,
-        }
+        sources: dict[str, np.ndarray | None] = {"enc": encoded}
+        for name, build in self._builds.items():
+            sentences = build.sentences if build is not None else None
+            companion = build.companion if build is not None else None
+            sources[f"{name}-p"] = build.vectors if build is not None else None
+            sources[f"{name}-s"] = sentences.vectors if sentences is not None else None
+            sources[f"{name}-c"] = companion.vectors if companion is not None else None
         for kind, source in sources.items():
             rows = [(r, at) for r, (k, at) in enumerate(origins) if k == kind]
             if rows and source is not None:

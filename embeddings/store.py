@@ -51,6 +51,7 @@ from embeddings.errors import (
     IndexIncompatibleError,
     IndexMissingError,
     IndexWriteError,
+    QuotebotError,
     ReindexBusyError,
 )
 from embeddings.passage_file import PassageFile
@@ -432,6 +433,27 @@ def load_for_reuse(index_dir: Path) -> IndexData:
     """The current build, also of an older format, for a reindex to take vectors from
     (never searched: an older build may lack what search needs, such as sentences)."""
     return _load_build(current_build(index_dir), check=True, formats=REUSABLE_FORMATS)
+
+
+def load_earlier_for_reuse(index_dir: Path) -> IndexData | None:
+    """The build before the current one (prune keeps it), for the vectors of texts the
+    current build dropped: a work removed and then restored, a replace undone. None when
+    there is none or it cannot be read."""
+    current = read_current_name(index_dir)
+    builds = index_dir / "builds"
+    if current is None or not builds.is_dir():
+        return None
+    done = sorted(
+        p
+        for p in builds.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and p.name != current
+    )
+    if not done:
+        return None
+    try:
+        return _load_build(done[-1], check=True, formats=REUSABLE_FORMATS)
+    except (QuotebotError, OSError, ValueError):
+        return None
 
 
 def _load_build(

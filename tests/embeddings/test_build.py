@@ -293,3 +293,34 @@ def test_a_corpus_that_is_not_a_folder_is_named_for_what_it_is(
         reindex(corpus, tmp_path / "index", encoder)
     assert refused.value.problem == ("not_folder" if exists else "missing")
     assert not (tmp_path / "index").exists()  # nothing written
+
+
+def test_a_work_removed_and_brought_back_takes_its_vectors_from_the_build_before(
+    small_corpus: Path, tmp_path: Path, encoder: Encoder
+) -> None:
+    # Restoring a work from the trash (or undoing a replace) is a reindex whose current
+    # build no longer holds that work: the build before it, still on disk, does.
+    index = tmp_path / "index"
+    essay = small_corpus / "garden.txt"
+    essay.write_text(
+        "The Beekeeper's Almanac\n\nBees swarm in late spring when the old queen leaves the "
+        "hive. A beekeeper who sees the queen cells capped can split the colony first.\n"
+    )
+    first = reindex(small_corpus, index, encoder)
+    vectors = {p.text: np.array(v) for p, v in zip(*_texts_and_vectors(index), strict=True)}
+    aside = tmp_path / "garden.txt"
+    essay.rename(aside)
+    assert reindex(small_corpus, index, encoder).encoded == 0
+    aside.rename(essay)
+    back = reindex(small_corpus, index, encoder)
+    assert back.encoded == 0 and back.reused == first.passages
+    for passage, vector in zip(*_texts_and_vectors(index), strict=True):
+        np.testing.assert_array_equal(vector, vectors[passage.text])
+    # Nothing to lend when the build before lacks it too: encoded as before.
+    (small_corpus / "new.txt").write_text("A new note on swarming bees and their queens.\n")
+    assert reindex(small_corpus, index, encoder).encoded == 1
+
+
+def _texts_and_vectors(index: Path) -> tuple[list, np.ndarray]:
+    data = store.load(index)
+    return list(data.passages), np.asarray(data.vectors)
