@@ -68,6 +68,7 @@ FORMAT_VERSION = 2
 # Builds of these formats can still give a reindex their passage vectors (same model).
 REUSABLE_FORMATS = (1, FORMAT_VERSION)
 KEEP_BUILDS = 2  # the current build and the one before it
+MIN_FREE_BYTES = 1 << 20  # less free space than this after a failed write: the disk is full
 TEXT_IDS_FILE = "text_ids.npy"  # IndexData.text_ids (a build without it computes them)
 COMPANION_VECTORS = "companion.npy"  # embeddings/companion.py: a row per companion line
 COMPANION_IDS = "companion_ids.npy"  # ... the passage each row renders
@@ -269,9 +270,22 @@ def save(index_dir: Path, data: IndexData) -> Path:
         final = _write_build(index_dir, data)
         _point_current(index_dir, final.name)
     except OSError as exc:
-        raise IndexWriteError(str(exc.strerror or exc)) from exc
+        raise IndexWriteError(_why_not_written(exc, index_dir)) from exc
     prune(index_dir)
     return final
+
+
+def _why_not_written(exc: OSError, index_dir: Path) -> str:
+    """The reason a write failed, as the system words it. numpy's short write on a full
+    disk says only "N requested and M written", without an errno: the disk's free space
+    tells what happened."""
+    if exc.strerror:
+        return exc.strerror
+    try:
+        full = shutil.disk_usage(index_dir).free < MIN_FREE_BYTES
+    except OSError:
+        full = False
+    return os.strerror(errno.ENOSPC) if full else str(exc)
 
 
 def _write_build(index_dir: Path, data: IndexData) -> Path:

@@ -10,6 +10,7 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -141,6 +142,21 @@ def test_a_failed_save_leaves_the_previous_index_in_use(
     assert store.read_current_name(index_dir) == before
     assert not [p for p in (index_dir / "builds").iterdir() if p.name.startswith(".tmp")]
     assert store.load(index_dir).manifest.passage_count > 0
+
+
+def test_a_short_write_on_a_full_disk_is_called_what_it_is(
+    fresh_app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # numpy's own words for a full disk: "N requested and M written", no errno.
+    def short_write(*args: object, **kwargs: object) -> None:
+        raise OSError("243840 requested and 75744 written")
+
+    monkeypatch.setattr(store.SparseIndex, "save", short_write)
+    monkeypatch.setattr(
+        store.shutil, "disk_usage", lambda _: SimpleNamespace(total=1, used=1, free=0)
+    )
+    with raises_saying(IndexWriteError, "No space left on device"):
+        fresh_app.index.reindex(force=True)
 
 
 # `quotebot reindex` whose build stalls half-written (while checksumming the files it
