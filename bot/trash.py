@@ -72,6 +72,12 @@ class Trash:
                 _move(_inside(entry, rel), _inside(corpus, rel))
             shutil.rmtree(entry, ignore_errors=True)
             raise TrashError(f"could not move {work} to the trash ({exc.strerror or exc})") from exc
+        if not moved:  # an entry to restore nothing from would only mislead
+            shutil.rmtree(entry, ignore_errors=True)
+            raise TrashError(
+                f"none of the files of {work} is in the corpus any more (a reindex drops it "
+                "from the index)"
+            )
         record = Trashed(entry, work, tuple(moved), stamp, reason)
         data = {"work": work, "files": moved, "trashed_at": stamp, "reason": reason}
         (entry / ENTRY_FILE).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")

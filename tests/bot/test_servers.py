@@ -504,3 +504,14 @@ def test_the_trash_moves_files_across_file_systems_whole(
     assert bin_.restore(entry, corpus) == ("almanac.txt", "almanac.txt.meta.toml")
     assert (corpus / "almanac.txt").read_bytes() == GARDEN
     assert sorted(p.name for p in corpus.iterdir()) == ["almanac.txt", "almanac.txt.meta.toml"]
+
+
+def test_removing_a_work_whose_files_are_gone_says_so_and_trashes_nothing(app: App) -> None:
+    add_garden(app, SERVER_A)
+    a = app.collections.of(SERVER_A)
+    for f in list(a.corpus.iterdir()):  # deleted by hand, behind the bot's back
+        f.unlink()
+    with pytest.raises(UploadRefused) as refused:
+        texts.remove_work(app, a, "almanac.txt", actor=admin_of(SERVER_A))
+    assert "any more" in describe(refused.value) and "reindex" in describe(refused.value)
+    assert a.trash.entries() == []
