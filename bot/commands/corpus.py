@@ -327,7 +327,8 @@ def find_work(
     """The one work of `collection` that `name` names exactly (title or file name). Naming
     a base work from a server's collection is refused, saying whose it is."""
     try:
-        return _exactly_one(own_works(collection), name)
+        where = "base corpus" if collection.is_base else "server's own texts"
+        return _exactly_one(own_works(collection), name, where)
     except NotFoundError:
         if collection.is_base or actor is None:
             raise
