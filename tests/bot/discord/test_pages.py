@@ -17,16 +17,22 @@ def pages(query: str) -> Pages:
     return Pages(owner_id=1, guild=None, query=query, quotes=[], notice="")
 
 
-async def test_pagers_expire_once_in_the_order_they_were_last_used() -> None:
+def recording(timeout: float, *queries: str) -> tuple[PagerStore, list[str]]:
+    """A store holding a pager per query (message ids 1, 2, ...), and the queries of the
+    pagers it expires, in order."""
     expired: list[str] = []
 
     async def expire(p: Pages) -> None:
         expired.append(p.query)
 
-    store = PagerStore(0.2, expire)
-    store.add(1, pages("first"))
-    store.add(2, pages("second"))
-    store.add(3, pages("third"))
+    store = PagerStore(timeout, expire)
+    for message_id, query in enumerate(queries, start=1):
+        store.add(message_id, pages(query))
+    return store, expired
+
+
+async def test_pagers_expire_once_in_the_order_they_were_last_used() -> None:
+    store, expired = recording(0.2, "first", "second", "third")
     store.renew(1)  # a page turned: its timeout starts again, so it goes last
     await eventually(lambda: len(expired) == 3, WAIT, "every pager expired")
     assert expired == ["second", "third", "first"]
@@ -37,14 +43,7 @@ async def test_pagers_expire_once_in_the_order_they_were_last_used() -> None:
 async def test_looking_a_pager_up_does_not_extend_it() -> None:
     # A click that shows no new page (Cite, Context, More, a stranger's) brings no token
     # that can edit the pager's message, so the first token must still do it at expiry.
-    expired: list[str] = []
-
-    async def expire(p: Pages) -> None:
-        expired.append(p.query)
-
-    store = PagerStore(0.2, expire)
-    store.add(1, pages("first"))
-    store.add(2, pages("second"))
+    store, expired = recording(0.2, "first", "second")
     assert store.get(1) is not None
     await eventually(lambda: len(expired) == 2, WAIT, "both pagers expired")
     assert expired == ["first", "second"]
@@ -52,18 +51,12 @@ async def test_looking_a_pager_up_does_not_extend_it() -> None:
 
 
 async def test_a_pager_is_kept_until_its_timeout() -> None:
-    expired: list[str] = []
-
-    async def expire(p: Pages) -> None:
-        expired.append(p.query)
-
-    store = PagerStore(3600.0, expire)
-    kept = pages("kept")
-    store.add(7, kept)
+    store, expired = recording(3600.0, "kept")
+    kept = store.get(1)
     await asyncio.sleep(0.05)
-    assert store.get(7) is kept and expired == []
+    assert kept is not None and store.get(1) is kept and expired == []
     store.close()  # a closing bot drops them unexpired
-    assert store.get(7) is None and expired == []
+    assert store.get(1) is None and expired == []
 
 
 async def test_one_pager_that_cannot_be_expired_does_not_stop_the_others(
