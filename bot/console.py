@@ -140,6 +140,9 @@ def run_console(
             except EOFError:
                 out("")
                 return 0
+            except KeyboardInterrupt:  # as in a shell: the line is dropped, the session goes on
+                out("")
+                continue
         else:
             raw = stream.readline()
             if not raw:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import sys
+
+import pytest
 
 from bot.app import App
 from bot.console import run_console
@@ -90,3 +93,28 @@ def test_explain_takes_the_reference_cite_shows_and_compare_takes_works(seed_app
     assert f"== Explain: {q.title} — {q.author} ==" in out and f"Passage {q.ref}" in out
     assert "== Compare: what is a sect? ==" in out and " match: " in out
     assert "That passage is no longer in the corpus; search again." in out
+
+
+def test_ctrl_c_at_the_prompt_drops_the_line_and_ctrl_d_leaves(
+    seed_app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    typed: list[BaseException | str] = [KeyboardInterrupt(), "/help", EOFError()]
+
+    def prompt(_: str) -> str:
+        step = typed.pop(0)
+        if isinstance(step, BaseException):
+            raise step
+        return step
+
+    monkeypatch.setattr(sys, "stdin", Terminal())
+    monkeypatch.setattr(sys, "stdout", Terminal())
+    monkeypatch.setattr("builtins.input", prompt)
+    # A person at a terminal gets the faster query encoder; not this session-wide model.
+    monkeypatch.setattr(seed_app.encoder, "promote_queries_later", lambda: None)
+    printed: list[str] = []
+    assert run_console(seed_app, out=printed.append) == 0
+    assert typed == [] and "Commands (the same as the Discord bot's)" in "\n".join(printed)
