@@ -3,8 +3,9 @@ highlighting and the front ends share (embeddings/search.py re-exports all of it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from embeddings.passages import Passage
@@ -51,3 +52,24 @@ def window_spans(index: HasPassages, hit: Hit) -> list[tuple[int, int]]:
 def result_text(index: HasPassages, hit: Hit) -> str:
     """The verbatim text a hit shows: its passage, or its window's passages in order."""
     return WINDOW_JOIN.join(index.passages[i].text for i in hit.ids)
+
+
+# A dictionary headword and its part of speech with nothing after it: "REGALIA, n.".
+BARE_HEADWORD = re.compile(r"[A-Z][A-Z'’ ()-]*,(?:\s*[a-z]{1,6}\.)+")
+
+
+def with_its_definition(index: HasPassages, hit: Hit) -> Hit:
+    """A dictionary entry's bare headword, shown with the passage that defines it.
+
+    A long entry is cut into passages, and a headword on a line of its own can be left
+    alone ("REGALIA, n."): whatever finds it, the reader needs the definition after it."""
+    passages = index.passages
+    i = hit.passage_id
+    if hit.window is not None or i + 1 >= len(passages):
+        return hit
+    head, after = passages[i], passages[i + 1]
+    if not BARE_HEADWORD.fullmatch(head.text.strip()):
+        return hit
+    if after.source != head.source or after.section != head.section:
+        return hit
+    return replace(hit, window=(i, i + 1))

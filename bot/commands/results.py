@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from embeddings.explain import passage_ref
+from embeddings.hits import with_its_definition
 from embeddings.scope import Reader
 from embeddings.search import Hit, result_text
 
@@ -93,6 +94,7 @@ def locator_range(first: str, last: str) -> str:
 
 def quote_from(searcher: Reader, hit: Hit, label: str = "") -> Quote:
     index = searcher.index
+    hit = with_its_definition(index, hit)
     passage = index.passages[hit.passage_id]
     doc = index.document_of(hit.passage_id)
     section = passage.section
