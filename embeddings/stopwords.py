@@ -210,5 +210,21 @@ FUNCTION_WORDS = frozenset(
         "behold",
         "o",
         "oh",
+        # Connectives that open sentences, the Bible's inverted ones included
+        # ("Therefore is the kingdom of heaven likened unto ...").
+        "therefore",
+        "wherein",
+        "thereby",
+        "whereby",
+        "wherewith",
+        "whither",
+        "hence",
+        "verily",
+        "hast",
+        "howbeit",
+        "moreover",
+        "furthermore",
+        "nevertheless",
+        "indeed",
     ]
 )

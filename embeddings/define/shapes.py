@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from embeddings.define import grammar
 from embeddings.define.terms import Mention, Term
 from embeddings.sentences import split_sentences
+from embeddings.stopwords import function_words
 
 # Strengths of the shapes (a dictionary entry beats any sentence of prose).
 # Strengths of the shapes (a dictionary entry beats any sentence of prose).
@@ -169,7 +170,7 @@ def _sentence_signals(text: str, m: Mention, span: tuple[int, int]) -> list[Sign
             add("quoted", QUOTED)
         elif grammar.EXPLAINED_BY_PUNCT.match(after):
             add("quoted", CALLED)
-    if subject and means is None:
+    if subject and means is None and _may_be_what_is_defined(text, m):
         copula = grammar.COPULA_AFTER.match(after)
         strength = _copula_strength(copula, after) if copula is not None else 0.0
         if strength:
@@ -187,6 +188,13 @@ def _sentence_signals(text: str, m: Mention, span: tuple[int, int]) -> list[Sign
     ):
         add("called", CALLED)
     return out
+
+
+def _may_be_what_is_defined(text: str, m: Mention) -> bool:
+    """Whether "X is ..." may say what X is. Not when X is a word of another stem
+    ("Faithful are the wounds of a friend" for faith), nor a function word opening an
+    inverted sentence ("Therefore is the kingdom of heaven likened unto ...")."""
+    return m.exact and text[m.start : m.end].lower() not in function_words()
 
 
 def _copula_strength(copula: re.Match[str], after: str) -> float:

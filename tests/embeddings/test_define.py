@@ -140,10 +140,18 @@ def test_each_shape_of_a_definition_is_recognised(example: Example) -> None:
         ("sectarianism", 'The opposite but equal stupidity to "sectarianism" is "Liberalism."'),
         ("sect", "Sect-type groups are everywhere."),  # part of another word
         ("sect", "There are more sects now than ever before."),
+        # The Bible's inverted sentences: a connective or a predicate first, not a subject.
+        ("therefore", "Therefore is the kingdom of heaven likened unto a certain king."),
+        ("faith", "Faithful are the wounds of a friend."),  # another word of the stem
+        ("labour", "The labourer is worthy of his reward."),
     ],
 )
 def test_mere_usage_is_not_a_definition(term: str, sentence: str) -> None:
     assert shapes(term, sentence) == set()
+
+
+def test_a_plain_statement_of_what_the_term_is_still_defines() -> None:
+    assert shapes("faith", "Now faith is the substance of things hoped for.") == {"is"}
 
 
 def test_a_present_sense_outranks_a_past_one_and_a_negation_is_weakest() -> None:
