@@ -41,8 +41,8 @@ class CountMemo:
 
 
 # 2: a Project Gutenberg header's release date is no longer the work's date; its e-book
-# number gives the link.
-READER_VERSION = 2
+# number gives the link. 3: a fragment joined to the next verse is located "11:35–36".
+READER_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,28 @@ class Passage:
     def content_hash(self) -> str:
         """What the vector depends on: the text alone (the model is checked per index)."""
         return text_hash(self.text)
+
+
+def locator_range(first: str, last: str) -> str:
+    """A range of locators: 6:33 and 6:34 give 6:33–34, 6:34 and 7:1 give 6:34–7:1."""
+    if not first or not last or first == last:
+        return first or last
+    head, sep, _ = first.rpartition(":")
+    if sep and last.startswith(head + ":"):
+        return f"{first}–{last[len(head) + 1 :]}"
+    return f"{first}–{last}"
+
+
+def locator_ends(locator: str) -> tuple[str, str]:
+    """The first and last locators of a range written by `locator_range` ("6:33–34" gives
+    6:33 and 6:34); a single locator is both."""
+    first, sep, last = locator.partition("–")
+    if not sep:
+        return first, first
+    head, colon, _ = first.rpartition(":")
+    if colon and ":" not in last:
+        last = f"{head}:{last}"
+    return first, last
 
 
 def text_hash(text: str) -> str:
@@ -197,9 +219,7 @@ def _passage(doc: Document, text: str, p: _Piece) -> Passage:
     notes: list[str] = []
     for b in doc.blocks[p.first_block : p.last_block + 1]:
         notes.extend(n for n in b.notes if n not in notes)
-    locator = first.locator
-    if last.locator and last.locator != first.locator:
-        locator = f"{first.locator}–{last.locator}"
+    locator = locator_range(first.locator, last.locator)
     return Passage(
         source=doc.source,
         text=text[p.start : p.end],

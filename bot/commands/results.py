@@ -7,6 +7,7 @@ from typing import Any
 
 from embeddings.explain import passage_ref
 from embeddings.hits import with_its_definition
+from embeddings.passages import locator_ends, locator_range
 from embeddings.scope import Reader
 from embeddings.search import Hit, result_text
 
@@ -82,16 +83,6 @@ class Answer:
         return out
 
 
-def locator_range(first: str, last: str) -> str:
-    """A range of locators: 6:33 and 6:34 give 6:33–34, 6:34 and 7:1 give 6:34–7:1."""
-    if not first or not last or first == last:
-        return first or last
-    head, sep, _ = first.rpartition(":")
-    if sep and last.startswith(head + ":"):
-        return f"{first}–{last[len(head) + 1 :]}"
-    return f"{first}–{last}"
-
-
 def quote_from(searcher: Reader, hit: Hit, label: str = "") -> Quote:
     index = searcher.index
     hit = with_its_definition(index, hit)
@@ -101,7 +92,7 @@ def quote_from(searcher: Reader, hit: Hit, label: str = "") -> Quote:
     locator = passage.locator
     if hit.window is not None:
         first, last = (index.passages[i] for i in hit.window)
-        locator = locator_range(first.locator.split("–")[0], last.locator.split("–")[-1])
+        locator = locator_range(locator_ends(first.locator)[0], locator_ends(last.locator)[1])
     if locator and locator not in section:
         section = f"{section} {locator}".strip()
     return Quote(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from embeddings.documents import Block, Document, DocumentMeta, with_offsets
-from embeddings.passages import ChunkParams, CountMemo, chunk_document
+from embeddings.passages import ChunkParams, CountMemo, chunk_document, locator_ends
 
 
 def count_words(texts: Sequence[str]) -> list[int]:
@@ -83,7 +83,9 @@ def test_verses_joined_by_a_short_one_keep_a_range_locator() -> None:
         ),
     )
     [passage] = chunk_document(d, count_words, ChunkParams(max_tokens=50))
-    assert passage.locator == "11:35–11:36"
+    assert passage.locator == "11:35–36"  # as a reader writes a range
+    assert locator_ends(passage.locator) == ("11:35", "11:36")
+    assert locator_ends("6:34–7:1") == ("6:34", "7:1") and locator_ends("1:1") == ("1:1", "1:1")
 
 
 def test_passages_cover_the_document_in_order() -> None:

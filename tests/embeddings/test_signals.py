@@ -13,12 +13,13 @@ import pytest
 
 from bot.app import App
 from bot.commands.quote import QuoteRequest, locate, quote
-from bot.commands.results import locator_range, quote_from
+from bot.commands.results import quote_from
 from bot.settings import SettingsError, load_settings
 from embeddings import store
 from embeddings.build import reindex
 from embeddings.encoder import Encoder
 from embeddings.errors import IndexCorruptError, IndexIncompatibleError
+from embeddings.passages import locator_range
 from embeddings.search import Searcher, SearchParams, result_text
 from embeddings.sentence_index import SentenceTable
 from embeddings.sentences import split_sentences
