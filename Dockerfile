@@ -18,7 +18,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 # The CPU wheel index keeps the several-GB CUDA build out; the constraints pin it.
 COPY constraints.txt ./
-RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
+RUN pip install --index-url https://download.pytorch.org/whl/cpu "torch==2.13.0+cpu"
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY embeddings ./embeddings

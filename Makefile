@@ -12,12 +12,18 @@ export PIP_CONSTRAINT := $(CURDIR)/constraints.txt
 
 setup: $(STAMP)
 
-# torch first, pinned to the CPU build; the constraints file keeps it that way. The onnx
-# extra too, so the tests of the ONNX backends run instead of skipping: onnxruntime and
-# onnx need no torch and add about 37 MB (about 9 s of installing, about 40 s of tests).
+# torch first, pinned to the CPU build ("+cpu"); the constraints file keeps it that way.
+# From the package index pip is configured with when it has that build (this machine's
+# wheel cache does); PyPI has only the CUDA one, so elsewhere from PyTorch's CPU index.
+# The onnx extra too, so the tests of the ONNX backends run instead of skipping:
+# onnxruntime and onnx need no torch and add about 37 MB (about 9 s of installing, about
+# 40 s of tests).
+TORCH     := torch==2.13.0+cpu
+TORCH_CPU := https://download.pytorch.org/whl/cpu
 $(STAMP): pyproject.toml constraints.txt Makefile
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet "$(TORCH)" 2>/dev/null \
+	  || $(BIN)/pip install --quiet --extra-index-url $(TORCH_CPU) "$(TORCH)"
 	$(BIN)/pip install --quiet -e '.[dev,onnx]'
 	@$(BIN)/python -c "import torch, sys; sys.exit(0 if torch.version.cuda is None else 'CUDA torch installed: refusing')"
 	touch $(STAMP)
