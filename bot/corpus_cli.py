@@ -21,7 +21,7 @@ from bot.commands.sidecar import checked_meta
 from bot.progress import terminal_progress
 from embeddings.errors import QueryError
 
-EXIT_OK, EXIT_USAGE = 0, 2
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 
 def operator() -> Actor:
@@ -78,7 +78,8 @@ def run_corpus(app: App, args: argparse.Namespace) -> int:
         else:
             change = texts.restore_work(collection, args.work, actor=actor, progress=progress)
     _print_change(action, change, args.collection)
-    return EXIT_OK
+    # The files changed but the index does not show it: a script must not take it for done.
+    return EXIT_ERROR if change.index_error else EXIT_OK
 
 
 def _print_change(action: str, change: Change, collection: int | None) -> None:
@@ -88,6 +89,10 @@ def _print_change(action: str, change: Change, collection: int | None) -> None:
         where = f" --collection {collection}" if collection else ""
         print(f"In the trash; undo: quotebot corpus restore{where} {change.trashed.work!r}")
     if change.index_error:
-        print(f"The index is not updated: {change.index_error}", file=sys.stderr)
+        print(
+            f"The index is not updated: {change.index_error} Run `quotebot reindex` to show "
+            "the change.",
+            file=sys.stderr,
+        )
     elif change.report is not None:
         print(change.report.summary())

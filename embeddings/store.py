@@ -394,6 +394,20 @@ def build_lock(index_dir: Path) -> Iterator[None]:
         os.close(fd)  # closing the descriptor releases the lock
 
 
+def wait_until_free(index_dir: Path, timeout: float, poll: float = 0.5) -> bool:
+    """Wait for whoever builds in `index_dir` (this process or another) to finish: True
+    once the build lock is free, False after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with build_lock(index_dir):
+                return True
+        except ReindexBusyError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(poll)
+
+
 # -- reading ------------------------------------------------------------------------------
 
 

@@ -29,8 +29,15 @@ from bot.commands.upload import UploadRefused, check_content, check_room, check_
 from bot.messages import describe
 from bot.servers import Collection
 from bot.trash import Trashed, TrashError
+from embeddings import store
 from embeddings.build import BuildReport, ProgressFn
-from embeddings.errors import NotFoundError, NotInTrash, NoWorkCalled, QuotebotError
+from embeddings.errors import (
+    NotFoundError,
+    NotInTrash,
+    NoWorkCalled,
+    QuotebotError,
+    ReindexBusyError,
+)
 from embeddings.ingest.discovery import SIDECAR_SUFFIX, is_sidecar, sidecars
 from embeddings.scope import COLLECTION_PREFIX
 
@@ -101,6 +108,7 @@ def permit(collection: Collection, actor: Actor, action: str, work: str = "") ->
 
 
 REFUSALS_APART = 600.0  # seconds: one member's refusals closer than this are logged once
+WAIT_FOR_BUILD = 900.0  # seconds a corpus change waits for another process's build
 
 
 def _refused_lately(collection: Collection, actor: Actor) -> bool:
@@ -419,9 +427,17 @@ def _inside(root: Path, source: str) -> Path:
 
 def _reindex(collection: Collection, change: Change, progress: ProgressFn | None) -> Change:
     """The incremental reindex after a change; a failure is reported, not raised: the
-    files did change, and the admin must know the index does not show it yet."""
+    files did change, and the admin must know the index does not show it yet.
+
+    A build already running elsewhere (another process on the same folder) read the
+    corpus before this change: this one waits for it to end, then builds again."""
     try:
-        report: BuildReport = collection.reindex(progress=progress)
+        try:
+            report: BuildReport = collection.reindex(progress=progress)
+        except ReindexBusyError:
+            log.info("corpus change in %s: waiting for the build in progress", collection.name)
+            store.wait_until_free(collection.service.settings.index, WAIT_FOR_BUILD)
+            report = collection.reindex(progress=progress)
     except QuotebotError as exc:
         log.warning("reindex after a corpus change failed: %s", exc)
         return replace(change, index_error=describe(exc))

@@ -117,3 +117,22 @@ def test_removing_a_work_that_is_not_there_is_one_line(
     assert code == 1 and err.strip() == (
         "quotebot: No work called “Necronomicon” is in the base corpus; /source lists them."
     )
+
+
+def test_a_change_the_index_does_not_show_yet_exits_1_and_says_what_to_run(
+    capsys: pytest.CaptureFixture[str],
+    paths: list[str],
+    almanac: Path,
+    fresh_app: App,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.commands import corpus as texts
+    from embeddings import store
+
+    monkeypatch.setattr(texts, "WAIT_FOR_BUILD", 0.2)  # another build outlasts the wait
+    with store.build_lock(fresh_app.settings.index):
+        code, out, err = run(capsys, "corpus", "add", str(almanac), *paths)
+    assert code == 1
+    assert out.startswith("Added “almanac.txt”")  # the file is in, and the trash rules hold
+    assert "The index is not updated" in err and "Run `quotebot reindex`" in err
+    assert (Path(fresh_app.settings.corpus) / "almanac.txt").exists()

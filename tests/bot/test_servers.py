@@ -515,3 +515,27 @@ def test_removing_a_work_whose_files_are_gone_says_so_and_trashes_nothing(app: A
         texts.remove_work(app, a, "almanac.txt", actor=admin_of(SERVER_A))
     assert "any more" in describe(refused.value) and "reindex" in describe(refused.value)
     assert a.trash.entries() == []
+
+
+def test_a_change_made_while_another_process_builds_waits_and_is_indexed(app: App) -> None:
+    # Another process (a terminal's reindex, another shard) holds the build lock: its build
+    # read the corpus before this change, so the change waits for it and builds again.
+    from embeddings import store
+
+    add_garden(app, SERVER_A)
+    a = app.collections.of(SERVER_A)
+    held = threading.Event()
+
+    def other_process() -> None:
+        with store.build_lock(a.service.settings.index):
+            held.set()
+            time.sleep(1.5)
+
+    builder = threading.Thread(target=other_process)
+    builder.start()
+    held.wait(5)
+    second = GARDEN.replace(b"Beekeeper's Almanac", b"Second Almanac")
+    change = texts.add_work(app, a, "second.txt", second, WorkMeta(), actor=admin_of(SERVER_A))
+    builder.join()
+    assert not change.index_error and change.report is not None
+    assert "second.txt" in change.report.added
