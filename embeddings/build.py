@@ -160,6 +160,7 @@ def reindex(
         found = scan(job)
         planned = plan(job, index_dir, found, force=force)
         if planned.previous is not None and planned.up_to_date(job.dense):
+            store.prune(index_dir)  # what a killed build left half-written goes all the same
             return _already_built(job, planned.previous)
         parsed, vectors, sentences, companion, lexical = read_and_embed(job, found, planned)
         data = make_index(job, parsed, vectors, sentences, companion, lexical, planned.fingerprint)

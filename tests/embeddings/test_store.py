@@ -395,3 +395,14 @@ def test_an_unreadable_vectors_file_is_refused_even_without_checksums(
     os.replace(tmp, vectors)
     with raises_saying(IndexCorruptError, "cannot be read"):
         store.load(fresh_app.settings.index, check=False)
+
+
+def test_an_up_to_date_reindex_still_removes_what_a_killed_build_left(fresh_app: App) -> None:
+    # A build killed mid-write leaves builds/.tmp-*; the next reindex, even one with
+    # nothing to do, removes it (gigabytes, at scale).
+    builds = fresh_app.settings.index / "builds"
+    leftover = builds / ".tmp-20260101T000000-deadbeef"
+    leftover.mkdir()
+    (leftover / "vectors.npy").write_bytes(b"\0" * 1024)
+    report = fresh_app.index.reindex()
+    assert report.up_to_date and not leftover.exists()
