@@ -124,7 +124,10 @@ def location(reader: Reader, pid: int) -> Location:
     blocks: list[int] = []
     for i in range(doc.first, doc.first + doc.count):
         q = index.passages[i]
-        if q.section == p.section and q.kind == p.kind and (not blocks or blocks[-1] != q.block):
+        # Footnotes are counted apart from the text; an entry's headword line and its
+        # verses are one entry ("paragraph 2 of 5" under FREEDOM is its first stanza).
+        notes = (q.kind == "footnote") == (p.kind == "footnote")
+        if q.section == p.section and notes and (not blocks or blocks[-1] != q.block):
             blocks.append(q.block)
     n = blocks.index(p.block) + 1 if p.block in blocks else 1
     locator = ""

@@ -4,6 +4,7 @@ and that a server explains and compares only the base and its own texts."""
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -253,3 +254,16 @@ def test_where_a_passage_sits_reads_work_section_and_paragraph_or_verse(seed_app
         found, where=Location("The King James Bible", "Genesis", "Genesis 1:3", 3, 31, "")
     )
     assert where_line(verse) == "The King James Bible › Genesis 1:3"
+
+
+def test_a_stanza_of_a_dictionary_entry_is_placed_after_its_headword_line(app: App) -> None:
+    # ABDICATION's definition, then its verses: the first stanza is the entry's second
+    # paragraph, not the first of the verses alone.
+    shutil.copy(
+        Path(__file__).parents[1] / "ingest" / "fixtures" / "devils-dictionary-excerpt.txt",
+        app.settings.corpus,
+    )
+    app.collections.base.reindex()
+    q = passage_quote(app, "Poor Isabella's Dead")
+    where = explain(app, q.ref).where
+    assert where.section == "ABDICATION" and (where.paragraph, where.paragraphs) == (2, 2)
