@@ -12,11 +12,14 @@ from embeddings.passages import Passage
 
 def headword_forms(headword: str) -> list[str]:
     """The ways a reader may ask for a headword: "BABE or BABY" -> BABE, BABY;
-    "TZETZE (or TSETSE) FLY" -> TZETZE FLY, TSETSE FLY; "CONFIDANT, CONFIDANTE"."""
+    "TZETZE (or TSETSE) FLY" -> TZETZE FLY, TSETSE FLY, and the word that varies alone
+    (TZETZE, TSETSE: what a reader asks); "CONFIDANT, CONFIDANTE"."""
     m = re.fullmatch(r"(.*?)\s*\(or\s+([^)]+)\)\s*(.*)", headword.strip())
     if m:
-        rest = f" {m.group(3)}" if m.group(3) else ""
-        return [f"{m.group(1)}{rest}", f"{m.group(2)}{rest}"]
+        if not m.group(3):
+            return [m.group(1), m.group(2)]
+        rest = f" {m.group(3)}"
+        return [f"{m.group(1)}{rest}", f"{m.group(2)}{rest}", m.group(1), m.group(2)]
     parts = [p.strip() for p in re.split(r",\s+|\s+or\s+", headword) if p.strip()]
     return parts or [headword]
 

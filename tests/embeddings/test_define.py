@@ -235,6 +235,11 @@ DICTIONARY = document(
     Block(
         "RICH, adj.  Holding in trust the property of the indolent.", kind="entry", headword="RICH"
     ),
+    Block(
+        "TZETZE (or TSETSE) FLY, n.  An African insect whose bite cures insomnia.",
+        kind="entry",
+        headword="TZETZE (or TSETSE) FLY",
+    ),
     Block("The cynic and the rich man went to town, and the baby cried all the way home."),
     title="The Devil's Dictionary",
     author="Ambrose Bierce",
@@ -251,6 +256,10 @@ def test_each_form_of_a_headword_finds_its_entry() -> None:
     index = index_of(DICTIONARY)
     for asked in ("babe", "baby", "BABIES"):
         assert define(index, asked).texts[0].startswith("BABE or BABY"), asked
+    for asked in ("tsetse", "tzetze fly", "Tsetse fly"):  # "(or TSETSE)": a variant
+        found = define(index, asked)
+        assert found.texts[0].startswith("TZETZE (or TSETSE) FLY"), asked
+        assert found.findings[0].label == DEFINITION, asked
 
 
 def test_the_entry_for_the_word_asked_beats_an_entry_for_a_related_word() -> None:
