@@ -17,6 +17,7 @@ import calendar
 import logging
 import os
 import time
+import tomllib
 import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
@@ -223,7 +224,7 @@ def add_work(
         collection.name,
         actor,
     )
-    title = meta.title or name
+    title = meta.title or _kept_title(kept_meta) or name
     audit(collection, actor, "replace" if existed else "add", title)
     change = Change(work=title, files=(name,), replaced=existed, trashed=trashed)
     return _reindex(collection, change, progress)
@@ -423,6 +424,17 @@ def _inside(root: Path, source: str) -> Path:
     if not path.parent.resolve().is_relative_to(root.resolve()):
         raise UploadRefused(f"{source} is not inside the corpus folder.")
     return path
+
+
+def _kept_title(sidecar: bytes | None) -> str:
+    """The title in a work's metadata sidecar ("" when none can be read)."""
+    if sidecar is None:
+        return ""
+    try:
+        title = tomllib.loads(sidecar.decode("utf-8")).get("title", "")
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return ""
+    return title if isinstance(title, str) else ""
 
 
 def _reindex(collection: Collection, change: Change, progress: ProgressFn | None) -> Change:

@@ -327,7 +327,8 @@ def test_a_replace_keeps_the_works_metadata_and_restoring_undoes_it(app: App) ->
     a = app.collections.of(SERVER_A)
     newer = GARDEN.replace(b"late spring", b"early summer")
     admin = admin_of(SERVER_A)
-    texts.add_work(app, a, "almanac.txt", newer, WorkMeta(), actor=admin, replace=True)
+    replaced = texts.add_work(app, a, "almanac.txt", newer, WorkMeta(), actor=admin, replace=True)
+    assert replaced.work == "The Beekeeper's Almanac"  # what the admin is told it replaced
     assert titles(app, SERVER_A) >= {"The Beekeeper's Almanac"}  # not "almanac"
     # The undo the command prints: the replaced version back, the newer one to the trash.
     change = texts.restore_work(a, "almanac.txt", actor=admin)
