@@ -20,6 +20,7 @@ import numpy as np
 from embeddings import dense as dense_index
 from embeddings import scope_define
 from embeddings.define import DEFINITION, Finding, parse_term
+from embeddings.define.shapes import COPULA_WEAK
 from embeddings.documents import Footnote
 from embeddings.errors import (
     BadComparison,
@@ -203,6 +204,10 @@ class ExplainParams:
 
 
 _KIND_ORDER = {"defined": 0, "headword": 1, "phrase": 2}
+# The weakest definition Explain shows as what a term means: "X is a ..." and stronger.
+# /define lists looser shapes too ("All things are lawful", "my thoughts are not your
+# thoughts"), labelled; beside a passage, as its term's meaning, they would mislead.
+EXPLAINS = COPULA_WEAK
 
 
 @dataclass(frozen=True)
@@ -267,6 +272,7 @@ def defined_terms(reader: Reader, pid: int, params: ExplainParams | None = None)
                 f
                 for f in found.findings
                 if f.label == DEFINITION
+                and f.strength >= EXPLAINS
                 and not _same_paragraph(reader.index.passages[f.passage_id], here)
             ),
             None,

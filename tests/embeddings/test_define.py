@@ -154,6 +154,16 @@ def test_a_plain_statement_of_what_the_term_is_still_defines() -> None:
     assert shapes("faith", "Now faith is the substance of things hoped for.") == {"is"}
 
 
+def test_explain_takes_a_term_s_meaning_only_from_a_shape_that_says_it() -> None:
+    # Explain shows one definition per term beside a passage, as what the term means:
+    # "X is not ..." (what it is not) and weaker shapes are /define's alone.
+    from embeddings.explain import EXPLAINS
+
+    assert strength("sect", "A sect is a group that sets its boundary by its program.") >= EXPLAINS
+    assert strength("sect", "A sect is glorious.") >= EXPLAINS  # loose, but says what it is
+    assert 0 < strength("thought", "For my thoughts are not your thoughts.") < EXPLAINS
+
+
 def test_a_present_sense_outranks_a_past_one_and_a_negation_is_weakest() -> None:
     present = strength(
         "sectarianism", 'When Marxists speak of "sectarianism," they refer to a situation.'
