@@ -296,8 +296,11 @@ def _sentence(q: Quote) -> str:
     return " ".join(text.split())
 
 
-def _who(q: Quote) -> str:
+def _who(q: Quote, *, where: bool = False) -> str:
+    """Author and title (and, `where`, the verse, entry or chapter), then the date."""
     head = ", ".join(p for p in (q.author, q.title) if p) or q.source
+    if where and q.section:
+        head = f"{head}, {q.section}"
     return f"{head} ({q.date})" if q.date else head
 
 
@@ -328,7 +331,8 @@ def explain_card(e: Explanation) -> Card:
             body.append(Segment("\n• " + clip(" ".join(c.text.split()), each)))
     fields: list[Field] = []
     for t in e.terms:
-        who = clip(_who(t.definition), TERM_VALUE // 3)
+        # A sentence quoted apart from its passage says where it is ("1 Corinthians 10:23").
+        who = clip(_who(t.definition, where=True), TERM_VALUE // 3)
         sentence = clip(_sentence(t.definition), TERM_VALUE - len(who) - 5)
         fields.append(Field(clip(t.term, TERM_NAME), f"“{sentence}” — {who}", inline=False))
     if not e.terms:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
+from bot.cards import explain_card
 from bot.commands.compare import CompareRequest, compare, split_works
 from bot.commands.explain import explain
 from bot.commands.quote import QuoteRequest, quote
@@ -75,6 +76,11 @@ def test_the_terms_of_a_passage_are_defined_elsewhere_in_the_corpus(seed_app: Ap
     for t in terms:
         assert t.definition.ref != q.ref  # never the passage itself
         assert t.definition.highlighted  # its defining sentence
+    # Quoted apart from its passage, a definition says where it is, not only whose it is.
+    shown = {f.name: f.value for f in explain_card(explain(seed_app, q.ref)).fields}
+    assert shown["sect-socialist"].endswith(
+        f"— Hal Draper, {DRAPER}, {terms[0].definition.section} (1973)"
+    )
 
 
 def test_other_works_are_compared_one_passage_each_never_the_passages_own(
