@@ -112,8 +112,10 @@ class BotSettings:
     view_timeout_seconds: float = 600.0
     defer_after_seconds: float = 0.5  # a search not done by then shows "thinking…" first
     upload_max_bytes: int = 2 * 1024 * 1024  # /corpus add: the largest file accepted
-    # A server's texts and its trash together (0: no limit); the base is the owners'.
-    server_max_bytes: int = 64 * 1024 * 1024
+    # A server's texts and its trash together (0: no limit); the base is the owners'. Its
+    # index takes about 17 times its texts (vectors of passages, sentences): 16 MiB of
+    # texts (three King James Bibles) is a few hundred MB of disk.
+    server_max_bytes: int = 16 * 1024 * 1024
     trash_days: float = 30.0  # removed and replaced works are kept this long
     on_leave: OnLeave = "keep"  # a server's collection when the bot leaves it
     delete_after_days: float = 30.0  # on_leave = "delete": this long after leaving
