@@ -217,6 +217,14 @@ def _setup_logging(verbose: bool) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING if verbose else logging.ERROR)
 
 
+def _usage_errors() -> tuple[type[Exception], ...]:
+    """Errors in how a command was written (an option's value no run could accept), which
+    exit 2 like argparse's own; a query that finds nothing usable is a failure (1)."""
+    from embeddings.errors import BadComparison, CountOutOfRange, NotAReference
+
+    return (BadComparison, CountOutOfRange, NotAReference)
+
+
 def _report(exc: BaseException) -> int:
     """One line for the user; the traceback only in the log (with -v)."""
     from bot.messages import describe
@@ -224,7 +232,7 @@ def _report(exc: BaseException) -> int:
 
     if isinstance(exc, QuotebotError):  # settings and ingest errors included
         print(f"quotebot: {describe(exc)}", file=sys.stderr)
-        return EXIT_ERROR
+        return EXIT_USAGE if isinstance(exc, _usage_errors()) else EXIT_ERROR
     log.debug("internal error", exc_info=exc)
     print(
         f"quotebot: internal error ({type(exc).__name__}: {exc}); run with -v for details.",
@@ -384,7 +392,9 @@ def _answer_each(
 
 
 def _quote(app: App, args: argparse.Namespace) -> int:
-    from bot.commands.quote import QuoteRequest, quote
+    from bot.commands.quote import QuoteRequest, clamp_count, quote
+
+    clamp_count(app, args.k)  # the same for every query: refused once, as a usage error
 
     def answer(text: str) -> Answer:
         request = QuoteRequest(
@@ -397,6 +407,7 @@ def _quote(app: App, args: argparse.Namespace) -> int:
 
 def _define(app: App, args: argparse.Namespace) -> int:
     from bot.commands.define import complete, define
+    from bot.commands.quote import clamp_count
 
     if args.complete is not None:
         suggestions = complete(app, args.complete, guild=args.collection)
@@ -411,6 +422,7 @@ def _define(app: App, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    clamp_count(app, args.k)  # the same for every term: refused once, as a usage error
     return _answer_each(
         _lines(args.term),
         lambda t: define(app, t, args.k, guild=args.collection),

@@ -97,6 +97,22 @@ def test_source_lists_the_works(seed_app: App, capsys: pytest.CaptureFixture[str
     assert "Anatomy of the Micro-Sect" in out and "Introduction" in out
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["quote", "what is a sect", "-k", "500"],  # beyond max_results, as -k 0 is below 1
+        ["compare", "what is a sect", "--work", "Anatomy of the Micro-Sect"],  # one work
+        ["explain", "not a reference"],
+    ],
+)
+def test_an_option_value_no_run_could_accept_exits_2_with_one_line(
+    seed_app: App, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    code, out, err = run(seed_app, capsys, *argv)
+    assert code == 2 and out == ""
+    assert err.startswith("quotebot: ") and err.count("\n") == 1
+
+
 def test_a_failed_query_is_one_line_and_exit_1(
     seed_app: App, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -149,4 +165,4 @@ def test_compare_with_one_work_is_refused_in_one_line(
     seed_app: App, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, _, err = run(seed_app, capsys, "compare", "sect", "--work", "Anatomy")
-    assert code == 1 and err.count("\n") == 1 and "at least two works" in err
+    assert code == 2 and err.count("\n") == 1 and "at least two works" in err  # usage
