@@ -207,19 +207,19 @@ def _setting(error: SettingsError) -> str:
                 bounds = f"at least {low:g}" if low is not None else f"at most {high:g}"
             return f"{key} must be {bounds}, not {value!r}{where}"
         case "shard_count":
-            return f"shards must be 0 (no sharding) or a number of shards, not {value}"
+            return f"shards must be 0 (no sharding) or a number of shards, not {value}{where}"
         case "shard_id":
-            return f"shard ids must be whole numbers separated by commas, not {value!r}"
+            return f"shard ids must be whole numbers separated by commas, not {value!r}{where}"
         case "shard_ids_alone":
-            return "shard ids need a shard count: set shards (--shards N) too"
+            return f"shard ids need a shard count: set shards (--shards N) too{where}"
         case "shard_outside":
             count = error.count
             return (
                 f"shard id {value} is out of range: with {count} shards the ids are "
-                f"0 to {count - 1}"
+                f"0 to {count - 1}{where}"
             )
         case "shard_twice":
-            return f"shard id {value} is given twice; each shard runs once"
+            return f"shard id {value} is given twice; each shard runs once{where}"
     return str(error)
 
 

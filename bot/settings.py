@@ -294,9 +294,15 @@ def load_settings(
     shown, most = (values.get(n, getattr(defaults, n)) for n in ("results", "max_results"))
     if shown > most:  # the default count is one a reader may ask for
         raise SettingsError("range", "search.results", shown, str(path), low=1, high=most)
-    values["shards"], values["shard_ids"] = shard_plan(
-        values.get("shards", defaults.shards), values.get("shard_ids", defaults.shard_ids)
-    )
+    try:
+        values["shards"], values["shard_ids"] = shard_plan(
+            values.get("shards", defaults.shards), values.get("shard_ids", defaults.shard_ids)
+        )
+    except SettingsError as exc:  # name where the value came from, as for any setting
+        variable = {"shards": "QUOTEBOT_SHARDS", "shard_ids": "QUOTEBOT_SHARD_IDS"}[exc.key]
+        from_env = bool(env.get(variable, "").strip())
+        exc.variable, exc.source = (variable, "") if from_env else ("", str(path))
+        raise
     return Settings(**values)
 
 

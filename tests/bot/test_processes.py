@@ -198,6 +198,22 @@ def test_bad_shard_settings_are_one_clear_line(shards: str, ids: str, message: s
     assert describe(caught.value) == message
 
 
+def test_a_bad_shard_setting_names_the_variable_or_the_file_it_came_from(tmp_path: Path) -> None:
+    env = {"QUOTEBOT_SHARDS": "2", "QUOTEBOT_SHARD_IDS": "5"}
+    with pytest.raises(SettingsError) as caught:
+        load_settings(env=env)
+    assert describe(caught.value) == (
+        "shard id 5 is out of range: with 2 shards the ids are 0 to 1 (from QUOTEBOT_SHARD_IDS)"
+    )
+    config = tmp_path / "settings.toml"
+    config.write_text("[bot]\nshards = -1\n")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(config, env={})
+    assert describe(caught.value) == (
+        f"shards must be 0 (no sharding) or a number of shards, not -1 (in {config})"
+    )
+
+
 def test_a_process_runs_the_shards_it_is_given_and_only_shard_0_syncs_commands(
     seed_app: App,
 ) -> None:
