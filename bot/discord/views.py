@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-NOT_YOURS = "Only the person who asked can page these results."
+NOT_YOURS = "Only the person who asked can use these buttons; Explain is open to everyone."
 EXPIRED = "These results have expired: ask again to page through them."
 
 PREFIX = "pager:"

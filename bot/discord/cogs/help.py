@@ -52,19 +52,23 @@ def help_card(max_results: int) -> Card:
                 inline=False,
             ),
             Field(
-                "/reindex",
-                "Admins: rebuild the index after the corpus changed. The bot keeps "
-                "answering meanwhile.",
+                "/reindex [force] [base]",
+                "Admins: rebuild this server's index after its texts changed (base: the "
+                "shared corpus, bot owners only). The bot keeps answering meanwhile.",
                 inline=False,
             ),
             Field(
-                "/corpus add file [title] [author] [date] [url] · /corpus remove work",
-                "Admins: add a .txt, .md or .html file to the corpus with its metadata, or "
-                "take a work out; the index is updated at once.",
+                "/corpus add file [title] [author] [date] [url] [replace] · remove work · "
+                "restore work · hide work · unhide work · log",
+                "Admins: add a .txt, .md or .html file to this server's texts, take a work "
+                "out (to the trash) or bring it back, hide a shared work in this server or "
+                "show it again, and read who changed what. base: True acts on the shared "
+                "corpus (bot owners only). The index is updated at once.",
                 inline=False,
             ),
         ),
-        footer="Only the person who asked can use a result's buttons.",
+        footer="Only the person who asked can use a result's buttons, except Explain, "
+        "which anyone may press.",
         tone="info",
     )
 

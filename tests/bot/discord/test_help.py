@@ -54,3 +54,18 @@ async def test_commands_are_synced_to_the_development_server_when_set(
     assert [s.guild_id for s in fake_discord.syncs] == [fake_discord.guild_id]
     assert {c["name"] for c in fake_discord.syncs[0].commands} == COMMANDS | {"Find sources"}
     assert rec.embed is not None
+
+
+async def test_help_names_every_admin_subcommand_and_option_discord_shows(
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot
+) -> None:
+    async with running_bot(app):
+        rec = await answered(fake_discord.send_slash("help"))
+    synced = {c["name"]: c for c in fake_discord.syncs[0].commands}
+    assert rec.embed is not None
+    names = " ".join(f["name"] for f in rec.embed["fields"])
+    for sub in synced["corpus"]["options"]:
+        assert sub["name"] in names, sub["name"]
+    for option in synced["reindex"]["options"]:
+        assert f"[{option['name']}]" in names, option["name"]
+    assert "except Explain" in rec.embed["footer"]["text"]  # anyone may press it
