@@ -237,10 +237,21 @@ class _Completer:
             key, self.pool_keys, scorer=fuzz.ratio, limit=limit * 4, score_cutoff=cutoff
         )
         ranked = sorted(
-            (f for f in found if f[0] != key),
+            (f for f in found if f[0] != key and _near(key, f[0])),
             key=lambda f: (-round(f[1]), -self.terms[self.pool_ids[f[2]]].weight),
         )
         return [self.terms[self.pool_ids[j]].text for _, _, j in ranked[:limit]]
+
+
+def _near(key: str, known: str) -> bool:
+    """Whether `known` may be what was meant by `key`: a longer or shorter form of it
+    ("trotsky", "trotskyist"), or a slip of a letter or two per four ("sectarinism").
+    A ratio alone let "ireland" suggest "read" and "boston" "position"."""
+    from rapidfuzz.distance import Levenshtein
+
+    if known.startswith(key) or key.startswith(known):
+        return True
+    return Levenshtein.distance(key, known) <= max(1, len(key) // 4)
 
 
 # -- building ------------------------------------------------------------------------------

@@ -170,6 +170,15 @@ def test_did_you_mean_offers_the_closest_known_terms(vocabulary: Vocabulary) -> 
     assert vocabulary.suggest("zzzzqqqq") == []
 
 
+def test_did_you_mean_never_offers_a_word_spelt_far_from_the_one_asked() -> None:
+    known = Vocabulary(
+        [VocabularyTerm(t, 10, PHRASE) for t in ("read", "position", "trotskyist")], ["x"]
+    )
+    assert known.suggest("ireland") == [] and known.suggest("boston") == []
+    assert known.suggest("positon") == ["position"]  # a slip
+    assert known.suggest("trotsky") == ["trotskyist"]  # a longer form
+
+
 def test_an_empty_vocabulary_completes_nothing() -> None:
     assert Vocabulary().complete("sec") == [] and Vocabulary().suggest("sect") == []
 
