@@ -88,8 +88,17 @@ def complete(app: App, prefix: str, limit: int = 25, *, guild: int | None = None
 
 
 def complete_from(everything: list[Work], prefix: str, limit: int = 25) -> list[str]:
+    """Titles that start with `prefix`, then titles holding it, then the works whose
+    author or file name holds it (the options take those too: "Draper", ".md")."""
     needle = prefix.strip().casefold()
     titles = [w.key for w in everything]
     starts = [t for t in titles if t.casefold().startswith(needle)]
     inside = [t for t in titles if needle in t.casefold() and t not in starts]
-    return (starts + inside)[:limit]
+    found = starts + inside
+    by_other = [
+        w.key
+        for w in everything
+        if w.key not in found
+        and (needle in w.author.casefold() or any(needle in f.casefold() for f in w.files))
+    ]
+    return (found + by_other)[:limit]

@@ -68,7 +68,11 @@ class CompareCog(BotCog, name="Compare"):
         done, _, last = current.rpartition(sep)
         head = f"{done.strip()}{sep} " if done.strip() else ""
 
+        typed = {n.strip().casefold() for n in done.split(sep) if n.strip()}
+
         def complete(_: str) -> list[str]:
-            return [head + title for title in sources.complete(app, last.strip(), guild=guild)]
+            titles = sources.complete(app, last.strip(), guild=guild)
+            # A work listed already would only be compared with itself.
+            return [head + t for t in titles if t.casefold() not in typed]
 
         return await suggest(interaction, complete, current)

@@ -132,12 +132,26 @@ async def test_compare_answers_side_by_side_and_refuses_privately(
                 "compare", {"query": "sect", "works": "Anatomy of the Micro-Sect; Defin"}, "works"
             )
         )
+        # Works listed already are not offered again; an author finds the work too.
+        again = await answered(
+            fake_discord.send_autocomplete(
+                "compare", {"query": "sect", "works": "Anatomy of the Micro-Sect; "}, "works"
+            )
+        )
+        by_author = await answered(
+            fake_discord.send_autocomplete("source", {"name": "Draper"}, focused="name")
+        )
     assert not both.ephemeral and both.embed is not None
     names = [f["name"] for f in both.embed["fields"]]
     assert len(names) == 2 and all(n.endswith(" match") for n in names)
     assert one.ephemeral and "at least two works" in text_of(one)
     assert unknown.ephemeral and "Leviathan" in text_of(unknown)
     assert typed.choices[0]["value"].startswith("Anatomy of the Micro-Sect; Defin")
+    assert [c["value"] for c in again.choices] == [
+        "Anatomy of the Micro-Sect; Definition of sectarianism: What is sectarianism? What are "
+        "you doing about it?"[:100]
+    ]
+    assert [c["value"] for c in by_author.choices] == ["Anatomy of the Micro-Sect"]
 
 
 async def test_each_server_explains_and_compares_only_the_base_and_its_own_texts(
