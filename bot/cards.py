@@ -237,7 +237,7 @@ def works_card(works: list[Work]) -> Card:
     return Card(
         title=f"{len(works)} works in the corpus",
         body=(Segment(body),),
-        footer=f"{total:,} passages in all · /source NAME for one work's details",
+        footer=f"{total:,} passages in all · /source with a name for one work's details",
         tone="info",
     )
 
