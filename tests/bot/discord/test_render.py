@@ -103,8 +103,13 @@ def test_autocomplete_choices_fit_discords_limits() -> None:
     out = choices(values)
     assert len(out) == 25
     assert [c.value for c in out[:3]] == ["short", "spaced out", "x" * 100]
-    assert out[2].name == "x" * 99 + "…"
+    assert out[2].name == "x" * 99 + "…"  # one long word: cut where it must be
     assert all(len(c.name) <= 100 and len(c.value) <= 100 for c in out)
+    # A name is cut between words: "…; Anatomy of the…", never "…; Anatomy of the Micr…".
+    title = "Definition of sectarianism: What is sectarianism? What are you doing about it?"
+    [long] = choices([f"{title}; Anatomy of the Micro-Sect"])
+    assert long.name == f"{title}; Anatomy of the…"
+    assert long.value == f"{title}; Anatomy of the Micro-Sect"[:100]
 
 
 def _long_quote(n: int, label: str = "") -> Quote:
