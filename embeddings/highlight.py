@@ -9,13 +9,13 @@ index, else the tied sentences are embedded now.
 
 from __future__ import annotations
 
-import re
 from typing import Protocol
 
 import numpy as np
 
 from embeddings.cache import Lru
 from embeddings.hits import Hit, window_spans
+from embeddings.ingest.dictionary import is_bare_headword
 from embeddings.sentences import split_sentences
 from embeddings.stopwords import stopwords
 from embeddings.store import IndexData
@@ -86,7 +86,7 @@ class Highlighter:
         if read is None:
             text = self.index.passages[passage_id].text
             spans = split_sentences(text)
-            if len(spans) > 1 and _HEADWORD.fullmatch(text, *spans[0]):
+            if len(spans) > 1 and is_bare_headword(text[spans[0][0] : spans[0][1]]):
                 # A dictionary entry's "PROPERTY, n." matches its word and says nothing:
                 # the sentences after it are the ones to show.
                 spans = spans[1:]
@@ -142,10 +142,6 @@ class Highlighter:
         qvec = self.embeddings.get(query)
         sims = np.asarray(table.vectors[[by_span[sp] for sp in tied]], dtype=np.float32) @ qvec
         return tied[int(np.argmax(sims))]
-
-
-# A dictionary headword and its part of speech, alone as a sentence: "PROPERTY, n.".
-_HEADWORD = re.compile(r"[A-Z][A-Z'’ -]*,(?:\s*[a-z]{1,6}\.)+")
 
 
 def content_stems(query: str) -> set[str]:

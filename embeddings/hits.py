@@ -3,11 +3,11 @@ highlighting and the front ends share (embeddings/search.py re-exports all of it
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
+from embeddings.ingest.dictionary import is_bare_headword
 from embeddings.passages import Passage
 
 
@@ -54,10 +54,6 @@ def result_text(index: HasPassages, hit: Hit) -> str:
     return WINDOW_JOIN.join(index.passages[i].text for i in hit.ids)
 
 
-# A dictionary headword and its part of speech with nothing after it: "REGALIA, n.".
-BARE_HEADWORD = re.compile(r"[A-Z][A-Z'’ ()-]*,(?:\s*[a-z]{1,6}\.)+")
-
-
 def with_its_definition(index: HasPassages, hit: Hit) -> Hit:
     """A dictionary entry's bare headword, shown with the passage that defines it.
 
@@ -68,7 +64,7 @@ def with_its_definition(index: HasPassages, hit: Hit) -> Hit:
     if hit.window is not None or i + 1 >= len(passages):
         return hit
     head, after = passages[i], passages[i + 1]
-    if not BARE_HEADWORD.fullmatch(head.text.strip()):
+    if not is_bare_headword(head.text):
         return hit
     if after.source != head.source or after.section != head.section:
         return hit

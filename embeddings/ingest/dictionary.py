@@ -31,6 +31,12 @@ def strict_headword(first_line: str) -> str | None:
     return m.group("hw") if m else None
 
 
+def is_bare_headword(text: str) -> bool:
+    """Whether `text` is an entry's headword and part of speech with nothing after them
+    ("REGALIA, n."): a line that names what the text after it defines."""
+    return _STRICT.fullmatch(text.strip()) is not None
+
+
 def loose_headword(paragraph: str) -> str | None:
     """The headword of an entry without a part of speech (only inside a dictionary)."""
     first_line = paragraph.split("\n", 1)[0].strip()
