@@ -353,6 +353,15 @@ def _point_current(index_dir: Path, name: str) -> None:
     _fsync_dir(index_dir)
 
 
+def finished_builds(index_dir: Path) -> list[Path]:
+    """The builds written whole (not a `.tmp-` one in progress or killed), oldest first:
+    their names begin with the time they were made."""
+    builds = index_dir / "builds"
+    if not builds.is_dir():
+        return []
+    return sorted(p for p in builds.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
 def prune(index_dir: Path) -> None:
     """Remove builds older than the last KEEP_BUILDS, and leftovers of killed builds.
 
@@ -366,8 +375,7 @@ def prune(index_dir: Path) -> None:
     """
     builds = index_dir / "builds"
     current = read_current_name(index_dir)
-    done = sorted(p for p in builds.iterdir() if p.is_dir() and not p.name.startswith("."))
-    keep = {p.name for p in done[-KEEP_BUILDS:]}
+    keep = {p.name for p in finished_builds(index_dir)[-KEEP_BUILDS:]}
     if current:
         keep.add(current)
     for p in builds.iterdir():
@@ -468,15 +476,8 @@ def load_earlier_for_reuse(index_dir: Path) -> IndexData | None:
     current build dropped: a work removed and then restored, a replace undone. None when
     there is none or it cannot be read."""
     current = read_current_name(index_dir)
-    builds = index_dir / "builds"
-    if current is None or not builds.is_dir():
-        return None
-    done = sorted(
-        p
-        for p in builds.iterdir()
-        if p.is_dir() and not p.name.startswith(".") and p.name != current
-    )
-    if not done:
+    done = [p for p in finished_builds(index_dir) if p.name != current]
+    if current is None or not done:
         return None
     try:
         return _load_build(done[-1], check=True, formats=REUSABLE_FORMATS)
@@ -611,16 +612,7 @@ def load_last_good(
     except IndexCorruptError as exc:
         damage = exc
     current = read_current_name(index_dir)
-    builds = index_dir / "builds"
-    earlier = (
-        sorted(
-            (p for p in builds.iterdir() if p.is_dir() and not p.name.startswith(".")),
-            reverse=True,
-        )
-        if builds.is_dir()
-        else []
-    )
-    for build in earlier:
+    for build in reversed(finished_builds(index_dir)):
         if build.name == current:
             continue
         try:
