@@ -17,7 +17,6 @@ import calendar
 import logging
 import os
 import time
-import tomllib
 import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
@@ -40,6 +39,8 @@ from embeddings.errors import (
     ReindexBusyError,
 )
 from embeddings.ingest.discovery import SIDECAR_SUFFIX, is_sidecar, sidecars
+from embeddings.ingest.errors import IngestError
+from embeddings.ingest.metadata import load_meta_file
 from embeddings.scope import COLLECTION_PREFIX
 
 log = logging.getLogger(__name__)
@@ -203,6 +204,7 @@ def add_work(
     # A new version without metadata of its own keeps the old one's title, author and date;
     # the trash keeps the old version whole.
     kept_meta = sidecar.read_bytes() if existed and meta.empty and sidecar.is_file() else None
+    kept_title = _title_in(root, sidecar, name) if kept_meta is not None else ""
     trashed = None
     if existed:
         trashed = _to_trash(collection, sidecars(name), name, "replaced")
@@ -224,7 +226,7 @@ def add_work(
         collection.name,
         actor,
     )
-    title = meta.title or _kept_title(kept_meta) or name
+    title = meta.title or kept_title or name
     audit(collection, actor, "replace" if existed else "add", title)
     change = Change(work=title, files=(name,), replaced=existed, trashed=trashed)
     return _reindex(collection, change, progress)
@@ -426,15 +428,13 @@ def _inside(root: Path, source: str) -> Path:
     return path
 
 
-def _kept_title(sidecar: bytes | None) -> str:
-    """The title in a work's metadata sidecar ("" when none can be read)."""
-    if sidecar is None:
-        return ""
+def _title_in(root: Path, sidecar: Path, name: str) -> str:
+    """The title a work's metadata sidecar gives, read as the indexer reads it ("" when
+    it is broken: the reindex will say so)."""
     try:
-        title = tomllib.loads(sidecar.decode("utf-8")).get("title", "")
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return load_meta_file(root, sidecar, name, "sidecar").title
+    except IngestError:
         return ""
-    return title if isinstance(title, str) else ""
 
 
 def _reindex(collection: Collection, change: Change, progress: ProgressFn | None) -> Change:
