@@ -299,7 +299,7 @@ def load_settings(
             values.get("shards", defaults.shards), values.get("shard_ids", defaults.shard_ids)
         )
     except SettingsError as exc:  # name where the value came from, as for any setting
-        variable = {"shards": "QUOTEBOT_SHARDS", "shard_ids": "QUOTEBOT_SHARD_IDS"}[exc.key]
+        variable = next(v for v, k in VARIABLES.items() if k.name == exc.key)
         from_env = bool(env.get(variable, "").strip())
         exc.variable, exc.source = (variable, "") if from_env else ("", str(path))
         raise

@@ -18,7 +18,7 @@ from typing import Protocol
 from discord import app_commands
 
 from bot.app import App
-from bot.cards import ELLIPSIS
+from bot.cards import clip
 from bot.discord.base import Interaction
 from bot.discord.checks import server_of
 
@@ -46,7 +46,7 @@ def choices(values: Iterable[str]) -> list[app_commands.Choice[str]]:
         if not value or value in seen:
             continue
         seen.add(value)
-        name = text if len(text) <= MAX_CHARS else _cut(text, MAX_CHARS - 1) + ELLIPSIS
+        name = clip(text, MAX_CHARS)  # between words, as every text a reader reads
         out.append(app_commands.Choice(name=name, value=value))
         if len(out) == MAX_CHOICES:
             break
@@ -89,12 +89,3 @@ async def suggest_here(
     """`suggest` for a lookup in what the interaction's server may read."""
     app, guild = interaction.client.app, server_of(interaction)
     return await suggest(interaction, lambda prefix: complete(app, prefix, guild=guild), current)
-
-
-def _cut(text: str, limit: int) -> str:
-    """`text` cut to `limit` characters at a space when one is near the end (a name a
-    reader reads), else where it must be."""
-    cut = text[:limit]
-    if len(text) > limit and " " in cut[limit // 2 :]:
-        cut = cut.rsplit(" ", 1)[0]
-    return cut.rstrip()
