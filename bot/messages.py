@@ -78,8 +78,15 @@ def describe(error: QuotebotError) -> str:
                 f"That query is {length:,} characters long; the limit is {limit:,}. "
                 "Try the sentence or phrase that matters most."
             )
+        case NoWords(what="term"):
+            return "That term has no words to define."
         case NoWords():
             return "That query has no words to search for."
+        case OnlyCommonWords(what="term"):
+            return (
+                "That term is made only of very common words (like “the” or “of”), which "
+                "every text uses and none defines; give a word that carries meaning."
+            )
         case OnlyCommonWords():
             return (
                 "That query is made only of very common words (like “the” or “of”); "

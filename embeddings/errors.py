@@ -58,11 +58,15 @@ class QueryTooLong(_Fields, QueryError):
 
 
 class NoWords(_Fields, QueryError):
-    """The query holds no word at all (only punctuation or symbols)."""
+    """The query (or /define's term) holds no word at all (only punctuation or symbols)."""
+
+    what: Literal["query", "term"] = "query"
 
 
 class OnlyCommonWords(_Fields, QueryError):
-    """Every word of the query is a stop word."""
+    """Every word of the query (or /define's term) is a stop word."""
+
+    what: Literal["query", "term"] = "query"
 
 
 class CountOutOfRange(_Fields, QueryError):

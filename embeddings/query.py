@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Literal
 
 from embeddings.errors import EmptyQuery, NoWords, OnlyCommonWords, QueryTooLong
 from embeddings.stopwords import stopwords
@@ -37,11 +38,12 @@ def clean(text: str, *, max_chars: int = DEFAULT_MAX_CHARS, truncate: bool = Fal
     return text
 
 
-def require_content(text: str) -> None:
-    """Refuse a query made only of punctuation or of very common words."""
+def require_content(text: str, what: Literal["query", "term"] = "query") -> None:
+    """Refuse a query (or a term to define) made only of punctuation or of very common
+    words."""
     found = words(text)
     if not found:
-        raise NoWords()
+        raise NoWords(what)
     stop = stopwords()
     if all(w in stop for w in found):
-        raise OnlyCommonWords()
+        raise OnlyCommonWords(what)

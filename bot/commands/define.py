@@ -13,8 +13,8 @@ from bot.app import App
 from bot.commands.quote import clamp_count
 from bot.commands.results import Answer, Quote, quote_from
 from embeddings import scope_define
-from embeddings.define import DEFINITION, Finding, parse_term
-from embeddings.query import clean
+from embeddings.define import DEFINITION, Finding, Term, parse_term
+from embeddings.query import clean, require_content
 from embeddings.scope import Reader
 from embeddings.search import Hit
 
@@ -23,11 +23,20 @@ COMPLETION_LIMIT = 25  # Discord shows at most 25 autocomplete choices
 ANCHOR_WORDS = 8  # how much of a footnote's anchor its card shows
 
 
+def check_term(term: str) -> tuple[str, Term]:
+    """The term as it is looked up, or the QueryError every front end words alike: nothing
+    to define, too many words, or only words so common that every text uses them and none
+    defines them ("the" used to get five verses labelled its definitions)."""
+    text = clean(term, max_chars=MAX_TERM_CHARS)
+    parsed = parse_term(text)
+    require_content(text, "term")
+    return text, parsed
+
+
 def define(app: App, term: str, count: int = 0, *, guild: int | None = None) -> Answer:
     searcher = app.live_for(guild).searcher
     k = clamp_count(app, count)
-    text = clean(term, max_chars=MAX_TERM_CHARS)
-    parsed = parse_term(text)
+    text, parsed = check_term(term)
     # The term's vector only orders passages of equal definitional strength; the
     # recognisers decide what defines.
     qvec = searcher.embeddings.get(text)

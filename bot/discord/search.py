@@ -33,12 +33,6 @@ from bot.discord.checks import server_of
 from bot.discord.views import show_answer
 
 
-def check_query(app: App, query: str, *, guild: int | None = None) -> None:
-    """Raise the core's QueryError for a query that cannot be searched (/define's term is
-    refused as /quote's query would be: no words, or only very common ones)."""
-    app.live_for(guild).searcher.prepare(query)
-
-
 async def search_and_page(
     interaction: Interaction,
     app: App,

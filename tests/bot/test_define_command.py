@@ -11,8 +11,9 @@ from bot.app import App
 from bot.cards import answer_cards
 from bot.cli import main
 from bot.commands.define import complete, define
+from bot.messages import describe
 from embeddings import store
-from embeddings.errors import QueryError
+from embeddings.errors import OnlyCommonWords, QueryError
 
 DRAPER = "Hal Draper"
 MIM = "Maoist Internationalist Movement (MIM)"
@@ -97,6 +98,29 @@ def test_a_term_never_mentioned_is_not_found_with_suggestions(seed_app: App) -> 
 def test_a_term_must_have_a_word(seed_app: App) -> None:
     with pytest.raises(QueryError):
         define(seed_app, "  ?! ")
+
+
+@pytest.mark.parametrize("term", ["the", "Of the", "and of"])
+def test_a_term_of_only_common_words_is_refused_by_every_front_end(
+    seed_app: App, term: str
+) -> None:
+    # Every text uses "the" and none defines it: answering would label passages that
+    # merely contain it as its definitions.
+    with pytest.raises(OnlyCommonWords) as refused:
+        define(seed_app, term)
+    assert describe(refused.value) == (
+        "That term is made only of very common words (like “the” or “of”), which every "
+        "text uses and none defines; give a word that carries meaning."
+    )
+
+
+def test_the_cli_refuses_a_term_of_only_common_words_in_one_line(
+    seed_app: App, capsys: pytest.CaptureFixture[str], shared_model: None
+) -> None:
+    paths = ["--corpus", str(seed_app.settings.corpus), "--index", str(seed_app.settings.index)]
+    assert main(["define", "the", *paths]) == 1
+    err = capsys.readouterr().err
+    assert "That term is made only of very common words" in err and "Traceback" not in err
 
 
 # -- completion -----------------------------------------------------------------------------------

@@ -28,6 +28,12 @@ WORDED: list[tuple[errors.QuotebotError, str]] = [
         "That query is made only of very common words (like “the” or “of”); "
         "add a word that carries the meaning you are looking for.",
     ),
+    (errors.NoWords("term"), "That term has no words to define."),
+    (
+        errors.OnlyCommonWords("term"),
+        "That term is made only of very common words (like “the” or “of”), which every "
+        "text uses and none defines; give a word that carries meaning.",
+    ),
     (errors.CountOutOfRange(10), "Ask for between 1 and 10 results."),
     (
         errors.NameTooLong("author", 5000, 200),

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from discord import app_commands
 
-from bot.commands.define import MAX_TERM_CHARS
+from bot.commands.define import check_term
 from bot.commands.define import complete as complete_terms
 from bot.commands.define import define as search_definitions
 from bot.discord.autocomplete import suggest_here
 from bot.discord.base import BotCog, Interaction
 from bot.discord.checks import rate_limit, server_of
 from bot.discord.options import Count, counted_command
-from bot.discord.search import check_query, search_and_page
-from embeddings.define import parse_term
-from embeddings.query import clean
+from bot.discord.search import search_and_page
 
 
 class DefineCog(BotCog, name="Define"):
@@ -29,9 +27,8 @@ class DefineCog(BotCog, name="Define"):
         app = self.bot.app
         # Checked before deferring, so a refusal is private: once a public "thinking…"
         # placeholder exists, the answer can only be public.
-        parse_term(clean(term, max_chars=MAX_TERM_CHARS))
+        check_term(term)
         guild = server_of(interaction)
-        check_query(app, term, guild=guild)
         n = count or 0  # 0: the configured default
         await search_and_page(
             interaction, app, term, lambda: search_definitions(app, term, n, guild=guild)

@@ -47,7 +47,7 @@ async def test_define_with_only_common_words_gets_a_private_explanation(
         rec = await fake_discord.send_slash("define", {"term": "the"})
         await rec.wait_done(WAIT)
     assert rec.ephemeral and rec.embed is not None
-    assert "very common words" in rec.embed["description"]
+    assert "That term is made only of very common words" in rec.embed["description"]
 
 
 async def test_a_bug_gets_an_apology_and_the_traceback_goes_to_the_log(
