@@ -68,6 +68,9 @@ _MODEL = {
 }
 
 
+_PLACE = {"server": "this server's corpus", "corpus": "the corpus"}  # a NotFoundError's where
+
+
 def describe(error: QuotebotError) -> str:
     """The sentence for an expected error, as users read it."""
     match error:
@@ -116,13 +119,12 @@ def describe(error: QuotebotError) -> str:
             return PASSAGE_GONE
         case WorkGone(source=source):
             return f"“{source}” is no longer in the corpus."
-        case NoWorkMatching(author=author, title=title):
+        case NoWorkMatching(author=author, title=title, where=where):
             what = [f"by an author matching “{author}”"] if author else []
             what += [f"with a title matching “{title}”"] if title else []
-            return f"No work {' and '.join(what)} is in the corpus; /source lists the works."
+            return f"No work {' and '.join(what)} is in {_PLACE[where]}; /source lists the works."
         case NoMatch(name=name, kind=kind, where=where):
-            place = "this server's corpus" if where == "server" else "the corpus"
-            return f"No {kind} matching “{name}” is in {place}; /source lists them."
+            return f"No {kind} matching “{name}” is in {_PLACE[where]}; /source lists them."
         case NoWorkCalled(name=name, where=where):
             place = f"the {where}" if where else "this collection"
             return f"No work called “{name}” is in {place}; /source lists them."

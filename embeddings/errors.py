@@ -128,6 +128,7 @@ class NoWorkMatching(_Fields, NotFoundError):
 
     author: str = ""
     title: str = ""
+    where: Literal["corpus", "server"] = "corpus"  # the whole corpus, or the server's view
 
 
 class NoMatch(_Fields, NotFoundError):

@@ -412,7 +412,7 @@ def compare(
         try:
             result = reader.search(prepared, k=1, filters=_filters(name, by))
         except NotFoundError:
-            raise NoMatch(name, "work", "server") from None
+            raise NoMatch(name, "work") from None
         best = result.hits[0] if result.hits else None
         if best is None:
             out.append(Side(name, None))

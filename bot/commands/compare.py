@@ -8,10 +8,11 @@ does not have.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Literal
 
 from bot.app import App
 from bot.commands.results import Quote, quote_from
+from bot.commands.scoped import names_missing_from, where
 from embeddings import explain as core
 from embeddings.errors import BadComparison, NoMatch, NotFoundError
 from embeddings.search import Filters, Hit
@@ -80,13 +81,15 @@ def check(app: App, request: CompareRequest) -> None:
         try:
             reader.allowed(what)
         except NotFoundError:
-            raise NoMatch(name, "author" if request.by == "author" else "work", "server") from None
+            kind: Literal["work", "author"] = "author" if request.by == "author" else "work"
+            raise NoMatch(name, kind, where(request.guild)) from None
 
 
 def compare(app: App, request: CompareRequest) -> Comparison:
     check(app, request)
     reader = app.live_for(request.guild).searcher
-    found = core.compare(reader, request.query, request.works, by=request.by)
+    with names_missing_from(request.guild):
+        found = core.compare(reader, request.query, request.works, by=request.by)
     rows = [Row(s.name, quote_from(reader, s.hit) if s.hit else None) for s in found.sides]
     if rows:
         shown = [r.quote for r in rows if r.quote is not None]

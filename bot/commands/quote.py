@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 from bot.app import App, Live
 from bot.commands.results import Answer, Quote, plain_quote, quote_from
+from bot.commands.scoped import names_missing_from
 from embeddings.errors import CountOutOfRange, PassageGone
 from embeddings.scope import Reader
 from embeddings.search import Filters, Hit
@@ -63,7 +64,8 @@ def _normalise(
     k = clamp_count(app, request.count)
     filters = Filters(request.author.strip(), request.title.strip(), request.per_document)
     query = searcher.prepare(request.query)
-    searcher.allowed(filters)
+    with names_missing_from(request.guild):
+        searcher.allowed(filters)
     # Search is case-insensitive throughout (vectors of casefolded queries are cached,
     # BM25 and filters lower-case), so the answer is too; only the echo of the query
     # keeps the asker's spelling.

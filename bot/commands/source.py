@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from bot.app import App
+from bot.commands.scoped import where
 from embeddings.errors import NoMatch
 from embeddings.store import DocumentRecord
 
@@ -77,7 +78,7 @@ def find(app: App, name: str, *, guild: int | None = None) -> list[Work]:
         or any(needle in f.casefold() for f in w.files)
     ]
     if not found:
-        raise NoMatch(name.strip())
+        raise NoMatch(name.strip(), where=where(guild))
     found.sort(key=lambda w: (w.title.casefold() != needle, w.title.casefold()))
     return found
 

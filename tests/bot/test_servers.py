@@ -10,6 +10,7 @@ import json
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from bot.app import App
 from bot.commands import corpus as texts
 from bot.commands import define as definitions
 from bot.commands import source as sources
+from bot.commands.compare import CompareRequest, compare
 from bot.commands.corpus import Actor, NotPermitted
 from bot.commands.quote import QuoteRequest, quote
 from bot.commands.sidecar import WorkMeta
@@ -148,6 +150,34 @@ def test_every_surface_of_another_server_is_blind_to_a_collection(app: App) -> N
     assert answer_a.quotes and answer_a.quotes[0].title == "The Beekeeper's Almanac"
     with pytest.raises(NotFoundError):  # a filter naming A's work, asked in B
         quote(app, QuoteRequest(GARDEN_QUERY, title="Almanac", guild=SERVER_B))
+
+
+@pytest.mark.parametrize(
+    "ask",
+    [
+        lambda app, guild: sources.find(app, "Leviathan", guild=guild),
+        lambda app, guild: quote(
+            app, QuoteRequest("what is a sect", title="Leviathan", guild=guild)
+        ),
+        lambda app, guild: quote(app, QuoteRequest("what is a sect", author="Hobbes", guild=guild)),
+        lambda app, guild: compare(
+            app, CompareRequest("what is a sect", ("Draper", "Leviathan"), guild=guild)
+        ),
+        lambda app, guild: compare(
+            app, CompareRequest("what is a sect", ("Draper", "Hobbes"), by="author", guild=guild)
+        ),
+    ],
+    ids=["source", "quote-title", "quote-author", "compare", "compare-by-author"],
+)
+def test_a_name_not_found_is_missing_from_this_servers_corpus_only_in_a_server(
+    app: App, ask: Callable[[App, int | None], object]
+) -> None:
+    with pytest.raises(NotFoundError) as in_server:
+        ask(app, SERVER_A)
+    assert "is in this server's corpus;" in describe(in_server.value)
+    with pytest.raises(NotFoundError) as outside:  # the console and the CLI: no server
+        ask(app, None)
+    assert "is in the corpus;" in describe(outside.value)
 
 
 def test_collection_files_are_named_apart_from_base_files(app: App) -> None:

@@ -37,7 +37,8 @@ async def test_source_with_an_unknown_name_says_so_privately(ask: Ask) -> None:
     rec = await ask("source", {"name": "The Necronomicon"})
     assert rec.ephemeral and rec.embed is not None
     assert rec.embed["title"] == "Sorry"
-    assert "No work matching “The Necronomicon” is in the corpus" in rec.embed["description"]
+    said = rec.embed["description"]
+    assert "No work matching “The Necronomicon” is in this server's corpus" in said
 
 
 async def test_source_autocomplete_suggests_work_titles(
