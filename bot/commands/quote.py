@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from bot.app import App, Live
 from bot.commands.results import Answer, Quote, plain_quote, quote_from
 from bot.commands.scoped import names_missing_from
+from embeddings import verse_refs
 from embeddings.errors import CountOutOfRange, PassageGone
 from embeddings.scope import Reader
 from embeddings.search import Filters, Hit
@@ -42,7 +43,9 @@ def quote(app: App, request: QuoteRequest) -> Answer:
     cached = _cached(live, query, key)
     if cached is not None:
         return cached
-    answer = _search(searcher, query, k, filters, request.settle_now)
+    answer = _verses(searcher, query, k, filters) or _search(
+        searcher, query, k, filters, request.settle_now
+    )
     live.answers.put(key, answer)
     return answer
 
@@ -94,6 +97,28 @@ def _settled_if_known(searcher: Reader, query: str, quote: Quote) -> Quote:
         return quote
     known = searcher.known_best_sentence(query, quote.passage_id)
     return quote if known is None else replace(quote, highlight=known, settled=True)
+
+
+def _verses(searcher: Reader, query: str, k: int, filters: Filters) -> Answer | None:
+    """A query that names verses ("John 3:16", "Ps 23"): those verses, in order, looked up
+    rather than searched; None for any other query."""
+    found = verse_refs.lookup(searcher.index, query, searcher.allowed(filters))
+    if found is None:
+        return None
+    if not found.ids:
+        if found.verses == 0:
+            has = f"{found.book} has {found.chapters:,} chapters"
+        else:
+            has = f"{found.book} {found.ref.chapter} has {found.verses:,} verses"
+        return Answer(query, [], notice=f"{has}; there is no {found.named}.")
+    quotes = [quote_from(searcher, Hit(i, 0.0, 0.0, 0.0)) for i in found.ids[:k]]
+    notice = ""
+    if len(found.ids) > k:
+        notice = (
+            f"The first {k} of the {len(found.ids)} verses of {found.named}; name a verse or "
+            "a range for the others."
+        )
+    return Answer(query, quotes, notice=notice)
 
 
 def _search(

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
 import pytest
 
 from bot.app import App
@@ -76,3 +80,48 @@ def test_a_best_sentence_the_model_settled_once_comes_settled_when_asked_again(
     settled = settle(fresh_app, UNDECIDED, guess, urgent=False)
     again = quote(fresh_app, QuoteRequest(UNDECIDED, count=3, settle_now=0)).quotes[0]
     assert again.settled and again.highlight == settled.highlight
+
+
+# -- a query that names verses ----------------------------------------------------------------
+
+
+@pytest.fixture
+def bible_app(fresh_app: App, tmp_path: Path) -> App:
+    """The seeds and the first chapters of the King James Bible's Genesis."""
+    app = App(replace(fresh_app.settings, data=tmp_path / "data"), fresh_app.encoder)
+    fixture = Path(__file__).parents[1] / "ingest" / "fixtures" / "kjv-genesis-excerpt.htm"
+    (app.settings.corpus / "kjv").mkdir()
+    shutil.copy(fixture, app.settings.corpus / "kjv" / "book01.htm")
+    (app.settings.corpus / "kjv" / "_collection.meta.toml").write_text(
+        'title = "The King James Bible"\ndate = "1611"\n'
+    )
+    app.collections.base.reindex()
+    return app
+
+
+def test_a_reference_is_answered_with_its_verses_in_order(bible_app: App) -> None:
+    # Searched as words, "Gen 1:3" found whatever verse said "Gen" or "3" best.
+    (light,) = quote(bible_app, QuoteRequest("Gen 1:3")).quotes
+    assert light.text == "And God said, Let there be light: and there was light."
+    assert light.section == "Genesis 1:3" and light.title == "The King James Bible"
+    verses = quote(bible_app, QuoteRequest("Genesis 1:2-4")).quotes
+    assert [q.locator for q in verses] == ["1:2", "1:3", "1:4"]
+
+
+def test_a_chapter_longer_than_the_answer_says_how_much_is_left(bible_app: App) -> None:
+    answer = quote(bible_app, QuoteRequest("Genesis 1", count=3))
+    assert [q.locator for q in answer.quotes] == ["1:1", "1:2", "1:3"]
+    assert answer.notice.startswith("The first 3 of the ")
+    assert "verses of Genesis 1; name a verse or a range for the others." in answer.notice
+
+
+def test_a_verse_the_corpus_lacks_is_said_to_be_missing_never_searched(bible_app: App) -> None:
+    answer = quote(bible_app, QuoteRequest("Genesis 1:99"))
+    assert answer.quotes == [] and answer.weak == []
+    assert answer.notice.startswith("Genesis 1 has ")
+    assert answer.notice.endswith(" verses; there is no Genesis 1:99.")
+
+
+def test_a_book_the_corpus_lacks_is_searched_as_words(bible_app: App) -> None:
+    answer = quote(bible_app, QuoteRequest("Hebrews 11:1"))
+    assert "there is no" not in answer.notice

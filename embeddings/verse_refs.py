@@ -1,0 +1,204 @@
+"""A query that names verses ("John 3:16", "1 Cor 13:4-7", "Ps 23"): the passages it
+names, looked up, not searched.
+
+Why: a reader who types a reference wants that verse. Searched as words, "John 3:16"
+found "There was a man sent from God, whose name was John" (John 1:6). Any work whose
+passages are verses (kind "verse", a "chapter:verse" locator, the book as their section)
+is read this way, so a server's own scripture is too; a query that names no book of the
+corpus is searched as before.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from embeddings.passages import Passage, locator_ends
+from embeddings.store import DocumentRecord
+
+# Book, chapter, then optionally a verse or a range of verses. "John chapter 3 verse 16",
+# "Jn 3.16", "1 Cor. 13:4–7", "Psalm 23".
+_REFERENCE = re.compile(
+    r"^\s*(?P<book>(?:[1-3]|i{1,3}|first|second|third)?\s*[^\W\d_][^\W\d_ .]*"
+    r"(?:\s+(?!chapter\b|ch\b)(?:of\s+)?[^\W\d_]+)*)\.?"
+    r"\s+(?:chapter\s+|ch\.?\s*)?(?P<chapter>\d{1,3})"
+    r"(?:\s*(?:[:.,]|\s+verses?\s+|\s*vv?\.?\s*)\s*(?P<first>\d{1,3})"
+    r"(?:\s*[-–—]\s*(?P<last>\d{1,3}))?)?\s*$",
+    re.IGNORECASE,
+)
+_ORDINALS = {"i": "1", "ii": "2", "iii": "3", "first": "1", "second": "2", "third": "3"}
+# A number before a book's name: a digit, or a Roman numeral or an ordinal as a word of
+# its own ("I Cor", not the "I" of "Isaiah").
+_NUMBERED = re.compile(
+    r"^(?:(?P<n>[1-3])\s*|(?P<word>iii|ii|i|first|second|third)\s+)(?P<rest>.+)$"
+)
+# Abbreviations that are not the start of the book's name (or start two names).
+_ALIASES = {
+    "jn": "john",
+    "jhn": "john",
+    "mt": "matthew",
+    "mk": "mark",
+    "mrk": "mark",
+    "lk": "luke",
+    "ps": "psalms",
+    "psa": "psalms",
+    "psalm": "psalms",
+    "pss": "psalms",
+    "dt": "deuteronomy",
+    "ex": "exodus",
+    "jas": "james",
+    "jdg": "judges",
+    "kgs": "kings",
+    "sng": "songofsolomon",
+    "songofsongs": "songofsolomon",
+    "canticles": "songofsolomon",
+    "phil": "philippians",
+    "php": "philippians",
+    "phlm": "philemon",
+    "philem": "philemon",
+    "ezk": "ezekiel",
+    "revelations": "revelation",
+    "thess": "thessalonians",
+}
+MIN_PREFIX = 3  # "Gen", "Rom": two letters start too many books ("Jo": five)
+
+
+@dataclass(frozen=True)
+class VerseRef:
+    book: str  # as typed
+    chapter: int
+    first: int = 0  # 0: the whole chapter
+    last: int = 0
+
+
+class Readable(Protocol):
+    """What the lookup reads: an index, or a server's merged view of several."""
+
+    @property
+    def documents(self) -> Sequence[DocumentRecord]: ...
+
+    @property
+    def passages(self) -> Sequence[Passage]: ...
+
+
+def parse(query: str) -> VerseRef | None:
+    """The reference a query is, or None for anything else."""
+    m = _REFERENCE.match(query)
+    if m is None:
+        return None
+    first = int(m["first"] or 0)
+    last = int(m["last"] or first)
+    if last < first:
+        return None
+    return VerseRef(m["book"].strip(), int(m["chapter"]), first, last)
+
+
+@dataclass(frozen=True)
+class Found:
+    """The passages a reference names, in order; none when the book has no such chapter
+    or verse."""
+
+    ref: VerseRef
+    book: str  # the book's name as the corpus writes it ("Psalms" for "Ps")
+    ids: list[int]
+    chapters: int  # how many chapters the book has
+    verses: int  # how many verses the chapter named has (0: no such chapter)
+
+    @property
+    def named(self) -> str:
+        """The reference as the corpus would write it: "Psalms 23", "John 3:16–17"."""
+        if self.ref.first == 0:
+            return f"{self.book} {self.ref.chapter}"
+        head = f"{self.book} {self.ref.chapter}:{self.ref.first}"
+        return head if self.ref.last == self.ref.first else f"{head}–{self.ref.last}"
+
+
+def lookup(index: Readable, query: str, allowed: Iterable[int] | None = None) -> Found | None:
+    """What a query that names verses of a book of the index finds; None when the query
+    is no reference or names no book here (search it instead)."""
+    ref = parse(query)
+    if ref is None:
+        return None
+    books = _books(index)
+    docs = books.get(_book_key(ref.book, books))
+    if not docs:
+        return None
+    keep = None if allowed is None else set(allowed)
+    ids: list[int] = []
+    chapters = verses = 0
+    for doc in docs:
+        for pid in range(doc.first, doc.first + doc.count):
+            locator = index.passages[pid].locator
+            last = _chapter_verse(locator_ends(locator)[1])
+            if last is None:
+                continue
+            chapters = max(chapters, last[0])
+            if last[0] == ref.chapter:
+                verses = max(verses, last[1])
+            if _within(locator, ref) and (keep is None or pid in keep):
+                ids.append(pid)
+    return Found(ref, book_name(index, docs[0]), ids, chapters, verses)
+
+
+def _key(name: str) -> str:
+    """A book's name compared without case, spaces or dots: "1 Corinthians" is
+    "1corinthians", "I Cor." is "1cor"."""
+    name = name.casefold().replace(".", " ").strip()
+    m = _NUMBERED.match(name)
+    if m is not None:
+        name = (m["n"] or _ORDINALS[m["word"]]) + m["rest"]
+    return re.sub(r"\s+", "", name)
+
+
+def _books(index: Readable) -> dict[str, list[DocumentRecord]]:
+    """The books of the index, by key: a document whose first passage is a verse, named by
+    that verse's section (a book of a collection) or else by its own title. A book split
+    over several files has them all."""
+    books: dict[str, list[DocumentRecord]] = {}
+    for doc in index.documents:
+        if doc.count == 0:
+            continue
+        first = index.passages[doc.first]
+        name = book_name(index, doc)
+        if first.kind == "verse" and ":" in first.locator and name:
+            books.setdefault(_key(name), []).append(doc)
+    return books
+
+
+def book_name(index: Readable, doc: DocumentRecord) -> str:
+    return index.passages[doc.first].section or doc.meta.title
+
+
+def _book_key(typed: str, books: dict[str, list[DocumentRecord]]) -> str:
+    """The key of the one book `typed` names: its name, an abbreviation of it, or the
+    start of exactly one book's name; "" for none or several."""
+    key = _key(typed)
+    number, letters = re.match(r"^([1-3]?)(.*)$", key).groups()  # type: ignore[union-attr]
+    key = number + _ALIASES.get(letters, letters)
+    if key in books:
+        return key
+    if len(letters) < MIN_PREFIX:
+        return ""
+    starting = [b for b in books if b.startswith(key)]
+    return starting[0] if len(starting) == 1 else ""
+
+
+def _within(locator: str, ref: VerseRef) -> bool:
+    """Whether a passage's locator ("3:16", or "11:35–36" for verses joined) overlaps the
+    reference."""
+    ends = [_chapter_verse(end) for end in locator_ends(locator)]
+    if any(end is None for end in ends):
+        return False
+    (c1, v1), (c2, v2) = ends  # type: ignore[misc]
+    if ref.first == 0:
+        return c1 <= ref.chapter <= c2
+    return (c1, v1) <= (ref.chapter, ref.last) and (ref.chapter, ref.first) <= (c2, v2)
+
+
+def _chapter_verse(locator: str) -> tuple[int, int] | None:
+    chapter, sep, verse = locator.partition(":")
+    if not sep or not chapter.isdigit() or not verse.isdigit():
+        return None
+    return int(chapter), int(verse)

@@ -1,0 +1,126 @@
+"""A query that names verses is looked up, whatever way a reader writes the reference;
+any other query is left to the search."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from embeddings.documents import DocumentMeta
+from embeddings.passages import Passage
+from embeddings.store import DocumentRecord
+from embeddings.verse_refs import VerseRef, lookup, parse
+
+BOOKS = [
+    "Genesis",
+    "Exodus",
+    "Judges",
+    "Psalms",
+    "Song of Solomon",
+    "Isaiah",
+    "John",
+    "1 Corinthians",
+    "2 Corinthians",
+    "Philippians",
+    "Philemon",
+    "1 John",
+    "Jude",
+]
+# Each book: chapters 1 and 2; verses 1:1, 1:2, 1:3–4 (joined, as short verses are), 2:1.
+LOCATORS = ["1:1", "1:2", "1:3–4", "2:1"]
+
+
+@dataclass
+class Bible:
+    documents: list[DocumentRecord] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+
+
+def bible(*, with_essay: bool = True) -> Bible:
+    index = Bible()
+    if with_essay:  # a work that is no book: never a reference's target
+        index.documents.append(_doc("essay.md", 0, 1))
+        index.passages.append(Passage("essay.md", "John wrote 3 letters.", 0, 21, "Chapter"))
+    for book in BOOKS:
+        source = f"kjv/{book}.htm"
+        index.documents.append(_doc(source, len(index.passages), len(LOCATORS)))
+        for loc in LOCATORS:
+            text = f"{book} {loc}."
+            index.passages.append(Passage(source, text, 0, len(text), book, "verse", locator=loc))
+    return index
+
+
+def _doc(source: str, first: int, count: int) -> DocumentRecord:
+    return DocumentRecord(source, DocumentMeta(source), "html", "", first, count)
+
+
+def named(index: Bible, query: str) -> list[str]:
+    found = lookup(index, query)
+    assert found is not None, f"{query!r} was not read as a reference"
+    return [index.passages[i].text for i in found.ids]
+
+
+@pytest.mark.parametrize(
+    ("query", "verses"),
+    [
+        ("John 1:2", ["John 1:2."]),
+        ("john 1.2", ["John 1:2."]),
+        ("Jn 1:2", ["John 1:2."]),
+        ("John chapter 1 verse 2", ["John 1:2."]),
+        ("Gen 1:1", ["Genesis 1:1."]),
+        ("Ex 2:1", ["Exodus 2:1."]),
+        ("Ps 1:1", ["Psalms 1:1."]),
+        ("Psalm 2", ["Psalms 2:1."]),
+        ("Song of Songs 1:1", ["Song of Solomon 1:1."]),
+        ("Isaiah 1:1", ["Isaiah 1:1."]),  # its "I" is no Roman numeral
+        ("1 Cor 1:1", ["1 Corinthians 1:1."]),
+        ("I Cor. 1:1", ["1 Corinthians 1:1."]),
+        ("Second Corinthians 1:1", ["2 Corinthians 1:1."]),
+        ("1 Jn 2:1", ["1 John 2:1."]),
+        ("Phil 1:1", ["Philippians 1:1."]),
+        ("Philem 1:1", ["Philemon 1:1."]),
+        ("John 1:4", ["John 1:3–4."]),  # a verse joined to the one before it
+        ("John 1:2-3", ["John 1:2.", "John 1:3–4."]),
+        ("John 1", ["John 1:1.", "John 1:2.", "John 1:3–4."]),
+    ],
+)
+def test_a_reference_names_its_verses_however_it_is_written(query: str, verses: list[str]) -> None:
+    assert named(bible(), query) == verses
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "what is a sect",
+        "the year 1848",
+        "Jo 1:1",  # Job, Joel, John, Jonah, Joshua: too short to tell
+        "Ju 1:1",
+        "Revelation 1:1",  # a book this index does not hold
+        "chapter 1",
+        "John 1:3-2",  # backwards
+    ],
+)
+def test_anything_else_is_left_to_the_search(query: str) -> None:
+    assert lookup(bible(), query) is None
+
+
+def test_a_chapter_or_verse_the_book_lacks_is_found_empty_with_what_it_has() -> None:
+    found = lookup(bible(), "John 9:1")
+    assert found is not None and found.ids == [] and found.chapters == 2 and found.verses == 0
+    found = lookup(bible(), "John 1:9")
+    assert found is not None and found.ids == [] and found.verses == 4
+    assert found.named == "John 1:9"
+
+
+def test_only_the_passages_a_reader_may_see_are_named() -> None:
+    index = bible()
+    john = next(d for d in index.documents if d.source == "kjv/John.htm")
+    found = lookup(index, "John 1", allowed=[john.first + 1])
+    assert found is not None and [index.passages[i].text for i in found.ids] == ["John 1:2."]
+
+
+def test_a_reference_is_read_into_book_chapter_and_verses() -> None:
+    assert parse("1 Cor 13:4–7") == VerseRef("1 Cor", 13, 4, 7)
+    assert parse("Psalm 23") == VerseRef("Psalm", 23)
+    assert parse("John 3:16") == VerseRef("John", 3, 16, 16)
