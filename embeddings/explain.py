@@ -294,8 +294,7 @@ def _same_paragraph(a: Passage, b: Passage) -> bool:
 
 
 def work_key(doc: DocumentRecord) -> tuple[str, str]:
-    """A work is a title and an author (the 66 books of one Bible are one work)."""
-    return (doc.meta.title.casefold() or doc.source, doc.meta.author.casefold())
+    return doc.work
 
 
 def author_key(doc: DocumentRecord) -> tuple[str, str]:

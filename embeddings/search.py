@@ -573,19 +573,20 @@ class Searcher:
         asked; stops at `limit` hits (0: all)."""
         distinct = Distinct(self.index)
         shown: set[int] = set()  # passage ids already in a result
-        per_doc: dict[str, int] = {}
+        per_work: dict[tuple[str, str], int] = {}
         out: list[Hit] = []
         for h in hits:
-            passage = self.index.passages[h.passage_id]
             if not distinct.new(h.passage_id):
                 continue
             if not shown.isdisjoint(h.ids):
                 continue
-            if per_document and per_doc.get(passage.source, 0) >= per_document:
+            # A work, not a file: the Bible's 66 books were six "works" of one answer.
+            work = self.index.document_of(h.passage_id).work
+            if per_document and per_work.get(work, 0) >= per_document:
                 continue
             distinct.keep(h.passage_id)
             shown.update(h.ids)
-            per_doc[passage.source] = per_doc.get(passage.source, 0) + 1
+            per_work[work] = per_work.get(work, 0) + 1
             out.append(h)
             if limit and len(out) >= limit:
                 break

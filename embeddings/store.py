@@ -90,6 +90,12 @@ class DocumentRecord:
     links: tuple[str, ...] = ()
     size: int = 0
 
+    @property
+    def work(self) -> tuple[str, str]:
+        """The work it is part of: a title and an author (the 66 books of one Bible, one
+        file each, are one work)."""
+        return (self.meta.title.casefold() or self.source, self.meta.author.casefold())
+
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["footnotes"] = {k: asdict(v) for k, v in self.footnotes.items()}

@@ -125,3 +125,17 @@ def test_a_verse_the_corpus_lacks_is_said_to_be_missing_never_searched(bible_app
 def test_a_book_the_corpus_lacks_is_searched_as_words(bible_app: App) -> None:
     answer = quote(bible_app, QuoteRequest("Hebrews 11:1"))
     assert "there is no" not in answer.notice
+
+
+def test_a_cap_per_work_counts_a_work_of_many_files_once(bible_app: App) -> None:
+    # The King James Bible is one work of 66 files: capped at one passage per work, it
+    # gave one passage per book.
+    kjv = bible_app.settings.corpus / "kjv"
+    genesis = (kjv / "book01.htm").read_text(encoding="latin-1")
+    (kjv / "book02.htm").write_text(
+        genesis.replace("Genesis", "Exodus").replace("God", "the Lord"), encoding="latin-1"
+    )
+    bible_app.collections.base.reindex()
+    request = QuoteRequest("the creation of the heaven and the earth", count=10, per_document=1)
+    titles = [q.title for q in quote(bible_app, request).quotes]
+    assert titles.count("The King James Bible") == 1
