@@ -6,10 +6,22 @@ Every reader (Markdown, plain text, HTML) returns a `Document`; everything downs
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
 BlockKind = Literal["text", "footnote", "entry", "verse"]
+
+# Typed on a phone or pasted: curly apostrophes and quotes, dashes of every width.
+_PLAIN = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+
+
+def folded(name: str) -> str:
+    """A name (a title, an author, a file) as names are compared: without case, accents,
+    typographic apostrophes and quotes, or runs of spaces. "devil’s dictionary" names
+    "The Devil's Dictionary", and "cafe" "Café"."""
+    decomposed = unicodedata.normalize("NFKD", name.translate(_PLAIN).casefold())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from embeddings import phrase as phrases
 from embeddings.batching import MicroBatcher
 from embeddings.cache import Lru
 from embeddings.distinct import Distinct
+from embeddings.documents import folded
 from embeddings.encoder import Encoder
 from embeddings.errors import NoWorkMatching, WorkGone
 from embeddings.highlight import Highlighter
@@ -133,12 +134,11 @@ class Filters:
     def matches(self, doc: DocumentRecord) -> bool:
         if doc.source in self.hidden:
             return False
-        if self.author and self.author.casefold() not in doc.meta.author.casefold():
+        if self.author and folded(self.author) not in folded(doc.meta.author):
             return False
         if self.title:
-            needle = self.title.casefold()
-            hay = " ".join((doc.meta.title, doc.meta.collection, doc.source)).casefold()
-            if needle not in hay:
+            hay = folded(" ".join((doc.meta.title, doc.meta.collection, doc.source)))
+            if folded(self.title) not in hay:
                 return False
         return True
 

@@ -31,6 +31,7 @@ from bot.servers import Collection
 from bot.trash import Trashed, TrashError
 from embeddings import store
 from embeddings.build import BuildReport, ProgressFn
+from embeddings.documents import folded
 from embeddings.errors import (
     NotFoundError,
     NotInTrash,
@@ -293,10 +294,10 @@ def restore_work(
 
 def trash_names(collection: Collection, prefix: str, limit: int = 25) -> list[str]:
     """Trashed works for autocomplete, newest first."""
-    needle = prefix.strip().casefold()
+    needle = folded(prefix)
     names: list[str] = []
     for entry in collection.trash.entries():
-        if needle in entry.work.casefold() and entry.work not in names:
+        if needle in folded(entry.work) and entry.work not in names:
             names.append(entry.work)
     return names[:limit]
 
@@ -354,9 +355,9 @@ def find_work(
 
 
 def _names(work: sources.Work, name: str) -> bool:
-    needle = " ".join(name.split()).casefold()
-    return needle in (work.key.casefold(), work.title.casefold()) or any(
-        needle == f.casefold() or needle == PurePosixPath(f).name.casefold() for f in work.files
+    needle = folded(name)
+    return needle in (folded(work.key), folded(work.title)) or any(
+        needle == folded(f) or needle == folded(PurePosixPath(f).name) for f in work.files
     )
 
 

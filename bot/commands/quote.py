@@ -9,6 +9,7 @@ from bot.app import App, Live
 from bot.commands.results import Answer, Quote, plain_quote, quote_from
 from bot.commands.scoped import names_missing_from
 from embeddings import verse_refs
+from embeddings.documents import folded
 from embeddings.errors import CountOutOfRange, PassageGone
 from embeddings.scope import Reader
 from embeddings.search import Filters, Hit
@@ -74,8 +75,8 @@ def _normalise(
     # keeps the asker's spelling.
     key = (
         query.casefold(),
-        filters.author.casefold(),
-        filters.title.casefold(),
+        folded(filters.author),
+        folded(filters.title),
         filters.per_document,
         k,
         request.settle_now,

@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.app import App
 from bot.commands.scoped import where
+from embeddings.documents import folded
 from embeddings.errors import NoMatch
 from embeddings.store import DocumentRecord
 
@@ -66,20 +67,20 @@ def works_of(documents: Iterable[DocumentRecord]) -> list[Work]:
 
 def find(app: App, name: str, *, guild: int | None = None) -> list[Work]:
     """Works whose title, author or file name contains `name` (exact title first)."""
-    needle = " ".join(name.split()).casefold()
+    needle = folded(name)
     everything = works(app, guild=guild)
     if not needle:
         return everything
     found = [
         w
         for w in everything
-        if needle in w.title.casefold()
-        or needle in w.author.casefold()
-        or any(needle in f.casefold() for f in w.files)
+        if needle in folded(w.title)
+        or needle in folded(w.author)
+        or any(needle in folded(f) for f in w.files)
     ]
     if not found:
         raise NoMatch(name.strip(), where=where(guild))
-    found.sort(key=lambda w: (w.title.casefold() != needle, w.title.casefold()))
+    found.sort(key=lambda w: (folded(w.title) != needle, w.title.casefold()))
     return found
 
 
@@ -91,15 +92,15 @@ def complete(app: App, prefix: str, limit: int = 25, *, guild: int | None = None
 def complete_from(everything: list[Work], prefix: str, limit: int = 25) -> list[str]:
     """Titles that start with `prefix`, then titles holding it, then the works whose
     author or file name holds it (the options take those too: "Draper", ".md")."""
-    needle = prefix.strip().casefold()
+    needle = folded(prefix)
     titles = [w.key for w in everything]
-    starts = [t for t in titles if t.casefold().startswith(needle)]
-    inside = [t for t in titles if needle in t.casefold() and t not in starts]
+    starts = [t for t in titles if folded(t).startswith(needle)]
+    inside = [t for t in titles if needle in folded(t) and t not in starts]
     found = starts + inside
     by_other = [
         w.key
         for w in everything
         if w.key not in found
-        and (needle in w.author.casefold() or any(needle in f.casefold() for f in w.files))
+        and (needle in folded(w.author) or any(needle in folded(f) for f in w.files))
     ]
     return (found + by_other)[:limit]

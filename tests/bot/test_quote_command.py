@@ -10,6 +10,8 @@ import pytest
 
 from bot.app import App
 from bot.commands.quote import QuoteRequest, quote, settle
+from bot.commands.source import find
+from embeddings.documents import folded
 
 # A paraphrase sharing no content word with most passages: the model must pick sentences.
 QUERY = "people who refuse to cooperate with anyone outside their own little group"
@@ -139,3 +141,23 @@ def test_a_cap_per_work_counts_a_work_of_many_files_once(bible_app: App) -> None
     request = QuoteRequest("the creation of the heaven and the earth", count=10, per_document=1)
     titles = [q.title for q in quote(bible_app, request).quotes]
     assert titles.count("The King James Bible") == 1
+
+
+# -- names as phones and keyboards type them ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["Anatomy of the Micro–Sect", "anatomy  of the MICRO-SECT", "Anatómy of the Micro-Sect"],
+)
+def test_a_title_is_found_whatever_its_dashes_spaces_case_and_accents(
+    seed_app: App, typed: str
+) -> None:
+    assert [w.title for w in find(seed_app, typed)] == ["Anatomy of the Micro-Sect"]
+    request = QuoteRequest("what is a sect", title=typed, count=3)
+    assert {q.title for q in quote(seed_app, request).quotes} == {"Anatomy of the Micro-Sect"}
+
+
+def test_names_are_folded_as_readers_type_them() -> None:
+    assert folded("The Devil’s  Dictionary") == folded("the devil's dictionary")
+    assert folded("Café — “Notes”") == 'cafe - "notes"'
