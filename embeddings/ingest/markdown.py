@@ -26,19 +26,48 @@ _BREAK_TAG = re.compile(r"<br\s*/?>", re.I)
 _TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.S)
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _ALNUM = re.compile(r"[^\W_]")
-# GitHub/Pandoc footnotes: "[^2]" in the text, "[^2]: ..." as the definition.
+# GitHub/Pandoc footnotes: "[^2]" in the text, "[^2]: ..." as the definition. Labels
+# may be names ("[^starter]"); those are numbered, as GitHub shows them.
 _GFM_DEFINITION = re.compile(r"^\[\^(\d{1,3}\*?|[a-z])\]:[ \t]*", re.M)
 _GFM_REFERENCE = re.compile(r"\[\^(\d{1,3}\*?|[a-z])\]")
+_GFM_LABEL = re.compile(r"\[\^([^\]\s^]{1,60})\]")
+_GFM_NAMED_DEFINITION = re.compile(r"^\[\^([^\]\s^]{1,60})\]:", re.M)
+_NUMBER = re.compile(r"(\d{1,3})\*?")
 
 
 def read_markdown_pieces(text: str, source: str) -> tuple[list[Piece], DocumentMeta, DocumentMeta]:
     """(pieces, what the document says of itself, front matter)."""
     front, body = split_front_matter(text, source)
-    # Definitions become "\[2\] ..." paragraphs, which the footnote pass recognises.
-    body = _GFM_DEFINITION.sub(lambda m: f"\\[{m.group(1)}\\] ", body)
+    body = _numbered_labels(body)
+    # Definitions become "\[2\] ..." paragraphs of their own (written on consecutive
+    # lines, they were one paragraph: the first note), which the footnote pass recognises.
+    body = _GFM_DEFINITION.sub(lambda m: f"\n\\[{m.group(1)}\\] ", body)
     pieces = _pieces(_PARSER.parse(body))
     pieces, own = _title_heading(pieces, front)
     return pieces, own, front
+
+
+def _numbered_labels(body: str) -> str:
+    """Named footnote labels ("[^starter]") as numbers after the document's own: the
+    footnote pass reads markers as numbers, stars or single letters, so that words in
+    brackets ("[sic]") never become notes. Only labels with a definition are footnotes."""
+    defined = set(_GFM_NAMED_DEFINITION.findall(body))
+    named = [
+        label
+        for label in dict.fromkeys(_GFM_LABEL.findall(body))
+        if label in defined and not _GFM_REFERENCE.fullmatch(f"[^{label}]")
+    ]
+    if not named:
+        return body
+    taken = {int(m.group(1)) for m in map(_NUMBER.fullmatch, _GFM_LABEL.findall(body)) if m}
+    numbers: dict[str, str] = {}
+    n = 0
+    for label in named:
+        n += 1
+        while n in taken:
+            n += 1
+        numbers[label] = str(n)
+    return _GFM_LABEL.sub(lambda m: f"[^{numbers.get(m.group(1), m.group(1))}]", body)
 
 
 def _title_heading(pieces: list[Piece], front: DocumentMeta) -> tuple[list[Piece], DocumentMeta]:

@@ -92,3 +92,34 @@ def test_gfm_footnotes(corpus: Corpus) -> None:
     assert doc.blocks[0].text == "A claim.[1] More."
     assert doc.footnotes["1"].text == "The evidence."
     assert doc.footnotes["1"].anchor == "A claim."
+
+
+def test_gfm_footnotes_written_on_consecutive_lines_are_notes_of_their_own(corpus: Corpus) -> None:
+    # The usual layout: one definition a line, no blank line between them. They were one
+    # paragraph, read as note 1 holding the other two.
+    doc = corpus.document(
+        "gfm.md",
+        "Users manage it.[^1] Hardin disagreed.[^2] Netting looked.[^3]\n\n"
+        "[^1]: Ostrom, p. 30.\n[^2]: Hardin (1968).\n[^3]: Netting (1981).\n",
+    )
+    assert {k: n.text for k, n in doc.footnotes.items()} == {
+        "1": "Ostrom, p. 30.",
+        "2": "Hardin (1968).",
+        "3": "Netting (1981).",
+    }
+    assert doc.footnotes["3"].anchor == "Netting looked."
+
+
+def test_gfm_footnotes_with_names_are_numbered_after_the_numbered_ones(corpus: Corpus) -> None:
+    doc = corpus.document(
+        "gfm.md",
+        "Bakers keep starters.[^starter] Others buy yeast.[^1] A [^nodef] stays text.\n\n"
+        "- Light rye is sifted.\n\n"
+        "[^1]: Since 1870.\n[^starter]: Some bakeries keep one for a century.\n",
+    )
+    assert (
+        doc.blocks[0].text == "Bakers keep starters.[2] Others buy yeast.[1] A [^nodef] stays text."
+    )
+    assert doc.footnotes["2"].text == "Some bakeries keep one for a century."
+    assert doc.footnotes["2"].anchor == "Bakers keep starters."
+    assert [b.text for b in doc.blocks if b.kind == "text"][-1] == "Light rye is sifted."
