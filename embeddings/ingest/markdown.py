@@ -2,8 +2,9 @@
 
 The parser settles the hard cases (emphasis inside words such as snake_case, escaped
 "\\*", link references, setext headings); this module only decides what each token
-becomes: headings, one piece per paragraph or list item, code kept verbatim, links
-reduced to their text with the URL set aside, images, raw HTML and rules dropped.
+becomes: headings, one piece per paragraph or list item, code kept verbatim, a table as
+one piece (a row a line), links reduced to their text with the URL set aside, images,
+raw HTML and rules dropped.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from embeddings.ingest.footnotes import marker_id
 from embeddings.ingest.frontmatter import split_front_matter
 from embeddings.ingest.pieces import EMPTY_META, Piece
 
-_PARSER = MarkdownIt("commonmark")
+_PARSER = MarkdownIt("commonmark").enable("table")  # GitHub tables, read row by row
+_CELLS = " | "  # between a row's cells, as the table is typed
 _BREAK_TAG = re.compile(r"<br\s*/?>", re.I)
 _TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.S)
 _SPACES = re.compile(r"[ \t\u00a0]+")
@@ -86,8 +88,23 @@ def _title_heading(pieces: list[Piece], front: DocumentMeta) -> tuple[list[Piece
 def _pieces(tokens: list[Token]) -> list[Piece]:
     pieces: list[Piece] = []
     heading = 0
+    rows: list[list[str]] | None = None  # inside a table: its rows so far
     for token in tokens:
-        if token.type == "heading_open":
+        if token.type == "table_open":
+            rows = []
+        elif token.type == "table_close" and rows is not None:
+            # One piece, a row a line: a row's cells mean something only together.
+            table = "\n".join(_CELLS.join(row) for row in rows if any(row))
+            if table:
+                pieces.append(Piece(table, verbatim=True))
+            rows = None
+        elif rows is not None:
+            if token.type == "tr_open":
+                rows.append([])
+            elif token.type == "inline" and rows:
+                cell = _inline(token.children or [])
+                rows[-1].append(" ".join(cell.text.split()) if cell is not None else "")
+        elif token.type == "heading_open":
             heading = int(token.tag[1:])
         elif token.type == "heading_close":
             heading = 0

@@ -153,3 +153,17 @@ def test_draper_excerpt(corpus: Corpus) -> None:
     # The source note survives the credits around it, with its footnote marker.
     assert doc.blocks[0].text == "Unpublished document circulated privately in 1973. [1]"
     assert doc.format == "markdown"
+
+
+def test_a_table_is_one_block_a_row_a_line_without_its_markup(corpus: Corpus) -> None:
+    # CommonMark has no tables: the pipes and dashes were quoted as one line of markup.
+    doc = corpus.document(
+        "bread.md",
+        "The ratio matters.\n\n| Flour | Water | Salt |\n|-------|:-----:|------|\n"
+        "| 1000 g | 750 g | 20 g |\n| 500 g | *375 g* | [10 g](salt.md) |\n\nAfter.\n",
+    )
+    assert [b.text for b in doc.blocks] == [
+        "The ratio matters.",
+        "Flour | Water | Salt\n1000 g | 750 g | 20 g\n500 g | 375 g | 10 g",
+        "After.",
+    ]
