@@ -7,6 +7,7 @@ Discord's embed limits even after Markdown escaping, which can double a text's l
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.commands.cite import citation, reference
@@ -310,11 +311,18 @@ def _named(head: str, q: Quote) -> str:
     return clip(head, OTHER_NAME - len(strength)) + strength
 
 
+def _lines_kept(text: str) -> str:
+    """Spaces folded, line breaks kept: a verse or a stanza is read line by line, as
+    /quote shows it."""
+    lines = (" ".join(line.split()) for line in text.split("\n"))
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
 def explain_card(e: Explanation) -> Card:
     q = e.quote
     body: list[Segment] = [
         Segment(where_line(e), strong=True),
-        Segment("\n" + clip(" ".join(q.text.split()), EXPLAIN_PASSAGE)),
+        Segment("\n" + clip(_lines_kept(q.text), EXPLAIN_PASSAGE)),
     ]
     if e.notes:
         each = max(NOTE_MIN, NOTES_BUDGET // len(e.notes))

@@ -273,3 +273,15 @@ def test_a_stanza_of_a_dictionary_entry_is_placed_after_its_headword_line(app: A
     q = passage_quote(app, "Poor Isabella's Dead")
     where = explain(app, q.ref).where
     assert where.section == "ABDICATION" and (where.paragraph, where.paragraphs) == (2, 2)
+
+
+def test_an_explained_stanza_keeps_its_lines(app: App) -> None:
+    # /quote showed the stanza line by line; Explain ran its lines into one paragraph.
+    shutil.copy(
+        Path(__file__).parents[1] / "ingest" / "fixtures" / "devils-dictionary-excerpt.txt",
+        app.settings.corpus,
+    )
+    app.collections.base.reindex()
+    q = passage_quote(app, "Poor Isabella's Dead")
+    body = explain_card(explain(app, q.ref)).plain_body
+    assert "Poor Isabella's Dead, whose abdication\nSet all tongues wagging" in body
