@@ -8,19 +8,45 @@ from embeddings.ingest.dates import normalise_date
 
 
 def text_value(value: object) -> str | None:
-    """The value as text ("" when absent); lists of names become "A and B". None if not text."""
+    """The value as text ("" when absent); lists of names become "A and B", and a person
+    written as Quarto, Pandoc or CSL write one ("name: Ada Fenwick", "given"/"family")
+    their name. None if not text."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return None
     if isinstance(value, str | int | float):
         return " ".join(str(value).split())
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        names = [" ".join(v.split()) for v in value if v.strip()]
-        if len(names) <= 2:
-            return " and ".join(names)
-        return ", ".join(names[:-1]) + " and " + names[-1]
-    return None
+    people = value if isinstance(value, list) else [value] if isinstance(value, dict) else None
+    if people is None:
+        return None
+    names = [_person(v) for v in people]
+    if any(n is None for n in names):
+        return None
+    shown = [n for n in names if n]
+    if len(shown) <= 2:
+        return " and ".join(shown)
+    return ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
+def _person(value: object) -> str | None:
+    """A name: text, or a mapping with a "name" (itself text or given and family names),
+    "literal", or "given" and "family"; anything else (an affiliation, an email) aside."""
+    if isinstance(value, str):
+        return " ".join(value.split())
+    if not isinstance(value, dict):
+        return None
+    name = value.get("name", value)
+    if isinstance(name, str):
+        return " ".join(name.split())
+    if not isinstance(name, dict):
+        return None
+    if isinstance(name.get("literal"), str):
+        return " ".join(name["literal"].split())
+    parts = [name.get(k) for k in ("given", "family")]
+    if not any(isinstance(p, str) for p in parts):
+        return None
+    return " ".join(" ".join(p.split()) for p in parts if isinstance(p, str))
 
 
 def date_value(value: object) -> str | None:

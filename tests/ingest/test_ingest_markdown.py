@@ -123,6 +123,27 @@ def test_front_matter_is_metadata_not_text(corpus: Corpus) -> None:
     assert [b.text for b in doc.blocks] == ["Body."]
 
 
+@pytest.mark.parametrize(
+    ("author", "read"),
+    [
+        # Quarto: people with affiliations; the whole file was refused as "author is not text".
+        (
+            "\n  - name: Ada Fenwick\n    affiliation: Delta Institute\n  - name: Bo Li",
+            "Ada Fenwick and Bo Li",
+        ),
+        ("\n  name: Ada Fenwick\n  email: ada@example.org", "Ada Fenwick"),
+        # Pandoc and CSL: given and family names.
+        ("\n  - given: Ada\n    family: Fenwick", "Ada Fenwick"),
+        ("\n  - name:\n      given: Ada\n      family: Fenwick", "Ada Fenwick"),
+    ],
+)
+def test_people_written_as_quarto_or_pandoc_write_them_are_the_author(
+    corpus: Corpus, author: str, read: str
+) -> None:
+    doc = corpus.document("rivers.md", f"---\ntitle: Rivers\nauthor:{author}\n---\n\nBody.\n")
+    assert doc.meta.author == read
+
+
 def test_absolute_front_matter_url_is_kept(corpus: Corpus) -> None:
     corpus.write("fm.md", "---\ntitle: T\nurl: https://example.org/essay\n---\nBody.\n")
     assert corpus.read("fm.md").meta.url == "https://example.org/essay"
