@@ -13,7 +13,7 @@ from bot.app import App
 from bot.commands.quote import clamp_count
 from bot.commands.results import Answer, Quote, quote_from
 from embeddings import scope_define
-from embeddings.define import DEFINITION, Finding, Term, parse_term
+from embeddings.define import DEFINITION, Finding, Term, parse_term, term_asked
 from embeddings.query import clean, require_content
 from embeddings.scope import Reader
 from embeddings.search import Hit
@@ -24,10 +24,11 @@ ANCHOR_WORDS = 8  # how much of a footnote's anchor its card shows
 
 
 def check_term(term: str) -> tuple[str, Term]:
-    """The term as it is looked up, or the QueryError every front end words alike: nothing
-    to define, too many words, or only words so common that every text uses them and none
-    defines them ("the" used to get five verses labelled its definitions)."""
-    text = clean(term, max_chars=MAX_TERM_CHARS)
+    """The term as it is looked up ("what is a sect?" looks up "sect"), or the QueryError
+    every front end words alike: nothing to define, too many words, or only words so
+    common that every text uses them and none defines them ("the" used to get five
+    verses labelled its definitions)."""
+    text = term_asked(clean(term, max_chars=MAX_TERM_CHARS))
     parsed = parse_term(text)
     require_content(text, "term")
     return text, parsed

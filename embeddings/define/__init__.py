@@ -12,7 +12,14 @@
 from embeddings.define.lookup import DefinitionIndex, definition_index
 from embeddings.define.ranking import DEFINITION, USAGE, Definitions, Finding, find_definitions
 from embeddings.define.shapes import Signal, combine, recognise
-from embeddings.define.terms import MAX_TERM_WORDS, Mention, Term, find_mentions, parse_term
+from embeddings.define.terms import (
+    MAX_TERM_WORDS,
+    Mention,
+    Term,
+    find_mentions,
+    parse_term,
+    term_asked,
+)
 
 __all__ = [
     "DEFINITION",
@@ -30,4 +37,5 @@ __all__ = [
     "find_mentions",
     "parse_term",
     "recognise",
+    "term_asked",
 ]

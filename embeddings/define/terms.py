@@ -20,6 +20,31 @@ _SEP = r"[\s\-‐‑'’]+"  # between a term's words: "working-class party", "i
 _LEFT, _RIGHT = r"(?<![^\W_])", r"(?![^\W_])"
 
 
+# How readers ask for a term rather than name it: "what is a sect?", "what does cynic
+# mean", "define sect", "meaning of love", "a cynic". The term is what is left.
+_FRAMES = [
+    re.compile(p, re.IGNORECASE | re.S)
+    for p in (
+        r"what\s+does\s+(?P<term>.+?)\s+mean\W*",
+        r"(?:what|who)\s+(?:is|are|was|were)\s+(?P<term>.+?)[\s?!.]*",
+        r"(?:please\s+)?define\s+(?P<term>.+?)[\s?!.]*",
+        r"(?:the\s+)?(?:meaning|definition)\s+of\s+(?P<term>.+?)[\s?!.]*",
+    )
+]
+_ARTICLE = re.compile(r"(?:a|an|the)\s+(?=\S)", re.IGNORECASE)
+
+
+def term_asked(text: str) -> str:
+    """The term in a request as readers type it: "what is a sect?" asks for "sect"."""
+    for frame in _FRAMES:
+        m = frame.fullmatch(text)
+        if m is not None:
+            text = m.group("term")
+            break
+    m = _ARTICLE.match(text)
+    return text[m.end() :] if m is not None else text
+
+
 @dataclass(frozen=True)
 class Term:
     """A term as asked: its words (lower case), their stems, and a pattern that finds

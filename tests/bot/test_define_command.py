@@ -13,6 +13,7 @@ from bot.cli import main
 from bot.commands.define import complete, define
 from bot.messages import describe
 from embeddings import store
+from embeddings.define import term_asked
 from embeddings.errors import OnlyCommonWords, QueryError
 
 DRAPER = "Hal Draper"
@@ -98,6 +99,32 @@ def test_a_term_never_mentioned_is_not_found_with_suggestions(seed_app: App) -> 
 def test_a_term_must_have_a_word(seed_app: App) -> None:
     with pytest.raises(QueryError):
         define(seed_app, "  ?! ")
+
+
+@pytest.mark.parametrize(
+    "asked",
+    ["sect", "a sect", "What is a sect?", "what are sects", "define sect", "meaning of sect"],
+)
+def test_a_term_asked_as_readers_ask_is_the_term(seed_app: App, asked: str) -> None:
+    # "what is a sect?" used to be a term of four words that nothing defines.
+    answer = define(seed_app, asked)
+    assert answer.quotes[0].label == "definition"
+    assert answer.quotes[0].author == DRAPER and "sect" in answer.query.casefold()
+
+
+@pytest.mark.parametrize(
+    ("asked", "term"),
+    [
+        ("What does cynic mean?", "cynic"),
+        ("who was Mammon", "Mammon"),
+        ("the bourgeoisie", "bourgeoisie"),
+        ("golden mean", "golden mean"),  # "mean" only ends a question
+        ("The", "The"),  # an article alone is left to be refused as a common word
+        ("what does it mean to be a sect", "what does it mean to be a sect"),
+    ],
+)
+def test_the_words_around_a_term_are_read_only_when_they_frame_it(asked: str, term: str) -> None:
+    assert term_asked(asked) == term
 
 
 @pytest.mark.parametrize("term", ["the", "Of the", "and of"])
