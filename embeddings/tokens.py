@@ -51,6 +51,27 @@ def stem(word: str) -> str:
     return str(_stemmer().stemWord(word.lower()))
 
 
+# One word in British and American spelling: "labour" and "labor", "honourable" and
+# "honorable", "neighbourhood" and "neighborhood". Three letters at least before the
+# "o(u)r", so "four", "your" and "hour" are left alone; a word both ways in any text
+# ("devour", "error") only maps to itself and its own other form.
+_OUR = re.compile(
+    r"([a-z]{3,}?)ou?r(s|ed|er|ers|ing|able|ably|ite|ites|ful|fully|less|hood|hoods|ship)?"
+)
+
+
+def spelled(word: str) -> str:
+    """A lower-case word in the spelling /define compares words in ("labour" -> "labor")."""
+    m = _OUR.fullmatch(word)
+    return f"{m[1]}or{m[2] or ''}" if m else word
+
+
+def spelling_start(word: str) -> str:
+    """What every spelling of a lower-case word starts with ("lab" for "labour")."""
+    m = _OUR.fullmatch(word)
+    return m[1] if m else word
+
+
 def key_of(text: str) -> str:
     """The form terms are compared in: lower case, hyphens and apostrophes as spaces."""
     return " ".join(WORD.findall(_KEY_PUNCT.sub(" ", text.casefold())))

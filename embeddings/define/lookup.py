@@ -12,7 +12,7 @@ from embeddings.define import grammar
 from embeddings.define.entries import dictionary_entries, headword_forms
 from embeddings.define.shapes import ENTRY, FOOTNOTE, FOOTNOTE_PLAIN, INFLECTED, STEM_ONLY, Signal
 from embeddings.define.terms import Mention, Term, confirm, find_mentions, inflections
-from embeddings.tokens import WORD, stem
+from embeddings.tokens import WORD, spelled, stem
 
 if TYPE_CHECKING:
     from embeddings.store import IndexData
@@ -59,7 +59,7 @@ class DefinitionIndex:
             for form in headword_forms(headword):
                 words = tuple(w.lower() for w in WORD.findall(form))
                 if words:
-                    key = tuple(stem(w) for w in words)
+                    key = tuple(stem(spelled(w)) for w in words)
                     self.entries.setdefault(key, []).append(Entry(pid, start, end, words))
         self.notes = self._notes()
         self.stipulating = {
@@ -116,9 +116,9 @@ class DefinitionIndex:
     def entry_signals(self, term: Term) -> dict[int, Signal]:
         out: dict[int, Signal] = {}
         for entry in self.entries.get(term.stems, []):
-            pairs = list(zip(entry.words, term.words, strict=True))
+            pairs = [(spelled(g), spelled(w)) for g, w in zip(entry.words, term.words, strict=True)]
             if all(got == want for got, want in pairs):
-                strength = ENTRY
+                strength = ENTRY  # "LABOR" when "labour" was asked: one word
             elif all(got in inflections(want) for got, want in pairs):
                 strength = ENTRY * INFLECTED  # "RICHES" when "rich" was asked
             else:

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from embeddings.errors import EmptyTerm, TermTooLong
-from embeddings.tokens import HYPHENS, WORD, stem
+from embeddings.tokens import HYPHENS, WORD, spelled, spelling_start, stem
 
 # How many words a term may have, for two jobs: a reader may ask /define for a phrase of
 # up to eight words; the vocabulary records headwords and defined terms of up to four
@@ -63,7 +63,7 @@ def parse_term(text: str) -> Term:
         raise EmptyTerm()
     if len(words) > MAX_TERM_WORDS:
         raise TermTooLong(MAX_TERM_WORDS)
-    stems = tuple(stem(w) for w in words)
+    stems = tuple(stem(spelled(w)) for w in words)
     parts = [_word_pattern(w, s) for w, s in zip(words, stems, strict=True)]
     rest = ""
     for i, (literal, tail) in enumerate(parts[1:], start=1):
@@ -81,8 +81,9 @@ def _word_pattern(word: str, stemmed: str) -> tuple[str, str]:
     """A literal beginning of the word and what may follow it."""
     if len(word) <= 2:
         return re.escape(word), (r"\.?" if len(word) == 1 else "")
-    # The stem is not always a prefix of the word ("party" -> "parti"): use what they share.
-    prefix = word[: _shared_length(word, stemmed)]
+    # The stem is not always a prefix of the word ("party" -> "parti"): use what they
+    # share, and what its other spelling shares ("lab" finds "labour" and "labor").
+    prefix = word[: min(_shared_length(word, stemmed), len(spelling_start(word)))]
     if len(prefix) < 2:
         prefix = word
     return re.escape(prefix), r"[^\W_]*"
@@ -142,6 +143,7 @@ def _forms_match(term: Term, written: str) -> bool | None:
         return None
     exact = True
     for got, want, want_stem in zip(found, term.words, term.stems, strict=True):
+        got, want = spelled(got), spelled(want)  # "labour" is "labor" in other spelling
         if got == want:
             continue
         if stem(got) != want_stem:

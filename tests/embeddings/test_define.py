@@ -189,6 +189,15 @@ def test_any_case_singular_or_plural_finds_the_term() -> None:
         assert all(m.exact for m in found)
 
 
+@pytest.mark.parametrize("asked", ["labour", "labor", "Labours"])
+def test_british_and_american_spellings_are_one_word(asked: str) -> None:
+    # Bierce's LABOR was no answer to "labour", the Manifesto's and the Bible's spelling.
+    text = "Other men laboured; the labor question; wage labour; four hours."
+    found = find_mentions(parse_term(asked), text)
+    assert [text[m.start : m.end] for m in found] == ["laboured", "labor", "labour"]
+    assert [m.exact for m in found] == [False, True, True]
+
+
 def test_hyphens_and_spaces_are_the_same_and_a_plural_last_word_matches() -> None:
     text = "A working-class party; working class parties; the working-class party-line."
     found = find_mentions(parse_term("Working Class Party"), text)
@@ -260,6 +269,18 @@ def test_a_dictionary_entry_comes_first() -> None:
     found = define(index_of(DICTIONARY), "Cynic")
     assert found.texts[0].startswith("CYNIC, n.")
     assert found.findings[0].how == "entry" and found.findings[0].label == DEFINITION
+
+
+def test_a_headword_in_american_spelling_is_the_entry_of_the_british_word() -> None:
+    labor = Block(
+        "LABOR, n.  One of the processes by which A acquires property for B.",
+        kind="entry",
+        headword="LABOR",
+    )
+    index = index_of(document("devils.txt", labor))
+    for asked in ("labour", "labor"):
+        found = define(index, asked)
+        assert found.texts[0].startswith("LABOR, n.") and found.findings[0].how == "entry"
 
 
 def test_each_form_of_a_headword_finds_its_entry() -> None:
