@@ -151,6 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         a = actions.add_parser(name, parents=[scoped], help=what)
         a.add_argument("work", metavar="WORK", help="its title or file name")
+    a = actions.add_parser(
+        "trash", parents=[scoped], help="what the trash holds, each version by its name"
+    )
+    a.add_argument("--json", action="store_true", help="one JSON object per entry")
     a = actions.add_parser("log", parents=[scoped], help="the last changes (audit log)")
     a.add_argument("-n", type=_count, default=20, metavar="N", help="how many entries")
     a.add_argument("--json", action="store_true", help="one JSON object per entry")

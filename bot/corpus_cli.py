@@ -46,6 +46,17 @@ def run_corpus(app: App, args: argparse.Namespace) -> int:
         if not entries and not args.json:
             print("(no changes yet)")
         return EXIT_OK
+    if action == "trash":
+        trashed = texts.trash_entries(collection)
+        for t in trashed:
+            if args.json:
+                row = {"name": t.label, "work": t.work, "reason": t.reason}
+                print(json.dumps(row | {"trashed_at": t.trashed_at, "files": t.files}))
+            else:
+                print(f"{t.label}  ({', '.join(t.files)})")
+        if not trashed and not args.json:
+            print("(the trash is empty)")
+        return EXIT_OK
     if action in ("hide", "unhide"):
         if args.collection is None:
             print(

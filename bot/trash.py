@@ -21,6 +21,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from embeddings.documents import folded
 from embeddings.errors import QuotebotError
 
 ENTRY_FILE = "entry.json"
@@ -44,6 +45,13 @@ class Trashed:
     @property
     def when(self) -> str:
         return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(self.trashed_at))
+
+    @property
+    def label(self) -> str:
+        """This version by name: "Winter · replaced 2026-12-04 20:55 UTC · 3f2a9c01" (the
+        entry's own id last, as two versions may go within a minute). A work replaced
+        twice has two versions in the trash; its title names the newest."""
+        return f"{self.work} · {self.reason} {self.when} · {self.folder.name[-8:]}"
 
 
 class Trash:
@@ -105,14 +113,16 @@ class Trash:
         return sorted(out, key=lambda t: -t.trashed_at)
 
     def find(self, name: str) -> Trashed | None:
-        """The newest entry whose work title or file name is `name` (any case)."""
-        needle = " ".join(name.split()).casefold()
-        for entry in self.entries():
-            names = {
-                entry.work.casefold(),
-                *(PurePosixPath(f).name.casefold() for f in entry.files),
-            }
-            if needle in names or needle in {f.casefold() for f in entry.files}:
+        """The entry `name` labels (`Trashed.label`), else the newest whose work title or
+        file name is `name` (any case)."""
+        needle = folded(name)
+        entries = self.entries()
+        for entry in entries:
+            if needle == folded(entry.label):
+                return entry
+        for entry in entries:
+            names = {folded(entry.work), *(folded(PurePosixPath(f).name) for f in entry.files)}
+            if needle in names or needle in {folded(f) for f in entry.files}:
                 return entry
         return None
 

@@ -205,10 +205,11 @@ def add_work(
     # A new version without metadata of its own keeps the old one's title, author and date;
     # the trash keeps the old version whole.
     kept_meta = sidecar.read_bytes() if existed and meta.empty and sidecar.is_file() else None
-    kept_title = _title_in(root, sidecar, name) if kept_meta is not None else ""
+    old_title = _title_in(root, sidecar, name) if existed and sidecar.is_file() else ""
+    kept_title = old_title if kept_meta is not None else ""
     trashed = None
-    if existed:
-        trashed = _to_trash(collection, sidecars(name), name, "replaced")
+    if existed:  # in the trash by the old version's title, as /corpus restore offers it
+        trashed = _to_trash(collection, sidecars(name), old_title or name, "replaced")
     try:
         _write(root / name, data, overwrite=replace)
     except UploadRefused:
@@ -289,17 +290,26 @@ def restore_work(
     log.info("corpus restore: %s into %s by %s", entry.work, collection.name, actor)
     audit(collection, actor, "restore", entry.work)
     works = tuple(f for f in files if not is_sidecar(Path(f).name))
-    return _reindex(collection, Change(work=entry.work, files=works), progress)
+    # The version it replaced, now in the trash, is the undo.
+    change = Change(work=entry.work, files=works, replaced=swapped is not None, trashed=swapped)
+    return _reindex(collection, change, progress)
 
 
 def trash_names(collection: Collection, prefix: str, limit: int = 25) -> list[str]:
-    """Trashed works for autocomplete, newest first."""
+    """Trashed works for autocomplete, newest first: a work's title names its newest
+    version, and each older version (a work replaced more than once) is named by its
+    label, so that every version can be brought back."""
     needle = folded(prefix)
     names: list[str] = []
     for entry in collection.trash.entries():
-        if needle in folded(entry.work) and entry.work not in names:
-            names.append(entry.work)
+        if needle in folded(entry.label):
+            names.append(entry.work if entry.work not in names else entry.label)
     return names[:limit]
+
+
+def trash_entries(collection: Collection) -> list[Trashed]:
+    """What the trash holds, newest first (the CLI's `corpus trash`)."""
+    return collection.trash.entries()
 
 
 def hide_work(

@@ -136,3 +136,23 @@ def test_a_change_the_index_does_not_show_yet_exits_1_and_says_what_to_run(
     assert out.startswith("Added “almanac.txt”")  # the file is in, and the trash rules hold
     assert "The index is not updated" in err and "Run `quotebot reindex`" in err
     assert (Path(fresh_app.settings.corpus) / "almanac.txt").exists()
+
+
+def test_the_trash_lists_each_version_by_a_name_restore_takes(
+    capsys: pytest.CaptureFixture[str], paths: list[str], almanac: Path, fresh_app: App
+) -> None:
+    scope = [*paths, "--collection", SERVER]
+    assert run(capsys, "corpus", "trash", *scope)[1] == "(the trash is empty)\n"
+    run(capsys, "corpus", "add", str(almanac), *scope, "--title", "The Beekeeper's Almanac")
+    for season in (b"early summer", b"high summer"):
+        almanac.write_bytes(GARDEN.replace(b"late spring", season))
+        assert run(capsys, "corpus", "add", str(almanac), *scope, "--replace")[0] == 0
+    code, out, _ = run(capsys, "corpus", "trash", *scope, "--json")
+    listed = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and [t["reason"] for t in listed] == ["replaced", "replaced"]
+    oldest = listed[-1]["name"]
+    assert oldest.startswith("The Beekeeper's Almanac · replaced ")
+    code, out, _ = run(capsys, "corpus", "restore", oldest, *scope)
+    assert code == 0 and "In the trash; undo:" in out  # the version it swapped out
+    restored = fresh_app.collections.of(int(SERVER)).corpus / "almanac.txt"
+    assert b"late spring" in restored.read_bytes()

@@ -373,6 +373,31 @@ def test_a_replace_keeps_the_works_metadata_and_restoring_undoes_it(app: App) ->
     assert titles(app, SERVER_A) >= {"The Beekeeper's Almanac"}
 
 
+def test_every_version_of_a_work_replaced_twice_can_be_brought_back(app: App) -> None:
+    # By title, restore only ever swapped the two newest versions: the first one stayed
+    # in the trash with no name that reached it.
+    add_garden(app, SERVER_A)
+    a = app.collections.of(SERVER_A)
+    admin = admin_of(SERVER_A)
+    second = GARDEN.replace(b"late spring", b"early summer")
+    third = GARDEN.replace(b"late spring", b"high summer")
+    for version in (second, third):
+        texts.add_work(app, a, "almanac.txt", version, WorkMeta(), actor=admin, replace=True)
+    offered = texts.trash_names(a, "")
+    assert offered[0] == "The Beekeeper's Almanac"  # its newest version, by title
+    first_label = a.trash.entries()[-1].label
+    assert first_label.startswith("The Beekeeper's Almanac · replaced ")
+    assert offered[1:] == [first_label]  # the older version, by its own name
+    change = texts.restore_work(a, first_label, actor=admin)
+    assert (a.corpus / "almanac.txt").read_bytes() == GARDEN
+    # What it replaced is in the trash, and the change says so: the undo.
+    assert change.trashed is not None and change.replaced
+    assert (change.trashed.folder / "almanac.txt").read_bytes() == third
+    assert sorted((e.folder / "almanac.txt").read_bytes() for e in a.trash.entries()) == sorted(
+        [second, third]
+    )
+
+
 def test_restoring_over_a_file_of_the_same_name_is_refused(app: App) -> None:
     add_garden(app, SERVER_A)
     collection = app.collections.of(SERVER_A)
