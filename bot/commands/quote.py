@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 
 from bot.app import App, Live
 from bot.commands.results import Answer, Quote, plain_quote, quote_from
-from bot.commands.scoped import names_missing_from
+from bot.commands.scoped import names_missing_from, where
 from embeddings import verse_refs
 from embeddings.documents import folded
 from embeddings.errors import CountOutOfRange, PassageGone
@@ -45,7 +45,7 @@ def quote(app: App, request: QuoteRequest) -> Answer:
     if cached is not None:
         return cached
     answer = _verses(searcher, query, k, filters) or _search(
-        searcher, query, k, filters, request.settle_now
+        searcher, query, k, filters, request.settle_now, request.guild
     )
     live.answers.put(key, answer)
     return answer
@@ -100,6 +100,16 @@ def _settled_if_known(searcher: Reader, query: str, quote: Quote) -> Quote:
     return quote if known is None else replace(quote, highlight=known, settled=True)
 
 
+def _searched(filters: Filters, guild: int | None) -> str:
+    """Where a search looked, as its "no good match" says: the works its filters chose, or
+    all the works its reader reads."""
+    named = [f"with a title matching “{filters.title}”"] if filters.title else []
+    named += [f"by an author matching “{filters.author}”"] if filters.author else []
+    if named:
+        return "in the works " + " and ".join(named)
+    return "in this server's corpus" if where(guild) == "server" else "in the corpus"
+
+
 def _verses(searcher: Reader, query: str, k: int, filters: Filters) -> Answer | None:
     """A query that names verses ("John 3:16", "Ps 23"): those verses, in order, looked up
     rather than searched; None for any other query."""
@@ -123,7 +133,12 @@ def _verses(searcher: Reader, query: str, k: int, filters: Filters) -> Answer | 
 
 
 def _search(
-    searcher: Reader, query: str, k: int, filters: Filters, settle_now: int | None
+    searcher: Reader,
+    query: str,
+    k: int,
+    filters: Filters,
+    settle_now: int | None,
+    guild: int | None = None,
 ) -> Answer:
     result = searcher.search(query, k=k, filters=filters)
     if result.no_good_match:
@@ -131,7 +146,7 @@ def _search(
         return Answer(
             result.query,
             [],
-            notice=f"No good match for “{result.query}” in the corpus.",
+            notice=f"No good match for “{result.query}” {_searched(filters, guild)}.",
             weak=weak,
         )
     hits = searcher.highlight(result.query, result.hits, dense_limit=settle_now)

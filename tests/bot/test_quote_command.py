@@ -161,3 +161,25 @@ def test_a_title_is_found_whatever_its_dashes_spaces_case_and_accents(
 def test_names_are_folded_as_readers_type_them() -> None:
     assert folded("The Devil’s  Dictionary") == folded("the devil's dictionary")
     assert folded("Café — “Notes”") == 'cafe - "notes"'
+
+
+@pytest.mark.parametrize(
+    ("author", "title", "where"),
+    [
+        ("", "", "in the corpus"),
+        ("draper", "", "in the works by an author matching “draper”"),
+        ("", "Anatomy", "in the works with a title matching “Anatomy”"),
+        (
+            "draper",
+            "Anatomy",
+            "in the works with a title matching “Anatomy” and by an author matching “draper”",
+        ),
+    ],
+)
+def test_no_good_match_says_where_it_was_looked_for(
+    seed_app: App, author: str, title: str, where: str
+) -> None:
+    # With a filter, "in the corpus" claimed a search the reader had not asked for.
+    query = "quantum chromodynamics of gluon plasma"
+    answer = quote(seed_app, QuoteRequest(query, author=author, title=title))
+    assert answer.quotes == [] and answer.notice == f"No good match for “{query}” {where}."

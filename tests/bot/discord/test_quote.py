@@ -108,7 +108,7 @@ async def test_no_good_match_is_said_plainly_with_the_closest_weak_passages(ask:
     assert not rec.ephemeral and rec.embed is not None
     assert rec.embed["title"] == "No good match"
     lines = rec.embed["description"].split("\n")
-    assert lines[0] == f"No good match for “{query}” in the corpus."
+    assert lines[0] == f"No good match for “{query}” in this server's corpus."
     assert lines[1] == "The closest passages, all weak matches:"
     assert len(lines) == 5 and all(line.startswith("• ") for line in lines[2:])
     assert "footer" not in rec.embed and rec.buttons == []  # no pager over weak matches
