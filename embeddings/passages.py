@@ -42,7 +42,8 @@ class CountMemo:
 
 # 2: a Project Gutenberg header's release date is no longer the work's date; its e-book
 # number gives the link. 3: a fragment joined to the next verse is located "11:35–36".
-# 4: Markdown footnotes defined on consecutive lines or named, and Markdown tables.
+# 4: Markdown footnotes defined on consecutive lines or named, Markdown tables, and a
+# plain text's title over its byline on adjacent lines.
 READER_VERSION = 4
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from embeddings.ingest.dictionary import MIN_ENTRIES, loose_headword, strict_headword
+from embeddings.ingest.masthead import parse_byline
 from embeddings.ingest.pieces import Piece
 
 _BULLET = re.compile(r"\s*(?:[•●▪◦‣∙]\s*|[*\-–]\s+)(?P<text>\S.*)")
@@ -25,6 +26,7 @@ _HYPHEN_END = re.compile(r"[^\W\d_]-$")
 _FIRST_ALNUM = re.compile(r"[^\W_]")
 _MAX_HEADING = 90
 _LIST_TITLE_REACH = 2  # a list title is followed by its list within this many paragraphs
+_TITLE_REACH = 2  # a title and its byline are in the first paragraphs
 
 
 def read_text_pieces(text: str) -> list[Piece]:
@@ -38,6 +40,11 @@ def read_text_pieces(text: str) -> list[Piece]:
     in_entries = False  # past the first entry: verse titles there are not headings
     letter = ""  # a dictionary's letter heading ("X") just seen
     for j, lines in enumerate(paragraphs):
+        if j < _TITLE_REACH and _title_and_byline(lines):
+            # One line each, as if blank lines parted them: the masthead reader takes the
+            # title and the byline, which joined as prose were quoted as a passage.
+            pieces.extend(Piece(line.strip()) for line in lines)
+            continue
         if not in_entries and _titles_list(lines, bulleted[j + 1 : j + 1 + _LIST_TITLE_REACH]):
             pieces.append(Piece(lines[0].strip(), heading=3))
             continue
@@ -54,6 +61,14 @@ def read_text_pieces(text: str) -> list[Piece]:
             if dictionary and last is not None and last.is_heading and len(last.text) == 1:
                 letter = last.text
     return pieces
+
+
+def _title_and_byline(lines: list[str]) -> bool:
+    """A title over its byline, on lines of their own: "On Bridges" / "by Thomas Kellner,
+    March 3, 1998"."""
+    if not 2 <= len(lines) <= 3 or any(len(line.strip()) > _MAX_HEADING for line in lines):
+        return False
+    return any(parse_byline(line.strip()) is not None for line in lines[1:])
 
 
 def _titles_list(lines: list[str], below: list[bool]) -> bool:

@@ -75,6 +75,29 @@ def test_collection_title_makes_the_own_title_a_section(corpus: Corpus) -> None:
     assert {b.section for b in doc.blocks} == {"Genesis"}
 
 
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_title_and_its_byline_on_adjacent_lines_are_metadata(
+    corpus: Corpus, newline: str
+) -> None:
+    # Joined as prose they were one passage, "On Bridges by Thomas Kellner, March 3, 1998",
+    # the first answer to a question about bridges, and the author stayed unknown.
+    text = newline.join(
+        ["On Bridges", "by Thomas Kellner, March 3, 1998", "", "A bridge spans a river.", ""]
+    )
+    doc = corpus.document("bridges.txt", text)
+    assert (doc.meta.title, doc.meta.author, doc.meta.date) == (
+        "On Bridges",
+        "Thomas Kellner",
+        "1998-03-03",
+    )
+    assert [b.text for b in doc.blocks] == ["A bridge spans a river."]
+
+
+def test_two_lines_of_prose_are_no_title_and_byline(corpus: Corpus) -> None:
+    doc = corpus.document("note.txt", "We crossed it at dawn,\nled by the old ferryman.\n")
+    assert [b.text for b in doc.blocks] == ["We crossed it at dawn, led by the old ferryman."]
+
+
 def test_byline_with_an_email_placeholder_keeps_the_date() -> None:
     assert parse_byline("by [email\u00a0protected], January 26, 2002") == ("", "2002-01-26")
     assert parse_byline("by [email protected], January 26, 2002") == ("", "2002-01-26")
