@@ -91,6 +91,20 @@ def drop_credits(pieces: list[Piece]) -> list[Piece]:
     return kept
 
 
+# Project Gutenberg's plain texts print italics as _words_: typography, not the author's
+# words, and shown as such in a quote ("(_Pignoramus intolerabilis_)"). Not inside a
+# word (snake_case) and not across a paragraph.
+_EMPHASIS = re.compile(r"(?<!\w)_(?=[^\s_])([^_]{1,300}?)(?<=[^\s_])_(?!\w)")
+
+
+def plain_emphasis(pieces: list[Piece]) -> list[Piece]:
+    """The pieces with _italics_ as their words alone."""
+    for piece in pieces:
+        if "_" in piece.text and not piece.verbatim:
+            piece.text = _EMPHASIS.sub(r"\1", piece.text)
+    return pieces
+
+
 def trim_pieces(pieces: list[Piece]) -> tuple[list[Piece], DocumentMeta | None]:
     """For HTML: drop what precedes a START marker and follows an END marker.
 

@@ -14,7 +14,13 @@ from embeddings.ingest.assemble import assemble
 from embeddings.ingest.discovery import CorpusFile
 from embeddings.ingest.encoding import decode
 from embeddings.ingest.errors import IngestError
-from embeddings.ingest.gutenberg import drop_credits, header_meta, is_gutenberg, split
+from embeddings.ingest.gutenberg import (
+    drop_credits,
+    header_meta,
+    is_gutenberg,
+    plain_emphasis,
+    split,
+)
 from embeddings.ingest.html import read_html_pieces
 from embeddings.ingest.markdown import read_markdown_pieces
 from embeddings.ingest.metadata import resolve
@@ -70,7 +76,7 @@ def parse(text: str, source: str, *, suffix: str, is_html: bool) -> Parsed:
         return assemble(pieces, "markdown", own=own, front=front)
     if is_gutenberg(text):
         header, body = split(text)
-        pieces = drop_credits(read_text_pieces(body))
+        pieces = drop_credits(plain_emphasis(read_text_pieces(body)))
         return assemble(pieces, "gutenberg", own=header_meta(header))
     return assemble(read_text_pieces(text), "text")
 

@@ -94,3 +94,24 @@ def test_markers_inside_html_are_stripped(corpus: Corpus) -> None:
     assert [(b.section, b.text) for b in doc.blocks] == [("ONE", "The essay itself.")]
     assert doc.meta.title == "Essays"
     assert doc.meta.author == "A. Writer"
+
+
+def test_italics_printed_as_underscores_are_words_alone(corpus: Corpus) -> None:
+    # "By _Abracadabra_ we signify" was quoted with Project Gutenberg's typography.
+    corpus.copy_fixture("devils-dictionary-excerpt.txt")
+    doc = corpus.read("devils-dictionary-excerpt.txt")
+    assert "_" not in doc.text
+    assert any("By Abracadabra we signify" in b.text for b in doc.blocks)
+    # In a verse too, its lines kept.
+    verse = 'But "Abracadabra, abracadab,\n        Abracada, abracad,\n'
+    assert any(verse in b.text for b in doc.blocks)
+
+
+def test_an_underscore_inside_a_word_or_a_name_stays(corpus: Corpus) -> None:
+    body = "He spoke of snake_case and of _mis_managed roads, and of __init__.\n"
+    header = (
+        "Title: Essays\nAuthor: Anon\n\n*** START OF THE PROJECT GUTENBERG EBOOK ESSAYS ***\n\n"
+    )
+    footer = "\n*** END OF THE PROJECT GUTENBERG EBOOK ESSAYS ***\n"
+    doc = corpus.document("essay.txt", header + body + footer)
+    assert "snake_case" in doc.text and "_mis_managed" in doc.text and "__init__" in doc.text
