@@ -71,8 +71,11 @@ _ABBREVIATIONS = frozenset(
     ]
 )
 
-# A candidate boundary: terminal punctuation, optional closing quotes/brackets, whitespace.
-_BOUNDARY = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s+)""")
+# A candidate boundary: terminal punctuation, optional closing quotes/brackets, a
+# footnote marker the sentence ends with ("own rules.[1] Pastures"), whitespace.
+_BOUNDARY = re.compile(
+    r"""[.!?…]+["'”’)\]]*(?:\[(?:\d{1,3}\*?|\*{1,3}|[a-z])\]|\{\d{1,3}\})?(?=\s+)"""
+)
 _NEXT_START = re.compile(r"""\s+["'“‘(\[]*(\S)""")
 
 

@@ -22,6 +22,18 @@ def test_keeps_closing_quotes_with_their_sentence() -> None:
     assert sentences(text)[-2:] == ["He said, “Go.”", "Then he went."]
 
 
+def test_keeps_a_footnote_marker_with_the_sentence_it_ends() -> None:
+    # The marker after the full stop hid the boundary: the whole passage was one sentence,
+    # and all of it was highlighted.
+    text = "Users make their own rules.[1] Pastures last. Hardin disagreed.{2} Netting did not.[a]"
+    assert sentences(text) == [
+        "Users make their own rules.[1]",
+        "Pastures last.",
+        "Hardin disagreed.{2}",
+        "Netting did not.[a]",
+    ]
+
+
 def test_does_not_split_after_abbreviations_or_initials() -> None:
     text = (
         "See the collection edited by M. Friedman (Independent Socialist Press, 1972). "
