@@ -262,26 +262,30 @@ def test_where_a_passage_sits_reads_work_section_and_paragraph_or_verse(seed_app
     assert where_line(verse) == "The King James Bible › Genesis 1:3"
 
 
-def test_a_stanza_of_a_dictionary_entry_is_placed_after_its_headword_line(app: App) -> None:
-    # ABDICATION's definition, then its verses: the first stanza is the entry's second
-    # paragraph, not the first of the verses alone.
+@pytest.fixture
+def dictionary_app(app: App) -> App:
+    """The seeds and an excerpt of the Devil's Dictionary."""
     shutil.copy(
         Path(__file__).parents[1] / "ingest" / "fixtures" / "devils-dictionary-excerpt.txt",
         app.settings.corpus,
     )
     app.collections.base.reindex()
+    return app
+
+
+def test_a_stanza_of_a_dictionary_entry_is_placed_after_its_headword_line(
+    dictionary_app: App,
+) -> None:
+    # ABDICATION's definition, then its verses: the first stanza is the entry's second
+    # paragraph, not the first of the verses alone.
+    app = dictionary_app
     q = passage_quote(app, "Poor Isabella's Dead")
     where = explain(app, q.ref).where
     assert where.section == "ABDICATION" and (where.paragraph, where.paragraphs) == (2, 2)
 
 
-def test_an_explained_stanza_keeps_its_lines(app: App) -> None:
+def test_an_explained_stanza_keeps_its_lines(dictionary_app: App) -> None:
     # /quote showed the stanza line by line; Explain ran its lines into one paragraph.
-    shutil.copy(
-        Path(__file__).parents[1] / "ingest" / "fixtures" / "devils-dictionary-excerpt.txt",
-        app.settings.corpus,
-    )
-    app.collections.base.reindex()
-    q = passage_quote(app, "Poor Isabella's Dead")
-    body = explain_card(explain(app, q.ref)).plain_body
+    q = passage_quote(dictionary_app, "Poor Isabella's Dead")
+    body = explain_card(explain(dictionary_app, q.ref)).plain_body
     assert "Poor Isabella's Dead, whose abdication\nSet all tongues wagging" in body

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from embeddings.documents import Block
 from embeddings.ingest.footnotes import anchor_before, link_footnotes, marker_id
 from tests.ingest.ingest_helpers import Corpus
@@ -94,20 +96,16 @@ def test_gfm_footnotes(corpus: Corpus) -> None:
     assert doc.footnotes["1"].anchor == "A claim."
 
 
-def test_gfm_footnotes_written_on_consecutive_lines_are_notes_of_their_own(corpus: Corpus) -> None:
-    # The usual layout: one definition a line, no blank line between them. They were one
-    # paragraph, read as note 1 holding the other two.
-    doc = corpus.document(
-        "gfm.md",
-        "Users manage it.[^1] Hardin disagreed.[^2] Netting looked.[^3]\n\n"
-        "[^1]: Ostrom, p. 30.\n[^2]: Hardin (1968).\n[^3]: Netting (1981).\n",
-    )
-    assert {k: n.text for k, n in doc.footnotes.items()} == {
-        "1": "Ostrom, p. 30.",
-        "2": "Hardin (1968).",
-        "3": "Netting (1981).",
-    }
-    assert doc.footnotes["3"].anchor == "Netting looked."
+@pytest.mark.parametrize("between", ["\n", "\n\n"], ids=["consecutive", "apart"])
+def test_gfm_footnotes_are_notes_of_their_own_in_either_layout(
+    corpus: Corpus, between: str
+) -> None:
+    # One definition a line, the usual layout, was one paragraph: note 1 held the others.
+    notes = between.join(f"[^{n}]: Note {n}." for n in (1, 2, 3))
+    doc = corpus.document("gfm.md", "One.[^1] Two.[^2] Three.[^3]\n\n" + notes + "\n")
+    assert [(k, n.text, n.anchor) for k, n in doc.footnotes.items()] == [
+        (str(n), f"Note {n}.", word) for n, word in ((1, "One."), (2, "Two."), (3, "Three."))
+    ]
 
 
 def test_gfm_footnotes_with_names_are_numbered_after_the_numbered_ones(corpus: Corpus) -> None:
