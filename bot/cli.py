@@ -129,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "corpus",
         parents=[scoped],
-        help="add, remove, restore, hide or unhide works; the audit log",
+        help="add, remove, restore, hide or unhide works; the trash and the audit log",
         description="Change the base corpus (or, with --collection, one server's texts) as "
         "the bot's owner. Removed and replaced files go to the trash, restorable for "
         "trash_days; every change is in the audit log.",
