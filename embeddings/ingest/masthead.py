@@ -19,7 +19,7 @@ from embeddings.ingest.pieces import EMPTY_META, Piece
 _WINDOW = 8  # a masthead is in the first few pieces
 _SUBSTANTIAL = 200  # a paragraph this long means the body has started
 _DATE_TAIL = re.compile(
-    r",?\s+(?:on\s+)?(?P<date>(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})"
+    r"(?:,|\s*[|·•–—])?\s+(?:on\s+)?(?P<date>(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})"
     r"|(?:\d{1,2}\s+[A-Z][a-z]{2,8}\.?,?\s+\d{4})|(?:[A-Z][a-z]{2,8},?\s+\d{4})"
     r"|\(?\d{4}(?:-\d\d){0,2}\)?)\s*\.?$"
 )
@@ -108,7 +108,7 @@ def parse_byline(text: str) -> tuple[str, str] | None:
         if parsed:
             date = parsed
             rest = rest[: tail.start()].strip()
-    rest = rest.rstrip(",;. ")
+    rest = rest.rstrip(",;.|·•–— ")
     if _EMAIL.fullmatch(rest):
         return ("", date) if date else None
     if not looks_like_name(rest) and not (len(rest.split()) == 1 and rest[:1].isupper()):

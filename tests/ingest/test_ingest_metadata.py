@@ -98,6 +98,23 @@ def test_two_lines_of_prose_are_no_title_and_byline(corpus: Corpus) -> None:
     assert [b.text for b in doc.blocks] == ["We crossed it at dawn, led by the old ferryman."]
 
 
+@pytest.mark.parametrize("between", [" |", " ·", " —", ","])
+def test_a_byline_may_part_its_date_as_sites_do(between: str) -> None:
+    # "By Henri Duval | February 12, 2018" was no byline: the article had no author.
+    byline = f"By Henri Duval{between} February 12, 2018"
+    assert parse_byline(byline) == ("Henri Duval", "2018-02-12")
+
+
+def test_an_html_byline_names_the_author(corpus: Corpus) -> None:
+    doc = corpus.document(
+        "escapement.html",
+        "<h1>The Escapement</h1><p>By Henri Duval | February 12, 2018</p>"
+        "<p>The escapement is the heart of a mechanical clock.</p>",
+    )
+    assert (doc.meta.author, doc.meta.date) == ("Henri Duval", "2018-02-12")
+    assert [b.text for b in doc.blocks] == ["The escapement is the heart of a mechanical clock."]
+
+
 def test_byline_with_an_email_placeholder_keeps_the_date() -> None:
     assert parse_byline("by [email\u00a0protected], January 26, 2002") == ("", "2002-01-26")
     assert parse_byline("by [email protected], January 26, 2002") == ("", "2002-01-26")
