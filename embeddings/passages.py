@@ -43,8 +43,8 @@ class CountMemo:
 # 2: a Project Gutenberg header's release date is no longer the work's date; its e-book
 # number gives the link. 3: a fragment joined to the next verse is located "11:35–36".
 # 4: Markdown footnotes defined on consecutive lines or named, Markdown tables, a plain
-# text's title over its byline on adjacent lines, Gutenberg's _italics_, and a sentence
-# ending with a footnote marker.
+# text's title over its byline on adjacent lines, Gutenberg's _italics_, a sentence
+# ending with a footnote marker, bylines parted by a bar, and HTML banners and buttons.
 READER_VERSION = 4
 
 

@@ -48,6 +48,15 @@ _DROP = frozenset(
         "title",
     }
 )
+# Page furniture outside nav, header, footer and aside, known by its class or id: cookie
+# and consent banners, share and follow buttons, newsletter boxes, comment threads. A
+# cookie banner was a passage, ranked strong for "does this site use cookies". Whole
+# words of the class or id only ("share-bar", "cookie_notice"; not "shareholders").
+_FURNITURE = re.compile(
+    r"(?:^|[\s_-])(?:cookies?|consent|gdpr|share|sharing|newsletter|subscribe"
+    r"|comments?|disqus|popup|modal|advert|advertisement|sponsored|breadcrumbs?)(?:$|[\s_-])",
+    re.I,
+)
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 _BLOCKS = frozenset(
     {
@@ -198,6 +207,9 @@ class _Walker:
             self._add_text(node.text_content or "")
             return False
         if tag.startswith("-") or tag in _DROP:
+            return False
+        marks = f"{node.attributes.get('class') or ''} {node.attributes.get('id') or ''}"
+        if tag != "body" and _FURNITURE.search(marks):
             return False
         if tag == "br":
             self.segments.append(("text", "\n"))

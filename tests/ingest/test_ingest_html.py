@@ -51,6 +51,22 @@ def test_blocks_sections_and_furniture(corpus: Corpus) -> None:
     assert doc.links == ("https://example.org/x",)
 
 
+def test_banners_share_buttons_and_comments_are_furniture_too(corpus: Corpus) -> None:
+    # A cookie banner was a passage, the first answer to "does this site use cookies".
+    doc = corpus.document(
+        "clocks.html",
+        "<div id='cookie-banner'>We use cookies to improve your experience. Accept?</div>"
+        "<article class='post'><p>Geneva's clockmakers fled the ban on jewellery.</p>"
+        "<div class='share-bar'>Share this: <a href='t'>Twitter</a></div></article>"
+        "<section id='comments'><p>Great article! Loved it. Bob</p></section>"
+        "<p class='shareholders'>Shareholders met in 1601.</p>",
+    )
+    assert [b.text for b in doc.blocks] == [
+        "Geneva's clockmakers fled the ban on jewellery.",
+        "Shareholders met in 1601.",  # a word that only starts like one
+    ]
+
+
 def test_head_and_first_h1_describe_the_page(corpus: Corpus) -> None:
     corpus.write("page.html", PAGE)
     meta = corpus.read("page.html").meta
