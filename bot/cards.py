@@ -227,18 +227,23 @@ def error_card(message: str) -> Card:
     return Card(title="Sorry", body=(Segment(clip(message, 1500)),), tone="error")
 
 
+def counted(n: int, noun: str) -> str:
+    """ "1 passage", "2 passages", "1,024 passages" (the nouns counted here are regular)."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
 def works_card(works: list[Work]) -> Card:
     lines = []
     for w in works:
         who = f" — {w.author}" if w.author else ""
         when = f" ({w.date})" if w.date else ""
-        lines.append(f"• {w.title}{who}{when}: {w.passages:,} passages")
+        lines.append(f"• {w.title}{who}{when}: {counted(w.passages, 'passage')}")
     body = clip("\n".join(lines), 3500)
     total = sum(w.passages for w in works)
     return Card(
-        title=f"{len(works)} works in the corpus",
+        title=f"{counted(len(works), 'work')} in the corpus",
         body=(Segment(body),),
-        footer=f"{total:,} passages in all · /source with a name for one work's details",
+        footer=f"{counted(total, 'passage')} in all · /source with a name for one work's details",
         tone="info",
     )
 

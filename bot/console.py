@@ -14,6 +14,7 @@ from bot.cards import (
     Card,
     answer_cards,
     compare_card,
+    counted,
     error_card,
     explain_card,
     work_card,
@@ -130,7 +131,8 @@ def run_console(
         out(report.summary())
     works = source.works(app, guild=guild)
     total = sum(w.passages for w in works)
-    out(f"quotebot: {len(works)} works, {total:,} passages. Type /help for commands.")
+    size = f"{counted(len(works), 'work')}, {counted(total, 'passage')}"
+    out(f"quotebot: {size}. Type /help for commands.")
     if interactive:  # a person will ask several questions: faster ones once torch is loaded
         app.encoder.promote_queries_later()
     while True:

@@ -525,7 +525,7 @@ async def test_an_owner_removes_a_base_work_with_base_true(
         "mim-definition-of-sectarianism.txt",
         "mim-definition-of-sectarianism.txt.meta.toml",
     }
-    assert listing.embed is not None and listing.embed["title"] == "1 works in the corpus"
+    assert listing.embed is not None and listing.embed["title"] == "1 work in the corpus"
 
 
 @pytest.mark.parametrize(
