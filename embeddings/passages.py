@@ -44,7 +44,8 @@ class CountMemo:
 # number gives the link. 3: a fragment joined to the next verse is located "11:35–36".
 # 4: Markdown footnotes defined on consecutive lines or named, Markdown tables, a plain
 # text's title over its byline on adjacent lines, Gutenberg's _italics_, a sentence
-# ending with a footnote marker, bylines parted by a bar, and HTML banners and buttons.
+# ending with a footnote marker, bylines parted by a bar, HTML banners and buttons, and
+# title-cased headings in plain text.
 READER_VERSION = 4
 
 

@@ -48,6 +48,9 @@ def read_text_pieces(text: str) -> list[Piece]:
         if not in_entries and _titles_list(lines, bulleted[j + 1 : j + 1 + _LIST_TITLE_REACH]):
             pieces.append(Piece(lines[0].strip(), heading=3))
             continue
+        if not dictionary and _title_cased_heading(lines, paragraphs[j + 1 : j + 3]):
+            pieces.append(Piece(lines[0].strip(), heading=2))
+            continue
         headword = _entry_headword(lines, dictionary=dictionary and in_entries)
         if headword is None and letter and re.match(rf"{re.escape(letter)}\b[ ,]", lines[0]):
             headword = letter  # "X in our alphabet being a needless letter ..."
@@ -69,6 +72,60 @@ def _title_and_byline(lines: list[str]) -> bool:
     if not 2 <= len(lines) <= 3 or any(len(line.strip()) > _MAX_HEADING for line in lines):
         return False
     return any(parse_byline(line.strip()) is not None for line in lines[1:])
+
+
+# Words a title leaves in lower case ("The Rise of the Guilds").
+_MINOR_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "but",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "nor",
+        "of",
+        "on",
+        "or",
+        "over",
+        "the",
+        "to",
+        "upon",
+        "with",
+    ]
+)
+
+
+def _title_cased_heading(lines: list[str], below: list[list[str]]) -> bool:
+    """A lone short line in title case over a paragraph of prose (or over another such
+    line, then prose): "The Early Years" over "I was born above my father's bakery …".
+    Glued to that paragraph as a fragment, it was quoted, and highlighted, as part of it."""
+    if not _title_cased(lines) or not below:
+        return False
+    if _title_cased(below[0]):
+        below = below[1:]
+    if not below:
+        return False
+    prose = below[0]  # more than a line, a long line, or a sentence of a few words
+    sentence = len(prose[0].split()) >= 4 and bool(_TERMINAL.search(prose[0]))
+    return len(prose) > 1 or len(prose[0]) >= _MAX_HEADING or sentence
+
+
+def _title_cased(lines: list[str]) -> bool:
+    if len(lines) != 1:
+        return False
+    line = lines[0].strip()
+    words = line.split()
+    if not 1 <= len(words) <= 8 or len(line) > 60 or _TERMINAL.search(line):
+        return False
+    if line.endswith(("-", "—", "–", ":")) or not line[:1].isupper():
+        return False
+    return all(w[:1].isupper() or w in _MINOR_WORDS for w in words)
 
 
 def _titles_list(lines: list[str], below: list[bool]) -> bool:

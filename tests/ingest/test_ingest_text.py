@@ -83,6 +83,26 @@ def test_ordinary_short_lines_are_not_headings(corpus: Corpus) -> None:
     ]
 
 
+def test_a_title_cased_line_over_prose_is_a_heading(corpus: Corpus) -> None:
+    # Glued to the paragraph below as a fragment, "The Early Years" was quoted and
+    # highlighted as the start of it, and /source listed "(no sections)".
+    text = (
+        "Introduction\n\nThese letters were found in a drawer of the\nold bakery.\n\n"
+        "The Early Years\n\nI was born above my father's bakery\nin 1889.\n\n"
+        "Of the Committee\n\nThe committee shall meet on the first Monday of every month.\n"
+    )
+    assert blocks(corpus, text) == [
+        ("Introduction", "These letters were found in a drawer of the old bakery."),
+        ("The Early Years", "I was born above my father's bakery in 1889."),
+        ("Of the Committee", "The committee shall meet on the first Monday of every month."),
+    ]
+
+
+def test_a_title_cased_line_over_a_short_line_is_no_heading(corpus: Corpus) -> None:
+    text = "And So It Goes\n\nThe Wind Blows\n\nEnd.\n"
+    assert {b.section for b in corpus.document("poem.txt", text).blocks} == {""}
+
+
 def test_mim_page(corpus: Corpus) -> None:
     corpus.copy_fixture("mim-definition-of-sectarianism.txt")
     doc = corpus.read("mim-definition-of-sectarianism.txt")

@@ -121,10 +121,10 @@ async def test_a_servers_texts_are_quoted_there_and_invisible_elsewhere(
             "quote", {"query": "x", "source": "The Bee"}, focused="source", guild=a
         )
         terms_c = await fake_discord.send_autocomplete(
-            "define", {"term": "beekee"}, focused="term", guild=c
+            "define", {"term": "swar"}, focused="term", guild=c
         )
         terms_b = await fake_discord.send_autocomplete(
-            "define", {"term": "beekee"}, focused="term", guild=b
+            "define", {"term": "swar"}, focused="term", guild=b
         )
         filtered_a = await slash("quote", {"query": GARDEN_QUERY, "source": "Almanac"}, guild=a)
         for rec in (sources_a, terms_b, terms_c):
@@ -135,8 +135,8 @@ async def test_a_servers_texts_are_quoted_there_and_invisible_elsewhere(
         assert "Beekeeper" not in text_of(rec) and "almanac" not in text_of(rec).casefold()
     assert ALMANAC in text_of(listings[b])
     assert sources_a.choices == []
-    assert terms_c.choices is not None and not any("beekeep" in c["name"] for c in terms_c.choices)
-    assert terms_b.choices and any("beekeep" in c["name"] for c in terms_b.choices)
+    assert terms_c.choices is not None and not any("swarm" in c["name"] for c in terms_c.choices)
+    assert terms_b.choices and any("swarm" in c["name"] for c in terms_b.choices)
     # A filter naming B's work, in A: not found, and only the asker's own word echoed.
     assert filtered_a.ephemeral and "“Almanac”" in text_of(filtered_a)
     assert "Beekeeper" not in text_of(filtered_a)
