@@ -154,11 +154,13 @@ def split_paragraphs(text: str) -> list[list[str]]:
 
 
 def _wrap_width(paragraphs: list[list[str]]) -> int:
-    """The width prose was wrapped at: lines near it are prose, lines well short of it verse."""
+    """The width prose was wrapped at: lines near it are prose, lines well short of it verse.
+    At least 60: a file of nothing but verse has no prose to measure (a poem of lines of
+    29 to 38 characters gave 40, and its lines, not under 0.7 × 40, ran into one)."""
     lengths = sorted(len(line.strip()) for lines in paragraphs for line in lines)
     if not lengths:
         return 72
-    return max(40, lengths[int(0.95 * (len(lengths) - 1))])
+    return max(60, lengths[int(0.95 * (len(lengths) - 1))])
 
 
 def _entry_headword(lines: list[str], *, dictionary: bool) -> str | None:

@@ -41,6 +41,15 @@ def test_short_capitalised_lines_are_verse(corpus: Corpus) -> None:
     )
 
 
+def test_a_file_of_verse_alone_keeps_its_lines(corpus: Corpus) -> None:
+    # No prose to set the wrap width: flush-left stanzas ran into one line each.
+    stanza = (
+        "The apple trees stand bare and grey,\nTheir branches black against the snow;\n"
+        "The birds that sang in early May\nHave somewhere else to go.\n"
+    )
+    assert blocks(corpus, stanza + "\n" + stanza.replace("grey", "gray"))[0][1] == (stanza.strip())
+
+
 def test_bullets_make_one_block_per_item(corpus: Corpus) -> None:
     text = "Examples:\n  • Selling books.\n  • Posting links\n    over two lines.\n* star\n- dash\n"
     assert [t for _, t in blocks(corpus, text)] == [
