@@ -100,6 +100,21 @@ def _settled_if_known(searcher: Reader, query: str, quote: Quote) -> Quote:
     return quote if known is None else replace(quote, highlight=known, settled=True)
 
 
+def _names_a_work(searcher: Reader, query: str) -> str:
+    """A pointer for a query that is an author's name or a title ("Bierce"): the search
+    reads what works say, not who wrote them."""
+    asked = folded(query)
+    for doc in searcher.index.documents:
+        if asked in (folded(doc.meta.title), folded(doc.meta.author)) or (
+            len(asked) >= 4 and asked in folded(doc.meta.author).split()
+        ):
+            return (
+                f" “{query}” names a work or its author: /source {query} gives its details; "
+                "ask what it says, with the author or source option to keep to it."
+            )
+    return ""
+
+
 def _searched(filters: Filters, guild: int | None) -> str:
     """Where a search looked, as its "no good match" says: the works its filters chose, or
     all the works its reader reads."""
@@ -143,10 +158,11 @@ def _search(
     result = searcher.search(query, k=k, filters=filters)
     if result.no_good_match:
         weak = [quote_from(searcher, h, "weak match") for h in result.weak[:3]]
+        notice = f"No good match for “{result.query}” {_searched(filters, guild)}."
         return Answer(
             result.query,
             [],
-            notice=f"No good match for “{result.query}” {_searched(filters, guild)}.",
+            notice=notice + _names_a_work(searcher, result.query),
             weak=weak,
         )
     hits = searcher.highlight(result.query, result.hits, dense_limit=settle_now)

@@ -183,3 +183,17 @@ def test_no_good_match_says_where_it_was_looked_for(
     query = "quantum chromodynamics of gluon plasma"
     answer = quote(seed_app, QuoteRequest(query, author=author, title=title))
     assert answer.quotes == [] and answer.notice == f"No good match for “{query}” {where}."
+
+
+def test_an_authors_name_alone_is_pointed_to_the_work(seed_app: App) -> None:
+    # A search reads what the works say, not who wrote them: "Hal Draper" found nothing
+    # and said no more.
+    answer = quote(seed_app, QuoteRequest("Hal Draper"))
+    assert answer.quotes == []
+    assert answer.notice == (
+        "No good match for “Hal Draper” in the corpus. “Hal Draper” names a work or its "
+        "author: /source Hal Draper gives its details; ask what it says, with the author "
+        "or source option to keep to it."
+    )
+    off_topic = quote(seed_app, QuoteRequest("quantum chromodynamics of gluon plasma"))
+    assert "names a work" not in off_topic.notice
