@@ -48,7 +48,10 @@ def _decode(data: bytes, source: str, *, html: bool) -> str:
             except UnicodeDecodeError as exc:
                 raise IngestError(source, f"binary file (invalid {encoding} after BOM)") from exc
     if b"\x00" in data:
-        raise IngestError(source, "binary file (contains NUL bytes)")
+        utf16 = _utf16_without_bom(data)
+        if utf16 is None:
+            raise IngestError(source, "binary file (contains NUL bytes)")
+        return utf16
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -64,6 +67,21 @@ def _decode(data: bytes, source: str, *, html: bool) -> str:
         return data.decode("cp1252")
     except UnicodeDecodeError:
         return data.decode("latin-1")
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 text saved without its byte-order mark (Windows editors do): nearly every
+    other byte NUL, on one side, and the whole decoding. None for anything else."""
+    if len(data) < 2 or len(data) % 2:
+        return None
+    for nul_side, encoding in ((1, "utf-16-le"), (0, "utf-16-be")):
+        nuls = data[nul_side::2].count(0)
+        if nuls >= 0.9 * (len(data) // 2) and data[1 - nul_side :: 2].count(0) == 0:
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                return None
+    return None
 
 
 def _declared_charset(data: bytes) -> str | None:

@@ -31,6 +31,13 @@ def test_utf16_with_bom(corpus: Corpus) -> None:
     assert corpus.read("wide.txt").blocks[0].text == "Wide text, with a BOM."
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_is_read_too(corpus: Corpus, encoding: str) -> None:
+    # As some Windows editors save it: refused as "binary file (contains NUL bytes)".
+    corpus.write("wide.txt", "Wide text, déjà vu, no BOM.\n".encode(encoding))
+    assert corpus.read("wide.txt").blocks[0].text == "Wide text, déjà vu, no BOM."
+
+
 def test_html_meta_charset_is_honoured(corpus: Corpus) -> None:
     # In iso-8859-15 0xA4 is the euro sign (in cp1252 it would be "¤").
     corpus.write(
