@@ -45,7 +45,7 @@ class CountMemo:
 # 4: Markdown footnotes defined on consecutive lines or named, Markdown tables, a plain
 # text's title over its byline on adjacent lines, Gutenberg's _italics_, a sentence
 # ending with a footnote marker, bylines parted by a bar, HTML banners and buttons, and
-# title-cased headings and a file of verse alone in plain text.
+# title-cased headings and a file of verse alone in plain text, a Gutenberg subtitle.
 READER_VERSION = 4
 
 

@@ -63,7 +63,11 @@ def header_meta(header: str) -> DocumentMeta:
             key = m.group("key").lower()
             fields.setdefault(key, m.group("value").strip())
         elif key == "title" and line[:1].isspace() and line.strip():
-            fields["title"] += " " + line.strip()
+            # A subtitle on a line of its own: "or An Epoch of Rest" runs on; "Being Notes
+            # on ..." (a capital, no punctuation between) is set off as printed titles are.
+            more = line.strip()
+            run_on = more[:1].islower() or fields["title"].endswith((",", ":", ";", "—"))
+            fields["title"] += (" " if run_on else ": ") + more
         else:
             key = ""
     # The release (or posting) date is the e-book's, not the work's: the Manifesto is not

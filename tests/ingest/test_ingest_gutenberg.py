@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from embeddings.ingest.gutenberg import header_meta
 from tests.ingest.ingest_helpers import Corpus
 
 
@@ -50,6 +51,14 @@ def test_title_continuation_lines_and_credits(corpus: Corpus) -> None:
     assert "good-tempered; for those present being used to public meetings and after-lecture" in (
         chapter_one[1].text
     )
+
+
+def test_a_subtitle_in_capitals_on_its_own_line_is_set_off() -> None:
+    # Run on, "The Hedgehog's Almanac Being Notes on Its Habits" read as one odd title.
+    header = "Title: The Hedgehog's Almanac\n       Being Notes on Its Habits\n\nAuthor: A. Hedge\n"
+    assert header_meta(header).title == "The Hedgehog's Almanac: Being Notes on Its Habits"
+    run_on = "Title: News from Nowhere\n       or An Epoch of Rest\n"
+    assert header_meta(run_on).title == "News from Nowhere or An Epoch of Rest"
 
 
 def test_news_from_nowhere_footnotes(corpus: Corpus) -> None:
