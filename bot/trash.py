@@ -25,6 +25,7 @@ from embeddings.documents import folded
 from embeddings.errors import QuotebotError
 
 ENTRY_FILE = "entry.json"
+LABEL_MAX = 100  # characters in a version's name (a Discord choice's value holds 100)
 DAY = 86400.0
 
 
@@ -50,8 +51,14 @@ class Trashed:
     def label(self) -> str:
         """This version by name: "Winter · replaced 2026-12-04 20:55 UTC · 3f2a9c01" (the
         entry's own id last, as two versions may go within a minute). A work replaced
-        twice has two versions in the trash; its title names the newest."""
-        return f"{self.work} · {self.reason} {self.when} · {self.folder.name[-8:]}"
+        twice has two versions in the trash; its title names the newest. At most 100
+        characters, what a Discord choice's value holds: a long title is cut, never the
+        part that tells versions apart."""
+        tail = f" · {self.reason} {self.when} · {self.folder.name[-8:]}"
+        work = self.work
+        if len(work) + len(tail) > LABEL_MAX:
+            work = work[: LABEL_MAX - len(tail) - 1].rstrip() + "…"
+        return work + tail
 
 
 class Trash:

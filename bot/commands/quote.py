@@ -128,6 +128,8 @@ def _searched(filters: Filters, guild: int | None) -> str:
 def _verses(searcher: Reader, query: str, k: int, filters: Filters) -> Answer | None:
     """A query that names verses ("John 3:16", "Ps 23"): those verses, in order, looked up
     rather than searched; None for any other query."""
+    if verse_refs.parse(query) is None:
+        return None  # before the filters' passages are listed, for every other query
     found = verse_refs.lookup(searcher.index, query, searcher.allowed(filters))
     if found is None:
         return None

@@ -399,6 +399,22 @@ def test_every_version_of_a_work_replaced_twice_can_be_brought_back(app: App) ->
     )
 
 
+def test_a_version_of_a_long_title_is_named_within_a_choices_hundred_characters(
+    app: App,
+) -> None:
+    a = app.collections.of(SERVER_A)
+    admin = admin_of(SERVER_A)
+    long_title = "On the Keeping of Bees in Country Gardens, with Notes on Swarms and Hives" * 2
+    meta = WorkMeta(title=long_title)
+    texts.add_work(app, a, "almanac.txt", GARDEN, meta, actor=admin)
+    for season in (b"early summer", b"high summer"):
+        newer = GARDEN.replace(b"late spring", season)
+        texts.add_work(app, a, "almanac.txt", newer, WorkMeta(), actor=admin, replace=True)
+    oldest = a.trash.entries()[-1]
+    assert len(oldest.label) <= 100 and oldest.label.endswith(oldest.folder.name[-8:])
+    assert a.trash.find(oldest.label) == oldest  # the version asked for, not the newest
+
+
 def test_restoring_over_a_file_of_the_same_name_is_refused(app: App) -> None:
     add_garden(app, SERVER_A)
     collection = app.collections.of(SERVER_A)
