@@ -294,6 +294,7 @@ def _same_paragraph(a: Passage, b: Passage) -> bool:
 
 
 def work_key(doc: DocumentRecord) -> tuple[str, str]:
+    """Grouping by work (`DocumentRecord.work`), beside `author_key`."""
     return doc.work
 
 

@@ -90,7 +90,7 @@ def parse(query: str) -> VerseRef | None:
         return None
     first = int(m["first"] or 0)
     last = int(m["last"] or first)
-    if last < first:
+    if last < first or (m["first"] is not None and first == 0):  # no verse 0
         return None
     return VerseRef(m["book"].strip(), int(m["chapter"]), first, last)
 

@@ -102,6 +102,7 @@ def test_a_reference_names_its_verses_however_it_is_written(reading: str) -> Non
         "Revelation 1:1",  # a book this index does not hold
         "chapter 1",
         "John 1:3-2",  # backwards
+        "John 1:0",  # no verse 0
     ],
 )
 def test_anything_else_is_left_to_the_search(query: str) -> None:
