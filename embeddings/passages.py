@@ -46,7 +46,8 @@ class CountMemo:
 # text's title over its byline on adjacent lines, Gutenberg's _italics_, a sentence
 # ending with a footnote marker, bylines parted by a bar, HTML banners and buttons, and
 # title-cased headings and a file of verse alone in plain text, a Gutenberg subtitle.
-READER_VERSION = 4
+# 5: a printed book's front matter (title page, imprint, edition history) left out.
+READER_VERSION = 5
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,44 @@ def drop_credits(pieces: list[Piece]) -> list[Piece]:
     return kept
 
 
+# A printed book's front matter, before its text: the title page and the imprint, set in
+# capitals ("NEWS FROM NOWHERE / OR / AN EPOCH OF REST"), "All rights reserved", and the
+# edition's history, a line or two each with a year ("Kelmscott Press Edition, 1892.").
+# Quoted, it answered "News from Nowhere" and "William Morris" before the book did.
+_YEAR = re.compile(r"\b1[5-9]\d\d\b")
+_RIGHTS = re.compile(r"all rights reserved\.?|copyright\b.*", re.I)
+# Front matter is short: a title page in capitals up to 40 words, an edition's line up to
+# 12 (25 when it lists several years); a first paragraph of text with a year is longer.
+_CAPITALS_WORDS, _YEAR_WORDS, _YEARS_WORDS = 40, 12, 25
+
+
+def drop_front_matter(pieces: list[Piece]) -> list[Piece]:
+    """The pieces from the book's first text on: leading front matter goes, and so do
+    headings left with nothing under them ("TENTH IMPRESSION")."""
+    start = 0
+    while start < len(pieces) and (pieces[start].is_heading or _front(pieces[start])):
+        start += 1
+    lead = [p for p in pieces[:start] if p.is_heading]
+    # Of the headings above the text, the last one heads it; those before it, nothing.
+    return lead[-1:] + pieces[start:]
+
+
+def _front(piece: Piece) -> bool:
+    text = piece.text.strip()
+    if piece.kind != "text":
+        return False
+    words = len(text.split())
+    letters = [ch for ch in text if ch.isalpha()]
+    if letters and sum(ch.isupper() for ch in letters) >= 0.9 * len(letters):
+        return words < _CAPITALS_WORDS
+    years = len(_YEAR.findall(text))
+    return (
+        bool(_RIGHTS.fullmatch(text))
+        or (years >= 1 and words < _YEAR_WORDS)
+        or (years >= 2 and words < _YEARS_WORDS)
+    )
+
+
 # Project Gutenberg's plain texts print italics as _words_: typography, not the author's
 # words, and shown as such in a quote ("(_Pignoramus intolerabilis_)"). Not inside a
 # word (snake_case) and not across a paragraph.

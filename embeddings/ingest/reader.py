@@ -16,6 +16,7 @@ from embeddings.ingest.encoding import decode
 from embeddings.ingest.errors import IngestError
 from embeddings.ingest.gutenberg import (
     drop_credits,
+    drop_front_matter,
     header_meta,
     is_gutenberg,
     plain_emphasis,
@@ -76,7 +77,7 @@ def parse(text: str, source: str, *, suffix: str, is_html: bool) -> Parsed:
         return assemble(pieces, "markdown", own=own, front=front)
     if is_gutenberg(text):
         header, body = split(text)
-        pieces = drop_credits(plain_emphasis(read_text_pieces(body)))
+        pieces = drop_front_matter(drop_credits(plain_emphasis(read_text_pieces(body))))
         return assemble(pieces, "gutenberg", own=header_meta(header))
     return assemble(read_text_pieces(text), "text")
 

@@ -24,9 +24,10 @@ def test_manifesto_header_body_and_footer(corpus: Corpus) -> None:
     assert "\r" not in text
     for debris in ("Project Gutenberg", "Transcribed by", "START OF", "END OF", "gutenberg.net"):
         assert debris not in text
-    assert doc.blocks[0].text == "[From the English edition of 1888, edited by Friedrich Engels]"
+    # The edition's note is front matter, not the Manifesto's text: its first paragraph is.
+    assert "From the English edition of 1888" not in text
     assert doc.blocks[0].section == "MANIFESTO OF THE COMMUNIST PARTY"
-    assert doc.blocks[1].text.startswith(
+    assert doc.blocks[0].text.startswith(
         "A spectre is haunting Europe--the spectre of Communism. All the Powers of old Europe"
     )
     assert doc.blocks[-1].text == "WORKING MEN OF ALL COUNTRIES, UNITE!"
@@ -45,7 +46,11 @@ def test_title_continuation_lines_and_credits(corpus: Corpus) -> None:
     assert doc.meta.url == "https://www.gutenberg.org/ebooks/3261"
     assert "Transcribed from the 1908" not in doc.text
     assert "All rights reserved" not in doc.text
-    assert doc.blocks[0].text.startswith("NEWS FROM NOWHERE\nOR\nAN EPOCH OF REST")
+    # The title page, the imprint and the edition's history are front matter: they were
+    # the first answers to "News from Nowhere" and "William Morris".
+    assert doc.blocks[0].section == "CHAPTER I: DISCUSSION AND BED"
+    for front in ("NEWS FROM NOWHERE", "WILLIAM MORRIS", "LONGMANS", "TENTH IMPRESSION"):
+        assert front not in doc.text and all(front not in b.section for b in doc.blocks)
     chapter_one = [b for b in doc.blocks if b.section == "CHAPTER I: DISCUSSION AND BED"]
     assert chapter_one[0].text.startswith("Up at the League, says a friend, there had been")
     assert "good-tempered; for those present being used to public meetings and after-lecture" in (
@@ -59,6 +64,23 @@ def test_a_subtitle_in_capitals_on_its_own_line_is_set_off() -> None:
     assert header_meta(header).title == "The Hedgehog's Almanac: Being Notes on Its Habits"
     run_on = "Title: News from Nowhere\n       or An Epoch of Rest\n"
     assert header_meta(run_on).title == "News from Nowhere or An Epoch of Rest"
+
+
+def test_only_the_front_matter_before_the_text_goes(corpus: Corpus) -> None:
+    header = (
+        "Title: Essays\nAuthor: Anon\n\n*** START OF THE PROJECT GUTENBERG EBOOK ESSAYS ***\n\n"
+    )
+    body = (
+        "ESSAYS\n\nBY ANON\n\nFirst printed 1901.\n\n"
+        "In 1848, the year of revolutions, the old order of Europe shook and did not fall.\n\n"
+        "Reprinted 1902.\n"  # after the text has begun: the author's words, kept
+    )
+    footer = "\n*** END OF THE PROJECT GUTENBERG EBOOK ESSAYS ***\n"
+    doc = corpus.document("essays.txt", header + body + footer)
+    assert [b.text for b in doc.blocks] == [
+        "In 1848, the year of revolutions, the old order of Europe shook and did not fall.",
+        "Reprinted 1902.",
+    ]
 
 
 def test_news_from_nowhere_footnotes(corpus: Corpus) -> None:
