@@ -464,3 +464,23 @@ async def test_once_connected_the_bot_moves_its_queries_off_the_numpy_pass(
 
     assert answer.embed is not None
     assert answer.embed["title"] == "Anatomy of the Micro-Sect — Hal Draper"
+
+
+async def test_a_verse_reference_is_answered_with_the_verse_and_its_citation(
+    fake_discord: FakeDiscord, fresh_app: App, running_bot: RunningBot, tmp_path: Path
+) -> None:
+    # Through Discord as through the console: "Gen 1:3" is that verse, not a search for
+    # the words "Gen" and "3".
+    kjv = fresh_app.settings.corpus / "kjv"
+    kjv.mkdir()
+    fixture = Path(__file__).parents[2] / "ingest" / "fixtures" / "kjv-genesis-excerpt.htm"
+    (kjv / "book01.htm").write_bytes(fixture.read_bytes())
+    (kjv / "_collection.meta.toml").write_text('title = "The King James Bible"\ndate = "1611"\n')
+    fresh_app.collections.base.reindex()
+    app = app_like(fresh_app, cooldown_seconds=0, server_limit=0, data=tmp_path / "data")
+    async with running_bot(app):
+        rec = await answered(fake_discord.send_slash("quote", {"query": "Gen 1:3"}))
+    assert rec.embed is not None and rec.embed["title"] == "The King James Bible"
+    assert rec.embed["description"] == "And God said, Let there be light: and there was light."
+    fields = {f["name"]: f["value"] for f in rec.embed["fields"]}
+    assert fields["Section"] == "Genesis 1:3" and "Match" not in fields  # looked up
