@@ -7,6 +7,7 @@ server's admins read only their own server's entries.
 
 from __future__ import annotations
 
+import calendar
 import json
 import os
 import threading
@@ -15,6 +16,8 @@ from collections import deque
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # an entry's time: UTC, ISO 8601
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,14 @@ class Entry:
     action: str  # "add", "replace", "remove", "restore", "hide", "unhide", "reindex", "refused"
     work: str
     result: str  # "ok", or what went wrong
+
+    @property
+    def seconds(self) -> float | None:
+        """Its time as seconds since the epoch; None when the line's time is damaged."""
+        try:
+            return float(calendar.timegm(time.strptime(self.time, TIME_FORMAT)))
+        except (TypeError, ValueError):
+            return None
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Entry:
@@ -50,7 +61,7 @@ class AuditLog:
         result: str = "ok",
     ) -> Entry:
         entry = Entry(
-            time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            time.strftime(TIME_FORMAT, time.gmtime()),
             server,
             user_id,
             user_name,

@@ -13,7 +13,6 @@ collection's audit log.
 
 from __future__ import annotations
 
-import calendar
 import logging
 import os
 import time
@@ -119,11 +118,8 @@ def _refused_lately(collection: Collection, actor: Actor) -> bool:
     last = collection.log.tail(1)
     if not last or last[0].action != "refused" or last[0].user_id != actor.user_id:
         return False
-    try:
-        when = calendar.timegm(time.strptime(last[0].time, "%Y-%m-%dT%H:%M:%SZ"))
-    except (TypeError, ValueError):
-        return False
-    return time.time() - when < REFUSALS_APART
+    when = last[0].seconds
+    return when is not None and time.time() - when < REFUSALS_APART
 
 
 def audit(collection: Collection, actor: Actor, action: str, work: str, result: str = "ok") -> None:
