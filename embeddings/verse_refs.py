@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from embeddings.passages import Passage, locator_ends
+from embeddings.passages import Passage, locator_ends, locator_range
 from embeddings.store import DocumentRecord
 
 # Book, chapter, then optionally a verse or a range of verses. "John chapter 3 verse 16",
@@ -109,10 +109,11 @@ class Found:
     @property
     def named(self) -> str:
         """The reference as the corpus would write it: "Psalms 23", "John 3:16–17"."""
-        if self.ref.first == 0:
-            return f"{self.book} {self.ref.chapter}"
-        head = f"{self.book} {self.ref.chapter}:{self.ref.first}"
-        return head if self.ref.last == self.ref.first else f"{head}–{self.ref.last}"
+        ref = self.ref
+        if ref.first == 0:
+            return f"{self.book} {ref.chapter}"
+        verses = locator_range(f"{ref.chapter}:{ref.first}", f"{ref.chapter}:{ref.last}")
+        return f"{self.book} {verses}"
 
 
 def lookup(index: Readable, query: str, allowed: Iterable[int] | None = None) -> Found | None:
