@@ -580,13 +580,14 @@ class Searcher:
                 continue
             if not shown.isdisjoint(h.ids):
                 continue
-            # A work, not a file: the Bible's 66 books were six "works" of one answer.
-            work = self.index.document_of(h.passage_id).work
-            if per_document and per_work.get(work, 0) >= per_document:
-                continue
+            if per_document:
+                # A work, not a file: the Bible's 66 books were six "works" of one answer.
+                work = self.index.document_of(h.passage_id).work
+                if per_work.get(work, 0) >= per_document:
+                    continue
+                per_work[work] = per_work.get(work, 0) + 1
             distinct.keep(h.passage_id)
             shown.update(h.ids)
-            per_work[work] = per_work.get(work, 0) + 1
             out.append(h)
             if limit and len(out) >= limit:
                 break
