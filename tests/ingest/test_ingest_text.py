@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.ingest.ingest_helpers import Corpus
 
 
@@ -92,19 +94,40 @@ def test_ordinary_short_lines_are_not_headings(corpus: Corpus) -> None:
     ]
 
 
-def test_a_title_cased_line_over_prose_is_a_heading(corpus: Corpus) -> None:
-    # Glued to the paragraph below as a fragment, "The Early Years" was quoted and
-    # highlighted as the start of it, and /source listed "(no sections)".
-    text = (
+# A heading is the section of what it heads, never a passage of its own. Title-cased lines
+# over prose: glued to the paragraph below as a fragment, "The Early Years" was quoted
+# and highlighted as the start of it, and /source listed "(no sections)".
+HEADINGS = {
+    "a title-cased line over prose": (
         "Introduction\n\nThese letters were found in a drawer of the\nold bakery.\n\n"
         "The Early Years\n\nI was born above my father's bakery\nin 1889.\n\n"
-        "Of the Committee\n\nThe committee shall meet on the first Monday of every month.\n"
-    )
-    assert blocks(corpus, text) == [
-        ("Introduction", "These letters were found in a drawer of the old bakery."),
-        ("The Early Years", "I was born above my father's bakery in 1889."),
-        ("Of the Committee", "The committee shall meet on the first Monday of every month."),
-    ]
+        "Of the Committee\n\nThe committee shall meet on the first Monday of every month.\n",
+        [
+            ("Introduction", "These letters were found in a drawer of the old bakery."),
+            ("The Early Years", "I was born above my father's bakery in 1889."),
+            ("Of the Committee", "The committee shall meet on the first Monday of every month."),
+        ],
+    ),
+    "a short line over a list": (
+        "Examples of working with people we disagree with\n\n"
+        "  • Selling books of all kinds.\n  • Posting links to rivals.\n\n"
+        "Examples of connections we did not make\n\n"
+        "Generally we prefer our own reporting.\n\n"
+        "  • A page on prisons.\n",
+        [
+            ("Examples of working with people we disagree with", "Selling books of all kinds."),
+            ("Examples of working with people we disagree with", "Posting links to rivals."),
+            ("Examples of connections we did not make", "Generally we prefer our own reporting."),
+            ("Examples of connections we did not make", "A page on prisons."),
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("shape", HEADINGS)
+def test_a_line_that_heads_what_follows_is_its_section(corpus: Corpus, shape: str) -> None:
+    text, expected = HEADINGS[shape]
+    assert blocks(corpus, text) == expected
 
 
 def test_a_title_cased_line_over_a_short_line_is_no_heading(corpus: Corpus) -> None:
@@ -141,22 +164,6 @@ def test_mim_page(corpus: Corpus) -> None:
     assert len(bullets) == 3
     assert not any(t.startswith("•") for t in texts)
     assert texts[-1].startswith("A tell-tale sign of sectarianism")
-
-
-def test_a_short_line_over_a_list_is_the_lists_heading(corpus: Corpus) -> None:
-    text = (
-        "Examples of working with people we disagree with\n\n"
-        "  • Selling books of all kinds.\n  • Posting links to rivals.\n\n"
-        "Examples of connections we did not make\n\n"
-        "Generally we prefer our own reporting.\n\n"
-        "  • A page on prisons.\n"
-    )
-    assert blocks(corpus, text) == [
-        ("Examples of working with people we disagree with", "Selling books of all kinds."),
-        ("Examples of working with people we disagree with", "Posting links to rivals."),
-        ("Examples of connections we did not make", "Generally we prefer our own reporting."),
-        ("Examples of connections we did not make", "A page on prisons."),
-    ]
 
 
 def test_a_lead_in_line_or_a_line_far_from_a_list_stays_a_paragraph(corpus: Corpus) -> None:
