@@ -22,6 +22,7 @@ import asyncio
 import contextvars
 from collections.abc import Callable
 from concurrent.futures import Future
+from typing import TypeVar
 
 import numpy as np
 
@@ -31,6 +32,8 @@ from bot.discord import replies
 from bot.discord.base import Interaction
 from bot.discord.checks import server_of
 from bot.discord.views import show_answer
+
+T = TypeVar("T")
 
 
 async def search_and_page(
@@ -56,14 +59,21 @@ async def search_and_page(
         task = asyncio.ensure_future(_search_when_encoded(interaction, work, vector))
     else:
         task = asyncio.ensure_future(asyncio.to_thread(work))
+    answer = await in_time(interaction, app, task)
+    if answer is not None:
+        await show_answer(interaction, app, query, answer, ephemeral=False)
+
+
+async def in_time(interaction: Interaction, app: App, task: asyncio.Future[T]) -> T | None:
+    """The task's result, the interaction deferred (publicly) first if the task runs past
+    `defer_after_seconds`; None when Discord refused the deferral: nobody would see the
+    answer. The task's worker thread cannot be stopped; it finishes, and its result (or
+    its error) is dropped."""
     done, _ = await asyncio.wait({task}, timeout=app.settings.defer_after_seconds)
     if not done and not await replies.defer(interaction):
-        # Discord refused the deferral: nobody will see the answer. The worker thread
-        # cannot be stopped; let it finish and drop its result (or its error).
         task.add_done_callback(lambda t: t.cancelled() or t.exception())
-        return
-    answer = await task
-    await show_answer(interaction, app, query, answer, ephemeral=False)
+        return None
+    return await task
 
 
 async def _search_when_encoded(

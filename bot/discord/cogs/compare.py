@@ -16,6 +16,7 @@ from bot.discord.autocomplete import suggest
 from bot.discord.base import BotCog, Interaction
 from bot.discord.checks import rate_limit, server_of
 from bot.discord.options import clean_name
+from bot.discord.search import in_time
 
 WORKS_MAX_CHARS = 600  # six titles and their commas
 
@@ -51,12 +52,9 @@ class CompareCog(BotCog, name="Compare"):
         # Checked before anything public exists, so a refusal is private.
         check(app, request)
         task = asyncio.ensure_future(asyncio.to_thread(partial(compare_works, app, request)))
-        done, _ = await asyncio.wait({task}, timeout=app.settings.defer_after_seconds)
-        if not done and not await replies.defer(interaction):
-            task.add_done_callback(lambda t: t.cancelled() or t.exception())
-            return
-        found = await task
-        await replies.send(interaction, embeds=[render.embed(compare_card(found))])
+        found = await in_time(interaction, app, task)
+        if found is not None:
+            await replies.send(interaction, embeds=[render.embed(compare_card(found))])
 
     @compare.autocomplete("works")
     async def works_autocomplete(
