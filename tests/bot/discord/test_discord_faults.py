@@ -8,10 +8,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator
+from types import ModuleType
 from typing import Any
 
 import pytest
 
+import bot.discord.cogs.compare as compare_cog
 import bot.discord.cogs.quote as quote_cog
 from bot.app import App
 from bot.commands.quote import QuoteRequest, quote
@@ -175,3 +177,51 @@ async def test_a_reindex_survives_a_dropped_gateway(
         await fake_discord.wait_for_resume(WAIT)
         await rec.wait_for(reindexed, WAIT)
     assert rec.embed is not None and "1 added" in rec.embed["description"]
+
+
+@pytest.mark.parametrize(
+    ("command", "options", "module", "function"),
+    [
+        ("quote", {"query": QUERY}, quote_cog, "search_quotes"),
+        ("compare", {"query": QUERY}, compare_cog, "compare_works"),
+    ],
+    ids=["quote", "compare"],
+)
+async def test_a_refused_deferral_drops_the_answer_and_the_bot_goes_on(
+    fake_discord: FakeDiscord,
+    app: App,
+    running_bot: RunningBot,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    command: str,
+    options: dict[str, Any],
+    module: ModuleType,
+    function: str,
+) -> None:
+    # A search that outlives Discord's deadline: its "thinking…" comes too late, Discord
+    # answers 404 Unknown interaction, and nobody could see an answer any more.
+    fake_discord.ack_deadline = 0.2
+    fake_discord.expect_violations("ack.late")
+    app = app_like(app, defer_after_seconds=0.5)
+    release, finished = threading.Event(), threading.Event()
+    searched = getattr(module, function)
+
+    def held(*args: Any) -> Any:
+        release.wait(WAIT)
+        try:
+            return searched(*args)
+        finally:
+            finished.set()
+
+    monkeypatch.setattr(module, function, held)
+    caplog.set_level(logging.WARNING, logger="bot")
+    async with running_bot(app) as client:
+        late = await fake_discord.send_slash(command, options)
+        await late.wait_for(lambda r: any(e.error_code == 10062 for e in r.events), WAIT)
+        release.set()
+        await eventually(finished.is_set, WAIT, "the held search")
+        following = await answered(fake_discord.send_slash("help", user="bob"))
+        assert not client.is_closed()
+    assert [e.kind for e in late.events] == ["callback"]  # the refused deferral, nothing after
+    assert f"could not defer for {command} (interaction {late.id}): 404" in caplog.text
+    assert following.embed is not None and following.embed["title"] == "quotebot"
