@@ -50,7 +50,17 @@ class Feedback(discord.ui.Modal, title="Feedback"):
     )
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_message(f"got {self.text.value}")
+        text = self.text.value
+        if text == "edit":  # opened by a command: there is no message to update
+            bot = interaction.client
+            assert isinstance(bot, TinyBot)
+            await bot.note_failure(
+                "modal_edit_error", interaction.response.edit_message(content="x")
+            )
+        elif text == "defer":
+            await interaction.response.defer()  # type 6: a silent acknowledgement
+        else:
+            await interaction.response.send_message(f"got {text}")
 
 
 class Picker(discord.ui.View):
@@ -481,6 +491,25 @@ async def test_followup_before_acknowledgement_is_flagged(fake_discord: FakeDisc
         )
         assert status == 200
     assert [v.rule for v in fake_discord.violations] == ["followup.before_ack"]
+
+
+async def test_a_modal_opened_by_a_command_has_no_message_to_update(
+    fake_discord: FakeDiscord,
+) -> None:
+    fake_discord.expect_violations("callback.no_message")
+    bot = TinyBot()
+    async with run_client(bot, fake_discord):
+        asked = await fake_discord.send_slash("feedback")
+        await asked.wait_done(WAIT)
+        await fake_discord.submit_modal(asked, {"fb:text": "edit"})
+        await eventually(lambda: "modal_edit_error" in bot.seen)
+        asked = await fake_discord.send_slash("feedback")
+        await asked.wait_done(WAIT)
+        deferred = await fake_discord.submit_modal(asked, {"fb:text": "defer"})
+        await deferred.wait_for(lambda r: r.acknowledged, WAIT)
+    assert bot.seen["modal_edit_error"] == (404, 10008)  # Unknown Message
+    assert deferred.response_type == "deferred_update"
+    assert [v.rule for v in fake_discord.violations] == ["callback.no_message"]
 
 
 async def test_modal_select_files_and_channel_messages(fake_discord: FakeDiscord) -> None:

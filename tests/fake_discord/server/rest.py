@@ -139,6 +139,17 @@ class Rest(Commands):
             if (response := self._reject([error], ctx, record, "callback")) is not None:
                 return response
 
+        if (
+            callback_type == CALLBACK_UPDATE_MESSAGE
+            and record.source_message_id not in self.messages
+        ):
+            # A modal opened by a command (or a message deleted since) leaves nothing to
+            # update: Discord answers 404 Unknown Message (discord-api-docs#7774). A silent
+            # DEFERRED_UPDATE_MESSAGE is allowed on every modal submit (#5486).
+            self._violate("callback.no_message", "UPDATE_MESSAGE with no message", record, ctx)
+            self._event(record, ctx, "callback", 404, callback_type=callback_type, error_code=10008)
+            return error_response(404, 10008, "Unknown Message")
+
         raw_data = body.get("data")
         data: dict[str, Any] = raw_data if isinstance(raw_data, dict) else {}
         errors: list[rules.RuleError] = self._check_files(ctx.files)
