@@ -40,7 +40,14 @@ class ShardBot(commands.AutoShardedBot):
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         """discord.py waits 5 s between two IDENTIFYs (Discord's identify rate limit); the fake
-        does not enforce that limit, so the tests skip the wait."""
+        enforces that limit only when a test asks (`identify_interval`), so these skip the wait."""
+
+
+class PatientShardBot(ShardBot):
+    """A ShardBot that waits between IDENTIFYs as discord.py does by default."""
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        await commands.AutoShardedBot.before_identify_hook(self, shard_id, initial=initial)
 
 
 def guilds_sent_to(conn: GatewayConnection) -> set[int]:
@@ -135,6 +142,24 @@ async def test_two_processes_with_different_shard_ids_split_the_guilds(fake: Fak
         await rec.wait_done(WAIT)
         assert rec.content == f"in {guild_on_1}"
         assert rec.id in interactions_sent_to(connection_of(fake, 1))
+
+
+async def test_two_processes_identifying_at_once_are_told_to_wait_and_both_get_ready(
+    fake: FakeDiscord,
+) -> None:
+    """Discord's identify rate limit (max_concurrency 1: one IDENTIFY per 5 s): two processes
+    starting together cannot coordinate; the second IDENTIFY gets Invalid Session and
+    discord.py identifies again after its 5 s wait."""
+    fake.identify_interval = 5.0
+    guild_on_1 = guild_on(fake, 1, "far")
+    first = PatientShardBot(shard_count=2, shard_ids=[0])
+    second = PatientShardBot(shard_count=2, shard_ids=[1])
+    async with run_client(first, fake), run_client(second, fake, register_commands=False):
+        assert fake.identify_refused == 1
+        assert fake.identified_shards == {0: 2, 1: 2}
+        rec = await fake.send_slash("where", guild=guild_on_1)
+        await rec.wait_done(WAIT)
+        assert rec.content == f"in {guild_on_1}"
 
 
 async def test_a_guild_on_a_shard_nobody_identified_cannot_get_interactions(

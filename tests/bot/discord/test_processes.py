@@ -171,6 +171,9 @@ def reindexed(rec: InteractionRecord) -> bool:
 def servers(fake_discord: FakeDiscord) -> tuple[int, int]:
     """A server on each of two shards; "owner" (the application's owner) is in both."""
     fake_discord.shards = 2
+    # Discord's identify rate limit: processes started together must take turns (one is told
+    # Invalid Session and identifies again after discord.py's 5 s wait).
+    fake_discord.identify_interval = 5.0
     members = {"owner": ["Admin"], "alice": []}
     return (
         fake_discord.add_guild("On shard 0", members=members, shard=0),

@@ -207,6 +207,12 @@ class Gateway(State):
             return
         shard_id, count = shard
         async with self._gw_lock:
+            if self._identify_too_soon(shard_id):
+                # Discord: "If you exceed this [max_concurrency] limit, you will receive an
+                # Opcode 9 Invalid Session"; the client identifies again after a wait.
+                self.identify_refused += 1
+                await self._send(conn, {"op": 9, "d": False})
+                return
             self.identify_count += 1
             self.intents = data.get("intents")
             # A new IDENTIFY for a shard starts a new session for it (the old one's id no
@@ -252,6 +258,19 @@ class Gateway(State):
         for guild in guilds:
             await self.dispatch("GUILD_CREATE", self._guild_create_payload(guild))
         self._notify()
+
+    def _identify_too_soon(self, shard_id: int) -> bool:
+        """Whether this IDENTIFY exceeds the identify rate limit (`identify_interval`, 0: not
+        enforced); if not, it is counted against its bucket."""
+        if self.identify_interval <= 0:
+            return False
+        bucket = shard_id % self.max_concurrency
+        now = asyncio.get_running_loop().time()
+        last = self._identified_at.get(bucket)
+        if last is not None and now - last < self.identify_interval:
+            return True
+        self._identified_at[bucket] = now
+        return False
 
     async def _resume(self, conn: GatewayConnection, data: dict[str, Any]) -> None:
         session = next(

@@ -88,7 +88,7 @@ class Rest(Commands):
                     "total": 1000,
                     "remaining": 999,
                     "reset_after": 14400000,
-                    "max_concurrency": 1,
+                    "max_concurrency": self.max_concurrency,
                 },
             },
         )

@@ -99,6 +99,12 @@ class State:
         if shards < 1:
             raise ValueError("shards must be at least 1")
         self.shards = shards  # the shard count GET /gateway/bot recommends
+        # Discord lets `max_concurrency` IDENTIFYs (one per bucket, shard_id % max_concurrency)
+        # through every 5 s and answers one more with Invalid Session (op 9). Off (0.0) unless
+        # a test sets it: discord.py spaces its own shards' IDENTIFYs, but separate processes
+        # starting together cannot (tests/bot/discord/test_processes.py turns it on).
+        self.identify_interval = 0.0
+        self.max_concurrency = 1
         self.ack_deadline = ack_deadline
         self.token_lifetime = token_lifetime
         self.reject_invalid = reject_invalid
@@ -125,6 +131,8 @@ class State:
         self.faults: list[Fault] = []
         self.gateway_connections: list[GatewayConnection] = []
         self.identify_count = 0
+        self.identify_refused = 0  # IDENTIFYs answered with Invalid Session (the rate limit)
+        self._identified_at: dict[int, float] = {}  # bucket -> when its last IDENTIFY went through
         self.resume_count = 0
         self.intents: int | None = None
         self.commands: dict[int | None, list[dict[str, Any]]] = {}
