@@ -16,7 +16,7 @@ import numpy as np
 from embeddings.cache import Lru
 from embeddings.hits import Hit, window_spans
 from embeddings.ingest.dictionary import is_bare_headword
-from embeddings.sentences import split_sentences
+from embeddings.sentences import scored_sentences
 from embeddings.stopwords import stopwords
 from embeddings.store import IndexData
 from embeddings.tokens import stem, words
@@ -85,7 +85,7 @@ class Highlighter:
         read = self._read.get(passage_id)
         if read is None:
             text = self.index.passages[passage_id].text
-            spans = split_sentences(text)
+            spans = scored_sentences(text)
             if len(spans) > 1 and is_bare_headword(text[spans[0][0] : spans[0][1]]):
                 # A dictionary entry's "PROPERTY, n." matches its word and says nothing:
                 # the sentences after it are the ones to show.

@@ -48,6 +48,9 @@ class CountMemo:
 # title-cased headings and a file of verse alone in plain text, a Gutenberg subtitle.
 # 5: a printed book's front matter (title page, imprint, edition history) left out.
 READER_VERSION = 5
+# What a build's sentence table holds (embeddings/sentence_index.py). 2: a passage's
+# closing signature or date line is no sentence of its own (sentences.is_attribution).
+SENTENCE_RULES = 2
 
 
 @dataclass(frozen=True)
@@ -61,10 +64,11 @@ class ChunkParams:
             "max_tokens": self.max_tokens,
             "min_words": self.min_words,
             "min_chars": self.min_chars,
-            # What the readers take from a file changed (embeddings/ingest): a build made
-            # before reads every file again at its next reindex, reusing the vectors of
-            # texts that did not change.
+            # What the readers take from a file, or what the sentence table holds, changed:
+            # a build made before reads every file again at its next reindex, reusing the
+            # vectors of texts that did not change.
             "reader": READER_VERSION,
+            "sentences": SENTENCE_RULES,
         }
 
 

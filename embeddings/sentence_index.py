@@ -7,7 +7,7 @@ running the model at query time. A passage of one sentence has no rows here: its
 vector is its sentence's.
 
 Rows are in passage order; `spans[r] = (passage id, start, end)` with offsets in the
-passage text, exactly the spans `split_sentences` gives (the highlight uses the same).
+passage text, exactly the spans `scored_sentences` gives (the highlight uses the same).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from embeddings.passages import Passage
-from embeddings.sentences import split_sentences
+from embeddings.sentences import scored_sentences
 
 # Two roundings of a cosine of unit vectors of a few hundred dimensions (a blocked matrix
 # product, a row's own sum) differ by at most ~2e-5 (384 products, float32): a sentence
@@ -123,7 +123,7 @@ def sentence_spans(passages: Sequence[Passage]) -> np.ndarray:
     """(passage id, start, end) of every sentence of every passage of two or more."""
     out: list[tuple[int, int, int]] = []
     for i, p in enumerate(passages):
-        spans = split_sentences(p.text)
+        spans = scored_sentences(p.text)
         if len(spans) > 1:
             out.extend((i, s, e) for s, e in spans)
     return np.asarray(out, dtype=np.int32).reshape(-1, 3)

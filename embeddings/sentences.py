@@ -124,6 +124,38 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+# A line that signs or dates what stands above it: initials ("G.J."), a name ("Jamrach
+# Holobom", "(Old play)"), a date ("October 1973"); no sentence's closing punctuation.
+_INITIALS = re.compile(r"(?:[A-Z]\.\s?){1,4}")
+_SIGNATURE_MAX_WORDS = 4
+
+
+def is_attribution(text: str, start: int, end: int) -> bool:
+    """Whether `text[start:end]`, a passage's last sentence, is the line that signs or dates
+    what is above it, set off by a blank line: it reads as a sentence of its own, says
+    nothing, and was highlighted ("G.J." under a verse of the Devil's Dictionary)."""
+    before = text[:start]
+    if before[len(before.rstrip()) :].count("\n") < 2:  # not set off by a blank line
+        return False
+    line = text[start:end].strip()
+    core = line.strip("\"'“”‘’()[]")
+    if not core or "\n" in line or len(core.split()) > _SIGNATURE_MAX_WORDS:
+        return False
+    if _INITIALS.fullmatch(core):
+        return True
+    # No closing punctuation ("Pray without ceasing." is a verse), a capital or a digit first.
+    return core[-1].isalnum() and (core[0].isupper() or core[0].isdigit())
+
+
+def scored_sentences(text: str) -> list[tuple[int, int]]:
+    """The sentences a passage is scored and highlighted by: `split_sentences`, less a
+    closing attribution line (`is_attribution`) when other sentences remain."""
+    spans = split_sentences(text)
+    if len(spans) > 1 and is_attribution(text, *spans[-1]):
+        return spans[:-1]
+    return spans
+
+
 _CLAUSE = re.compile(r"[;:,—–]\s+|\s+--\s+|--")
 
 

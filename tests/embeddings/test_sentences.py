@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from embeddings.sentences import split_long, split_sentences
+from embeddings.sentences import scored_sentences, split_long, split_sentences
 
 
 def sentences(text: str) -> list[str]:
@@ -66,3 +66,28 @@ def test_split_long_checks_the_last_piece_too() -> None:
     text = "0 0 0 0 0 0 0."  # no clause punctuation: only word cuts
     pieces = split_long(text, 0, len(text), lambda t: len(t.split()) <= 3)
     assert [len(text[s:e].split()) for s, e in pieces] == [3, 3, 1]
+
+
+def scored(text: str) -> list[str]:
+    return [text[s:e] for s, e in scored_sentences(text)]
+
+
+VERSE = "She wisely left a throne too hot to hold her.\nMerely a plain parched pea."
+
+
+def test_a_closing_signature_or_date_line_is_no_sentence_to_score_or_highlight() -> None:
+    # "G.J." under a verse of the Devil's Dictionary was a sentence of its own: it took
+    # the highlight, and a poet's name such as "Adam" matched questions about Adam.
+    for line in ["G.J.", "Jamrach Holobom", "M.P. Nopput", "(Old play)", "October 1973"]:
+        assert scored(f"{VERSE}\n\n{line}") == sentences(VERSE), line
+
+
+def test_a_short_last_sentence_that_says_something_is_kept() -> None:
+    for text in [
+        "Rejoice evermore.\n\nPray without ceasing.",  # a verse ends with its full stop
+        '"For a time," said he.\n\n"And then?"',
+        "Adam, Sheth, Enosh,\n\nKenan, Mahalaleel, Jered,",  # a list goes on
+        "The first line.\nG.J.",  # not set off by a blank line
+        "G.J.",  # nothing else to score the passage by
+    ]:
+        assert scored(text) == sentences(text), text

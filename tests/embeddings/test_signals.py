@@ -22,7 +22,7 @@ from embeddings.errors import IndexCorruptError, IndexIncompatibleError
 from embeddings.passages import locator_range
 from embeddings.search import Searcher, SearchParams, result_text
 from embeddings.sentence_index import SentenceTable
-from embeddings.sentences import split_sentences
+from embeddings.sentences import scored_sentences
 from embeddings.signals import smoothed_cosines
 from tests.embeddings.helpers import flip_a_byte
 from tests.wording import raises_saying
@@ -101,9 +101,10 @@ def test_sentence_vectors_are_stored_checksummed_and_match_the_model(
     build = store.current_build(seed_app.settings.index)
     checksums = json.loads((build / "manifest.json").read_text())["checksums"]
     assert {"sentences.npy", "sentence_spans.npy"} <= set(checksums)
-    # Every passage of two or more sentences has exactly its sentences' rows, in order.
+    # Every passage of two or more sentences has exactly its sentences' rows, in order
+    # (a closing signature or date line is none: sentences.scored_sentences).
     for pid, p in enumerate(index.passages):
-        spans = split_sentences(p.text)
+        spans = scored_sentences(p.text)
         rows = table.rows_of(pid)
         assert [table.span(r) for r in rows] == (spans if len(spans) > 1 else [])
     pid = next(i for i in range(len(index.passages)) if len(table.rows_of(i)) > 2)
