@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 
 import discord
-from discord.utils import escape_markdown, escape_mentions
+from discord.utils import escape_mentions
 
 from bot.cards import (
     DESCRIPTION_MAX,
@@ -39,14 +39,23 @@ EMPTY = "—"  # field names and values may not be empty
 _LINK = re.compile(r"https?://[^\s<>\"'`]+")
 # Discord autolinks "scheme://..." only when the "://" is unbroken.
 _SCHEME = re.compile(r"(?<=[A-Za-z])://")
+# Characters that format wherever they stand: bold, italics, underline, strikethrough,
+# spoilers, code, a masked link's "[", and the backslash that could undo an escape.
+_MARKER = re.compile(r"[\\*_~|`\[]")
+# At the start of a line: a quote (">"), a heading ("#"), a list item or subtext ("-").
+_LINE_MARKER = re.compile(r"^([ \t]*)([>#-])", re.MULTILINE)
 # "1. text" at the start of a line becomes a numbered list.
 _ORDERED = re.compile(r"^(\s*\d+)\.(?=\s)", re.MULTILINE)
 
 
 def escape(text: str) -> str:
     """Text shown exactly as written: no Markdown, no links, no mentions, no pings."""
-    # ignore_links=False: URLs are escaped too (their underscores could format).
-    text = escape_markdown(text, ignore_links=False)
+    # Every marker, one by one: discord.py's escape_markdown escapes only the first
+    # character of what its pattern for a masked link spans ("[a](b) **c** [d](e)" up to
+    # the last ")"), which left the bold and the second link live. URLs are escaped too
+    # (their underscores could format).
+    text = _MARKER.sub(r"\\\g<0>", text)
+    text = _LINE_MARKER.sub(r"\1\\\2", text)
     # Every <...> construct: user, role and channel mentions, timestamps, emoji, <url>.
     text = text.replace("<", "\\<")
     text = _SCHEME.sub(r"\\://", text)

@@ -26,6 +26,12 @@ from tests.bot.discord.conftest import ACTIVE_MASKED_LINK
         ("<@123456789012345678> <#1> <t:1:R>", "\\<@\u200b123456789012345678> \\<#1> \\<t:1:R>"),
         ("# title\n> quote\n- item\n1. first", "\\# title\n\\> quote\n\\- item\n1\\. first"),
         (r"\*not bold*", r"\\\*not bold\*"),  # a backslash in the text cannot undo an escape
+        # Every marker after a masked link too: discord.py's escape left them live.
+        (
+            "[a](https://a.e) **b** ||c|| [d](https://e.e)",
+            r"\[a](https\://a.e) \*\*b\*\* \|\|c\|\| \[d](https\://e.e)",
+        ),
+        ("  - item\n-# small\n>>> all", "  \\- item\n\\-# small\n\\>>> all"),
     ],
 )
 def test_corpus_text_is_escaped_so_it_shows_literally(raw: str, shown: str) -> None:
