@@ -102,9 +102,10 @@ class Found:
 
     ref: VerseRef
     book: str  # the book's name as the corpus writes it ("Psalms" for "Ps")
-    ids: list[int]
+    ids: list[int]  # among the passages allowed
     chapters: int  # how many chapters the book has
     verses: int  # how many verses the chapter named has (0: no such chapter)
+    exists: bool = True  # the book has the verses, allowed or not
 
     @property
     def named(self) -> str:
@@ -129,6 +130,7 @@ def lookup(index: Readable, query: str, allowed: Iterable[int] | None = None) ->
     keep = None if allowed is None else set(allowed)
     ids: list[int] = []
     chapters = verses = 0
+    exists = False
     for doc in docs:
         for pid in range(doc.first, doc.first + doc.count):
             locator = index.passages[pid].locator
@@ -138,9 +140,11 @@ def lookup(index: Readable, query: str, allowed: Iterable[int] | None = None) ->
             chapters = max(chapters, last[0])
             if last[0] == ref.chapter:
                 verses = max(verses, last[1])
-            if _within(locator, ref) and (keep is None or pid in keep):
-                ids.append(pid)
-    return Found(ref, book_name(index, docs[0]), ids, chapters, verses)
+            if _within(locator, ref):
+                exists = True
+                if keep is None or pid in keep:
+                    ids.append(pid)
+    return Found(ref, book_name(index, docs[0]), ids, chapters, verses, exists)
 
 
 def _key(name: str) -> str:

@@ -44,7 +44,7 @@ def quote(app: App, request: QuoteRequest) -> Answer:
     cached = _cached(live, query, key)
     if cached is not None:
         return cached
-    answer = _verses(searcher, query, k, filters) or _search(
+    answer = _verses(searcher, query, k, filters, request.guild) or _search(
         searcher, query, k, filters, request.settle_now, request.guild
     )
     live.answers.put(key, answer)
@@ -125,7 +125,9 @@ def _searched(filters: Filters, guild: int | None) -> str:
     return "in this server's corpus" if where(guild) == "server" else "in the corpus"
 
 
-def _verses(searcher: Reader, query: str, k: int, filters: Filters) -> Answer | None:
+def _verses(
+    searcher: Reader, query: str, k: int, filters: Filters, guild: int | None = None
+) -> Answer | None:
     """A query that names verses ("John 3:16", "Ps 23"): those verses, in order, looked up
     rather than searched; None for any other query."""
     if verse_refs.parse(query) is None:
@@ -134,6 +136,8 @@ def _verses(searcher: Reader, query: str, k: int, filters: Filters) -> Answer | 
     if found is None:
         return None
     if not found.ids:
+        if found.exists:  # the filters left its book out
+            return Answer(query, [], notice=f"{found.named} is not {_searched(filters, guild)}.")
         if found.verses == 0:
             has = f"{found.book} has {found.chapters:,} chapters"
         else:

@@ -124,6 +124,22 @@ def test_a_verse_the_corpus_lacks_is_said_to_be_missing_never_searched(bible_app
     assert answer.notice.endswith(" verses; there is no Genesis 1:99.")
 
 
+@pytest.mark.parametrize(
+    ("options", "where"),
+    [
+        ({"title": "Anatomy"}, "in the works with a title matching “Anatomy”"),
+        ({"author": "Draper"}, "in the works by an author matching “Draper”"),
+    ],
+)
+def test_a_verse_the_filters_leave_out_is_said_to_be_elsewhere_not_missing(
+    bible_app: App, options: dict[str, str], where: str
+) -> None:
+    # "John 3:16" with a source of the Manifesto answered "there is no John 3:16".
+    answer = quote(bible_app, QuoteRequest("Genesis 1:3", **options))
+    assert answer.quotes == [] and answer.weak == []
+    assert answer.notice == f"Genesis 1:3 is not {where}."
+
+
 def test_a_book_the_corpus_lacks_is_searched_as_words(bible_app: App) -> None:
     answer = quote(bible_app, QuoteRequest("Hebrews 11:1"))
     assert "there is no" not in answer.notice
