@@ -198,10 +198,15 @@ def add_work(
     root.mkdir(parents=True, exist_ok=True)
     existed = _check_target(root, name, replace=replace)
     sidecar = root / (name + SIDECAR_SUFFIX)
-    # A new version without metadata of its own keeps the old one's title, author and date;
-    # the trash keeps the old version whole.
-    kept_meta = sidecar.read_bytes() if existed and meta.empty and sidecar.is_file() else None
-    old_title = _title_in(root, sidecar, name) if existed and sidecar.is_file() else ""
+    # A new version keeps what of the old one's title, author, date and url it does not
+    # bring itself; the trash keeps the old version whole.
+    old_meta = sidecar.read_bytes() if existed and sidecar.is_file() else None
+    kept_meta = None  # the new version's sidecar, when it keeps the old one's values
+    if old_meta is not None:
+        merged = None if meta.empty else meta.over(old_meta.decode("utf-8-sig", errors="replace"))
+        kept_meta = old_meta if meta.empty else None if merged is None else merged.encode()
+    new_meta = kept_meta if kept_meta is not None or meta.empty else meta.to_toml().encode()
+    old_title = _title_in(root, sidecar, name) if old_meta is not None else ""
     kept_title = old_title if kept_meta is not None else ""
     trashed = None
     if existed:  # in the trash by the old version's title, as /corpus restore offers it
@@ -212,10 +217,8 @@ def add_work(
         if trashed is not None:
             collection.trash.restore(trashed, root)  # the old version back: nothing lost
         raise
-    if not meta.empty:
-        _write(sidecar, meta.to_toml().encode(), overwrite=True)
-    elif kept_meta is not None:
-        _write(sidecar, kept_meta, overwrite=True)
+    if new_meta is not None:
+        _write(sidecar, new_meta, overwrite=True)
     log.info(
         "corpus add: %s (%d bytes%s) in %s by %s",
         name,

@@ -34,13 +34,29 @@ class WorkMeta:
         return not any(asdict(self).values())
 
     def to_toml(self) -> str:
-        lines = ["# A work's metadata, written by /corpus add (keys: title, author, date, url)."]
-        lines += [f"{key} = {toml_string(value)}" for key, value in asdict(self).items() if value]
-        text = "\n".join(lines) + "\n"
-        # What is written must read back as given; anything else is a bug worth stopping.
-        if tomllib.loads(text) != {k: v for k, v in asdict(self).items() if v}:
-            raise RuntimeError(f"sidecar does not read back as written: {text!r}")
-        return text
+        return _sidecar_text({k: v for k, v in asdict(self).items() if v})
+
+    def over(self, old: str) -> str | None:
+        """The sidecar of a new version: these values over the old sidecar's (`old`, its
+        text), which keeps what this one leaves empty; None when the old one is broken or
+        holds values other than text (then the caller keeps one of the two whole)."""
+        try:
+            kept = tomllib.loads(old)
+        except tomllib.TOMLDecodeError:
+            return None
+        if not all(isinstance(v, str) for v in kept.values()):
+            return None
+        return _sidecar_text(kept | {k: v for k, v in asdict(self).items() if v})
+
+
+def _sidecar_text(values: dict[str, str]) -> str:
+    lines = ["# A work's metadata, written by /corpus add (keys: title, author, date, url)."]
+    lines += [f"{key} = {toml_string(value)}" for key, value in values.items()]
+    text = "\n".join(lines) + "\n"
+    # What is written must read back as given; anything else is a bug worth stopping.
+    if tomllib.loads(text) != values:
+        raise RuntimeError(f"sidecar does not read back as written: {text!r}")
+    return text
 
 
 def checked_meta(title: str = "", author: str = "", date: str = "", url: str = "") -> WorkMeta:

@@ -10,6 +10,7 @@ import json
 import shutil
 import threading
 import time
+import tomllib
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -372,6 +373,31 @@ def test_a_replace_keeps_the_works_metadata_and_restoring_undoes_it(app: App) ->
     assert (a.corpus / "almanac.txt").read_bytes() == newer
     assert len(a.trash.entries()) == 1
     assert titles(app, SERVER_A) >= {"The Beekeeper's Almanac"}
+
+
+def test_a_replace_that_brings_some_metadata_keeps_the_rest_of_the_old(app: App) -> None:
+    # A new url alone used to wipe the old title, author and date.
+    add_garden(app, SERVER_A)  # with a title and an author
+    a = app.collections.of(SERVER_A)
+    url = "https://example.org/almanac"
+    change = texts.add_work(
+        app, a, "almanac.txt", GARDEN, WorkMeta(url=url), actor=admin_of(SERVER_A), replace=True
+    )
+    assert change.work == "The Beekeeper's Almanac"
+    sidecar = tomllib.loads((a.corpus / "almanac.txt.meta.toml").read_text())
+    assert sidecar["url"] == url and sidecar["title"] == "The Beekeeper's Almanac"
+    assert sidecar["author"] == "A. Keeper"
+    renamed = texts.add_work(
+        app,
+        a,
+        "almanac.txt",
+        GARDEN,
+        WorkMeta(title="The Almanac"),
+        actor=admin_of(SERVER_A),
+        replace=True,
+    )
+    assert renamed.work == "The Almanac"
+    assert tomllib.loads((a.corpus / "almanac.txt.meta.toml").read_text())["url"] == url
 
 
 def test_every_version_of_a_work_replaced_twice_can_be_brought_back(app: App) -> None:
