@@ -13,6 +13,7 @@ import os
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -78,19 +79,20 @@ class AuditLog:
                 os.fsync(f.fileno())
         return entry
 
-    def tail(self, n: int = 20) -> list[Entry]:
-        """The last `n` entries, oldest first; a damaged line is skipped, not fatal."""
+    def tail(self, n: int = 20, where: Callable[[Entry], bool] | None = None) -> list[Entry]:
+        """The last `n` entries (of those `where` keeps), oldest first; a damaged line is
+        skipped, not fatal."""
         if not self.path.is_file():
             return []
-        last: deque[str] = deque(maxlen=n * 2)
+        last: deque[Entry] = deque(maxlen=n)
         with open(self.path, encoding="utf-8", errors="replace") as f:
             for line in f:
-                if line.strip():
-                    last.append(line)
-        entries: list[Entry] = []
-        for line in last:
-            try:
-                entries.append(Entry.from_json(json.loads(line)))
-            except (ValueError, TypeError, AttributeError):  # not JSON, or not an object
-                continue
-        return entries[-n:]
+                if not line.strip():
+                    continue
+                try:
+                    entry = Entry.from_json(json.loads(line))
+                except (ValueError, TypeError, AttributeError):  # not JSON, or not an object
+                    continue
+                if where is None or where(entry):
+                    last.append(entry)
+        return list(last)

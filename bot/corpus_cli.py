@@ -15,6 +15,7 @@ import sys
 from dataclasses import asdict
 
 from bot.app import App
+from bot.audit import Entry
 from bot.commands import corpus as texts
 from bot.commands.corpus import Actor, Change
 from bot.commands.sidecar import checked_meta
@@ -37,14 +38,21 @@ def run_corpus(app: App, args: argparse.Namespace) -> int:
     actor = operator()
     action = args.action
     if action == "log":
+        # The changes, then the refused attempts apart (as /corpus log shows them).
         entries = texts.log_entries(collection, args.n)
-        for e in entries:
-            if args.json:
+        refused = texts.refusals(collection)
+        if args.json:
+            for e in entries + refused:
                 print(json.dumps(asdict(e), ensure_ascii=False))
-            else:
-                print(f"{e.time}  {e.user_name} ({e.user_id})  {e.action}  {e.work}  {e.result}")
-        if not entries and not args.json:
+            return EXIT_OK
+        for e in entries:
+            print(_log_line(e))
+        if not entries:
             print("(no changes yet)")
+        if refused:
+            print("refused lately:")
+            for e in refused:
+                print(_log_line(e))
         return EXIT_OK
     if action == "trash":
         trashed = texts.trash_entries(collection)
@@ -107,3 +115,7 @@ def _print_change(action: str, change: Change, collection: int | None) -> None:
         )
     elif change.report is not None:
         print(change.report.summary())
+
+
+def _log_line(e: Entry) -> str:
+    return f"{e.time}  {e.user_name} ({e.user_id})  {e.action}  {e.work}  {e.result}"

@@ -102,13 +102,14 @@ def permit(collection: Collection, actor: Actor, action: str, work: str = "") ->
         # query): kept short, so that refusals cannot fill the log of a collection that
         # is not theirs, and repeats within REFUSALS_APART count once.
         audit(
-            collection, actor, "refused", _shown(" ".join(work.split())), f"{action}: not permitted"
+            collection, actor, REFUSED, _shown(" ".join(work.split())), f"{action}: not permitted"
         )
     raise NotPermitted(
         BASE_ONLY_OWNERS if collection.is_base else "Only this server's admins can do that."
     )
 
 
+REFUSED = "refused"  # an audit entry's action for an attempt that was not permitted
 REFUSALS_APART = 600.0  # seconds: one member's refusals closer than this are logged once
 WAIT_FOR_BUILD = 900.0  # seconds a corpus change waits for another process's build
 
@@ -116,7 +117,7 @@ WAIT_FOR_BUILD = 900.0  # seconds a corpus change waits for another process's bu
 def _refused_lately(collection: Collection, actor: Actor) -> bool:
     """Whether the log's last entry is a refusal of this member within REFUSALS_APART."""
     last = collection.log.tail(1)
-    if not last or last[0].action != "refused" or last[0].user_id != actor.user_id:
+    if not last or last[0].action != REFUSED or last[0].user_id != actor.user_id:
         return False
     when = last[0].seconds
     return when is not None and time.time() - when < REFUSALS_APART
@@ -339,7 +340,14 @@ def hidden_names(app: App, guild_id: int, prefix: str, *, hidden: bool) -> list[
 
 
 def log_entries(collection: Collection, n: int = 20) -> list[Entry]:
-    return collection.log.tail(n)
+    """The last `n` changes (and attempts that failed), refusals left out: however many
+    members of however many servers are refused, the owners' changes stay in view."""
+    return collection.log.tail(n, lambda e: e.action != REFUSED)
+
+
+def refusals(collection: Collection, n: int = 5) -> list[Entry]:
+    """The last `n` refused attempts, shown apart from the changes."""
+    return collection.log.tail(n, lambda e: e.action == REFUSED)
 
 
 def find_work(

@@ -638,3 +638,19 @@ def test_a_change_made_while_another_process_builds_waits_and_is_indexed(app: Ap
     builder.join()
     assert not change.index_error and change.report is not None
     assert "second.txt" in change.report.added
+
+
+def test_refusals_from_other_servers_cannot_push_the_owners_changes_out_of_the_log(
+    app: App,
+) -> None:
+    base = app.collections.base
+    title = "The Beekeeper's Almanac"
+    texts.add_work(app, base, "almanac.txt", GARDEN, WorkMeta(title=title), actor=OWNER)
+    # Two admins of another server take turns (one member's repeats are logged once).
+    for i in range(30):
+        with pytest.raises(NotPermitted):
+            texts.restore_work(base, f"entry {i}", actor=admin_of(SERVER_B, user=8 + i % 2))
+    changes = texts.log_entries(base)
+    assert [(e.user_name, e.action, e.work) for e in changes] == [("owner", "add", title)]
+    refused = texts.refusals(base)
+    assert len(refused) == 5 and refused[-1].work == "entry 29"

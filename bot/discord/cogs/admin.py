@@ -76,10 +76,11 @@ class AdminCog(BotCog, name="Admin"):
         if not collection.is_base and not collection.has_works() and collection.live() is None:
             raise QueryError(NOTHING_OF_ITS_OWN)
         with self.bot.reindex_slot.claim(collection):  # before the first await: busy error
-            await self._reindex(interaction, collection, force)
-            audit(collection, actor, "reindex", "", "forced" if force else "ok")
+            ended = await self._reindex(interaction, collection, force)
+            audit(collection, actor, "reindex", "", f"forced, {ended}" if force else ended)
 
-    async def _reindex(self, interaction: Interaction, collection: Collection, force: bool) -> None:
+    async def _reindex(self, interaction: Interaction, collection: Collection, force: bool) -> str:
+        """Rebuild and report; how it ended, for the audit log ("ok" or "failed")."""
         app = self.bot.app
         log.info(
             "reindex of %s (force=%s) started by user %s in guild %s",
@@ -95,11 +96,15 @@ class AdminCog(BotCog, name="Admin"):
                 interaction, lambda progress: collection.reindex(force=force, progress=progress)
             )
             card = report_card(report, app)
+            ended = "ok"
             log.info("reindex finished: %s", report.summary())
         except QuotebotError as exc:
             card = failure_card(describe(exc))
+            ended = "failed"
             log.warning("reindex failed: %s", exc)
         except Exception:
             card = failure_card(errors.APOLOGY)
+            ended = "failed"
             log.exception("reindex failed")
         await replies.edit_original(interaction, embeds=[render.embed(card)])
+        return ended

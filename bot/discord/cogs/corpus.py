@@ -272,8 +272,7 @@ class CorpusCog(
         app = self.bot.app
         collection = collection_of(app, interaction, base)
         texts.permit(collection, self._actor(interaction), "read the log of")
-        entries = texts.log_entries(collection)
-        card = log_card(collection, entries)
+        card = log_card(collection, texts.log_entries(collection), texts.refusals(collection))
         await replies.send(interaction, embeds=[render.embed(card)], ephemeral=True)
 
     @remove.autocomplete("work")
@@ -346,17 +345,29 @@ def _option(interaction: Interaction, name: str) -> object:
     return getattr(interaction.namespace, name, None)
 
 
-def log_card(collection: Collection, entries: list[Entry]) -> Card:
+def log_card(collection: Collection, entries: list[Entry], refused: list[Entry]) -> Card:
+    """The last changes, newest first; refused attempts apart, in a field of their own, so
+    that they cannot push the changes out of view."""
     where = "the base corpus" if collection.is_base else "this server's texts"
+    fields = (
+        (Field("Refused lately", clip("\n".join(_lines(refused)), 1000), inline=False),)
+        if refused
+        else ()
+    )
     if not entries:
-        return Card(title=f"No changes to {where} yet", body=(), tone="info")
-    lines = [
-        f"{e.time[:16].replace('T', ' ')} · {e.user_name} ({e.user_id}) · {e.action} "
-        f"“{clip(e.work, 80)}” · {clip(e.result, 60)}"
-        for e in reversed(entries)
-    ]
+        return Card(title=f"No changes to {where} yet", body=(), fields=fields, tone="info")
     return Card(
         title=f"The last {len(entries)} changes to {where}",
-        body=(Segment(clip("\n".join(lines), 3500)),),
+        body=(Segment(clip("\n".join(_lines(entries)), 3000)),),
+        fields=fields,
         tone="info",
     )
+
+
+def _lines(entries: list[Entry]) -> list[str]:
+    return [
+        f"{e.time[:16].replace('T', ' ')} · {e.user_name} ({e.user_id}) · {e.action}"
+        + (f" “{clip(e.work, 80)}”" if e.work else "")  # a reindex is of no one work
+        + f" · {clip(e.result, 60)}"
+        for e in reversed(entries)
+    ]

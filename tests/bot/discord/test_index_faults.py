@@ -87,6 +87,9 @@ async def test_a_full_disk_during_the_save_is_told_to_the_admin_and_the_old_inde
     assert store.read_current_name(index_dir) == before
     assert not [p for p in (index_dir / "builds").iterdir() if p.name.startswith(".tmp")]
     assert after.embed is not None and after.embed["footer"]["text"].startswith("Result 1 of")
+    # The audit log says it failed (it said "ok").
+    [entry] = app.collections.base.log.tail(1)
+    assert (entry.action, entry.work, entry.result) == ("reindex", "", "failed")
 
 
 async def test_a_damaged_index_at_start_is_served_from_the_last_intact_build_and_admins_are_told(
