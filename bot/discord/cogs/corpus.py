@@ -91,7 +91,9 @@ def change_card(app: App, collection: Collection, change: Change, done: str) -> 
         )
     if change.trashed is not None:
         base = " base: True" if collection.is_base else ""
-        undo = f"/corpus restore work: {clip(change.trashed.work, 200)}{base}"
+        # The version by its trash label: a title can name another version by the time
+        # the hint is used (two works of one title, or a later replace).
+        undo = f"/corpus restore work: {change.trashed.label}{base}"
         keep = f"kept {app.settings.trash_days:g} days"
         fields.append(Field("Undo", f"{undo} ({keep})", inline=False))
     live = collection.live()
