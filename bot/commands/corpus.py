@@ -27,7 +27,7 @@ from bot.commands.sidecar import WorkMeta
 from bot.commands.upload import UploadRefused, check_content, check_room, check_size, safe_name
 from bot.messages import describe
 from bot.servers import Collection
-from bot.trash import Trashed, TrashError
+from bot.trash import LABEL_MAX, Trashed, TrashError
 from embeddings import store
 from embeddings.build import BuildReport, ProgressFn
 from embeddings.documents import folded
@@ -303,7 +303,8 @@ def trash_names(collection: Collection, prefix: str, limit: int = 25) -> list[st
     names: list[str] = []
     for entry in collection.trash.entries():
         if needle in folded(entry.label):
-            names.append(entry.work if entry.work not in names else entry.label)
+            named = entry.work not in names and len(entry.work) <= LABEL_MAX
+            names.append(entry.work if named else entry.label)
     return names[:limit]
 
 
@@ -336,7 +337,18 @@ def hidden_names(app: App, guild_id: int, prefix: str, *, hidden: bool) -> list[
     """Base works this server hides (hidden=True) or shows, for autocomplete."""
     state = app.collections.state(guild_id).hidden
     works = [w for w in own_works(app.collections.base) if (set(w.files) <= state) == hidden]
-    return sources.complete_from(works, prefix)
+    return work_names(works, prefix)
+
+
+def work_names(works: list[sources.Work], prefix: str) -> list[str]:
+    """Names of `works` for a command that takes exactly one (remove, hide): each title,
+    or the work's file where the title is longer than a suggestion may be (LABEL_MAX); a
+    title cut short named no work."""
+    by_key = {w.key: w for w in works}
+    return [
+        key if len(key) <= LABEL_MAX or len(by_key[key].files) != 1 else by_key[key].files[0]
+        for key in sources.complete_from(works, prefix)
+    ]
 
 
 def log_entries(collection: Collection, n: int = 20) -> list[Entry]:

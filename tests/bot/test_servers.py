@@ -654,3 +654,19 @@ def test_refusals_from_other_servers_cannot_push_the_owners_changes_out_of_the_l
     assert [(e.user_name, e.action, e.work) for e in changes] == [("owner", "add", title)]
     refused = texts.refusals(base)
     assert len(refused) == 5 and refused[-1].work == "entry 29"
+
+
+def test_a_long_titled_work_is_suggested_by_names_its_commands_accept(app: App) -> None:
+    # A suggestion holds 100 characters: a 131-character title cut to 100 named no work,
+    # so remove and restore refused what their own autocomplete offered.
+    a = app.collections.of(SERVER_A)
+    title = "A Very Long Title " * 7 + "of a Very Long Work"
+    admin = admin_of(SERVER_A)
+    texts.add_work(app, a, "long.txt", GARDEN, WorkMeta(title=title[:200]), actor=admin)
+    [offered] = texts.work_names(texts.own_works(a), "a very long")
+    assert len(offered) <= 100
+    texts.remove_work(app, a, offered, actor=admin)
+    [back] = texts.trash_names(a, "a very long")
+    assert len(back) <= 100
+    change = texts.restore_work(a, back, actor=admin)
+    assert change.work == title[:200] and (a.corpus / "long.txt").is_file()

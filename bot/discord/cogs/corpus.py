@@ -24,7 +24,6 @@ from bot.app import App
 from bot.audit import Entry
 from bot.cards import Card, Field, Segment, clip
 from bot.commands import corpus as texts
-from bot.commands import source as sources
 from bot.commands.corpus import Actor, Change
 from bot.commands.sidecar import checked_meta
 from bot.commands.upload import UploadRefused
@@ -284,7 +283,7 @@ class CorpusCog(
         return await self._suggest_from(
             interaction,
             current,
-            lambda collection, prefix: sources.complete_from(texts.own_works(collection), prefix),
+            lambda collection, prefix: texts.work_names(texts.own_works(collection), prefix),
         )
 
     @restore.autocomplete("work")
