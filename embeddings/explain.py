@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -253,11 +253,13 @@ def _forms(words: str) -> Iterator[str]:
 
 def defined_terms(reader: Reader, pid: int, params: ExplainParams | None = None) -> list[Term]:
     """Up to `params.terms` terms of the passage with their best definition elsewhere in
-    the corpus (never this passage itself, nor another window of its paragraph)."""
+    the corpus (never this passage itself, nor another window of its paragraph, nor a
+    passage already shown for another of its terms)."""
     params = params or ExplainParams()
     here = reader.index.passages[pid]
     out: list[Term] = []
     covered: list[str] = []
+    used: set[int] = set()
     for text in candidate_terms(reader, pid, params)[: params.terms_tried]:
         key = key_of(text)
         if any(key in c.split() or c in key for c in covered):
@@ -273,6 +275,7 @@ def defined_terms(reader: Reader, pid: int, params: ExplainParams | None = None)
                 for f in found.findings
                 if f.label == DEFINITION
                 and f.strength >= EXPLAINS
+                and f.passage_id not in used
                 and not _same_paragraph(reader.index.passages[f.passage_id], here)
             ),
             None,
@@ -281,6 +284,7 @@ def defined_terms(reader: Reader, pid: int, params: ExplainParams | None = None)
             continue
         out.append(Term(text, best))
         covered.append(key)
+        used.add(best.passage_id)
         if len(out) >= params.terms:
             break
     return out
@@ -302,9 +306,15 @@ def author_key(doc: DocumentRecord) -> tuple[str, str]:
     return (doc.meta.author.casefold() or doc.meta.title.casefold() or doc.source, "")
 
 
-def compare_passage(reader: Reader, pid: int, params: ExplainParams | None = None) -> list[Hit]:
+def compare_passage(
+    reader: Reader,
+    pid: int,
+    params: ExplainParams | None = None,
+    shown: Collection[int] = (),
+) -> list[Hit]:
     """The closest passage of each other work (best first, at most `params.compare`),
-    by the passages' own vectors; none closer than `params.compare_floor`."""
+    by the passages' own vectors; none closer than `params.compare_floor`, and none of
+    the passages `shown` already (a term's definition: the same passage twice)."""
     params = params or ExplainParams()
     index = reader.index
     own = work_key(index.document_of(pid))
@@ -315,7 +325,7 @@ def compare_passage(reader: Reader, pid: int, params: ExplainParams | None = Non
         if hit.cosine < params.compare_floor:
             break
         work = work_key(index.document_of(hit.passage_id))
-        if work in seen:
+        if work in seen or hit.passage_id in shown:
             continue
         seen.add(work)
         out.append(hit)

@@ -69,13 +69,12 @@ def explain(
     pid = core.resolve(reader, ref)
     params = params or app.settings.explain
     quote = plain_quote(reader, pid)
-    terms = [
-        DefinedTerm(t.text, finding_quote(reader, t.definition))
-        for t in core.defined_terms(reader, pid, params)
-    ]
+    defined = core.defined_terms(reader, pid, params)
+    terms = [DefinedTerm(t.text, finding_quote(reader, t.definition)) for t in defined]
+    shown = {t.definition.passage_id for t in defined}
     others = [
         quote_from(reader, Hit(h.passage_id, h.score, h.cosine, 0.0), OTHER_WORK)
-        for h in core.compare_passage(reader, pid, params)
+        for h in core.compare_passage(reader, pid, params, shown)
     ]
     return Explanation(
         quote=quote,

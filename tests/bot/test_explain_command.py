@@ -15,7 +15,7 @@ from bot.cards import explain_card
 from bot.commands.compare import CompareRequest, compare, split_works
 from bot.commands.explain import explain
 from bot.commands.quote import QuoteRequest, quote
-from bot.commands.results import Quote
+from bot.commands.results import Quote, plain_quote
 from bot.messages import PASSAGE_GONE, describe
 from embeddings.errors import NotFoundError, QueryError
 from embeddings.explain import PassageRef, resolve
@@ -91,6 +91,16 @@ def test_other_works_are_compared_one_passage_each_never_the_passages_own(
     assert 1 <= len(others) <= 3
     assert all(o.title != DRAPER for o in others)
     assert len({o.title for o in others}) == len(others)
+
+
+def test_no_explanation_shows_one_passage_twice(seed_app: App) -> None:
+    # MIM's "sect" passage defined a term of Draper's introduction and came again as the
+    # other work saying the same.
+    searcher = seed_app.index.searcher
+    for pid in range(len(searcher.index.passages)):
+        explained = explain(seed_app, plain_quote(searcher, pid).ref)
+        shown = [t.definition.ref for t in explained.terms] + [o.ref for o in explained.others]
+        assert len(shown) == len(set(shown)), explained.quote.text[:60]
 
 
 def test_nothing_above_the_floor_means_no_other_work(seed_app: App) -> None:
