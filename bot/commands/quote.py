@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, replace
 
 from bot.app import App, Live
@@ -208,19 +208,41 @@ def context(
 
 
 def more_from_source(
-    app: App, query: str, quote: Quote, count: int = 0, *, guild: int | None = None
+    app: App,
+    query: str,
+    quote: Quote,
+    count: int = 0,
+    *,
+    shown: Sequence[Quote] = (),
+    guild: int | None = None,
 ) -> Answer:
-    """The same search within the work the passage comes from (the passage itself left out)."""
+    """The same search within the file the passage comes from, leaving out the passage and
+    the others `shown` with it; for verses looked up by reference, the verses that follow
+    the last one shown (a search for "Genesis 1:1" inside Genesis finds nothing better)."""
     searcher = app.live_for(guild).searcher
     passage_id = locate(app, quote, guild=guild)
     doc = searcher.index.document_of(passage_id)
     k = clamp_count(app, count)
-    result = searcher.search_in(query, doc.source, k + 1)
-    hits = [h for h in result.hits if passage_id not in h.ids][:k]
+    seen = {passage_id} | {i for q in shown if (i := _located(app, q, guild)) is not None}
+    here = range(doc.first, doc.first + doc.count)
+    if verse_refs.parse(query) is not None:
+        last = max(i for i in seen if i in here)
+        after = [quote_from(searcher, Hit(i, 0.0, 0.0, 0.0)) for i in here if i > last][:k]
+        notice = "" if after else f"{verse_refs.book_name(searcher.index, doc)} ends there."
+        return Answer(query, after, notice=notice)
+    result = searcher.search_in(query, doc.source, k + len(seen))
+    hits = [h for h in result.hits if seen.isdisjoint(h.ids)][:k]
     if not hits:
         return Answer(result.query, [], notice=f"Nothing else in “{doc.meta.title}” matches.")
     hits = searcher.highlight(result.query, hits)
     return Answer(result.query, [quote_from(searcher, h) for h in hits])
+
+
+def _located(app: App, quote: Quote, guild: int | None) -> int | None:
+    try:
+        return locate(app, quote, guild=guild)
+    except PassageGone:
+        return None
 
 
 def locate(app: App, quote: Quote, *, guild: int | None = None) -> int:

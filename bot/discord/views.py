@@ -126,7 +126,15 @@ class PagerButton(
                 await _privately(
                     interaction,
                     pages,
-                    partial(more_from_source, app, pages.query, guild=pages.guild),
+                    # As many as the pager holds, none of those it holds.
+                    partial(
+                        more_from_source,
+                        app,
+                        pages.query,
+                        count=len(pages.quotes),
+                        shown=tuple(pages.quotes),
+                        guild=pages.guild,
+                    ),
                     lambda clicked, answer: show_answer(
                         clicked, app, pages.query, answer, ephemeral=True
                     ),

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
-from bot.commands.quote import QuoteRequest, quote, settle
+from bot.commands.quote import QuoteRequest, more_from_source, quote, settle
 from bot.commands.source import find
 from embeddings.documents import folded
 
@@ -213,3 +213,19 @@ def test_an_authors_name_alone_is_pointed_to_the_work(seed_app: App) -> None:
     )
     off_topic = quote(seed_app, QuoteRequest("quantum chromodynamics of gluon plasma"))
     assert "names a work" not in off_topic.notice
+
+
+def test_more_from_a_source_reads_on_after_the_verses_looked_up(bible_app: App) -> None:
+    # Searched as words, "Genesis 1:1" inside Genesis found whatever verse matched them.
+    shown = quote(bible_app, QuoteRequest("Genesis 1:1-3")).quotes
+    more = more_from_source(bible_app, "Genesis 1:1-3", shown[0], count=3, shown=shown)
+    assert [q.locator for q in more.quotes] == ["1:4", "1:5", "2:1"]  # the excerpt skips to 2
+
+
+def test_more_from_a_source_leaves_out_every_passage_already_shown(seed_app: App) -> None:
+    # It left out only the passage clicked: its first results were the pager's again.
+    shown = quote(seed_app, QuoteRequest(QUERY, count=5, title="Anatomy")).quotes
+    more = more_from_source(seed_app, QUERY, shown[-1], count=5, shown=shown)
+    assert more.quotes and len(more.quotes) <= 5
+    assert not {q.text for q in more.quotes} & {q.text for q in shown}
+    assert {q.source for q in more.quotes} == {shown[-1].source}
