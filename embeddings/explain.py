@@ -251,15 +251,17 @@ def _forms(words: str) -> Iterator[str]:
         yield words[:-1]  # "sects" -> "sect"
 
 
-def defined_terms(reader: Reader, pid: int, params: ExplainParams | None = None) -> list[Term]:
+def defined_terms(
+    reader: Reader, pid: int, params: ExplainParams | None = None, shown: Collection[int] = ()
+) -> list[Term]:
     """Up to `params.terms` terms of the passage with their best definition elsewhere in
-    the corpus (never this passage itself, nor another window of its paragraph, nor a
-    passage already shown for another of its terms)."""
+    the corpus: never this passage itself, nor another window of its paragraph, nor a
+    passage shown already (`shown`, or for another of its terms)."""
     params = params or ExplainParams()
     here = reader.index.passages[pid]
     out: list[Term] = []
     covered: list[str] = []
-    used: set[int] = set()
+    used: set[int] = set(shown)
     for text in candidate_terms(reader, pid, params)[: params.terms_tried]:
         key = key_of(text)
         if any(key in c.split() or c in key for c in covered):
@@ -306,15 +308,9 @@ def author_key(doc: DocumentRecord) -> tuple[str, str]:
     return (doc.meta.author.casefold() or doc.meta.title.casefold() or doc.source, "")
 
 
-def compare_passage(
-    reader: Reader,
-    pid: int,
-    params: ExplainParams | None = None,
-    shown: Collection[int] = (),
-) -> list[Hit]:
+def compare_passage(reader: Reader, pid: int, params: ExplainParams | None = None) -> list[Hit]:
     """The closest passage of each other work (best first, at most `params.compare`),
-    by the passages' own vectors; none closer than `params.compare_floor`, and none of
-    the passages `shown` already (a term's definition: the same passage twice)."""
+    by the passages' own vectors; none closer than `params.compare_floor`."""
     params = params or ExplainParams()
     index = reader.index
     own = work_key(index.document_of(pid))
@@ -325,7 +321,7 @@ def compare_passage(
         if hit.cosine < params.compare_floor:
             break
         work = work_key(index.document_of(hit.passage_id))
-        if work in seen or hit.passage_id in shown:
+        if work in seen:
             continue
         seen.add(work)
         out.append(hit)

@@ -69,13 +69,14 @@ def explain(
     pid = core.resolve(reader, ref)
     params = params or app.settings.explain
     quote = plain_quote(reader, pid)
-    defined = core.defined_terms(reader, pid, params)
-    terms = [DefinedTerm(t.text, finding_quote(reader, t.definition)) for t in defined]
-    shown = {t.definition.passage_id for t in defined}
+    compared = core.compare_passage(reader, pid, params)
     others = [
-        quote_from(reader, Hit(h.passage_id, h.score, h.cosine, 0.0), OTHER_WORK)
-        for h in core.compare_passage(reader, pid, params, shown)
+        quote_from(reader, Hit(h.passage_id, h.score, h.cosine, 0.0), OTHER_WORK) for h in compared
     ]
+    # A passage once: one that is both another work's closest and a term's definition
+    # stays where it is the closest (a term then takes its next definition, or none).
+    defined = core.defined_terms(reader, pid, params, {h.passage_id for h in compared})
+    terms = [DefinedTerm(t.text, finding_quote(reader, t.definition)) for t in defined]
     return Explanation(
         quote=quote,
         where=core.location(reader, pid),
