@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.commands.cite import citation, reference
+from bot.commands.cite import citation, quoted, reference
 from bot.commands.compare import Comparison
 from bot.commands.explain import Explanation
 from bot.commands.results import Answer, Quote
@@ -36,6 +36,7 @@ ELLIPSIS = "…"
 class Segment:
     text: str
     strong: bool = False
+    link: bool = False  # a work's web address from its metadata: shown live when it is one
 
 
 @dataclass(frozen=True)
@@ -213,14 +214,16 @@ def context_card(quotes: list[Quote], focus_id: int) -> Card:
 def citation_card(q: Quote) -> Card:
     text = citation(q)
     if len(text) > 1800:
-        text = f"“{clip(' '.join(q.text.split()), 1500)}”\n— {reference(q)}"
+        text = f"“{clip(quoted(q.text), 1500)}”\n— {reference(q)}"
+    # The address apart, so that it stays a link (escaped with the text, it was not one).
+    body: tuple[Segment, ...] = (Segment(text),)
+    if q.url and text.endswith(" " + q.url):
+        body = (Segment(text[: -len(q.url)]), Segment(q.url, link=True))
     details = [f"Passage {q.ref}" if q.ref else ""]
     if q.score:
         details.append(f"score {q.score:.3f} (cosine {q.cosine:.2f})")
     footer = " · ".join(d for d in ["Ready to paste.", *details] if d)
-    return Card(
-        title="Citation", body=(Segment(text),), footer=clip(footer, FOOTER_MAX), tone="info"
-    )
+    return Card(title="Citation", body=body, footer=clip(footer, FOOTER_MAX), tone="info")
 
 
 def error_card(message: str) -> Card:

@@ -16,5 +16,11 @@ def reference(q: Quote) -> str:
 
 
 def citation(q: Quote) -> str:
-    body = " ".join(q.text.split())
-    return f"“{body}”\n— {reference(q)}"
+    return f"“{quoted(q.text)}”\n— {reference(q)}"
+
+
+def quoted(text: str) -> str:
+    """A passage on one line, as a citation quotes it: lines of verse parted by " / " (a
+    poem's lines ran together), any other whitespace one space."""
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return " / ".join(line for line in lines if line)

@@ -101,6 +101,8 @@ def _strong(text: str, limit: int) -> str:
 
 
 def _segment(seg: Segment, limit: int) -> str:
+    if seg.link and _LINK.fullmatch(seg.text):
+        return seg.text if len(seg.text) <= limit else ""  # a link is whole or not at all
     return _strong(seg.text, limit) if seg.strong else fit(seg.text, limit)
 
 

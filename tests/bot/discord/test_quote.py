@@ -151,6 +151,8 @@ async def test_cite_gives_a_ready_to_paste_citation_privately(clicked: Clicked) 
     assert embed is not None and embed["title"] == "Citation"
     assert embed["description"].startswith(f"“{BEST_SENTENCE} {BEST_REST}”")
     assert f"— {BEST_AUTHOR}, “{BEST_TITLE}” ({BEST_DATE})" in embed["description"]
+    # The work's address stays a link (escaped with the text, it was none).
+    assert embed["description"].endswith(f". {BEST_URL}")
 
 
 async def test_more_from_this_source_pages_other_passages_of_the_same_work(

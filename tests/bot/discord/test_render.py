@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bot.cards import Card, Field, Segment, compare_card, explain_card
+from bot.cards import Card, Field, Segment, citation_card, compare_card, explain_card
 from bot.commands.compare import Comparison, Row
 from bot.commands.explain import DefinedTerm, Explanation
 from bot.commands.results import Quote
@@ -155,3 +155,24 @@ def test_the_longest_comparison_keeps_all_six_works_within_the_limits() -> None:
     embed = render.embed(compare_card(Comparison(adversarial(1000), "work", rows)))
     assert len(embed) <= 6000
     assert len(embed.fields) == 6 and "No good match in" in (embed.fields[-1].value or "")
+
+
+def test_a_citation_parts_a_poems_lines_and_keeps_the_works_address_a_link() -> None:
+    poem = Quote(
+        passage_id=1,
+        text="Poor Isabella's Dead, whose abdication\n  Set all tongues wagging.\n\nG.J.",
+        author="Ambrose Bierce",
+        title="The Devil's Dictionary",
+        section="ABDICATION",
+        date="1911",
+        url="https://www.gutenberg.org/ebooks/972",
+        source="devils-dictionary.txt",
+        score=0.6,
+        cosine=0.6,
+    )
+    text = render.embed(citation_card(poem)).description
+    assert text is not None
+    assert text.startswith(
+        "“Poor Isabella's Dead, whose abdication / Set all tongues wagging. / G.J.”"
+    )
+    assert text.endswith("ABDICATION. https://www.gutenberg.org/ebooks/972")
