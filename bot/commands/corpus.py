@@ -24,10 +24,17 @@ from bot.app import App
 from bot.audit import Entry
 from bot.commands import source as sources
 from bot.commands.sidecar import WorkMeta
-from bot.commands.upload import UploadRefused, check_content, check_room, check_size, safe_name
+from bot.commands.upload import (
+    Room,
+    UploadRefused,
+    check_content,
+    check_room,
+    check_size,
+    safe_name,
+)
 from bot.messages import describe
 from bot.servers import Collection
-from bot.trash import LABEL_MAX, Trashed, TrashError
+from bot.trash import DAY, LABEL_MAX, Trashed, TrashError
 from embeddings import store
 from embeddings.build import BuildReport, ProgressFn
 from embeddings.documents import folded
@@ -167,9 +174,16 @@ def _checked_name(app: App, collection: Collection, filename: str, size: int, ac
         # Every server's admins can store texts, and a replaced one stays in the trash:
         # without a bound, one server could fill the disk every server and the base need.
         # Expired trash goes first, as at start-up, so waiting trash_days frees its room.
-        collection.trash.purge(app.settings.trash_days)
-        used = folder_bytes(collection.corpus) + folder_bytes(collection.trash.folder)
-        check_room(used, size, app.settings.server_max_bytes)
+        days = app.settings.trash_days
+        collection.trash.purge(days)
+        trashed = collection.trash.entries()
+        room = Room(
+            folder_bytes(collection.corpus),
+            folder_bytes(collection.trash.folder),
+            days,
+            trashed[-1].trashed_at + days * DAY if trashed else None,
+        )
+        check_room(room, size, app.settings.server_max_bytes)
     return name
 
 

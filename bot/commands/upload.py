@@ -11,7 +11,9 @@ anything the indexer would skip (binary, empty, no text left once cleaned).
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
+from dataclasses import dataclass
 
 from embeddings.errors import QuotebotError
 from embeddings.ingest.encoding import decode
@@ -117,15 +119,37 @@ def sniff_binary(data: bytes) -> str:
     return ""
 
 
-def check_room(used: int, size: int, limit: int) -> None:
-    """Refuse a file that would take a server's texts and trash past `limit` (0: none)."""
-    if limit and used + size > limit:
-        raise UploadRefused(
-            f"This server's texts and trash hold {_size(used)} of the {_size(limit)} it may "
-            f"use; this file needs {_size(size)} more. Remove works you no longer need "
-            "(the trash empties itself after trash_days), or ask the bot's host to raise "
-            "server_max_bytes."
+@dataclass(frozen=True)
+class Room:
+    """What a server's share of the disk holds: its texts, and its trash (which counts
+    until each version leaves it, `trash_days` after it went in)."""
+
+    texts: int
+    trash: int
+    trash_days: float
+    next_out: float | None = None  # when the oldest version leaves the trash (epoch s)
+
+
+def check_room(room: Room, size: int, limit: int) -> None:
+    """Refuse a file that would take a server's texts and trash past `limit` (0: none),
+    saying what frees room: a removed work goes to the trash and still counts there."""
+    used = room.texts + room.trash
+    if not limit or used + size <= limit:
+        return
+    said = (
+        f"This server's texts and trash hold {_size(used)} of the {_size(limit)} it may use "
+        f"(the trash {_size(room.trash)}); this file needs {_size(size)} more. "
+    )
+    days = f"{room.trash_days:g} days"
+    if room.next_out is not None:
+        day = time.strftime("%Y-%m-%d", time.gmtime(room.next_out))
+        said += (
+            f"A removed or replaced work stays in the trash, and counts, for {days}: the "
+            f"oldest leaves it on {day}. "
         )
+    else:
+        said += f"A work you remove stays in the trash, and counts, for {days}. "
+    raise UploadRefused(said + "For room sooner, ask the bot's host to raise server_max_bytes.")
 
 
 def _size(n: int) -> str:

@@ -93,8 +93,13 @@ def test_a_server_stores_texts_and_trash_up_to_its_share_and_is_told_when_full(
         texts.add_work(
             app, a, "almanac.txt", GARDEN, WorkMeta(), actor=admin_of(SERVER_A), replace=True
         )
-    assert "texts and trash hold" in describe(full.value)
-    assert "server_max_bytes" in describe(full.value)
+    said = describe(full.value)
+    assert "texts and trash hold" in said and "server_max_bytes" in said
+    # Removing frees nothing at once (it said "Remove works you no longer need"): when
+    # the trash gives room back is said.
+    oldest = min(e.trashed_at for e in a.trash.entries())
+    day = time.strftime("%Y-%m-%d", time.gmtime(oldest + app.settings.trash_days * 86400))
+    assert f"stays in the trash, and counts, for 30 days: the oldest leaves it on {day}" in said
     assert len(a.trash.entries()) == 2  # refused before anything moved
     assert (a.corpus / "almanac.txt").read_bytes() == GARDEN
     # Another server has a share of its own, and the base is the owners' to fill.
