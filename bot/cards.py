@@ -28,7 +28,7 @@ FIELDS_MAX = 25
 
 # Our budgets for raw text: escaping may double it and still fit.
 QUOTE_BUDGET = 1400
-CONTEXT_BUDGET = 600
+CONTEXT_BUDGET = 300  # of each neighbour in Context, beside a whole QUOTE_BUDGET
 ELLIPSIS = "…"
 
 
@@ -69,6 +69,17 @@ def clip(text: str, limit: int) -> str:
     if " " in cut[limit // 2 :]:
         cut = cut[: cut.rfind(" ")]
     return cut.rstrip(" ,;:") + ELLIPSIS
+
+
+def clip_start(text: str, limit: int) -> str:
+    """`clip` from the other end: the last `limit` characters, from a word on, after "…"."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    cut = text[len(text) - limit + 1 :]
+    if " " in cut[: limit // 2]:
+        cut = cut[cut.find(" ") + 1 :]
+    return ELLIPSIS + cut.lstrip(" ,;:")
 
 
 def excerpt(text: str, highlight: tuple[int, int] | None, budget: int) -> tuple[Segment, ...]:
@@ -192,15 +203,19 @@ def notice_card(answer: Answer) -> Card:
 
 
 def context_card(quotes: list[Quote], focus_id: int) -> Card:
+    """The passage whole (as its quote showed it; cut at half of that, it stopped
+    mid-sentence) between the end of the one before and the start of the one after."""
     segments: list[Segment] = []
+    focus = next((q for q in quotes if q.passage_id == focus_id), quotes[0])
     for q in quotes:
         text = " ".join(q.text.split())
-        if q.passage_id == focus_id:
-            segments.append(Segment(clip(text, QUOTE_BUDGET // 2), strong=True))
+        if q.passage_id == focus.passage_id:
+            segments.append(Segment(clip(text, QUOTE_BUDGET), strong=True))
+        elif q.passage_id < focus.passage_id:
+            segments.append(Segment(clip_start(text, CONTEXT_BUDGET)))
         else:
             segments.append(Segment(clip(text, CONTEXT_BUDGET)))
         segments.append(Segment("\n\n"))
-    focus = next((q for q in quotes if q.passage_id == focus_id), quotes[0])
     return Card(
         title=clip(f"Context: {focus.title or focus.source}", TITLE_MAX),
         body=tuple(segments[:-1]),

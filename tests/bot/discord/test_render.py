@@ -6,7 +6,15 @@ import re
 
 import pytest
 
-from bot.cards import Card, Field, Segment, citation_card, compare_card, explain_card
+from bot.cards import (
+    Card,
+    Field,
+    Segment,
+    citation_card,
+    compare_card,
+    context_card,
+    explain_card,
+)
 from bot.commands.compare import Comparison, Row
 from bot.commands.explain import DefinedTerm, Explanation
 from bot.commands.results import Quote
@@ -176,3 +184,31 @@ def test_a_citation_parts_a_poems_lines_and_keeps_the_works_address_a_link() -> 
         "“Poor Isabella's Dead, whose abdication / Set all tongues wagging. / G.J.”"
     )
     assert text.endswith("ABDICATION. https://www.gutenberg.org/ebooks/972")
+
+
+def test_context_shows_the_passage_whole_between_the_nearest_words_of_its_neighbours() -> None:
+    # Cut at 700 characters, a 1,300-character passage stopped mid-sentence in Context.
+    def passage(n: int, text: str) -> Quote:
+        return Quote(
+            passage_id=n,
+            text=text,
+            author="A",
+            title="T",
+            section="S",
+            date="",
+            url="",
+            source="a.txt",
+            score=0.0,
+            cosine=0.0,
+        )
+
+    before = "The start of the one before. " + "Filler words here. " * 60 + "Its last words."
+    focus = "The passage itself. " + "Every word of it counts. " * 50 + "Its very end."
+    after = "The start of the one after. " + "More filler. " * 60
+    card = context_card([passage(1, before), passage(2, focus), passage(3, after)], 2)
+    text = render.embed(card).description
+    assert text is not None and len(text) <= 4096
+    first, bold, last = text.split("**")
+    assert bold == focus
+    assert first.strip().endswith("Its last words.") and first.startswith("…")
+    assert last.strip().startswith("The start of the one after.")
