@@ -66,11 +66,14 @@ class CompareCog(BotCog, name="Compare"):
         done, _, last = current.rpartition(sep)
         head = f"{done.strip()}{sep} " if done.strip() else ""
 
-        typed = {n.strip().casefold() for n in done.split(sep) if n.strip()}
-
         def complete(_: str) -> list[str]:
+            # A work named already (in full, or by words that name it alone: "Anatomy")
+            # would only be compared with itself.
+            named = set()
+            for typed in (n.strip() for n in done.split(sep) if n.strip()):
+                found = sources.complete(app, typed, guild=guild)
+                named |= {typed.casefold()} | ({found[0].casefold()} if len(found) == 1 else set())
             titles = sources.complete(app, last.strip(), guild=guild)
-            # A work listed already would only be compared with itself.
-            return [head + t for t in titles if t.casefold() not in typed]
+            return [head + t for t in titles if t.casefold() not in named]
 
         return await suggest(interaction, complete, current)

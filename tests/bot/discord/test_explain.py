@@ -138,6 +138,12 @@ async def test_compare_answers_side_by_side_and_refuses_privately(
                 "compare", {"query": "sect", "works": "Anatomy of the Micro-Sect; "}, "works"
             )
         )
+        # ... nor one named by a word of its title alone ("Anatomy; " offered Anatomy again).
+        by_a_word = await answered(
+            fake_discord.send_autocomplete(
+                "compare", {"query": "sect", "works": "Anatomy; "}, "works"
+            )
+        )
         by_author = await answered(
             fake_discord.send_autocomplete("source", {"name": "Draper"}, focused="name")
         )
@@ -150,6 +156,9 @@ async def test_compare_answers_side_by_side_and_refuses_privately(
     assert [c["value"] for c in again.choices] == [
         "Anatomy of the Micro-Sect; Definition of sectarianism: What is sectarianism? What are "
         "you doing about it?"[:100]
+    ]
+    assert [c["value"] for c in by_a_word.choices] == [
+        "Anatomy; Definition of sectarianism: What is sectarianism? What are you doing about it?"
     ]
     assert [c["value"] for c in by_author.choices] == ["Anatomy of the Micro-Sect"]
 
