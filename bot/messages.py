@@ -126,7 +126,7 @@ def describe(error: QuotebotError) -> str:
         case NoMatch(name=name, kind=kind, where=where):
             return f"No {kind} matching “{name}” is in {_PLACE[where]}; /source lists them."
         case NoWorkCalled(name=name, where=where):
-            place = f"the {where}" if where else "this collection"
+            place = where or "this collection"
             return f"No work called “{name}” is in {place}; /source lists them."
         case NotInTrash(name=name):
             return f"Nothing called “{name}” is in the trash."

@@ -143,7 +143,7 @@ class NoWorkCalled(_Fields, NotFoundError):
     """A corpus change names a work the collection does not have (names never guess)."""
 
     name: str
-    where: str = ""  # "": the collection changed; else what was searched ("trash")
+    where: str = ""  # where it was looked for ("the base corpus"); "": the collection
 
 
 class NotInTrash(_Fields, NotFoundError):

@@ -160,7 +160,7 @@ def check_upload(
     """Everything that can be checked before downloading: who asks, the safe name
     (returned), the size Discord reports, and whether the name is free."""
     name = _checked_name(app, collection, filename, size, actor)
-    _check_target(collection.corpus, name, replace=replace)
+    _check_target(collection.corpus, name, replace=replace, where=_place(collection))
     return name
 
 
@@ -211,7 +211,7 @@ def add_work(
     check_content(data, name)
     root = collection.corpus
     root.mkdir(parents=True, exist_ok=True)
-    existed = _check_target(root, name, replace=replace)
+    existed = _check_target(root, name, replace=replace, where=_place(collection))
     sidecar = root / (name + SIDECAR_SUFFIX)
     # A new version keeps what of the old one's title, author, date and url it does not
     # bring itself; the trash keeps the old version whole.
@@ -335,7 +335,7 @@ def hide_work(
     collection = app.collections.of(guild_id)
     permit(collection, actor, "hide" if hide else "unhide", name)
     base_works = own_works(app.collections.base)
-    work = _exactly_one(base_works, name, where="base corpus")
+    work = _exactly_one(base_works, name, where="the base corpus")
     hidden = app.collections.state(guild_id).hidden
     if hide:
         if not [w for w in base_works if not set(w.files) <= hidden | set(work.files)]:
@@ -382,8 +382,7 @@ def find_work(
     """The one work of `collection` that `name` names exactly (title or file name). Naming
     a base work from a server's collection is refused, saying whose it is."""
     try:
-        where = "base corpus" if collection.is_base else "server's own texts"
-        return _exactly_one(own_works(collection), name, where)
+        return _exactly_one(own_works(collection), name, _place(collection))
     except NotFoundError:
         if collection.is_base or actor is None:
             raise
@@ -428,13 +427,17 @@ def _to_trash(collection: Collection, files: list[str], work: str, reason: str) 
         raise UploadRefused(f"I could not {reason[:-1]} “{work}”: {exc}; nothing changed.") from exc
 
 
-def _check_target(root: Path, name: str, *, replace: bool) -> bool:
+def _place(collection: Collection) -> str:
+    return "the base corpus" if collection.is_base else "this server's texts"
+
+
+def _check_target(root: Path, name: str, *, replace: bool, where: str) -> bool:
     """Whether `name` already exists; UploadRefused when it may not be written."""
     target = root / name
     if target.is_symlink() or (target.exists() and not target.is_file()):
         raise UploadRefused(f"{name} is a link or a folder in the corpus; I never write there.")
     if target.exists() and not replace:
-        raise UploadRefused(f"{name} is already in the corpus; {REPLACE_HINT}.")
+        raise UploadRefused(f"{name} is already in {where}; {REPLACE_HINT}.")
     return target.exists()
 
 
@@ -452,7 +455,7 @@ def _write(target: Path, data: bytes, *, overwrite: bool) -> None:
         else:
             os.link(tmp, target)
     except FileExistsError as exc:
-        raise UploadRefused(f"{target.name} is already in the corpus; {REPLACE_HINT}.") from exc
+        raise UploadRefused(f"{target.name} was added meanwhile; {REPLACE_HINT}.") from exc
     except OSError as exc:
         raise UploadRefused(
             f"I could not save {target.name} ({exc.strerror or exc}); the corpus is unchanged."

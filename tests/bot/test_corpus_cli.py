@@ -111,7 +111,7 @@ def test_removing_a_work_that_is_not_there_is_one_line(
 ) -> None:
     code, _, err = run(capsys, "corpus", "remove", "Necronomicon", *paths, "--collection", SERVER)
     assert code == 1 and err.strip() == (
-        "quotebot: No work called “Necronomicon” is in the server's own texts; /source lists them."
+        "quotebot: No work called “Necronomicon” is in this server's texts; /source lists them."
     )
     code, _, err = run(capsys, "corpus", "remove", "Necronomicon", *paths)
     assert code == 1 and err.strip() == (

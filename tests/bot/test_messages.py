@@ -74,7 +74,7 @@ WORDED: list[tuple[errors.QuotebotError, str]] = [
         "No work called “Emma” is in this collection; /source lists them.",
     ),
     (
-        errors.NoWorkCalled("Emma", "trash"),
+        errors.NoWorkCalled("Emma", "the trash"),
         "No work called “Emma” is in the trash; /source lists them.",
     ),
     (errors.NotInTrash("Emma"), "Nothing called “Emma” is in the trash."),

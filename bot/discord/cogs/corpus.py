@@ -76,8 +76,8 @@ def change_card(app: App, collection: Collection, change: Change, done: str) -> 
             title=clip(f"{done} “{change.work}”, but the index is not updated", 250),
             body=(
                 Segment(
-                    f"{change.index_error} The corpus folder has changed; the previous index "
-                    "keeps answering until a /reindex succeeds."
+                    f"{change.index_error} The texts have changed; the previous index keeps "
+                    "answering until a /reindex succeeds."
                 ),
             ),
             fields=(files,),

@@ -348,7 +348,8 @@ async def test_a_servers_file_is_replaced_only_when_asked_and_the_old_one_is_kep
         assert (corpus / existing).read_bytes() == original
         replaced = await add(fake_discord, existing, MARKDOWN, replace=True)
     assert refused.embed is not None
-    assert refused.embed["description"] == f"{existing} is already in the corpus; {REPLACE_HINT}."
+    said = f"{existing} is already in this server's texts; {REPLACE_HINT}."
+    assert refused.embed["description"] == said
     assert downloads == [existing]  # the refusal came before downloading
     assert (corpus / existing).read_bytes() == MARKDOWN
     assert replaced.embed is not None and "1 changed" in replaced.embed["description"]
@@ -369,7 +370,8 @@ async def test_an_owner_replaces_a_base_file_only_when_asked(
         assert (base(app) / existing).read_bytes() == original
         replaced = await add(fake_discord, existing, ESSAY, user="owner", base=True, replace=True)
     assert refused.embed is not None
-    assert refused.embed["description"] == f"{existing} is already in the corpus; {REPLACE_HINT}."
+    said = f"{existing} is already in the base corpus; {REPLACE_HINT}."
+    assert refused.embed["description"] == said
     assert downloads == [existing]
     assert (base(app) / existing).read_bytes() == ESSAY
     assert replaced.embed is not None and "1 changed" in replaced.embed["description"]
