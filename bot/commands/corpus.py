@@ -257,8 +257,9 @@ def remove_work(
     progress: ProgressFn | None = None,
 ) -> Change:
     """Move a work's files and their sidecars to the collection's trash, then reindex."""
+    # Who asks first: a refusal is logged whether or not the name names a work.
+    permit(collection, actor, "remove", name)
     work = find_work(app, collection, name, actor=actor)
-    permit(collection, actor, "remove", work.key)
     if collection.is_base and len(own_works(collection)) == 1:
         raise UploadRefused("That is the only work in the corpus; add another before removing it.")
     files = [f for source in work.files for f in sidecars(source)]

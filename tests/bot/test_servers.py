@@ -675,3 +675,13 @@ def test_a_long_titled_work_is_suggested_by_names_its_commands_accept(app: App) 
     assert len(back) <= 100
     change = texts.restore_work(a, back, actor=admin)
     assert change.work == title[:200] and (a.corpus / "long.txt").is_file()
+
+
+def test_a_refused_removal_is_logged_whether_or_not_the_work_exists(app: App) -> None:
+    # "No work called zzz is in the base corpus" came before the permission check, and
+    # nothing was logged.
+    base = app.collections.base
+    with pytest.raises(NotPermitted):
+        texts.remove_work(app, base, "zzz", actor=admin_of(SERVER_B))
+    [refused] = texts.refusals(base)
+    assert (refused.work, refused.result) == ("zzz", "remove: not permitted")
