@@ -385,6 +385,9 @@ def find_work(
     try:
         return _exactly_one(own_works(collection), name, _place(collection))
     except NotFoundError:
+        unindexed = _unindexed(collection, name)
+        if unindexed is not None:
+            return unindexed
         if collection.is_base or actor is None:
             raise
         base = [w for w in own_works(app.collections.base) if _names(w, name)]
@@ -395,6 +398,19 @@ def find_work(
                 "can change. /corpus hide hides it in this server."
             ) from None
         raise
+
+
+def _unindexed(collection: Collection, name: str) -> sources.Work | None:
+    """A file of the collection, named by its file, that its index does not show (the
+    reindex after its upload failed): it can still be removed, not only added again."""
+    rel = name.strip()
+    try:
+        path = _inside(collection.corpus, rel)
+    except UploadRefused:
+        return None
+    if not path.is_file() or path.name.startswith(".") or path.name.endswith(SIDECAR_SUFFIX):
+        return None
+    return sources.Work("", "", "", "", 0, (rel,), ())
 
 
 def _names(work: sources.Work, name: str) -> bool:

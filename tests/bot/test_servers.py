@@ -685,3 +685,16 @@ def test_a_refused_removal_is_logged_whether_or_not_the_work_exists(app: App) ->
         texts.remove_work(app, base, "zzz", actor=admin_of(SERVER_B))
     [refused] = texts.refusals(base)
     assert (refused.work, refused.result) == ("zzz", "remove: not permitted")
+
+
+def test_a_file_the_index_does_not_show_yet_can_be_removed_by_its_name(app: App) -> None:
+    # After a failed reindex, "/corpus remove bread.txt" said no such work, while adding
+    # it again said it was there already.
+    add_garden(app, SERVER_A)
+    a = app.collections.of(SERVER_A)
+    (a.corpus / "bread.txt").write_bytes(GARDEN)  # on disk, not in the index
+    change = texts.remove_work(app, a, "bread.txt", actor=admin_of(SERVER_A))
+    assert change.files == ("bread.txt",) and not (a.corpus / "bread.txt").exists()
+    assert [e.files for e in a.trash.entries()] == [("bread.txt",)]
+    with pytest.raises(NotFoundError):  # a name that is no file is still no work
+        texts.remove_work(app, a, "rye.txt", actor=admin_of(SERVER_A))
