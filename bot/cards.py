@@ -196,7 +196,9 @@ def notice_card(answer: Answer) -> Card:
         for q in answer.weak[:3]:
             lines.append(f"• {clip(' '.join(q.text.split()), 200)} — {reference(q)}")
     return Card(
-        title="No good match" if answer.weak or not answer.suggestions else "Not found",
+        # "No good match" over weak passages; with nothing to show, "Not found" (it was
+        # "No good match" for one unknown term and "Not found" for another, by spelling).
+        title="No good match" if answer.weak else "Not found",
         body=(Segment(clip("\n".join(lines), 3000)),),
         tone="notice",
     )

@@ -96,6 +96,14 @@ def test_a_term_never_mentioned_is_not_found_with_suggestions(seed_app: App) -> 
     assert card.title == "Not found" and "Did you mean: sectarianism" in card.plain_body
 
 
+def test_a_term_never_mentioned_and_like_none_is_not_found_too(seed_app: App) -> None:
+    # Without a suggestion it was titled "No good match", as if weak matches followed.
+    answer = define(seed_app, "banana")
+    (card,) = answer_cards(answer)
+    assert answer.quotes == [] and answer.weak == [] and answer.suggestions == []
+    assert card.title == "Not found"
+
+
 def test_a_term_must_have_a_word(seed_app: App) -> None:
     with pytest.raises(QueryError):
         define(seed_app, "  ?! ")
