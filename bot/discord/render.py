@@ -40,8 +40,10 @@ _LINK = re.compile(r"https?://[^\s<>\"'`]+")
 # Discord autolinks "scheme://..." only when the "://" is unbroken.
 _SCHEME = re.compile(r"(?<=[A-Za-z])://")
 # Characters that format wherever they stand: bold, italics, underline, strikethrough,
-# spoilers, code, a masked link's "[", and the backslash that could undo an escape.
-_MARKER = re.compile(r"[\\*_~|`\[]")
+# spoilers, code, and the backslash that could undo an escape.
+_MARKER = re.compile(r"[\\*_~|`]")
+# The "[" of each masked link ("[text](url)"); a bracket that opens none stays as it is.
+_MASKED_LINK = re.compile(r"\[(?=[^\]]*\]\()")
 # At the start of a line: a quote (">"), a heading ("#"), a list item or subtext ("-").
 _LINE_MARKER = re.compile(r"^([ \t]*)([>#-])", re.MULTILINE)
 # "1. text" at the start of a line becomes a numbered list.
@@ -55,6 +57,7 @@ def escape(text: str) -> str:
     # the last ")"), which left the bold and the second link live. URLs are escaped too
     # (their underscores could format).
     text = _MARKER.sub(r"\\\g<0>", text)
+    text = _MASKED_LINK.sub(r"\\[", text)
     text = _LINE_MARKER.sub(r"\1\\\2", text)
     # Every <...> construct: user, role and channel mentions, timestamps, emoji, <url>.
     text = text.replace("<", "\\<")
