@@ -17,9 +17,25 @@ async def test_help_explains_every_command_privately(ask: Ask) -> None:
     embed = rec.embed
     assert embed is not None and "never write a word of my own" in embed["description"]
     names = " ".join(f["name"] for f in embed["fields"])
-    for command in COMMANDS - {"help"}:
+    for command in COMMANDS - {"help", "reindex", "corpus"}:  # a reader's help
         assert f"/{command}" in names
     assert "Find sources" in names
+
+
+async def test_help_shows_the_admins_commands_only_to_those_who_may_use_them(
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot
+) -> None:
+    # Discord shows /reindex and /corpus only to members with Manage Server; /help showed
+    # them to everyone, in direct messages too.
+    async with running_bot(app):
+        member = await answered(fake_discord.send_slash("help", member_permissions=0))
+        dm = await answered(fake_discord.send_slash("help", guild=False))
+        admin = await answered(fake_discord.send_slash("help", user="owner"))
+    for rec, shown in ((member, False), (dm, False), (admin, True)):
+        assert rec.embed is not None
+        names = " ".join(f["name"] for f in rec.embed["fields"])
+        assert ("/reindex" in names) == shown and ("/corpus" in names) == shown
+        assert "/define term [count]" in names
 
 
 async def test_commands_are_synced_globally_with_minimal_intents(
@@ -60,7 +76,7 @@ async def test_help_names_every_admin_subcommand_and_option_discord_shows(
     fake_discord: FakeDiscord, app: App, running_bot: RunningBot
 ) -> None:
     async with running_bot(app):
-        rec = await answered(fake_discord.send_slash("help"))
+        rec = await answered(fake_discord.send_slash("help", user="owner"))
     synced = {c["name"]: c for c in fake_discord.syncs[0].commands}
     assert rec.embed is not None
     names = " ".join(f["name"] for f in rec.embed["fields"])
