@@ -19,12 +19,12 @@ from embeddings.passages import Passage, locator_ends, locator_range
 from embeddings.store import DocumentRecord
 
 # Book, chapter, then optionally a verse or a range of verses. "John chapter 3 verse 16",
-# "Jn 3.16", "1 Cor. 13:4–7", "Psalm 23".
+# "Jn 3.16", "john 3 16" (as a phone types it), "1 Cor. 13:4–7", "Psalm 23".
 _REFERENCE = re.compile(
     r"^\s*(?P<book>(?:[1-3]|i{1,3}|first|second|third)?\s*[^\W\d_][^\W\d_ .]*"
     r"(?:\s+(?!chapter\b|ch\b)(?:of\s+)?[^\W\d_]+)*)\.?"
     r"\s+(?:chapter\s+|ch\.?\s*)?(?P<chapter>\d{1,3})"
-    r"(?:\s*(?:[:.,]|\s+verses?\s+|\s*vv?\.?\s*)\s*(?P<first>\d{1,3})"
+    r"(?:\s*(?:[:.,]|\s+verses?\s+|\s*vv?\.?\s*|\s)\s*(?P<first>\d{1,3})"
     r"(?:\s*[-–—]\s*(?P<last>\d{1,3}))?)?\s*$",
     re.IGNORECASE,
 )

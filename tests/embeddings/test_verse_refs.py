@@ -66,6 +66,7 @@ def named(index: Bible, query: str) -> list[str]:
 READINGS = """
 John 1:2 | John 1:2.
 john 1.2 | John 1:2.
+john 1 2 | John 1:2.
 Jn 1:2 | John 1:2.
 John chapter 1 verse 2 | John 1:2.
 Gen 1:1 | Genesis 1:1.
@@ -97,6 +98,7 @@ def test_a_reference_names_its_verses_however_it_is_written(reading: str) -> Non
     [
         "what is a sect",
         "the year 1848",
+        "catch 22 10",  # two numbers after a word that names no book
         "Jo 1:1",  # Job, Joel, John, Jonah, Joshua: too short to tell
         "Ju 1:1",
         "Revelation 1:1",  # a book this index does not hold
