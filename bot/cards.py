@@ -15,6 +15,7 @@ from bot.commands.compare import Comparison
 from bot.commands.explain import Explanation
 from bot.commands.results import Answer, Quote
 from bot.commands.source import Work
+from embeddings.ingest.dictionary import is_bare_headword
 from embeddings.sentences import split_sentences
 
 # Discord's limits (characters).
@@ -319,6 +320,8 @@ def where_line(e: Explanation) -> str:
 
 def _sentence(q: Quote) -> str:
     text = q.highlighted if q.highlight else q.text
+    if is_bare_headword(text):  # "EXISTENCE, n." over the verse that defines it
+        text = q.text
     return " ".join(text.split())
 
 

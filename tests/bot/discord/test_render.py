@@ -212,3 +212,33 @@ def test_context_shows_the_passage_whole_between_the_nearest_words_of_its_neighb
     assert bold == focus
     assert first.strip().endswith("Its last words.") and first.startswith("…")
     assert last.strip().startswith("The start of the one after.")
+
+
+def test_a_definition_that_is_a_verse_shows_the_verse_not_its_bare_headword() -> None:
+    # Explain showed "EXISTENCE, n." alone: the entry's highlight was its headword line.
+    entry = "EXISTENCE, n.\n\n  A transient, horrible, fantastic dream,\n  Wherein is nothing."
+    definition = Quote(
+        passage_id=5,
+        text=entry,
+        author="Ambrose Bierce",
+        title="The Devil's Dictionary",
+        section="EXISTENCE",
+        date="1911",
+        url="",
+        source="dd.txt",
+        score=0.5,
+        cosine=0.5,
+        highlight=(0, len("EXISTENCE, n.")),
+        label="definition",
+    )
+    explanation = Explanation(
+        quote=_long_quote(0),
+        where=Location("T", "", "", 1, 1, ""),
+        notes=[],
+        note_markers=[],
+        cited_by=[],
+        terms=[DefinedTerm("existence", definition)],
+        others=[],
+    )
+    [term] = [f for f in render.embed(explain_card(explanation)).fields if f.name == "existence"]
+    assert term.value is not None and "A transient, horrible, fantastic dream" in term.value
