@@ -16,6 +16,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from bot.app import App
 from bot.settings import Settings, load_settings
+from embeddings.batching import MicroBatcher
 from embeddings.encoder import Encoder
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -23,6 +24,26 @@ SEED_CORPUS = PROJECT / "corpus"
 SHARED_CORPORA = PROJECT.parent / "shared" / "corpora"
 
 pytest_plugins = ["tests.fake_discord.fixtures"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def encoders_idle_at_exit() -> Iterator[None]:
+    """Every query batcher the session made is closed (its thread joined) before the
+    interpreter exits: a daemon thread still inside the model's C++ runtime when Python
+    tears it down can abort the process ("terminate called without an active
+    exception", exit 134) after every test has passed."""
+    made: list[MicroBatcher] = []
+    setup = MicroBatcher.__post_init__
+
+    def tracked(self: MicroBatcher) -> None:
+        setup(self)
+        made.append(self)
+
+    MicroBatcher.__post_init__ = tracked  # type: ignore[method-assign]
+    yield
+    MicroBatcher.__post_init__ = setup  # type: ignore[method-assign]
+    for batcher in made:
+        batcher.close()
 
 
 @pytest.fixture(autouse=True)
