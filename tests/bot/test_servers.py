@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import trash as trash_module
 from bot.app import App
 from bot.commands import corpus as texts
 from bot.commands import define as definitions
@@ -28,6 +29,7 @@ from bot.commands.sidecar import WorkMeta
 from bot.commands.upload import UploadRefused
 from bot.live import BuildGate
 from bot.messages import describe
+from bot.trash import Trash, TrashError
 from embeddings.errors import NotFoundError
 from embeddings.scope import COLLECTION_PREFIX
 
@@ -698,3 +700,74 @@ def test_a_file_the_index_does_not_show_yet_can_be_removed_by_its_name(app: App)
     assert [e.files for e in a.trash.entries()] == [("bread.txt",)]
     with pytest.raises(NotFoundError):  # a name that is no file is still no work
         texts.remove_work(app, a, "rye.txt", actor=admin_of(SERVER_A))
+
+
+# -- nothing is lost on the way to or from the trash ------------------------------------------
+
+
+def test_a_replace_whose_write_fails_puts_the_old_version_back(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_garden(app, SERVER_A)
+    a = app.collections.of(SERVER_A)
+
+    def full_disk(target: Path, data: bytes, *, overwrite: bool) -> None:
+        raise UploadRefused("I could not save almanac.txt (No space left on device).")
+
+    monkeypatch.setattr(texts, "_write", full_disk)
+    with pytest.raises(UploadRefused):
+        texts.add_work(
+            app, a, "almanac.txt", b"new", WorkMeta(), actor=admin_of(SERVER_A), replace=True
+        )
+    assert (a.corpus / "almanac.txt").read_bytes() == GARDEN
+    assert a.trash.entries() == []
+
+
+def test_a_move_to_the_trash_is_all_or_nothing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("one")
+    (corpus / "a.txt.meta.toml").write_text('title = "A"\n')
+    trash = Trash(tmp_path / "trash")
+    move = trash_module._move
+    calls = []
+
+    def second_fails(source: Path, target: Path) -> None:
+        calls.append(source)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        move(source, target)
+
+    monkeypatch.setattr(trash_module, "_move", second_fails)
+    with pytest.raises(TrashError):
+        trash.put(corpus, ["a.txt", "a.txt.meta.toml"], "A", "removed")
+    assert (corpus / "a.txt").read_text() == "one" and (corpus / "a.txt.meta.toml").exists()
+    assert trash.entries() == [] and not any((tmp_path / "trash").iterdir())
+
+
+def test_the_trash_never_moves_a_link_and_an_upload_never_overwrites(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    outside = tmp_path / "secret.txt"
+    outside.write_text("not the corpus's")
+    (corpus / "link.txt").symlink_to(outside)
+    with pytest.raises(TrashError):  # nothing of the work's is a file of the corpus
+        Trash(tmp_path / "trash").put(corpus, ["link.txt"], "Link", "removed")
+    assert (corpus / "link.txt").is_symlink() and outside.read_text() == "not the corpus's"
+    (corpus / "kept.txt").write_text("first")
+    with pytest.raises(UploadRefused):  # without replace, a name taken meanwhile stays so
+        texts._write(corpus / "kept.txt", b"second", overwrite=False)
+    assert (corpus / "kept.txt").read_text() == "first"
+
+
+def test_hiding_and_showing_a_base_work_are_in_the_servers_log(app: App) -> None:
+    a = app.collections.of(SERVER_A)
+    admin = admin_of(SERVER_A)
+    texts.hide_work(app, SERVER_A, "Anatomy of the Micro-Sect", actor=admin)
+    texts.hide_work(app, SERVER_A, "Anatomy of the Micro-Sect", actor=admin, hide=False)
+    assert [(e.action, e.work) for e in texts.log_entries(a)][-2:] == [
+        ("hide", "Anatomy of the Micro-Sect"),
+        ("unhide", "Anatomy of the Micro-Sect"),
+    ]
