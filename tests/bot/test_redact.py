@@ -67,3 +67,11 @@ def test_ids_and_short_paths_are_not_mistaken_for_tokens() -> None:
     assert redact("interaction 1573901439082692608 by user 42") == (
         "interaction 1573901439082692608 by user 42"
     )
+
+
+def test_a_stack_with_the_token_is_masked() -> None:
+    logger, stream = capture()
+    stack = f'Stack (most recent call last):\n  File "run.py", line 1, in login({TOKEN!r})'
+    record = logging.LogRecord("x", logging.WARNING, __file__, 1, "login", (), None, sinfo=stack)
+    logger.handle(record)
+    assert TOKEN not in stream.getvalue() and MASK in stream.getvalue()

@@ -242,3 +242,9 @@ def test_a_definition_that_is_a_verse_shows_the_verse_not_its_bare_headword() ->
     )
     [term] = [f for f in render.embed(explain_card(explanation)).fields if f.name == "existence"]
     assert term.value is not None and "A transient, horrible, fantastic dream" in term.value
+
+
+def test_the_footer_and_author_line_defuse_mentions_too() -> None:
+    # Discord shows no Markdown there, but a mention in them would still read as one.
+    embed = render.embed(Card("t", body=(), footer="@everyone read this"))
+    assert embed.footer.text is not None and "@everyone" not in embed.footer.text

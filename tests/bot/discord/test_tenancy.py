@@ -191,7 +191,7 @@ async def test_owners_change_the_base_for_every_server(
         r"/corpus restore work: The Beekeeper's Almanac · removed .+ · \w{8} base: True",
         text_of(removed),
     )
-    assert "keeper" in text_of(log) and "owner" in text_of(log)
+    assert "keeper" in text_of(log) and "owner" in text_of(log) and log.ephemeral
     assert server_log.ephemeral and "bot's owners" in text_of(server_log)
     assert not (Path(app.settings.corpus) / "almanac.txt").exists()
     [trashed] = app.collections.base.trash.entries()
