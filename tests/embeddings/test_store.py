@@ -406,3 +406,19 @@ def test_an_up_to_date_reindex_still_removes_what_a_killed_build_left(fresh_app:
     (leftover / "vectors.npy").write_bytes(b"\0" * 1024)
     report = fresh_app.index.reindex()
     assert report.up_to_date and not leftover.exists()
+
+
+def test_a_damaged_previous_build_is_never_the_fallback(fresh_app: App) -> None:
+    # The fallback was loaded without its checksums: a damaged older build could answer.
+    index_dir = fresh_app.settings.index
+    first = store.current_build(index_dir)
+    mim = fresh_app.settings.corpus / "mim-definition-of-sectarianism.txt"
+    mim.write_text(mim.read_text() + "\n\nA paragraph only the second build has, on unity.\n")
+    fresh_app.index.reindex()
+    (store.current_build(index_dir) / "passages.jsonl").write_text("garbage\n")
+    vectors = first / "vectors.npy"
+    data = bytearray(vectors.read_bytes())
+    data[-4:] = b"\xff\xff\xff\x7f"
+    vectors.write_bytes(bytes(data))
+    with pytest.raises(IndexCorruptError):
+        store.load_last_good(index_dir)
