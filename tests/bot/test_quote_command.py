@@ -12,6 +12,7 @@ from bot.app import App
 from bot.commands.quote import QuoteRequest, more_from_source, quote, settle
 from bot.commands.source import find
 from embeddings.documents import folded
+from embeddings.errors import QueryTooLong
 
 # A paraphrase sharing no content word with most passages: the model must pick sentences.
 QUERY = "people who refuse to cooperate with anyone outside their own little group"
@@ -229,3 +230,12 @@ def test_more_from_a_source_leaves_out_every_passage_already_shown(seed_app: App
     assert more.quotes and len(more.quotes) <= 5
     assert not {q.text for q in more.quotes} & {q.text for q in shown}
     assert {q.source for q in more.quotes} == {shown[-1].source}
+
+
+def test_the_query_length_setting_is_the_limit(fresh_app: App) -> None:
+    settings = fresh_app.settings
+    short = replace(settings, search=replace(settings.search, max_query_chars=50))
+    app = App(short, fresh_app.encoder)
+    with pytest.raises(QueryTooLong) as refused:
+        quote(app, QuoteRequest("a question of sixty characters about sects and splits"))
+    assert refused.value.limit == 50
