@@ -3,12 +3,20 @@ per user and per server; the answer says how long to wait, autocomplete just off
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from bot.discord.limits import AUTOCOMPLETES_PER_COMMAND, CLICKS_PER_COMMAND, SlidingWindow
+from bot.discord.limits import (
+    AUTOCOMPLETES_PER_COMMAND,
+    CLICKS_PER_COMMAND,
+    Limits,
+    RateLimited,
+    SlidingWindow,
+)
 from bot.discord.views import NOT_YOURS
+from bot.settings import Settings
 from tests.bot.discord.conftest import WAIT, BotWith, answered, answered_each
 from tests.fake_discord import FakeDiscord, Upload
 
@@ -181,3 +189,21 @@ async def test_a_server_autocompleting_too_much_gets_nothing_for_a_while(
         )
     assert all(r.choices for r in answers[:-1])
     assert answers[-1].choices == [] and answers[-1].response_type == "autocomplete"
+
+
+def test_a_refused_use_is_not_counted_against_the_user_or_the_server() -> None:
+    # Counted, a refusal would push the wait further with every impatient retry.
+    now = [0.0]
+    settings = replace(Settings(), cooldown_seconds=3.0, server_limit=2, server_window_seconds=60.0)
+    limits = Limits(settings, clock=lambda: now[0])
+    limits.check("quote", 1, 10)
+    now[0] = 2.0
+    with pytest.raises(RateLimited):
+        limits.check("quote", 1, 10)  # within the user's cooldown
+    now[0] = 3.5
+    limits.check("quote", 1, 10)  # 3 s after the first use, not after the refusal
+    now[0] = 30.0
+    with pytest.raises(RateLimited):
+        limits.check("quote", 2, 10)  # the server's two uses are spent
+    now[0] = 61.0
+    limits.check("quote", 3, 10)  # the first use left the window; the refusal never counted
