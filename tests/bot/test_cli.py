@@ -49,6 +49,17 @@ def test_queries_from_stdin_are_answered_one_json_line_each(
     assert lines[1]["results"] == [] and "common words" in lines[1]["error"]
 
 
+def test_terms_from_stdin_are_answered_one_json_line_each(
+    seed_app: App, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("sectarianism\n!!!\n"))
+    code, out, _ = run(seed_app, capsys, "define", "-")
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(lines) == 2
+    assert lines[0]["query"] == "sectarianism" and lines[0]["results"] and "error" not in lines[0]
+    assert lines[1]["query"] == "!!!" and lines[1]["results"] == [] and "error" in lines[1]
+
+
 def test_a_reader_that_stops_early_ends_the_answers_quietly(seed_app: App) -> None:
     # `quotebot quote - < questions | head -1`: the pipe closes under the answers.
     paths = ["--corpus", str(seed_app.settings.corpus), "--index", str(seed_app.settings.index)]

@@ -186,6 +186,8 @@ def test_compare_refuses_one_work_an_unknown_one_and_an_unknown_grouping(seed_ap
         compare(seed_app, CompareRequest("sect", (DRAPER, "Leviathan")))
     with raises_saying(QueryError, "by “work” or by “author”"):
         compare(seed_app, CompareRequest("sect", by="century"))
+    with raises_saying(QueryError, "at most 6"):  # a field each: six stay readable
+        compare(seed_app, CompareRequest("sect", tuple(f"{DRAPER} {n}" for n in range(7))))
 
 
 def test_works_are_split_on_semicolons_when_a_title_holds_a_comma() -> None:
