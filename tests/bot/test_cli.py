@@ -6,6 +6,7 @@ import io
 import json
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -37,13 +38,25 @@ def test_quote_json_gives_verbatim_results_with_their_citation(
     assert scores == sorted(scores, reverse=True)
 
 
+def answered_lines(
+    app: App,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+    stdin: str,
+) -> list[dict[str, Any]]:
+    """`quotebot COMMAND -` over `stdin`: one JSON object per line, exit code 0."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    code, out, _ = run(app, capsys, command, "-")
+    assert code == 0
+    return [json.loads(line) for line in out.splitlines()]
+
+
 def test_queries_from_stdin_are_answered_one_json_line_each(
     seed_app: App, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sys, "stdin", io.StringIO("what is a sect\n\nthe the the\ngiving credit\n"))
-    code, out, _ = run(seed_app, capsys, "quote", "-")
-    lines = [json.loads(line) for line in out.splitlines()]
-    assert code == 0
+    stdin = "what is a sect\n\nthe the the\ngiving credit\n"
+    lines = answered_lines(seed_app, capsys, monkeypatch, "quote", stdin)
     assert [line["query"] for line in lines] == ["what is a sect", "the the the", "giving credit"]
     assert lines[0]["results"] and lines[2]["results"]
     assert lines[1]["results"] == [] and "common words" in lines[1]["error"]
@@ -52,12 +65,10 @@ def test_queries_from_stdin_are_answered_one_json_line_each(
 def test_terms_from_stdin_are_answered_one_json_line_each(
     seed_app: App, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sys, "stdin", io.StringIO("sectarianism\n!!!\n"))
-    code, out, _ = run(seed_app, capsys, "define", "-")
-    lines = [json.loads(line) for line in out.splitlines()]
-    assert code == 0 and len(lines) == 2
-    assert lines[0]["query"] == "sectarianism" and lines[0]["results"] and "error" not in lines[0]
-    assert lines[1]["query"] == "!!!" and lines[1]["results"] == [] and "error" in lines[1]
+    lines = answered_lines(seed_app, capsys, monkeypatch, "define", "sectarianism\n!!!\n")
+    assert [line["query"] for line in lines] == ["sectarianism", "!!!"]
+    assert lines[0]["results"] and "error" not in lines[0]
+    assert lines[1]["results"] == [] and "error" in lines[1]
 
 
 def test_a_reader_that_stops_early_ends_the_answers_quietly(seed_app: App) -> None:

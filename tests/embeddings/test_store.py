@@ -297,14 +297,20 @@ def test_a_manifest_that_names_other_codes_than_the_file_holds_is_refused(
         store.load(app.settings.index)
 
 
+def damaged_second_build(app: App) -> Path:
+    """A second build whose passages are garbage; the first build, intact, is returned."""
+    index_dir = app.settings.index
+    first = store.current_build(index_dir)
+    mim = app.settings.corpus / "mim-definition-of-sectarianism.txt"
+    mim.write_text(mim.read_text() + "\n\nA paragraph only the second build has, on unity.\n")
+    app.index.reindex()
+    (store.current_build(index_dir) / "passages.jsonl").write_text("garbage\n")
+    return first
+
+
 def test_a_damaged_current_index_falls_back_to_the_previous_intact_build(fresh_app: App) -> None:
     index_dir = fresh_app.settings.index
-    first = store.read_current_name(index_dir)
-    mim = fresh_app.settings.corpus / "mim-definition-of-sectarianism.txt"
-    mim.write_text(mim.read_text() + "\n\nA paragraph only the second build has, on unity.\n")
-    fresh_app.index.reindex()
-    second = store.current_build(index_dir)
-    (second / "passages.jsonl").write_text("garbage\n")
+    first = damaged_second_build(fresh_app).name
 
     data, damage = store.load_last_good(index_dir)
     assert data.path is not None and data.path.name == first
@@ -410,15 +416,9 @@ def test_an_up_to_date_reindex_still_removes_what_a_killed_build_left(fresh_app:
 
 def test_a_damaged_previous_build_is_never_the_fallback(fresh_app: App) -> None:
     # The fallback was loaded without its checksums: a damaged older build could answer.
-    index_dir = fresh_app.settings.index
-    first = store.current_build(index_dir)
-    mim = fresh_app.settings.corpus / "mim-definition-of-sectarianism.txt"
-    mim.write_text(mim.read_text() + "\n\nA paragraph only the second build has, on unity.\n")
-    fresh_app.index.reindex()
-    (store.current_build(index_dir) / "passages.jsonl").write_text("garbage\n")
-    vectors = first / "vectors.npy"
+    vectors = damaged_second_build(fresh_app) / "vectors.npy"
     data = bytearray(vectors.read_bytes())
     data[-4:] = b"\xff\xff\xff\x7f"
     vectors.write_bytes(bytes(data))
     with pytest.raises(IndexCorruptError):
-        store.load_last_good(index_dir)
+        store.load_last_good(fresh_app.settings.index)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -165,19 +167,18 @@ def test_the_longest_comparison_keeps_all_six_works_within_the_limits() -> None:
     assert len(embed.fields) == 6 and "No good match in" in (embed.fields[-1].value or "")
 
 
+def bierce(n: int, text: str, section: str, **more: Any) -> Quote:
+    """A passage of the Devil's Dictionary as a result shows it."""
+    return Quote(
+        passage_id=n, text=text, author="Ambrose Bierce", title="The Devil's Dictionary",
+        section=section, date="1911", url="", source="devils-dictionary.txt", score=0.5,
+        cosine=0.5, **more,
+    )  # fmt: skip
+
+
 def test_a_citation_parts_a_poems_lines_and_keeps_the_works_address_a_link() -> None:
-    poem = Quote(
-        passage_id=1,
-        text="Poor Isabella's Dead, whose abdication\n  Set all tongues wagging.\n\nG.J.",
-        author="Ambrose Bierce",
-        title="The Devil's Dictionary",
-        section="ABDICATION",
-        date="1911",
-        url="https://www.gutenberg.org/ebooks/972",
-        source="devils-dictionary.txt",
-        score=0.6,
-        cosine=0.6,
-    )
+    verse = "Poor Isabella's Dead, whose abdication\n  Set all tongues wagging.\n\nG.J."
+    poem = replace(bierce(1, verse, "ABDICATION"), url="https://www.gutenberg.org/ebooks/972")
     text = render.embed(citation_card(poem)).description
     assert text is not None
     assert text.startswith(
@@ -189,18 +190,7 @@ def test_a_citation_parts_a_poems_lines_and_keeps_the_works_address_a_link() -> 
 def test_context_shows_the_passage_whole_between_the_nearest_words_of_its_neighbours() -> None:
     # Cut at 700 characters, a 1,300-character passage stopped mid-sentence in Context.
     def passage(n: int, text: str) -> Quote:
-        return Quote(
-            passage_id=n,
-            text=text,
-            author="A",
-            title="T",
-            section="S",
-            date="",
-            url="",
-            source="a.txt",
-            score=0.0,
-            cosine=0.0,
-        )
+        return bierce(n, text, "S")
 
     before = "The start of the one before. " + "Filler words here. " * 60 + "Its last words."
     focus = "The passage itself. " + "Every word of it counts. " * 50 + "Its very end."
@@ -217,20 +207,8 @@ def test_context_shows_the_passage_whole_between_the_nearest_words_of_its_neighb
 def test_a_definition_that_is_a_verse_shows_the_verse_not_its_bare_headword() -> None:
     # Explain showed "EXISTENCE, n." alone: the entry's highlight was its headword line.
     entry = "EXISTENCE, n.\n\n  A transient, horrible, fantastic dream,\n  Wherein is nothing."
-    definition = Quote(
-        passage_id=5,
-        text=entry,
-        author="Ambrose Bierce",
-        title="The Devil's Dictionary",
-        section="EXISTENCE",
-        date="1911",
-        url="",
-        source="dd.txt",
-        score=0.5,
-        cosine=0.5,
-        highlight=(0, len("EXISTENCE, n.")),
-        label="definition",
-    )
+    headword = (0, len("EXISTENCE, n."))
+    definition = bierce(5, entry, "EXISTENCE", highlight=headword, label="definition")
     explanation = Explanation(
         quote=_long_quote(0),
         where=Location("T", "", "", 1, 1, ""),
