@@ -6,9 +6,11 @@ tests/bot/discord/test_processes.py runs real `quotebot run` processes against t
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -246,3 +248,29 @@ def test_run_flags_with_bad_shards_exit_2_with_one_line_before_loading_anything(
         "quotebot run: shard id 5 is out of range: with 2 shards the ids are 0 to 1 "
         "(see `quotebot run --help`)\n"
     )
+
+
+def test_a_build_made_with_another_model_is_refused_once_and_never_queried(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its vectors are another model's: queried with this one's, every answer would be wrong.
+    other = other_process(app)
+    before = other.index.build_name
+    add_note(app)
+    app.index.reindex()
+    manifest = store.current_build(app.settings.index) / "manifest.json"
+    written = json.loads(manifest.read_text())
+    manifest.write_text(json.dumps({**written, "model": "some-other-model"}))
+    loads: list[Path] = []
+    load = store.load
+
+    def counted(index_dir: Path, **options: Any) -> store.IndexData:
+        loads.append(index_dir)
+        return load(index_dir, **options)
+
+    monkeypatch.setattr(store, "load", counted)
+    assert other.collections.follow() == []
+    assert other.collections.follow() == []  # refused once, not loaded every second
+    assert len(loads) == 1
+    assert other.index.build_name == before and "reindex" in other.index.warning
+    assert answers_from(other, "what is a sect?") == {before}
