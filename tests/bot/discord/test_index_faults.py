@@ -20,9 +20,13 @@ import pytest
 
 import bot.live
 from bot.app import App
+from bot.commands import corpus as texts
+from bot.commands.corpus import Actor
+from bot.commands.sidecar import WorkMeta
 from bot.discord.cogs.admin import BUSY
 from bot.discord.status import WARNING_TITLE
 from bot.messages import model_fallback
+from bot.servers import Collections
 from embeddings import store
 from embeddings.encoder import DEFAULT_MODEL
 from embeddings.errors import ModelError
@@ -264,3 +268,23 @@ async def test_queries_and_buttons_keep_working_through_the_swap(
     assert failed == []
     assert {quote_source(r) for r in after} == {"late.txt"}
     assert rec.embed is not None and rec.embed["title"] == "Reindex finished"
+
+
+async def test_a_servers_damaged_texts_are_told_to_its_admins_and_to_no_member(
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot
+) -> None:
+    guild = fake_discord.guild_id
+    mod = Actor(fake_discord.user_ids["mod"], "mod", guild, admin=True)
+    collection = app.collections.of(guild)
+    texts.add_work(app, collection, "late.txt", NEW_WORK.encode(), WorkMeta(), actor=mod)
+    for build in (app.collections.folder(guild) / "index" / "builds").iterdir():
+        (build / "passages.jsonl").write_text("not json\n")
+    restarted = app_like(app)
+    restarted.collections = Collections(restarted.settings, app.index)  # nothing loaded yet
+    async with running_bot(restarted):
+        server_admin = await answered(fake_discord.send_slash("source", user="mod"))
+        member = await answered(fake_discord.send_slash("source", user="alice"))
+    assert server_admin.embed is not None and member.embed is not None
+    warning = {f["name"]: f["value"] for f in server_admin.embed["fields"]}[WARNING_TITLE]
+    assert "passages.jsonl is damaged" in warning
+    assert WARNING_TITLE not in [f["name"] for f in member.embed.get("fields", [])]
