@@ -14,6 +14,7 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,6 +31,7 @@ from bot.commands.upload import UploadRefused
 from bot.live import BuildGate
 from bot.messages import describe
 from bot.trash import Trash, TrashError
+from embeddings import store
 from embeddings.errors import NotFoundError
 from embeddings.scope import COLLECTION_PREFIX
 
@@ -505,6 +507,29 @@ def test_a_damaged_collection_leaves_its_server_with_the_base_and_others_untouch
     assert quoted_titles(fresh, "what is sectarianism", SERVER_A)  # the base answers
     assert fresh.collections.of(SERVER_A).broken
     assert quoted_titles(fresh, GARDEN_QUERY, SERVER_B)[0] == "The Beekeeper's Almanac"
+
+
+def test_a_damaged_collection_is_not_loaded_again_for_every_question(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each question would read and check the whole damaged build again.
+    add_garden(app, SERVER_A)
+    for build in (app.collections.folder(SERVER_A) / "index" / "builds").iterdir():
+        (build / "passages.jsonl").write_text("not json\n")
+    fresh = restarted(app)
+    loads: list[Path] = []
+    load_last_good = store.load_last_good
+
+    def counted(index_dir: Path, **options: Any) -> Any:
+        loads.append(index_dir)
+        return load_last_good(index_dir, **options)
+
+    monkeypatch.setattr(store, "load_last_good", counted)
+    for _ in range(3):
+        assert quoted_titles(fresh, "what is sectarianism", SERVER_A)  # the base answers
+    collection = fresh.collections.folder(SERVER_A)
+    assert fresh.collections.of(SERVER_A).broken
+    assert len([d for d in loads if d.is_relative_to(collection)]) == 1
 
 
 @pytest.mark.parametrize("guild", [0, -5, True, "123", "../../etc"])
