@@ -135,6 +135,24 @@ async def test_a_user_clicking_too_fast_is_told_to_slow_down_and_the_page_stays(
     assert bobs.response_type == "update_message"  # the limit is per user
 
 
+async def test_explain_clicks_count_against_the_same_limit(
+    fake_discord: FakeDiscord, bot_with: BotWith
+) -> None:
+    # Explain is open to anyone, and costs a search: unlimited, any member could flood it.
+    async with bot_with(cooldown_seconds=0, server_limit=0, click_limit=2, click_window_seconds=30):
+        rec = await answered(fake_discord.send_slash("quote", {"query": "what is a sect?"}))
+        explain = next(b["custom_id"] for b in rec.buttons if b["label"] == "Explain")
+        clicks = await answered_each(fake_discord.click(rec, explain, user="bob") for _ in range(3))
+    assert [c.embed["title"].startswith("Explain") for c in clicks if c.embed] == [
+        True,
+        True,
+        False,
+    ]
+    refused = clicks[2]
+    assert refused.ephemeral and refused.embed is not None
+    assert refused.embed["description"] == SLOW_DOWN.format("the buttons")
+
+
 async def test_a_server_clicking_too_much_is_limited_as_a_whole(
     fake_discord: FakeDiscord, bot_with: BotWith
 ) -> None:
