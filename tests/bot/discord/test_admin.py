@@ -222,6 +222,18 @@ async def test_a_non_admin_is_refused_even_though_discord_showed_the_command(
     assert reindexes == []
 
 
+async def test_a_non_admins_refusal_uses_none_of_the_servers_budget(
+    fake_discord: FakeDiscord, fresh_app: App, running_bot: RunningBot
+) -> None:
+    # Counted, members pressing an admin command could use up the server's commands.
+    app = private_app(fresh_app, cooldown_seconds=0, server_limit=1, admin_ids=frozenset({1234}))
+    async with running_bot(app):
+        refused = await answered(fake_discord.send_slash("reindex", user="alice"))
+        helped = await answered(fake_discord.send_slash("help", user="alice"))
+    assert refused.embed is not None and refused.embed["description"] == NOT_AN_ADMIN
+    assert helped.embed is not None and helped.embed["title"] == "quotebot"
+
+
 NOT_AN_ADMIN = "Only the bot's owners and members with Manage Server can use /reindex."
 NOT_HERE = "/reindex only works in a server I am in."
 
