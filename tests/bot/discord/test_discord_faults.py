@@ -225,3 +225,21 @@ async def test_a_refused_deferral_drops_the_answer_and_the_bot_goes_on(
     assert [e.kind for e in late.events] == ["callback"]  # the refused deferral, nothing after
     assert f"could not defer for {command} (interaction {late.id}): 404" in caplog.text
     assert following.embed is not None and following.embed["title"] == "quotebot"
+
+
+async def test_a_click_discord_refuses_to_answer_is_logged_and_the_bot_goes_on(
+    fake_discord: FakeDiscord,
+    app: App,
+    running_bot: RunningBot,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="bot")
+    async with running_bot(app):
+        rec = await answered(fake_discord.send_slash("quote", {"query": QUERY, "count": 3}))
+        fake_discord.fail_next("POST /interactions/*/callback", status=404)
+        click = await fake_discord.click(rec, "pager:next")
+        await click.wait_for(lambda r: any(e.status == 404 for e in r.events), WAIT)
+        following = await answered(fake_discord.send_slash("help", user="bob"))
+    assert f"could not update for component (interaction {click.id}): 404" in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert following.embed is not None and following.embed["title"] == "quotebot"
