@@ -185,9 +185,10 @@ class CorpusCog(
     async def remove(self, interaction: Interaction, work: Work, base: bool = False) -> None:
         app = self.bot.app
         collection, actor = self._named(interaction, base, work, NO_WORK)
-        # Refused now, privately, rather than after deferring.
+        # Refused now, privately, rather than after deferring; who asks before what is
+        # named, so a refusal is logged whether or not the name names a work.
+        texts.permit(collection, actor, "remove", work)
         found = texts.find_work(app, collection, work, actor=actor)
-        texts.permit(collection, actor, "remove", found.key)
         await self._change(
             interaction,
             collection,

@@ -102,8 +102,12 @@ async def test_an_admin_of_another_server_cannot_remove_a_base_work(
             user="bea",
             guild=b,
         )
+        # A name that is no work is refused as not hers to change too: it was answered
+        # "No work called …" before her permission was looked at.
+        none = await slash("corpus remove", {"work": "zzz", "base": True}, user="bea", guild=b)
     assert rec.ephemeral and "shared base corpus" in text_of(rec)
     assert base.ephemeral and "only be changed by the bot's owners" in text_of(base)
+    assert none.ephemeral and "only be changed by the bot's owners" in text_of(none)
     assert draper.exists()
     assert app.collections.base.log.tail()[-1].action == "refused"
     assert app.collections.base.log.tail()[-1].server == b
