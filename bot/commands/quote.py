@@ -225,7 +225,7 @@ def more_from_source(
     k = clamp_count(app, count)
     seen = {passage_id} | {i for q in shown if (i := _located(app, q, guild)) is not None}
     here = range(doc.first, doc.first + doc.count)
-    if verse_refs.parse(query) is not None:
+    if verse_refs.lookup(searcher.index, query) is not None:  # looked up, not searched
         last = max(i for i in seen if i in here)
         after = [quote_from(searcher, Hit(i, 0.0, 0.0, 0.0)) for i in here if i > last][:k]
         notice = "" if after else f"{verse_refs.book_name(searcher.index, doc)} ends there."

@@ -239,3 +239,13 @@ def test_the_query_length_setting_is_the_limit(fresh_app: App) -> None:
     with pytest.raises(QueryTooLong) as refused:
         quote(app, QuoteRequest("a question of sixty characters about sects and splits"))
     assert refused.value.limit == 50
+
+
+def test_more_after_a_reference_to_a_book_the_corpus_lacks_searches_again(
+    bible_app: App,
+) -> None:
+    # "Sectarianism 1 2" reads as a reference but names no book here: it was searched, so More
+    # searches too, rather than reading on from whatever passage was clicked.
+    shown = quote(bible_app, QuoteRequest("Sectarianism 1 2")).quotes
+    more = more_from_source(bible_app, "Sectarianism 1 2", shown[0], count=3, shown=shown)
+    assert more.quotes and all(q.score > 0 for q in more.quotes)
