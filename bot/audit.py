@@ -81,18 +81,22 @@ class AuditLog:
 
     def tail(self, n: int = 20, where: Callable[[Entry], bool] | None = None) -> list[Entry]:
         """The last `n` entries (of those `where` keeps), oldest first; a damaged line is
-        skipped, not fatal."""
+        skipped, not fatal. Unfiltered, only the last lines are parsed: every refusal
+        asks for the last entry."""
         if not self.path.is_file():
             return []
-        last: deque[Entry] = deque(maxlen=n)
         with open(self.path, encoding="utf-8", errors="replace") as f:
-            for line in f:
-                if not line.strip():
-                    continue
-                try:
-                    entry = Entry.from_json(json.loads(line))
-                except (ValueError, TypeError, AttributeError):  # not JSON, or not an object
-                    continue
-                if where is None or where(entry):
-                    last.append(entry)
-        return list(last)
+            lines = (line for line in f if line.strip())
+            if where is None:
+                # Twice as many lines as asked for: some may be damaged.
+                return [e for e in map(_parsed, deque(lines, maxlen=n * 2)) if e][-n:]
+            kept = deque((e for e in map(_parsed, lines) if e and where(e)), maxlen=n)
+        return list(kept)
+
+
+def _parsed(line: str) -> Entry | None:
+    """An entry, or None for a damaged line (not JSON, or not an object)."""
+    try:
+        return Entry.from_json(json.loads(line))
+    except (ValueError, TypeError, AttributeError):
+        return None

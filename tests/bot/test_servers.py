@@ -603,6 +603,7 @@ def test_a_damaged_audit_line_is_skipped_whatever_json_it_holds(tmp_path: Path) 
         f.write('not json\n[]\n"a string"\n42\n{"action": 3\n')
     log.append(server=None, user_id=1, user_name="owner", action="remove", work="First")
     assert [(e.action, e.work) for e in log.tail()] == [("add", "First"), ("remove", "First")]
+    assert [e.action for e in log.tail(5, lambda e: e.action == "remove")] == ["remove"]
 
 
 def test_the_trash_moves_files_across_file_systems_whole(
