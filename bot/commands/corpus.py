@@ -213,16 +213,10 @@ def add_work(
     root.mkdir(parents=True, exist_ok=True)
     existed = _check_target(root, name, replace=replace, where=_place(collection))
     sidecar = root / (name + SIDECAR_SUFFIX)
-    # A new version keeps what of the old one's title, author, date and url it does not
-    # bring itself; the trash keeps the old version whole.
     old_meta = sidecar.read_bytes() if existed and sidecar.is_file() else None
-    kept_meta = None  # the new version's sidecar, when it keeps the old one's values
-    if old_meta is not None:
-        merged = None if meta.empty else meta.over(old_meta.decode("utf-8-sig", errors="replace"))
-        kept_meta = old_meta if meta.empty else None if merged is None else merged.encode()
-    new_meta = kept_meta if kept_meta is not None or meta.empty else meta.to_toml().encode()
+    new_meta, kept = _sidecar_after(meta, old_meta)
     old_title = _title_in(root, sidecar, name) if old_meta is not None else ""
-    kept_title = old_title if kept_meta is not None else ""
+    kept_title = old_title if kept else ""
     trashed = None
     if existed:  # in the trash by the old version's title, as /corpus restore offers it
         trashed = _to_trash(collection, sidecars(name), old_title or name, "replaced")
@@ -246,6 +240,20 @@ def add_work(
     audit(collection, actor, "replace" if existed else "add", title)
     change = Change(work=title, files=(name,), replaced=existed, trashed=trashed)
     return _reindex(collection, change, progress)
+
+
+def _sidecar_after(meta: WorkMeta, old: bytes | None) -> tuple[bytes | None, bool]:
+    """A new version's sidecar (None: none), and whether it keeps the old one's values: it
+    keeps each title, author, date and url it does not bring (the trash keeps the old
+    version whole)."""
+    if old is None:
+        return (None if meta.empty else meta.to_toml().encode()), False
+    if meta.empty:
+        return old, True
+    merged = meta.over(old.decode("utf-8-sig", errors="replace"))
+    if merged is None:  # the old one is broken or holds more than text: the new one whole
+        return meta.to_toml().encode(), False
+    return merged.encode(), True
 
 
 def remove_work(
