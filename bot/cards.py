@@ -8,6 +8,7 @@ Discord's embed limits even after Markdown escaping, which can double a text's l
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.commands.cite import citation, quoted, reference
@@ -145,13 +146,30 @@ def match_word(q: Quote) -> str:
     return "strong" if q.cosine >= STRONG_COSINE else "good"
 
 
+_WEAKEST_FIRST = ("weak", "good", "strong")
+
+
+def match_words(quotes: Sequence[Quote]) -> list[str]:
+    """Each quote's word for a list ranked best first, never stronger than the word above
+    it. The ranking weighs more than the cosine the word reads, so a "strong" under a
+    "good" would say the order is wrong when it is the words that know less."""
+    words: list[str] = []
+    cap = "strong"
+    for q in quotes:
+        word = match_word(q)
+        if word:
+            word = cap = min(word, cap, key=_WEAKEST_FIRST.index)
+        words.append(word)
+    return words
+
+
 def title_line(q: Quote) -> str:
     """The work, and who wrote it: "Anatomy of the Micro-Sect — Hal Draper"."""
     work = q.title or q.source
     return f"{work} — {q.author}" if q.author else work
 
 
-def _source_fields(q: Quote, score: bool = True) -> tuple[Field, ...]:
+def _source_fields(q: Quote, word: str = "") -> tuple[Field, ...]:
     fields = [Field("Author", clip(q.author or "Unknown", FIELD_VALUE_MAX))]
     if q.section:
         fields.append(Field("Section", clip(q.section, 200)))
@@ -161,18 +179,18 @@ def _source_fields(q: Quote, score: bool = True) -> tuple[Field, ...]:
         fields.append(Field("Link", q.url[:FIELD_VALUE_MAX], inline=False))
     if q.label:
         fields.append(Field("Kind", q.label))
-    word = match_word(q) if score else ""
     if word:
         fields.append(Field("Match", word))
     return tuple(fields)
 
 
-def quote_card(q: Quote, position: int, total: int, note: str = "") -> Card:
+def quote_card(q: Quote, position: int, total: int, note: str = "", word: str = "") -> Card:
+    """Result `position` of `total`; `word`, how well it matches (`match_words`)."""
     footer = f"Result {position} of {total} · {q.source}"
     return Card(
         title=clip(title_line(q), TITLE_MAX),
         body=excerpt(q.text, q.highlight, QUOTE_BUDGET),
-        fields=_source_fields(q),
+        fields=_source_fields(q, word),
         footer=clip(f"{note} · {footer}" if note else footer, FOOTER_MAX),
         url=q.url,
     )
@@ -184,7 +202,11 @@ def answer_cards(answer: Answer) -> list[Card]:
     card's footer, so cards stay one per quote for the pager."""
     if answer.quotes:
         n = len(answer.quotes)
-        return [quote_card(q, i + 1, n, answer.notice) for i, q in enumerate(answer.quotes)]
+        words = match_words(answer.quotes)
+        return [
+            quote_card(q, i + 1, n, answer.notice, word)
+            for i, (q, word) in enumerate(zip(answer.quotes, words, strict=True))
+        ]
     return [notice_card(answer)]
 
 
@@ -222,7 +244,7 @@ def context_card(quotes: list[Quote], focus_id: int) -> Card:
     return Card(
         title=clip(f"Context: {focus.title or focus.source}", TITLE_MAX),
         body=tuple(segments[:-1]),
-        fields=_source_fields(focus, score=False),
+        fields=_source_fields(focus),
         footer="The passage in bold, with the passages just before and after it.",
         url=focus.url,
         tone="info",
@@ -333,9 +355,9 @@ def _who(q: Quote, *, where: bool = False) -> str:
     return f"{head} ({q.date})" if q.date else head
 
 
-def _named(head: str, q: Quote) -> str:
+def _named(head: str, word: str) -> str:
     """A field name: who and what (cut if long), and how well it matches (never cut)."""
-    strength = f" · {match_word(q) or 'good'} match"
+    strength = f" · {word or 'good'} match"
     return clip(head, OTHER_NAME - len(strength)) + strength
 
 
@@ -373,8 +395,8 @@ def explain_card(e: Explanation) -> Card:
         fields.append(Field(clip(t.term, TERM_NAME), f"“{sentence}” — {who}", inline=False))
     if not e.terms:
         fields.append(Field("Terms", NO_TERMS, inline=False))
-    for o in e.others:
-        name = _named(_who(o), o)
+    for o, word in zip(e.others, match_words(e.others), strict=True):
+        name = _named(_who(o), word)
         section = f" ({clip(o.section, SECTION_NOTE)})" if o.section else ""
         text = clip(" ".join(o.text.split()), OTHER_VALUE - len(section))
         fields.append(Field(name, text + section, inline=False))
@@ -394,6 +416,7 @@ def compare_card(c: Comparison) -> Card:
     if not c.rows:
         return Card(title="No good match", body=(Segment(c.notice),), tone="notice")
     fields: list[Field] = []
+    words = iter(match_words([r.quote for r in c.rows if r.quote is not None]))
     for row in c.rows:
         q = row.quote
         if q is None:
@@ -401,7 +424,7 @@ def compare_card(c: Comparison) -> Card:
             fields.append(Field(name, f"No good match in {name}.", inline=False))
             continue
         head = row.name if c.by == "author" else _who(q)
-        name = _named(head, q)
+        name = _named(head, next(words))
         section = f" ({clip(q.section, SECTION_NOTE)})" if q.section else ""
         text = clip(_sentence(q), COMPARE_VALUE - len(section))
         fields.append(Field(name, text + section, inline=False))

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import discord
 
 from bot.app import App
-from bot.cards import answer_cards, citation_card, context_card, quote_card
+from bot.cards import answer_cards, citation_card, context_card, match_words, quote_card
 from bot.commands.quote import context, more_from_source, settle
 from bot.commands.results import Answer, Quote
 from bot.discord import errors, render, replies
@@ -53,7 +53,8 @@ BUTTONS = (
 
 def page_embed(pages: Pages) -> discord.Embed:
     # Built when shown: most people never page past the first quote.
-    card = quote_card(pages.current, pages.page + 1, len(pages.quotes), pages.notice)
+    word = match_words(pages.quotes)[pages.page]
+    card = quote_card(pages.current, pages.page + 1, len(pages.quotes), pages.notice, word)
     return render.embed(card)
 
 

@@ -12,6 +12,7 @@ from bot.cards import (
     Card,
     Field,
     Segment,
+    answer_cards,
     citation_card,
     compare_card,
     context_card,
@@ -19,7 +20,7 @@ from bot.cards import (
 )
 from bot.commands.compare import Comparison, Row
 from bot.commands.explain import DefinedTerm, Explanation
-from bot.commands.results import Quote
+from bot.commands.results import Answer, Quote
 from bot.discord import render
 from bot.discord.autocomplete import choices
 from embeddings.explain import Location, Note
@@ -172,8 +173,23 @@ def bierce(n: int, text: str, section: str, **more: Any) -> Quote:
     return Quote(
         passage_id=n, text=text, author="Ambrose Bierce", title="The Devil's Dictionary",
         section=section, date="1911", url="", source="devils-dictionary.txt", score=0.5,
-        cosine=0.5, **more,
+        **{"cosine": 0.5, **more},
     )  # fmt: skip
+
+
+def test_match_words_never_rise_down_a_ranked_list() -> None:
+    # The ranking fuses more than the cosine the words read: a passage ranked second may
+    # have the higher cosine. "strong" under "good" would say the order is wrong.
+    cosines = (0.40, 0.70, 0.20, 0.60)
+    quotes = [bierce(n, f"Passage {n}.", f"S{n}", cosine=c) for n, c in enumerate(cosines)]
+    cards = answer_cards(Answer("q", quotes))
+    shown = [dict((f.name, f.value) for f in c.fields)["Match"] for c in cards]
+    assert shown == ["good", "good", "weak", "weak"]
+    rows = [Row(f"Work {n}", q) for n, q in enumerate(quotes)]
+    names = [f.name for f in compare_card(Comparison("q", "work", rows)).fields]
+    assert [n.rsplit("· ", 1)[1] for n in names] == [
+        "good match", "good match", "weak match", "weak match",
+    ]  # fmt: skip
 
 
 def test_a_citation_parts_a_poems_lines_and_keeps_the_works_address_a_link() -> None:
