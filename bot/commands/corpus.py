@@ -270,6 +270,15 @@ def remove_work(
     work = find_work(app, collection, name, actor=actor)
     if collection.is_base and len(own_works(collection)) == 1:
         raise UploadRefused("That is the only work in the corpus; add another before removing it.")
+    if (
+        not collection.is_base
+        and len(own_works(collection)) == 1
+        and _hides_the_base(app, collection)
+    ):
+        raise UploadRefused(
+            "That is this server's last text and it hides every base work: /corpus unhide "
+            "a base work (or add another text) before removing it."
+        )
     files = [f for source in work.files for f in sidecars(source)]
     trashed = _to_trash(collection, files, work.key, "removed")
     log.info(
@@ -347,13 +356,25 @@ def hide_work(
     work = _exactly_one(base_works, name, where="the base corpus")
     hidden = app.collections.state(guild_id).hidden
     if hide:
-        if not [w for w in base_works if not set(w.files) <= hidden | set(work.files)]:
-            raise UploadRefused("That would hide every work of the base corpus; keep one.")
+        # A server with texts of its own may read only those; without, it keeps a base work.
+        shown = [w for w in base_works if not set(w.files) <= hidden | set(work.files)]
+        if not shown and not own_works(collection):
+            raise UploadRefused(
+                "That would hide every work of the base corpus and this server has no texts "
+                "of its own; keep one, or add a text first."
+            )
         app.collections.hide(guild_id, work.files)
     else:
         app.collections.unhide(guild_id, work.files)
     audit(collection, actor, "hide" if hide else "unhide", work.key)
     return work
+
+
+def _hides_the_base(app: App, collection: Collection) -> bool:
+    """Whether the server of `collection` hides every base work."""
+    assert collection.guild_id is not None
+    hidden = app.collections.state(collection.guild_id).hidden
+    return all(set(w.files) <= hidden for w in own_works(app.collections.base))
 
 
 def hidden_names(app: App, guild_id: int, prefix: str, *, hidden: bool) -> list[str]:

@@ -797,3 +797,24 @@ def test_hiding_and_showing_a_base_work_are_in_the_servers_log(app: App) -> None
         ("hide", "Anatomy of the Micro-Sect"),
         ("unhide", "Anatomy of the Micro-Sect"),
     ]
+
+
+def test_a_server_with_texts_of_its_own_may_hide_the_whole_base(app: App) -> None:
+    # A server built around its own archive wants only its archive; one with nothing of its
+    # own keeps a base work, or it would have nothing to search.
+    add_garden(app, SERVER_A)
+    for work in list(sources.works(app)):
+        texts.hide_work(app, SERVER_A, work.title, actor=admin_of(SERVER_A))
+    assert titles(app, SERVER_A) == {"The Beekeeper's Almanac"}
+    assert set(quoted_titles(app, "what is a sect", SERVER_A)) <= {"The Beekeeper's Almanac"}
+    assert quoted_titles(app, GARDEN_QUERY, SERVER_A)[0] == "The Beekeeper's Almanac"
+    # Its last text of its own is not removed while that would leave it nothing.
+    with pytest.raises(UploadRefused, match="unhide"):
+        texts.remove_work(
+            app, app.collections.of(SERVER_A), "The Beekeeper's Almanac", actor=admin_of(SERVER_A)
+        )
+    assert "The Beekeeper's Almanac" in titles(app, SERVER_A)
+    first, last = sources.works(app)
+    texts.hide_work(app, SERVER_B, first.title, actor=admin_of(SERVER_B))
+    with pytest.raises(UploadRefused, match="no texts of its own"):
+        texts.hide_work(app, SERVER_B, last.title, actor=admin_of(SERVER_B))
