@@ -13,12 +13,13 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # an entry's time: UTC, ISO 8601
+K = TypeVar("K", bound=Hashable)
 
 
 @dataclass(frozen=True)
@@ -83,15 +84,26 @@ class AuditLog:
         """The last `n` entries (of those `where` keeps), oldest first; a damaged line is
         skipped, not fatal. Unfiltered, only the last lines are parsed: every refusal
         asks for the last entry."""
+        if where is not None:
+            return self.tails(where, {True: n})[True]
         if not self.path.is_file():
             return []
         with open(self.path, encoding="utf-8", errors="replace") as f:
-            lines = (line for line in f if line.strip())
-            if where is None:
-                # Twice as many lines as asked for: some may be damaged.
-                return [e for e in map(_parsed, deque(lines, maxlen=n * 2)) if e][-n:]
-            kept = deque((e for e in map(_parsed, lines) if e and where(e)), maxlen=n)
-        return list(kept)
+            # Twice as many lines as asked for: some may be damaged.
+            last = deque((line for line in f if line.strip()), maxlen=n * 2)
+        return [e for e in map(_parsed, last) if e][-n:]
+
+    def tails(self, kind: Callable[[Entry], K], sizes: Mapping[K, int]) -> dict[K, list[Entry]]:
+        """For each kind `k` that `sizes` names, the last `sizes[k]` entries that `kind`
+        sorts there, oldest first, in one read of the log (`/corpus log` shows changes and
+        refusals apart, and a flood of refusals makes the log long)."""
+        kept: dict[K, deque[Entry]] = {k: deque(maxlen=size) for k, size in sizes.items()}
+        if self.path.is_file():
+            with open(self.path, encoding="utf-8", errors="replace") as f:
+                for entry in map(_parsed, (line for line in f if line.strip())):
+                    if entry is not None and (bucket := kept.get(kind(entry))) is not None:
+                        bucket.append(entry)
+        return {k: list(d) for k, d in kept.items()}
 
 
 def _parsed(line: str) -> Entry | None:

@@ -39,8 +39,8 @@ def run_corpus(app: App, args: argparse.Namespace) -> int:
     action = args.action
     if action == "log":
         # The changes, then the refused attempts apart (as /corpus log shows them).
-        entries = texts.log_entries(collection, args.n)
-        refused = texts.refusals(collection)
+        view = texts.log_view(collection, args.n)
+        entries, refused = view.changes, view.refused
         if args.json:
             for e in entries + refused:
                 print(json.dumps(asdict(e), ensure_ascii=False))

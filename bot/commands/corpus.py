@@ -395,15 +395,20 @@ def work_names(works: list[sources.Work], prefix: str) -> list[str]:
     ]
 
 
-def log_entries(collection: Collection, n: int = 20) -> list[Entry]:
-    """The last `n` changes (and attempts that failed), refusals left out: however many
-    members of however many servers are refused, the owners' changes stay in view."""
-    return collection.log.tail(n, lambda e: e.action != REFUSED)
+@dataclass(frozen=True)
+class LogView:
+    """What `/corpus log` shows: the last changes (and attempts that failed), and the last
+    refusals apart, so that however many members of however many servers are refused, the
+    owners' changes stay in view."""
+
+    changes: list[Entry]
+    refused: list[Entry]
 
 
-def refusals(collection: Collection, n: int = 5) -> list[Entry]:
-    """The last `n` refused attempts, shown apart from the changes."""
-    return collection.log.tail(n, lambda e: e.action == REFUSED)
+def log_view(collection: Collection, n: int = 20, refused: int = 5) -> LogView:
+    """The last `n` changes and the last `refused` refusals, in one read of the log."""
+    last = collection.log.tails(lambda e: e.action == REFUSED, {False: n, True: refused})
+    return LogView(last[False], last[True])
 
 
 def find_work(

@@ -683,10 +683,9 @@ def test_refusals_from_other_servers_cannot_push_the_owners_changes_out_of_the_l
     for i in range(30):
         with pytest.raises(NotPermitted):
             texts.restore_work(base, f"entry {i}", actor=admin_of(SERVER_B, user=8 + i % 2))
-    changes = texts.log_entries(base)
-    assert [(e.user_name, e.action, e.work) for e in changes] == [("owner", "add", title)]
-    refused = texts.refusals(base)
-    assert len(refused) == 5 and refused[-1].work == "entry 29"
+    view = texts.log_view(base)
+    assert [(e.user_name, e.action, e.work) for e in view.changes] == [("owner", "add", title)]
+    assert len(view.refused) == 5 and view.refused[-1].work == "entry 29"
 
 
 def test_a_long_titled_work_is_suggested_by_names_its_commands_accept(app: App) -> None:
@@ -711,7 +710,7 @@ def test_a_refused_removal_is_logged_whether_or_not_the_work_exists(app: App) ->
     base = app.collections.base
     with pytest.raises(NotPermitted):
         texts.remove_work(app, base, "zzz", actor=admin_of(SERVER_B))
-    [refused] = texts.refusals(base)
+    [refused] = texts.log_view(base).refused
     assert (refused.work, refused.result) == ("zzz", "remove: not permitted")
 
 
@@ -793,7 +792,7 @@ def test_hiding_and_showing_a_base_work_are_in_the_servers_log(app: App) -> None
     admin = admin_of(SERVER_A)
     texts.hide_work(app, SERVER_A, "Anatomy of the Micro-Sect", actor=admin)
     texts.hide_work(app, SERVER_A, "Anatomy of the Micro-Sect", actor=admin, hide=False)
-    assert [(e.action, e.work) for e in texts.log_entries(a)][-2:] == [
+    assert [(e.action, e.work) for e in texts.log_view(a).changes][-2:] == [
         ("hide", "Anatomy of the Micro-Sect"),
         ("unhide", "Anatomy of the Micro-Sect"),
     ]

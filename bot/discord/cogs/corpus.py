@@ -274,7 +274,7 @@ class CorpusCog(
         app = self.bot.app
         collection = collection_of(app, interaction, base)
         texts.permit(collection, self._actor(interaction), "read the log of")
-        card = log_card(collection, texts.log_entries(collection), texts.refusals(collection))
+        card = log_card(collection, texts.log_view(collection))
         await replies.send(interaction, embeds=[render.embed(card)], ephemeral=True)
 
     @remove.autocomplete("work")
@@ -347,9 +347,10 @@ def _option(interaction: Interaction, name: str) -> object:
     return getattr(interaction.namespace, name, None)
 
 
-def log_card(collection: Collection, entries: list[Entry], refused: list[Entry]) -> Card:
+def log_card(collection: Collection, view: texts.LogView) -> Card:
     """The last changes, newest first; refused attempts apart, in a field of their own, so
     that they cannot push the changes out of view."""
+    entries, refused = view.changes, view.refused
     where = "the base corpus" if collection.is_base else "this server's texts"
     fields = (
         (Field("Refused lately", clip("\n".join(_lines(refused)), 1000), inline=False),)
