@@ -295,7 +295,7 @@ class Collections:
         now = time.time() if now is None else now
         done: list[str] = []
         for collection in [self.base, *(self.of(g) for g in self.existing())]:
-            purged = collection.trash.purge(self.settings.trash_days, now)
+            purged, _ = collection.trash.purge(self.settings.trash_days, now)
             if purged:
                 done.append(f"{collection.name}: {purged} trashed work(s) purged")
         if self.settings.on_leave == "delete":

@@ -146,13 +146,19 @@ class Trash:
         shutil.rmtree(entry.folder, ignore_errors=True)
         return entry.files
 
-    def purge(self, days: float, now: float | None = None) -> int:
-        """Delete entries older than `days`; returns how many."""
+    def purge(self, days: float, now: float | None = None) -> tuple[int, list[Trashed]]:
+        """Delete entries older than `days`; returns how many, and the entries kept (newest
+        first, as `entries` lists them: an upload's room check reads the trash once)."""
         horizon = (time.time() if now is None else now) - days * DAY
-        old = [e for e in self.entries() if e.trashed_at < horizon]
-        for entry in old:
-            shutil.rmtree(entry.folder, ignore_errors=True)
-        return len(old)
+        kept: list[Trashed] = []
+        old = 0
+        for entry in self.entries():
+            if entry.trashed_at < horizon:
+                shutil.rmtree(entry.folder, ignore_errors=True)
+                old += 1
+            else:
+                kept.append(entry)
+        return old, kept
 
 
 def _move(source: Path, target: Path) -> None:

@@ -175,8 +175,7 @@ def _checked_name(app: App, collection: Collection, filename: str, size: int, ac
         # without a bound, one server could fill the disk every server and the base need.
         # Expired trash goes first, as at start-up, so waiting trash_days frees its room.
         days = app.settings.trash_days
-        collection.trash.purge(days)
-        trashed = collection.trash.entries()
+        _, trashed = collection.trash.purge(days)
         room = Room(
             folder_bytes(collection.corpus),
             folder_bytes(collection.trash.folder),
