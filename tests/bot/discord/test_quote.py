@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import sys
 import threading
 from collections.abc import Awaitable, Callable
@@ -235,6 +236,27 @@ async def test_clicks_that_show_no_page_cannot_outlast_the_token_that_expires_th
             lambda r: all(b.get("disabled") for b in r.buttons if b["label"] != "Explain"), WAIT
         )
     assert not fake_discord.violations
+
+
+async def test_a_pager_whose_token_died_first_logs_the_failed_edit_and_raises_nothing(
+    fake_discord: FakeDiscord, bot_with: BotWith, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The expiry edit goes through the interaction's webhook; once its token is dead,
+    # Discord refuses it (401). That is worth a warning, not an error from a task that
+    # nobody awaits.
+    fake_discord.expect_violations("token.expired")
+    caplog.set_level(logging.WARNING)
+    async with bot_with(cooldown_seconds=0, server_limit=0, view_timeout_seconds=0.5):
+        rec = await answered(fake_discord.send_slash("quote", {"query": QUERY}))
+        fake_discord.expire_token(rec)
+        await rec.wait_for(lambda r: any(e.status == 401 for e in r.events), WAIT)
+        await eventually(lambda: "could not edit message" in caplog.text, WAIT, "the warning")
+        await answered(fake_discord.send_slash("quote", {"query": QUERY}, user="bob"))
+    assert not [
+        r for r in caplog.records if r.levelno >= logging.ERROR and r.name.startswith("bot")
+    ]
+    nexts = [b for b in rec.buttons if b["label"] == "Next"]
+    assert nexts and not nexts[0].get("disabled")  # the refused edit changed nothing
 
 
 async def test_a_click_the_bot_no_longer_has_a_page_for_is_told_the_results_expired(
