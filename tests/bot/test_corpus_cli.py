@@ -156,3 +156,30 @@ def test_the_trash_lists_each_version_by_a_name_restore_takes(
     assert code == 0 and "In the trash; undo:" in out  # the version it swapped out
     restored = fresh_app.collections.of(int(SERVER)).corpus / "almanac.txt"
     assert b"late spring" in restored.read_bytes()
+
+
+def test_options_given_before_the_action_are_kept_not_reset_by_the_actions_defaults(
+    capsys: pytest.CaptureFixture[str],
+    paths: list[str],
+    almanac: Path,
+    fresh_app: App,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # `corpus --collection G --corpus C add FILE` used to act on the default base corpus:
+    # the action's own defaults overwrote what came before it. (The defaults point into
+    # tmp_path here, so that such a bug cannot write into the repository's corpus.)
+    for name in ("CORPUS", "INDEX", "DATA"):
+        monkeypatch.setenv(f"QUOTEBOT_{name}", str(tmp_path / "fallback" / name.lower()))
+    code, out, _ = run(
+        capsys, "corpus", *paths, "--collection", SERVER, "add", str(almanac),
+        "--title", "The Beekeeper's Almanac",
+    )  # fmt: skip
+    assert code == 0 and "Added" in out
+    assert not (fresh_app.settings.corpus / "almanac.txt").exists()
+    assert titles(capsys, paths, "--collection", SERVER)[0] == "The Beekeeper's Almanac"
+    code, out, _ = run(capsys, "corpus", *paths, "--collection", SERVER, "log")
+    assert code == 0 and "add  The Beekeeper's Almanac  ok" in out
+    # Given after the action, as before, they count too.
+    code, out, _ = run(capsys, "corpus", "log", *paths, "--collection", SERVER)
+    assert code == 0 and "add  The Beekeeper's Almanac  ok" in out
