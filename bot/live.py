@@ -142,7 +142,13 @@ class IndexService:
         # The id names the backend when its vectors differ (int8), so an index built with
         # one is never queried with another's vectors.
         if data.manifest.model != self.encoder.model_id:
-            raise IndexIncompatibleError("model", data.manifest.model, self.encoder.model_id)
+            configured = self.settings.model
+            unloadable = self.encoder.name != configured and data.manifest.model.startswith(
+                configured
+            )
+            raise IndexIncompatibleError(
+                "model", data.manifest.model, self.encoder.model_id, unloadable
+            )
 
     def follow(self) -> bool:
         """Swap in the build CURRENT names if another process made it (a reindex elsewhere).

@@ -139,6 +139,12 @@ def describe(error: QuotebotError) -> str:
                 f"The index was built by another version of quotebot (format {found}, this "
                 f"one reads {expected}); run a reindex."
             )
+        case IndexIncompatibleError(found=found, expected=expected, unloadable=True):
+            return (
+                f"The index was built with the model {found!r}, which quotebot is set to use "
+                f"but could not load; restore that model, or run a reindex to rebuild the "
+                f"index with {expected!r}."
+            )
         case IndexIncompatibleError(found=found, expected=expected):
             return (
                 f"The index was built with the model {found!r}, but quotebot is set to use "

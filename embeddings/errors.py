@@ -184,6 +184,9 @@ class IndexIncompatibleError(_Fields, QuotebotError):
     problem: Literal["format", "model"]
     found: str  # the index's format version, or the model it was built with
     expected: str  # what this quotebot reads, or the model it is set to use
+    # The index's model is the configured one, which could not be loaded: `expected` is
+    # the bundled model answering instead, not what the settings name.
+    unloadable: bool = False
 
 
 class IndexWriteError(_Fields, QuotebotError, OSError):

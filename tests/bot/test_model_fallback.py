@@ -1,7 +1,7 @@
 """A configured model that cannot be loaded (a tuned model's folder moved or damaged) does
 not stop the bot: it starts on the bundled MiniLM, says so once in the log, and tells the
 bot's owners on /source (tests/bot/discord/test_index_faults.py). An index built with the
-missing model is refused with "run a reindex", never searched with the wrong model."""
+missing model is refused (restore it, or reindex), never searched with the wrong model."""
 
 from __future__ import annotations
 
@@ -48,7 +48,12 @@ def test_an_index_built_with_the_missing_model_asks_for_a_reindex(
     app = App(replace(seed_app.settings, index=index, model=str(tuned)))
     with pytest.raises(IndexIncompatibleError) as refused:
         app.index.load()
-    assert describe(refused.value).endswith("run a reindex.")
+    # Not "quotebot is set to use MiniLM": the settings name the tuned model.
+    assert describe(refused.value) == (
+        f"The index was built with the model '{tuned}', which quotebot is set to use but "
+        f"could not load; restore that model, or run a reindex to rebuild the index with "
+        f"'{DEFAULT_MODEL}'."
+    )
 
 
 def test_a_loadable_model_is_used_and_nothing_is_said(
