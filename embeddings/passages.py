@@ -47,7 +47,8 @@ class CountMemo:
 # ending with a footnote marker, bylines parted by a bar, HTML banners and buttons, and
 # title-cased headings and a file of verse alone in plain text, a Gutenberg subtitle.
 # 5: a printed book's front matter (title page, imprint, edition history) left out.
-READER_VERSION = 5
+# 6: a byline with a bare year ("by Hal Draper, 1973") is read as one.
+READER_VERSION = 6
 # What a build's sentence table holds (embeddings/sentence_index.py). 2: a passage's
 # closing signature or date line is no sentence of its own (sentences.is_attribution).
 SENTENCE_RULES = 2

@@ -23,6 +23,9 @@ _DATE_TAIL = re.compile(
     r"|(?:\d{1,2}\s+[A-Z][a-z]{2,8}\.?,?\s+\d{4})|(?:[A-Z][a-z]{2,8},?\s+\d{4})"
     r"|\(?\d{4}(?:-\d\d){0,2}\)?)\s*\.?$"
 )
+# The bare year alone: "Draper, 1973" also has the shape of a month and a year above, and a
+# surname is no month, so a byline whose longer date does not parse tries this.
+_YEAR_TAIL = re.compile(r"(?:,|\s*[|·•–—])?\s+\(?(?P<date>\d{4}(?:-\d\d){0,2})\)?\s*\.?$")
 _BYLINE = re.compile(r"by\s+(?P<rest>\S.{0,150})", re.I | re.S)
 # E-mail addresses, and what archiving leaves of them ("[email protected]").
 _EMAIL = re.compile(r"\S+@\S+|\[?\s*e-?mail[\s\u00a0]*protected\s*\]?", re.I)
@@ -102,12 +105,13 @@ def parse_byline(text: str) -> tuple[str, str] | None:
         return None
     rest = m.group("rest").strip()
     date = ""
-    tail = _DATE_TAIL.search(rest)
-    if tail is not None:
-        parsed = parse_date(tail.group("date"))
-        if parsed:
+    for shape in (_DATE_TAIL, _YEAR_TAIL):
+        tail = shape.search(rest)
+        parsed = parse_date(tail.group("date")) if tail is not None else ""
+        if tail is not None and parsed:
             date = parsed
             rest = rest[: tail.start()].strip()
+            break
     rest = rest.rstrip(",;.|·•–— ")
     if _EMAIL.fullmatch(rest):
         return ("", date) if date else None

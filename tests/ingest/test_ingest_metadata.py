@@ -105,6 +105,28 @@ def test_a_byline_may_part_its_date_as_sites_do(between: str) -> None:
     assert parse_byline(byline) == ("Henri Duval", "2018-02-12")
 
 
+@pytest.mark.parametrize(
+    ("byline", "read"),
+    [
+        ("by Hal Draper, 1973", ("Hal Draper", "1973")),
+        ("by Jane Doe (1901)", ("Jane Doe", "1901")),
+        ("by Mark Twain, May 1901", ("Mark Twain", "1901-05")),
+    ],
+)
+def test_a_byline_with_a_bare_year_is_read_though_the_surname_looks_like_a_month(
+    byline: str, read: tuple[str, str]
+) -> None:
+    # "Draper, 1973" has the shape of "March, 1973": the surname was taken for a month,
+    # the date did not parse, and the whole line was no byline.
+    assert parse_byline(byline) == read
+
+
+def test_a_text_with_a_bare_year_byline_takes_its_title_and_author(corpus: Corpus) -> None:
+    doc = corpus.document("rain.txt", "Essay on Rain\nby Jane Doe, 1901\n\nIt rained all May.\n")
+    assert (doc.meta.title, doc.meta.author, doc.meta.date) == ("Essay on Rain", "Jane Doe", "1901")
+    assert [b.text for b in doc.blocks] == ["It rained all May."]
+
+
 def test_an_html_byline_names_the_author(corpus: Corpus) -> None:
     doc = corpus.document(
         "escapement.html",
