@@ -43,6 +43,7 @@ _CORRUPT = {
     "no_manifest": "The index at {where} has no manifest; run a reindex.",
     "bad_manifest": "The index manifest at {where} is unreadable ({detail}); run a reindex.",
     "build_missing": "The index names a build that is missing ({where}); reindex.",
+    "no_current": "The index's {where} file is missing or empty; run a reindex.",
     "file_missing": "The index file {where} is missing; run a reindex.",
     "file_damaged": "The index file {where} is damaged (its checksum does not match); "
     "run a reindex.",

@@ -198,12 +198,16 @@ class Plan:
     # chunking.
     same_chunking: bool
     index_dir: Path | None = None  # where: the build before the current one lends vectors too
+    # Whether CURRENT names `previous`: when CURRENT is damaged, the newest intact build
+    # lends its vectors, but a new build is made so that CURRENT names one again.
+    named: bool = True
 
     def up_to_date(self, dense: DenseParams) -> bool:
         """Whether the current build is already what this one would make."""
         p = self.previous
         return (
             self.same_chunking
+            and self.named
             and p is not None
             and p.manifest.corpus_fingerprint == self.fingerprint
             and p.manifest.same_dense(dense)
@@ -227,7 +231,10 @@ def plan(job: Job, index_dir: Path, found: Scan, *, force: bool) -> Plan:
         and previous.manifest.chunking == job.chunk.as_dict()
     )
     fingerprint = _corpus_fingerprint(found.prints, model, job.chunk)
-    return Plan(fingerprint, previous, same_chunking, index_dir)
+    named = previous is None or (
+        previous.path is not None and store.read_current_name(index_dir) == previous.path.name
+    )
+    return Plan(fingerprint, previous, same_chunking, index_dir, named)
 
 
 def _previous(index_dir: Path, model: str) -> IndexData | None:

@@ -163,6 +163,7 @@ CorruptProblem = Literal[
     "no_manifest",  # where: the build
     "bad_manifest",  # where: the build; detail: the parser's message
     "build_missing",  # where: the build the index names
+    "no_current",  # where: the CURRENT file, missing or empty beside finished builds
     "file_missing",  # where: the file, relative to its build
     "file_damaged",  # where: the file; its checksum does not match
     "unreadable",  # where: the build; detail: what failed

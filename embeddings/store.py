@@ -426,8 +426,11 @@ def wait_until_free(index_dir: Path, timeout: float, poll: float = 0.5) -> bool:
 
 
 def read_current_name(index_dir: Path) -> str | None:
+    """The build CURRENT names; None when there is no CURRENT or it is empty. Bytes that
+    are not UTF-8 are read as they are (they name no build, so the build is "missing"),
+    never raised: every command, reindex too, must get past a damaged CURRENT."""
     try:
-        name = (index_dir / "CURRENT").read_text().strip()
+        name = (index_dir / "CURRENT").read_text(encoding="utf-8", errors="replace").strip()
     except FileNotFoundError:
         return None
     return name or None
@@ -447,11 +450,15 @@ def read_manifest(build: Path, formats: tuple[int, ...] = (FORMAT_VERSION,)) -> 
 
 
 def current_build(index_dir: Path) -> Path:
+    """The build CURRENT names. No CURRENT (or an empty one) beside finished builds is
+    damage, not a missing index: a query must not rebuild what is there."""
     name = read_current_name(index_dir)
     if name is None:
+        if finished_builds(index_dir):
+            raise IndexCorruptError("no_current", str(index_dir / "CURRENT"))
         raise IndexMissingError(str(index_dir))
     build = index_dir / "builds" / name
-    if not build.is_dir():
+    if Path(name).name != name or name in (".", "..") or not build.is_dir():
         raise IndexCorruptError("build_missing", str(build))
     return build
 
@@ -473,8 +480,17 @@ def load(index_dir: Path, *, check: bool = True) -> IndexData:
 
 def load_for_reuse(index_dir: Path) -> IndexData:
     """The current build, also of an older format, for a reindex to take vectors from
-    (never searched: an older build may lack what search needs, such as sentences)."""
-    return _load_build(current_build(index_dir), check=True, formats=REUSABLE_FORMATS)
+    (never searched: an older build may lack what search needs, such as sentences). When
+    CURRENT is damaged, the newest finished build that is intact: its vectors are good."""
+    try:
+        return _load_build(current_build(index_dir), check=True, formats=REUSABLE_FORMATS)
+    except IndexCorruptError as damage:
+        for build in reversed(finished_builds(index_dir)):
+            try:
+                return _load_build(build, check=True, formats=REUSABLE_FORMATS)
+            except (IndexCorruptError, IndexIncompatibleError):
+                continue
+        raise damage from None
 
 
 def load_earlier_for_reuse(index_dir: Path) -> IndexData | None:

@@ -95,6 +95,10 @@ WORDED: list[tuple[errors.QuotebotError, str]] = [
         "The index names a build that is missing (/b); reindex.",
     ),
     (
+        errors.IndexCorruptError("no_current", "/i/CURRENT"),
+        "The index's /i/CURRENT file is missing or empty; run a reindex.",
+    ),
+    (
         errors.IndexCorruptError("file_missing", "vectors.npy"),
         "The index file vectors.npy is missing; run a reindex.",
     ),

@@ -330,6 +330,29 @@ def test_a_damaged_index_with_nothing_to_fall_back_on_is_refused(fresh_app: App)
         store.load_last_good(fresh_app.settings.index)
 
 
+@pytest.mark.parametrize(
+    "current",
+    [b"\xff\xfe", b"", b"  \n", b"..", b"../builds"],
+    ids=["not-utf8", "empty", "blank", "dotdot", "path"],
+)
+def test_a_damaged_current_file_serves_the_newest_intact_build_and_a_reindex_mends_it(
+    fresh_app: App, current: bytes
+) -> None:
+    # Bytes that are not UTF-8 made every command, reindex too, an internal error; an empty
+    # CURRENT made a query rebuild the whole index (and prune an intact build).
+    index_dir = fresh_app.settings.index
+    builds = {p.name for p in store.finished_builds(index_dir)}
+    newest = max(builds)
+    (index_dir / "CURRENT").write_bytes(current)
+    data, damage = store.load_last_good(index_dir)
+    assert data.path is not None and data.path.name == newest
+    assert damage is not None and damage.problem in ("no_current", "build_missing")
+    assert {p.name for p in store.finished_builds(index_dir)} == builds  # nothing rebuilt
+    report = reindex(fresh_app.settings.corpus, index_dir, fresh_app.encoder)
+    assert report.encoded == 0  # the intact build's vectors were reused
+    assert store.load(index_dir).path is not None
+
+
 # -- the vectors are memory-mapped --------------------------------------------------------
 
 
