@@ -11,8 +11,10 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import stat
 import sys
 from dataclasses import asdict
+from pathlib import Path
 
 from bot.app import App
 from bot.audit import Entry
@@ -20,6 +22,7 @@ from bot.commands import corpus as texts
 from bot.commands.corpus import Actor, Change
 from bot.commands.sidecar import checked_meta
 from bot.progress import terminal_progress
+from bot.servers import Collection
 from embeddings.errors import QueryError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -31,6 +34,24 @@ def operator() -> Actor:
     except (KeyError, OSError):  # no login name in a container
         name = "operator"
     return Actor(0, f"{name} (command line)", owner=True)
+
+
+def _read_upload(
+    app: App, collection: Collection, path: Path, actor: Actor, *, replace: bool
+) -> bytes:
+    """The file's bytes, after what /corpus add checks before a download (who asks, the
+    name, the size, the server's room). A device or a pipe is refused unread: /dev/zero
+    would fill memory, a FIFO would wait forever."""
+    try:
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):
+            raise QueryError(f"{path} is not a regular file; give a .txt, .md or .html file.")
+        texts.check_upload(app, collection, path.name, st.st_size, actor=actor, replace=replace)
+        with open(path, "rb") as f:
+            # No more than the limit and a byte: a file that grew meanwhile is still refused.
+            return f.read(app.settings.upload_max_bytes + 1)
+    except OSError as exc:
+        raise QueryError(f"I cannot read {path} ({exc.strerror or exc}).") from exc
 
 
 def run_corpus(app: App, args: argparse.Namespace) -> int:
@@ -77,11 +98,8 @@ def run_corpus(app: App, args: argparse.Namespace) -> int:
         return EXIT_OK
     with terminal_progress() as progress:
         if action == "add":
-            try:
-                data = args.file.read_bytes()
-            except OSError as exc:
-                raise QueryError(f"I cannot read {args.file} ({exc.strerror or exc}).") from exc
             meta = checked_meta(args.title, args.author, args.date, args.url)
+            data = _read_upload(app, collection, args.file, actor, replace=args.replace)
             change = texts.add_work(
                 app,
                 collection,

@@ -5,6 +5,7 @@ audit log as /corpus."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -183,3 +184,20 @@ def test_options_given_before_the_action_are_kept_not_reset_by_the_actions_defau
     # Given after the action, as before, they count too.
     code, out, _ = run(capsys, "corpus", "log", *paths, "--collection", SERVER)
     assert code == 0 and "add  The Beekeeper's Almanac  ok" in out
+
+
+def test_a_device_or_a_pipe_is_refused_unread_and_a_big_file_by_its_size(
+    capsys: pytest.CaptureFixture[str], paths: list[str], tmp_path: Path, fresh_app: App
+) -> None:
+    # `corpus add /dev/zero` read until the machine ran out of memory; a FIFO waited forever.
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    for device in ("/dev/zero", str(fifo)):
+        code, _, err = run(capsys, "corpus", "add", device, *paths)
+        assert code == 1 and "is not a regular file" in err and "\n" not in err.strip()
+    big = tmp_path / "big.txt"
+    with open(big, "wb") as f:
+        f.truncate(fresh_app.settings.upload_max_bytes * 4)  # sparse: its size, not its bytes
+    code, _, err = run(capsys, "corpus", "add", str(big), *paths)
+    assert code == 1 and "That file is 8.0 MB" in err
+    assert not (fresh_app.settings.corpus / "big.txt").exists()
