@@ -12,6 +12,7 @@ naming the key and the file.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Mapping
@@ -399,17 +400,23 @@ class _Reader:
 
 def _number(value: Any, *, integer: bool, text: bool) -> int | float | None:
     """`value` as an int (or a float), None when it is not one. A variable is text; the
-    file's numbers are TOML numbers (a float setting may be written as a whole number)."""
+    file's numbers are TOML numbers (a float setting may be written as a whole number).
+    nan and inf are no numbers here: nan passes every range check (each comparison is
+    false) and made every answer "no good match"."""
     if text and isinstance(value, str):
         try:
-            return int(value) if integer else float(value)
+            number: int | float = int(value) if integer else float(value)
         except ValueError:
             return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    elif isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    if integer:
-        return value if isinstance(value, int) else None
-    return float(value)
+    elif integer:
+        if not isinstance(value, int):
+            return None
+        number = value
+    else:
+        number = float(value)
+    return number if math.isfinite(number) else None
 
 
 def shard_plan(shards: Any, shard_ids: Any) -> tuple[int, tuple[int, ...]]:

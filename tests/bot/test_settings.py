@@ -258,6 +258,9 @@ def test_a_bad_value_in_the_file_is_one_line_naming_the_key_and_the_file(project
             "search.fusion must be one of convex, rrf, dense, bm25, not 'max' (in {file})",
         ),
         ("[search]\nalpha = 1.5\n", "search.alpha must be between 0 and 1, not 1.5 (in {file})"),
+        # nan passed every range check and made every answer "no good match".
+        ("[search]\nmin_cosine = nan\n", "search.min_cosine must be a number, not nan (in {file})"),
+        ("[bot]\ntrash_days = inf\n", "bot.trash_days must be a number, not inf (in {file})"),
         ("[bot]\nmax_builds = 0\n", "bot.max_builds must be at least 1, not 0 (in {file})"),
         (  # the default count is one a reader may ask for (max_results is 10)
             "[search]\nresults = 20\n",
