@@ -309,7 +309,12 @@ def restore_work(
         texts = [f for f in entry.files if not is_sidecar(Path(f).name)]
         current = [f for t in texts for f in sidecars(t) if (collection.corpus / f).exists()]
         if current:
-            swapped = _to_trash(collection, current, entry.work, "replaced")
+            # By its own title, as a replace names the version it trashes: the swapped-out
+            # version is not the one being restored.
+            root, text = collection.corpus, texts[0]
+            sidecar = root / (text + SIDECAR_SUFFIX)
+            title = _title_in(root, sidecar, text) if sidecar.is_file() else ""
+            swapped = _to_trash(collection, current, title or text, "replaced")
     try:
         files = collection.trash.restore(entry, collection.corpus)
     except TrashError as exc:

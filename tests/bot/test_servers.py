@@ -817,3 +817,21 @@ def test_a_server_with_texts_of_its_own_may_hide_the_whole_base(app: App) -> Non
     texts.hide_work(app, SERVER_B, first.title, actor=admin_of(SERVER_B))
     with pytest.raises(UploadRefused, match="no texts of its own"):
         texts.hide_work(app, SERVER_B, last.title, actor=admin_of(SERVER_B))
+
+
+def test_restoring_a_replaced_version_trashes_the_newer_one_under_its_own_title(
+    app: App,
+) -> None:
+    # The swapped-out version was labelled with the restored one's title: the trash listed
+    # "AAA · replaced" for the file that held BBB, and the undo hint named AAA.
+    a = app.collections.of(SERVER_A)
+    admin = admin_of(SERVER_A)
+    texts.add_work(app, a, "almanac.txt", GARDEN, WorkMeta(title="AAA"), actor=admin)
+    newer = GARDEN.replace(b"late spring", b"early summer")
+    texts.add_work(app, a, "almanac.txt", newer, WorkMeta(title="BBB"), actor=admin, replace=True)
+    change = texts.restore_work(a, "AAA", actor=admin)
+    assert change.trashed is not None and change.trashed.work == "BBB"
+    assert texts.trash_names(a, "") == ["BBB"]
+    texts.restore_work(a, "BBB", actor=admin)
+    assert (a.corpus / "almanac.txt").read_bytes() == newer
+    assert texts.trash_names(a, "") == ["AAA"]
