@@ -206,6 +206,7 @@ def add_work(
 ) -> Change:
     """Write an uploaded file (and its metadata sidecar) into the collection and reindex;
     a file it replaces goes to the trash first."""
+    _check_data_folder(collection)
     name = _checked_name(app, collection, filename, len(data), actor)
     check_content(data, name)
     root = collection.corpus
@@ -264,6 +265,7 @@ def remove_work(
     progress: ProgressFn | None = None,
 ) -> Change:
     """Move a work's files and their sidecars to the collection's trash, then reindex."""
+    _check_data_folder(collection)
     # Who asks first: a refusal is logged whether or not the name names a work.
     permit(collection, actor, "remove", name)
     work = find_work(app, collection, name, actor=actor)
@@ -300,6 +302,7 @@ def restore_work(
 ) -> Change:
     """Bring a trashed work back into the collection and reindex. Restoring a version that
     was replaced undoes the replace: the version that replaced it goes to the trash."""
+    _check_data_folder(collection)
     permit(collection, actor, "restore", name)
     entry = collection.trash.find(name)
     if entry is None:
@@ -467,6 +470,21 @@ def _exactly_one(works: list[sources.Work], name: str, where: str = "") -> sourc
         files = ", ".join(f for w in found for f in w.files[:1])
         raise UploadRefused(f"{len(found)} works have that title; name one by file: {files}.")
     return found[0]
+
+
+def _check_data_folder(collection: Collection) -> None:
+    """Refuse a change before anything is written when the trash or the audit log cannot
+    be: a text written and then an error would be in the corpus unlogged, and a retry
+    told it is there already."""
+    for folder in (collection.trash.folder, collection.log.path.parent):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UploadRefused(
+                f"Nothing changed: the data folder {folder} cannot be used "
+                f"({exc.strerror or exc}). Fix it ([paths] data in the settings), then "
+                "try again."
+            ) from exc
 
 
 def _shown(name: str) -> str:

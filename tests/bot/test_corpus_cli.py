@@ -201,3 +201,23 @@ def test_a_device_or_a_pipe_is_refused_unread_and_a_big_file_by_its_size(
     code, _, err = run(capsys, "corpus", "add", str(big), *paths)
     assert code == 1 and "That file is 8.0 MB" in err
     assert not (fresh_app.settings.corpus / "big.txt").exists()
+
+
+def test_a_data_folder_that_cannot_be_used_refuses_the_change_before_any_file_is_written(
+    capsys: pytest.CaptureFixture[str],
+    paths: list[str],
+    almanac: Path,
+    fresh_app: App,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The text was written, then the trash or the log failed: "internal error", the text
+    # in the corpus unlogged, and a retry told it was there already.
+    not_a_folder = tmp_path / "datafile"
+    not_a_folder.write_text("hi")
+    monkeypatch.setenv("QUOTEBOT_DATA", str(not_a_folder))
+    code, _, err = run(capsys, "corpus", "add", str(almanac), *paths)
+    assert code == 1 and err.count("\n") == 1 and "Nothing changed: the data folder" in err
+    assert not (fresh_app.settings.corpus / "almanac.txt").exists()
+    code, _, err = run(capsys, "corpus", "remove", "Anatomy of the Micro-Sect", *paths)
+    assert code == 1 and "Nothing changed: the data folder" in err
