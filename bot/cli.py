@@ -58,17 +58,19 @@ def _server_id(text: str) -> int:
     return int(text)
 
 
-def _options(default: Any = None) -> tuple[_Parser, _Parser]:
+def _options() -> tuple[_Parser, _Parser]:
     """The options every command takes, and those plus --collection (a server's view,
-    base and its own texts, or its collection, without Discord). With `default`
-    SUPPRESS, an option left out leaves the namespace alone: `corpus --collection G
-    remove W` keeps the G given before the action instead of the action's default."""
-    common = _Parser(add_help=False, argument_default=default)
+    base and its own texts, or its collection, without Discord). Left out, an option
+    leaves the namespace alone (SUPPRESS; the defaults are the top parser's), so it may
+    come before the command, between `corpus` and its action, or after: a subparser's own
+    default used to reset a value given earlier, and `corpus --collection G --corpus C
+    remove W` acted on the default base corpus."""
+    common = _Parser(add_help=False, argument_default=argparse.SUPPRESS)
     common.add_argument("--corpus", type=Path, metavar="DIR", help="the corpus folder")
     common.add_argument("--index", type=Path, metavar="DIR", help="the index folder")
     common.add_argument("--config", type=Path, metavar="FILE", help="a settings.toml file")
     common.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
-    scoped = _Parser(add_help=False, parents=[common], argument_default=default)
+    scoped = _Parser(add_help=False, parents=[common], argument_default=argparse.SUPPRESS)
     scoped.add_argument(
         "--collection",
         type=_server_id,
@@ -80,14 +82,14 @@ def _options(default: Any = None) -> tuple[_Parser, _Parser]:
 
 def build_parser() -> argparse.ArgumentParser:
     common, scoped = _options()
-    _, scoped_again = _options(argparse.SUPPRESS)  # for the actions of `corpus`
-
     parser = _Parser(
         prog="quotebot",
         description="Quote and explain passages from a body of texts, verbatim and cited.",
         epilog="Settings come from config/settings.toml, then QUOTEBOT_* environment "
         "variables, then these flags.",
+        parents=[_options()[0]],  # its own actions: set_defaults below changes them
     )
+    parser.set_defaults(corpus=None, index=None, config=None, verbose=False, collection=None)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
@@ -145,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     actions = p.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
     actions.required = True
-    a = actions.add_parser("add", parents=[scoped_again], help="add a .txt, .md or .html file")
+    a = actions.add_parser("add", parents=[scoped], help="add a .txt, .md or .html file")
     a.add_argument("file", type=Path, metavar="FILE")
     a.add_argument("--title", default="")
     a.add_argument("--author", default="")
@@ -158,13 +160,13 @@ def build_parser() -> argparse.ArgumentParser:
         ("hide", "hide a base work in the server named by --collection"),
         ("unhide", "show a hidden base work in that server again"),
     ):
-        a = actions.add_parser(name, parents=[scoped_again], help=what)
+        a = actions.add_parser(name, parents=[scoped], help=what)
         a.add_argument("work", metavar="WORK", help="its title or file name")
     a = actions.add_parser(
-        "trash", parents=[scoped_again], help="what the trash holds, each version by its name"
+        "trash", parents=[scoped], help="what the trash holds, each version by its name"
     )
     a.add_argument("--json", action="store_true", help="one JSON object per entry")
-    a = actions.add_parser("log", parents=[scoped_again], help="the last changes (audit log)")
+    a = actions.add_parser("log", parents=[scoped], help="the last changes (audit log)")
     a.add_argument("-n", type=_count, default=20, metavar="N", help="how many entries")
     a.add_argument("--json", action="store_true", help="one JSON object per entry")
 

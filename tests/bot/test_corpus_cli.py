@@ -181,9 +181,13 @@ def test_options_given_before_the_action_are_kept_not_reset_by_the_actions_defau
     assert titles(capsys, paths, "--collection", SERVER)[0] == "The Beekeeper's Almanac"
     code, out, _ = run(capsys, "corpus", *paths, "--collection", SERVER, "log")
     assert code == 0 and "add  The Beekeeper's Almanac  ok" in out
-    # Given after the action, as before, they count too.
+    # Given after the action, or before the command, they count too.
     code, out, _ = run(capsys, "corpus", "log", *paths, "--collection", SERVER)
     assert code == 0 and "add  The Beekeeper's Almanac  ok" in out
+    code, out, _ = run(capsys, *paths, "corpus", "log", "--collection", SERVER)
+    assert code == 0 and "add  The Beekeeper's Almanac  ok" in out
+    code, out, _ = run(capsys, *paths, "quote", GARDEN_QUERY, "--collection", SERVER, "--json")
+    assert code == 0 and json.loads(out)["results"][0]["title"] == "The Beekeeper's Almanac"
 
 
 def test_a_device_or_a_pipe_is_refused_unread_and_a_big_file_by_its_size(
