@@ -36,7 +36,7 @@ BOLD, RESET = "\033[1m", "\033[0m"
 HELP = """Commands (the same as the Discord bot's):
   /quote QUERY [--author A] [--title T] [-k N]   passages that match a question or paraphrase
   /define TERM                                    what the corpus says a term means
-  /explain REF                                    a passage explained (REF: from Cite or --json)
+  /explain REF                                    a passage explained (REF: under each quote)
   /compare QUERY [--works "A; B"] [--by author]   the best passage of each work, side by side
   /source [NAME]                                  the works in the corpus, or one work
   /reindex                                        rebuild the index after the corpus changed
@@ -61,7 +61,13 @@ def render_card(card: Card, *, color: bool = False) -> str:
 
 
 def render_answer(answer: Answer, *, color: bool = False) -> str:
-    return "\n\n".join(render_card(c, color=color) for c in answer_cards(answer))
+    cards = [render_card(c, color=color) for c in answer_cards(answer)]
+    if answer.quotes:  # a card a quote; with no Explain button, each says the command
+        cards = [
+            card + (f"\n  Explain: /explain {q.ref}" if q.ref else "")
+            for card, q in zip(cards, answer.quotes, strict=True)
+        ]
+    return "\n\n".join(cards)
 
 
 def render_works(works: list[Work], *, detailed: bool) -> str:

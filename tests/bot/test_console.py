@@ -29,6 +29,15 @@ def test_quote_prints_cards_with_citation_and_the_best_sentence_marked(seed_app:
     assert "Author: " in out and "**" in out
 
 
+def test_each_quote_says_the_explain_command_that_explains_it(seed_app: App) -> None:
+    # The console has no Cite or Explain button: its /explain needed a reference that
+    # nothing it printed gave.
+    out = session(seed_app, "/quote what makes a group a sect? -k 1")
+    [line] = [ln for ln in out.splitlines() if ln.strip().startswith("Explain: /explain ")]
+    explained = session(seed_app, line.split("Explain: ", 1)[1])
+    assert "== Explain: " in explained
+
+
 def test_a_line_without_a_command_is_a_quote_query(seed_app: App) -> None:
     assert "Result 1 of" in session(seed_app, "giving credit where credit is due")
 
