@@ -234,6 +234,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.only and not args.reindex_only:
         parser.error("--only needs --reindex-only: the rest measures the whole corpora")
+    if not args.corpora.is_dir():
+        parser.error(
+            f"no corpora at {args.corpora}: give the folder of the shared corpora with "
+            "--corpora DIR (its SOURCES.md says where each text comes from)"
+        )
 
     from embeddings import store
     from embeddings.build import reindex
