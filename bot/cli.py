@@ -47,14 +47,17 @@ def _count(text: str) -> int:
 
 
 def _whole(text: str) -> int:
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):  # "²" is a digit to str.isdigit
         raise argparse.ArgumentTypeError(f"expected a whole number of 0 or more, got {text!r}")
     return int(text)
 
 
 def _server_id(text: str) -> int:
-    if not text.isdigit() or int(text) <= 0:
-        raise argparse.ArgumentTypeError(f"expected a server (guild) ID, digits only, got {text!r}")
+    if not (text.isascii() and text.isdigit()) or int(text) <= 0:
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        raise argparse.ArgumentTypeError(
+            f"expected a server (guild) ID, a positive whole number, got {shown!r}"
+        )
     return int(text)
 
 
@@ -249,10 +252,16 @@ def _report(exc: BaseException) -> int:
         print(f"quotebot: {describe(exc)}", file=sys.stderr)
         return EXIT_USAGE if isinstance(exc, _usage_errors()) else EXIT_ERROR
     log.debug("internal error", exc_info=exc)
-    print(
-        f"quotebot: internal error ({type(exc).__name__}: {exc}); run with -v for details.",
-        file=sys.stderr,
-    )
+    if isinstance(exc, OSError) and exc.strerror:
+        # A file or folder the system refused (an index path that is a file, a folder
+        # that cannot be made, no network): where and why, not an "internal error".
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"quotebot: {where}{exc.strerror}.", file=sys.stderr)
+    else:
+        print(
+            f"quotebot: internal error ({type(exc).__name__}: {exc}); run with -v for details.",
+            file=sys.stderr,
+        )
     if log.isEnabledFor(logging.INFO):
         log.error("traceback", exc_info=exc)
     return EXIT_ERROR

@@ -6,6 +6,7 @@ import io
 import json
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -145,7 +146,14 @@ def test_a_failed_query_is_one_line_and_exit_1(
 
 @pytest.mark.parametrize(
     "argv",
-    [["quote"], ["quote", "x", "-k", "zero"], ["quote", "x", "-k", "0"], ["frobnicate"], []],
+    [
+        ["quote"],
+        ["quote", "x", "-k", "zero"],
+        ["quote", "x", "-k", "0"],
+        ["frobnicate"],
+        [],
+        ["source", "--collection", "²"],
+    ],
 )
 def test_usage_errors_exit_2_with_one_line(
     argv: list[str], capsys: pytest.CaptureFixture[str]
@@ -155,6 +163,27 @@ def test_usage_errors_exit_2_with_one_line(
     err = capsys.readouterr().err
     assert exc.value.code == 2
     assert err.strip().count("\n") == 0 and err.startswith("quotebot")
+
+
+def test_an_option_error_says_what_is_expected_not_a_functions_name(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # "²" is a digit to str.isdigit, and int() refused it: "invalid _server_id value".
+    with pytest.raises(SystemExit):
+        main(["source", "--collection", "²"])
+    assert "expected a server (guild) ID, a positive whole number" in capsys.readouterr().err
+
+
+def test_a_path_the_system_refuses_is_one_line_naming_it_not_an_internal_error(
+    seed_app: App, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    a_file = tmp_path / "not-a-folder"
+    a_file.write_text("x")
+    code = main(
+        ["quote", "sect", "--corpus", str(seed_app.settings.corpus), "--index", str(a_file)]
+    )
+    err = capsys.readouterr().err
+    assert code == 1 and err == f"quotebot: {a_file / 'CURRENT'}: Not a directory.\n"
 
 
 def test_help_answers_without_importing_torch() -> None:

@@ -98,7 +98,7 @@ def test_hiding_names_a_server_and_a_server_id_is_digits(
     code, _, err = run(capsys, "corpus", "hide", "Anatomy of the Micro-Sect", *paths)
     assert code == 2 and "--collection GUILD_ID" in err
     code, _, err = run(capsys, "quote", "sect", *paths, "--collection", "../../etc")
-    assert code == 2 and "digits only" in err
+    assert code == 2 and "a positive whole number" in err
     code, out, _ = run(
         capsys, "corpus", "hide", "Anatomy of the Micro-Sect", *paths, "--collection", SERVER
     )
