@@ -13,7 +13,7 @@ import getpass
 import json
 import stat
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from bot.app import App
@@ -96,6 +96,24 @@ def run_corpus(app: App, args: argparse.Namespace) -> int:
         work = texts.hide_work(app, args.collection, args.work, actor=actor, hide=action == "hide")
         print(f"{work.key}: {'hidden' if action == 'hide' else 'shown'} in {args.collection}")
         return EXIT_OK
+    try:
+        change = _change(app, collection, args, actor)
+    except texts.ChangeInterrupted as stopped:
+        # Exit 130 as for any Ctrl-C, after saying what stands.
+        _print_change(
+            action,
+            replace(stopped.change, index_error="the reindex was interrupted."),
+            args.collection,
+        )
+        raise KeyboardInterrupt from None
+    _print_change(action, change, args.collection)
+    # The files changed but the index does not show it: a script must not take it for done.
+    return EXIT_ERROR if change.index_error else EXIT_OK
+
+
+def _change(app: App, collection: Collection, args: argparse.Namespace, actor: Actor) -> Change:
+    """add, remove or restore, with a progress bar on a terminal."""
+    action = args.action
     with terminal_progress() as progress:
         if action == "add":
             meta = checked_meta(args.title, args.author, args.date, args.url)
@@ -114,9 +132,7 @@ def run_corpus(app: App, args: argparse.Namespace) -> int:
             change = texts.remove_work(app, collection, args.work, actor=actor, progress=progress)
         else:
             change = texts.restore_work(collection, args.work, actor=actor, progress=progress)
-    _print_change(action, change, args.collection)
-    # The files changed but the index does not show it: a script must not take it for done.
-    return EXIT_ERROR if change.index_error else EXIT_OK
+    return change
 
 
 def _print_change(action: str, change: Change, collection: int | None) -> None:

@@ -557,6 +557,15 @@ def _title_in(root: Path, sidecar: Path, name: str) -> str:
         return ""
 
 
+class ChangeInterrupted(KeyboardInterrupt):
+    """The reindex after a change was interrupted: the change (files written, trashed,
+    logged) stands; the index does not show it yet."""
+
+    def __init__(self, change: Change) -> None:
+        super().__init__()
+        self.change = change
+
+
 def _reindex(collection: Collection, change: Change, progress: ProgressFn | None) -> Change:
     """The incremental reindex after a change; a failure is reported, not raised: the
     files did change, and the admin must know the index does not show it yet.
@@ -573,5 +582,8 @@ def _reindex(collection: Collection, change: Change, progress: ProgressFn | None
     except QuotebotError as exc:
         log.warning("reindex after a corpus change failed: %s", exc)
         return replace(change, index_error=describe(exc))
+    except KeyboardInterrupt:
+        # Ctrl-C in the CLI: the files did change, and the operator must hear that too.
+        raise ChangeInterrupted(change) from None
     mine = tuple(w for w in report.skipped if any(w.startswith(f) for f in change.files))
     return replace(change, report=report, skipped=mine)

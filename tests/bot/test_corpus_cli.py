@@ -12,6 +12,7 @@ import pytest
 
 from bot.app import App
 from bot.cli import main
+from bot.servers import Collection
 from tests.bot.test_servers import GARDEN, GARDEN_QUERY
 
 SERVER = "333333333333333333"
@@ -225,3 +226,22 @@ def test_a_data_folder_that_cannot_be_used_refuses_the_change_before_any_file_is
     assert not (fresh_app.settings.corpus / "almanac.txt").exists()
     code, _, err = run(capsys, "corpus", "remove", "Anatomy of the Micro-Sect", *paths)
     assert code == 1 and "Nothing changed: the data folder" in err
+
+
+def test_a_change_whose_reindex_is_interrupted_says_what_stands_and_what_to_run(
+    capsys: pytest.CaptureFixture[str],
+    paths: list[str],
+    almanac: Path,
+    fresh_app: App,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Ctrl-C during the reindex said only "Interrupted.": the file was in the corpus and
+    # the log, and nothing said the index did not show it.
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Collection, "reindex", interrupted)
+    code, out, err = run(capsys, "corpus", "add", str(almanac), *paths)
+    assert code == 130 and "Added “" in out
+    assert "The index is not updated: the reindex was interrupted. Run `quotebot reindex`" in err
+    assert (fresh_app.settings.corpus / "almanac.txt").read_bytes() == GARDEN
