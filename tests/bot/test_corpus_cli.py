@@ -20,6 +20,14 @@ SERVER = "333333333333333333"
 pytestmark = pytest.mark.usefixtures("shared_model")  # the session's model, not another
 
 
+@pytest.fixture(autouse=True)
+def _fallbacks_away_from_the_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where a command goes when a --corpus or --index it was given is lost: never into
+    the repository's own corpus (a lost option once acted on the default base corpus)."""
+    for name in ("CORPUS", "INDEX"):
+        monkeypatch.setenv(f"QUOTEBOT_{name}", str(tmp_path / "fallback" / name.lower()))
+
+
 @pytest.fixture
 def paths(fresh_app: App) -> list[str]:
     return ["--corpus", str(fresh_app.settings.corpus), "--index", str(fresh_app.settings.index)]
@@ -161,18 +169,10 @@ def test_the_trash_lists_each_version_by_a_name_restore_takes(
 
 
 def test_options_given_before_the_action_are_kept_not_reset_by_the_actions_defaults(
-    capsys: pytest.CaptureFixture[str],
-    paths: list[str],
-    almanac: Path,
-    fresh_app: App,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str], paths: list[str], almanac: Path, fresh_app: App
 ) -> None:
     # `corpus --collection G --corpus C add FILE` used to act on the default base corpus:
-    # the action's own defaults overwrote what came before it. (The defaults point into
-    # tmp_path here, so that such a bug cannot write into the repository's corpus.)
-    for name in ("CORPUS", "INDEX", "DATA"):
-        monkeypatch.setenv(f"QUOTEBOT_{name}", str(tmp_path / "fallback" / name.lower()))
+    # the action's own defaults overwrote what came before it.
     code, out, _ = run(
         capsys, "corpus", *paths, "--collection", SERVER, "add", str(almanac),
         "--title", "The Beekeeper's Almanac",
