@@ -19,7 +19,7 @@ import numpy as np
 
 from embeddings import dense as dense_index
 from embeddings import store
-from embeddings.companion import CompanionTable, attach, read_companion
+from embeddings.companion import CompanionTable, attach, read_companion, unplaced
 from embeddings.dense import DenseParams
 from embeddings.encode_stream import EncodeStream
 from embeddings.encoder import Encoder
@@ -394,6 +394,7 @@ def _read(
     if companion is not None:
         passages = attach(passages, companion)
         job.report.companion_problems.extend(companion.problems)
+        job.report.companion_problems.extend(unplaced(passages, companion))
     record = DocumentRecord(
         source=doc.source,
         meta=doc.meta,

@@ -38,6 +38,7 @@ class CompanionFile:
 
     lines: dict[str, str]
     problems: tuple[str, ...] = ()
+    name: str = ""  # the file, as the problems name it
 
 
 def companion_path(root: Path, source: str) -> Path:
@@ -76,7 +77,7 @@ def parse_companion(text: str, name: str) -> CompanionFile:
             problems.append(f"{name} line {number}: {locator} given twice, the first kept")
         else:
             lines[locator] = rendering
-    return CompanionFile(lines, tuple(problems))
+    return CompanionFile(lines, tuple(problems), name)
 
 
 def attach(passages: Sequence[Passage], companion: CompanionFile) -> list[Passage]:
@@ -86,6 +87,17 @@ def attach(passages: Sequence[Passage], companion: CompanionFile) -> list[Passag
         if p.locator and p.locator in companion.lines
         else p
         for p in passages
+    ]
+
+
+def unplaced(passages: Sequence[Passage], companion: CompanionFile) -> list[str]:
+    """A problem for each line whose locator names no passage of the work: a mistyped
+    locator ("6:43" for "6:34") would otherwise be lost without a word."""
+    have = {p.locator for p in passages if p.locator}
+    return [
+        f"{companion.name}: {locator} names no passage of the work, not used"
+        for locator in companion.lines
+        if locator not in have
     ]
 
 

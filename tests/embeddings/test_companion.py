@@ -175,6 +175,18 @@ def test_a_bad_line_is_reported_and_the_work_is_indexed_without_it(
     )
 
 
+def test_a_line_whose_locator_names_no_passage_is_reported_not_lost_silently(
+    corpus: Path, tmp_path: Path, encoder: Encoder
+) -> None:
+    # A mistyped locator was dropped without a word: only malformed lines were named.
+    (corpus / "matthew.htm.companion.tsv").write_text(BASIC + "7:99\tNo such verse here.\n")
+    report = reindex(corpus, tmp_path / "index", encoder)
+    assert report.companion_problems == [
+        "matthew.htm.companion.tsv: 7:99 names no passage of the work, not used"
+    ]
+    assert report.companions == 4 and ", 1 not used" in report.summary()
+
+
 @pytest.mark.usefixtures("shared_model")
 def test_the_lines_not_used_are_named_to_whoever_ran_the_reindex(
     corpus: Path, tmp_path: Path, encoder: Encoder, capsys: pytest.CaptureFixture[str]
