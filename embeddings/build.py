@@ -76,9 +76,10 @@ class BuildReport:
 
     def summary(self) -> str:
         if self.up_to_date:
+            skipped = f", {len(self.skipped)} skipped" if self.skipped else ""
             return (
-                f"The index is up to date: {self.documents} documents, {self.passages} "
-                f"passages ({self.seconds:.1f} s)."
+                f"The index is up to date: {self.documents} documents{skipped}, "
+                f"{self.passages} passages ({self.seconds:.1f} s)."
             )
         return (
             f"Indexed {self.documents} documents: {len(self.added)} added, "
@@ -161,7 +162,7 @@ def reindex(
         planned = plan(job, index_dir, found, force=force)
         if planned.previous is not None and planned.up_to_date(job.dense):
             store.prune(index_dir)  # what a killed build left half-written goes all the same
-            return _already_built(job, planned.previous)
+            return _already_built(job, planned.previous, found)
         parsed, vectors, sentences, companion, lexical = read_and_embed(job, found, planned)
         data = make_index(job, parsed, vectors, sentences, companion, lexical, planned.fingerprint)
         return save(job, index_dir, data)
@@ -259,8 +260,15 @@ def _earlier(index_dir: Path, previous: IndexData) -> IndexData | None:
     return earlier
 
 
-def _already_built(job: Job, previous: IndexData) -> BuildReport:
+def _already_built(job: Job, previous: IndexData, found: Scan) -> BuildReport:
     report = job.report
+    # The files the index lacks were skipped when it was built, and still are (their
+    # prints are in the fingerprint): read again, so that the report names them each time,
+    # not only the first. Broken files are few and fail early; no text is encoded.
+    count = CountMemo(job.encoder.count_tokens)
+    for f in found.files:
+        if f.source not in previous.by_source:
+            _read(job, f, found.prints[f.source], count)
     report.up_to_date = True
     report.documents = len(previous.documents)
     report.passages = len(previous.passages)

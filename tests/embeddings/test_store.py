@@ -91,6 +91,10 @@ def test_unreadable_files_are_skipped_with_a_warning_naming_them(fresh_app: App)
     for name in ("broken.md", "empty.txt", "binary.txt"):
         assert name in skipped
     assert report.documents == 2  # the rest is still indexed
+    # ... and named again by every later reindex, not only the first.
+    again = fresh_app.index.reindex()
+    assert again.up_to_date and sorted(again.skipped) == sorted(report.skipped)
+    assert ", 3 skipped," in again.summary()
 
 
 def test_an_index_built_with_another_model_is_refused(fresh_app: App) -> None:
