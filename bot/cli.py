@@ -222,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception as exc:
-        return _report(exc)
+        return _report(exc, as_json=bool(getattr(args, "json", False)))
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -243,28 +243,29 @@ def _usage_errors() -> tuple[type[Exception], ...]:
     return (BadComparison, CountOutOfRange, NotAReference)
 
 
-def _report(exc: BaseException) -> int:
-    """One line for the user; the traceback only in the log (with -v)."""
+def _report(exc: BaseException, *, as_json: bool = False) -> int:
+    """One line for the user on stderr (and, with --json, the same as `{"error": …}` on
+    stdout, so that a script reading JSON always gets JSON); the traceback only in the
+    log (with -v)."""
     from bot.messages import describe
     from embeddings.errors import QuotebotError
 
+    code = EXIT_ERROR
     if isinstance(exc, QuotebotError):  # settings and ingest errors included
-        print(f"quotebot: {describe(exc)}", file=sys.stderr)
-        return EXIT_USAGE if isinstance(exc, _usage_errors()) else EXIT_ERROR
-    log.debug("internal error", exc_info=exc)
-    if isinstance(exc, OSError) and exc.strerror:
+        said = describe(exc)
+        code = EXIT_USAGE if isinstance(exc, _usage_errors()) else EXIT_ERROR
+    elif isinstance(exc, OSError) and exc.strerror:
         # A file or folder the system refused (an index path that is a file, a folder
         # that cannot be made, no network): where and why, not an "internal error".
-        where = f"{exc.filename}: " if exc.filename else ""
-        print(f"quotebot: {where}{exc.strerror}.", file=sys.stderr)
+        said = f"{exc.filename}: {exc.strerror}." if exc.filename else f"{exc.strerror}."
     else:
-        print(
-            f"quotebot: internal error ({type(exc).__name__}: {exc}); run with -v for details.",
-            file=sys.stderr,
-        )
-    if log.isEnabledFor(logging.INFO):
+        said = f"internal error ({type(exc).__name__}: {exc}); run with -v for details."
+    if not isinstance(exc, QuotebotError) and log.isEnabledFor(logging.INFO):
         log.error("traceback", exc_info=exc)
-    return EXIT_ERROR
+    print(f"quotebot: {said}", file=sys.stderr)
+    if as_json:
+        print(json.dumps({"error": said}, ensure_ascii=False))
+    return code
 
 
 def make_app(args: argparse.Namespace) -> App:

@@ -186,6 +186,23 @@ def test_a_path_the_system_refuses_is_one_line_naming_it_not_an_internal_error(
     assert code == 1 and err == f"quotebot: {a_file / 'CURRENT'}: Not a directory.\n"
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["explain", "not a reference", "--json"],
+        ["compare", "", "--json"],
+        ["source", "no such work anywhere", "--json"],
+    ],
+)
+def test_with_json_an_error_is_json_too(
+    seed_app: App, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    # A script reading --json got nothing on stdout and a sentence on stderr.
+    code, out, err = run(seed_app, capsys, *argv)
+    assert code in (1, 2) and err.startswith("quotebot: ")
+    assert json.loads(out) == {"error": err.removeprefix("quotebot: ").strip()}
+
+
 def test_help_answers_without_importing_torch() -> None:
     code = (
         "import sys; from bot.cli import main\n"
