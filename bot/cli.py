@@ -53,7 +53,8 @@ def _whole(text: str) -> int:
 
 
 def _server_id(text: str) -> int:
-    if not (text.isascii() and text.isdigit()) or int(text) <= 0:
+    # A Discord ID is a snowflake: a positive 64-bit number.
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 2**64:
         shown = text if len(text) <= 40 else text[:40] + "…"
         raise argparse.ArgumentTypeError(
             f"expected a server (guild) ID, a positive whole number, got {shown!r}"
@@ -487,13 +488,12 @@ def _source(app: App, args: argparse.Namespace) -> int:
     from bot.console import render_works
 
     guild = args.collection
-    found = (
-        source.find(app, args.name, guild=guild) if args.name else source.works(app, guild=guild)
-    )
+    named = args.name.strip()  # blank, as empty: every work
+    found = source.find(app, named, guild=guild) if named else source.works(app, guild=guild)
     if args.json:
         print(json.dumps([w.to_json() for w in found], ensure_ascii=False))
     else:
-        print(render_works(found, detailed=bool(args.name)))
+        print(render_works(found, detailed=bool(named)))
     return EXIT_OK
 
 

@@ -199,9 +199,9 @@ def execute(app: App, line: str, *, color: bool = False, guild: int | None = Non
         asked = CompareRequest(line_.query, works, by, guild)
         return render_card(compare_card(compare(app, asked)), color=color)
     if command == "/source":
-        named = rest.strip()
-        found = source.find(app, rest, guild=guild) if named else source.works(app, guild=guild)
-        return render_works(found, detailed=bool(rest.strip()))
+        named = rest.strip()  # blank, as empty: every work
+        found = source.find(app, named, guild=guild) if named else source.works(app, guild=guild)
+        return render_works(found, detailed=bool(named))
     if command == "/reindex":
         with terminal_progress() as progress:
             return app.collections.of(guild).reindex(progress=progress).summary()

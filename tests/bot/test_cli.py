@@ -118,6 +118,9 @@ def test_source_lists_the_works(seed_app: App, capsys: pytest.CaptureFixture[str
     assert {w["author"] for w in works} == {"Hal Draper", "Maoist Internationalist Movement (MIM)"}
     code, out, _ = run(seed_app, capsys, "source", "micro-sect")
     assert "Anatomy of the Micro-Sect" in out and "Introduction" in out
+    # A blank name is no name: the list, not every work's details.
+    listed = run(seed_app, capsys, "source")[1]
+    assert run(seed_app, capsys, "source", "   ")[1] == listed
 
 
 @pytest.mark.parametrize(
@@ -153,6 +156,7 @@ def test_a_failed_query_is_one_line_and_exit_1(
         ["frobnicate"],
         [],
         ["source", "--collection", "²"],
+        ["source", "--collection", str(2**64)],  # beyond any Discord ID
     ],
 )
 def test_usage_errors_exit_2_with_one_line(
