@@ -398,7 +398,7 @@ def _answer_each(
     from bot.messages import describe
     from embeddings.errors import QuotebotError
 
-    status = EXIT_OK
+    answered = failed = 0
     for value in values:
         try:
             result = answer(value)
@@ -407,14 +407,16 @@ def _answer_each(
                 print(json.dumps({"query": value, "results": [], "error": describe(exc)}))
             else:
                 print(f"quotebot: {describe(exc)}", file=sys.stderr)
-            status = EXIT_ERROR
+            failed += 1
             continue
+        answered += 1
         if as_json or streaming:
             print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
         else:
             print(render_answer(result))
-    # A stream of queries answers each one; only a single failed query fails the run.
-    return EXIT_OK if streaming else status
+    # A stream of queries answers each one: it fails only when none could be answered
+    # (an author no work has fails every line), as a single failed query fails the run.
+    return EXIT_ERROR if failed and not answered else EXIT_OK
 
 
 def _quote(app: App, args: argparse.Namespace) -> int:

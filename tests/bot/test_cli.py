@@ -63,6 +63,15 @@ def test_queries_from_stdin_are_answered_one_json_line_each(
     assert lines[1]["results"] == [] and "common words" in lines[1]["error"]
 
 
+def test_a_stream_of_queries_none_of_which_could_be_answered_fails(
+    seed_app: App, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An author no work has failed every line, and the run exited 0.
+    monkeypatch.setattr(sys, "stdin", io.StringIO("what is a sect\ngiving credit\n"))
+    code, out, _ = run(seed_app, capsys, "quote", "-", "--author", "nobody at all")
+    assert code == 1 and all(json.loads(line)["error"] for line in out.splitlines())
+
+
 def test_terms_from_stdin_are_answered_one_json_line_each(
     seed_app: App, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
