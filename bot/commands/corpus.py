@@ -449,6 +449,13 @@ def _unindexed(collection: Collection, name: str) -> sources.Work | None:
         path = _inside(collection.corpus, rel)
     except UploadRefused:
         return None
+    if path.is_symlink():
+        # The reindex never reads a link, and the trash never moves one: said as such,
+        # not as a work whose files are gone.
+        raise UploadRefused(
+            f"{_shown(rel)} is a symbolic link, which the index never reads and the trash "
+            "never moves; nothing changed. Delete the link itself on the host."
+        )
     if not path.is_file() or path.name.startswith(".") or path.name.endswith(SIDECAR_SUFFIX):
         return None
     return sources.Work("", "", "", "", 0, (rel,), ())

@@ -725,6 +725,13 @@ def test_a_file_the_index_does_not_show_yet_can_be_removed_by_its_name(app: App)
     assert [e.files for e in a.trash.entries()] == [("bread.txt",)]
     with pytest.raises(NotFoundError):  # a name that is no file is still no work
         texts.remove_work(app, a, "rye.txt", actor=admin_of(SERVER_A))
+    # A link is named as one: it was "none of its files is in the corpus any more".
+    outside = a.corpus.parent / "outside.txt"
+    outside.write_bytes(GARDEN)
+    (a.corpus / "linked.txt").symlink_to(outside)
+    with pytest.raises(UploadRefused, match="is a symbolic link"):
+        texts.remove_work(app, a, "linked.txt", actor=admin_of(SERVER_A))
+    assert (a.corpus / "linked.txt").is_symlink() and outside.exists()
 
 
 # -- nothing is lost on the way to or from the trash ------------------------------------------
