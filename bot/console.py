@@ -33,7 +33,7 @@ from embeddings.errors import QueryError, QuotebotError
 
 BOLD, RESET = "\033[1m", "\033[0m"
 
-HELP = """Commands (the same as the Discord bot's):
+HELP = """Commands (the Discord bot's reading commands):
   /quote QUERY [--author A] [--title T] [-k N]   passages that match a question or paraphrase
   /define TERM                                    what the corpus says a term means
   /explain REF                                    a passage explained (REF: under each quote)
@@ -113,10 +113,12 @@ def _read(command: str, rest: str, options: Sequence[str]) -> _Line:
 
 
 def _count(command: str, value: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise QueryError(f"{command}: -k takes a whole number, not {value!r}") from None
+    """-k as typed: a whole number of at least 1 (0 would quietly mean the default, and
+    the CLI refuses it too); the upper bound is the command's own (max_results)."""
+    shown = value if len(value) <= 20 else value[:20] + "…"
+    if not (value.isascii() and value.isdigit()) or int(value) < 1:
+        raise QueryError(f"{command}: -k takes a whole number of at least 1, not {shown!r}")
+    return int(value)
 
 
 def run_console(

@@ -72,11 +72,20 @@ def test_a_question_is_read_as_typed_apostrophes_lone_quotes_and_dashes_included
 
 
 def test_mistakes_get_a_short_message_and_the_session_goes_on(seed_app: App) -> None:
-    out = session(seed_app, "/quote", "/quote x -k", "/quote x -k many", "/frobnicate", "/help")
-    assert out.count("== Sorry ==") == 3
-    assert "-k takes a whole number, not 'many'" in out and "-k needs a value" in out
+    out = session(
+        seed_app,
+        "/quote",
+        "/quote x -k",
+        "/quote x -k many",
+        "/quote x -k 0",
+        "/frobnicate",
+        "/help",
+    )
+    assert out.count("== Sorry ==") == 4
+    assert "-k takes a whole number of at least 1, not 'many'" in out and "-k needs a value" in out
+    assert "not '0'" in out  # it quietly meant the default, five
     assert "Unknown command /frobnicate" in out
-    assert "Commands (the same as the Discord bot's)" in out
+    assert "Commands (the Discord bot's reading commands)" in out
     assert "Traceback" not in out
 
 
@@ -126,4 +135,4 @@ def test_ctrl_c_at_the_prompt_drops_the_line_and_ctrl_d_leaves(
     monkeypatch.setattr(seed_app.encoder, "promote_queries_later", lambda: None)
     printed: list[str] = []
     assert run_console(seed_app, out=printed.append) == 0
-    assert typed == [] and "Commands (the same as the Discord bot's)" in "\n".join(printed)
+    assert typed == [] and "Commands (the Discord bot's reading commands)" in "\n".join(printed)
