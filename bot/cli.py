@@ -444,7 +444,7 @@ def _define(app: App, args: argparse.Namespace) -> int:
         else:
             print("\n".join(suggestions) if suggestions else "(no suggestions)")
         return EXIT_OK
-    if not args.term:
+    if not (args.term or "").strip():  # blank as empty: no term (it got a search's message)
         print(
             "quotebot define: give a TERM, - to read terms from stdin, or --complete PREFIX",
             file=sys.stderr,

@@ -148,6 +148,15 @@ def test_an_option_value_no_run_could_accept_exits_2_with_one_line(
     assert err.startswith("quotebot: ") and err.count("\n") == 1
 
 
+def test_a_blank_term_is_no_term_as_an_empty_one(
+    seed_app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # It was exit 1 with a search's message ("Type a word, a phrase or a question").
+    assert run(seed_app, capsys, "define", "   ") == run(seed_app, capsys, "define", "")
+    code, _, err = run(seed_app, capsys, "define", "   ")
+    assert code == 2 and err.startswith("quotebot define: give a TERM")
+
+
 def test_a_failed_query_is_one_line_and_exit_1(
     seed_app: App, capsys: pytest.CaptureFixture[str]
 ) -> None:
