@@ -142,13 +142,12 @@ class IndexService:
         # The id names the backend when its vectors differ (int8), so an index built with
         # one is never queried with another's vectors.
         if data.manifest.model != self.encoder.model_id:
-            configured = self.settings.model
-            unloadable = self.encoder.name != configured and data.manifest.model.startswith(
-                configured
+            found, configured = data.manifest.model, self.settings.model
+            # Its model is the configured one (any backend), which could not be loaded.
+            unloadable = self.encoder.name != configured and (
+                found == configured or found.startswith(configured + "@")
             )
-            raise IndexIncompatibleError(
-                "model", data.manifest.model, self.encoder.model_id, unloadable
-            )
+            raise IndexIncompatibleError("model", found, self.encoder.model_id, unloadable)
 
     def follow(self) -> bool:
         """Swap in the build CURRENT names if another process made it (a reindex elsewhere).
