@@ -4,6 +4,7 @@ audit log as /corpus."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -129,23 +130,34 @@ def test_removing_a_work_that_is_not_there_is_one_line(
     )
 
 
-def test_a_change_the_index_does_not_show_yet_exits_1_and_says_what_to_run(
+@pytest.mark.parametrize(("how", "exit_code"), [("busy", 1), ("interrupted", 130)])
+def test_a_change_the_index_does_not_show_yet_says_so_and_what_to_run(
     capsys: pytest.CaptureFixture[str],
     paths: list[str],
     almanac: Path,
     fresh_app: App,
     monkeypatch: pytest.MonkeyPatch,
+    how: str,
+    exit_code: int,
 ) -> None:
+    # "busy": another build outlasts the wait; "interrupted": Ctrl-C during the reindex,
+    # which said only "Interrupted." while the file was in the corpus and the log.
     from bot.commands import corpus as texts
     from embeddings import store
 
-    monkeypatch.setattr(texts, "WAIT_FOR_BUILD", 0.2)  # another build outlasts the wait
-    with store.build_lock(fresh_app.settings.index):
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(texts, "WAIT_FOR_BUILD", 0.2)
+    if how == "interrupted":
+        monkeypatch.setattr(Collection, "reindex", interrupted)
+    held = store.build_lock(fresh_app.settings.index) if how == "busy" else contextlib.nullcontext()
+    with held:
         code, out, err = run(capsys, "corpus", "add", str(almanac), *paths)
-    assert code == 1
+    assert code == exit_code
     assert out.startswith("Added “almanac.txt”")  # the file is in, and the trash rules hold
     assert "The index is not updated" in err and "Run `quotebot reindex`" in err
-    assert (Path(fresh_app.settings.corpus) / "almanac.txt").exists()
+    assert (Path(fresh_app.settings.corpus) / "almanac.txt").read_bytes() == GARDEN
 
 
 def test_the_trash_lists_each_version_by_a_name_restore_takes(
@@ -226,22 +238,3 @@ def test_a_data_folder_that_cannot_be_used_refuses_the_change_before_any_file_is
     assert not (fresh_app.settings.corpus / "almanac.txt").exists()
     code, _, err = run(capsys, "corpus", "remove", "Anatomy of the Micro-Sect", *paths)
     assert code == 1 and "Nothing changed: the data folder" in err
-
-
-def test_a_change_whose_reindex_is_interrupted_says_what_stands_and_what_to_run(
-    capsys: pytest.CaptureFixture[str],
-    paths: list[str],
-    almanac: Path,
-    fresh_app: App,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # Ctrl-C during the reindex said only "Interrupted.": the file was in the corpus and
-    # the log, and nothing said the index did not show it.
-    def interrupted(*args: object, **kwargs: object) -> None:
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(Collection, "reindex", interrupted)
-    code, out, err = run(capsys, "corpus", "add", str(almanac), *paths)
-    assert code == 130 and "Added “" in out
-    assert "The index is not updated: the reindex was interrupted. Run `quotebot reindex`" in err
-    assert (fresh_app.settings.corpus / "almanac.txt").read_bytes() == GARDEN

@@ -161,30 +161,28 @@ def test_an_unchanged_reindex_embeds_no_line_and_a_changed_line_is_embedded_alon
     assert data.passages[_verse(data, "7:1")].companion.startswith("Judge no one")
 
 
-def test_a_bad_line_is_reported_and_the_work_is_indexed_without_it(
-    corpus: Path, tmp_path: Path, encoder: Encoder
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("7:2 forgot the tab", "matthew.htm.companion.tsv line 6: not LOCATOR<TAB>TEXT, skipped"),
+        # A mistyped locator was dropped without a word: only malformed lines were named.
+        (
+            "7:99\tNo such verse.",
+            "matthew.htm.companion.tsv: 7:99 names no passage of the work, not used",
+        ),
+    ],
+    ids=["malformed", "no-such-locator"],
+)
+def test_a_line_that_cannot_be_used_is_reported_and_the_work_indexed_without_it(
+    corpus: Path, tmp_path: Path, encoder: Encoder, line: str, problem: str
 ) -> None:
-    (corpus / "matthew.htm.companion.tsv").write_text(BASIC + "7:2 forgot the tab\n")
+    (corpus / "matthew.htm.companion.tsv").write_text(BASIC + line + "\n")
     report = reindex(corpus, tmp_path / "index", encoder)
-    assert report.companion_problems == [
-        "matthew.htm.companion.tsv line 6: not LOCATOR<TAB>TEXT, skipped"
-    ]
+    assert report.companion_problems == [problem]
     assert report.companions == 4 and report.skipped == []
     assert report.summary().endswith(
         f"4 companion lines (4 embedded), 1 not used in {report.seconds:.1f} s."
     )
-
-
-def test_a_line_whose_locator_names_no_passage_is_reported_not_lost_silently(
-    corpus: Path, tmp_path: Path, encoder: Encoder
-) -> None:
-    # A mistyped locator was dropped without a word: only malformed lines were named.
-    (corpus / "matthew.htm.companion.tsv").write_text(BASIC + "7:99\tNo such verse here.\n")
-    report = reindex(corpus, tmp_path / "index", encoder)
-    assert report.companion_problems == [
-        "matthew.htm.companion.tsv: 7:99 names no passage of the work, not used"
-    ]
-    assert report.companions == 4 and ", 1 not used" in report.summary()
 
 
 @pytest.mark.usefixtures("shared_model")
