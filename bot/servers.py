@@ -139,8 +139,14 @@ class Collection:
         """Drop the index of a collection that has no works left (nothing to search)."""
         index_dir = self.service.settings.index
         with store.build_lock(index_dir):
+            # The builds leave at once (a rename), before CURRENT: builds left beside no
+            # CURRENT are damage that the newest of them answers for, and would bring the
+            # removed works back if a slow or failed delete left them there.
+            gone = index_dir / f".cleared-{os.getpid()}-{time.monotonic_ns()}"
+            if (index_dir / "builds").exists():
+                os.replace(index_dir / "builds", gone)
             (index_dir / "CURRENT").unlink(missing_ok=True)
-            shutil.rmtree(index_dir / "builds", ignore_errors=True)
+            shutil.rmtree(gone, ignore_errors=True)
         self.service.forget()
 
 

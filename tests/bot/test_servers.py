@@ -332,6 +332,19 @@ def test_a_removed_work_goes_to_the_trash_and_comes_back(app: App) -> None:
     assert [e.action for e in collection.log.tail()] == ["add", "remove", "restore"]
 
 
+def test_a_collection_emptied_stays_empty_even_when_its_old_builds_cannot_be_deleted(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Builds beside no CURRENT are a damaged index, which its newest build answers for: a
+    # delete that failed must not leave the removed work's build there to answer.
+    add_garden(app, SERVER_A)
+    a = app.collections.of(SERVER_A)
+    monkeypatch.setattr(shutil, "rmtree", lambda *args, **kwargs: None)  # deletes nothing
+    texts.remove_work(app, a, "The Beekeeper's Almanac", actor=admin_of(SERVER_A))
+    assert "The Beekeeper's Almanac" not in titles(app, SERVER_A)
+    assert "The Beekeeper's Almanac" not in titles(restarted(app), SERVER_A)
+
+
 def test_a_works_companion_goes_to_the_trash_with_it_and_comes_back_with_it(app: App) -> None:
     add_garden(app, SERVER_A)
     collection = app.collections.of(SERVER_A)
