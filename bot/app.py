@@ -58,6 +58,7 @@ class App:
         # Set when the configured model cannot be loaded and MiniLM answers instead: said
         # once in the log here, and to the bot's owners on /source (bot.discord.status).
         self.model_warning = ""
+        self.model_error: ModelError | None = None  # why, when the warning is said
         self.encoder = encoder or Encoder(
             self._usable_model(settings.model),
             batch_size=settings.batch_size,
@@ -93,6 +94,7 @@ class App:
         try:
             check_model(model, resolve_model_path(model))
         except ModelError as exc:
+            self.model_error = exc
             self.model_warning = model_fallback(exc, DEFAULT_MODEL)
             log.warning("%s", self.model_warning)
             return DEFAULT_MODEL

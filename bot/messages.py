@@ -143,8 +143,8 @@ def describe(error: QuotebotError) -> str:
         case IndexIncompatibleError(found=found, expected=expected, unloadable=True):
             return (
                 f"The index was built with the model {found!r}, which quotebot is set to use "
-                f"but could not load; restore that model, or run a reindex to rebuild the "
-                f"index with {expected!r}."
+                f"but could not load; restore that model, or name another in [model] name "
+                f"(such as {expected!r}) and reindex."
             )
         case IndexIncompatibleError(found=found, expected=expected):
             return (
@@ -248,6 +248,15 @@ def model_fallback(error: ModelError, fallback: str) -> str:
     """The configured model cannot be loaded; the bundled one answers instead."""
     why = describe(error).rstrip(".")  # some details end a sentence, some do not
     return f"{why}. Using {fallback} instead until that is fixed."
+
+
+def build_refused(error: ModelError) -> str:
+    """The configured model cannot be loaded, and a reindex was asked for by hand."""
+    why = describe(error).rstrip(".")
+    return (
+        f"{why}. Nothing was built: restore that model, or name another in [model] name "
+        "(QUOTEBOT_MODEL), then reindex."
+    )
 
 
 def still_serving(refused: QuotebotError, build: str) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
+from bot.cli import main
 from bot.messages import describe
 from embeddings.encoder import DEFAULT_MODEL
 from embeddings.errors import IndexIncompatibleError
@@ -51,9 +52,27 @@ def test_an_index_built_with_the_missing_model_asks_for_a_reindex(
     # Not "quotebot is set to use MiniLM": the settings name the tuned model.
     assert describe(refused.value) == (
         f"The index was built with the model '{tuned}', which quotebot is set to use but "
-        f"could not load; restore that model, or run a reindex to rebuild the index with "
-        f"'{DEFAULT_MODEL}'."
+        f"could not load; restore that model, or name another in [model] name (such as "
+        f"'{DEFAULT_MODEL}') and reindex."
     )
+
+
+def test_a_reindex_by_hand_with_the_configured_model_missing_builds_nothing(
+    seed_app: App, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # It built the whole index with MiniLM, exit 0, under settings that name another model.
+    index = tmp_path / "index"
+    shutil.copytree(seed_app.settings.index, index)
+    before = sorted(p.name for p in (index / "builds").iterdir())
+    corpus = str(seed_app.settings.corpus)
+    missing = str(tmp_path / "tuned-model")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("QUOTEBOT_MODEL", missing)
+        code = main(["reindex", "--force", "--corpus", corpus, "--index", str(index)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert f"Could not load the model '{missing}': no such folder. Nothing was built" in err
+    assert sorted(p.name for p in (index / "builds").iterdir()) == before
 
 
 def test_a_loadable_model_is_used_and_nothing_is_said(
