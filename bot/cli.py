@@ -444,6 +444,9 @@ def _define(app: App, args: argparse.Namespace) -> int:
     from bot.commands.define import complete, define
     from bot.commands.quote import clamp_count
 
+    if args.complete is not None and args.term:  # the term was quietly left unanswered
+        print("quotebot define: give a TERM or --complete PREFIX, not both", file=sys.stderr)
+        return EXIT_USAGE
     if args.complete is not None:
         suggestions = complete(app, args.complete, guild=args.collection)
         if args.json:

@@ -155,6 +155,9 @@ def test_a_blank_term_is_no_term_as_an_empty_one(
     assert run(seed_app, capsys, "define", "   ") == run(seed_app, capsys, "define", "")
     code, _, err = run(seed_app, capsys, "define", "   ")
     assert code == 2 and err.startswith("quotebot define: give a TERM")
+    # A term beside --complete was quietly left unanswered.
+    code, out, err = run(seed_app, capsys, "define", "sect", "--complete", "sec")
+    assert (code, out) == (2, "") and "not both" in err
 
 
 def test_a_failed_query_is_one_line_and_exit_1(
