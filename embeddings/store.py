@@ -485,12 +485,10 @@ def load_for_reuse(index_dir: Path) -> IndexData:
     try:
         return _load_build(current_build(index_dir), check=True, formats=REUSABLE_FORMATS)
     except IndexCorruptError as damage:
-        for build in reversed(finished_builds(index_dir)):
-            try:
-                return _load_build(build, check=True, formats=REUSABLE_FORMATS)
-            except (IndexCorruptError, IndexIncompatibleError):
-                continue
-        raise damage from None
+        earlier = _newest_intact(index_dir, REUSABLE_FORMATS)
+        if earlier is None:
+            raise damage from None
+        return earlier
 
 
 def load_earlier_for_reuse(index_dir: Path) -> IndexData | None:
@@ -633,16 +631,26 @@ def load_last_good(
         return load(index_dir, check=check), None
     except IndexCorruptError as exc:
         damage = exc
+    data = _newest_intact(index_dir)
+    if data is None:
+        raise damage
+    return data, damage
+
+
+def _newest_intact(
+    index_dir: Path, formats: tuple[int, ...] = (FORMAT_VERSION,)
+) -> IndexData | None:
+    """The newest finished build other than the one CURRENT names that passes every
+    check (its checksums too); None when there is none."""
     current = read_current_name(index_dir)
     for build in reversed(finished_builds(index_dir)):
         if build.name == current:
             continue
         try:
-            data = _load_build(build, check=True)
+            return _load_build(build, check=True, formats=formats)
         except (IndexCorruptError, IndexIncompatibleError):
             continue
-        return data, damage
-    raise damage
+    return None
 
 
 def _vocabulary_reader(path: Path) -> Callable[[], Vocabulary] | None:
