@@ -160,7 +160,7 @@ def check_upload(
     """Everything that can be checked before downloading: who asks, the safe name
     (returned), the size Discord reports, and whether the name is free."""
     name = _checked_name(app, collection, filename, size, actor)
-    _check_target(collection.corpus, name, replace=replace, where=_place(collection))
+    _check_target(collection.corpus, name, replace=replace, where=place(collection))
     return name
 
 
@@ -211,11 +211,11 @@ def add_work(
     check_content(data, name)
     root = collection.corpus
     root.mkdir(parents=True, exist_ok=True)
-    existed = _check_target(root, name, replace=replace, where=_place(collection))
+    existed = _check_target(root, name, replace=replace, where=place(collection))
     sidecar = root / (name + SIDECAR_SUFFIX)
     old_meta = sidecar.read_bytes() if existed and sidecar.is_file() else None
     new_meta, kept = _sidecar_after(meta, old_meta)
-    old_title = _title_in(root, sidecar, name) if old_meta is not None else ""
+    old_title = _title_in(root, name) if old_meta is not None else ""
     kept_title = old_title if kept else ""
     trashed = None
     if existed:  # in the trash by the old version's title, as /corpus restore offers it
@@ -269,13 +269,10 @@ def remove_work(
     # Who asks first: a refusal is logged whether or not the name names a work.
     permit(collection, actor, "remove", name)
     work = find_work(app, collection, name, actor=actor)
-    if collection.is_base and len(own_works(collection)) == 1:
+    last = len(own_works(collection)) == 1
+    if collection.is_base and last:
         raise UploadRefused("That is the only work in the corpus; add another before removing it.")
-    if (
-        not collection.is_base
-        and len(own_works(collection)) == 1
-        and _hides_the_base(app, collection)
-    ):
+    if not collection.is_base and last and _hides_the_base(app, collection):
         raise UploadRefused(
             "That is this server's last text and it hides every base work: /corpus unhide "
             "a base work (or add another text) before removing it."
@@ -314,9 +311,8 @@ def restore_work(
         if current:
             # By its own title, as a replace names the version it trashes: the swapped-out
             # version is not the one being restored.
-            root, text = collection.corpus, texts[0]
-            sidecar = root / (text + SIDECAR_SUFFIX)
-            title = _title_in(root, sidecar, text) if sidecar.is_file() else ""
+            text = texts[0]
+            title = _title_in(collection.corpus, text)
             swapped = _to_trash(collection, current, title or text, "replaced")
     try:
         files = collection.trash.restore(entry, collection.corpus)
@@ -424,7 +420,7 @@ def find_work(
     """The one work of `collection` that `name` names exactly (title or file name). Naming
     a base work from a server's collection is refused, saying whose it is."""
     try:
-        return _exactly_one(own_works(collection), name, _place(collection))
+        return _exactly_one(own_works(collection), name, place(collection))
     except NotFoundError:
         unindexed = _unindexed(collection, name)
         if unindexed is not None:
@@ -507,7 +503,8 @@ def _to_trash(collection: Collection, files: list[str], work: str, reason: str) 
         raise UploadRefused(f"I could not {reason[:-1]} “{work}”: {exc}; nothing changed.") from exc
 
 
-def _place(collection: Collection) -> str:
+def place(collection: Collection) -> str:
+    """Where a collection's texts are, in the words users read."""
     return "the base corpus" if collection.is_base else "this server's texts"
 
 
@@ -555,9 +552,12 @@ def _inside(root: Path, source: str) -> Path:
     return path
 
 
-def _title_in(root: Path, sidecar: Path, name: str) -> str:
-    """The title a work's metadata sidecar gives, read as the indexer reads it ("" when
-    it is broken: the reindex will say so)."""
+def _title_in(root: Path, name: str) -> str:
+    """The title the metadata sidecar of file `name` gives, read as the indexer reads it
+    ("" when it has none, or a broken one: the reindex will say so)."""
+    sidecar = root / (name + SIDECAR_SUFFIX)
+    if not sidecar.is_file():
+        return ""
     try:
         return load_meta_file(root, sidecar, name, "sidecar").title
     except IngestError:

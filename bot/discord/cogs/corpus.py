@@ -351,7 +351,7 @@ def log_card(collection: Collection, view: texts.LogView) -> Card:
     """The last changes, newest first; refused attempts apart, in a field of their own, so
     that they cannot push the changes out of view."""
     entries, refused = view.changes, view.refused
-    where = "the base corpus" if collection.is_base else "this server's texts"
+    where = texts.place(collection)
     fields = (
         (Field("Refused lately", clip("\n".join(_lines(refused)), 1000), inline=False),)
         if refused
