@@ -82,7 +82,7 @@ class App:
                 initargs=(settings.search_threads,),
             ),
         )
-        self.collections = Collections(settings, self.index)
+        self.collections = Collections(settings, self.index, self.model_error)
         self._preloading: list[threading.Thread] = []
 
     def _usable_model(self, model: str) -> str:

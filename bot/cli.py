@@ -368,13 +368,6 @@ def _reindex(args: argparse.Namespace) -> int:
     from bot.progress import terminal_progress
 
     app = make_app(args)
-    if app.model_error is not None:
-        # The bot and the console answer on MiniLM meanwhile; a build asked for here would
-        # quietly make an index of another model than the settings name.
-        from bot.messages import build_refused
-
-        print(f"quotebot: {build_refused(app.model_error)}", file=sys.stderr)
-        return EXIT_ERROR
     collection = app.collections.of(args.collection)
     with terminal_progress() as progress:
         report = collection.reindex(force=args.force, progress=progress)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from embeddings.errors import (
     BadComparison,
+    BuildRefused,
     CorpusError,
     CountOutOfRange,
     EmptyQuery,
@@ -177,6 +178,8 @@ def describe(error: QuotebotError) -> str:
                 f"Nothing in {folder} to train on: no sentence of five words or more with a "
                 "paragraph or neighbours around it."
             )
+        case BuildRefused(cause=cause):
+            return build_refused(cause)
         case ModelError(problem=problem, model=model, detail=detail, choices=choices):
             return _MODEL[problem].format(model=model, detail=detail, choices=", ".join(choices))
         case SettingsError():

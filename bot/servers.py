@@ -35,7 +35,7 @@ from bot.settings import Settings
 from bot.trash import DAY, Trash
 from embeddings import store
 from embeddings.build import BuildReport, ProgressFn
-from embeddings.errors import IndexMissingError, QuotebotError
+from embeddings.errors import BuildRefused, IndexMissingError, ModelError, QuotebotError
 from embeddings.scope import COLLECTION_PREFIX, ScopeSearcher
 from embeddings.search import Searcher
 
@@ -74,6 +74,9 @@ class Collection:
     broken: str = ""  # why its index could not be loaded (its server then reads the base)
     absent: bool = False  # it has no index (no works yet): not looked for again until built
     broken_build: str | None = None  # the build CURRENT named then: another one is worth a try
+    # Set when the configured model cannot be loaded (the bundled one answers meanwhile):
+    # a build would then make an index of another model than the settings name.
+    model_error: ModelError | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -133,6 +136,8 @@ class Collection:
             )
             self.clear_index()
             return BuildReport(removed=removed)
+        if self.model_error is not None:
+            raise BuildRefused(self.model_error)
         return self.service.reindex(force=force, progress=progress)
 
     def clear_index(self) -> None:
@@ -153,8 +158,11 @@ class Collection:
 class Collections:
     """The base and every server's collection; builds what a server reads."""
 
-    def __init__(self, settings: Settings, base: IndexService) -> None:
+    def __init__(
+        self, settings: Settings, base: IndexService, model_error: ModelError | None = None
+    ) -> None:
         self.settings = settings
+        self.model_error = model_error  # see Collection.model_error
         self.root = settings.data_dir
         self.base_service = base
         self.base = Collection(
@@ -164,6 +172,7 @@ class Collections:
             base,
             Trash(self.root / BASE / "trash"),
             AuditLog(self.root / BASE / "audit.jsonl"),
+            model_error=model_error,
         )
         self._servers: dict[int, Collection] = {}
         self._states: dict[int, State] = {}
@@ -201,6 +210,7 @@ class Collections:
                     service,
                     Trash(folder / "trash"),
                     AuditLog(folder / "audit.jsonl"),
+                    model_error=self.model_error,
                 )
                 self._servers[guild_id] = found
             return found

@@ -238,6 +238,13 @@ class ModelError(_Fields, QuotebotError):
     choices: tuple[str, ...] = ()  # "unknown_backend": the backends there are
 
 
+class BuildRefused(_Fields, QuotebotError):
+    """A build asked for while the configured model cannot be loaded: the bundled model
+    answers meanwhile, and an index built with it would not be the one the settings name."""
+
+    cause: ModelError
+
+
 TuneProblem = Literal[
     "out_exists",  # folder: the output folder, which must be new
     "out_not_folder",  # folder; detail: its parent, which is not a folder

@@ -14,6 +14,9 @@ import pytest
 
 from bot.app import App
 from bot.cli import main
+from bot.commands import corpus as texts
+from bot.commands.corpus import Actor
+from bot.commands.sidecar import WorkMeta
 from bot.messages import describe
 from embeddings.encoder import DEFAULT_MODEL
 from embeddings.errors import IndexIncompatibleError
@@ -73,6 +76,27 @@ def test_a_reindex_by_hand_with_the_configured_model_missing_builds_nothing(
     assert code == 1
     assert f"Could not load the model '{missing}': no such folder. Nothing was built" in err
     assert sorted(p.name for p in (index / "builds").iterdir()) == before
+
+
+def test_a_servers_new_text_is_kept_but_not_indexed_while_the_configured_model_is_missing(
+    seed_app: App, tmp_path: Path
+) -> None:
+    # The reindex after a change would build the server's index with MiniLM, under settings
+    # that name another model: the text is saved and the admin told why it is not searchable.
+    missing = str(tmp_path / "tuned-model")
+    app = App(replace(seed_app.settings, data=tmp_path / "data", model=missing))
+    server = app.collections.of(4242)
+    admin = Actor(1, "mod", guild_id=4242, guild_name="Reading circle", admin=True)
+    change = texts.add_work(
+        app, server, "almanac.txt", b"A garden almanac: sow in spring.\n", WorkMeta(), actor=admin
+    )
+    assert (server.corpus / "almanac.txt").is_file()
+    assert change.report is None
+    assert change.index_error == (
+        f"Could not load the model '{missing}': no such folder. Nothing was built: restore "
+        "that model, or name another in [model] name (QUOTEBOT_MODEL), then reindex."
+    )
+    assert not (server.service.settings.index / "builds").exists()
 
 
 def test_a_loadable_model_is_used_and_nothing_is_said(

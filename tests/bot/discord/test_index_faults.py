@@ -145,6 +145,28 @@ async def test_a_model_that_could_not_be_loaded_is_told_to_the_owners_on_source(
     assert WARNING_TITLE not in [f["name"] for f in server_admin.embed.get("fields", [])]
 
 
+async def test_reindex_builds_nothing_while_the_configured_model_cannot_be_loaded(
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot
+) -> None:
+    # It built the whole index with MiniLM, the model answering meanwhile, under settings
+    # that name another: what App sets when the model is missing (test_model_fallback.py).
+    missing = ModelError("cannot_load", "/models/tuned", "no such folder")
+    app.collections.base.model_error = missing
+    builds = sorted(p.name for p in (app.settings.index / "builds").iterdir())
+    async with running_bot(app):
+        rec = await fake_discord.send_slash("reindex", {"base": True, "force": True}, user="owner")
+        await rec.wait_for(finished, BUILD_WAIT)
+    assert rec.ephemeral and rec.embed is not None and rec.embed["title"] == "Reindex failed"
+    said = rec.embed["description"].replace("\\_", "_")  # Markdown's escape, as shown
+    assert said.startswith(
+        "Could not load the model '/models/tuned': no such folder. Nothing was built: "
+        "restore that model, or name another in [model] name (QUOTEBOT_MODEL), then reindex."
+    )
+    assert sorted(p.name for p in (app.settings.index / "builds").iterdir()) == builds
+    [entry] = app.collections.base.log.tail(1)
+    assert (entry.action, entry.result) == ("reindex", "forced, failed")
+
+
 async def test_a_new_build_damaged_before_it_is_loaded_is_reported_by_reindex(
     fake_discord: FakeDiscord, app: App, running_bot: RunningBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
