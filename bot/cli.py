@@ -383,12 +383,19 @@ def _reindex(args: argparse.Namespace) -> int:
 
 
 def _lines(value: str) -> Iterator[str]:
-    if value == "-":
-        for line in sys.stdin:
-            if line.strip():
-                yield line.rstrip("\n")
-    else:
+    from bot.messages import not_utf8
+    from bot.typed_text import recovered, tolerate_stdin
+
+    if value != "-":
         yield value
+        return
+    tolerate_stdin()
+    for number, line in enumerate(sys.stdin, 1):
+        text, encoding = recovered(line.rstrip("\n"))
+        if encoding != "utf-8":
+            print(f"quotebot: {not_utf8(number, encoding)}", file=sys.stderr)
+        if text.strip():
+            yield text
 
 
 def _answer_each(

@@ -27,8 +27,9 @@ from bot.commands.explain import explain
 from bot.commands.quote import QuoteRequest, quote
 from bot.commands.results import Answer
 from bot.commands.source import Work
-from bot.messages import describe
+from bot.messages import describe, not_utf8
 from bot.progress import terminal_progress
+from bot.typed_text import recovered, tolerate_stdin
 from embeddings.errors import QueryError, QuotebotError
 
 BOLD, RESET = "\033[1m", "\033[0m"
@@ -130,6 +131,8 @@ def run_console(
 ) -> int:
     """Read commands line by line until end of input or /quit; with `guild`, as that
     server reads (the base less what it hides, plus its own texts)."""
+    if stdin is None:
+        tolerate_stdin()
     stream = stdin if stdin is not None else sys.stdin
     interactive = stream is sys.stdin and sys.stdin.isatty()
     color = interactive and sys.stdout.isatty()
@@ -143,6 +146,7 @@ def run_console(
     out(f"quotebot: {size}. Type /help for commands.")
     if interactive:  # a person will ask several questions: faster ones once torch is loaded
         app.encoder.promote_queries_later()
+    number = 0  # lines read, for what is said of one
     while True:
         if interactive:
             try:
@@ -158,6 +162,10 @@ def run_console(
             if not raw:
                 return 0
             line = raw.rstrip("\n")
+        number += 1
+        line, encoding = recovered(line)
+        if encoding != "utf-8":
+            out(f"quotebot: {not_utf8(number, encoding)}")
         line = line.strip()
         if not line:
             continue

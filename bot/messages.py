@@ -253,6 +253,14 @@ def model_fallback(error: ModelError, fallback: str) -> str:
     return f"{why}. Using {fallback} instead until that is fixed."
 
 
+_ENCODING_NAMES = {"cp1252": "Windows-1252", "latin-1": "Latin-1"}
+
+
+def not_utf8(number: int, encoding: str) -> str:
+    """Line `number` of standard input was not UTF-8 and was read as `encoding`."""
+    return f"line {number} is not UTF-8; read as {_ENCODING_NAMES.get(encoding, encoding)}"
+
+
 def build_refused(error: ModelError) -> str:
     """The configured model cannot be loaded, and a reindex was asked for by hand."""
     why = describe(error).rstrip(".")

@@ -63,10 +63,19 @@ def _decode(data: bytes, source: str, *, html: bool) -> str:
                 return data.decode(declared)
             except UnicodeDecodeError:
                 pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
+    return guess(data)[0]
+
+
+def guess(data: bytes) -> tuple[str, str]:
+    """Short text of unknown encoding (a line typed or piped in) as the last resort of a
+    file's: strict UTF-8, then cp1252, then latin-1, which decodes anything; with the
+    encoding it was read as."""
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            pass
+    return data.decode("latin-1"), "latin-1"
 
 
 def _utf16_without_bom(data: bytes) -> str | None:

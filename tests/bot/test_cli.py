@@ -98,17 +98,43 @@ def test_a_reader_that_stops_early_ends_the_answers_quietly(seed_app: App) -> No
     assert "internal error" not in err and "Broken pipe" not in err and "Traceback" not in err
 
 
-def test_a_question_with_bytes_that_are_not_utf8_is_answered(
-    seed_app: App, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+def piped(data: bytes, errors: str) -> io.TextIOWrapper:
+    """Standard input as Python opens it: `errors` is "strict" in most UTF-8 locales,
+    "surrogateescape" in the C and C.UTF-8 ones."""
+    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors=errors)
+
+
+@pytest.mark.parametrize("errors", ["strict", "surrogateescape"])
+def test_a_line_that_is_not_utf8_is_read_in_its_own_encoding_and_said_so(
+    seed_app: App,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    errors: str,
 ) -> None:
-    # A terminal or a pipe hands undecodable bytes over as lone surrogates ("\udcff").
-    stdin = io.StringIO("what is a sect\udcff\nsectarianism\n")
-    monkeypatch.setattr(sys, "stdin", stdin)
+    # A Windows-1252 file piped in: the é ended the run with an internal error in a strict
+    # locale, and was dropped without a word in the others ("caf society").
+    stdin = "what is a sect\ncafé society and its sects\nsectarianism\n".encode("cp1252")
+    monkeypatch.setattr(sys, "stdin", piped(stdin, errors))
     code, out, err = run(seed_app, capsys, "quote", "-")
     lines = [json.loads(line) for line in out.splitlines()]
-    assert code == 0 and err == ""
-    assert [line["query"] for line in lines] == ["what is a sect", "sectarianism"]
+    assert code == 0
+    assert [line["query"] for line in lines] == [
+        "what is a sect",
+        "café society and its sects",
+        "sectarianism",
+    ]
     assert all(line["results"] for line in lines)
+    assert err == "quotebot: line 2 is not UTF-8; read as Windows-1252\n"
+
+
+def test_a_byte_that_not_even_windows_1252_has_is_read_as_latin_1(
+    seed_app: App, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Latin-1 reads it as a control character, which a query's cleaning then drops.
+    monkeypatch.setattr(sys, "stdin", piped(b"sects \x81and sectarianism\n", "strict"))
+    code, out, err = run(seed_app, capsys, "quote", "-")
+    assert code == 0 and json.loads(out)["query"] == "sects and sectarianism"
+    assert err == "quotebot: line 1 is not UTF-8; read as Latin-1\n"
 
 
 def test_quote_prints_readable_cards_by_default(

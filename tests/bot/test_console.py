@@ -136,3 +136,16 @@ def test_ctrl_c_at_the_prompt_drops_the_line_and_ctrl_d_leaves(
     printed: list[str] = []
     assert run_console(seed_app, out=printed.append) == 0
     assert typed == [] and "Commands (the Discord bot's reading commands)" in "\n".join(printed)
+
+
+def test_a_piped_line_that_is_not_utf8_is_read_in_its_own_encoding_and_said_so(
+    seed_app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Where the locale reads standard input strictly, the é was an internal error.
+    typed = "/quote café society and its sects -k 1\n/quote what is a sect? -k 1\n"
+    piped = io.TextIOWrapper(io.BytesIO(typed.encode("cp1252")), encoding="utf-8")
+    monkeypatch.setattr(sys, "stdin", piped)
+    printed: list[str] = []
+    assert run_console(seed_app, out=printed.append) == 0
+    assert printed[1] == "quotebot: line 1 is not UTF-8; read as Windows-1252"
+    assert sum("Result 1 of 1" in p for p in printed) == 2
