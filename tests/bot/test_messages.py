@@ -154,6 +154,11 @@ WORDED: list[tuple[errors.QuotebotError, str]] = [
     ),
     (errors.ModelError("cannot_load", "m", "gone"), "Could not load the model 'm': gone"),
     (
+        errors.BuildRefused(errors.ModelError("cannot_load", "/m", "no such folder")),
+        "Could not load the model '/m': no such folder. Nothing was built: restore that model, "
+        "or name another in [model] name (QUOTEBOT_MODEL), then reindex.",
+    ),
+    (
         errors.ModelError("not_plain_bert", "/m", "no pooling"),
         "/m is not a plain BERT sentence-transformers folder: no pooling",
     ),
