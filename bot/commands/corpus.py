@@ -220,14 +220,20 @@ def add_work(
     trashed = None
     if existed:  # in the trash by the old version's title, as /corpus restore offers it
         trashed = _to_trash(collection, sidecars(name), old_title or name, "replaced")
+    written = False  # the text is ours to take back once it is in place
     try:
         _write(root / name, data, overwrite=replace)
+        written = True
+        if new_meta is not None:
+            _write(sidecar, new_meta, overwrite=True)
     except UploadRefused:
+        # All or nothing, as the refusal says: a text left without its sidecar would be
+        # indexed unlogged and without its title, and a retry refused as already there.
+        if written:
+            (root / name).unlink(missing_ok=True)
         if trashed is not None:
             collection.trash.restore(trashed, root)  # the old version back: nothing lost
         raise
-    if new_meta is not None:
-        _write(sidecar, new_meta, overwrite=True)
     log.info(
         "corpus add: %s (%d bytes%s) in %s by %s",
         name,

@@ -768,6 +768,45 @@ def test_a_replace_whose_write_fails_puts_the_old_version_back(
     assert a.trash.entries() == []
 
 
+@pytest.mark.parametrize("replacing", [False, True])
+def test_an_upload_whose_sidecar_cannot_be_written_leaves_the_corpus_as_it_was(
+    app: App, monkeypatch: pytest.MonkeyPatch, replacing: bool
+) -> None:
+    # The text stayed, unlogged and without its title, under "the corpus is unchanged"; a
+    # replaced version stayed in the trash, and a retry was refused as already there.
+    a = app.collections.of(SERVER_A)
+    if replacing:
+        texts.add_work(
+            app, a, "almanac.txt", GARDEN, WorkMeta(title="Old"), actor=admin_of(SERVER_A)
+        )
+
+    def corpus() -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in a.corpus.glob("*")}
+
+    before = corpus()
+    logged = a.log.tail(50)
+    write = texts._write
+
+    def disk_full_at_the_sidecar(target: Path, data: bytes, *, overwrite: bool) -> None:
+        if target.name.endswith(".meta.toml"):
+            raise UploadRefused(f"I could not save {target.name} (No space left on device).")
+        write(target, data, overwrite=overwrite)
+
+    monkeypatch.setattr(texts, "_write", disk_full_at_the_sidecar)
+    with pytest.raises(UploadRefused, match="No space left"):
+        texts.add_work(
+            app,
+            a,
+            "almanac.txt",
+            b"A new almanac: sow in autumn.\n",
+            WorkMeta(title="New"),
+            actor=admin_of(SERVER_A),
+            replace=replacing,
+        )
+    assert corpus() == before
+    assert a.trash.entries() == [] and a.log.tail(50) == logged
+
+
 def test_a_move_to_the_trash_is_all_or_nothing(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
