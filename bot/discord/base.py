@@ -61,6 +61,7 @@ class QuoteBotBase(commands.Bot):
         await super().close()
         self.pagers.close()
         self.searches.shutdown(wait=False)  # a search still running finishes on its own
+        self.reindex_slot.close()
 
 
 class BotCog(commands.Cog):

@@ -3,8 +3,8 @@
 One at a time per collection (the base, or one server's): the slot is claimed before the
 command's first await, so two quick commands cannot both start, and the core's file lock
 stops other processes (`quotebot reindex`). Builds of different collections may be asked
-for at once; the app's build gate runs `max_builds` of them at a time and the others show
-"waiting". The build runs in a worker thread while the admin's message shows its
+for at once; `max_builds` of them run at a time, each in a thread of the builds' own pool,
+and the others wait in its queue, showing "waiting". The admin's message shows a build's
 progress; queries keep using the old index until `IndexService` swaps the new one in.
 """
 
@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import TypeVar
 
 import discord
@@ -43,11 +46,32 @@ class ReindexStopped(QuotebotError):
 
 
 class ReindexSlot:
-    """The one reindex each collection may run at a time."""
+    """The one reindex each collection may run at a time, and the threads builds run in."""
 
     def __init__(self, app: App) -> None:
         self.app = app
         self.running: set[str] = set()  # collection names
+        # Builds have threads of their own. In the default pool, which searches,
+        # autocomplete and buttons share, each build waiting for its turn held a thread:
+        # admins of enough servers, each adding a text, stalled every server's answers.
+        self.threads = max(1, app.settings.max_builds)
+        self.pool = ThreadPoolExecutor(self.threads, thread_name_prefix="quotebot-build")
+        self.started = 0  # builds handed to the pool and not ended (read on the event loop)
+
+    async def run(self, work: Callable[[], T], progress: ProgressFn) -> T:
+        """`work()` in a build thread, once one is free ("waiting" until then)."""
+        if self.started >= self.threads:
+            progress("waiting", 0, 0)
+        self.started += 1
+        try:
+            call = contextvars.copy_context().run  # as asyncio.to_thread runs its work
+            return await asyncio.get_running_loop().run_in_executor(self.pool, call, work)
+        finally:
+            self.started -= 1
+
+    def close(self) -> None:
+        """Builds still waiting never start; a running one stops at its next report."""
+        self.pool.shutdown(wait=False, cancel_futures=True)
 
     def busy(self, collection: Collection) -> bool:
         return collection.name in self.running or collection.service.building
@@ -91,12 +115,13 @@ def failure_card(message: str, title: str = "Reindex failed") -> Card:
 
 async def run_with_progress(
     interaction: discord.Interaction,
+    slot: ReindexSlot,
     work: Callable[[ProgressFn], T],
     *,
     title: str = "Reindexing…",
 ) -> T:
-    """`work(progress)` in a worker thread, its progress shown in the interaction's
-    original message at most every PROGRESS_INTERVAL seconds."""
+    """`work(progress)` in one of `slot`'s build threads, its progress shown in the
+    interaction's original message at most every PROGRESS_INTERVAL seconds."""
 
     async def show(stage: str, done: int, total: int) -> None:
         card = progress_card(stage, done, total, title)
@@ -105,7 +130,8 @@ async def run_with_progress(
     progress = ThrottledProgress(asyncio.get_running_loop(), show, interval=PROGRESS_INTERVAL)
     progress.start()
     try:
-        return await asyncio.to_thread(work, stop_when_closing(interaction.client, progress))
+        report = stop_when_closing(interaction.client, progress)
+        return await slot.run(partial(work, report), report)
     finally:
         await progress.stop()
 

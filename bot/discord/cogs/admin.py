@@ -93,7 +93,9 @@ class AdminCog(BotCog, name="Admin"):
         await replies.send(interaction, embeds=[starting], ephemeral=True)
         try:
             report = await run_with_progress(
-                interaction, lambda progress: collection.reindex(force=force, progress=progress)
+                interaction,
+                self.bot.reindex_slot,
+                lambda progress: collection.reindex(force=force, progress=progress),
             )
             card = report_card(report, app)
             ended = "ok"

@@ -164,6 +164,7 @@ class CorpusCog(
                 raise UploadRefused(DOWNLOAD_FAILED) from exc
             change = await run_with_progress(
                 interaction,
+                self.bot.reindex_slot,
                 lambda progress: texts.add_work(
                     app,
                     collection,
@@ -237,7 +238,9 @@ class CorpusCog(
         with self.bot.reindex_slot.claim(collection):
             if not await replies.defer(interaction, ephemeral=True):
                 return
-            change = await run_with_progress(interaction, work, title=clip(title, 250))
+            change = await run_with_progress(
+                interaction, self.bot.reindex_slot, work, title=clip(title, 250)
+            )
         card = change_card(self.bot.app, collection, change, done)
         await replies.edit_original(interaction, embeds=[render.embed(card)])
 

@@ -16,8 +16,9 @@ from typing import Any, NamedTuple
 
 import pytest
 
+import bot.discord.client as client
 from bot.app import App
-from tests.bot.discord.conftest import WAIT, Ask, RunningBot, all_embed_text, answered
+from tests.bot.discord.conftest import WAIT, Ask, Gate, RunningBot, all_embed_text, answered
 from tests.bot.discord.test_admin import send_crafted
 from tests.bot.test_servers import GARDEN, GARDEN_QUERY
 from tests.fake_discord import FakeDiscord, InteractionRecord, Upload
@@ -276,3 +277,45 @@ async def test_servers_and_the_base_reindex_at_once_one_build_at_a_time(
         answer = await slash("quote", {"query": GARDEN_QUERY}, guild=c)
     assert [r.embed["title"] for r in recs if r.embed] == ["Reindex finished"] * 3
     assert ALMANAC in text_of(answer)
+
+
+async def test_builds_waiting_their_turn_hold_no_thread_that_answers_need(
+    fake_discord: FakeDiscord,
+    app: App,
+    running_bot: RunningBot,
+    gate: Gate,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each build waiting for its turn held a thread of the pool that searches, autocomplete
+    # and buttons share: the admins of enough servers, each adding a text, stalled every
+    # server's answers (64 threads in the bot; 4 here, and 4 servers).
+    monkeypatch.setattr(client, "WORKER_THREADS", 4)
+    guilds = [
+        fake_discord.add_guild(f"Circle {i}", members={f"adm{i}": ["Admin"]}) for i in range(4)
+    ]
+    async with running_bot(app):
+        uploads = [
+            await fake_discord.send_slash(
+                "corpus add", {"file": Upload(f"t{i}.txt", GARDEN)}, user=f"adm{i}", guild=g
+            )
+            for i, g in enumerate(guilds)
+        ]
+        await gate.wait_reached()  # one build runs, held; three wait their turn
+        waiting = uploads[1:]
+        for rec in waiting:
+            await rec.wait_for(
+                lambda r: r.embed is not None and "Waiting for another" in all_embed_text(r.embed),
+                WAIT,
+            )
+        # A member of another server, who has nothing to do with those builds.
+        typed = await fake_discord.send_autocomplete("define", {"term": "sec"}, focused="term")
+        defined = await fake_discord.send_slash("define", {"term": "sect"})
+        await typed.wait_done(WAIT)
+        await defined.wait_for(lambda r: r.done and r.embed is not None, WAIT)
+        gate.opened.set()
+        for rec in uploads:
+            await rec.wait_for(
+                lambda r: r.embed is not None and "Added" in all_embed_text(r.embed), 4 * WAIT
+            )
+    assert typed.choices and defined.embed is not None
+    assert "sect" in all_embed_text(defined.embed).lower()
