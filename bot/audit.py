@@ -12,8 +12,7 @@ import json
 import os
 import threading
 import time
-from collections import deque
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -82,28 +81,51 @@ class AuditLog:
 
     def tail(self, n: int = 20, where: Callable[[Entry], bool] | None = None) -> list[Entry]:
         """The last `n` entries (of those `where` keeps), oldest first; a damaged line is
-        skipped, not fatal. Unfiltered, only the last lines are parsed: every refusal
-        asks for the last entry."""
+        skipped, not fatal."""
         if where is not None:
             return self.tails(where, {True: n})[True]
-        if not self.path.is_file():
-            return []
-        with open(self.path, encoding="utf-8", errors="replace") as f:
-            # Twice as many lines as asked for: some may be damaged.
-            last = deque((line for line in f if line.strip()), maxlen=n * 2)
-        return [e for e in map(_parsed, last) if e][-n:]
+        return self.tails(lambda _: True, {True: n})[True]
 
     def tails(self, kind: Callable[[Entry], K], sizes: Mapping[K, int]) -> dict[K, list[Entry]]:
         """For each kind `k` that `sizes` names, the last `sizes[k]` entries that `kind`
-        sorts there, oldest first, in one read of the log (`/corpus log` shows changes and
-        refusals apart, and a flood of refusals makes the log long)."""
-        kept: dict[K, deque[Entry]] = {k: deque(maxlen=size) for k, size in sizes.items()}
-        if self.path.is_file():
-            with open(self.path, encoding="utf-8", errors="replace") as f:
-                for entry in map(_parsed, (line for line in f if line.strip())):
-                    if entry is not None and (bucket := kept.get(kind(entry))) is not None:
-                        bucket.append(entry)
-        return {k: list(d) for k, d in kept.items()}
+        sorts there, oldest first (`/corpus log` shows changes and refusals apart). Read
+        from the end of the file and only as far back as they need: a log years long, or
+        a flood of refusals, costs what the entries shown cost."""
+        kept: dict[K, list[Entry]] = {k: [] for k in sizes}
+        unfilled = {k for k, size in sizes.items() if size > 0}
+        if unfilled and self.path.is_file():
+            for entry in map(_parsed, _lines_from_the_end(self.path)):
+                if entry is None:
+                    continue
+                k = kind(entry)
+                if k not in unfilled:
+                    continue
+                kept[k].append(entry)
+                if len(kept[k]) == sizes[k]:
+                    unfilled.discard(k)
+                    if not unfilled:
+                        break
+        return {k: entries[::-1] for k, entries in kept.items()}
+
+
+_BLOCK = 1 << 16  # bytes read at a time, from the end of the log
+
+
+def _lines_from_the_end(path: Path) -> Iterator[str]:
+    """The file's non-blank lines, last first, read in blocks from its end (a line is
+    decoded whole, so a character split between two blocks stays whole)."""
+    with open(path, "rb") as f:
+        end = f.seek(0, os.SEEK_END)
+        carried = b""  # the start of the block read last: a line's end, maybe not its start
+        while end > 0:
+            start = max(0, end - _BLOCK)
+            f.seek(start)
+            lines = (f.read(end - start) + carried).split(b"\n")
+            carried = lines.pop(0) if start > 0 else b""
+            end = start
+            for line in reversed(lines):
+                if line.strip():
+                    yield line.decode("utf-8", errors="replace")
 
 
 def _parsed(line: str) -> Entry | None:

@@ -77,6 +77,9 @@ class Collection:
     # Set when the configured model cannot be loaded (the bundled one answers meanwhile):
     # a build would then make an index of another model than the settings name.
     model_error: ModelError | None = None
+    # member id -> when a refusal of theirs was last logged (monotonic seconds; see
+    # bot.commands.corpus.permit)
+    refusals: dict[int, float] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property

@@ -118,16 +118,26 @@ def permit(collection: Collection, actor: Actor, action: str, work: str = "") ->
 
 REFUSED = "refused"  # an audit entry's action for an attempt that was not permitted
 REFUSALS_APART = 600.0  # seconds: one member's refusals closer than this are logged once
+REFUSERS_KEPT = 1024  # members whose last refusal a collection remembers before pruning
 WAIT_FOR_BUILD = 900.0  # seconds a corpus change waits for another process's build
 
 
 def _refused_lately(collection: Collection, actor: Actor) -> bool:
-    """Whether the log's last entry is a refusal of this member within REFUSALS_APART."""
-    last = collection.log.tail(1)
-    if not last or last[0].action != REFUSED or last[0].user_id != actor.user_id:
-        return False
-    when = last[0].seconds
-    return when is not None and time.time() - when < REFUSALS_APART
+    """Whether this member's last logged refusal in `collection` is within REFUSALS_APART
+    (and, if not, notes this one as logged). Kept in memory, not read from the log: two
+    members taking turns were each logged every time, and each refusal read the log.
+    Each process keeps its own: through N shards, at most N entries per member."""
+    now = time.monotonic()
+    seen = collection.refusals
+    last = seen.get(actor.user_id)
+    if last is not None and now - last < REFUSALS_APART:
+        return True
+    if len(seen) >= REFUSERS_KEPT:  # members long quiet make room; none is logged twice
+        for user_id, when in list(seen.items()):
+            if now - when >= REFUSALS_APART:
+                del seen[user_id]
+    seen[actor.user_id] = now
+    return False
 
 
 def audit(collection: Collection, actor: Actor, action: str, work: str, result: str = "ok") -> None:

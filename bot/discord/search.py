@@ -64,13 +64,15 @@ async def search_and_page(
         await show_answer(interaction, app, query, answer, ephemeral=False)
 
 
-async def in_time(interaction: Interaction, app: App, task: asyncio.Future[T]) -> T | None:
-    """The task's result, the interaction deferred (publicly) first if the task runs past
-    `defer_after_seconds`; None when Discord refused the deferral: nobody would see the
-    answer. The task's worker thread cannot be stopped; it finishes, and its result (or
-    its error) is dropped."""
+async def in_time(
+    interaction: Interaction, app: App, task: asyncio.Future[T], *, ephemeral: bool = False
+) -> T | None:
+    """The task's result, the interaction deferred (publicly unless `ephemeral`) first if
+    the task runs past `defer_after_seconds`; None when Discord refused the deferral: nobody
+    would see the answer. The task's worker thread cannot be stopped; it finishes, and its
+    result (or its error) is dropped."""
     done, _ = await asyncio.wait({task}, timeout=app.settings.defer_after_seconds)
-    if not done and not await replies.defer(interaction):
+    if not done and not await replies.defer(interaction, ephemeral=ephemeral):
         task.add_done_callback(lambda t: t.cancelled() or t.exception())
         return None
     return await task

@@ -12,6 +12,7 @@ summary in the admin's private reply.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import TypeAlias
@@ -33,6 +34,7 @@ from bot.discord.base import BotCog, Interaction
 from bot.discord.checks import admin_command, is_admin, is_owner, server_of
 from bot.discord.options import Name
 from bot.discord.reindexing import report_fields, run_with_progress
+from bot.discord.search import in_time
 from bot.servers import Collection
 from embeddings.build import ProgressFn
 from embeddings.errors import QueryError
@@ -277,8 +279,13 @@ class CorpusCog(
         app = self.bot.app
         collection = collection_of(app, interaction, base)
         texts.permit(collection, self._actor(interaction), "read the log of")
-        card = log_card(collection, texts.log_view(collection))
-        await replies.send(interaction, embeds=[render.embed(card)], ephemeral=True)
+        # Off the event loop: the log is read from its end, as far back as the entries
+        # shown, and that may be far in a log flooded with refusals.
+        reading = asyncio.ensure_future(asyncio.to_thread(texts.log_view, collection))
+        view = await in_time(interaction, app, reading, ephemeral=True)
+        if view is not None:
+            card = log_card(collection, view)
+            await replies.send(interaction, embeds=[render.embed(card)], ephemeral=True)
 
     @remove.autocomplete("work")
     async def work_autocomplete(

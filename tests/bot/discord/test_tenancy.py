@@ -18,7 +18,15 @@ import pytest
 
 import bot.discord.client as client
 from bot.app import App
-from tests.bot.discord.conftest import WAIT, Ask, Gate, RunningBot, all_embed_text, answered
+from tests.bot.discord.conftest import (
+    WAIT,
+    Ask,
+    Gate,
+    RunningBot,
+    all_embed_text,
+    answered,
+    app_like,
+)
 from tests.bot.discord.test_admin import send_crafted
 from tests.bot.test_servers import GARDEN, GARDEN_QUERY
 from tests.fake_discord import FakeDiscord, InteractionRecord, Upload
@@ -319,3 +327,14 @@ async def test_builds_waiting_their_turn_hold_no_thread_that_answers_need(
             )
     assert typed.choices and defined.embed is not None
     assert "sect" in all_embed_text(defined.embed).lower()
+
+
+async def test_a_slow_read_of_the_log_says_thinking_privately_then_shows_it(
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, slash: Ask
+) -> None:
+    # It was read on the event loop, whatever its length, and answered without deferring.
+    slow = app_like(app, defer_after_seconds=0.0)
+    async with running_bot(slow):
+        rec = await slash("corpus log", {"base": True}, user="owner")
+    assert rec.response_type == "deferred" and rec.ephemeral
+    assert rec.embed is not None and rec.embed["title"] == "No changes to the base corpus yet"
