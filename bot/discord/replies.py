@@ -89,15 +89,17 @@ async def update(
     *,
     embeds: list[discord.Embed] | None = None,
     view: discord.ui.View | None = None,
-) -> None:
-    """Answer a button click by changing the message it is on."""
+) -> bool:
+    """Answer a button click by changing the message it is on; False if Discord refused."""
     kwargs: dict[str, Any] = {"allowed_mentions": NO_PINGS, "view": view}
     if embeds is not None:
         kwargs["embeds"] = embeds
     try:
         await interaction.response.edit_message(**kwargs)
+        return True
     except discord.HTTPException as exc:
         _failed("update", interaction, exc)
+        return False
 
 
 async def defer(interaction: discord.Interaction, *, ephemeral: bool = False) -> bool:

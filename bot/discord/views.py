@@ -145,19 +145,35 @@ class PagerButton(
 
 
 async def _turn(interaction: discord.Interaction, app: App, pages: Pages, step: int) -> None:
-    pages.page = max(0, min(len(pages.quotes) - 1, pages.page + step))
-    if not pages.current.settled:  # settle the best sentence now that it is shown
-        page = pages.page
-        quote = await asyncio.to_thread(
-            partial(settle, app, pages.query, pages.current, guild=pages.guild)
+    page = max(0, min(len(pages.quotes) - 1, pages.page + step))
+    guess = pages.quotes[page]
+    settling: asyncio.Future[Quote] | None = None
+    if not guess.settled:
+        # The best sentence settled now that it is shown, if the model answers in time;
+        # if not, the page shows its lexical guess at once (a click unanswered within
+        # 3 s fails) and the model's choice is edited in later, as for a first answer.
+        settling = asyncio.ensure_future(
+            asyncio.to_thread(partial(settle, app, pages.query, guess, guild=pages.guild))
         )
-        pages.quotes[page] = quote
-    await replies.update(interaction, embeds=[page_embed(pages)], view=pager_view(pages))
+        await asyncio.wait({settling}, timeout=app.settings.defer_after_seconds)
+        if settling.done():
+            if settling.exception() is None:
+                pages.quotes[page] = settling.result()
+            else:
+                log.info("could not settle the best sentence: %s", settling.exception())
+            settling = None
+    shown = pages.page
+    pages.page = page
+    if not await replies.update(interaction, embeds=[page_embed(pages)], view=pager_view(pages)):
+        pages.page = shown  # the message still shows that page: the next click counts from it
+        return
     # The click's token now edits the message at expiry (a token lasts 15 minutes), and
     # the pager's timeout starts again with it.
     pages.later = Later.of(interaction)
     if interaction.message is not None:
         bot_of(interaction).pagers.renew(interaction.message.id)
+    if settling is not None:
+        _refine_in_background(interaction.client, app, pages, settling)
 
 
 async def _privately(
@@ -174,21 +190,41 @@ async def _privately(
     await show(interaction, await asyncio.to_thread(look_up, quote))
 
 
-def _refine_in_background(client: discord.Client, app: App, pages: Pages) -> None:
+def _refine_in_background(
+    client: discord.Client,
+    app: App,
+    pages: Pages,
+    settling: Awaitable[Quote] | None = None,
+) -> None:
     """Let the model settle the shown quote's best sentence after the answer is out,
-    behind every query waiting for the model, and edit it in if it picks another."""
+    behind every query waiting for the model (or take the `settling` already under way),
+    and edit it in if it picks another."""
     if not pages.current.settled:
-        task = asyncio.get_running_loop().create_task(_refine(client, app, pages, pages.page))
+        refine = _refine(client, app, pages, pages.page, settling)
+        task = asyncio.get_running_loop().create_task(refine)
         pages.refining = task
-        task.add_done_callback(lambda _: setattr(pages, "refining", None))
+        task.add_done_callback(lambda done: _forget(pages, done))
 
 
-async def _refine(client: discord.Client, app: App, pages: Pages, page: int) -> None:
+def _forget(pages: Pages, task: asyncio.Task[None]) -> None:
+    if pages.refining is task:  # not a later page's refinement, still running
+        pages.refining = None
+
+
+async def _refine(
+    client: discord.Client,
+    app: App,
+    pages: Pages,
+    page: int,
+    settling: Awaitable[Quote] | None = None,
+) -> None:
     guess = pages.quotes[page]
-    try:
-        quote = await asyncio.to_thread(
+    if settling is None:
+        settling = asyncio.to_thread(
             partial(settle, app, pages.query, guess, urgent=False, guild=pages.guild)
         )
+    try:
+        quote = await settling
     except Exception as exc:  # the answer stands, with its lexical guess
         log.info("could not settle the best sentence for %r: %s", pages.query, exc)
         return

@@ -9,13 +9,14 @@ import sys
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import discord
 import pytest
 
 from bot.app import App
 from bot.commands.quote import QuoteRequest, quote
-from bot.discord import render
+from bot.discord import render, views
 from bot.discord.views import EXPIRED, NOT_YOURS
 from bot.settings import SettingsError, load_settings
 from embeddings import onnx_backend
@@ -464,6 +465,42 @@ async def test_a_page_turned_before_the_model_settles_is_not_overwritten(
         await answered(fake_discord.click(rec, "pager:next"))
         await asyncio.sleep(1.0)  # time for a late refinement of page 1 to (wrongly) land
     assert rec.embed is not None and rec.embed["footer"]["text"].startswith("Result 2 of 3")
+
+
+async def test_a_page_turn_that_the_model_is_slow_to_settle_is_answered_at_once(
+    fake_discord: FakeDiscord,
+    fresh_app: App,
+    running_bot: RunningBot,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The click waited for the model: past Discord's 3 s it failed, and the pager counted
+    # a page the message did not show.
+    app = app_like(fresh_app, cooldown_seconds=0, server_limit=0, defer_after_seconds=0.2)
+    app.index.searcher.index.sentences = None  # the model settles each page's sentence
+    held, released = threading.Event(), threading.Event()
+    settle = views.settle
+
+    def held_settle(*args: Any, **kwargs: Any) -> Any:
+        if held.is_set():
+            released.wait(WAIT)
+        return settle(*args, **kwargs)
+
+    monkeypatch.setattr(views, "settle", held_settle)
+    async with running_bot(app) as bot:
+        rec = await answered(fake_discord.send_slash("quote", {"query": UNDECIDED, "count": 3}))
+        assert rec.final_message is not None
+        pages = bot.pagers.get(rec.final_message.id)
+        assert pages is not None and not pages.quotes[1].settled
+        held.set()  # the model is busy until the click is answered
+        click = await answered(fake_discord.click(rec, "pager:next"))
+        answered_while_held = not released.is_set()
+        released.set()
+        await eventually(lambda: pages.quotes[1].settled, WAIT, "page 2 settled later")
+        await eventually(lambda: pages.refining is None, WAIT, "its edit made")
+    assert answered_while_held and click.response_type == "update_message"
+    assert pages.page == 1 and rec.embed is not None
+    assert rec.embed["footer"]["text"].startswith("Result 2 of 3")
+    assert render.escape(pages.quotes[1].highlighted) in rec.embed["description"]
 
 
 async def test_once_connected_the_bot_moves_its_queries_off_the_numpy_pass(
