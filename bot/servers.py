@@ -24,6 +24,7 @@ import os
 import shutil
 import threading
 import time
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -306,27 +307,48 @@ class Collections:
                 changed.append(f"{guild_id} (hidden works)")
         return changed
 
-    # -- housekeeping at start-up ----------------------------------------------------------
+    # -- housekeeping ------------------------------------------------------------------------
 
     def housekeeping(self, now: float | None = None) -> list[str]:
-        """Purge trash older than trash_days, and the collections of servers the bot left
-        long enough ago (on_leave = "delete"). Returns what was done, for the log."""
+        """Purge trash older than trash_days (at start-up). Returns what was done, for the
+        log."""
         now = time.time() if now is None else now
         done: list[str] = []
         for collection in [self.base, *(self.of(g) for g in self.existing())]:
             purged, _ = collection.trash.purge(self.settings.trash_days, now)
             if purged:
                 done.append(f"{collection.name}: {purged} trashed work(s) purged")
-        if self.settings.on_leave == "delete":
-            horizon = now - self.settings.delete_after_days * DAY
-            for guild_id in self.existing():
-                left_at = self.state(guild_id).left_at
-                if left_at is not None and left_at < horizon:
-                    shutil.rmtree(self.folder(guild_id), ignore_errors=True)
-                    self._servers.pop(guild_id, None)
-                    self._states.pop(guild_id, None)
-                    self._scopes.pop(guild_id, None)
-                    done.append(f"server {guild_id}: collection deleted (the bot left)")
+        return done
+
+    def servers_seen(
+        self, present: Container[int], serves: Callable[[int], bool], now: float | None = None
+    ) -> list[str]:
+        """Once connected, with the servers Discord says the bot is in (`present`) and
+        which servers this process's shards serve: a server that re-invited the bot while it
+        was down is not "left" any more, one that removed it meanwhile is left from now on,
+        and (on_leave = "delete") a collection left `delete_after_days` ago is deleted.
+
+        Done here, not at start-up: before connecting, a server that re-invited the bot
+        while it was down still looked left, and its texts were deleted. Returns what was
+        done, for the log."""
+        now = time.time() if now is None else now
+        horizon = now - self.settings.delete_after_days * DAY
+        done: list[str] = []
+        for guild_id in self.existing():
+            if guild_id in present:
+                self.rejoined(guild_id)
+                continue
+            if not serves(guild_id):  # another process's shard: its to judge
+                continue
+            left_at = self.state(guild_id).left_at
+            if left_at is None:
+                self.left(guild_id, now)  # removed while the bot was down
+            elif self.settings.on_leave == "delete" and left_at < horizon:
+                shutil.rmtree(self.folder(guild_id), ignore_errors=True)
+                self._servers.pop(guild_id, None)
+                self._states.pop(guild_id, None)
+                self._scopes.pop(guild_id, None)
+                done.append(f"server {guild_id}: collection deleted (the bot left)")
         return done
 
 

@@ -107,6 +107,10 @@ class QuoteBot(QuoteBotBase):
             len(self.app.settings.admin_ids),
         )
 
+    def serves(self, guild_id: int) -> bool:
+        """Whether this process's connection receives that server's events."""
+        return True
+
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """Removed from a server: its texts are kept (see bot.on_leave); nothing else changes."""
         log.info("removed from server %s", guild.id)
@@ -120,6 +124,13 @@ class QuoteBot(QuoteBotBase):
         log.info(
             "connected as %s (%s) to %d servers", self.user, self.application_id, len(self.guilds)
         )
+        # Servers that re-invited or removed the bot while it was down (no join or remove
+        # event came), and collections to delete (on_leave = "delete"), now that Discord
+        # has said which servers the bot is in (unavailable ones included).
+        present = {guild.id for guild in self.guilds}
+        seen = self.app.collections.servers_seen
+        for done in await asyncio.to_thread(seen, present, self.serves):
+            log.info("%s", done)
         if not self._promoted:  # on_ready comes again after each reconnect
             self._promoted = True
             # Connected on the numpy encoder (no torch import before READY); torch's
@@ -136,6 +147,10 @@ class ShardedQuoteBot(QuoteBot, commands.AutoShardedBot):
 
     async def on_shard_ready(self, shard_id: int) -> None:
         log.info("shard %d of %s ready", shard_id, self.shard_count)
+
+    def serves(self, guild_id: int) -> bool:
+        shards = self.shard_ids if self.shard_ids is not None else range(self.shard_count or 1)
+        return (guild_id >> 22) % (self.shard_count or 1) in shards
 
 
 def make_bot(app: App, *, sync: bool = True) -> QuoteBot:

@@ -92,7 +92,7 @@ def run_bot(app: App) -> int:
             report = app.ensure_index(progress)
         if report is not None:
             log.info("%s", report.summary())
-        for done in app.collections.housekeeping():  # old trash; servers left long ago
+        for done in app.collections.housekeeping():  # old trash (servers left: on_ready)
             log.info("%s", done)
         app.encoder.warm_up()
         heap.settle()  # what start-up made lives as long as the process: out of the GC's way

@@ -234,6 +234,12 @@ def test_a_process_runs_the_shards_it_is_given_and_only_shard_0_syncs_commands(
     every = bot_for(3, ())
     assert isinstance(every, ShardedQuoteBot)
     assert (every.shard_count, every.shard_ids, every.sync_on_start) == (3, None, True)
+    # Which servers' comings and goings each process judges (Collections.servers_seen):
+    # Discord's rule, (server id >> 22) % shards.
+    on_shard = {shard: (1 << 22) * 4 * 1000 + (shard << 22) for shard in range(4)}
+    assert [later.serves(on_shard[s]) for s in range(4)] == [False, False, True, True]
+    assert all(every.serves(g) for g in on_shard.values())
+    assert all(unsharded.serves(g) for g in on_shard.values())
 
 
 def test_run_flags_with_bad_shards_exit_2_with_one_line_before_loading_anything(

@@ -502,10 +502,15 @@ def test_old_trash_is_purged_at_start_up_and_recent_trash_kept(app: App) -> None
     assert collection.trash.entries() == []
 
 
+def everywhere(guild_id: int) -> bool:
+    """One connection, which serves every server."""
+    return True
+
+
 def test_a_collection_is_kept_when_the_bot_leaves_unless_told_otherwise(app: App) -> None:
     add_garden(app, SERVER_A)
     app.collections.left(SERVER_A, now=0.0)
-    assert app.collections.housekeeping(now=10**9) == []  # on_leave = "keep"
+    assert app.collections.servers_seen(set(), everywhere, now=10**9) == []  # "keep"
     assert app.collections.folder(SERVER_A).is_dir()
     app.collections.rejoined(SERVER_A)
     assert quoted_titles(app, GARDEN_QUERY, SERVER_A)[0] == "The Beekeeper's Almanac"
@@ -514,11 +519,38 @@ def test_a_collection_is_kept_when_the_bot_leaves_unless_told_otherwise(app: App
         replace(app.settings, on_leave="delete", delete_after_days=30), app.index
     )
     deleting.left(SERVER_A, now=0.0)
-    assert deleting.housekeeping(now=29 * 86400) == []
-    assert deleting.housekeeping(now=31 * 86400) == [
+    assert deleting.servers_seen(set(), everywhere, now=29 * 86400) == []
+    assert deleting.servers_seen(set(), everywhere, now=31 * 86400) == [
         f"server {SERVER_A}: collection deleted (the bot left)"
     ]
     assert not deleting.folder(SERVER_A).exists()
+
+
+def test_what_happened_while_the_bot_was_down_is_seen_once_it_connects(app: App) -> None:
+    # A server re-invited the bot while it was down: no join event came, and the start-up
+    # after delete_after_days deleted its texts. Another removed it meanwhile: it was never
+    # counted as left.
+    for guild in (SERVER_A, SERVER_B):
+        add_garden(app, guild)
+    collections = type(app.collections)(
+        replace(app.settings, on_leave="delete", delete_after_days=30), app.index
+    )
+    collections.left(SERVER_A, now=0.0)
+    assert collections.housekeeping(now=31 * 86400) == []  # before connecting: nothing
+    assert collections.servers_seen({SERVER_A}, everywhere, now=31 * 86400) == []
+    assert collections.state(SERVER_A).left_at is None
+    assert collections.state(SERVER_B).left_at == 31 * 86400  # left from now on
+    assert collections.folder(SERVER_A).is_dir() and collections.folder(SERVER_B).is_dir()
+
+
+def test_a_process_judges_only_the_servers_its_shards_serve(app: App) -> None:
+    add_garden(app, SERVER_A)
+    collections = type(app.collections)(
+        replace(app.settings, on_leave="delete", delete_after_days=30), app.index
+    )
+    collections.left(SERVER_A, now=0.0)
+    assert collections.servers_seen(set(), lambda g: g != SERVER_A, now=31 * 86400) == []
+    assert collections.folder(SERVER_A).is_dir()
 
 
 # -- faults -------------------------------------------------------------------------------------

@@ -264,6 +264,26 @@ async def test_a_server_keeps_its_texts_when_the_bot_leaves_and_comes_back(
     assert ALMANAC in text_of(answer)
 
 
+async def test_once_connected_a_server_that_reinvited_the_bot_meanwhile_keeps_its_texts(
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, servers: Servers, slash: Ask
+) -> None:
+    # Removed, then re-invited while the bot was down: no join event comes, and the first
+    # start-up delete_after_days later deleted the server's texts.
+    b = servers.b
+    deleting = app_like(app, on_leave="delete", delete_after_days=30)
+    async with running_bot(deleting):
+        await add_almanac(slash, b, "bea")
+    deleting.collections.left(b, now=0.0)  # long ago
+    gone = deleting.collections.folder(999999999999999999)  # a server that really left
+    gone.mkdir(parents=True)
+    deleting.collections.left(999999999999999999, now=0.0)
+    async with running_bot(deleting):
+        await fake_discord.wait_for(lambda f: not gone.exists(), WAIT)
+        answer = await slash("quote", {"query": GARDEN_QUERY}, guild=b)
+    assert deleting.collections.state(b).left_at is None
+    assert ALMANAC in text_of(answer)
+
+
 async def test_servers_and_the_base_reindex_at_once_one_build_at_a_time(
     fake_discord: FakeDiscord, app: App, running_bot: RunningBot, servers: Servers, slash: Ask
 ) -> None:
