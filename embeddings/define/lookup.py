@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -43,7 +44,10 @@ class DefinitionIndex:
     and the work each passage belongs to."""
 
     def __init__(self, index: IndexData) -> None:
-        self.index = index
+        # Weakly: the build keeps this lookup (IndexData.derived), and a cycle between them
+        # outlived every swap in a process whose start-up heap is frozen (bot/heap.py),
+        # keeping the first build, its memory and its deleted files, for good.
+        self._index = weakref.ref(index)
         passages = index.passages
         self.text = grammar.PASSAGE_BREAK.join(p.text for p in passages)
         folded = self.text.lower()
@@ -71,6 +75,13 @@ class DefinitionIndex:
             # A work is a title and an author (the 66 books of one Bible), as in /source.
             key = (d.meta.title.casefold() or d.source, d.meta.author.casefold())
             self.work[d.first : d.first + d.count] = works.setdefault(key, len(works))
+
+    @property
+    def index(self) -> IndexData:
+        index = self._index()
+        if index is None:  # only its build holds it, and whoever asks holds the build
+            raise RuntimeError("a /define lookup used after its index build was dropped")
+        return index
 
     def _notes(self) -> list[Note]:
         notes: list[Note] = []

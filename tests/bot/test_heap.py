@@ -17,6 +17,9 @@ import pytest
 
 from bot import heap
 from bot.app import App
+from bot.commands.define import define
+from bot.commands.explain import explain_quote
+from bot.commands.quote import QuoteRequest, quote
 
 
 def _weak_refs(objects: dict[str, Any]) -> dict[str, weakref.ref[Any]]:
@@ -48,9 +51,17 @@ def collector_off() -> Iterator[None]:
         gc.enable()
 
 
+@pytest.mark.parametrize("used_by", ["quote", "define", "explain"])
 def test_a_swapped_out_index_build_is_freed_without_a_garbage_collection(
-    fresh_app: App, collector_off: None
+    fresh_app: App, collector_off: None, used_by: str
 ) -> None:
+    # /define's lookup, which Explain reads too, is kept with the build: it held the build
+    # back in a cycle, and the first build of every process stayed for good.
+    if used_by != "quote":
+        assert define(fresh_app, "sect").quotes
+    if used_by == "explain":
+        [first] = quote(fresh_app, QuoteRequest("what makes a group a sect", count=1)).quotes
+        assert explain_quote(fresh_app, first).where is not None
     refs = _weak_refs(_build_parts(fresh_app))
     assert {"live", "searcher", "index", "index.passages"} <= refs.keys()
 
