@@ -42,6 +42,10 @@ from embeddings.search import Searcher
 
 log = logging.getLogger(__name__)
 
+# An upload is written beside its place under such a name, then moved in (hidden from the
+# indexer meanwhile: bot/commands/corpus.py).
+UPLOAD_PREFIX, UPLOAD_SUFFIX = ".upload-", ".tmp"
+
 BASE = "base"
 
 
@@ -318,6 +322,14 @@ class Collections:
             purged, _ = collection.trash.purge(self.settings.trash_days, now)
             if purged:
                 done.append(f"{collection.name}: {purged} trashed work(s) purged")
+            # An upload's temporary file, left by a process killed while writing it: hidden
+            # from the indexer, but counted against the server's room. A day old, it is
+            # nobody's upload in progress.
+            for tmp in collection.corpus.glob(f"{UPLOAD_PREFIX}*{UPLOAD_SUFFIX}"):
+                made = _mtime(tmp)
+                if made is not None and made / 1e9 < now - DAY:
+                    tmp.unlink(missing_ok=True)
+                    done.append(f"{collection.name}: an unfinished upload removed ({tmp.name})")
         return done
 
     def servers_seen(

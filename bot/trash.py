@@ -12,6 +12,7 @@ removed from the old, so a move never leaves a half-copied file or loses one.
 
 from __future__ import annotations
 
+import calendar
 import errno
 import json
 import os
@@ -25,6 +26,7 @@ from embeddings.documents import folded
 from embeddings.errors import QuotebotError
 
 ENTRY_FILE = "entry.json"
+_STAMP = "%Y%m%dT%H%M%S"  # an entry folder's name begins with when it was made (UTC)
 LABEL_MAX = 100  # characters in a version's name (a Discord choice's value holds 100)
 DAY = 86400.0
 
@@ -66,17 +68,28 @@ class Trash:
         self.folder = folder
 
     def put(self, corpus: Path, files: list[str], work: str, reason: str) -> Trashed:
-        """Move `files` (relative to `corpus`, existing ones only) into a new entry."""
+        """Move `files` (relative to `corpus`, existing ones only) into a new entry.
+
+        `entry.json` is written before the first file moves, naming them all: a process
+        killed between two moves leaves an entry that lists and restores what did move
+        (its files went to a folder nothing listed, restored or purged)."""
         stamp = time.time()
         entry = self.folder / (
-            time.strftime("%Y%m%dT%H%M%S", time.gmtime(stamp)) + "-" + uuid.uuid4().hex[:8]
+            time.strftime(_STAMP, time.gmtime(stamp)) + "-" + uuid.uuid4().hex[:8]
         )
-        entry.mkdir(parents=True)
+        present = [rel for rel in files if _movable(_inside(corpus, rel))]
+        if not present:  # an entry to restore nothing from would only mislead
+            raise TrashError(
+                f"none of the files of {work} is in the corpus any more (a reindex drops it "
+                "from the index)"
+            )
         moved: list[str] = []
         try:
-            for rel in files:
+            entry.mkdir(parents=True)
+            _write_entry(entry, Trashed(entry, work, tuple(present), stamp, reason))
+            for rel in present:
                 source = _inside(corpus, rel)
-                if not source.is_file() or source.is_symlink():
+                if not _movable(source):  # gone meanwhile
                     continue
                 target = _inside(entry, rel)
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -87,15 +100,12 @@ class Trash:
                 _move(_inside(entry, rel), _inside(corpus, rel))
             shutil.rmtree(entry, ignore_errors=True)
             raise TrashError(f"could not move {work} to the trash ({exc.strerror or exc})") from exc
-        if not moved:  # an entry to restore nothing from would only mislead
+        if not moved:
             shutil.rmtree(entry, ignore_errors=True)
-            raise TrashError(
-                f"none of the files of {work} is in the corpus any more (a reindex drops it "
-                "from the index)"
-            )
+            raise TrashError(f"none of the files of {work} is in the corpus any more")
         record = Trashed(entry, work, tuple(moved), stamp, reason)
-        data = {"work": work, "files": moved, "trashed_at": stamp, "reason": reason}
-        (entry / ENTRY_FILE).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        if moved != present:
+            _write_entry(entry, record)
         return record
 
     def entries(self) -> list[Trashed]:
@@ -136,10 +146,13 @@ class Trash:
     def restore(self, entry: Trashed, corpus: Path) -> tuple[str, ...]:
         """Move an entry's files back into `corpus`; refused (nothing moved) when a file of
         the same name is there now."""
-        taken = [rel for rel in entry.files if _inside(corpus, rel).exists()]
+        # Only the files the entry holds: a move the process did not live to finish left
+        # the others in the corpus.
+        held = [rel for rel in entry.files if _inside(entry.folder, rel).is_file()]
+        taken = [rel for rel in held if _inside(corpus, rel).exists()]
         if taken:
             raise TrashError(f"{', '.join(taken)} exists again in the corpus")
-        for rel in entry.files:
+        for rel in held:
             target = _inside(corpus, rel)
             target.parent.mkdir(parents=True, exist_ok=True)
             _move(_inside(entry.folder, rel), target)
@@ -152,13 +165,46 @@ class Trash:
         horizon = (time.time() if now is None else now) - days * DAY
         kept: list[Trashed] = []
         old = 0
-        for entry in self.entries():
+        entries = self.entries()
+        for entry in entries:
             if entry.trashed_at < horizon:
                 shutil.rmtree(entry.folder, ignore_errors=True)
                 old += 1
             else:
                 kept.append(entry)
+        # A folder left without its entry.json (a process killed while making it) holds
+        # nothing that moved yet: gone once it is as old as a purged entry.
+        listed = {entry.folder for entry in entries}
+        for folder in self.folder.iterdir() if self.folder.is_dir() else ():
+            made = _made_at(folder.name)
+            if folder not in listed and made is not None and made < horizon:
+                shutil.rmtree(folder, ignore_errors=True)
         return old, kept
+
+
+def _movable(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink()
+
+
+def _write_entry(folder: Path, entry: Trashed) -> None:
+    """`entry.json`, whole or not at all (written beside, then renamed)."""
+    data = {
+        "work": entry.work,
+        "files": list(entry.files),
+        "trashed_at": entry.trashed_at,
+        "reason": entry.reason,
+    }
+    tmp = folder / f".{ENTRY_FILE}.tmp"
+    tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, folder / ENTRY_FILE)
+
+
+def _made_at(name: str) -> float | None:
+    """When an entry folder was made, from its name ("20261205T041233-3f2a9c01")."""
+    try:
+        return float(calendar.timegm(time.strptime(name.split("-", 1)[0], _STAMP)))
+    except ValueError:
+        return None
 
 
 def _move(source: Path, target: Path) -> None:

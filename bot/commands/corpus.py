@@ -33,7 +33,7 @@ from bot.commands.upload import (
     safe_name,
 )
 from bot.messages import describe
-from bot.servers import Collection
+from bot.servers import UPLOAD_PREFIX, UPLOAD_SUFFIX, Collection
 from bot.trash import DAY, LABEL_MAX, Trashed, TrashError
 from embeddings import store
 from embeddings.build import BuildReport, ProgressFn
@@ -537,7 +537,7 @@ def _check_target(root: Path, name: str, *, replace: bool, where: str) -> bool:
 def _write(target: Path, data: bytes, *, overwrite: bool) -> None:
     """Atomically: a hidden temporary file (the indexer skips it), flushed, then moved into
     place. Without `overwrite` it is linked in, which fails if the name was taken meanwhile."""
-    tmp = target.with_name(f".upload-{uuid.uuid4().hex[:12]}.tmp")
+    tmp = target.with_name(f"{UPLOAD_PREFIX}{uuid.uuid4().hex[:12]}{UPLOAD_SUFFIX}")
     try:
         with open(tmp, "xb") as f:
             f.write(data)
