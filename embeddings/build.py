@@ -8,6 +8,7 @@ keeps its vector. Only new text is encoded, so an unchanged corpus costs a few f
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -37,6 +38,8 @@ from embeddings.sentence_index import SentenceTable, sentence_spans, sentence_te
 from embeddings.sparse import SparseIndex
 from embeddings.store import DocumentRecord, IndexData, Manifest
 from embeddings.vocabulary import Vocabulary, build_vocabulary
+
+log = logging.getLogger(__name__)
 
 
 class Progress(Protocol):
@@ -104,8 +107,12 @@ def fingerprint(file: CorpusFile, root: Path) -> str:
     """The file's content hash and those of the metadata files that describe it."""
     h = hashlib.sha256(file.sha256().encode())
     for meta in metadata_paths(root, file.source):
+        try:
+            data = meta.read_bytes()
+        except FileNotFoundError:  # removed since it was listed: as if never there
+            continue
         h.update(meta.name.encode())
-        h.update(hashlib.sha256(meta.read_bytes()).digest())
+        h.update(hashlib.sha256(data).digest())
     return h.hexdigest()
 
 
@@ -181,10 +188,17 @@ def scan(job: Job) -> Scan:
     files, warnings = discover(job.corpus_dir)
     job.report.skipped.extend(warnings)
     prints: dict[str, str] = {}
+    found: list[CorpusFile] = []
     for i, f in enumerate(files):
-        prints[f.source] = fingerprint(f, job.corpus_dir)
+        try:
+            prints[f.source] = fingerprint(f, job.corpus_dir)
+            found.append(f)
+        except FileNotFoundError:
+            # Removed between the listing and now (another process's /corpus remove, or
+            # a file moved away by hand): a removed document, not a failed build.
+            log.info("%s was removed while the corpus was scanned", f.source)
         job.progress("scan", i + 1, len(files))
-    return Scan(files, prints)
+    return Scan(found, prints)
 
 
 # -- plan: what the current build can give ------------------------------------------------

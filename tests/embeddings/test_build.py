@@ -71,6 +71,28 @@ def test_a_build_nobody_watches_needs_no_progress(
     assert report.added == ["reading-circle.txt"] and report.passages >= 1
 
 
+def test_a_file_removed_while_the_corpus_is_scanned_is_a_removed_document(
+    small_corpus: Path, tmp_path: Path, encoder: Encoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another process's /corpus remove between the listing and the hashing: the build
+    # failed with a raw FileNotFoundError (an "internal error" after a /corpus add).
+    (small_corpus / "gone.txt").write_text(NOTE.replace("reading circle", "study group"))
+    (small_corpus / "gone.txt.meta.toml").write_text('title = "Gone"\n')
+    (small_corpus / "reading-circle.txt.meta.toml").write_text('title = "Circles"\n')
+    listed = build.discover
+
+    def removed_meanwhile(root: Path) -> tuple[list[CorpusFile], list[str]]:
+        found = listed(root)
+        (root / "gone.txt").unlink()
+        (root / "reading-circle.txt.meta.toml").unlink()  # a sidecar alone, too
+        return found
+
+    monkeypatch.setattr(build, "discover", removed_meanwhile)
+    report = reindex(small_corpus, tmp_path / "index", encoder)
+    assert report.added == ["reading-circle.txt"]
+    assert [d.source for d in store.load(tmp_path / "index").documents] == ["reading-circle.txt"]
+
+
 def test_the_plan_keeps_a_document_only_while_its_file_and_chunking_are_unchanged(
     small_corpus: Path, tmp_path: Path, encoder: Encoder
 ) -> None:
