@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -17,12 +18,19 @@ from embeddings import store
 from embeddings.build import BuildReport, ProgressFn, reindex
 from embeddings.cache import Lru
 from embeddings.encoder import Encoder
-from embeddings.errors import IndexIncompatibleError, IndexMissingError, QuotebotError
+from embeddings.errors import (
+    IndexCorruptError,
+    IndexIncompatibleError,
+    IndexMissingError,
+    QuotebotError,
+)
 from embeddings.passages import ChunkParams
 from embeddings.scope import ScopeSearcher
 from embeddings.search import QueryEmbeddings, Searcher
 
 log = logging.getLogger(__name__)
+
+RETRY_UNREADABLE_SECONDS = 30.0  # a new build that could not be read is tried again after
 
 ANSWER_CACHE = 512  # recent answers kept per index build (a few KB each)
 
@@ -85,6 +93,7 @@ class IndexService:
         # One load at a time: a slow load of an older build must not land after a newer one.
         self._loading = threading.Lock()
         self._refused = ""  # a build named in CURRENT that failed its checks (see `follow`)
+        self._retry_at: dict[str, float] = {}  # a build that could not be read: when to retry
         self.listeners: list[Callable[[Live], None]] = []
 
     @property
@@ -156,7 +165,14 @@ class IndexService:
         another model) is refused once and the index in use keeps answering, with a warning
         for admins; nothing happens while this process builds (it swaps its own build in)."""
         name = store.read_current_name(self.settings.index)
+        if name is not None and name == self.build_name and self.warning and not self.building:
+            # CURRENT names the build in use again: what the warning said (CURRENT missing
+            # while another process was writing it, say) is over.
+            log.info("index build %s is current again", name)
+            self.warning = ""
         if name is None or name == self.build_name or name == self._refused or self.building:
+            return False
+        if time.monotonic() < self._retry_at.get(name, 0.0):
             return False
         if not self._loading.acquire(blocking=False):
             return False  # a load is under way; the next look sees what it left
@@ -167,9 +183,15 @@ class IndexService:
             except IndexMissingError:
                 return False  # CURRENT went away meanwhile; `Collections` handles emptied ones
             except QuotebotError as exc:
-                self._refused = name
                 in_use = self.build_name or "none"
                 self.warning = still_serving(exc, in_use)
+                if isinstance(exc, IndexCorruptError) and exc.problem == "unreadable":
+                    # A read that failed (no file handles, shared storage gone a moment)
+                    # may work later: tried again, not refused for good.
+                    self._retry_at[name] = time.monotonic() + RETRY_UNREADABLE_SECONDS
+                    log.warning("the new index build %s cannot be read yet: %s", name, exc)
+                    return False
+                self._refused = name
                 log.warning("the new index build %s is refused: %s", name, exc)
                 return False
             if data.path is not None and data.path.name == self.build_name:
@@ -203,6 +225,9 @@ class IndexService:
                 force=force,
                 progress=progress,
             )
-            if not report.up_to_date or self._live is None:
+            # Up to date, yet perhaps not what this process serves (a build another process
+            # made that could not be read here, a warning about CURRENT): load it now.
+            current = store.read_current_name(self.settings.index)
+            if not report.up_to_date or self.build_name != current or self.warning:
                 self.load()
             return report

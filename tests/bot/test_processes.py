@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+import bot.live
 from bot.app import App
 from bot.cli import main
 from bot.commands.quote import QuoteRequest, quote
@@ -22,6 +24,7 @@ from bot.messages import describe
 from bot.settings import SettingsError, load_settings, shard_plan
 from bot.watch import IndexWatcher
 from embeddings import store
+from embeddings.errors import IndexCorruptError
 from tests.bot.test_servers import GARDEN_QUERY, SERVER_A, add_garden
 
 NEW_TEXT = "A reading circle meets weekly to discuss one essay in depth, then walks home.\n"
@@ -87,6 +90,62 @@ def test_a_damaged_new_build_is_refused_and_the_old_one_keeps_answering(app: App
     assert later.build != report.build
     assert other.collections.follow() == ["base"]
     assert other.index.build_name == later.build and other.index.warning == ""
+
+
+def test_a_new_build_that_could_not_be_read_for_a_moment_is_tried_again(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Out of file handles, or shared storage gone a moment: the build was refused for good,
+    # and even this process's own reindex, up to date, did not take it up.
+    other = other_process(app)
+    before = other.index.build_name
+    add_note(app)
+    report = app.index.reindex()
+    load = store.load
+
+    def out_of_handles(*args: Any, **kwargs: Any) -> Any:
+        raise IndexCorruptError("unreadable", report.build, "Too many open files")
+
+    monkeypatch.setattr(store, "load", out_of_handles)
+    assert other.collections.follow() == []
+    assert "Too many open files" in other.index.warning and before in other.index.warning
+    monkeypatch.setattr(store, "load", load)
+    assert other.collections.follow() == []  # not every second: after a pause
+    later = time.monotonic() + bot.live.RETRY_UNREADABLE_SECONDS
+    monkeypatch.setattr(bot.live.time, "monotonic", lambda: later)
+    assert other.collections.follow() == ["base"]
+    assert other.index.build_name == report.build and other.index.warning == ""
+
+
+def test_a_reindex_up_to_date_takes_up_the_build_it_was_not_serving(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = other_process(app)
+    add_note(app)
+    report = app.index.reindex()
+
+    def out_of_handles(*args: Any, **kwargs: Any) -> Any:
+        raise IndexCorruptError("unreadable", report.build, "Too many open files")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(store, "load", out_of_handles)
+        assert other.collections.follow() == []
+    assert other.index.reindex().up_to_date  # the admin's /reindex in that process
+    assert other.index.build_name == report.build and other.index.warning == ""
+
+
+def test_a_warning_that_current_was_missing_goes_once_current_names_the_build_again(
+    app: App,
+) -> None:
+    # Another process was between renaming its first build into place and writing CURRENT.
+    current = app.settings.index / "CURRENT"
+    name = current.read_text()
+    current.unlink()
+    other = other_process(app)
+    assert other.index.build_name == name.strip() and "CURRENT" in other.index.warning
+    current.write_text(name)
+    assert other.collections.follow() == []
+    assert other.index.warning == ""
 
 
 def test_a_build_still_being_written_is_not_picked_up(app: App) -> None:
