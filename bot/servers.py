@@ -18,6 +18,7 @@ a user types ever becomes a path here.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -257,45 +258,53 @@ class Collections:
     def state(self, guild_id: int) -> State:
         state = self._states.get(guild_id)
         if state is None:
-            path = self.folder(guild_id) / "state.json"
-            self._state_stamps[guild_id] = _mtime(path)
-            try:
-                state = State.from_json(json.loads(path.read_text(encoding="utf-8")))
-            except FileNotFoundError:
-                state = State()
-            except (OSError, ValueError, TypeError, AttributeError) as exc:
-                log.warning("server %s: unreadable %s (%s); nothing hidden", guild_id, path, exc)
-                state = State()
+            state = self._read_state(guild_id)
             self._states[guild_id] = state
         return state
 
-    def set_state(self, guild_id: int, state: State) -> None:
+    def _read_state(self, guild_id: int) -> State:
         path = self.folder(guild_id) / "state.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".state-{os.getpid()}-{threading.get_ident()}.tmp")
-        tmp.write_text(json.dumps(state.to_json()), encoding="utf-8")
-        os.replace(tmp, path)
-        self._states[guild_id] = state
         self._state_stamps[guild_id] = _mtime(path)
+        try:
+            return State.from_json(json.loads(path.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            return State()
+        except (OSError, ValueError, TypeError, AttributeError) as exc:
+            log.warning("server %s: unreadable %s (%s); nothing hidden", guild_id, path, exc)
+            return State()
+
+    def _update_state(self, guild_id: int, change: Callable[[State], State]) -> None:
+        """`change` applied to the server's state as it is on disk now, under a lock on
+        the server's folder: a state cached here and written back whole lost what another
+        process (a shard, `quotebot corpus hide`) had changed within the watcher's second."""
+        folder = self.folder(guild_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / ".state.lock", "a") as lock:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)  # released when the file closes
+            state = change(self._read_state(guild_id))
+            path = folder / "state.json"
+            tmp = path.with_name(f".state-{os.getpid()}-{threading.get_ident()}.tmp")
+            tmp.write_text(json.dumps(state.to_json()), encoding="utf-8")
+            os.replace(tmp, path)
+            self._states[guild_id] = state
+            self._state_stamps[guild_id] = _mtime(path)
 
     def hide(self, guild_id: int, sources: tuple[str, ...]) -> None:
-        state = self.state(guild_id)
-        self.set_state(guild_id, replace(state, hidden=state.hidden | set(sources)))
+        self._update_state(guild_id, lambda s: replace(s, hidden=s.hidden | set(sources)))
 
     def unhide(self, guild_id: int, sources: tuple[str, ...]) -> None:
-        state = self.state(guild_id)
-        self.set_state(guild_id, replace(state, hidden=state.hidden - set(sources)))
+        self._update_state(guild_id, lambda s: replace(s, hidden=s.hidden - set(sources)))
 
     def left(self, guild_id: int, now: float | None = None) -> None:
         """The bot was removed from a server: its collection is kept (and, with on_leave =
         "delete", deleted `delete_after_days` later unless the bot is back by then)."""
         if self.folder(guild_id).is_dir():
             stamp = time.time() if now is None else now
-            self.set_state(guild_id, replace(self.state(guild_id), left_at=stamp))
+            self._update_state(guild_id, lambda s: replace(s, left_at=stamp))
 
     def rejoined(self, guild_id: int) -> None:
         if self.folder(guild_id).is_dir() and self.state(guild_id).left_at is not None:
-            self.set_state(guild_id, replace(self.state(guild_id), left_at=None))
+            self._update_state(guild_id, lambda s: replace(s, left_at=None))
 
     # -- other processes on the same folders ---------------------------------------------
 

@@ -204,6 +204,18 @@ def test_hidden_works_chosen_in_one_process_apply_in_the_other(app: App) -> None
     assert other.collections.state(SERVER_A).hidden == {draper}
 
 
+def test_hidden_works_changed_by_two_processes_at_once_are_both_kept(app: App) -> None:
+    # Each wrote its cached state back whole: a hide by `quotebot corpus hide` was undone
+    # by a shard's unhide within the watcher's second.
+    add_garden(app, SERVER_A)
+    other = other_process(app)
+    shard, terminal = app.collections, other.collections
+    shard.hide(SERVER_A, ("a.txt",))  # read and cached here
+    terminal.hide(SERVER_A, ("b.txt",))
+    shard.unhide(SERVER_A, ("a.txt",))  # before the watcher's next look
+    assert type(shard)(app.settings, app.index).state(SERVER_A).hidden == {"b.txt"}
+
+
 def test_the_watcher_looks_in_a_background_thread_until_stopped(app: App) -> None:
     other = other_process(app)
     watcher = IndexWatcher(other.collections, interval=0.05)
