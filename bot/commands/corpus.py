@@ -13,10 +13,13 @@ collection's audit log.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
 import os
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
@@ -45,7 +48,7 @@ from embeddings.errors import (
     QuotebotError,
     ReindexBusyError,
 )
-from embeddings.ingest.discovery import SIDECAR_SUFFIX, is_sidecar, sidecars
+from embeddings.ingest.discovery import SIDECAR_SUFFIX, discover, is_sidecar, sidecars
 from embeddings.ingest.errors import IngestError
 from embeddings.ingest.metadata import load_meta_file
 from embeddings.scope import COLLECTION_PREFIX
@@ -285,16 +288,21 @@ def remove_work(
     # Who asks first: a refusal is logged whether or not the name names a work.
     permit(collection, actor, "remove", name)
     work = find_work(app, collection, name, actor=actor)
-    last = len(own_works(collection)) == 1
-    if collection.is_base and last:
-        raise UploadRefused("That is the only work in the corpus; add another before removing it.")
-    if not collection.is_base and last and _hides_the_base(app, collection):
-        raise UploadRefused(
-            "That is this server's last text and it hides every base work: /corpus unhide "
-            "a base work (or add another text) before removing it."
-        )
-    files = [f for source in work.files for f in sidecars(source)]
-    trashed = _to_trash(collection, files, work.key, "removed")
+    with _changing(collection):
+        # By its index (a file it skips is no work) or by the files on disk now (this
+        # process's index may not show another process's removal yet).
+        last = len(own_works(collection)) == 1 or _only_one_left(collection, work)
+        if collection.is_base and last:
+            raise UploadRefused(
+                "That is the only work in the corpus; add another before removing it."
+            )
+        if not collection.is_base and last and _hides_the_base(app, collection):
+            raise UploadRefused(
+                "That is this server's last text and it hides every base work: /corpus "
+                "unhide a base work (or add another text) before removing it."
+            )
+        files = [f for source in work.files for f in sidecars(source)]
+        trashed = _to_trash(collection, files, work.key, "removed")
     log.info(
         "corpus remove: %s (%s) from %s by %s",
         work.key,
@@ -387,6 +395,23 @@ def hide_work(
         app.collections.unhide(guild_id, work.files)
     audit(collection, actor, "hide" if hide else "unhide", work.key)
     return work
+
+
+@contextlib.contextmanager
+def _changing(collection: Collection) -> Iterator[None]:
+    """One removal from the collection at a time, across processes (shards, a terminal):
+    "is this the last work?" holds until its files have moved. Two owners in two processes
+    each removed one of the base's last two works, and the base was left empty."""
+    folder = collection.log.path.parent  # the collection's data folder (checked writable)
+    with open(folder / ".change.lock", "a") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)  # released when the file closes
+        yield
+
+
+def _only_one_left(collection: Collection, work: sources.Work) -> bool:
+    """Whether `work`'s files are all the documents the collection's folder holds now."""
+    found, _ = discover(collection.corpus)
+    return {f.source for f in found} <= set(work.files)
 
 
 def _hides_the_base(app: App, collection: Collection) -> bool:

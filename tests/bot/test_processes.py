@@ -18,7 +18,10 @@ import pytest
 import bot.live
 from bot.app import App
 from bot.cli import main
+from bot.commands import corpus as texts
+from bot.commands.corpus import Actor
 from bot.commands.quote import QuoteRequest, quote
+from bot.commands.upload import UploadRefused
 from bot.discord.client import QuoteBot, ShardedQuoteBot, make_bot
 from bot.messages import describe
 from bot.settings import SettingsError, load_settings, shard_plan
@@ -214,6 +217,18 @@ def test_hidden_works_changed_by_two_processes_at_once_are_both_kept(app: App) -
     terminal.hide(SERVER_A, ("b.txt",))
     shard.unhide(SERVER_A, ("a.txt",))  # before the watcher's next look
     assert type(shard)(app.settings, app.index).state(SERVER_A).hidden == {"b.txt"}
+
+
+def test_two_owners_in_two_processes_cannot_remove_the_last_two_works(app: App) -> None:
+    # Each process counted the works of its own index, which did not show the other's
+    # removal yet: the base was left empty, and its build failed.
+    other = other_process(app)
+    owner = Actor(1, "owner", owner=True)
+    first, second = sorted(texts.own_works(app.collections.base), key=lambda w: w.key)
+    texts.remove_work(app, app.collections.base, first.key, actor=owner)
+    with pytest.raises(UploadRefused, match="only work in the corpus"):
+        texts.remove_work(other, other.collections.base, second.key, actor=owner)
+    assert all((Path(app.settings.corpus) / f).is_file() for f in second.files)
 
 
 def test_the_watcher_looks_in_a_background_thread_until_stopped(app: App) -> None:
