@@ -117,6 +117,10 @@ class Collection:
         build is swapped in, an index dropped elsewhere (no works left) is dropped here, and
         a collection that could not be loaded is tried again once a new build is named.
         Returns True when what its server reads changed."""
+        if not (self.service.loaded or self.broken or self.absent):
+            # Never loaded here (another shard's server, or one only housekept): its first
+            # query reads the newest build, and its CURRENT is not read every second.
+            return False
         current = store.read_current_name(self.service.settings.index)
         if self.service.loaded:
             if current is None and not self.is_base and not self.service.building:
@@ -129,7 +133,7 @@ class Collection:
         if self.absent and current is not None:
             self.absent = False  # another process built its first index
             return True
-        return False  # never loaded here: the first query reads the newest build
+        return False
 
     def has_works(self) -> bool:
         return self.corpus.is_dir() and any(

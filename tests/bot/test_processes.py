@@ -231,6 +231,30 @@ def test_two_owners_in_two_processes_cannot_remove_the_last_two_works(app: App) 
     assert all((Path(app.settings.corpus) / f).is_file() for f in second.files)
 
 
+def test_the_watcher_reads_no_current_of_a_server_this_process_never_served(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every server's CURRENT was read every second, another shard's included: 56 ms a
+    # look at 3,000 servers on a local disk, far more on shared storage.
+    add_garden(app, SERVER_A)
+    other = other_process(app)
+    other.collections.housekeeping()  # makes every server's collection, loads none
+    read = store.read_current_name
+    reads: list[Path] = []
+
+    def counted(index_dir: Path) -> str | None:
+        reads.append(index_dir)
+        return read(index_dir)
+
+    monkeypatch.setattr(store, "read_current_name", counted)
+    other.collections.follow()
+    assert set(reads) == {other.settings.index}  # the base's alone
+    assert answers_from(other, GARDEN_QUERY, SERVER_A)  # now served here: followed
+    reads.clear()
+    other.collections.follow()
+    assert other.collections.of(SERVER_A).service.settings.index in reads
+
+
 def test_the_watcher_looks_in_a_background_thread_until_stopped(app: App) -> None:
     other = other_process(app)
     watcher = IndexWatcher(other.collections, interval=0.05)
