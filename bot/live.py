@@ -31,6 +31,7 @@ from embeddings.search import QueryEmbeddings, Searcher
 log = logging.getLogger(__name__)
 
 RETRY_UNREADABLE_SECONDS = 30.0  # a new build that could not be read is tried again after
+UNREADABLE_TRIES = 5  # ... this many times, each wait twice the last, then refused
 
 ANSWER_CACHE = 512  # recent answers kept per index build (a few KB each)
 
@@ -93,7 +94,9 @@ class IndexService:
         # One load at a time: a slow load of an older build must not land after a newer one.
         self._loading = threading.Lock()
         self._refused = ""  # a build named in CURRENT that failed its checks (see `follow`)
-        self._retry_at: dict[str, float] = {}  # a build that could not be read: when to retry
+        # A build that could not be read: how often it failed, and when to try it again.
+        self._tries: dict[str, int] = {}
+        self._retry_at: dict[str, float] = {}
         self.listeners: list[Callable[[Live], None]] = []
 
     @property
@@ -185,10 +188,15 @@ class IndexService:
             except QuotebotError as exc:
                 in_use = self.build_name or "none"
                 self.warning = still_serving(exc, in_use)
-                if isinstance(exc, IndexCorruptError) and exc.problem == "unreadable":
+                unreadable = isinstance(exc, IndexCorruptError) and exc.problem == "unreadable"
+                tries = self._tries.get(name, 0) + 1
+                if unreadable and tries <= UNREADABLE_TRIES:
                     # A read that failed (no file handles, shared storage gone a moment)
-                    # may work later: tried again, not refused for good.
-                    self._retry_at[name] = time.monotonic() + RETRY_UNREADABLE_SECONDS
+                    # may work later: tried again after 30 s, 1, 2, 4 and 8 minutes, then
+                    # refused as a damaged build is (a file no one may read stays so).
+                    self._tries[name] = tries
+                    wait = RETRY_UNREADABLE_SECONDS * 2 ** (tries - 1)
+                    self._retry_at[name] = time.monotonic() + wait
                     log.warning("the new index build %s cannot be read yet: %s", name, exc)
                     return False
                 self._refused = name

@@ -18,7 +18,6 @@ a user types ever becomes a path here.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.audit import AuditLog
+from bot.file_lock import locked
 from bot.live import IndexService, Live
 from bot.messages import describe
 from bot.settings import Settings
@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 # An upload is written beside its place under such a name, then moved in (hidden from the
 # indexer meanwhile: bot/commands/corpus.py).
 UPLOAD_PREFIX, UPLOAD_SUFFIX = ".upload-", ".tmp"
+UPLOAD_STALE_SECONDS = 3600.0
 
 BASE = "base"
 
@@ -283,8 +284,7 @@ class Collections:
         process (a shard, `quotebot corpus hide`) had changed within the watcher's second."""
         folder = self.folder(guild_id)
         folder.mkdir(parents=True, exist_ok=True)
-        with open(folder / ".state.lock", "a") as lock:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)  # released when the file closes
+        with locked(folder / ".state.lock"):
             state = change(self._read_state(guild_id))
             path = folder / "state.json"
             tmp = path.with_name(f".state-{os.getpid()}-{threading.get_ident()}.tmp")
@@ -335,14 +335,8 @@ class Collections:
             purged, _ = collection.trash.purge(self.settings.trash_days, now)
             if purged:
                 done.append(f"{collection.name}: {purged} trashed work(s) purged")
-            # An upload's temporary file, left by a process killed while writing it: hidden
-            # from the indexer, but counted against the server's room. A day old, it is
-            # nobody's upload in progress.
-            for tmp in collection.corpus.glob(f"{UPLOAD_PREFIX}*{UPLOAD_SUFFIX}"):
-                made = _mtime(tmp)
-                if made is not None and made / 1e9 < now - DAY:
-                    tmp.unlink(missing_ok=True)
-                    done.append(f"{collection.name}: an unfinished upload removed ({tmp.name})")
+            for name in sweep_unfinished_uploads(collection.corpus, now):
+                done.append(f"{collection.name}: an unfinished upload removed ({name})")
         return done
 
     def servers_seen(
@@ -360,21 +354,40 @@ class Collections:
         horizon = now - self.settings.delete_after_days * DAY
         done: list[str] = []
         for guild_id in self.existing():
-            if guild_id in present:
-                self.rejoined(guild_id)
-                continue
-            if not serves(guild_id):  # another process's shard: its to judge
-                continue
-            left_at = self.state(guild_id).left_at
-            if left_at is None:
-                self.left(guild_id, now)  # removed while the bot was down
-            elif self.settings.on_leave == "delete" and left_at < horizon:
-                shutil.rmtree(self.folder(guild_id), ignore_errors=True)
-                self._servers.pop(guild_id, None)
-                self._states.pop(guild_id, None)
-                self._scopes.pop(guild_id, None)
-                done.append(f"server {guild_id}: collection deleted (the bot left)")
+            try:
+                if guild_id in present:
+                    self.rejoined(guild_id)
+                    continue
+                if not serves(guild_id):  # another process's shard: its to judge
+                    continue
+                left_at = self.state(guild_id).left_at
+                if left_at is None:
+                    self.left(guild_id, now)  # removed while the bot was down
+                elif self.settings.on_leave == "delete" and left_at < horizon:
+                    shutil.rmtree(self.folder(guild_id), ignore_errors=True)
+                    self._servers.pop(guild_id, None)
+                    self._states.pop(guild_id, None)
+                    self._scopes.pop(guild_id, None)
+                    done.append(f"server {guild_id}: collection deleted (the bot left)")
+            except OSError as exc:  # one server's folder: the others are judged still
+                log.warning(
+                    "server %s: could not record whether the bot is there: %s", guild_id, exc
+                )
         return done
+
+
+def sweep_unfinished_uploads(corpus: Path, now: float | None = None) -> list[str]:
+    """Remove the temporary files of uploads a killed process left (hidden from the
+    indexer, but counted against the server's room); an hour old, one is nobody's upload
+    in progress. At start-up, and before an upload's room is counted. Returns their names."""
+    now = time.time() if now is None else now
+    swept = []
+    for tmp in corpus.glob(f"{UPLOAD_PREFIX}*{UPLOAD_SUFFIX}"):
+        made = _mtime(tmp)
+        if made is not None and made / 1e9 < now - UPLOAD_STALE_SECONDS:
+            tmp.unlink(missing_ok=True)
+            swept.append(tmp.name)
+    return swept
 
 
 def _mtime(path: Path) -> int | None:

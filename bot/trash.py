@@ -109,23 +109,28 @@ class Trash:
         return record
 
     def entries(self) -> list[Trashed]:
-        """Newest first; a folder without a readable entry.json is not listed."""
+        """Newest first, each with the files it holds; a folder without a readable
+        entry.json, or holding none of the files it lists, is not listed."""
         if not self.folder.is_dir():
             return []
         out = []
         for folder in self.folder.iterdir():
             try:
                 d = json.loads((folder / ENTRY_FILE).read_text(encoding="utf-8"))
-                out.append(
-                    Trashed(
-                        folder,
-                        str(d["work"]),
-                        tuple(str(f) for f in d["files"]),
-                        float(d["trashed_at"]),
-                        str(d.get("reason", "removed")),
+                # The files it holds: a move cut short by a killed process holds fewer
+                # than it lists, and one that holds none has nothing to restore.
+                held = tuple(str(f) for f in d["files"] if _inside(folder, str(f)).is_file())
+                if held:
+                    out.append(
+                        Trashed(
+                            folder,
+                            str(d["work"]),
+                            held,
+                            float(d["trashed_at"]),
+                            str(d.get("reason", "removed")),
+                        )
                     )
-                )
-            except (OSError, ValueError, KeyError, TypeError):
+            except (OSError, ValueError, KeyError, TypeError, TrashError):
                 continue
         return sorted(out, key=lambda t: -t.trashed_at)
 
@@ -146,13 +151,10 @@ class Trash:
     def restore(self, entry: Trashed, corpus: Path) -> tuple[str, ...]:
         """Move an entry's files back into `corpus`; refused (nothing moved) when a file of
         the same name is there now."""
-        # Only the files the entry holds: a move the process did not live to finish left
-        # the others in the corpus.
-        held = [rel for rel in entry.files if _inside(entry.folder, rel).is_file()]
-        taken = [rel for rel in held if _inside(corpus, rel).exists()]
+        taken = [rel for rel in entry.files if _inside(corpus, rel).exists()]
         if taken:
             raise TrashError(f"{', '.join(taken)} exists again in the corpus")
-        for rel in held:
+        for rel in entry.files:
             target = _inside(corpus, rel)
             target.parent.mkdir(parents=True, exist_ok=True)
             _move(_inside(entry.folder, rel), target)

@@ -14,7 +14,6 @@ collection's audit log.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import os
 import time
@@ -35,8 +34,9 @@ from bot.commands.upload import (
     check_size,
     safe_name,
 )
+from bot.file_lock import locked
 from bot.messages import describe
-from bot.servers import UPLOAD_PREFIX, UPLOAD_SUFFIX, Collection
+from bot.servers import UPLOAD_PREFIX, UPLOAD_SUFFIX, Collection, sweep_unfinished_uploads
 from bot.trash import DAY, LABEL_MAX, Trashed, TrashError
 from embeddings import store
 from embeddings.build import BuildReport, ProgressFn
@@ -138,7 +138,7 @@ def _refused_lately(collection: Collection, actor: Actor) -> bool:
     if len(seen) >= REFUSERS_KEPT:  # members long quiet make room; none is logged twice
         for user_id, when in list(seen.items()):
             if now - when >= REFUSALS_APART:
-                del seen[user_id]
+                seen.pop(user_id, None)  # another thread may prune it too
     seen[actor.user_id] = now
     return False
 
@@ -189,6 +189,7 @@ def _checked_name(app: App, collection: Collection, filename: str, size: int, ac
         # Expired trash goes first, as at start-up, so waiting trash_days frees its room.
         days = app.settings.trash_days
         _, trashed = collection.trash.purge(days)
+        sweep_unfinished_uploads(collection.corpus)
         room = Room(
             folder_bytes(collection.corpus),
             folder_bytes(collection.trash.folder),
@@ -331,7 +332,15 @@ def restore_work(
     swapped = None
     if entry.reason == "replaced":
         texts = [f for f in entry.files if not is_sidecar(Path(f).name)]
-        current = [f for t in texts for f in sidecars(t) if (collection.corpus / f).exists()]
+        # The version there now, if its text is: a sidecar alone is the restored version's
+        # own, left behind by a replace that a killed process did not finish.
+        current = [
+            f
+            for t in texts
+            if (collection.corpus / t).exists()
+            for f in sidecars(t)
+            if (collection.corpus / f).exists()
+        ]
         if current:
             # By its own title, as a replace names the version it trashes: the swapped-out
             # version is not the one being restored.
@@ -403,8 +412,7 @@ def _changing(collection: Collection) -> Iterator[None]:
     "is this the last work?" holds until its files have moved. Two owners in two processes
     each removed one of the base's last two works, and the base was left empty."""
     folder = collection.log.path.parent  # the collection's data folder (checked writable)
-    with open(folder / ".change.lock", "a") as lock:
-        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)  # released when the file closes
+    with locked(folder / ".change.lock"):
         yield
 
 

@@ -124,6 +124,11 @@ class QuoteBot(QuoteBotBase):
         log.info(
             "connected as %s (%s) to %d servers", self.user, self.application_id, len(self.guilds)
         )
+        if not self._promoted:  # on_ready comes again after each reconnect
+            self._promoted = True
+            # Connected on the numpy encoder (no torch import before READY); torch's
+            # kernels answer faster once loaded, so load them now, in the background.
+            self.app.encoder.promote_queries_later()
         # Servers that re-invited or removed the bot while it was down (no join or remove
         # event came), and collections to delete (on_leave = "delete"), now that Discord
         # has said which servers the bot is in (unavailable ones included).
@@ -131,11 +136,6 @@ class QuoteBot(QuoteBotBase):
         seen = self.app.collections.servers_seen
         for done in await asyncio.to_thread(seen, present, self.serves):
             log.info("%s", done)
-        if not self._promoted:  # on_ready comes again after each reconnect
-            self._promoted = True
-            # Connected on the numpy encoder (no torch import before READY); torch's
-            # kernels answer faster once loaded, so load them now, in the background.
-            self.app.encoder.promote_queries_later()
 
 
 class ShardedQuoteBot(QuoteBot, commands.AutoShardedBot):

@@ -32,6 +32,7 @@ from embeddings.build import BuildReport, ProgressFn
 from embeddings.errors import QuotebotError, ReindexBusyError
 
 BUSY = REINDEX_BUSY  # the one wording (bot/messages.py); tests name it here
+WAITING_THREADS = 4  # build threads beyond max_builds: see ReindexSlot
 PROGRESS_INTERVAL = 2.0  # seconds between progress edits (Discord rate-limits edits)
 KEEPS_ANSWERING = "The current index keeps answering until the new one is ready."
 STOPPED = "The bot is shutting down: the reindex stopped, and the current index stays in use."
@@ -54,20 +55,32 @@ class ReindexSlot:
         # Builds have threads of their own. In the default pool, which searches,
         # autocomplete and buttons share, each build waiting for its turn held a thread:
         # admins of enough servers, each adding a text, stalled every server's answers.
-        self.threads = max(1, app.settings.max_builds)
+        # `max_builds` of them build at once (the app's gate); a few more threads let a
+        # corpus change wait for another process's build (up to 15 minutes) without
+        # holding back this process's other builds. Beyond those, builds queue here.
+        self.threads = max(1, app.settings.max_builds) + WAITING_THREADS
         self.pool = ThreadPoolExecutor(self.threads, thread_name_prefix="quotebot-build")
-        self.started = 0  # builds handed to the pool and not ended (read on the event loop)
+        self.started = 0  # builds handed to the pool and not ended (on the event loop)
 
     async def run(self, work: Callable[[], T], progress: ProgressFn) -> T:
         """`work()` in a build thread, once one is free ("waiting" until then)."""
         if self.started >= self.threads:
             progress("waiting", 0, 0)
+        loop = asyncio.get_running_loop()
+        running = self.pool.submit(contextvars.copy_context().run, work)  # as to_thread does
         self.started += 1
-        try:
-            call = contextvars.copy_context().run  # as asyncio.to_thread runs its work
-            return await asyncio.get_running_loop().run_in_executor(self.pool, call, work)
-        finally:
+        # Counted down when the work ends, not when its caller stops waiting for it.
+        running.add_done_callback(lambda _: self._ended(loop))
+        return await asyncio.wrap_future(running)
+
+    def _ended(self, loop: asyncio.AbstractEventLoop) -> None:
+        """In the build's thread: count it out on the event loop (unless that is closed)."""
+
+        def count_down() -> None:
             self.started -= 1
+
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(count_down)
 
     def close(self) -> None:
         """Builds still waiting never start; a running one stops at its next report."""

@@ -162,18 +162,19 @@ async def _turn(interaction: discord.Interaction, app: App, pages: Pages, step: 
             else:
                 log.info("could not settle the best sentence: %s", settling.exception())
             settling = None
+    if settling is not None:  # this page's, whatever other clicks do meanwhile
+        _refine_in_background(interaction.client, app, pages, settling, page=page)
     shown = pages.page
     pages.page = page
     if not await replies.update(interaction, embeds=[page_embed(pages)], view=pager_view(pages)):
-        pages.page = shown  # the message still shows that page: the next click counts from it
+        if pages.page == page:  # no later click moved it: the message still shows `shown`
+            pages.page = shown
         return
     # The click's token now edits the message at expiry (a token lasts 15 minutes), and
     # the pager's timeout starts again with it.
     pages.later = Later.of(interaction)
     if interaction.message is not None:
         bot_of(interaction).pagers.renew(interaction.message.id)
-    if settling is not None:
-        _refine_in_background(interaction.client, app, pages, settling)
 
 
 async def _privately(
@@ -195,12 +196,16 @@ def _refine_in_background(
     app: App,
     pages: Pages,
     settling: Awaitable[Quote] | None = None,
+    *,
+    page: int | None = None,
 ) -> None:
-    """Let the model settle the shown quote's best sentence after the answer is out,
-    behind every query waiting for the model (or take the `settling` already under way),
-    and edit it in if it picks another."""
-    if not pages.current.settled:
-        refine = _refine(client, app, pages, pages.page, settling)
+    """Let the model settle the best sentence of `page` (the one shown) after the answer
+    is out, behind every query waiting for the model (or take the `settling` already under
+    way), and edit it in if it picks another while that page is shown."""
+    page = pages.page if page is None else page
+    guess = pages.quotes[page]
+    if not guess.settled:
+        refine = _refine(client, app, pages, page, guess, settling)
         task = asyncio.get_running_loop().create_task(refine)
         pages.refining = task
         task.add_done_callback(lambda done: _forget(pages, done))
@@ -216,9 +221,9 @@ async def _refine(
     app: App,
     pages: Pages,
     page: int,
+    guess: Quote,
     settling: Awaitable[Quote] | None = None,
 ) -> None:
-    guess = pages.quotes[page]
     if settling is None:
         settling = asyncio.to_thread(
             partial(settle, app, pages.query, guess, urgent=False, guild=pages.guild)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -118,6 +119,30 @@ def test_a_new_build_that_could_not_be_read_for_a_moment_is_tried_again(
     monkeypatch.setattr(bot.live.time, "monotonic", lambda: later)
     assert other.collections.follow() == ["base"]
     assert other.index.build_name == report.build and other.index.warning == ""
+
+
+def test_a_new_build_that_stays_unreadable_is_refused_after_a_few_tries(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A file no one may read stays so: it was read (and its checksums hashed) again every
+    # 30 seconds, for good.
+    other = other_process(app)
+    add_note(app)
+    report = app.index.reindex()
+    loads: list[str] = []
+
+    def unreadable(*args: Any, **kwargs: Any) -> Any:
+        loads.append(report.build)
+        raise IndexCorruptError("unreadable", report.build, "Permission denied")
+
+    monkeypatch.setattr(store, "load", unreadable)
+    now = [time.monotonic()]
+    monkeypatch.setattr(bot.live.time, "monotonic", lambda: now[0])
+    for _ in range(bot.live.UNREADABLE_TRIES + 5):
+        other.collections.follow()
+        now[0] += 3600.0
+    assert len(loads) == bot.live.UNREADABLE_TRIES + 1
+    assert "Permission denied" in other.index.warning
 
 
 def test_a_reindex_up_to_date_takes_up_the_build_it_was_not_serving(
@@ -253,6 +278,29 @@ def test_the_watcher_reads_no_current_of_a_server_this_process_never_served(
     reads.clear()
     other.collections.follow()
     assert other.collections.of(SERVER_A).service.settings.index in reads
+
+
+def test_a_servers_state_changed_at_the_same_moment_keeps_both_changes(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_garden(app, SERVER_A)
+    shard, terminal = app.collections, other_process(app).collections
+    read = shard._read_state
+    reading = threading.Event()
+
+    def slow_read(guild_id: int) -> Any:
+        state = read(guild_id)
+        reading.set()
+        time.sleep(0.3)  # the other process reads now, unless the lock holds it back
+        return state
+
+    monkeypatch.setattr(shard, "_read_state", slow_read)
+    hiding = threading.Thread(target=shard.hide, args=(SERVER_A, ("a.txt",)))
+    hiding.start()
+    assert reading.wait(10)
+    terminal.hide(SERVER_A, ("b.txt",))
+    hiding.join(10)
+    assert type(shard)(app.settings, app.index).state(SERVER_A).hidden == {"a.txt", "b.txt"}
 
 
 def test_the_watcher_looks_in_a_background_thread_until_stopped(app: App) -> None:

@@ -329,12 +329,11 @@ async def test_builds_waiting_their_turn_hold_no_thread_that_answers_need(
             for i, g in enumerate(guilds)
         ]
         await gate.wait_reached()  # one build runs, held; three wait their turn
-        waiting = uploads[1:]
-        for rec in waiting:
-            await rec.wait_for(
-                lambda r: r.embed is not None and "Waiting for another" in all_embed_text(r.embed),
-                WAIT,
-            )
+
+        def waiting(r: InteractionRecord) -> bool:
+            return r.embed is not None and "Waiting for another" in all_embed_text(r.embed)
+
+        await fake_discord.wait_for(lambda f: sum(map(waiting, uploads)) == 3, WAIT)
         # A member of another server, who has nothing to do with those builds.
         typed = await fake_discord.send_autocomplete("define", {"term": "sec"}, focused="term")
         defined = await fake_discord.send_slash("define", {"term": "sect"})
