@@ -96,70 +96,72 @@ def test_a_damaged_new_build_is_refused_and_the_old_one_keeps_answering(app: App
     assert other.index.build_name == later.build and other.index.warning == ""
 
 
+class Unreadable:
+    """A second process, and a build the first one just made that the second cannot read
+    while `on` (store.load fails as a read does when file handles run out)."""
+
+    def __init__(self, app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.other = other_process(app)
+        self.before = self.other.index.build_name
+        add_note(app)
+        self.build = app.index.reindex().build
+        self.on, self.loads, self.reason = True, 0, "Too many open files"
+        load = store.load
+
+        def failing(*args: Any, **kwargs: Any) -> Any:
+            if not self.on:
+                return load(*args, **kwargs)
+            self.loads += 1
+            raise IndexCorruptError("unreadable", self.build, self.reason)
+
+        monkeypatch.setattr(store, "load", failing)
+
+
+@pytest.fixture
+def unreadable(app: App, monkeypatch: pytest.MonkeyPatch) -> Unreadable:
+    return Unreadable(app, monkeypatch)
+
+
 def test_a_new_build_that_could_not_be_read_for_a_moment_is_tried_again(
-    app: App, monkeypatch: pytest.MonkeyPatch
+    unreadable: Unreadable, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Out of file handles, or shared storage gone a moment: the build was refused for good,
     # and even this process's own reindex, up to date, did not take it up.
-    other = other_process(app)
-    before = other.index.build_name
-    add_note(app)
-    report = app.index.reindex()
-    load = store.load
-
-    def out_of_handles(*args: Any, **kwargs: Any) -> Any:
-        raise IndexCorruptError("unreadable", report.build, "Too many open files")
-
-    monkeypatch.setattr(store, "load", out_of_handles)
+    other = unreadable.other
     assert other.collections.follow() == []
-    assert "Too many open files" in other.index.warning and before in other.index.warning
-    monkeypatch.setattr(store, "load", load)
+    assert "Too many open files" in other.index.warning
+    assert unreadable.before in other.index.warning
+    unreadable.on = False
     assert other.collections.follow() == []  # not every second: after a pause
     later = time.monotonic() + bot.live.RETRY_UNREADABLE_SECONDS
     monkeypatch.setattr(bot.live.time, "monotonic", lambda: later)
     assert other.collections.follow() == ["base"]
-    assert other.index.build_name == report.build and other.index.warning == ""
+    assert other.index.build_name == unreadable.build and other.index.warning == ""
 
 
 def test_a_new_build_that_stays_unreadable_is_refused_after_a_few_tries(
-    app: App, monkeypatch: pytest.MonkeyPatch
+    unreadable: Unreadable, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A file no one may read stays so: it was read (and its checksums hashed) again every
     # 30 seconds, for good.
-    other = other_process(app)
-    add_note(app)
-    report = app.index.reindex()
-    loads: list[str] = []
-
-    def unreadable(*args: Any, **kwargs: Any) -> Any:
-        loads.append(report.build)
-        raise IndexCorruptError("unreadable", report.build, "Permission denied")
-
-    monkeypatch.setattr(store, "load", unreadable)
+    unreadable.reason = "Permission denied"
     now = [time.monotonic()]
     monkeypatch.setattr(bot.live.time, "monotonic", lambda: now[0])
     for _ in range(bot.live.UNREADABLE_TRIES + 5):
-        other.collections.follow()
+        unreadable.other.collections.follow()
         now[0] += 3600.0
-    assert len(loads) == bot.live.UNREADABLE_TRIES + 1
-    assert "Permission denied" in other.index.warning
+    assert unreadable.loads == bot.live.UNREADABLE_TRIES + 1
+    assert "Permission denied" in unreadable.other.index.warning
 
 
 def test_a_reindex_up_to_date_takes_up_the_build_it_was_not_serving(
-    app: App, monkeypatch: pytest.MonkeyPatch
+    unreadable: Unreadable,
 ) -> None:
-    other = other_process(app)
-    add_note(app)
-    report = app.index.reindex()
-
-    def out_of_handles(*args: Any, **kwargs: Any) -> Any:
-        raise IndexCorruptError("unreadable", report.build, "Too many open files")
-
-    with monkeypatch.context() as patched:
-        patched.setattr(store, "load", out_of_handles)
-        assert other.collections.follow() == []
+    other = unreadable.other
+    assert other.collections.follow() == []
+    unreadable.on = False
     assert other.index.reindex().up_to_date  # the admin's /reindex in that process
-    assert other.index.build_name == report.build and other.index.warning == ""
+    assert other.index.build_name == unreadable.build and other.index.warning == ""
 
 
 def test_a_warning_that_current_was_missing_goes_once_current_names_the_build_again(

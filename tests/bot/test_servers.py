@@ -919,51 +919,48 @@ def test_an_upload_whose_sidecar_cannot_be_written_leaves_the_corpus_as_it_was(
     assert a.trash.entries() == [] and a.log.tail(50) == logged
 
 
-def test_a_move_to_the_trash_is_all_or_nothing(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+@pytest.fixture
+def one_work(tmp_path: Path) -> tuple[Path, Trash]:
+    """A corpus holding one work (a text and its sidecar), and an empty trash."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "a.txt").write_text("one")
     (corpus / "a.txt.meta.toml").write_text('title = "A"\n')
-    trash = Trash(tmp_path / "trash")
-    move = trash_module._move
-    calls = []
+    return corpus, Trash(tmp_path / "trash")
 
-    def second_fails(source: Path, target: Path) -> None:
-        calls.append(source)
-        if len(calls) == 2:
-            raise OSError(28, "No space left on device")
+
+def moving_fails_at_the_sidecar(monkeypatch: pytest.MonkeyPatch, error: BaseException) -> None:
+    move = trash_module._move
+
+    def fails(source: Path, target: Path) -> None:
+        if source.name.endswith(".toml"):
+            raise error
         move(source, target)
 
-    monkeypatch.setattr(trash_module, "_move", second_fails)
+    monkeypatch.setattr(trash_module, "_move", fails)
+
+
+def test_a_move_to_the_trash_is_all_or_nothing(
+    monkeypatch: pytest.MonkeyPatch, one_work: tuple[Path, Trash]
+) -> None:
+    corpus, trash = one_work
+    moving_fails_at_the_sidecar(monkeypatch, OSError(28, "No space left on device"))
     with pytest.raises(TrashError):
         trash.put(corpus, ["a.txt", "a.txt.meta.toml"], "A", "removed")
     assert (corpus / "a.txt").read_text() == "one" and (corpus / "a.txt.meta.toml").exists()
-    assert trash.entries() == [] and not any((tmp_path / "trash").iterdir())
+    assert trash.entries() == [] and not any(trash.folder.iterdir())
 
 
 def test_a_move_to_the_trash_cut_short_by_a_kill_can_still_be_undone(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, one_work: tuple[Path, Trash]
 ) -> None:
     # entry.json was written after the moves: a process killed between two of them left
     # the text in a trash folder nothing listed, restored or purged.
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "a.txt").write_text("one")
-    (corpus / "a.txt.meta.toml").write_text('title = "A"\n')
-    trash = Trash(tmp_path / "trash")
-    move = trash_module._move
-
-    def killed_at_the_second(source: Path, target: Path) -> None:
-        if source.name.endswith(".toml"):
-            raise SystemExit("killed")  # not an OSError: nothing is put back
-        move(source, target)
-
-    monkeypatch.setattr(trash_module, "_move", killed_at_the_second)
-    with pytest.raises(SystemExit):
-        trash.put(corpus, ["a.txt", "a.txt.meta.toml"], "A", "removed")
-    monkeypatch.setattr(trash_module, "_move", move)
+    corpus, trash = one_work
+    with monkeypatch.context() as killed:
+        moving_fails_at_the_sidecar(killed, SystemExit("killed"))  # no OSError: kept as is
+        with pytest.raises(SystemExit):
+            trash.put(corpus, ["a.txt", "a.txt.meta.toml"], "A", "removed")
     [entry] = trash.entries()
     assert entry.work == "A" and not (corpus / "a.txt").exists()
     trash.restore(entry, corpus)
