@@ -145,7 +145,9 @@ class PagerButton(
 
 
 async def _turn(interaction: discord.Interaction, app: App, pages: Pages, step: int) -> None:
-    page = max(0, min(len(pages.quotes) - 1, pages.page + step))
+    shown = pages.page
+    page = max(0, min(len(pages.quotes) - 1, shown + step))
+    pages.page = page  # now: a second quick click counts from this page
     guess = pages.quotes[page]
     settling: asyncio.Future[Quote] | None = None
     if not guess.settled:
@@ -164,8 +166,6 @@ async def _turn(interaction: discord.Interaction, app: App, pages: Pages, step: 
             settling = None
     if settling is not None:  # this page's, whatever other clicks do meanwhile
         _refine_in_background(interaction.client, app, pages, settling, page=page)
-    shown = pages.page
-    pages.page = page
     if not await replies.update(interaction, embeds=[page_embed(pages)], view=pager_view(pages)):
         if pages.page == page:  # no later click moved it: the message still shows `shown`
             pages.page = shown
