@@ -34,7 +34,7 @@ from bot.file_lock import locked
 from bot.live import IndexService, Live
 from bot.messages import describe
 from bot.settings import Settings
-from bot.trash import DAY, Trash
+from bot.trash import DAY, MOVING_SUFFIX, Trash
 from embeddings import store
 from embeddings.build import BuildReport, ProgressFn
 from embeddings.errors import BuildRefused, IndexMissingError, ModelError, QuotebotError
@@ -336,7 +336,11 @@ class Collections:
             if purged:
                 done.append(f"{collection.name}: {purged} trashed work(s) purged")
             for name in sweep_unfinished_uploads(collection.corpus, now):
-                done.append(f"{collection.name}: an unfinished upload removed ({name})")
+                done.append(f"{collection.name}: an unfinished write removed ({name})")
+            # An emptied collection's builds, renamed away, whose delete a kill cut short.
+            for gone in collection.service.settings.index.glob(".cleared-*"):
+                shutil.rmtree(gone, ignore_errors=True)
+                done.append(f"{collection.name}: a dropped index removed ({gone.name})")
         return done
 
     def servers_seen(
@@ -377,16 +381,20 @@ class Collections:
 
 
 def sweep_unfinished_uploads(corpus: Path, now: float | None = None) -> list[str]:
-    """Remove the temporary files of uploads a killed process left (hidden from the
-    indexer, but counted against the server's room); an hour old, one is nobody's upload
+    """Remove the temporary files a killed process left in a corpus folder: an upload's,
+    or a file's copied across file systems on its way from the trash (hidden from the
+    indexer, but counted against the server's room). An hour old, one is nobody's write
     in progress. At start-up, and before an upload's room is counted. Returns their names."""
     now = time.time() if now is None else now
     swept = []
-    for tmp in corpus.glob(f"{UPLOAD_PREFIX}*{UPLOAD_SUFFIX}"):
-        made = _mtime(tmp)
-        if made is not None and made / 1e9 < now - UPLOAD_STALE_SECONDS:
-            tmp.unlink(missing_ok=True)
-            swept.append(tmp.name)
+    for pattern in (f"{UPLOAD_PREFIX}*{UPLOAD_SUFFIX}", f".*{MOVING_SUFFIX}"):
+        for tmp in (
+            corpus.rglob(pattern) if pattern.endswith(MOVING_SUFFIX) else corpus.glob(pattern)
+        ):
+            made = _mtime(tmp)
+            if made is not None and made / 1e9 < now - UPLOAD_STALE_SECONDS:
+                tmp.unlink(missing_ok=True)
+                swept.append(tmp.name)
     return swept
 
 

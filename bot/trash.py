@@ -26,6 +26,7 @@ from embeddings.documents import folded
 from embeddings.errors import QuotebotError
 
 ENTRY_FILE = "entry.json"
+MOVING_SUFFIX = ".moving"  # a file copied across file systems, before its rename into place
 _STAMP = "%Y%m%dT%H%M%S"  # an entry folder's name begins with when it was made (UTC)
 LABEL_MAX = 100  # characters in a version's name (a Discord choice's value holds 100)
 DAY = 86400.0
@@ -217,7 +218,7 @@ def _move(source: Path, target: Path) -> None:
     except OSError as exc:
         if exc.errno != errno.EXDEV:
             raise
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.moving")
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}{MOVING_SUFFIX}")
     try:
         shutil.copy2(source, tmp)
         with open(tmp, "rb") as f:

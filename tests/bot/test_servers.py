@@ -514,9 +514,20 @@ def test_an_upload_left_unfinished_by_a_killed_process_is_swept_an_hour_later(
     now = left.stat().st_mtime
     assert app.collections.housekeeping(now=now + 60) == [] and left.exists()
     assert app.collections.housekeeping(now=now + 3601) == [
-        f"{SERVER_A}: an unfinished upload removed (.upload-0123456789ab.tmp)"
+        f"{SERVER_A}: an unfinished write removed (.upload-0123456789ab.tmp)"
     ]
     assert not left.exists() and (corpus / "almanac.txt").exists()
+    # A copy on its way from the trash, and an emptied collection's builds renamed away.
+    moving = corpus / ".almanac.txt.0badc0de.moving"
+    moving.write_bytes(b"half a copy")
+    os.utime(moving, (now - 7200, now - 7200))
+    dropped = app.collections.of(SERVER_A).service.settings.index / ".cleared-1-2"
+    (dropped / "builds").mkdir(parents=True)
+    assert sorted(app.collections.housekeeping(now=now)) == [
+        f"{SERVER_A}: a dropped index removed (.cleared-1-2)",
+        f"{SERVER_A}: an unfinished write removed (.almanac.txt.0badc0de.moving)",
+    ]
+    assert not moving.exists() and not dropped.exists()
     # And before an upload's room is counted, without waiting for a restart.
     left.write_bytes(b"half an upload")
     os.utime(left, (now - 7200, now - 7200))
