@@ -327,8 +327,9 @@ class Collections:
     # -- housekeeping ------------------------------------------------------------------------
 
     def housekeeping(self, now: float | None = None) -> list[str]:
-        """Purge trash older than trash_days (at start-up). Returns what was done, for the
-        log."""
+        """At start-up: purge trash older than trash_days, and sweep what a killed process
+        left (unfinished writes, an emptied collection's builds). Returns what was done,
+        for the log."""
         now = time.time() if now is None else now
         done: list[str] = []
         for collection in [self.base, *(self.of(g) for g in self.existing())]:

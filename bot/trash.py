@@ -175,8 +175,8 @@ class Trash:
                 old += 1
             else:
                 kept.append(entry)
-        # A folder left without its entry.json (a process killed while making it) holds
-        # nothing that moved yet: gone once it is as old as a purged entry.
+        # A folder not listed (no readable entry.json, or none of the files it lists: a
+        # process killed while making it) goes once it is as old as a purged entry.
         listed = {entry.folder for entry in entries}
         for folder in self.folder.iterdir() if self.folder.is_dir() else ():
             made = _made_at(folder.name)
