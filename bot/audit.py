@@ -82,9 +82,7 @@ class AuditLog:
     def tail(self, n: int = 20, where: Callable[[Entry], bool] | None = None) -> list[Entry]:
         """The last `n` entries (of those `where` keeps), oldest first; a damaged line is
         skipped, not fatal."""
-        if where is not None:
-            return self.tails(where, {True: n})[True]
-        return self.tails(lambda _: True, {True: n})[True]
+        return self.tails(where or (lambda _: True), {True: n})[True]
 
     def tails(self, kind: Callable[[Entry], K], sizes: Mapping[K, int]) -> dict[K, list[Entry]]:
         """For each kind `k` that `sizes` names, the last `sizes[k]` entries that `kind`

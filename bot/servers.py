@@ -389,9 +389,7 @@ def sweep_unfinished_uploads(corpus: Path, now: float | None = None) -> list[str
     now = time.time() if now is None else now
     swept = []
     for pattern in (f"{UPLOAD_PREFIX}*{UPLOAD_SUFFIX}", f".*{MOVING_SUFFIX}"):
-        for tmp in (
-            corpus.rglob(pattern) if pattern.endswith(MOVING_SUFFIX) else corpus.glob(pattern)
-        ):
+        for tmp in corpus.rglob(pattern):
             made = _mtime(tmp)
             if made is not None and made / 1e9 < now - UPLOAD_STALE_SECONDS:
                 tmp.unlink(missing_ok=True)

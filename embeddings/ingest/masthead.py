@@ -107,8 +107,10 @@ def parse_byline(text: str) -> tuple[str, str] | None:
     date = ""
     for shape in (_DATE_TAIL, _YEAR_TAIL):
         tail = shape.search(rest)
-        parsed = parse_date(tail.group("date")) if tail is not None else ""
-        if tail is not None and parsed:
+        if tail is None:
+            continue
+        parsed = parse_date(tail.group("date"))
+        if parsed:
             date = parsed
             rest = rest[: tail.start()].strip()
             break
