@@ -95,8 +95,7 @@ class IndexService:
         self._loading = threading.Lock()
         self._refused = ""  # a build named in CURRENT that failed its checks (see `follow`)
         # A build that could not be read: how often it failed, and when to try it again.
-        self._tries: dict[str, int] = {}
-        self._retry_at: dict[str, float] = {}
+        self._unreadable: dict[str, tuple[int, float]] = {}
         self.listeners: list[Callable[[Live], None]] = []
 
     @property
@@ -175,7 +174,8 @@ class IndexService:
             self.warning = ""
         if name is None or name == self.build_name or name == self._refused or self.building:
             return False
-        if time.monotonic() < self._retry_at.get(name, 0.0):
+        tries, retry_at = self._unreadable.get(name, (0, 0.0))
+        if time.monotonic() < retry_at:
             return False
         if not self._loading.acquire(blocking=False):
             return False  # a load is under way; the next look sees what it left
@@ -189,14 +189,12 @@ class IndexService:
                 in_use = self.build_name or "none"
                 self.warning = still_serving(exc, in_use)
                 unreadable = isinstance(exc, IndexCorruptError) and exc.problem == "unreadable"
-                tries = self._tries.get(name, 0) + 1
-                if unreadable and tries <= UNREADABLE_TRIES:
+                if unreadable and tries < UNREADABLE_TRIES:
                     # A read that failed (no file handles, shared storage gone a moment)
                     # may work later: tried again after 30 s, 1, 2, 4 and 8 minutes, then
                     # refused as a damaged build is (a file no one may read stays so).
-                    self._tries[name] = tries
-                    wait = RETRY_UNREADABLE_SECONDS * 2 ** (tries - 1)
-                    self._retry_at[name] = time.monotonic() + wait
+                    wait = RETRY_UNREADABLE_SECONDS * 2**tries
+                    self._unreadable[name] = (tries + 1, time.monotonic() + wait)
                     log.warning("the new index build %s cannot be read yet: %s", name, exc)
                     return False
                 self._refused = name
