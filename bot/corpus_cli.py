@@ -13,7 +13,7 @@ import getpass
 import json
 import stat
 import sys
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 
 from bot.app import App
@@ -21,11 +21,13 @@ from bot.audit import Entry
 from bot.commands import corpus as texts
 from bot.commands.corpus import Actor, Change
 from bot.commands.sidecar import checked_meta
+from bot.messages import describe
 from bot.progress import terminal_progress
 from bot.servers import Collection
 from embeddings.errors import QueryError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+INTERRUPTED = "the reindex was interrupted."
 
 
 def operator() -> Actor:
@@ -100,15 +102,11 @@ def run_corpus(app: App, args: argparse.Namespace) -> int:
         change = _change(app, collection, args, actor)
     except texts.ChangeInterrupted as stopped:
         # Exit 130 as for any Ctrl-C, after saying what stands.
-        _print_change(
-            action,
-            replace(stopped.change, index_error="the reindex was interrupted."),
-            args.collection,
-        )
+        _print_change(action, stopped.change, args.collection, interrupted=True)
         raise KeyboardInterrupt from None
     _print_change(action, change, args.collection)
     # The files changed but the index does not show it: a script must not take it for done.
-    return EXIT_ERROR if change.index_error else EXIT_OK
+    return EXIT_ERROR if change.index_error is not None else EXIT_OK
 
 
 def _change(app: App, collection: Collection, args: argparse.Namespace, actor: Actor) -> Change:
@@ -135,16 +133,18 @@ def _change(app: App, collection: Collection, args: argparse.Namespace, actor: A
     return change
 
 
-def _print_change(action: str, change: Change, collection: int | None) -> None:
+def _print_change(
+    action: str, change: Change, collection: int | None, *, interrupted: bool = False
+) -> None:
     done = {"add": "Added", "remove": "Removed", "restore": "Restored"}[action]
     print(f"{done} “{change.work}” ({', '.join(change.files)})")
     if change.trashed is not None:
         where = f" --collection {collection}" if collection else ""
         print(f"In the trash; undo: quotebot corpus restore{where} {change.trashed.work!r}")
-    if change.index_error:
+    if interrupted or change.index_error is not None:
+        why = describe(change.index_error) if change.index_error else INTERRUPTED
         print(
-            f"The index is not updated: {change.index_error} Run `quotebot reindex` to show "
-            "the change.",
+            f"The index is not updated: {why} Run `quotebot reindex` to show the change.",
             file=sys.stderr,
         )
     elif change.report is not None:

@@ -7,6 +7,10 @@ where they differ (`quotebot reindex`).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
 from embeddings.errors import (
     BadComparison,
     BuildRefused,
@@ -39,6 +43,16 @@ from embeddings.errors import (
 
 REINDEX_BUSY = "A reindex is already running; the current index keeps answering until it finishes."
 PASSAGE_GONE = "That passage is no longer in the corpus; search again."
+BUILD_REFUSED_TO_SERVER = (
+    "The bot's model cannot be loaded right now, so nothing was built. That is for the "
+    "bot's owners to mend; reindex once they have."
+)
+A_FOLDER = "a folder of the bot's"
+# The rest of a path after a folder: anything but white space, quotes and brackets.
+_PATH_TAIL = r"""[^\s'"“”‘’()<>\[\],;]*"""
+# An absolute path of two parts or more (/srv/index, ~/models/x), not a command (/source),
+# a fraction (1/2), a web address (http://x/y) or "and/or".
+_ANY_PATH = re.compile(rf"(?<![\w:/.~])(?:/|~/){_PATH_TAIL}(?:/{_PATH_TAIL})+")
 
 _CORRUPT = {
     "no_manifest": "The index at {where} has no manifest; run a reindex.",
@@ -273,3 +287,25 @@ def build_refused(error: ModelError) -> str:
 def still_serving(refused: QuotebotError, build: str) -> str:
     """A new build (made by another process) that cannot be used; `build` stays in use."""
     return f"{describe(refused)} Still serving the index in use (build {build})."
+
+
+def describe_to_server(error: QuotebotError, folders: Iterable[Path] = ()) -> str:
+    """`describe`, for a server's admins and members: what only the bot's owners can mend
+    is said to be theirs, and no folder of the host is named (its owners read the paths in
+    the log, in the CLI, and in Discord themselves)."""
+    if isinstance(error, BuildRefused):
+        return BUILD_REFUSED_TO_SERVER
+    return hide_folders(describe(error), folders)
+
+
+def hide_folders(text: str, folders: Iterable[Path] = ()) -> str:
+    """`text` with each path below `folders` (the bot's own, which may hold spaces) and any
+    other absolute path said as "a folder of the bot's"."""
+    for folder in sorted({str(f) for f in folders if f.is_absolute()}, key=len, reverse=True):
+        text = re.sub(re.escape(folder) + _PATH_TAIL, _a_folder, text)
+    return _ANY_PATH.sub(_a_folder, text)
+
+
+def _a_folder(match: re.Match[str]) -> str:
+    # A path that ends a sentence keeps the sentence's full stop.
+    return A_FOLDER + ("." if match.group().endswith(".") else "")

@@ -143,6 +143,15 @@ class Settings(
         """Where ONNX exports of the model are kept (ours: the model package is read-only)."""
         return self.model_cache or self.index / "model-cache"
 
+    @property
+    def host_folders(self) -> tuple[Path, ...]:
+        """The host's folders that messages may name: the owners' to read, not a server's."""
+        folders = [self.corpus, self.index, self.data_dir, self.model_cache_dir]
+        model = Path(self.model).expanduser()
+        if model.is_absolute() or len(model.parts) > 1:
+            folders.append(model)
+        return tuple(f.expanduser().resolve() for f in folders)
+
     def with_paths(self, corpus: Path | None = None, index: Path | None = None) -> Settings:
         return replace(
             self,

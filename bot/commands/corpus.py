@@ -35,7 +35,6 @@ from bot.commands.upload import (
     safe_name,
 )
 from bot.file_lock import locked
-from bot.messages import describe
 from bot.servers import UPLOAD_PREFIX, UPLOAD_SUFFIX, Collection, sweep_unfinished_uploads
 from bot.trash import DAY, LABEL_MAX, Trashed, TrashError
 from embeddings import store
@@ -96,7 +95,8 @@ class Change:
     files: tuple[str, ...]
     replaced: bool = False
     report: BuildReport | None = None
-    index_error: str = ""  # the reindex failed: the files changed, the old index answers
+    index_error: QuotebotError | None = None  # the reindex failed: the files changed,
+    # the old index answers
     skipped: tuple[str, ...] = field(default=())  # the reindex's warnings about these files
     trashed: Trashed | None = None  # where the removed or replaced files went
 
@@ -637,7 +637,7 @@ def _reindex(collection: Collection, change: Change, progress: ProgressFn | None
             report = collection.reindex(progress=progress)
     except QuotebotError as exc:
         log.warning("reindex after a corpus change failed: %s", exc)
-        return replace(change, index_error=describe(exc))
+        return replace(change, index_error=exc)
     except KeyboardInterrupt:
         # Ctrl-C in the CLI: the files did change, and the operator must hear that too.
         raise ChangeInterrupted(change) from None

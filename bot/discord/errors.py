@@ -15,9 +15,9 @@ from discord import app_commands
 
 from bot.cards import error_card
 from bot.discord import render, replies
+from bot.discord.audience import told
 from bot.discord.checks import NotAdmin, NotHere
 from bot.discord.limits import RateLimited
-from bot.messages import describe
 from embeddings.errors import QuotebotError
 
 log = logging.getLogger(__name__)
@@ -37,10 +37,10 @@ def unwrap(error: BaseException) -> BaseException:
     return error
 
 
-def friendly(error: BaseException) -> str | None:
+def friendly(error: BaseException, interaction: discord.Interaction) -> str | None:
     """The message for an expected error, or None for a bug."""
     if isinstance(error, QuotebotError):
-        return describe(error)
+        return told(interaction, error)
     if isinstance(error, RateLimited):
         seconds = max(1, math.ceil(error.retry_after))
         unit = "second" if seconds == 1 else "seconds"
@@ -65,7 +65,7 @@ def friendly(error: BaseException) -> str | None:
 async def report(interaction: discord.Interaction, error: BaseException) -> None:
     """Tell the user, ephemerally; log the traceback if it is a bug."""
     cause = unwrap(error)
-    message = friendly(cause)
+    message = friendly(cause, interaction)
     where = interaction.command.qualified_name if interaction.command else "a button"
     if message is None:
         log.error(

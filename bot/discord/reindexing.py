@@ -109,15 +109,18 @@ def progress_card(stage: str, done: int, total: int, title: str = "Reindexing…
     )
 
 
-def report_fields(report: BuildReport) -> tuple[Field, ...]:
-    """What a build left out, by kind: files skipped, companion lines not used."""
+def report_fields(
+    report: BuildReport, shown: Callable[[str], str] = lambda said: said
+) -> tuple[Field, ...]:
+    """What a build left out, by kind: files skipped, companion lines not used; each reason
+    as `shown` gives it (a server's admins read no host folder)."""
     fields = []
     for title, warnings in (
         ("Skipped", report.skipped),
         ("Companion lines not used", report.companion_problems),
     ):
         if warnings:
-            said = "\n".join(f"• {w}" for w in warnings)
+            said = "\n".join(f"• {shown(w)}" for w in warnings)
             fields.append(Field(f"{title} ({len(warnings)})", clip(said, 1000), inline=False))
     return tuple(fields)
 

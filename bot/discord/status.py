@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from bot.app import App
 from bot.cards import Card, Field
+from bot.discord.audience import shown_to
 from bot.discord.base import Interaction
 from bot.discord.checks import is_admin, is_owner, server_of
 
@@ -45,4 +46,8 @@ def for_admins(interaction: Interaction, app: App, card: Card) -> Card:
         return card
     owner = is_owner(interaction, app.settings.admin_ids)
     field = index_warning(app, server_of(interaction), base=owner)
-    return card if field is None else replace(card, fields=(*card.fields, field))
+    if field is None:
+        return card
+    return replace(
+        card, fields=(*card.fields, replace(field, value=shown_to(interaction, field.value)))
+    )

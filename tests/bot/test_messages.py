@@ -5,11 +5,20 @@ from __future__ import annotations
 
 import pickle
 from dataclasses import is_dataclass
+from pathlib import Path
 from typing import get_args
 
 import pytest
 
-from bot.messages import describe, serving_previous, still_serving
+from bot.messages import (
+    A_FOLDER,
+    BUILD_REFUSED_TO_SERVER,
+    describe,
+    describe_to_server,
+    hide_folders,
+    serving_previous,
+    still_serving,
+)
 from embeddings import errors
 from embeddings.ingest import IngestError
 
@@ -277,4 +286,45 @@ def test_an_index_kept_in_use_says_why_and_which() -> None:
     assert still_serving(refused, "20261201T100000-abc") == (
         "The index was built with the model 'a', but quotebot is set to use 'b'; run a "
         "reindex. Still serving the index in use (build 20261201T100000-abc)."
+    )
+
+
+@pytest.mark.parametrize(
+    ("said", "shown"),
+    [
+        (
+            "[Errno 28] No space left on device: '/srv/qb/data/collections/7/index/x.npy'",
+            f"[Errno 28] No space left on device: '{A_FOLDER}'",
+        ),
+        (
+            "The index file /srv/qb/index/builds/b1/vectors.npy is damaged.",
+            f"The index file {A_FOLDER} is damaged.",
+        ),
+        ("cannot read ~/models/tuned now", f"cannot read {A_FOLDER} now"),
+        # A folder of the bot's with a space in it goes whole, not up to the space.
+        ("no such folder: /srv/my texts/corpus/a.txt", f"no such folder: {A_FOLDER}"),
+    ],
+)
+def test_a_server_reads_no_folder_of_the_host(said: str, shown: str) -> None:
+    assert hide_folders(said, [Path("/srv/my texts")]) == shown
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "/source lists the works; /corpus restore work: Essay brings it back.",
+        "See https://example.org/texts/essay.html and and/or 1/2 of the works.",
+    ],
+)
+def test_commands_links_and_fractions_are_not_taken_for_folders(said: str) -> None:
+    assert hide_folders(said) == said
+
+
+def test_a_refused_build_is_the_owners_to_mend_for_a_server() -> None:
+    refused = errors.BuildRefused(errors.ModelError("cannot_load", "/models/tuned", "gone"))
+    assert describe_to_server(refused) == BUILD_REFUSED_TO_SERVER
+    assert "/models/tuned" in describe(refused)  # the owners read where it is
+    damaged = errors.IndexCorruptError("unreadable", "/srv/index/builds/b1", "Errno 5")
+    assert (
+        describe_to_server(damaged) == f"The index at {A_FOLDER} cannot be read (Errno 5); reindex."
     )

@@ -92,7 +92,7 @@ def test_a_servers_new_text_is_kept_but_not_indexed_while_the_configured_model_i
     )
     assert (server.corpus / "almanac.txt").is_file()
     assert change.report is None
-    assert change.index_error == (
+    assert change.index_error is not None and describe(change.index_error) == (
         f"Could not load the model '{missing}': no such folder. Nothing was built: restore "
         "that model, or name another in [model] name (QUOTEBOT_MODEL), then reindex."
     )

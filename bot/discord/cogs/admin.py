@@ -9,6 +9,7 @@ in plain words; the previous index stays in use.
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import TYPE_CHECKING
 
 from discord import app_commands
@@ -16,6 +17,7 @@ from discord import app_commands
 from bot.cards import Card, Segment
 from bot.commands.corpus import audit, permit
 from bot.discord import errors, render, replies
+from bot.discord.audience import shown_to, told
 from bot.discord.base import BotCog, Interaction
 from bot.discord.checks import admin_command
 from bot.discord.cogs.corpus import actor_of, collection_of
@@ -27,14 +29,13 @@ from bot.discord.reindexing import (
     report_fields,
     run_with_progress,
 )
-from bot.discord.status import index_warning
-from bot.messages import describe
+from bot.discord.status import for_admins
 from bot.servers import Collection
 from embeddings.build import BuildReport
 from embeddings.errors import QueryError, QuotebotError
 
 if TYPE_CHECKING:
-    from bot.app import App
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -44,15 +45,16 @@ NOTHING_OF_ITS_OWN = (
 )
 
 
-def report_card(report: BuildReport, app: App | None = None) -> Card:
-    """The summary; with the index warning when the new build could not be served."""
-    warning = index_warning(app) if app is not None else None
-    return Card(
+def report_card(report: BuildReport, interaction: Interaction) -> Card:
+    """The summary; with the index warnings this admin must see (the base's to the owners,
+    this server's to its admins), as when the new build could not be served."""
+    card = Card(
         title="Reindex finished",
         body=(Segment(report.summary()),),
-        fields=report_fields(report) + ((warning,) if warning else ()),
+        fields=report_fields(report, partial(shown_to, interaction)),
         tone="info",
     )
+    return for_admins(interaction, interaction.client.app, card)
 
 
 class AdminCog(BotCog, name="Admin"):
@@ -81,7 +83,6 @@ class AdminCog(BotCog, name="Admin"):
 
     async def _reindex(self, interaction: Interaction, collection: Collection, force: bool) -> str:
         """Rebuild and report; how it ended, for the audit log ("ok" or "failed")."""
-        app = self.bot.app
         log.info(
             "reindex of %s (force=%s) started by user %s in guild %s",
             collection.name,
@@ -97,11 +98,11 @@ class AdminCog(BotCog, name="Admin"):
                 self.bot.reindex_slot,
                 lambda progress: collection.reindex(force=force, progress=progress),
             )
-            card = report_card(report, app)
+            card = report_card(report, interaction)
             ended = "ok"
             log.info("reindex finished: %s", report.summary())
         except QuotebotError as exc:
-            card = failure_card(describe(exc))
+            card = failure_card(told(interaction, exc))
             ended = "failed"
             log.warning("reindex failed: %s", exc)
         except Exception:

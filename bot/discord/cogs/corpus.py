@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import TypeAlias
 
 import discord
@@ -29,6 +30,7 @@ from bot.commands.corpus import Actor, Change
 from bot.commands.sidecar import checked_meta
 from bot.commands.upload import UploadRefused
 from bot.discord import render, replies
+from bot.discord.audience import shown_to, told
 from bot.discord.autocomplete import suggest
 from bot.discord.base import BotCog, Interaction
 from bot.discord.checks import admin_command, is_admin, is_owner, server_of
@@ -70,16 +72,19 @@ def collection_of(app: App, interaction: Interaction, base: bool) -> Collection:
     return app.collections.base if base or guild is None else app.collections.of(guild)
 
 
-def change_card(app: App, collection: Collection, change: Change, done: str) -> Card:
+def change_card(
+    interaction: Interaction, collection: Collection, change: Change, done: str
+) -> Card:
     """The summary of a corpus change: what changed, and what the index made of it."""
+    app = interaction.client.app
     files = Field("Files", clip(", ".join(change.files), 1000), inline=False)
-    if change.index_error:
+    if change.index_error is not None:
         return Card(
             title=clip(f"{done} “{change.work}”, but the index is not updated", 250),
             body=(
                 Segment(
-                    f"{change.index_error} The texts have changed; the previous index keeps "
-                    "answering until a /reindex succeeds."
+                    f"{told(interaction, change.index_error)} The texts have changed; the "
+                    "previous index keeps answering until a /reindex succeeds."
                 ),
             ),
             fields=(files,),
@@ -107,11 +112,14 @@ def change_card(app: App, collection: Collection, change: Change, done: str) -> 
             fields.append(Field("Date", meta.date))
         if meta.url:
             fields.append(Field("Link", meta.url, inline=False))
-    body = change.report.summary() if change.report else ""
+    body = ""
+    if change.report is not None:
+        body = change.report.summary()
+        fields += report_fields(change.report, partial(shown_to, interaction))
     return Card(
         title=clip(f"{done} “{change.work}”", 250),
         body=(Segment(body),),
-        fields=tuple(fields) + (report_fields(change.report) if change.report else ()),
+        fields=tuple(fields),
         tone="info",
     )
 
@@ -179,7 +187,7 @@ class CorpusCog(
                 ),
                 title=clip(f"Adding {name}…", 250),
             )
-        card = change_card(app, collection, change, "Added")
+        card = change_card(interaction, collection, change, "Added")
         await replies.edit_original(interaction, embeds=[render.embed(card)])
 
     @app_commands.command(name="remove", description="Move a work of this server to its trash")
@@ -243,7 +251,7 @@ class CorpusCog(
             change = await run_with_progress(
                 interaction, self.bot.reindex_slot, work, title=clip(title, 250)
             )
-        card = change_card(self.bot.app, collection, change, done)
+        card = change_card(interaction, collection, change, done)
         await replies.edit_original(interaction, embeds=[render.embed(card)])
 
     @app_commands.command(name="hide", description="Hide a base work in this server")
