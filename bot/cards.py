@@ -130,8 +130,9 @@ def excerpt(text: str, highlight: tuple[int, int] | None, budget: int) -> tuple[
 
 
 # Match strength in words: readers compare "strong" and "weak", not 0.412 and 0.377.
-# The cosine of a quote and what it answers: the relevance floor (0.28) is where "good"
-# starts; "strong" is where answers on the labelled queries are nearly always right.
+# The cosine of a quote and what it answers: "good" starts at the lowest cosine the
+# relevance floor lets through (min_cosine_lexical, 0.28, for a passage BM25 also finds
+# strongly); "strong" is where answers on the labelled queries are nearly always right.
 STRONG_COSINE = 0.55
 GOOD_COSINE = 0.28
 UNRANKED = ("definition", "usage", "context", "cites this note")

@@ -205,7 +205,13 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
         (0, 1),
     ),
     **dict.fromkeys(
-        ("search.min_cosine", "search.min_cosine_lexical", "explain.query_floor"), (-1, 1)
+        (
+            "search.min_cosine",
+            "search.min_cosine_lexical",
+            "search.min_cosine_unanchored",
+            "explain.query_floor",
+        ),
+        (-1, 1),
     ),
     # Discord drops an interaction not acknowledged within 3 s; keep a second in hand.
     "bot.defer_after_seconds": (0, 2),

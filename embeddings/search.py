@@ -75,6 +75,10 @@ class SearchParams:
     min_cosine: float = 0.38  # the relevance floor: below it, no good match ...
     min_cosine_lexical: float = 0.28  # ... unless BM25 also finds the passage strongly
     lexical_strength: float = 0.5  # BM25 / best BM25 needed for that exception
+    # The floor when no word of the query is in the corpus (gibberish, a number, another
+    # script): BM25 has nothing to say, and MiniLM's cosines for text it cannot read run
+    # high (0.46: the lowest that left no such query of the dev half an answer; RESULTS).
+    min_cosine_unanchored: float = 0.46
     max_query_chars: int = DEFAULT_MAX_CHARS
     query_cache: int = 1024
     # Questions per forward pass at most: a burst is encoded as a stream of passes
@@ -117,6 +121,7 @@ BEFORE_SIGNALS = SearchParams(
     sentence_candidates=0,
     min_cosine=0.28,
     min_cosine_lexical=0.18,
+    min_cosine_unanchored=0.0,
     phrase_boost=0.0,
     companion_weight=0.0,
     companion_candidates=0,
@@ -559,11 +564,14 @@ class Searcher:
     def _above_floor(self, ranking: Ranking) -> np.ndarray:
         """Which candidates clear the relevance floor: a good cosine, or a fair one with
         a lexical match close to the best BM25 score of the query, or the query's words
-        in order (whatever the model makes of a name it does not know)."""
+        in order (whatever the model makes of a name it does not know). A query none of
+        whose words the corpus holds needs a higher cosine."""
         p = self.params
         cos, lex = ranking.cosines, ranking.bm25
         top_bm25 = float(lex.max()) if len(lex) else 0.0
-        lexical = lex >= p.lexical_strength * top_bm25 if top_bm25 > 0 else np.zeros_like(cos, bool)
+        if top_bm25 <= 0:
+            return cos >= max(p.min_cosine, p.min_cosine_unanchored)
+        lexical = lex >= p.lexical_strength * top_bm25
         ok = (cos >= p.min_cosine) | (lexical & (cos >= p.min_cosine_lexical))
         return ok if ranking.phrase is None else ok | ranking.phrase
 
