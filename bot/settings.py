@@ -209,7 +209,6 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
             "search.min_cosine",
             "search.min_cosine_lexical",
             "search.min_cosine_unanchored",
-            "explain.query_floor",
         ),
         (-1, 1),
     ),

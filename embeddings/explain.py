@@ -200,7 +200,6 @@ class ExplainParams:
     # Passage-to-passage cosine below which nothing is close: chosen on the dev half of
     # bench/explain_set.jsonl (bench/RESULTS.md, "Explain and /compare").
     compare_floor: float = 0.5
-    query_floor: float = 0.28  # /compare: the search's own relevance floor
 
 
 _KIND_ORDER = {"defined": 0, "headword": 1, "phrase": 2}
