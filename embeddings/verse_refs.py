@@ -128,6 +128,16 @@ def lookup(index: Readable, query: str, allowed: Iterable[int] | None = None) ->
     if not docs:
         return None
     keep = None if allowed is None else set(allowed)
+    found = _collect(index, docs, ref, keep)
+    if found.chapters == 1 and ref.first == 0 and ref.chapter > 1:
+        # A book of one chapter is cited by its verse alone: "Jude 25" is Jude 1:25.
+        found = _collect(index, docs, VerseRef(ref.book, 1, ref.chapter, ref.chapter), keep)
+    return found
+
+
+def _collect(
+    index: Readable, docs: list[DocumentRecord], ref: VerseRef, keep: set[int] | None
+) -> Found:
     ids: list[int] = []
     chapters = verses = 0
     exists = False
@@ -145,6 +155,14 @@ def lookup(index: Readable, query: str, allowed: Iterable[int] | None = None) ->
                 if keep is None or pid in keep:
                     ids.append(pid)
     return Found(ref, book_name(index, docs[0]), ids, chapters, verses, exists)
+
+
+def verses_in(locator: str) -> int:
+    """How many verses a passage holds: 1, or more for verses joined ("11:35–36" is 2)."""
+    first, last = (_chapter_verse(end) for end in locator_ends(locator))
+    if first is None or last is None or first[0] != last[0]:
+        return 1 if first == last else 2  # across a chapter's end: its two verses at least
+    return last[1] - first[1] + 1
 
 
 def _key(name: str) -> str:

@@ -139,15 +139,19 @@ def _verses(
         if found.exists:  # the filters left its book out
             return Answer(query, [], notice=f"{found.named} is not {_searched(filters, guild)}.")
         if found.verses == 0:
-            has = f"{found.book} has {found.chapters:,} chapters"
+            has = f"{found.book} has {_count(found.chapters, 'chapter')}"
         else:
-            has = f"{found.book} {found.ref.chapter} has {found.verses:,} verses"
+            has = f"{found.book} {found.ref.chapter} has {_count(found.verses, 'verse')}"
         return Answer(query, [], notice=f"{has}; there is no {found.named}.")
     quotes = [quote_from(searcher, Hit(i, 0.0, 0.0, 0.0)) for i in found.ids[:k]]
     notice = ""
     if len(found.ids) > k:
+        # Counted in verses, not passages: short verses are joined into one passage.
+        passages = searcher.index.passages
+        shown = sum(verse_refs.verses_in(passages[i].locator) for i in found.ids[:k])
+        total = sum(verse_refs.verses_in(passages[i].locator) for i in found.ids)
         notice = (
-            f"The first {k} of the {len(found.ids)} verses of {found.named}; name a verse or "
+            f"The first {shown} of the {total} verses of {found.named}; name a verse or "
             "a range for the others."
         )
     return Answer(query, quotes, notice=notice)
@@ -253,3 +257,7 @@ def locate(app: App, quote: Quote, *, guild: int | None = None) -> int:
     if found is None:
         raise PassageGone()
     return found
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"

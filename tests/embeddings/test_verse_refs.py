@@ -10,7 +10,7 @@ import pytest
 from embeddings.documents import DocumentMeta
 from embeddings.passages import Passage
 from embeddings.store import DocumentRecord
-from embeddings.verse_refs import VerseRef, lookup, parse
+from embeddings.verse_refs import VerseRef, lookup, parse, verses_in
 
 BOOKS = [
     "Genesis",
@@ -130,3 +130,32 @@ def test_a_reference_is_read_into_book_chapter_and_verses() -> None:
     assert parse("1 Cor 13:4–7") == VerseRef("1 Cor", 13, 4, 7)
     assert parse("Psalm 23") == VerseRef("Psalm", 23)
     assert parse("John 3:16") == VerseRef("John", 3, 16, 16)
+
+
+def test_a_book_of_one_chapter_is_cited_by_its_verse_alone() -> None:
+    # "Jude 25" is how Jude 1:25 is cited: the book has no chapter 25 to look for.
+    index = Bible()
+    locators = ["1:1", "1:2", "1:3–4", "1:25"]
+    index.documents.append(_doc("kjv/Jude.htm", 0, len(locators)))
+    for loc in locators:
+        text = f"Jude {loc}."
+        index.passages.append(
+            Passage("kjv/Jude.htm", text, 0, len(text), "Jude", "verse", locator=loc)
+        )
+    assert named(index, "Jude 25") == ["Jude 1:25."]
+    assert named(index, "Jude 4") == ["Jude 1:3–4."]
+    found = lookup(index, "Jude 25")
+    assert found is not None and found.named == "Jude 1:25"
+    assert named(index, "Jude 1") == [f"Jude {loc}." for loc in locators]  # the whole book
+    missing = lookup(index, "Jude 30")
+    assert missing is not None and missing.ids == [] and missing.named == "Jude 1:30"
+    assert missing.verses == 25  # "Jude 1 has 25 verses; there is no Jude 1:30."
+    # A book of two chapters or more keeps reading "John 2" as its second chapter.
+    assert named(bible(), "John 2") == ["John 2:1."]
+
+
+@pytest.mark.parametrize(
+    ("locator", "count"), [("3:16", 1), ("11:35–36", 2), ("20:3–6", 4), ("6:34–7:1", 2)]
+)
+def test_a_passage_of_verses_joined_counts_each_verse(locator: str, count: int) -> None:
+    assert verses_in(locator) == count
