@@ -14,12 +14,12 @@ import unicodedata
 from dataclasses import asdict, dataclass
 
 from bot.commands.upload import UploadRefused
+from embeddings.ingest.values import web_address
 
 KEYS = ("title", "author", "date", "url")
 MAX_CHARS = {"title": 200, "author": 200, "date": 40, "url": 500}
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u00ad]")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_WEB_ADDRESS = re.compile(r"https?://[^\s<>\"'`]+")
 
 
 @dataclass(frozen=True)
@@ -69,8 +69,11 @@ def checked_meta(title: str = "", author: str = "", date: str = "", url: str = "
                 f"The {key} is {len(value):,} characters long; at most {MAX_CHARS[key]} please."
             )
         values[key] = value
-    if values["url"] and not _WEB_ADDRESS.fullmatch(values["url"]):
-        raise UploadRefused("The url must be a web address starting with http:// or https://.")
+    if values["url"] and not web_address(values["url"]):
+        raise UploadRefused(
+            "The url must be a web address starting with http:// or https:// and a host "
+            "name, such as https://example.org/essay."
+        )
     return WorkMeta(**values)
 
 

@@ -26,6 +26,7 @@ from bot.cards import (
     Field,
     Segment,
 )
+from embeddings.ingest.values import web_address
 
 COLOURS = {
     "quote": discord.Colour.blurple(),
@@ -36,7 +37,6 @@ COLOURS = {
 URL_MAX = 2048  # Discord refuses longer embed URLs
 EMPTY = "—"  # field names and values may not be empty
 
-_LINK = re.compile(r"https?://[^\s<>\"'`]+")
 # Discord autolinks "scheme://..." only when the "://" is unbroken.
 _SCHEME = re.compile(r"(?<=[A-Za-z])://")
 # Characters that format wherever they stand: bold, italics, underline, strikethrough,
@@ -104,7 +104,7 @@ def _strong(text: str, limit: int) -> str:
 
 
 def _segment(seg: Segment, limit: int) -> str:
-    if seg.link and _LINK.fullmatch(seg.text):
+    if seg.link and web_address(seg.text):
         return seg.text if len(seg.text) <= limit else ""  # a link is whole or not at all
     return _strong(seg.text, limit) if seg.strong else fit(seg.text, limit)
 
@@ -125,9 +125,10 @@ def description(body: tuple[Segment, ...], limit: int = DESCRIPTION_MAX) -> str:
 
 
 def _field_value(value: str) -> str:
-    # A value that is one whole URL is the work's link from its metadata: keep it live.
-    if _LINK.fullmatch(value) and len(value) <= FIELD_VALUE_MAX:
-        return value
+    # A value that is one whole URL is the work's link from its metadata: keep it live,
+    # whole or not at all (cut, it would be a live link to another address).
+    if value.startswith(("http://", "https://")) and " " not in value:
+        return value if web_address(value) and len(value) <= FIELD_VALUE_MAX else EMPTY
     return fit(value, FIELD_VALUE_MAX) or EMPTY
 
 
@@ -156,7 +157,7 @@ def embed(card: Card) -> discord.Embed:
         fields.pop()
     text = description(card.body, min(DESCRIPTION_MAX, EMBED_TOTAL_MAX - others()))
 
-    url = card.url if _LINK.fullmatch(card.url or "") and len(card.url) <= URL_MAX else None
+    url = card.url if web_address(card.url or "") and len(card.url) <= URL_MAX else None
     out = discord.Embed(
         title=title,
         description=text or None,

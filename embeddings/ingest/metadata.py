@@ -22,7 +22,7 @@ from embeddings.ingest.discovery import COLLECTION_FILE, SIDECAR_SUFFIX, SIDECAR
 from embeddings.ingest.errors import IngestError
 from embeddings.ingest.languages import language_code
 from embeddings.ingest.pieces import EMPTY_META
-from embeddings.ingest.values import date_value, text_value
+from embeddings.ingest.values import BIDI_CONTROLS, date_value, text_value, web_address
 
 _KEYS = ("title", "author", "date", "url", "collection", "language")
 _SEPARATORS = re.compile(r"[-_\s]+")
@@ -36,7 +36,8 @@ class Resolved:
 
 def resolve(root: Path, source: str, *, front: DocumentMeta, own: DocumentMeta) -> Resolved:
     sidecar = load_meta_file(root, root / (source + SIDECAR_SUFFIX), source, "sidecar")
-    collection = collection_defaults(root, source)
+    sidecar, front, own = _shown(sidecar), _shown(front), _shown(own)
+    collection = _shown(collection_defaults(root, source))
     by_name = DocumentMeta(title=title_from_filename(PurePosixPath(source).name))
     meta = sidecar.merged_over(front).merged_over(collection).merged_over(own)
     meta = meta.merged_over(by_name)
@@ -47,6 +48,25 @@ def resolve(root: Path, source: str, *, front: DocumentMeta, own: DocumentMeta) 
     if collection.title and not meta.collection:
         meta = replace(meta, collection=collection.title)
     return Resolved(meta, prefix)
+
+
+def _shown(meta: DocumentMeta) -> DocumentMeta:
+    """Metadata as cards may show it, whatever wrote it (a sidecar, front matter, an HTML
+    head, a masthead): no bidi controls, which turn the author shown after a title around;
+    a link only when it is a web address Discord takes, so that the next source's link,
+    or none, is shown instead."""
+    return DocumentMeta(
+        title=_visible(meta.title),
+        author=_visible(meta.author),
+        date=_visible(meta.date),
+        url=web_address(meta.url),
+        collection=_visible(meta.collection),
+        language=meta.language,
+    )
+
+
+def _visible(value: str) -> str:
+    return " ".join(BIDI_CONTROLS.sub("", value).split())
 
 
 def metadata_paths(root: Path, source: str) -> list[Path]:

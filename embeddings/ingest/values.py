@@ -3,8 +3,38 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from urllib.parse import urlsplit
 
 from embeddings.ingest.dates import normalise_date
+
+# Characters that turn the text after them around or hide it: a title carrying an
+# unclosed right-to-left override reverses the " — Author" shown after it.
+BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
+_LINK = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
+# A host name's label (after IDNA): letters, digits, inner hyphens (and underscores, which
+# browsers take in the names of hosts).
+_LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?", re.IGNORECASE)
+
+
+def web_address(value: str) -> str:
+    """`value` when it is a web address a browser and Discord take (http or https, a host
+    name or an IP address, a port that reads), else "". Discord refuses a whole message
+    whose embed links to anything else ("Not a well formed URL")."""
+    if not _LINK.fullmatch(value):
+        return ""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises on a port that is no number or out of range
+        host = (parts.hostname or "").encode("idna").decode("ascii")
+    except (ValueError, UnicodeError):
+        return ""
+    if not host:
+        return ""
+    if ":" in host:  # an IPv6 address, which urlsplit has checked for its brackets
+        return value
+    labels = host.rstrip(".").split(".")
+    return value if all(_LABEL.fullmatch(label) for label in labels) else ""
 
 
 def text_value(value: object) -> str | None:

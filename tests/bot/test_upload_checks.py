@@ -119,7 +119,7 @@ def within(limit: int) -> st.SearchStrategy[str]:
 web_address = st.builds(
     lambda scheme, host, path: f"{scheme}://{host}.org/{path}",
     st.sampled_from(["http", "https"]),
-    st.from_regex(r"[a-z0-9-]{1,20}", fullmatch=True),
+    st.from_regex(r"[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?", fullmatch=True),  # a host's name
     st.from_regex(r"[A-Za-z0-9_.~%/?=&#-]{0,60}", fullmatch=True),
 )
 
@@ -139,6 +139,14 @@ def test_metadata_within_the_limits_with_a_web_address_is_accepted(
         # What was typed, on one line: only spacing, control and invisible marks differ.
         assert alphanumerics(kept) == alphanumerics(typed)
     assert tomllib.loads(meta.to_toml()) == {k: v for k, v in vars(meta).items() if v}
+
+
+@pytest.mark.parametrize(
+    "url", ["http://[oops", "https://a:99999999/", "https://%", "https://-", "ftp://x.org/a"]
+)
+def test_a_link_discord_would_refuse_is_refused_at_upload(url: str) -> None:
+    with pytest.raises(UploadRefused, match="must be a web address"):
+        checked_meta(url=url)
 
 
 def test_metadata_keeps_what_was_typed_but_line_breaks_and_invisible_marks() -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from .models import FLAG_IS_COMPONENTS_V2, walk_components
 
@@ -141,6 +142,35 @@ def embed_length(embed: dict[str, Any]) -> int:
     return total
 
 
+EMBED_URL_MAX = 2048
+_HOST = re.compile(r"[\w-]+(?:\.[\w-]+)*\.?|\[[0-9A-Fa-f:.]+\]")
+
+
+def well_formed_url(url: str) -> bool:
+    """What Discord takes as an embed's link: http(s), a host, a port that reads, nothing
+    a URL cannot hold. Anything else fails the whole message: "Not a well formed URL."."""
+    if any(c.isspace() or c in '<>"`' for c in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a port that is no number or out of range
+        host = parts.netloc.rpartition("@")[2].rsplit(":", 1)[0] if parts.port else parts.netloc
+        host = host.rpartition("@")[2].encode("idna").decode("ascii")
+    except (ValueError, UnicodeError):
+        return False
+    return parts.scheme in ("http", "https") and bool(_HOST.fullmatch(host))
+
+
+def _check_url(errors: list[RuleError], path: Path, url: Any) -> None:
+    if not isinstance(url, str):
+        return
+    _too_long(errors, "embed.url.length", path, url, EMBED_URL_MAX)
+    if not well_formed_url(url):
+        errors.append(
+            RuleError("embed.url.format", path, "URL_TYPE_INVALID_URL", "Not a well formed URL.")
+        )
+
+
 def check_embeds(embeds: Any, path: Path) -> list[RuleError]:
     errors: list[RuleError] = []
     if not isinstance(embeds, list):
@@ -150,6 +180,7 @@ def check_embeds(embeds: Any, path: Path) -> list[RuleError]:
         if not isinstance(embed, dict):
             continue
         here = (*path, index)
+        _check_url(errors, (*here, "url"), embed.get("url"))
         for head in ("title", "description"):
             limit = EMBED_TEXT_MAX[head]
             text = trimmed(embed.get(head))

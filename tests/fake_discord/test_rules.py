@@ -72,6 +72,8 @@ MESSAGES: dict[str, dict[str, Any]] = {
     "message.empty": {"content": ""},
     "embeds.count": {"embeds": [{"title": "t"}] * 11},
     "embed.title.length": embed(title="t" * 257),
+    "embed.url.format": embed(url="http://[oops"),  # Discord: "Not a well formed URL."
+    "embed.url.length": embed(url="https://example.org/" + "a" * 2030),
     "embed.description.length": embed(description="d" * 4097),
     "embed.fields.count": embed(fields=[FIELD] * 26),
     "embed.field.name.required": embed(fields=[{"name": "", "value": "v"}]),

@@ -55,6 +55,25 @@ def test_sidecar_beats_front_matter(corpus: Corpus) -> None:
     )
 
 
+def test_a_link_discord_would_refuse_gives_way_to_the_next_sources(corpus: Corpus) -> None:
+    # Discord refuses a whole message whose embed links to a malformed address: a
+    # hand-written sidecar's bad link must not silence every answer from its work.
+    corpus.write("works/_collection.meta.toml", 'url = "https://example.org/works"\n')
+    corpus.write("works/essay.md", FRONT + BODY)
+    for bad in ("http://[oops", "https://a:99999999/", "https://%", "javascript:alert(1)"):
+        corpus.write("works/essay.md.meta.toml", f'url = "{bad}"\n')
+        assert corpus.read("works/essay.md").meta.url == "https://example.org/works", bad
+
+
+def test_bidi_controls_never_reach_a_title_or_an_author(corpus: Corpus) -> None:
+    # An unclosed right-to-left override would turn the " — Author" shown after a title.
+    corpus.write(
+        "essay.md", '---\ntitle: "Mill Chronicle \u202e"\nauthor: "A.\u2066 Miller"\n---\n\nText.\n'
+    )
+    meta = corpus.read("essay.md").meta
+    assert (meta.title, meta.author) == ("Mill Chronicle", "A. Miller")
+
+
 def test_nearest_collection_file_wins(corpus: Corpus) -> None:
     corpus.write("_collection.meta.toml", 'author = "Root"\nlanguage = "en"\n')
     corpus.write("a/b/_collection.meta.toml", 'author = "Nearest"\n')

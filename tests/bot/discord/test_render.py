@@ -67,6 +67,18 @@ def test_a_url_field_stays_a_link_and_other_fields_are_escaped() -> None:
     assert embed.url is None  # only http(s) URLs become the title's link
 
 
+def test_a_link_discord_would_refuse_is_left_out_never_sent_or_cut() -> None:
+    # An index built before links were checked may hold one: Discord would refuse the whole
+    # message ("Not a well formed URL"), and a link cut to fit would lead elsewhere.
+    long = "https://example.org/" + "a" * 1100
+    card = Card(
+        "T", fields=(Field("Link", "http://[oops"), Field("Link", long)), url="http://[oops"
+    )
+    embed = render.embed(card)
+    assert embed.url is None
+    assert [f.value for f in embed.fields] == [render.EMPTY, render.EMPTY]
+
+
 def adversarial(n: int) -> str:
     """Text that doubles in length when escaped."""
     return "*_" * (n // 2)
