@@ -7,12 +7,13 @@ from functools import partial
 
 from discord import app_commands
 
+from bot.app import App
 from bot.cards import compare_card
 from bot.commands import source as sources
 from bot.commands.compare import CompareRequest, check, split_works
 from bot.commands.compare import compare as compare_works
 from bot.discord import render, replies
-from bot.discord.autocomplete import suggest
+from bot.discord.autocomplete import MAX_CHARS, suggest
 from bot.discord.base import BotCog, Interaction
 from bot.discord.checks import rate_limit, server_of
 from bot.discord.options import clean_name
@@ -74,6 +75,19 @@ class CompareCog(BotCog, name="Compare"):
                 found = sources.complete(app, typed, guild=guild)
                 named |= {typed.casefold()} | ({found[0].casefold()} if len(found) == 1 else set())
             titles = sources.complete(app, last.strip(), guild=guild)
-            return [head + t for t in titles if t.casefold() not in named]
+            # A choice's value holds 100 characters: one cut inside the works typed would
+            # drop them, and one cut inside the title offered must still name that work.
+            room = MAX_CHARS - len(head)
+            return [
+                head + t
+                for t in titles
+                if t.casefold() not in named
+                and (len(t) <= room or _names_alone(app, t, t[: max(room, 0)], guild))
+            ]
 
         return await suggest(interaction, complete, current)
+
+
+def _names_alone(app: App, title: str, prefix: str, guild: int | None) -> bool:
+    """Whether `prefix` of `title`, typed, names that work and no other."""
+    return bool(prefix.strip()) and sources.complete(app, prefix, guild=guild) == [title]

@@ -114,6 +114,9 @@ async def test_the_longest_explanation_fits_discord(
     assert len(explain_id(rec)) <= 100
 
 
+DEFINITION = "Definition of sectarianism: What is sectarianism? What are you doing about it?"
+
+
 async def test_compare_answers_side_by_side_and_refuses_privately(
     fake_discord: FakeDiscord, app: App, running_bot: RunningBot
 ) -> None:
@@ -147,6 +150,21 @@ async def test_compare_answers_side_by_side_and_refuses_privately(
         by_author = await answered(
             fake_discord.send_autocomplete("source", {"name": "Draper"}, focused="name")
         )
+        # A choice holds 100 characters: cut inside the title offered, it still names it;
+        # cut inside the works typed, it would drop them, so none is offered and what is
+        # typed is sent as it is.
+        cut = await answered(
+            fake_discord.send_autocomplete(
+                "compare", {"query": "sect", "works": f"{DEFINITION}; Anat"}, "works"
+            )
+        )
+        long = await answered(
+            fake_discord.send_autocomplete(
+                "compare",
+                {"query": "sect", "works": f"{DEFINITION}; The Longest Essays of All; Anat"},
+                "works",
+            )
+        )
     assert not both.ephemeral and both.embed is not None
     names = [f["name"] for f in both.embed["fields"]]
     assert len(names) == 2 and all(n.endswith(" match") for n in names)
@@ -161,6 +179,8 @@ async def test_compare_answers_side_by_side_and_refuses_privately(
         "Anatomy; Definition of sectarianism: What is sectarianism? What are you doing about it?"
     ]
     assert [c["value"] for c in by_author.choices] == ["Anatomy of the Micro-Sect"]
+    assert [c["value"] for c in cut.choices] == [f"{DEFINITION}; Anatomy of the Micro"]
+    assert long.choices == []
 
 
 async def test_each_server_explains_and_compares_only_the_base_and_its_own_texts(
