@@ -177,7 +177,7 @@ def _source_fields(q: Quote, word: str = "") -> tuple[Field, ...]:
     if q.date:
         fields.append(Field("Date", q.date))
     if q.url:
-        fields.append(Field("Link", q.url[:FIELD_VALUE_MAX], inline=False))
+        fields.append(Field("Link", q.url, inline=False))  # whole: a cut link leads elsewhere
     if q.label:
         fields.append(Field("Kind", q.label))
     if word:
@@ -276,13 +276,27 @@ def counted(n: int, noun: str) -> str:
     return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
+WORKS_LIST_CHARS = 3500
+
+
 def works_card(works: list[Work]) -> Card:
+    """The works, a line each, as many whole lines as fit; then how many more there are."""
     lines = []
     for w in works:
         who = f" — {w.author}" if w.author else ""
         when = f" ({w.date})" if w.date else ""
-        lines.append(f"• {w.title}{who}{when}: {counted(w.passages, 'passage')}")
-    body = clip("\n".join(lines), 3500)
+        lines.append(clip(f"• {w.title}{who}{when}: {counted(w.passages, 'passage')}", 300))
+    shown: list[str] = []
+    used = 0
+    for n, line in enumerate(lines):
+        left = len(lines) - n
+        more = f"…and {counted(left, 'more work')}: /source with a name finds any of them"
+        if used + len(line) + 1 > WORKS_LIST_CHARS - len(more):
+            shown.append(more)
+            break
+        shown.append(line)
+        used += len(line) + 1
+    body = "\n".join(shown)
     total = sum(w.passages for w in works)
     return Card(
         title=f"{counted(len(works), 'work')} in the corpus",
@@ -299,7 +313,7 @@ def work_card(w: Work) -> Card:
     fields.append(Field("Passages", f"{w.passages:,}"))
     fields.append(Field("Files", clip(", ".join(w.files), 900), inline=False))
     if w.url:
-        fields.append(Field("Link", w.url[:FIELD_VALUE_MAX], inline=False))
+        fields.append(Field("Link", w.url, inline=False))
     sections = clip(" · ".join(w.sections), 1500) if w.sections else "(no sections)"
     return Card(
         title=clip(w.title or w.files[0], TITLE_MAX),

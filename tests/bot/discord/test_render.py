@@ -17,10 +17,12 @@ from bot.cards import (
     compare_card,
     context_card,
     explain_card,
+    works_card,
 )
 from bot.commands.compare import Comparison, Row
 from bot.commands.explain import DefinedTerm, Explanation
 from bot.commands.results import Answer, Quote
+from bot.commands.source import Work
 from bot.discord import render
 from bot.discord.autocomplete import choices
 from embeddings.explain import Location, Note
@@ -77,6 +79,28 @@ def test_a_link_discord_would_refuse_is_left_out_never_sent_or_cut() -> None:
     embed = render.embed(card)
     assert embed.url is None
     assert [f.value for f in embed.fields] == [render.EMPTY, render.EMPTY]
+
+
+def test_a_long_list_of_works_says_how_many_more_there_are() -> None:
+    works = [
+        Work(
+            f"Essay number {n} on the long patience of archives",
+            "A. Keeper",
+            "1901",
+            "",
+            40,
+            (f"essay-{n}.md",),
+            (),
+        )
+        for n in range(200)
+    ]
+    card = works_card(works)
+    lines = card.body[0].text.splitlines()
+    shown = [line for line in lines if line.startswith("• ")]
+    assert 0 < len(shown) < 200 and all(line.endswith(": 40 passages") for line in shown)
+    assert lines[-1] == f"…and {200 - len(shown)} more works: /source with a name finds any of them"
+    assert card.title == "200 works in the corpus"
+    assert len(render.embed(card).description or "") <= 4096
 
 
 def adversarial(n: int) -> str:
