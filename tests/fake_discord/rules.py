@@ -361,8 +361,10 @@ def check_components(components: Any, path: Path, *, v2: bool) -> list[RuleError
 
 
 def is_empty_message(payload: dict[str, Any], extra_files: int = 0) -> bool:
+    # Discord trims a message's content too: "   " is no content ("Cannot send an empty
+    # message", 50006).
     return not (
-        payload.get("content")
+        trimmed(payload.get("content"))
         or payload.get("embeds")
         or payload.get("components")
         or payload.get("attachments")

@@ -286,6 +286,13 @@ def test_embed_texts_are_measured_as_discord_trims_them() -> None:
     assert check_message(padded, creating=True) == []
 
 
+def test_content_of_white_space_alone_is_an_empty_message() -> None:
+    assert [e.rule for e in check_message({"content": " \n\t "}, creating=True)] == [
+        "message.empty"
+    ]
+    assert check_message({"content": " x "}, creating=True) == []
+
+
 def test_a_message_body_that_is_not_an_object_breaks_a_rule() -> None:
     # The routes read any non-object body as an empty one (message.empty); the check itself
     # names it.
