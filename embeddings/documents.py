@@ -6,6 +6,7 @@ Every reader (Markdown, plain text, HTML) returns a `Document`; everything downs
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -22,6 +23,22 @@ def folded(name: str) -> str:
     "The Devil's Dictionary", and "cafe" "Café"."""
     decomposed = unicodedata.normalize("NFKD", name.translate(_PLAIN).casefold())
     return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+_WORD = re.compile(r"\w+")
+
+
+def names(typed: str, name: str) -> bool:
+    """Whether what a reader typed names `name` (a title, an author, a file): the folded
+    text inside it, or each of its words starting a word of it, in any order and whatever
+    the punctuation. "devils dictionary" names "The Devil's Dictionary"; "Marx & Engels",
+    "K. Marx" and "Engels, Friedrich" name "Karl Marx and Friedrich Engels"."""
+    asked, hay = folded(typed), folded(name)
+    if asked in hay:
+        return True
+    words = _WORD.findall(asked.replace("'", ""))
+    among = _WORD.findall(hay.replace("'", ""))
+    return bool(words) and all(any(w.startswith(t) for w in among) for t in words)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from embeddings import phrase as phrases
 from embeddings.batching import MicroBatcher
 from embeddings.cache import Lru
 from embeddings.distinct import Distinct
-from embeddings.documents import folded
+from embeddings.documents import names
 from embeddings.encoder import Encoder
 from embeddings.errors import NoWorkMatching, WorkGone
 from embeddings.highlight import Highlighter
@@ -130,8 +130,8 @@ BEFORE_SIGNALS = SearchParams(
 
 @dataclass(frozen=True)
 class Filters:
-    author: str = ""  # case-insensitive substring of the author
-    title: str = ""  # case-insensitive substring of the title, collection or file name
+    author: str = ""  # names the author (`documents.names`: a part, or its words)
+    title: str = ""  # names the title, the collection or the file name
     per_document: int = 0  # at most this many hits per work (0: no cap)
     # Documents (by source) a server has hidden: never candidates, whatever else matches.
     hidden: frozenset[str] = frozenset()
@@ -139,11 +139,11 @@ class Filters:
     def matches(self, doc: DocumentRecord) -> bool:
         if doc.source in self.hidden:
             return False
-        if self.author and folded(self.author) not in folded(doc.meta.author):
+        if self.author and not names(self.author, doc.meta.author):
             return False
         if self.title:
-            hay = folded(" ".join((doc.meta.title, doc.meta.collection, doc.source)))
-            if folded(self.title) not in hay:
+            hay = " ".join((doc.meta.title, doc.meta.collection, doc.source))
+            if not names(self.title, hay):
                 return False
         return True
 

@@ -76,13 +76,17 @@ def check(app: App, request: CompareRequest) -> None:
         raise BadComparison("one_work")
     if len(names) > core.MAX_SIDES:
         raise BadComparison("too_many", core.MAX_SIDES)
+    named: set[bytes] = set()  # the passages each name keeps to: two names, one work
     for name in names:
         what = Filters(author=name) if request.by == "author" else Filters(title=name)
         try:
-            reader.allowed(what)
+            kept = reader.allowed(what)
         except NotFoundError:
             kind: Literal["work", "author"] = "author" if request.by == "author" else "work"
             raise NoMatch(name, kind, where(request.guild)) from None
+        named.add(b"" if kept is None else kept.tobytes())
+    if names and len(named) == 1:  # "manifesto" and "Communist Manifesto"
+        raise BadComparison("one_work")
 
 
 def compare(app: App, request: CompareRequest) -> Comparison:

@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.app import App
 from bot.commands.scoped import where
-from embeddings.documents import folded
+from embeddings.documents import folded, names
 from embeddings.errors import NoMatch
 from embeddings.store import DocumentRecord
 
@@ -66,7 +66,8 @@ def works_of(documents: Iterable[DocumentRecord]) -> list[Work]:
 
 
 def find(app: App, name: str, *, guild: int | None = None) -> list[Work]:
-    """Works whose title, author or file name contains `name` (exact title first)."""
+    """Works whose title or author `name` names (`documents.names`: a part of it, or its
+    words in any order), or whose file name holds it; the exact title first."""
     needle = folded(name)
     everything = works(app, guild=guild)
     if not needle:
@@ -74,8 +75,8 @@ def find(app: App, name: str, *, guild: int | None = None) -> list[Work]:
     found = [
         w
         for w in everything
-        if needle in folded(w.title)
-        or needle in folded(w.author)
+        if names(name, w.title)
+        or names(name, w.author)
         or any(needle in folded(f) for f in w.files)
     ]
     if not found:

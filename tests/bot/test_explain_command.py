@@ -182,6 +182,8 @@ def _titles(app: App) -> list[str]:
 def test_compare_refuses_one_work_an_unknown_one_and_an_unknown_grouping(seed_app: App) -> None:
     with raises_saying(QueryError, "at least two works"):
         compare(seed_app, CompareRequest("sect", (DRAPER,)))
+    with raises_saying(QueryError, "at least two works"):  # two names of one work
+        compare(seed_app, CompareRequest("sect", (DRAPER, "micro-sect")))
     with raises_saying(NotFoundError, "No work matching “Leviathan”"):
         compare(seed_app, CompareRequest("sect", (DRAPER, "Leviathan")))
     with raises_saying(QueryError, "by “work” or by “author”"):

@@ -11,7 +11,7 @@ import pytest
 from bot.app import App
 from bot.commands.quote import QuoteRequest, more_from_source, quote, settle
 from bot.commands.source import find
-from embeddings.documents import folded
+from embeddings.documents import folded, names
 from embeddings.errors import QueryTooLong
 
 # A paraphrase sharing no content word with most passages: the model must pick sentences.
@@ -178,6 +178,40 @@ def test_a_title_is_found_whatever_its_dashes_spaces_case_and_accents(
 def test_names_are_folded_as_readers_type_them() -> None:
     assert folded("The Devil’s  Dictionary") == folded("the devil's dictionary")
     assert folded("Café — “Notes”") == 'cafe - "notes"'
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [
+        ("devils dictionary", "The Devil's Dictionary"),
+        ("Marx & Engels", "Karl Marx and Friedrich Engels"),
+        ("K. Marx", "Karl Marx and Friedrich Engels"),
+        ("Engels, Friedrich", "Karl Marx and Friedrich Engels"),
+        ("Bierce, Ambrose", "Ambrose Bierce"),
+        ("micro sect", "Anatomy of the Micro-Sect"),
+        ("natomy", "Anatomy of the Micro-Sect"),  # a part of the name still names it
+    ],
+)
+def test_a_name_is_named_by_its_words_in_any_order_whatever_the_punctuation(
+    typed: str, name: str
+) -> None:
+    assert names(typed, name)
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [
+        ("Engels Marx Lenin", "Karl Marx and Friedrich Engels"),
+        ("devil dictionaries", "The Devil's Dictionary"),
+    ],
+)
+def test_a_word_the_name_lacks_names_another(typed: str, name: str) -> None:
+    assert not names(typed, name)
+
+
+def test_an_author_typed_surname_first_filters_the_search(seed_app: App) -> None:
+    request = QuoteRequest("what is a sect", author="Draper, Hal", count=3)
+    assert {q.author for q in quote(seed_app, request).quotes} == {"Hal Draper"}
 
 
 @pytest.mark.parametrize(
