@@ -16,6 +16,8 @@ _SPACE = re.compile(r"\s+")
 _SPACING = {"Cc": " ", "Cs": ""}  # by Unicode category: controls, surrogates
 
 DEFAULT_MAX_CHARS = 1000
+# Typed on a phone or pasted: "don’t" and "don't" are one question, answered alike.
+_STRAIGHT = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "“": '"', "”": '"'})
 
 
 def clean(text: str, *, max_chars: int = DEFAULT_MAX_CHARS, truncate: bool = False) -> str:
@@ -23,7 +25,7 @@ def clean(text: str, *, max_chars: int = DEFAULT_MAX_CHARS, truncate: bool = Fal
     # NFKC: fullwidth letters, ligatures and other compatibility forms become the plain
     # letters the corpus is written in ("ｓｅｃｔ" finds "sect").
     text = unicodedata.normalize("NFKC", text or "")
-    text = _INVISIBLE.sub("", text)
+    text = _INVISIBLE.sub("", text).translate(_STRAIGHT)
     # Controls become spaces; a lone surrogate (what undecodable bytes become on a terminal
     # or a pipe, "\udcff") is no character at all, and the tokenizer refuses it.
     text = "".join(_SPACING.get(unicodedata.category(ch), ch) for ch in text)

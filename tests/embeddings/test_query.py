@@ -17,6 +17,11 @@ def test_control_characters_become_spaces() -> None:
     assert clean("sect\x00arian\x07ism") == "sect arian ism"
 
 
+def test_curly_apostrophes_and_quotes_read_as_straight_ones() -> None:
+    # Typed on a phone, "don’t" asked another question than "don't".
+    assert clean("don’t “work” with ‘rivals’") == clean("don't \"work\" with 'rivals'")
+
+
 def test_lone_surrogates_are_dropped() -> None:
     # What undecodable input bytes become; the tokenizer cannot take them.
     assert clean("what is a sect\udcff") == "what is a sect"
