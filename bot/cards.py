@@ -135,7 +135,7 @@ def excerpt(text: str, highlight: tuple[int, int] | None, budget: int) -> tuple[
 # strongly); "strong" is where answers on the labelled queries are nearly always right.
 STRONG_COSINE = 0.55
 GOOD_COSINE = 0.28
-UNRANKED = ("definition", "usage", "context", "cites this note")
+UNRANKED = ("definition", "related word", "usage", "context", "cites this note")
 
 
 def match_word(q: Quote) -> str:

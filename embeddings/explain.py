@@ -19,7 +19,7 @@ import numpy as np
 
 from embeddings import dense as dense_index
 from embeddings import scope_define
-from embeddings.define import DEFINITION, Finding, parse_term
+from embeddings.define import DEFINITION, RELATED, Finding, parse_term
 from embeddings.define.shapes import COPULA_WEAK
 from embeddings.documents import Footnote
 from embeddings.errors import (
@@ -274,7 +274,9 @@ def defined_terms(
             (
                 f
                 for f in found.findings
-                if f.label == DEFINITION
+                # A related word's definition ("sectarian" for "sectarianism") glosses
+                # the term beside a passage as well as its own would.
+                if f.label in (DEFINITION, RELATED)
                 and f.strength >= EXPLAINS
                 and f.passage_id not in used
                 and not _same_paragraph(reader.index.passages[f.passage_id], here)

@@ -13,7 +13,7 @@ from bot.app import App
 from bot.commands.quote import clamp_count
 from bot.commands.results import Answer, Quote, quote_from
 from embeddings import scope_define
-from embeddings.define import DEFINITION, Finding, Term, parse_term, term_asked
+from embeddings.define import DEFINITION, RELATED, Finding, Term, parse_term, term_asked
 from embeddings.query import clean, require_content
 from embeddings.scope import Reader
 from embeddings.search import Hit
@@ -52,7 +52,9 @@ def define(app: App, term: str, count: int = 0, *, guild: int | None = None) -> 
     quotes = [finding_quote(searcher, f) for f in found.findings]
     if not found.defined:
         suggestions = _rare_term_suggestions(searcher, text)
-        notice = f"Nothing in the corpus defines “{text}”; these passages use it."
+        related = any(f.label == RELATED for f in found.findings)
+        what = "define a related word or use it" if related else "use it"
+        notice = f"Nothing in the corpus defines “{text}”; these passages {what}."
         if suggestions:
             notice += f" Did you mean: {', '.join(suggestions[:3])}?"
         return Answer(text, quotes, notice=notice, suggestions=suggestions)

@@ -10,7 +10,14 @@
 """
 
 from embeddings.define.lookup import DefinitionIndex, definition_index
-from embeddings.define.ranking import DEFINITION, USAGE, Definitions, Finding, find_definitions
+from embeddings.define.ranking import (
+    DEFINITION,
+    RELATED,
+    USAGE,
+    Definitions,
+    Finding,
+    find_definitions,
+)
 from embeddings.define.shapes import Signal, combine, recognise
 from embeddings.define.terms import (
     MAX_TERM_WORDS,
@@ -24,6 +31,7 @@ from embeddings.define.terms import (
 __all__ = [
     "DEFINITION",
     "MAX_TERM_WORDS",
+    "RELATED",
     "USAGE",
     "DefinitionIndex",
     "Definitions",

@@ -128,15 +128,17 @@ class DefinitionIndex:
         out: dict[int, Signal] = {}
         for entry in self.entries.get(term.stems, []):
             pairs = [(spelled(g), spelled(w)) for g, w in zip(entry.words, term.words, strict=True)]
+            exact = True
             if all(got == want for got, want in pairs):
                 strength = ENTRY  # "LABOR" when "labour" was asked: one word
             elif all(got in inflections(want) for got, want in pairs):
                 strength = ENTRY * INFLECTED  # "RICHES" when "rich" was asked
             else:
-                strength = ENTRY * STEM_ONLY  # "ACCUSER" when "accuse" was asked
+                strength, exact = ENTRY * STEM_ONLY, False  # "ACCUSER" when "accuse" was asked
             old = out.get(entry.passage_id)
             if old is None or old.strength < strength:
-                out[entry.passage_id] = Signal("entry", strength, (entry.start, entry.end))
+                span = (entry.start, entry.end)
+                out[entry.passage_id] = Signal("entry", strength, span, exact)
         return out
 
     def note_signals(self, term: Term) -> dict[int, tuple[Signal, Note]]:
@@ -149,8 +151,10 @@ class DefinitionIndex:
                 continue
             text = self.index.passages[note.passage_id].text[note.start : note.end]
             strength = FOOTNOTE if grammar.TERM_TALK.search(text) else FOOTNOTE_PLAIN
-            strength *= 1.0 if tail[-1].exact else STEM_ONLY
-            out[note.passage_id] = (Signal("footnote", strength, (note.start, note.end)), note)
+            exact = tail[-1].exact
+            strength *= 1.0 if exact else STEM_ONLY
+            signal = Signal("footnote", strength, (note.start, note.end), exact)
+            out[note.passage_id] = (signal, note)
         return out
 
 

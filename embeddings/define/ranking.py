@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from embeddings.store import IndexData
 
 DEFINITION, USAGE = "definition", "usage"
+# A passage that defines a word of the term's stem only ("opportunity" for "opportunism"):
+# shown with the definitions, never said to define the term.
+RELATED = "related word"
 EXACT_USE = 0.2  # usage: the term's own forms before words that only share its stem
 RELEVANCE_WEIGHT = 0.5  # breaks ties between equally strong definitions, and ranks usage
 
@@ -27,7 +30,7 @@ RELEVANCE_WEIGHT = 0.5  # breaks ties between equally strong definitions, and ra
 @dataclass(frozen=True)
 class Finding:
     passage_id: int
-    label: str  # "definition" | "usage"
+    label: str  # "definition" | "related word" | "usage"
     strength: float  # 0 for usage
     how: str  # the shape that made it a definition ("" for usage)
     highlight: tuple[int, int] | None  # what defines (or the first use), passage offsets
@@ -89,7 +92,7 @@ def find_definitions(
             definitions.append(
                 Finding(
                     pid,
-                    DEFINITION,
+                    DEFINITION if best.exact else RELATED,
                     best.strength,
                     best.how,
                     best.span,
@@ -122,7 +125,7 @@ def find_definitions(
         else f
         for f in kept
     ]
-    works = {int(lookup.work[f.passage_id]) for f in definitions}
+    works = {int(lookup.work[f.passage_id]) for f in definitions if f.label == DEFINITION}
     return Definitions(term, kept, mentioned=True, defined_in=len(works))
 
 

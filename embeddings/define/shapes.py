@@ -58,6 +58,9 @@ class Signal:
     how: str  # the shape recognised: "means", "entry", "footnote", ...
     strength: float
     span: tuple[int, int]  # what defines: a sentence, an entry or a footnote (passage offsets)
+    # The term's own words (or their singular or plural), not only words of its stem: an
+    # entry for OPPORTUNITY defines a word related to "opportunism", not "opportunism".
+    exact: bool = True
 
 
 def recognise(
@@ -94,7 +97,7 @@ def recognise(
         if glossary is not None:
             found.append(glossary)
         factor = 1.0 if m.exact else STEM_ONLY
-        signals.extend(Signal(s.how, s.strength * factor, s.span) for s in found)
+        signals.extend(Signal(s.how, s.strength * factor, s.span, m.exact) for s in found)
     return signals
 
 
@@ -248,4 +251,5 @@ def combine(signals: Iterable[Signal]) -> Signal | None:
     if best.how in ("entry", "glossary"):
         return best
     total = best.strength + 0.5 * sum(s.strength for s in ordered[1:])
-    return Signal(best.how, min(TEXT_CAP, total), best.span)
+    exact = any(s.exact for s in ordered)
+    return Signal(best.how, min(TEXT_CAP, total), best.span, exact)

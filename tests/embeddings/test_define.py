@@ -15,6 +15,7 @@ import pytest
 
 from embeddings.define import (
     DEFINITION,
+    RELATED,
     USAGE,
     Definitions,
     Finding,
@@ -356,12 +357,23 @@ DRAPER = document(
 
 def test_the_best_definition_of_each_work_comes_first_then_the_rest_then_usage() -> None:
     found = define(index_of(MIM, DRAPER), "sectarianism")
-    assert found.labels == [DEFINITION, DEFINITION, DEFINITION, USAGE, USAGE]
-    # MIM's "speak of" first; then Draper's best, though it only defines "sectarian";
-    # then MIM's second definition (the older sense), then the passages that use the word.
+    assert found.labels == [DEFINITION, RELATED, DEFINITION, USAGE, USAGE]
+    # MIM's "speak of" first; then Draper's best, which defines "sectarian", a word of the
+    # term's stem, and says so; then MIM's second definition (the older sense), then the
+    # passages that use the word.
     assert found.sources[:3] == ["mim.txt", "draper.md", "mim.txt"]
     assert "speak of" in found.texts[0] and "originally referred" in found.texts[2]
-    assert found.answer.defined_in == 2
+    assert found.answer.defined_in == 1  # Draper defines a related word, not the term
+
+
+def test_an_entry_for_a_word_of_the_stem_alone_is_a_related_word() -> None:
+    # OPPORTUNITY was labelled a definition of "opportunism"; ACCUSE, of "accuser".
+    found = define(index_of(DICTIONARY), "accuser")
+    assert found.labels[:2] == [DEFINITION, RELATED]
+    assert found.texts[0].startswith("ACCUSER") and found.texts[1].startswith("ACCUSE,")
+    entry = Block("OPPORTUNITY, n.  A favorable occasion.", kind="entry", headword="OPPORTUNITY")
+    alone = define(index_of(document("devils.txt", entry)), "opportunism")
+    assert alone.labels == [RELATED] and not alone.answer.defined
 
 
 def test_a_term_nothing_defines_comes_back_as_usage() -> None:
@@ -378,7 +390,7 @@ def test_a_term_never_mentioned_is_not_found() -> None:
 
 def test_the_limit_keeps_the_best_definition_of_each_work() -> None:
     found = define(index_of(MIM, DRAPER), "sectarianism", limit=2)
-    assert found.labels == [DEFINITION, DEFINITION]
+    assert found.labels == [DEFINITION, RELATED]
     assert found.sources == ["mim.txt", "draper.md"]
 
 
