@@ -394,8 +394,7 @@ def _lines(value: str) -> Iterator[str]:
         text, encoding = recovered(line.rstrip("\n"))
         if encoding != "utf-8":
             print(f"quotebot: {not_utf8(number, encoding)}", file=sys.stderr)
-        if text.strip():
-            yield text
+        yield text  # a blank line too: its error line keeps the answers in step with the lines
 
 
 def _answer_each(

@@ -58,9 +58,16 @@ def test_queries_from_stdin_are_answered_one_json_line_each(
 ) -> None:
     stdin = "what is a sect\n\nthe the the\ngiving credit\n"
     lines = answered_lines(seed_app, capsys, monkeypatch, "quote", stdin)
-    assert [line["query"] for line in lines] == ["what is a sect", "the the the", "giving credit"]
-    assert lines[0]["results"] and lines[2]["results"]
-    assert lines[1]["results"] == [] and "common words" in lines[1]["error"]
+    # A line of output for each line of input, a blank one included: a script pairs them.
+    assert [line["query"] for line in lines] == [
+        "what is a sect",
+        "",
+        "the the the",
+        "giving credit",
+    ]
+    assert lines[0]["results"] and lines[3]["results"]
+    assert lines[1]["results"] == [] and lines[1]["error"]
+    assert lines[2]["results"] == [] and "common words" in lines[2]["error"]
 
 
 def test_a_stream_of_queries_none_of_which_could_be_answered_fails(
