@@ -25,6 +25,7 @@ from embeddings.errors import (
     ModelError,
     NameTooLong,
     NoMatch,
+    NoSuchVerse,
     NotAReference,
     NotInTrash,
     NoWords,
@@ -124,7 +125,10 @@ def describe(error: QuotebotError) -> str:
             )
         case NotAReference(text=text):
             shown = text.strip()[:80]
-            return f"“{shown}” is not a passage reference; Cite shows one (FILE#OFFSET:HASH)."
+            return (
+                f"“{shown}” is not a passage reference; Cite shows one (FILE#OFFSET:HASH), "
+                "or name a verse (John 3:16)."
+            )
         case BadComparison(problem="by"):
             return "Compare by “work” or by “author”."
         case BadComparison(problem="one_work"):
@@ -133,6 +137,8 @@ def describe(error: QuotebotError) -> str:
             return f"Compare at most {limit} works at once."
         case PassageGone():
             return PASSAGE_GONE
+        case NoSuchVerse():
+            return no_such_verse(error)
         case WorkGone(source=source):
             return f"“{source}” is no longer in the corpus."
         case NoWorkMatching(author=author, title=title, where=where):
@@ -309,3 +315,16 @@ def hide_folders(text: str, folders: Iterable[Path] = ()) -> str:
 def _a_folder(match: re.Match[str]) -> str:
     # A path that ends a sentence keeps the sentence's full stop.
     return A_FOLDER + ("." if match.group().endswith(".") else "")
+
+
+def no_such_verse(missing: NoSuchVerse) -> str:
+    """ "Jude has 1 chapter; there is no Jude 2:3." """
+    if missing.verses == 0:
+        has = f"{missing.book} has {_counted(missing.chapters, 'chapter')}"
+    else:
+        has = f"{missing.book} {missing.chapter} has {_counted(missing.verses, 'verse')}"
+    return f"{has}; there is no {missing.named}."
+
+
+def _counted(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"

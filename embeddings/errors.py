@@ -117,6 +117,16 @@ class PassageGone(_Fields, NotFoundError):
     """A passage (a reference, a button's quote) no longer in the corpus."""
 
 
+class NoSuchVerse(_Fields, NotFoundError):
+    """A verse reference to a book of the corpus that lacks that chapter or verse."""
+
+    named: str  # the reference as the corpus writes it: "Jude 1:30"
+    book: str
+    chapter: int
+    chapters: int  # the book's chapters
+    verses: int  # the chapter's verses (0: no such chapter)
+
+
 class WorkGone(_Fields, NotFoundError):
     """A work a result came from is no longer in the corpus."""
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from embeddings import dense as dense_index
-from embeddings import scope_define
+from embeddings import scope_define, verse_refs
 from embeddings.define import DEFINITION, RELATED, Finding, parse_term
 from embeddings.define.shapes import COPULA_WEAK
 from embeddings.documents import Footnote
@@ -77,7 +77,14 @@ def passage_ref(passage: Passage) -> str:
 
 def resolve(reader: Reader, ref: PassageRef | str) -> int:
     """The passage id a reference names in this reader, or PassageGone when
-    the passage was removed or changed, or is not in what this reader shows."""
+    the passage was removed or changed, or is not in what this reader shows. A verse
+    reference ("Genesis 1:1", "Jude 25") names its first verse, as /quote finds it."""
+    if isinstance(ref, str) and "#" not in ref:
+        found = verse_refs.lookup(reader.index, ref)
+        if found is not None:
+            if not found.ids:
+                raise found.missing()
+            return found.ids[0]
     ref = ref if isinstance(ref, PassageRef) else PassageRef.parse(ref)
     if not ref.source:
         return _resolve_anywhere(reader, ref)

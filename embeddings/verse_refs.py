@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from embeddings.errors import NoSuchVerse
 from embeddings.passages import Passage, locator_ends, locator_range
 from embeddings.store import DocumentRecord
 
@@ -106,6 +107,10 @@ class Found:
     chapters: int  # how many chapters the book has
     verses: int  # how many verses the chapter named has (0: no such chapter)
     exists: bool = True  # the book has the verses, allowed or not
+
+    def missing(self) -> NoSuchVerse:
+        """What a reference to verses the book lacks is told."""
+        return NoSuchVerse(self.named, self.book, self.ref.chapter, self.chapters, self.verses)
 
     @property
     def named(self) -> str:

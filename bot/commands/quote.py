@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from bot.app import App, Live
 from bot.commands.results import Answer, Quote, plain_quote, quote_from
 from bot.commands.scoped import names_missing_from, where
+from bot.messages import no_such_verse
 from embeddings import verse_refs
 from embeddings.documents import folded
 from embeddings.errors import CountOutOfRange, PassageGone
@@ -138,11 +139,7 @@ def _verses(
     if not found.ids:
         if found.exists:  # the filters left its book out
             return Answer(query, [], notice=f"{found.named} is not {_searched(filters, guild)}.")
-        if found.verses == 0:
-            has = f"{found.book} has {_count(found.chapters, 'chapter')}"
-        else:
-            has = f"{found.book} {found.ref.chapter} has {_count(found.verses, 'verse')}"
-        return Answer(query, [], notice=f"{has}; there is no {found.named}.")
+        return Answer(query, [], notice=no_such_verse(found.missing()))
     quotes = [quote_from(searcher, Hit(i, 0.0, 0.0, 0.0)) for i in found.ids[:k]]
     notice = ""
     if len(found.ids) > k:
@@ -257,7 +254,3 @@ def locate(app: App, quote: Quote, *, guild: int | None = None) -> int:
     if found is None:
         raise PassageGone()
     return found
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"

@@ -51,7 +51,8 @@ WORDED: list[tuple[errors.QuotebotError, str]] = [
     ),
     (
         errors.NotAReference("  hello  "),
-        "“hello” is not a passage reference; Cite shows one (FILE#OFFSET:HASH).",
+        "“hello” is not a passage reference; Cite shows one (FILE#OFFSET:HASH), or name a "
+        "verse (John 3:16).",
     ),
     (errors.BadComparison("by"), "Compare by “work” or by “author”."),
     (
@@ -60,6 +61,11 @@ WORDED: list[tuple[errors.QuotebotError, str]] = [
     ),
     (errors.BadComparison("too_many", 6), "Compare at most 6 works at once."),
     (errors.PassageGone(), "That passage is no longer in the corpus; search again."),
+    (
+        errors.NoSuchVerse("Jude 1:30", "Jude", 1, 1, 25),
+        "Jude 1 has 25 verses; there is no Jude 1:30.",
+    ),
+    (errors.NoSuchVerse("Jude 2:3", "Jude", 2, 1, 0), "Jude has 1 chapter; there is no Jude 2:3."),
     (errors.WorkGone("essay.md"), "“essay.md” is no longer in the corpus."),
     (
         errors.NoWorkMatching(author="Tolstoy"),

@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
+from bot.commands.explain import explain
 from bot.commands.quote import QuoteRequest, more_from_source, quote, settle
 from bot.commands.source import find
 from embeddings.documents import folded, names
-from embeddings.errors import QueryTooLong
+from embeddings.errors import NoSuchVerse, QueryTooLong
+from tests.wording import raises_saying
 
 # A paraphrase sharing no content word with most passages: the model must pick sentences.
 QUERY = "people who refuse to cooperate with anyone outside their own little group"
@@ -116,6 +118,14 @@ def test_a_chapter_longer_than_the_answer_says_how_much_is_left(bible_app: App) 
     assert [q.locator for q in answer.quotes] == ["1:1", "1:2", "1:3"]
     assert answer.notice.startswith("The first 3 of the ")
     assert "verses of Genesis 1; name a verse or a range for the others." in answer.notice
+
+
+def test_a_verse_reference_is_explained_as_its_first_verse(bible_app: App) -> None:
+    # "Genesis 1:3" was refused as "not a passage reference", though /quote takes it.
+    explained = explain(bible_app, "Gen 1:3")
+    assert explained.quote.text == "And God said, Let there be light: and there was light."
+    with raises_saying(NoSuchVerse, "there is no Genesis 1:99"):
+        explain(bible_app, "Genesis 1:99")
 
 
 def test_a_verse_the_corpus_lacks_is_said_to_be_missing_never_searched(bible_app: App) -> None:
