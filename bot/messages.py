@@ -93,6 +93,11 @@ def describe(error: QuotebotError) -> str:
     match error:
         case EmptyQuery():
             return "Type a word, a phrase or a question to search for."
+        case QueryTooLong(length=length, limit=limit, what="term"):
+            return (
+                f"That term is {length:,} characters long; the limit is {limit:,}. "
+                "Give the word or the phrase alone."
+            )
         case QueryTooLong(length=length, limit=limit):
             return (
                 f"That query is {length:,} characters long; the limit is {limit:,}. "

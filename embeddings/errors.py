@@ -55,6 +55,7 @@ class EmptyQuery(_Fields, QueryError):
 class QueryTooLong(_Fields, QueryError):
     length: int  # characters
     limit: int
+    what: Literal["query", "term"] = "query"
 
 
 class NoWords(_Fields, QueryError):

@@ -20,7 +20,13 @@ DEFAULT_MAX_CHARS = 1000
 _STRAIGHT = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "“": '"', "”": '"'})
 
 
-def clean(text: str, *, max_chars: int = DEFAULT_MAX_CHARS, truncate: bool = False) -> str:
+def clean(
+    text: str,
+    *,
+    max_chars: int = DEFAULT_MAX_CHARS,
+    truncate: bool = False,
+    what: Literal["query", "term"] = "query",
+) -> str:
     """Normalise a query; raise QueryError with a user-facing message when it is unusable."""
     # NFKC: fullwidth letters, ligatures and other compatibility forms become the plain
     # letters the corpus is written in ("ｓｅｃｔ" finds "sect").
@@ -34,7 +40,7 @@ def clean(text: str, *, max_chars: int = DEFAULT_MAX_CHARS, truncate: bool = Fal
         raise EmptyQuery()
     if len(text) > max_chars:
         if not truncate:
-            raise QueryTooLong(len(text), max_chars)
+            raise QueryTooLong(len(text), max_chars, what)
         cut = text[:max_chars]
         text = cut.rsplit(" ", 1)[0] if " " in cut else cut
     return text

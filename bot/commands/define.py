@@ -28,7 +28,7 @@ def check_term(term: str) -> tuple[str, Term]:
     every front end words alike: nothing to define, too many words, or only words so
     common that every text uses them and none defines them ("the" used to get five
     verses labelled its definitions)."""
-    text = term_asked(clean(term, max_chars=MAX_TERM_CHARS))
+    text = term_asked(clean(term, max_chars=MAX_TERM_CHARS, what="term"))
     parsed = parse_term(text)
     require_content(text, "term")
     return text, parsed

@@ -31,6 +31,10 @@ WORDED: list[tuple[errors.QuotebotError, str]] = [
         "That query is 2,499 characters long; the limit is 1,000. "
         "Try the sentence or phrase that matters most.",
     ),
+    (
+        errors.QueryTooLong(250, 200, "term"),
+        "That term is 250 characters long; the limit is 200. Give the word or the phrase alone.",
+    ),
     (errors.NoWords(), "That query has no words to search for."),
     (
         errors.OnlyCommonWords(),
@@ -259,7 +263,7 @@ def test_errors_keep_their_fields_through_pickling_and_log_as_data() -> None:
     again = pickle.loads(pickle.dumps(error))
     assert (again.length, again.limit) == (2499, 1000)
     assert describe(again) == describe(error)
-    assert str(error) == "QueryTooLong(length=2499, limit=1000)"
+    assert str(error) == "QueryTooLong(length=2499, limit=1000, what='query')"
 
 
 def test_an_error_declared_with_fields_is_a_dataclass_without_a_decorator() -> None:
