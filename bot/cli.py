@@ -29,11 +29,15 @@ R = TypeVar("R", bound=_Result)
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 
+class _UsageError(Exception):
+    """A command line argparse refused: `main` says so, as JSON too when --json was asked."""
+
+
 class _Parser(argparse.ArgumentParser):
     """Usage errors as one clear line (argparse prints the whole usage block)."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+        raise _UsageError(f"{self.prog}: {message} (see `{self.prog} --help`)")
 
 
 def _count(text: str) -> int:
@@ -210,7 +214,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    try:
+        args = parser.parse_args(words)
+    except _UsageError as exc:
+        print(exc, file=sys.stderr)
+        if "--json" in words:  # a script reading JSON gets JSON, as for any other error
+            print(json.dumps({"error": str(exc)}, ensure_ascii=False))
+        raise SystemExit(EXIT_USAGE) from None  # as argparse exits
     _setup_logging(args.verbose)
     try:
         return _dispatch(args)

@@ -223,6 +223,17 @@ def test_usage_errors_exit_2_with_one_line(
     assert err.strip().count("\n") == 0 and err.startswith("quotebot")
 
 
+def test_a_usage_error_with_json_asked_is_json_on_stdout_too(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # -k 11 (beyond max_results) gave {"error": ...}; -k 0, refused by the parser, gave none.
+    with pytest.raises(SystemExit) as exc:
+        main(["quote", "x", "-k", "0", "--json"])
+    out, err = capsys.readouterr()
+    assert exc.value.code == 2
+    assert json.loads(out) == {"error": err.strip()} and "at least 1, got 0" in err
+
+
 def test_an_option_error_says_what_is_expected_not_a_functions_name(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
