@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from bot.app import App
 from bot.commands.results import Quote, quote_from
-from bot.commands.scoped import names_missing_from, where
+from bot.commands.scoped import names_missing_from, reading, where
 from embeddings import explain as core
 from embeddings.errors import BadComparison, NoMatch, NotFoundError
 from embeddings.search import Filters, Hit
@@ -69,7 +69,7 @@ def check(app: App, request: CompareRequest) -> None:
     """QueryError / NotFoundError for a request that cannot be compared (no search)."""
     if request.by not in BY:
         raise BadComparison("by")
-    reader = app.live_for(request.guild).searcher
+    reader = reading(app, request.guild).searcher
     reader.prepare(request.query)
     names = list(dict.fromkeys(request.works))
     if len(names) == 1:

@@ -12,6 +12,7 @@ from dataclasses import replace
 from bot.app import App
 from bot.commands.quote import clamp_count
 from bot.commands.results import Answer, Quote, quote_from
+from bot.commands.scoped import reading
 from embeddings import scope_define
 from embeddings.define import DEFINITION, RELATED, Finding, Term, parse_term, term_asked
 from embeddings.query import clean, require_content
@@ -35,7 +36,7 @@ def check_term(term: str) -> tuple[str, Term]:
 
 
 def define(app: App, term: str, count: int = 0, *, guild: int | None = None) -> Answer:
-    searcher = app.live_for(guild).searcher
+    searcher = reading(app, guild).searcher
     k = clamp_count(app, count)
     text, parsed = check_term(term)
     # The term's vector only orders passages of equal definitional strength; the

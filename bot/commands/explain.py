@@ -14,6 +14,7 @@ from typing import Any
 from bot.app import App
 from bot.commands.define import finding_quote
 from bot.commands.results import Quote, plain_quote, quote_from
+from bot.commands.scoped import reading
 from embeddings import explain as core
 from embeddings.explain import ExplainParams, Location, Note
 from embeddings.search import Hit
@@ -65,7 +66,7 @@ def explain(
     app: App, ref: str, *, guild: int | None = None, params: ExplainParams | None = None
 ) -> Explanation:
     """Explain the passage `ref` names, as server `guild` reads the corpus."""
-    reader = app.live_for(guild).searcher
+    reader = reading(app, guild).searcher
     pid = core.resolve(reader, ref)
     params = params or app.settings.explain
     quote = plain_quote(reader, pid)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 
 from bot.app import App, Live
 from bot.commands.results import Answer, Quote, plain_quote, quote_from
-from bot.commands.scoped import names_missing_from, where
+from bot.commands.scoped import names_missing_from, reading, where
 from bot.messages import no_such_verse
 from embeddings import verse_refs
 from embeddings.documents import folded
@@ -39,7 +39,7 @@ def clamp_count(app: App, count: int) -> int:
 
 
 def quote(app: App, request: QuoteRequest) -> Answer:
-    live = app.live_for(request.guild)  # one build for the whole answer, even during a swap
+    live = reading(app, request.guild)  # one build for the whole answer, even during a swap
     searcher = live.searcher
     query, filters, k, key = _normalise(app, searcher, request)
     cached = _cached(live, query, key)
@@ -55,7 +55,7 @@ def quote(app: App, request: QuoteRequest) -> Answer:
 def cached_quote(app: App, request: QuoteRequest) -> Answer | None:
     """The answer if it is cached (a dictionary lookup: fine on the event loop), else None.
     Raises what `quote` raises for a request that cannot be searched."""
-    live = app.live_for(request.guild)
+    live = reading(app, request.guild)
     query, _, _, key = _normalise(app, live.searcher, request)
     return _cached(live, query, key)
 

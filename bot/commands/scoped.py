@@ -8,9 +8,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from embeddings.errors import NoMatch, NoWorkMatching
+from embeddings.errors import NoMatch, NoWorkMatching, QuotebotError
+
+if TYPE_CHECKING:
+    from bot.app import App
+    from bot.live import Live
 
 Where = Literal["corpus", "server"]
 
@@ -29,3 +33,24 @@ def names_missing_from(guild: int | None) -> Iterator[None]:
         if missing.where == where(guild):
             raise
         raise replace(missing, where=where(guild)) from None
+
+
+class NothingToRead(QuotebotError):
+    """A server whose view holds no work: it hid every base work it had left, and the
+    owners have since removed the last one it showed (it has no texts of its own)."""
+
+
+NOTHING_TO_READ = (
+    "This server reads no work now: it hides every work of the shared corpus and has no "
+    "texts of its own. An admin can show one again (/corpus unhide) or add one "
+    "(/corpus add)."
+)
+
+
+def reading(app: App, guild: int | None) -> Live:
+    """What a request reads (`App.live_for`), or NothingToRead for a server that reads no
+    work: its questions would all be "no good match", which says the wrong thing."""
+    live = app.live_for(guild)
+    if guild is not None and not live.searcher.index.documents:
+        raise NothingToRead(NOTHING_TO_READ)
+    return live

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from bot.app import App
-from bot.commands.scoped import where
+from bot.commands.scoped import reading, where
 from embeddings.documents import folded, names
 from embeddings.errors import NoMatch
 from embeddings.store import DocumentRecord
@@ -69,7 +69,7 @@ def find(app: App, name: str, *, guild: int | None = None) -> list[Work]:
     """Works whose title or author `name` names (`documents.names`: a part of it, or its
     words in any order), or whose file name holds it; the exact title first."""
     needle = folded(name)
-    everything = works(app, guild=guild)
+    everything = works_of(reading(app, guild).searcher.index.documents)
     if not needle:
         return everything
     found = [

@@ -27,6 +27,7 @@ from bot.commands import source as sources
 from bot.commands.compare import CompareRequest, compare
 from bot.commands.corpus import Actor, NotPermitted
 from bot.commands.quote import QuoteRequest, quote
+from bot.commands.scoped import NothingToRead
 from bot.commands.sidecar import WorkMeta
 from bot.commands.upload import UploadRefused
 from bot.live import BuildGate
@@ -234,6 +235,26 @@ def test_a_server_can_hide_base_works_and_show_them_again(app: App) -> None:
     texts.hide_work(app, SERVER_A, mim.title, actor=admin_of(SERVER_A))
     state = json.loads((app.collections.folder(SERVER_A) / "state.json").read_text())
     assert state["hidden"] == list(mim.files)
+
+
+def test_a_server_left_with_nothing_to_read_is_told_why_and_what_to_do(app: App) -> None:
+    # It hid every base work but one; the owners then removed that one. Every question
+    # was "no good match", and /source listed "0 works".
+    mim = next(w for w in sources.works(app) if w.title.startswith("Definition"))
+    texts.hide_work(app, SERVER_A, mim.title, actor=admin_of(SERVER_A))
+    texts.remove_work(app, app.collections.base, "Anatomy of the Micro-Sect", actor=OWNER)
+    for ask in (
+        lambda: quote(app, QuoteRequest("what is a sect", guild=SERVER_A)),
+        lambda: definitions.define(app, "sect", guild=SERVER_A),
+        lambda: sources.find(app, "", guild=SERVER_A),
+        lambda: compare(app, CompareRequest("sect", guild=SERVER_A)),
+    ):
+        with pytest.raises(NothingToRead) as told:
+            ask()
+        assert "/corpus unhide" in describe(told.value)
+    assert quote(app, QuoteRequest("what is a sect", guild=SERVER_B)).quotes  # others read on
+    texts.hide_work(app, SERVER_A, mim.title, actor=admin_of(SERVER_A), hide=False)
+    assert quote(app, QuoteRequest("what is a sect", guild=SERVER_A)).quotes
 
 
 # -- who may change what ------------------------------------------------------------------------
