@@ -13,15 +13,18 @@ removed from the old, so a move never leaves a half-copied file or loses one.
 from __future__ import annotations
 
 import calendar
+import contextlib
 import errno
 import json
 import os
 import shutil
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from bot.file_lock import locked
 from embeddings.documents import folded
 from embeddings.errors import QuotebotError
 
@@ -34,6 +37,10 @@ DAY = 86400.0
 
 class TrashError(QuotebotError):
     """A trash operation could not be done; nothing was changed."""
+
+
+class TrashGone(TrashError):
+    """The entry was restored or purged meanwhile, by another process on the folder."""
 
 
 @dataclass(frozen=True)
@@ -151,16 +158,31 @@ class Trash:
 
     def restore(self, entry: Trashed, corpus: Path) -> tuple[str, ...]:
         """Move an entry's files back into `corpus`; refused (nothing moved) when a file of
-        the same name is there now."""
-        taken = [rel for rel in entry.files if _inside(corpus, rel).exists()]
-        if taken:
-            raise TrashError(f"{', '.join(taken)} exists again in the corpus")
-        for rel in entry.files:
-            target = _inside(corpus, rel)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            _move(_inside(entry.folder, rel), target)
-        shutil.rmtree(entry.folder, ignore_errors=True)
+        the same name is there now, and TrashGone when another process (a shard, a
+        terminal) restored or purged the entry meanwhile."""
+        with self._locked():
+            if not all(_inside(entry.folder, rel).is_file() for rel in entry.files):
+                raise TrashGone(f"“{entry.work}” was restored or emptied from the trash meanwhile")
+            taken = [rel for rel in entry.files if _inside(corpus, rel).exists()]
+            if taken:
+                raise TrashError(f"{', '.join(taken)} exists again in the corpus")
+            for rel in entry.files:
+                target = _inside(corpus, rel)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                _move(_inside(entry.folder, rel), target)
+            shutil.rmtree(entry.folder, ignore_errors=True)
         return entry.files
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Restores and purges one at a time across processes: two restores of one entry,
+        or a restore and a purge, each moved or deleted part of its files."""
+        with contextlib.ExitStack() as stack:
+            # A folder this process cannot write (no lock file can be made): it cannot
+            # change the trash either.
+            with contextlib.suppress(OSError):
+                stack.enter_context(locked(self.folder.parent / ".trash.lock"))
+            yield
 
     def purge(self, days: float, now: float | None = None) -> tuple[int, list[Trashed]]:
         """Delete entries older than `days`; returns how many, and the entries kept (newest
@@ -169,20 +191,33 @@ class Trash:
         kept: list[Trashed] = []
         old = 0
         entries = self.entries()
-        for entry in entries:
-            if entry.trashed_at < horizon:
-                shutil.rmtree(entry.folder, ignore_errors=True)
-                old += 1
-            else:
-                kept.append(entry)
-        # A folder not listed (no readable entry.json, or none of the files it lists: a
-        # process killed while making it) goes once it is as old as a purged entry.
-        listed = {entry.folder for entry in entries}
-        for folder in self.folder.iterdir() if self.folder.is_dir() else ():
-            made = _made_at(folder.name)
-            if folder not in listed and made is not None and made < horizon:
+        if not any(entry.trashed_at < horizon for entry in entries) and not self._strays(
+            entries, horizon
+        ):
+            return 0, entries  # nothing to delete: no lock to wait for (every upload asks)
+        with self._locked():
+            entries = self.entries()  # as they are now that no restore is under way
+            for entry in entries:
+                if entry.trashed_at < horizon:
+                    shutil.rmtree(entry.folder, ignore_errors=True)
+                    old += 1
+                else:
+                    kept.append(entry)
+            for folder in self._strays(entries, horizon):
                 shutil.rmtree(folder, ignore_errors=True)
         return old, kept
+
+    def _strays(self, entries: list[Trashed], horizon: float) -> list[Path]:
+        """Folders no entry lists (no readable entry.json, or none of the files it lists: a
+        process killed while making it), once they are as old as a purged entry."""
+        listed = {entry.folder for entry in entries}
+        return [
+            folder
+            for folder in (self.folder.iterdir() if self.folder.is_dir() else ())
+            if folder not in listed
+            and (made := _made_at(folder.name)) is not None
+            and made < horizon
+        ]
 
 
 def _movable(path: Path) -> bool:

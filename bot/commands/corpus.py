@@ -36,7 +36,7 @@ from bot.commands.upload import (
 )
 from bot.file_lock import locked
 from bot.servers import UPLOAD_PREFIX, UPLOAD_SUFFIX, Collection, sweep_unfinished_uploads
-from bot.trash import DAY, LABEL_MAX, Trashed, TrashError
+from bot.trash import DAY, LABEL_MAX, Trashed, TrashError, TrashGone
 from embeddings import store
 from embeddings.build import BuildReport, ProgressFn
 from embeddings.documents import folded
@@ -349,6 +349,10 @@ def restore_work(
             swapped = _to_trash(collection, current, title or text, "replaced")
     try:
         files = collection.trash.restore(entry, collection.corpus)
+    except TrashGone:
+        if swapped is not None:
+            collection.trash.restore(swapped, collection.corpus)  # as it was: nothing lost
+        raise NotInTrash(_shown(name)) from None
     except TrashError as exc:
         if swapped is not None:
             collection.trash.restore(swapped, collection.corpus)  # as it was: nothing lost

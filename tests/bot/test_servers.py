@@ -32,9 +32,9 @@ from bot.commands.sidecar import WorkMeta
 from bot.commands.upload import UploadRefused
 from bot.live import BuildGate
 from bot.messages import describe
-from bot.trash import Trash, TrashError
+from bot.trash import Trash, TrashError, TrashGone
 from embeddings import store
-from embeddings.errors import NotFoundError
+from embeddings.errors import NotFoundError, NotInTrash
 from embeddings.scope import COLLECTION_PREFIX
 
 SERVER_A = 111_111_111_111_111_111
@@ -369,6 +369,35 @@ def test_a_removed_work_goes_to_the_trash_and_comes_back(app: App) -> None:
     assert quoted_titles(app, GARDEN_QUERY, SERVER_A)[0] == "The Beekeeper's Almanac"
     assert texts.trash_names(collection, "") == []
     assert [e.action for e in collection.log.tail()] == ["add", "remove", "restore"]
+
+
+def test_a_restore_another_process_did_first_is_told_gone_and_moves_nothing(
+    app: App, tmp_path: Path
+) -> None:
+    # Two shards restoring one entry, or a restore racing a purge: each found the entry,
+    # then one moved or deleted files under the other (a FileNotFoundError, half moved).
+    corpus, twin = tmp_path / "essays", tmp_path / "twin"
+    corpus.mkdir()
+    (corpus / "essay.txt").write_text("An essay.\n")
+    (corpus / "essay.txt.meta.toml").write_text('title = "Essay"\n')
+    here, there = Trash(tmp_path / "bin"), Trash(tmp_path / "bin")  # two processes
+    entry = here.put(corpus, ["essay.txt", "essay.txt.meta.toml"], "Essay", "removed")
+    assert there.restore(entry, corpus) == ("essay.txt", "essay.txt.meta.toml")
+    twin.mkdir()
+    with pytest.raises(TrashGone):
+        here.restore(entry, twin)
+    assert list(twin.iterdir()) == []
+    assert (corpus / "essay.txt").read_text() == "An essay.\n"
+    # Through the command: "not in the trash", never a traceback.
+    add_garden(app, SERVER_A)
+    collection = app.collections.of(SERVER_A)
+    texts.remove_work(app, collection, "The Beekeeper's Almanac", actor=admin_of(SERVER_A))
+    stale = collection.trash.find("The Beekeeper's Almanac")
+    assert stale is not None
+    collection.trash.purge(0, now=time.time() + 1)  # another process empties the trash
+    collection.trash.find = lambda name: stale  # type: ignore[method-assign]
+    with pytest.raises(NotInTrash):
+        texts.restore_work(collection, "The Beekeeper's Almanac", actor=admin_of(SERVER_A))
 
 
 def test_a_collection_emptied_stays_empty_even_when_its_old_builds_cannot_be_deleted(
