@@ -272,7 +272,16 @@ class CorpusCog(
         assert guild is not None  # admin_only refuses commands outside a server
         if not work:
             raise QueryError(NO_WORK)
-        found = texts.hide_work(app, guild, work, actor=self._actor(interaction), hide=hide)
+        # Off the event loop: the server's state is changed under a lock that another
+        # process (a shard, a terminal) may hold.
+        change = partial(
+            texts.hide_work, app, guild, work, actor=self._actor(interaction), hide=hide
+        )
+        found = await in_time(
+            interaction, app, asyncio.ensure_future(asyncio.to_thread(change)), ephemeral=True
+        )
+        if found is None:
+            return
         if hide:
             text = f"“{found.key}” is hidden in this server; /corpus unhide shows it again."
         else:

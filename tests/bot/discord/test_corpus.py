@@ -14,6 +14,7 @@ changes. Every change is logged with who did it; only admins may make one.
 from __future__ import annotations
 
 import logging
+import threading
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,8 +28,10 @@ from bot.app import App
 from bot.commands.corpus import BASE_ONLY_OWNERS, REPLACE_HINT
 from bot.discord.cogs.admin import BUSY
 from bot.discord.cogs.corpus import NO_WORK
+from bot.file_lock import locked
 from tests.bot.discord.conftest import WAIT, Gate, RunningBot, all_embed_text, answered
 from tests.bot.discord.test_admin import private_app
+from tests.bot.discord.test_tenancy import text_of
 from tests.embeddings.test_corpus_boundary import OUTSIDE_LINKS, plant_links
 from tests.fake_discord import FakeDiscord, InteractionRecord, Upload
 
@@ -686,3 +689,35 @@ async def test_reindex_tells_the_admin_which_links_pointing_outside_were_left_ou
     for link in OUTSIDE_LINKS:
         assert f"{link}: skipped, it points outside the corpus folder" in skipped
     assert "treasurer" not in str(search.embeds)  # the secret's text is nowhere
+
+
+async def test_a_hide_waiting_for_the_servers_lock_never_stalls_other_answers(
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot
+) -> None:
+    # Another process (a shard, a terminal) holds the server's state lock: the hide waits
+    # for it in a thread; it waited on the event loop, and every server's answers with it.
+    folder = app.collections.folder(fake_discord.guild_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    held, release = threading.Event(), threading.Event()
+
+    def other_process() -> None:
+        with locked(folder / ".state.lock"):
+            held.set()
+            release.wait(WAIT)
+
+    holder = threading.Thread(target=other_process)
+    holder.start()
+    held.wait(WAIT)
+    try:
+        async with running_bot(app):
+            hiding = await fake_discord.send_slash(
+                "corpus hide", {"work": "Anatomy of the Micro-Sect"}, user="mod"
+            )
+            asked = await answered(fake_discord.send_slash("quote", {"query": "what is a sect?"}))
+            waiting = "is hidden" not in text_of(hiding)
+            release.set()
+            await hiding.wait_for(lambda r: "is hidden" in text_of(r), WAIT)
+    finally:
+        release.set()
+        holder.join()
+    assert waiting and asked.embed is not None and asked.embed["title"]
