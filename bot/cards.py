@@ -8,6 +8,7 @@ Discord's embed limits even after Markdown escaping, which can double a text's l
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -62,12 +63,60 @@ class Card:
         return "".join(s.text for s in self.body)
 
 
+_ZWJ = "\u200d"
+
+
+def _continues(ch: str) -> bool:
+    """A character that belongs to the one before it: a combining mark, a joiner, a
+    variation selector, a skin tone or an emoji tag."""
+    code = ord(ch)
+    return (
+        unicodedata.category(ch) in ("Mn", "Mc", "Me")
+        or ch == _ZWJ
+        or 0xFE00 <= code <= 0xFE0F
+        or 0x1F3FB <= code <= 0x1F3FF
+        or 0xE0020 <= code <= 0xE007F
+        or 0xE0100 <= code <= 0xE01EF
+    )
+
+
+def _regional(ch: str) -> bool:
+    return 0x1F1E6 <= ord(ch) <= 0x1F1FF  # the letters that make flags, two by two
+
+
+def whole_cut(text: str, end: int) -> int:
+    """`end`, or less, so that `text[:end]` ends on a whole character as readers see it:
+    never a letter without its accents, half a flag, or an emoji family cut at a joiner."""
+    end = max(0, min(end, len(text)))
+    while 0 < end < len(text) and (_continues(text[end]) or text[end - 1] == _ZWJ):
+        end -= 1
+    if 0 < end < len(text) and _regional(text[end]):
+        run = 0
+        while run < end and _regional(text[end - 1 - run]):
+            run += 1
+        end -= run % 2  # an odd run before a regional letter: its pair is cut
+    return end
+
+
+def whole_start(text: str, start: int) -> int:
+    """`start`, or more, so that `text[start:]` begins on a whole character."""
+    start = max(0, min(start, len(text)))
+    while 0 < start < len(text) and (_continues(text[start]) or text[start - 1] == _ZWJ):
+        start += 1
+    if 0 < start < len(text) and _regional(text[start]):
+        run = 0
+        while run < start and _regional(text[start - 1 - run]):
+            run += 1
+        start += run % 2
+    return start
+
+
 def clip(text: str, limit: int) -> str:
     """Shorten to `limit` characters at a word boundary, with an ellipsis."""
     text = text.strip()
     if len(text) <= limit:
         return text
-    cut = text[: limit - 1]
+    cut = text[: whole_cut(text, limit - 1)]
     if " " in cut[limit // 2 :]:
         cut = cut[: cut.rfind(" ")]
     return cut.rstrip(" ,;:") + ELLIPSIS
@@ -78,7 +127,7 @@ def clip_start(text: str, limit: int) -> str:
     text = text.strip()
     if len(text) <= limit:
         return text
-    cut = text[len(text) - limit + 1 :]
+    cut = text[whole_start(text, len(text) - limit + 1) :]
     if " " in cut[: limit // 2]:
         cut = cut[cut.find(" ") + 1 :]
     return ELLIPSIS + cut.lstrip(" ,;:")

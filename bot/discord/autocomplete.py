@@ -18,7 +18,7 @@ from typing import Protocol
 from discord import app_commands
 
 from bot.app import App
-from bot.cards import clip
+from bot.cards import clip, whole_cut
 from bot.discord.base import Interaction
 from bot.discord.checks import server_of
 
@@ -42,7 +42,7 @@ def choices(values: Iterable[str]) -> list[app_commands.Choice[str]]:
     seen: set[str] = set()
     for raw in values:
         text = " ".join(raw.split())  # no line breaks in a choice
-        value = text[:MAX_CHARS]
+        value = text[: whole_cut(text, MAX_CHARS)]
         if not value or value in seen:
             continue
         seen.add(value)

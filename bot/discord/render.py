@@ -25,6 +25,7 @@ from bot.cards import (
     Card,
     Field,
     Segment,
+    whole_cut,
 )
 from embeddings.ingest.values import web_address
 
@@ -87,7 +88,7 @@ def fit(raw: str, limit: int, transform: Callable[[str], str] = escape) -> str:
             lo = mid
         else:
             hi = mid - 1
-    return transform(raw[:lo].rstrip()) + ELLIPSIS
+    return transform(raw[: whole_cut(raw, lo)].rstrip()) + ELLIPSIS
 
 
 def _strong(text: str, limit: int) -> str:

@@ -14,9 +14,12 @@ from bot.cards import (
     Segment,
     answer_cards,
     citation_card,
+    clip,
+    clip_start,
     compare_card,
     context_card,
     explain_card,
+    whole_cut,
     works_card,
 )
 from bot.commands.compare import Comparison, Row
@@ -101,6 +104,28 @@ def test_a_long_list_of_works_says_how_many_more_there_are() -> None:
     assert lines[-1] == f"…and {200 - len(shown)} more works: /source with a name finds any of them"
     assert card.title == "200 works in the corpus"
     assert len(render.embed(card).description or "") <= 4096
+
+
+FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # one emoji of three, joined
+FLAGS = "\U0001f1eb\U0001f1f7\U0001f1e9\U0001f1ea"  # two flags of two letters each
+STACKED = "e\u0301\u0302"  # a letter with two accents
+
+
+@pytest.mark.parametrize("text", [FAMILY * 3, FLAGS * 3, STACKED * 5, "a\ufe0f" * 6])
+def test_a_cut_never_splits_what_a_reader_sees_as_one_character(text: str) -> None:
+    for end in range(len(text) + 1):
+        kept = text[: whole_cut(text, end)]
+        assert text.startswith(kept) and kept == kept[: whole_cut(kept, len(kept))]
+        rest = text[len(kept) :]
+        assert not rest or whole_cut(text, len(kept)) == len(kept)
+    for limit in range(2, len(text)):
+        shown = clip(text, limit).removesuffix("…")
+        assert text.startswith(shown) and whole_cut(text, len(shown)) == len(shown)
+        tail = clip_start(text, limit).removeprefix("…")
+        assert text.endswith(tail) and len(tail) <= limit
+        assert not tail or tail[0] not in "\u200d\u0301\u0302\ufe0f"
+        fitted = render.fit(text, limit).removesuffix("…")
+        assert text.startswith(fitted) and whole_cut(text, len(fitted)) == len(fitted)
 
 
 def adversarial(n: int) -> str:
