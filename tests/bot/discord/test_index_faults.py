@@ -26,7 +26,7 @@ from bot.commands.sidecar import WorkMeta
 from bot.discord.cogs.admin import BUSY
 from bot.discord.status import WARNING_TITLE
 from bot.messages import BUILD_REFUSED_TO_SERVER, model_fallback
-from bot.servers import Collections
+from bot.servers import Collection, Collections
 from embeddings import store
 from embeddings.encoder import DEFAULT_MODEL
 from embeddings.errors import ModelError
@@ -292,14 +292,26 @@ async def test_queries_and_buttons_keep_working_through_the_swap(
     assert rec.embed is not None and rec.embed["title"] == "Reindex finished"
 
 
-async def test_a_servers_damaged_texts_are_told_to_its_admins_and_to_no_member(
-    fake_discord: FakeDiscord, app: App, running_bot: RunningBot
-) -> None:
+def host_paths_in(text: str, app: App) -> list[str]:
+    """The bot's own folders named in `text`: the owners' business, not a server's."""
+    folders = (app.settings.data_dir, app.settings.index, app.settings.corpus, Path("/models"))
+    return [str(f) for f in folders if str(f.resolve()) in text or str(f) in text]
+
+
+@pytest.fixture
+def own_text(fake_discord: FakeDiscord, app: App) -> Collection:
+    """The test server's collection, holding one text its admin added."""
     guild = fake_discord.guild_id
     mod = Actor(fake_discord.user_ids["mod"], "mod", guild, admin=True)
     collection = app.collections.of(guild)
     texts.add_work(app, collection, "late.txt", NEW_WORK.encode(), WorkMeta(), actor=mod)
-    for build in (app.collections.folder(guild) / "index" / "builds").iterdir():
+    return collection
+
+
+async def test_a_servers_damaged_texts_are_told_to_its_admins_and_to_no_member(
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, own_text: Collection
+) -> None:
+    for build in (own_text.service.settings.index / "builds").iterdir():
         (build / "passages.jsonl").write_text("not json\n")
     restarted = app_like(app)
     restarted.collections = Collections(restarted.settings, app.index)  # nothing loaded yet
@@ -309,25 +321,16 @@ async def test_a_servers_damaged_texts_are_told_to_its_admins_and_to_no_member(
     assert server_admin.embed is not None and member.embed is not None
     warning = {f["name"]: f["value"] for f in server_admin.embed["fields"]}[WARNING_TITLE]
     assert "passages.jsonl is damaged" in warning
+    assert host_paths_in(warning, app) == []  # the owners' folders are not a server's
     assert WARNING_TITLE not in [f["name"] for f in member.embed.get("fields", [])]
 
 
-def host_paths_in(text: str, app: App) -> list[str]:
-    """The bot's own folders named in `text`: the owners' business, not a server's."""
-    folders = (app.settings.data_dir, app.settings.index, app.settings.corpus, Path("/models"))
-    return [str(f) for f in folders if str(f.resolve()) in text or str(f) in text]
-
-
 async def test_a_servers_admins_read_what_failed_without_the_bots_folders(
-    fake_discord: FakeDiscord, app: App, running_bot: RunningBot
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, own_text: Collection
 ) -> None:
     # The model's folder and the data folder are the owners' to mend; a server's admins
     # are told what failed, in words, and the owners still read the paths (test above).
-    guild = fake_discord.guild_id
-    mod = Actor(fake_discord.user_ids["mod"], "mod", guild, admin=True)
-    collection = app.collections.of(guild)
-    texts.add_work(app, collection, "late.txt", NEW_WORK.encode(), WorkMeta(), actor=mod)
-    collection.model_error = ModelError("cannot_load", "/models/tuned", "no such folder")
+    own_text.model_error = ModelError("cannot_load", "/models/tuned", "no such folder")
     async with running_bot(app):
         rec = await fake_discord.send_slash("reindex", {"force": True}, user="mod")
         await rec.wait_for(finished, BUILD_WAIT)
@@ -337,35 +340,11 @@ async def test_a_servers_admins_read_what_failed_without_the_bots_folders(
     assert host_paths_in(said, app) == []
 
 
-async def test_a_servers_damaged_texts_are_told_to_its_admins_without_the_bots_folders(
-    fake_discord: FakeDiscord, app: App, running_bot: RunningBot
-) -> None:
-    guild = fake_discord.guild_id
-    mod = Actor(fake_discord.user_ids["mod"], "mod", guild, admin=True)
-    collection = app.collections.of(guild)
-    texts.add_work(app, collection, "late.txt", NEW_WORK.encode(), WorkMeta(), actor=mod)
-    for build in (app.collections.folder(guild) / "index" / "builds").iterdir():
-        (build / "passages.jsonl").write_text("not json\n")
-    restarted = app_like(app)
-    restarted.collections = Collections(restarted.settings, app.index)
-    async with running_bot(restarted):
-        server_admin = await answered(fake_discord.send_slash("source", user="mod"))
-    assert server_admin.embed is not None
-    warning = {f["name"]: f["value"] for f in server_admin.embed["fields"]}[WARNING_TITLE]
-    assert "passages.jsonl is damaged" in warning
-    assert host_paths_in(warning, app) == []
-
-
 async def test_a_servers_own_reindex_shows_its_admins_no_warning_of_the_bots(
-    fake_discord: FakeDiscord, app: App, running_bot: RunningBot
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, own_text: Collection
 ) -> None:
     # The base's warnings (the model, a damaged base build) are the owners' alone, on
     # /reindex's report as on /source.
-    guild = fake_discord.guild_id
-    mod = Actor(fake_discord.user_ids["mod"], "mod", guild, admin=True)
-    texts.add_work(
-        app, app.collections.of(guild), "late.txt", NEW_WORK.encode(), WorkMeta(), actor=mod
-    )
     app.model_warning = model_fallback(
         ModelError("cannot_load", "/models/tuned", "no such folder"), DEFAULT_MODEL
     )
