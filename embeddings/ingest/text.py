@@ -238,16 +238,17 @@ def _opens_with_capital(line: str) -> bool:
 
 def join_prose(lines: list[str]) -> str:
     """Hard-wrapped lines joined with spaces; "subject-\\nmatter" keeps its hyphen, no space."""
-    text = ""
+    parts: list[str] = []  # joined once: a paragraph may be a whole book's lines
     for raw in lines:
         line = raw.strip()
-        if not text:
-            text = line
-        elif _HYPHEN_END.search(text) and line[:1].islower():
-            text += line
+        if not parts:
+            if line:
+                parts.append(line)
+        elif _HYPHEN_END.search(parts[-1][-2:]) and line[:1].islower():
+            parts[-1] += line
         else:
-            text += " " + line
-    return _SPACES.sub(" ", text).strip()
+            parts.append(line)  # a blank line too: it ends what a hyphen could join
+    return _SPACES.sub(" ", " ".join(parts)).strip()
 
 
 def join_verse(lines: list[str]) -> str:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from embeddings.ingest import text as text_reader
 from tests.ingest.ingest_helpers import Corpus
 
 
@@ -179,3 +182,25 @@ def test_a_lead_in_line_or_a_line_far_from_a_list_stays_a_paragraph(corpus: Corp
         "More prose.",
         "Two.",
     ]
+
+
+class _Watched:
+    """A regex stand-in that records how much text each search was given."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern, self.sizes = pattern, [0]
+
+    def search(self, text: str) -> re.Match[str] | None:
+        self.sizes.append(len(text))
+        return self.pattern.search(text)
+
+
+def test_joining_a_paragraph_reads_each_line_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A hard-wrapped book with no blank line is one paragraph: each line searched the whole
+    # text joined so far, and a 1.2 MB upload took 48 minutes to read.
+    watched = _Watched(text_reader._HYPHEN_END)
+    monkeypatch.setattr(text_reader, "_HYPHEN_END", watched)
+    lines = [f"Line {n} of a long book." for n in range(2000)] + ["A hyphen-", "ated end"]
+    joined = text_reader.join_prose(lines)
+    assert joined.endswith(". A hyphen-ated end") and joined.count(" Line ") == 1999
+    assert max(watched.sizes) <= 2  # the end of the line before, not the text so far
