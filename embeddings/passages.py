@@ -48,7 +48,10 @@ class CountMemo:
 # title-cased headings and a file of verse alone in plain text, a Gutenberg subtitle.
 # 5: a printed book's front matter (title page, imprint, edition history) left out.
 # 6: a byline with a bare year ("by Hal Draper, 1973") is read as one.
-READER_VERSION = 6
+# 7: a file of UTF-8 with a line of another encoding read line by line (it was read whole
+# as cp1252); a work's link that Discord would refuse, and bidi controls in its title and
+# author, left out.
+READER_VERSION = 7
 # What a build's sentence table holds (embeddings/sentence_index.py). 2: a passage's
 # closing signature or date line is no sentence of its own (sentences.is_attribution).
 SENTENCE_RULES = 2

@@ -1,8 +1,9 @@
 """Bytes to text: find the encoding, refuse binary data, normalise newlines and Unicode.
 
 Order of trust: a byte-order mark, then strict UTF-8 (most of the corpus), then the
-charset an HTML file declares, then cp1252 (old Windows files with curly quotes), and
-latin-1 last because it decodes anything.
+charset an HTML file declares, then UTF-8 line by line when most of it is (a line or a byte
+of another encoding in it), then cp1252 (old Windows files with curly quotes), and latin-1
+last because it decodes anything.
 """
 
 from __future__ import annotations
@@ -63,7 +64,17 @@ def _decode(data: bytes, source: str, *, html: bool) -> str:
                 return data.decode(declared)
             except UnicodeDecodeError:
                 pass
+    if _UTF8_SEQUENCE.search(data):
+        # UTF-8 with a few lines of another encoding (a paste from an old file, one stray
+        # byte): each line as it reads. Read whole as cp1252, every "é" became "Ã©".
+        return "".join(guess(line)[0] for line in data.splitlines(keepends=True))
     return guess(data)[0]
+
+
+# A character of two bytes or more as UTF-8 writes it: text that holds them is UTF-8.
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
 
 
 def guess(data: bytes) -> tuple[str, str]:

@@ -56,6 +56,15 @@ def test_iso_8859_1_label_is_read_as_cp1252(corpus: Corpus) -> None:
     assert corpus.read("kjv.htm").blocks[0].text == "“Quoted” and naïve"
 
 
+def test_utf8_with_a_line_of_another_encoding_reads_each_line_as_it_was_written() -> None:
+    # One stray byte made the whole file cp1252: every "préférer" read "prÃ©fÃ©rer".
+    utf8 = "Le sectarisme, c'est préférer la secte au mouvement.\n".encode()
+    data = utf8 * 3 + b"Un caf\xe9 \x93tr\xe8s\x94 ancien.\n" + "“Fin” é.\n".encode()
+    assert decode(data, "mixed.txt").splitlines() == [
+        "Le sectarisme, c'est préférer la secte au mouvement.",
+    ] * 3 + ["Un café “très” ancien.", "“Fin” é."]
+
+
 def test_crlf_and_cr_become_lf() -> None:
     assert decode(b"one\r\ntwo\rthree\n", "x.txt") == "one\ntwo\nthree\n"
 
