@@ -182,10 +182,14 @@ class ScopeSearcher:
         filters = filters or Filters()
         results: list[tuple[Part, SearchResult]] = []
         missing: NotFoundError | None = None
+        # A word of the query in any part (the base, the server's own texts) anchors it
+        # in every part: each part's search is floored as the whole view's would be.
+        query = self.parts[0].searcher.prepare(raw_query)
+        anchored = any(part.searcher.anchored(query) for part in self.parts)
         for part in self.parts:
             mine = replace(filters, hidden=part.hidden)
             try:
-                results.append((part, part.searcher.search(raw_query, k, mine)))
+                results.append((part, part.searcher.search(raw_query, k, mine, anchored=anchored)))
             except NotFoundError as exc:
                 missing = exc  # this part has no work the filters name; another may have
         if not results:

@@ -338,10 +338,23 @@ class Searcher:
 
     # -- search ----------------------------------------------------------------------------
 
-    def search(self, raw_query: str, k: int = 5, filters: Filters | None = None) -> SearchResult:
+    def search(
+        self,
+        raw_query: str,
+        k: int = 5,
+        filters: Filters | None = None,
+        *,
+        anchored: bool | None = None,
+    ) -> SearchResult:
+        """The best passages for a query. `anchored`: whether the corpus holds a word of
+        the query (a server's view asks all its parts; None: this index)."""
         filters = filters or Filters()
         query = self.prepare(raw_query)
-        return self._search(query, k, self.allowed(filters), filters.per_document)
+        return self._search(query, k, self.allowed(filters), filters.per_document, anchored)
+
+    def anchored(self, query: str) -> bool:
+        """Whether a word of the (prepared) query is in this index, whatever the filters."""
+        return bool(self.index.sparse.known_terms(terms(query)))
 
     def search_in(self, raw_query: str, source: str, k: int = 5) -> SearchResult:
         """Search within one document."""
@@ -357,11 +370,16 @@ class Searcher:
         return query
 
     def _search(
-        self, query: str, k: int, allowed: np.ndarray | None, per_document: int
+        self,
+        query: str,
+        k: int,
+        allowed: np.ndarray | None,
+        per_document: int,
+        anchored: bool | None = None,
     ) -> SearchResult:
         qvec = self.embeddings.get(query)
         ranking = self.ranking(query, qvec, allowed, self.params.fusion)
-        ok = self._above_floor(ranking)
+        ok = self._above_floor(ranking, self.anchored(query) if anchored is None else anchored)
         good = self.dedupe(ranking.hits(np.flatnonzero(ok)), per_document, k)
         weak = self.dedupe(ranking.hits(np.flatnonzero(~ok)), per_document, k)
         n = len(self.index.passages) if allowed is None else len(allowed)
@@ -561,16 +579,19 @@ class Searcher:
             nonzero = nonzero[part]
         return bm25, nonzero[np.argsort(-bm25[nonzero], kind="stable")]
 
-    def _above_floor(self, ranking: Ranking) -> np.ndarray:
+    def _above_floor(self, ranking: Ranking, anchored: bool) -> np.ndarray:
         """Which candidates clear the relevance floor: a good cosine, or a fair one with
         a lexical match close to the best BM25 score of the query, or the query's words
         in order (whatever the model makes of a name it does not know). A query none of
-        whose words the corpus holds needs a higher cosine."""
+        whose words the corpus holds (not only the works searched: a filter that keeps to
+        one work must not raise the floor) needs a higher cosine."""
         p = self.params
         cos, lex = ranking.cosines, ranking.bm25
+        if not anchored:
+            return cos >= max(p.min_cosine, p.min_cosine_unanchored)
         top_bm25 = float(lex.max()) if len(lex) else 0.0
         if top_bm25 <= 0:
-            return cos >= max(p.min_cosine, p.min_cosine_unanchored)
+            return cos >= p.min_cosine
         lexical = lex >= p.lexical_strength * top_bm25
         ok = (cos >= p.min_cosine) | (lexical & (cos >= p.min_cosine_lexical))
         return ok if ranking.phrase is None else ok | ranking.phrase

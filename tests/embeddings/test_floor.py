@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.app import App
-from embeddings.search import Searcher, SearchParams
+from embeddings.search import Filters, Searcher, SearchParams
 from embeddings.sparse import terms
 
 GIBBERISH = "qwxz zzyq"
@@ -37,3 +37,23 @@ def test_a_query_with_a_word_of_the_corpus_keeps_the_usual_floor(seed_app: App) 
     best = best_cosine(Searcher(data, encoder, SearchParams()), ANCHORED)
     params = replace(SearchParams(), min_cosine=best - 0.01, min_cosine_unanchored=best + 0.01)
     assert Searcher(data, encoder, params).search(ANCHORED, k=5).hits
+
+
+def test_a_filter_to_works_without_the_querys_words_keeps_the_usual_floor(seed_app: App) -> None:
+    # The words are in the corpus, not in the work searched: the floor for queries the
+    # corpus cannot read hid the answers of every search kept to one work ("a gentle reply
+    # calms someone's fury", source Proverbs).
+    data, encoder = seed_app.index.searcher.index, seed_app.encoder
+    draper = Filters(title="Anatomy of the Micro-Sect")
+    query = "the international proletariat"
+    scores = data.sparse.scores(terms(query))
+    allowed = Searcher(data, encoder, SearchParams()).allowed(draper)
+    assert scores.max() > 0 and scores[allowed].max() == 0  # in the corpus, not in Draper
+    best = max(
+        h.cosine
+        for h in Searcher(data, encoder, replace(SearchParams(), min_cosine=0.0))
+        .search(query, k=5, filters=draper)
+        .hits
+    )
+    params = replace(SearchParams(), min_cosine=best - 0.01, min_cosine_unanchored=best + 0.01)
+    assert Searcher(data, encoder, params).search(query, k=5, filters=draper).hits
