@@ -140,7 +140,8 @@ def run_console(
         report = app.ensure_index(progress)
     if report is not None:
         out(report.summary())
-    works = source.works(app, guild=guild)
+    # What it reads, none included (a server's view that holds no work says why per command).
+    works = source.works_of(app.live_for(guild).searcher.index.documents)
     total = sum(w.passages for w in works)
     size = f"{counted(len(works), 'work')}, {counted(total, 'passage')}"
     out(f"quotebot: {size}. Type /help for commands.")

@@ -47,10 +47,18 @@ NOTHING_TO_READ = (
 )
 
 
+OWN_TEXTS_UNREADABLE = (
+    "This server reads no work now: it hides every work of the shared corpus, and its own "
+    "texts cannot be searched until a /reindex succeeds. An admin can run /reindex, or "
+    "show a base work again (/corpus unhide)."
+)
+
+
 def reading(app: App, guild: int | None) -> Live:
     """What a request reads (`App.live_for`), or NothingToRead for a server that reads no
     work: its questions would all be "no good match", which says the wrong thing."""
     live = app.live_for(guild)
     if guild is not None and not live.searcher.index.documents:
-        raise NothingToRead(NOTHING_TO_READ)
+        own = app.collections.folder(guild).is_dir() and app.collections.of(guild).has_works()
+        raise NothingToRead(OWN_TEXTS_UNREADABLE if own else NOTHING_TO_READ)
     return live

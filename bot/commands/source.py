@@ -36,8 +36,9 @@ class Work:
 
 
 def works(app: App, *, guild: int | None = None) -> list[Work]:
-    """The works a server reads (the base less what it hid, plus its own); a DM: the base."""
-    return works_of(app.live_for(guild).searcher.index.documents)
+    """The works a server reads (the base less what it hid, plus its own); a DM: the base.
+    NothingToRead for a server that reads none."""
+    return works_of(reading(app, guild).searcher.index.documents)
 
 
 def works_of(documents: Iterable[DocumentRecord]) -> list[Work]:
@@ -69,7 +70,7 @@ def find(app: App, name: str, *, guild: int | None = None) -> list[Work]:
     """Works whose title or author `name` names (`documents.names`: a part of it, or its
     words in any order), or whose file name holds it; the exact title first."""
     needle = folded(name)
-    everything = works_of(reading(app, guild).searcher.index.documents)
+    everything = works(app, guild=guild)
     if not needle:
         return everything
     found = [
@@ -87,7 +88,8 @@ def find(app: App, name: str, *, guild: int | None = None) -> list[Work]:
 
 def complete(app: App, prefix: str, limit: int = 25, *, guild: int | None = None) -> list[str]:
     """Work titles for autocomplete: prefix matches first, then substring matches."""
-    return complete_from(works(app, guild=guild), prefix, limit)
+    # Not `works`: a server that reads nothing is offered nothing, not told so per key.
+    return complete_from(works_of(app.live_for(guild).searcher.index.documents), prefix, limit)
 
 
 def complete_from(everything: list[Work], prefix: str, limit: int = 25) -> list[str]:

@@ -247,11 +247,13 @@ def test_a_server_left_with_nothing_to_read_is_told_why_and_what_to_do(app: App)
         lambda: quote(app, QuoteRequest("what is a sect", guild=SERVER_A)),
         lambda: definitions.define(app, "sect", guild=SERVER_A),
         lambda: sources.find(app, "", guild=SERVER_A),
+        lambda: sources.works(app, guild=SERVER_A),  # /source with no name
         lambda: compare(app, CompareRequest("sect", guild=SERVER_A)),
     ):
         with pytest.raises(NothingToRead) as told:
             ask()
         assert "/corpus unhide" in describe(told.value)
+    assert sources.complete(app, "", guild=SERVER_A) == []  # autocomplete offers nothing
     assert quote(app, QuoteRequest("what is a sect", guild=SERVER_B)).quotes  # others read on
     texts.hide_work(app, SERVER_A, mim.title, actor=admin_of(SERVER_A), hide=False)
     assert quote(app, QuoteRequest("what is a sect", guild=SERVER_A)).quotes
