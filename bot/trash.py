@@ -174,15 +174,17 @@ class Trash:
         return entry.files
 
     @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
+    def _locked(self, *, wait: bool = True) -> Iterator[bool]:
         """Restores and purges one at a time across processes: two restores of one entry,
-        or a restore and a purge, each moved or deleted part of its files."""
+        or a restore and a purge, each moved or deleted part of its files. Yields whether
+        the lock is held (False only when not `wait`ing and another holds it)."""
         with contextlib.ExitStack() as stack:
+            held = True
             # A folder this process cannot write (no lock file can be made): it cannot
             # change the trash either.
             with contextlib.suppress(OSError):
-                stack.enter_context(locked(self.folder.parent / ".trash.lock"))
-            yield
+                held = stack.enter_context(locked(self.folder.parent / ".trash.lock", wait=wait))
+            yield held
 
     def purge(self, days: float, now: float | None = None) -> tuple[int, list[Trashed]]:
         """Delete entries older than `days`; returns how many, and the entries kept (newest
@@ -194,8 +196,12 @@ class Trash:
         if not any(entry.trashed_at < horizon for entry in entries) and not self._strays(
             entries, horizon
         ):
-            return 0, entries  # nothing to delete: no lock to wait for (every upload asks)
-        with self._locked():
+            return 0, entries  # nothing to delete: no lock to take (every upload asks)
+        # Not waited for: an upload's check may run on the event loop, and a restore or
+        # purge under way elsewhere leaves this one for the next upload or start.
+        with self._locked(wait=False) as held:
+            if not held:
+                return 0, entries
             entries = self.entries()  # as they are now that no restore is under way
             for entry in entries:
                 if entry.trashed_at < horizon:

@@ -30,9 +30,10 @@ from bot.commands.quote import QuoteRequest, quote
 from bot.commands.scoped import NothingToRead
 from bot.commands.sidecar import WorkMeta
 from bot.commands.upload import UploadRefused
+from bot.file_lock import locked
 from bot.live import BuildGate
 from bot.messages import describe
-from bot.trash import Trash, TrashError, TrashGone
+from bot.trash import DAY, Trash, TrashError, TrashGone
 from embeddings import store
 from embeddings.errors import NotFoundError, NotInTrash
 from embeddings.scope import COLLECTION_PREFIX
@@ -400,6 +401,21 @@ def test_a_restore_another_process_did_first_is_told_gone_and_moves_nothing(
     collection.trash.find = lambda name: stale  # type: ignore[method-assign]
     with pytest.raises(NotInTrash):
         texts.restore_work(collection, "The Beekeeper's Almanac", actor=admin_of(SERVER_A))
+
+
+def test_a_purge_never_waits_for_a_restore_under_way(tmp_path: Path) -> None:
+    # An upload's check purges, on the event loop: waiting there for another process's
+    # restore stalled every server. It leaves the purge to the next upload or start.
+    corpus = tmp_path / "essays"
+    corpus.mkdir()
+    (corpus / "old.txt").write_text("An old essay.\n")
+    trash = Trash(tmp_path / "bin")
+    trash.put(corpus, ["old.txt"], "Old", "removed")
+    later = time.time() + 10 * DAY
+    with locked(tmp_path / ".trash.lock"):  # another process restoring
+        assert trash.purge(1, now=later)[0] == 0
+        assert len(trash.entries()) == 1
+    assert trash.purge(1, now=later)[0] == 1
 
 
 def test_a_collection_emptied_stays_empty_even_when_its_old_builds_cannot_be_deleted(
