@@ -16,6 +16,7 @@ from embeddings.errors import (
     BuildRefused,
     CorpusError,
     CountOutOfRange,
+    DataFolderUnusable,
     EmptyQuery,
     EmptyTerm,
     IndexCorruptError,
@@ -47,6 +48,18 @@ PASSAGE_GONE = "That passage is no longer in the corpus; search again."
 BUILD_REFUSED_TO_SERVER = (
     "The bot's model cannot be loaded right now, so nothing was built. That is for the "
     "bot's owners to mend; reindex once they have."
+)
+MODEL_MISSING_TO_SERVER = (
+    "This server's texts were indexed with a model the bot cannot load right now. That is "
+    "for the bot's owners to mend; reindex once they have."
+)
+NO_ROOM_TO_SERVER = (
+    "The new index could not be written to disk, which is for the bot's owners to mend; "
+    "the previous index is still in use. Try the reindex again later."
+)
+DATA_FOLDER_TO_SERVER = (
+    "Nothing changed: the bot cannot write to its data folder right now. That is for the "
+    "bot's owners to mend; try again later."
 )
 A_FOLDER = "a folder of the bot's"
 # The rest of a path after a folder: anything but white space, quotes and brackets.
@@ -185,6 +198,11 @@ def describe(error: QuotebotError) -> str:
             )
         case ReindexBusyError():
             return REINDEX_BUSY
+        case DataFolderUnusable(folder=folder, reason=reason):
+            return (
+                f"Nothing changed: the data folder {folder} cannot be used ({reason}). Fix it "
+                "([paths] data in the settings), then try again."
+            )
         case CorpusError(problem="missing", folder=folder):
             return f"The corpus folder {folder} does not exist."
         case CorpusError(problem="not_folder", folder=folder):
@@ -304,8 +322,15 @@ def describe_to_server(error: QuotebotError, folders: Iterable[Path] = ()) -> st
     """`describe`, for a server's admins and members: what only the bot's owners can mend
     is said to be theirs, and no folder of the host is named (its owners read the paths in
     the log, in the CLI, and in Discord themselves)."""
-    if isinstance(error, BuildRefused):
-        return BUILD_REFUSED_TO_SERVER
+    match error:
+        case BuildRefused():
+            return BUILD_REFUSED_TO_SERVER
+        case IndexIncompatibleError(unloadable=True):
+            return MODEL_MISSING_TO_SERVER
+        case IndexWriteError():
+            return NO_ROOM_TO_SERVER
+        case DataFolderUnusable():
+            return DATA_FOLDER_TO_SERVER
     return hide_folders(describe(error), folders)
 
 

@@ -32,7 +32,6 @@ from typing import Any
 from bot.audit import AuditLog
 from bot.file_lock import locked
 from bot.live import IndexService, Live
-from bot.messages import describe
 from bot.settings import Settings
 from bot.trash import DAY, MOVING_SUFFIX, Trash
 from embeddings import store
@@ -78,7 +77,8 @@ class Collection:
     service: IndexService
     trash: Trash
     log: AuditLog
-    broken: str = ""  # why its index could not be loaded (its server then reads the base)
+    broken: QuotebotError | None = None  # why its index could not be loaded (its server
+    # then reads the base)
     absent: bool = False  # it has no index (no works yet): not looked for again until built
     broken_build: str | None = None  # the build CURRENT named then: another one is worth a try
     # Set when the configured model cannot be loaded (the bundled one answers meanwhile):
@@ -97,7 +97,7 @@ class Collection:
         """Its index in use; None when it has none (empty) or none that loads."""
         if self.service.loaded:
             return self.service.live
-        if self.broken or self.absent:
+        if self.broken is not None or self.absent:
             return None  # not retried on every query: a reindex clears it
         with self._lock:
             if self.service.loaded:
@@ -108,7 +108,7 @@ class Collection:
                 self.absent = True
                 return None
             except QuotebotError as exc:
-                self.broken = describe(exc)
+                self.broken = exc
                 self.broken_build = store.read_current_name(self.service.settings.index)
                 log.warning("collection %s cannot be served: %s", self.name, exc)
                 return None
@@ -118,7 +118,7 @@ class Collection:
         build is swapped in, an index dropped elsewhere (no works left) is dropped here, and
         a collection that could not be loaded is tried again once a new build is named.
         Returns True when what its server reads changed."""
-        if not (self.service.loaded or self.broken or self.absent):
+        if not (self.service.loaded or self.broken is not None or self.absent):
             # Never loaded here (another shard's server, or one only housekept): its first
             # query reads the newest build, and its CURRENT is not read every second.
             return False
@@ -128,8 +128,8 @@ class Collection:
                 self.service.forget()
                 return True
             return self.service.follow()
-        if self.broken and current != self.broken_build:
-            self.broken = ""  # the next query loads the new build
+        if self.broken is not None and current != self.broken_build:
+            self.broken = None  # the next query loads the new build
             return True
         if self.absent and current is not None:
             self.absent = False  # another process built its first index
@@ -143,7 +143,7 @@ class Collection:
 
     def reindex(self, *, force: bool = False, progress: ProgressFn | None = None) -> BuildReport:
         """Build its index; a server collection left without works has its index dropped."""
-        self.broken, self.absent = "", False
+        self.broken, self.absent = None, False
         if not self.is_base and not self.has_works():
             removed = (
                 [d.source for d in self.service.searcher.index.documents] if self.live() else []

@@ -211,6 +211,14 @@ class IndexWriteError(_Fields, QuotebotError, OSError):
     reason: str  # the system's reason ("No space left on device")
 
 
+class DataFolderUnusable(_Fields, QuotebotError):
+    """The data folder (a collection's trash or audit log) cannot be written: a corpus
+    change is refused before anything is written."""
+
+    folder: str
+    reason: str
+
+
 class ReindexBusyError(_Fields, QuotebotError):
     """A reindex is already running."""
 

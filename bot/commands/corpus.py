@@ -41,6 +41,7 @@ from embeddings import store
 from embeddings.build import BuildReport, ProgressFn
 from embeddings.documents import folded
 from embeddings.errors import (
+    DataFolderUnusable,
     NotFoundError,
     NotInTrash,
     NoWorkCalled,
@@ -536,11 +537,7 @@ def _check_data_folder(collection: Collection) -> None:
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise UploadRefused(
-                f"Nothing changed: the data folder {folder} cannot be used "
-                f"({exc.strerror or exc}). Fix it ([paths] data in the settings), then "
-                "try again."
-            ) from exc
+            raise DataFolderUnusable(str(folder), exc.strerror or str(exc)) from exc
 
 
 def _shown(name: str) -> str:

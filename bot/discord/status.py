@@ -10,13 +10,17 @@ server's own to that server's admins. Other members are not bothered with them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 
 from bot.app import App
-from bot.cards import Card, Field
-from bot.discord.audience import shown_to
+from bot.cards import Card, Field, clip
+from bot.discord import audience
 from bot.discord.base import Interaction
 from bot.discord.checks import is_admin, is_owner, server_of
+from bot.messages import describe
+from embeddings.errors import QuotebotError
 
 WARNING_TITLE = "⚠ Index warning (admins only)"
 COLLECTION_BROKEN = (
@@ -25,18 +29,26 @@ COLLECTION_BROKEN = (
 )
 
 
-def index_warning(app: App, guild: int | None = None, *, base: bool = True) -> Field | None:
+def index_warning(
+    app: App,
+    guild: int | None = None,
+    *,
+    base: bool = True,
+    told: Callable[[QuotebotError], str] = describe,
+    shown: Callable[[str], str] = lambda said: said,
+) -> Field | None:
     """The warnings about the base and the model (when `base`) and about `guild`'s own
-    collection."""
+    collection; an error as `told` words it, a warning already written as `shown` gives it
+    (a server's admins read no host folder)."""
     warnings = [app.model_warning, app.index.warning] if base else []
     if guild is not None and app.collections.folder(guild).is_dir():
         own = app.collections.of(guild)
-        if own.broken:
-            warnings.append(COLLECTION_BROKEN.format(reason=own.broken))
+        if own.broken is not None:
+            warnings.append(COLLECTION_BROKEN.format(reason=told(own.broken)))
         elif own.service.loaded:
-            warnings.append(own.service.warning)
+            warnings.append(shown(own.service.warning))
     text = " ".join(w for w in warnings if w)
-    return Field(WARNING_TITLE, text[:1000], inline=False) if text else None
+    return Field(WARNING_TITLE, clip(text, 1000), inline=False) if text else None
 
 
 def for_admins(interaction: Interaction, app: App, card: Card) -> Card:
@@ -45,9 +57,11 @@ def for_admins(interaction: Interaction, app: App, card: Card) -> Card:
     if not is_admin(interaction, app.settings.admin_ids):
         return card
     owner = is_owner(interaction, app.settings.admin_ids)
-    field = index_warning(app, server_of(interaction), base=owner)
-    if field is None:
-        return card
-    return replace(
-        card, fields=(*card.fields, replace(field, value=shown_to(interaction, field.value)))
+    field = index_warning(
+        app,
+        server_of(interaction),
+        base=owner,
+        told=partial(audience.told, interaction),
+        shown=partial(audience.shown_to, interaction),
     )
+    return card if field is None else replace(card, fields=(*card.fields, field))

@@ -13,6 +13,9 @@ import pytest
 from bot.messages import (
     A_FOLDER,
     BUILD_REFUSED_TO_SERVER,
+    DATA_FOLDER_TO_SERVER,
+    MODEL_MISSING_TO_SERVER,
+    NO_ROOM_TO_SERVER,
     describe,
     describe_to_server,
     hide_folders,
@@ -64,6 +67,11 @@ WORDED: list[tuple[errors.QuotebotError, str]] = [
         "Name at least two works to compare, or none to compare every work.",
     ),
     (errors.BadComparison("too_many", 6), "Compare at most 6 works at once."),
+    (
+        errors.DataFolderUnusable("/srv/data/base/trash", "Read-only file system"),
+        "Nothing changed: the data folder /srv/data/base/trash cannot be used (Read-only file "
+        "system). Fix it ([paths] data in the settings), then try again.",
+    ),
     (errors.PassageGone(), "That passage is no longer in the corpus; search again."),
     (
         errors.NoSuchVerse("Jude 1:30", "Jude", 1, 1, 25),
@@ -328,6 +336,24 @@ def test_a_server_reads_no_folder_of_the_host(said: str, shown: str) -> None:
 )
 def test_commands_links_and_fractions_are_not_taken_for_folders(said: str) -> None:
     assert hide_folders(said) == said
+
+
+@pytest.mark.parametrize(
+    ("error", "said"),
+    [
+        (
+            errors.IndexIncompatibleError("model", "/models/tuned", "all-MiniLM-L6-v2", True),
+            MODEL_MISSING_TO_SERVER,
+        ),
+        (errors.IndexWriteError("No space left on device"), NO_ROOM_TO_SERVER),
+        (errors.DataFolderUnusable("/srv/data", "Read-only file system"), DATA_FOLDER_TO_SERVER),
+    ],
+)
+def test_what_only_the_owners_can_mend_is_said_to_be_theirs_to_a_server(
+    error: errors.QuotebotError, said: str
+) -> None:
+    assert describe_to_server(error) == said
+    assert "owners" in said and "[paths]" not in said and "[model]" not in said
 
 
 def test_a_refused_build_is_the_owners_to_mend_for_a_server() -> None:

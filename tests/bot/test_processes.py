@@ -218,7 +218,8 @@ def test_a_collection_that_could_not_be_loaded_is_tried_again_once_rebuilt_elsew
     (store.current_build(collection.service.settings.index) / "passages.jsonl").write_text("x\n")
     other = other_process(app)
     assert other.live_for(SERVER_A) is other.index.live  # the server reads the base meanwhile
-    assert "passages.jsonl is damaged" in other.collections.of(SERVER_A).broken
+    broken = other.collections.of(SERVER_A).broken
+    assert broken is not None and "passages.jsonl is damaged" in describe(broken)
     assert other.collections.follow() == []  # nothing new yet: not retried every second
     rebuilt = collection.reindex(force=True).build
     assert other.collections.follow() == [str(SERVER_A)]
