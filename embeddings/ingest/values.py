@@ -25,14 +25,14 @@ def web_address(value: str) -> str:
         return ""
     try:
         parts = urlsplit(value)
-        parts.port  # noqa: B018 - raises on a port that is no number or out of range
+        port = parts.port  # raises on a port that is no number or out of range
         host = (parts.hostname or "").encode("idna").decode("ascii")
     except (ValueError, UnicodeError):
         return ""
-    if not host:
+    if not host or port == 0 or parts.netloc.endswith(":"):
         return ""
-    if ":" in host:  # an IPv6 address, which urlsplit has checked for its brackets
-        return value
+    if "[" in parts.netloc:  # only an IPv6 address goes in brackets ("[v1.x]" does not)
+        return value if ":" in host else ""
     labels = host.rstrip(".").split(".")
     return value if all(_LABEL.fullmatch(label) for label in labels) else ""
 

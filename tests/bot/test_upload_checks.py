@@ -29,6 +29,7 @@ from bot.commands.upload import (
     safe_name,
 )
 from bot.settings import Settings, load_settings
+from tests.fake_discord.rules import well_formed_url
 
 any_text = st.text(alphabet=st.characters(codec="utf-8"))
 climbing = st.lists(st.sampled_from(["..", ".", "", "/", "\\", "~", "C:"]), max_size=6)
@@ -135,6 +136,7 @@ def test_metadata_within_the_limits_with_a_web_address_is_accepted(
 ) -> None:
     meta = checked_meta(title, author, date, url)  # accepted: no UploadRefused
     assert meta.url == url
+    assert not url or well_formed_url(url)  # and a link the fake Discord takes too
     for typed, kept in ((title, meta.title), (author, meta.author), (date, meta.date)):
         # What was typed, on one line: only spacing, control and invisible marks differ.
         assert alphanumerics(kept) == alphanumerics(typed)
@@ -142,7 +144,17 @@ def test_metadata_within_the_limits_with_a_web_address_is_accepted(
 
 
 @pytest.mark.parametrize(
-    "url", ["http://[oops", "https://a:99999999/", "https://%", "https://-", "ftp://x.org/a"]
+    "url",
+    [
+        "http://[oops",
+        "https://a:99999999/",
+        "https://%",
+        "https://-",
+        "ftp://x.org/a",
+        "https://example.org:/essay",
+        "https://example.org:0/essay",
+        "https://[v1.x]/",
+    ],
 )
 def test_a_link_discord_would_refuse_is_refused_at_upload(url: str) -> None:
     with pytest.raises(UploadRefused, match="must be a web address"):
