@@ -13,7 +13,7 @@ from itertools import zip_longest
 
 import numpy as np
 
-from embeddings.define import DEFINITION, Definitions, Finding, Term, find_definitions
+from embeddings.define import DEFINITION, USAGE, Definitions, Finding, Term, find_definitions
 from embeddings.define.ranking import best_of_each_work
 from embeddings.scope import Part, Reader, ScopeSearcher
 from embeddings.vocabulary import Vocabulary, vocabulary_of
@@ -39,9 +39,12 @@ def definitions(
         ]
     if not findings:
         return Definitions(term, [], mentioned=False)
-    defining = sorted((f for f in findings if f.label == DEFINITION), key=lambda f: -f.score)
-    grouped, works = best_of_each_work(defining, lambda pid: _work(reader, pid))
-    usage = sorted((f for f in findings if f.label != DEFINITION), key=lambda f: -f.score)
+    # Ordered as one index orders them: definitions and related words by strength, the
+    # best of each work first, then usage; only definitions count the works defining it.
+    defining = sorted((f for f in findings if f.label != USAGE), key=lambda f: -f.score)
+    grouped, _ = best_of_each_work(defining, lambda pid: _work(reader, pid))
+    works = len({_work(reader, f.passage_id) for f in findings if f.label == DEFINITION})
+    usage = sorted((f for f in findings if f.label == USAGE), key=lambda f: -f.score)
     return Definitions(term, (grouped + usage)[:limit], mentioned=True, defined_in=works)
 
 

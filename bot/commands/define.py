@@ -69,7 +69,7 @@ def _rare_term_suggestions(searcher: Reader, text: str) -> list[str]:
 
 def finding_quote(searcher: Reader, f: Finding) -> Quote:
     q = quote_from(searcher, Hit(f.passage_id, f.score, f.cosine, f.bm25, f.highlight), f.label)
-    if f.label == DEFINITION and f.note:
+    if f.label in (DEFINITION, RELATED) and f.note:
         # The footnote never repeats the term: say which words it is attached to.
         anchor = " ".join(f.anchor.split()[-ANCHOR_WORDS:])
         section = searcher.index.passages[f.passage_id].section or "Notes"

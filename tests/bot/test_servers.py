@@ -238,6 +238,16 @@ def test_a_server_can_hide_base_works_and_show_them_again(app: App) -> None:
     assert state["hidden"] == list(mim.files)
 
 
+def test_a_server_defines_as_the_base_alone_does_related_words_included(app: App) -> None:
+    # Draper defines "sectarian", a word of the stem of "sectarianism": in a server's view
+    # it was sorted with the passages that only use the term.
+    add_garden(app, SERVER_A)  # a view of two indexes: the base and the server's own
+    alone = definitions.define(app, "sectarianism", 5)
+    seen = definitions.define(app, "sectarianism", 5, guild=SERVER_A)
+    assert [q.label for q in seen.quotes] == [q.label for q in alone.quotes]
+    assert "related word" in [q.label for q in alone.quotes]
+
+
 def test_a_server_left_with_nothing_to_read_is_told_why_and_what_to_do(app: App) -> None:
     # It hid every base work but one; the owners then removed that one. Every question
     # was "no good match", and /source listed "0 works".
