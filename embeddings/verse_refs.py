@@ -19,13 +19,15 @@ from embeddings.errors import NoSuchVerse
 from embeddings.passages import Passage, locator_ends, locator_range
 from embeddings.store import DocumentRecord
 
-# Book, chapter, then optionally a verse or a range of verses. "John chapter 3 verse 16",
-# "Jn 3.16", "john 3 16" (as a phone types it), "1 Cor. 13:4–7", "Psalm 23".
+# Book, chapter, then optionally a verse or a range of verses, or a range of chapters.
+# "John chapter 3 verse 16", "Jn 3.16", "john 3 16" (as a phone types it), "1 Cor. 13:4–7",
+# "Psalm 23", "Genesis 1-2" (or, in a book of one chapter, "Jude 24-25": verses).
 _REFERENCE = re.compile(
     r"^\s*(?P<book>(?:[1-3]|i{1,3}|first|second|third)?\s*[^\W\d_][^\W\d_ .]*"
     r"(?:\s+(?!chapter\b|ch\b)(?:of\s+)?[^\W\d_]+)*)\.?"
     r"\s+(?:chapter\s+|ch\.?\s*)?(?P<chapter>\d{1,3})"
-    r"(?:\s*(?:[:.,]|\s+verses?\s+|\s*vv?\.?\s*|\s)\s*(?P<first>\d{1,3})"
+    r"(?:\s*[-–—]\s*(?P<through>\d{1,3})"
+    r"|\s*(?:[:.,]|\s+verses?\s+|\s*vv?\.?\s*|\s)\s*(?P<first>\d{1,3})"
     r"(?:\s*[-–—]\s*(?P<last>\d{1,3}))?)?\s*$",
     re.IGNORECASE,
 )
@@ -72,6 +74,7 @@ class VerseRef:
     chapter: int
     first: int = 0  # 0: the whole chapter
     last: int = 0
+    through: int = 0  # the last chapter of a range of whole chapters (0: one chapter)
 
 
 class Readable(Protocol):
@@ -93,7 +96,10 @@ def parse(query: str) -> VerseRef | None:
     last = int(m["last"] or first)
     if last < first or (m["first"] is not None and first == 0):  # no verse 0
         return None
-    return VerseRef(m["book"].strip(), int(m["chapter"]), first, last)
+    chapter, through = int(m["chapter"]), int(m["through"] or 0)
+    if through and through <= chapter:
+        return None
+    return VerseRef(m["book"].strip(), chapter, first, last, through)
 
 
 @dataclass(frozen=True)
@@ -116,6 +122,8 @@ class Found:
     def named(self) -> str:
         """The reference as the corpus would write it: "Psalms 23", "John 3:16–17"."""
         ref = self.ref
+        if ref.through:
+            return f"{self.book} {ref.chapter}–{ref.through}"
         if ref.first == 0:
             return f"{self.book} {ref.chapter}"
         verses = locator_range(f"{ref.chapter}:{ref.first}", f"{ref.chapter}:{ref.last}")
@@ -134,9 +142,11 @@ def lookup(index: Readable, query: str, allowed: Iterable[int] | None = None) ->
         return None
     keep = None if allowed is None else set(allowed)
     found = _collect(index, docs, ref, keep)
-    if found.chapters == 1 and ref.first == 0 and ref.chapter > 1:
-        # A book of one chapter is cited by its verse alone: "Jude 25" is Jude 1:25.
-        found = _collect(index, docs, VerseRef(ref.book, 1, ref.chapter, ref.chapter), keep)
+    if found.chapters == 1 and ref.first == 0 and (ref.chapter > 1 or ref.through):
+        # A book of one chapter is cited by its verse alone: "Jude 25" is Jude 1:25, and
+        # "Jude 24-25" its last two verses.
+        verses = VerseRef(ref.book, 1, ref.chapter, ref.through or ref.chapter)
+        found = _collect(index, docs, verses, keep)
     return found
 
 
@@ -221,7 +231,7 @@ def _within(locator: str, ref: VerseRef) -> bool:
         return False
     (c1, v1), (c2, v2) = ends  # type: ignore[misc]
     if ref.first == 0:
-        return c1 <= ref.chapter <= c2
+        return c1 <= (ref.through or ref.chapter) and ref.chapter <= c2
     return (c1, v1) <= (ref.chapter, ref.last) and (ref.chapter, ref.first) <= (c2, v2)
 
 

@@ -84,6 +84,7 @@ Philem 1:1 | Philemon 1:1.
 John 1:4 | John 1:3–4.
 John 1:2-3 | John 1:2. | John 1:3–4.
 John 1 | John 1:1. | John 1:2. | John 1:3–4.
+John 1-2 | John 1:1. | John 1:2. | John 1:3–4. | John 2:1.
 """
 
 
@@ -105,6 +106,7 @@ def test_a_reference_names_its_verses_however_it_is_written(reading: str) -> Non
         "chapter 1",
         "John 1:3-2",  # backwards
         "John 1:0",  # no verse 0
+        "John 2-1",  # chapters backwards
     ],
 )
 def test_anything_else_is_left_to_the_search(query: str) -> None:
@@ -144,6 +146,7 @@ def test_a_book_of_one_chapter_is_cited_by_its_verse_alone() -> None:
         )
     assert named(index, "Jude 25") == ["Jude 1:25."]
     assert named(index, "Jude 4") == ["Jude 1:3–4."]
+    assert named(index, "Jude 2-4") == ["Jude 1:2.", "Jude 1:3–4."]  # verses, not chapters
     found = lookup(index, "Jude 25")
     assert found is not None and found.named == "Jude 1:25"
     assert named(index, "Jude 1") == [f"Jude {loc}." for loc in locators]  # the whole book
