@@ -51,8 +51,15 @@ _LINE_MARKER = re.compile(r"^([ \t]*)([>#-])", re.MULTILINE)
 _ORDERED = re.compile(r"^(\s*\d+)\.(?=\s)", re.MULTILINE)
 
 
+# Embeddings, overrides and isolates: invisible, and one left open turns the rest of the
+# message around (the citation after a quote, the next quote). Marks (LRM, RLM) stay.
+_DIRECTION_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
 def escape(text: str) -> str:
-    """Text shown exactly as written: no Markdown, no links, no mentions, no pings."""
+    """Text shown exactly as written: no Markdown, no links, no mentions, no pings, and no
+    control of the direction of what follows."""
+    text = _DIRECTION_CONTROLS.sub("", text)
     # Every marker, one by one: discord.py's escape_markdown escapes only the first
     # character of what its pattern for a masked link spans ("[a](b) **c** [d](e)" up to
     # the last ")"), which left the bold and the second link live. URLs are escaped too
@@ -68,8 +75,9 @@ def escape(text: str) -> str:
 
 
 def plain(text: str) -> str:
-    """For places Discord shows without Markdown (footer, author): only mentions defused."""
-    return escape_mentions(text)
+    """For places Discord shows without Markdown (footer, author): only mentions defused,
+    and direction controls left out."""
+    return escape_mentions(_DIRECTION_CONTROLS.sub("", text))
 
 
 def fit(raw: str, limit: int, transform: Callable[[str], str] = escape) -> str:

@@ -72,6 +72,15 @@ def test_a_url_field_stays_a_link_and_other_fields_are_escaped() -> None:
     assert embed.url is None  # only http(s) URLs become the title's link
 
 
+def test_no_passage_turns_the_rest_of_a_message_around() -> None:
+    # A right-to-left override in a corpus text (HTML's &#x202E;) reversed what followed.
+    card = Card("T \u202e", body=(Segment("abc \u202edef\u2066 ghi"),), footer="f\u202e")
+    embed = render.embed(card)
+    shown = f"{embed.title} {embed.description} {embed.footer.text}"
+    assert not set(shown) & {"\u202e", "\u2066"}
+    assert embed.description == "abc def ghi"
+
+
 def test_a_link_discord_would_refuse_is_left_out_never_sent_or_cut() -> None:
     # An index built before links were checked may hold one: Discord would refuse the whole
     # message ("Not a well formed URL"), and a link cut to fit would lead elsewhere.
