@@ -26,6 +26,9 @@ _PARSER = MarkdownIt("commonmark").enable("table")  # GitHub tables, read row by
 _CELLS = " | "  # between a row's cells, as the table is typed
 _BREAK_TAG = re.compile(r"<br\s*/?>", re.I)
 _TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.S)
+# Elements whose content is no text a reader sees (a page's scripts and styles), up to
+# their end tag or the end of the block.
+_HIDDEN = re.compile(r"<(script|style|noscript|template)\b[^>]*>.*?(?:</\1\s*>|\Z)", re.S | re.I)
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _ALNUM = re.compile(r"[^\W_]")
 # GitHub/Pandoc footnotes: "[^2]" in the text, "[^2]: ..." as the definition. Labels
@@ -124,7 +127,7 @@ def _pieces(tokens: list[Token]) -> list[Piece]:
 
 def _html_block(raw: str) -> list[Piece]:
     """Raw HTML in Markdown: the tags go, any text between them stays."""
-    text = html.unescape(_TAG.sub("", _BREAK_TAG.sub("\n", raw)))
+    text = html.unescape(_TAG.sub("", _BREAK_TAG.sub("\n", _HIDDEN.sub("", raw))))
     out = []
     for para in re.split(r"\n[ \t\u00a0]*\n", text):
         flat = "\n".join(_SPACES.sub(" ", line).strip() for line in para.split("\n"))

@@ -79,6 +79,13 @@ BLOCK_TEXTS = [
         id="rules-comments-and-raw-tags-are-dropped",
     ),
     pytest.param(
+        "script.md",
+        "Text about sects.\n\n<script>\nvar secret = 1;\n</script>\n\n"
+        "<style>p { color: red }</style>\n\nAfter.\n",
+        ["Text about sects.", "After."],
+        id="scripts-and-styles-are-no-text",
+    ),
+    pytest.param(
         "rule.md",
         "---\n\nJust text after a rule.\n",
         ["Just text after a rule."],
