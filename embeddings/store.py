@@ -92,9 +92,11 @@ class DocumentRecord:
 
     @property
     def work(self) -> tuple[str, str]:
-        """The work it is part of: a title and an author (the 66 books of one Bible, one
-        file each, are one work)."""
-        return (self.meta.title.casefold() or self.source, self.meta.author.casefold())
+        """The work it is part of: its collection (the 66 books of one Bible, one file each,
+        are one work, named by their folder's `_collection.meta.toml`), else the file
+        itself. Two files that only share a title and an author are two works: an upload
+        named like another work is not part of it, and removing one never takes both."""
+        return (self.meta.collection.casefold() or self.source, self.meta.author.casefold())
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)

@@ -44,7 +44,7 @@ def works(app: App, *, guild: int | None = None) -> list[Work]:
 def works_of(documents: Iterable[DocumentRecord]) -> list[Work]:
     groups: dict[tuple[str, str], list[DocumentRecord]] = {}
     for doc in documents:
-        groups.setdefault((doc.meta.title.casefold(), doc.meta.author.casefold()), []).append(doc)
+        groups.setdefault(doc.work, []).append(doc)
     out = []
     for docs in groups.values():
         first = docs[0]

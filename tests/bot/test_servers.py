@@ -238,6 +238,22 @@ def test_a_server_can_hide_base_works_and_show_them_again(app: App) -> None:
     assert state["hidden"] == list(mim.files)
 
 
+def test_two_texts_that_only_share_a_title_and_an_author_are_two_works(app: App) -> None:
+    # An upload titled like another work became part of it: removing either by its title
+    # took both files to the trash.
+    add_garden(app, SERVER_A)
+    collection = app.collections.of(SERVER_A)
+    meta = WorkMeta(title="The Beekeeper's Almanac", author="A. Keeper")
+    other = b"A second almanac, about winter hives and their honey.\n"
+    texts.add_work(app, collection, "winter.txt", other, meta, actor=admin_of(SERVER_A))
+    almanacs = [w for w in sources.works(app, guild=SERVER_A) if w.title == meta.title]
+    assert sorted(w.files for w in almanacs) == [("server/almanac.txt",), ("server/winter.txt",)]
+    with pytest.raises(UploadRefused, match="2 works have that title; name one by file"):
+        texts.remove_work(app, collection, meta.title, actor=admin_of(SERVER_A))
+    texts.remove_work(app, collection, "winter.txt", actor=admin_of(SERVER_A))
+    assert (collection.corpus / "almanac.txt").exists()
+
+
 def test_a_server_defines_as_the_base_alone_does_related_words_included(app: App) -> None:
     # Draper defines "sectarian", a word of the stem of "sectarianism": in a server's view
     # it was sorted with the passages that only use the term.
