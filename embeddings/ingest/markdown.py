@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
@@ -43,13 +44,33 @@ _NUMBER = re.compile(r"(\d{1,3})\*?")
 def read_markdown_pieces(text: str, source: str) -> tuple[list[Piece], DocumentMeta, DocumentMeta]:
     """(pieces, what the document says of itself, front matter)."""
     front, body = split_front_matter(text, source)
-    body = _numbered_labels(body)
-    # Definitions become "\[2\] ..." paragraphs of their own (written on consecutive
-    # lines, they were one paragraph: the first note), which the footnote pass recognises.
-    body = _GFM_DEFINITION.sub(lambda m: f"\n\\[{m.group(1)}\\] ", body)
+    body = _outside_code(body, _footnote_paragraphs)
     pieces = _pieces(_PARSER.parse(body))
     pieces, own = _title_heading(pieces, front)
     return pieces, own, front
+
+
+# A fenced code block, from its fence to the same fence or the end: its text is verbatim.
+_FENCED = re.compile(
+    r"^[ ]{0,3}(`{3,}|~{3,})[^\n]*\n.*?(?:^[ ]{0,3}\1[`~]*[ \t]*$|\Z)", re.M | re.S
+)
+
+
+def _outside_code(body: str, rewrite: Callable[[str], str]) -> str:
+    """`rewrite` applied to the text between fenced code blocks, never inside one."""
+    out, at = [], 0
+    for m in _FENCED.finditer(body):
+        out += [rewrite(body[at : m.start()]), m.group()]
+        at = m.end()
+    return "".join([*out, rewrite(body[at:])])
+
+
+def _footnote_paragraphs(text: str) -> str:
+    """Footnote labels numbered, and each definition a "\\[2\\] ..." paragraph of its own
+    (written on consecutive lines, they were one paragraph: the first note), which the
+    footnote pass recognises."""
+    text = _numbered_labels(text)
+    return _GFM_DEFINITION.sub(lambda m: f"\n\\[{m.group(1)}\\] ", text)
 
 
 def _numbered_labels(body: str) -> str:
@@ -83,7 +104,8 @@ def _title_heading(pieces: list[Piece], front: DocumentMeta) -> tuple[list[Piece
                 continue  # breadcrumbs and navigation may come first
             break
         same_as_front = front.title and piece.text.casefold() == front.title.casefold()
-        if piece.heading == 1 or same_as_front:
+        # Under a title of its own in the front matter, a "# Chapter One" is a section.
+        if same_as_front or (piece.heading == 1 and not front.title):
             return pieces[:i] + pieces[i + 1 :], DocumentMeta(title=piece.text)
     return pieces, EMPTY_META
 

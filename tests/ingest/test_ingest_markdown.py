@@ -32,6 +32,17 @@ def test_a_leading_h1_is_the_title_not_a_section(corpus: Corpus) -> None:
     assert [(b.section, b.text) for b in doc.blocks] == [("", "Body text.")]
 
 
+def test_under_a_title_in_the_front_matter_a_leading_h1_is_a_section(corpus: Corpus) -> None:
+    # "# Chapter One" went as if it were the title: chapter one's passages had no section.
+    text = "---\ntitle: My Book\n---\n\n# Chapter One\n\nFirst.\n\n# Chapter Two\n\nSecond.\n"
+    doc = corpus.document("book.md", text)
+    assert doc.meta.title == "My Book"
+    assert [(b.section, b.text) for b in doc.blocks] == [
+        ("Chapter One", "First."),
+        ("Chapter Two", "Second."),
+    ]
+
+
 # A Markdown file, and the text of its blocks.
 BLOCK_TEXTS = [
     pytest.param(
@@ -84,6 +95,12 @@ BLOCK_TEXTS = [
         "<style>p { color: red }</style>\n\nAfter.\n",
         ["Text about sects.", "After."],
         id="scripts-and-styles-are-no-text",
+    ),
+    pytest.param(
+        "code.md",
+        "Intro text.\n\n```\n[^1]: this is code\n[^note] too\n```\n\nAfter.\n",
+        ["Intro text.", "[^1]: this is code\n[^note] too", "After."],
+        id="footnote-syntax-in-code-stays-as-written",
     ),
     pytest.param(
         "rule.md",
