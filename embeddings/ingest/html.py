@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from embeddings.documents import DocumentMeta
+from embeddings.ingest.cleanup import is_debris
 from embeddings.ingest.dates import normalise_date
 from embeddings.ingest.footnotes import marker_id
 from embeddings.ingest.gutenberg import trim_pieces
@@ -126,9 +127,22 @@ def read_html_pieces(text: str) -> tuple[list[Piece], DocumentMeta]:
         walker.walk(root)
     pieces = _verses(walker.pieces)
     pieces, gutenberg = trim_pieces(pieces)
-    h1 = next((p for p in pieces if p.heading == 1), None)
+    # The <h1> before the text is the page's title, not a section; one further down
+    # (after a preface) is a section, and the <title> names the page.
+    leading = next(
+        (
+            p
+            for p in pieces
+            if p.heading == 1
+            or (
+                not p.is_heading and not is_debris(p.text, link_only=p.link_only, n_links=p.n_links)
+            )
+        ),
+        None,
+    )
+    h1 = leading if leading is not None and leading.heading == 1 else None
     if h1 is not None:
-        pieces = [p for p in pieces if p is not h1]  # the title, not a section
+        pieces = [p for p in pieces if p is not h1]
     own = _head_meta(tree, h1.text if h1 is not None else "")
     if gutenberg is not None:
         own = gutenberg.merged_over(own)

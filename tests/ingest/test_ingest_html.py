@@ -87,6 +87,22 @@ def test_later_h1_headings_are_sections(corpus: Corpus) -> None:
     assert [(b.section, b.text) for b in doc.blocks] == [("", "a"), ("Second Part", "b")]
 
 
+def test_an_h1_after_the_text_begins_is_a_section_and_the_title_element_names_the_page(
+    corpus: Corpus,
+) -> None:
+    # "Chapter 1" after a preface became the work's title, and its section was lost.
+    page = (
+        "<html><head><title>The Real Book</title></head><body><p>Preface.</p>"
+        "<h1>Chapter 1</h1><p>It begins.</p></body></html>"
+    )
+    doc = corpus.document("real.html", page)
+    assert doc.meta.title == "The Real Book"
+    assert [(b.section, b.text) for b in doc.blocks] == [
+        ("", "Preface."),
+        ("Chapter 1", "It begins."),
+    ]
+
+
 def test_html_is_sniffed_whatever_the_file_is_called(corpus: Corpus) -> None:
     doc = corpus.document(
         "page.txt", "<!DOCTYPE html><html><body><p>Para &amp; more</p></body></html>"
