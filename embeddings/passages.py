@@ -52,7 +52,8 @@ class CountMemo:
 # as cp1252); a work's link that Discord would refuse, and bidi controls in its title and
 # author, left out; scripts and styles in Markdown left out, footnote syntax in its code
 # blocks kept as written, and a leading "# Chapter" under a front matter title a section;
-# an HTML <h1> after the text begins is a section, not the page's title.
+# an HTML <h1> after the text begins is a section, not the page's title; a Project
+# Gutenberg START line quoted by a text that has no Gutenberg header drops nothing.
 READER_VERSION = 7
 # What a build's sentence table holds (embeddings/sentence_index.py). 2: a passage's
 # closing signature or date line is no sentence of its own (sentences.is_attribution).

@@ -37,13 +37,28 @@ _CREDIT_WINDOW = 3  # credits sit in the first paragraphs after START
 _END_LINE = re.compile(r"end of (?:the |this )?project gutenberg", re.I)
 
 
+# A Gutenberg file's START marker follows its header (the e-book's name, its "Title:" and
+# "Author:" lines, a licence, long in old files) within the first tens of thousands of
+# characters. A START line further down, or after text that is no such header, is a text
+# quoting one: read as the marker, it dropped everything before it.
+HEADER_MAX = 40_000
+_HEADER_SIGN = re.compile(r"project gutenberg|^(?:Title|Author):", re.I | re.M)
+
+
+def _start(text: str) -> re.Match[str] | None:
+    start = START.search(text, 0, HEADER_MAX)
+    if start is None or not _HEADER_SIGN.search(text, 0, start.start()):
+        return None
+    return start
+
+
 def is_gutenberg(text: str) -> bool:
-    return START.search(text) is not None
+    return _start(text) is not None
 
 
 def split(text: str) -> tuple[str, str]:
     """(header, body): what precedes the START marker, and what lies between the markers."""
-    start = START.search(text)
+    start = _start(text)
     if start is None:
         return "", text
     body = text[start.end() :]

@@ -83,6 +83,21 @@ def test_only_the_front_matter_before_the_text_goes(corpus: Corpus) -> None:
     ]
 
 
+def test_a_text_quoting_a_start_marker_is_no_gutenberg_file(corpus: Corpus) -> None:
+    # Everything before the quoted marker was dropped as a header, silently.
+    essay = (
+        "On digital libraries.\n\nVolunteers mark where a book begins, with a line like\n\n"
+        "*** START OF THE PROJECT GUTENBERG EBOOK MOBY DICK ***\n\nand the text follows.\n"
+    )
+    doc = corpus.document("essay.txt", essay)
+    assert doc.format == "text"
+    assert doc.blocks[0].text == "On digital libraries."
+    assert [b.text for b in doc.blocks][1:] == [
+        "Volunteers mark where a book begins, with a line like",
+        "and the text follows.",
+    ]
+
+
 def test_news_from_nowhere_footnotes(corpus: Corpus) -> None:
     corpus.copy_fixture("news-from-nowhere-excerpt.txt")
     doc = corpus.read("news-from-nowhere-excerpt.txt")
