@@ -106,4 +106,13 @@ def complete_from(everything: list[Work], prefix: str, limit: int = 25) -> list[
         if w.key not in found
         and (needle in folded(w.author) or any(needle in folded(f) for f in w.files))
     ]
-    return (found + by_other)[:limit]
+    # Last, what names a work by its words in another order or spelling ("devils
+    # dictionary"), as the options' filters read it.
+    by_words = [
+        w.key
+        for w in everything
+        if w.key not in found
+        and w.key not in by_other
+        and (names(prefix, w.title) or names(prefix, w.author))
+    ]
+    return (found + by_other + by_words)[:limit]

@@ -11,7 +11,7 @@ import pytest
 from bot.app import App
 from bot.commands.explain import explain
 from bot.commands.quote import QuoteRequest, more_from_source, quote, settle
-from bot.commands.source import find
+from bot.commands.source import complete, find
 from embeddings.documents import folded, names
 from embeddings.errors import NoSuchVerse, QueryTooLong
 from tests.wording import raises_saying
@@ -217,6 +217,12 @@ def test_a_name_is_named_by_its_words_in_any_order_whatever_the_punctuation(
 )
 def test_a_word_the_name_lacks_names_another(typed: str, name: str) -> None:
     assert not names(typed, name)
+
+
+def test_a_work_is_completed_from_its_words_in_another_order(seed_app: App) -> None:
+    # The filters took "sect micro"; the autocomplete offered nothing for it.
+    assert complete(seed_app, "sect micro") == ["Anatomy of the Micro-Sect"]
+    assert complete(seed_app, "Draper, Hal") == ["Anatomy of the Micro-Sect"]
 
 
 def test_an_author_typed_surname_first_filters_the_search(seed_app: App) -> None:
