@@ -10,6 +10,7 @@ anything the indexer would skip (binary, empty, no text left once cleaned).
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 import unicodedata
@@ -78,11 +79,16 @@ def safe_name(raw: str) -> str:
         raise UploadRefused(
             f"I only add {KINDS} files to the corpus; rename the file if it is text."
         )
-    stem = re.sub(r"\.{2,}", ".", re.sub(r"-{2,}", "-", stem))
-    stem = stem.strip(".-_")[:STEM_MAX]
-    while len(stem.encode("utf-8")) > STEM_MAX_BYTES:
-        stem = stem[:-1]
-    stem = stem.rstrip(".-_")  # no hidden file, no trailing dot
+    stem = re.sub(r"\.{2,}", ".", re.sub(r"-{2,}", "-", stem)).strip(".-_")
+    cut = stem[:STEM_MAX]
+    while len(cut.encode("utf-8")) > STEM_MAX_BYTES:
+        cut = cut[:-1]
+    if cut != stem:
+        # Two long names alike for their first characters must not be one stored name:
+        # the second would be told to replace the first.
+        tag = hashlib.blake2b(stem.encode("utf-8"), digest_size=4).hexdigest()
+        cut = cut[: len(cut) - len(tag) - 1].rstrip(".-_") + "-" + tag
+    stem = cut.rstrip(".-_")  # no hidden file, no trailing dot
     if not stem:
         raise UploadRefused("That file name has no letters or digits I can use; rename the file.")
     return stem + suffix
