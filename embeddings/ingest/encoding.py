@@ -51,7 +51,10 @@ def _decode(data: bytes, source: str, *, html: bool) -> str:
     if b"\x00" in data:
         utf16 = _utf16_without_bom(data)
         if utf16 is None:
-            raise IngestError(source, "binary file (contains NUL bytes)")
+            # UTF-16 of another script saved without its byte-order mark looks the same.
+            raise IngestError(
+                source, "binary file (contains NUL bytes; if it is text, save it as UTF-8)"
+            )
         return utf16
     try:
         return data.decode("utf-8")

@@ -65,6 +65,13 @@ def test_utf8_with_a_line_of_another_encoding_reads_each_line_as_it_was_written(
     ] * 3 + ["Un café “très” ancien.", "“Fin” é."]
 
 
+def test_utf16_of_another_script_without_its_mark_is_told_how_to_save_it() -> None:
+    # Cyrillic in UTF-16 has no NUL on either side: "binary file" alone misled.
+    data = "Секта — это группа.\n".encode("utf-16-le")
+    with pytest.raises(IngestError, match="if it is text, save it as UTF-8"):
+        decode(data, "ru.txt")
+
+
 def test_crlf_and_cr_become_lf() -> None:
     assert decode(b"one\r\ntwo\rthree\n", "x.txt") == "one\ntwo\nthree\n"
 
