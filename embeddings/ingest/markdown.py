@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
@@ -27,9 +26,9 @@ _PARSER = MarkdownIt("commonmark").enable("table")  # GitHub tables, read row by
 _CELLS = " | "  # between a row's cells, as the table is typed
 _BREAK_TAG = re.compile(r"<br\s*/?>", re.I)
 _TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.S)
-# Elements whose content is no text a reader sees (a page's scripts and styles), up to
-# their end tag or the end of the block.
-_HIDDEN = re.compile(r"<(script|style|noscript|template)\b[^>]*>.*?(?:</\1\s*>|\Z)", re.S | re.I)
+# Elements whose content is no text a reader sees (a page's scripts and styles), when
+# closed: an unclosed one may run to the end of the file, and its prose stays.
+_HIDDEN = re.compile(r"<(script|style|noscript|template)\b[^>]*>.*?</\1\s*>", re.S | re.I)
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _ALNUM = re.compile(r"[^\W_]")
 # GitHub/Pandoc footnotes: "[^2]" in the text, "[^2]: ..." as the definition. Labels
@@ -44,36 +43,46 @@ _NUMBER = re.compile(r"(\d{1,3})\*?")
 def read_markdown_pieces(text: str, source: str) -> tuple[list[Piece], DocumentMeta, DocumentMeta]:
     """(pieces, what the document says of itself, front matter)."""
     front, body = split_front_matter(text, source)
-    body = _outside_code(body, _footnote_paragraphs)
+    body = _footnote_paragraphs(body)
     pieces = _pieces(_PARSER.parse(body))
     pieces, own = _title_heading(pieces, front)
     return pieces, own, front
 
 
-# A fenced code block, from its fence to the same fence or the end: its text is verbatim.
-_FENCED = re.compile(
-    r"^[ ]{0,3}(`{3,}|~{3,})[^\n]*\n.*?(?:^[ ]{0,3}\1[`~]*[ \t]*$|\Z)", re.M | re.S
-)
+def _code_and_prose(body: str) -> list[tuple[bool, str]]:
+    """The body in runs of lines, each code (a fenced or indented block, as markdown-it
+    reads them, lists included) or not: footnote syntax in code is verbatim."""
+    lines = body.splitlines(keepends=True)
+    code = [False] * len(lines)
+    for token in _PARSER.parse(body):
+        if token.type in ("fence", "code_block") and token.map is not None:
+            first, end = token.map
+            code[first:end] = [True] * (end - first)
+    runs: list[tuple[bool, str]] = []
+    for line, in_code in zip(lines, code, strict=True):
+        if runs and runs[-1][0] == in_code:
+            runs[-1] = (in_code, runs[-1][1] + line)
+        else:
+            runs.append((in_code, line))
+    return runs
 
 
-def _outside_code(body: str, rewrite: Callable[[str], str]) -> str:
-    """`rewrite` applied to the text between fenced code blocks, never inside one."""
-    out, at = [], 0
-    for m in _FENCED.finditer(body):
-        out += [rewrite(body[at : m.start()]), m.group()]
-        at = m.end()
-    return "".join([*out, rewrite(body[at:])])
+def _footnote_paragraphs(body: str) -> str:
+    """Footnote labels numbered over the whole text, and each definition a "\\[2\\] ..."
+    paragraph of its own (written on consecutive lines, they were one paragraph: the
+    first note), which the footnote pass recognises; code blocks as written."""
+    runs = _code_and_prose(body)
+    numbers = _label_numbers("".join(text for in_code, text in runs if not in_code))
+    out = []
+    for in_code, text in runs:
+        if not in_code:
+            text = _GFM_LABEL.sub(lambda m: f"[^{numbers.get(m.group(1), m.group(1))}]", text)
+            text = _GFM_DEFINITION.sub(lambda m: f"\n\\[{m.group(1)}\\] ", text)
+        out.append(text)
+    return "".join(out)
 
 
-def _footnote_paragraphs(text: str) -> str:
-    """Footnote labels numbered, and each definition a "\\[2\\] ..." paragraph of its own
-    (written on consecutive lines, they were one paragraph: the first note), which the
-    footnote pass recognises."""
-    text = _numbered_labels(text)
-    return _GFM_DEFINITION.sub(lambda m: f"\n\\[{m.group(1)}\\] ", text)
-
-
-def _numbered_labels(body: str) -> str:
+def _label_numbers(body: str) -> dict[str, str]:
     """Named footnote labels ("[^starter]") as numbers after the document's own: the
     footnote pass reads markers as numbers, stars or single letters, so that words in
     brackets ("[sic]") never become notes. Only labels with a definition are footnotes."""
@@ -83,8 +92,6 @@ def _numbered_labels(body: str) -> str:
         for label in dict.fromkeys(_GFM_LABEL.findall(body))
         if label in defined and not _GFM_REFERENCE.fullmatch(f"[^{label}]")
     ]
-    if not named:
-        return body
     taken = {int(m.group(1)) for m in map(_NUMBER.fullmatch, _GFM_LABEL.findall(body)) if m}
     numbers: dict[str, str] = {}
     n = 0
@@ -93,7 +100,7 @@ def _numbered_labels(body: str) -> str:
         while n in taken:
             n += 1
         numbers[label] = str(n)
-    return _GFM_LABEL.sub(lambda m: f"[^{numbers.get(m.group(1), m.group(1))}]", body)
+    return numbers
 
 
 def _title_heading(pieces: list[Piece], front: DocumentMeta) -> tuple[list[Piece], DocumentMeta]:

@@ -212,3 +212,22 @@ def test_a_table_is_one_block_a_row_a_line_without_its_markup(corpus: Corpus) ->
         "Flour | Water | Salt\n1000 g | 750 g | 20 g\n500 g | 375 g | 10 g",
         "After.",
     ]
+
+
+def test_an_unclosed_style_element_leaves_the_prose_after_it(corpus: Corpus) -> None:
+    # Read as running to the end of the file, it took the whole document with it.
+    doc = corpus.document("style.md", "Intro.\n\n<style> elements belong in the head\n\nProse.\n")
+    assert "Prose." in [b.text for b in doc.blocks]
+
+
+def test_named_footnotes_are_numbered_once_across_code_blocks(corpus: Corpus) -> None:
+    # Numbered apart between fences, a reference before a code block lost its note after it.
+    text = (
+        "The word is old.[^origin]\n\n```\ncode [^x]\n```\n\n"
+        "- a list item\n\n      indented code [^y]\n\n"
+        "[^origin]: First said of the early churches.\n"
+    )
+    doc = corpus.document("notes.md", text)
+    assert [n.text for n in doc.footnotes.values()] == ["First said of the early churches."]
+    texts_ = [b.text for b in doc.blocks]
+    assert "code [^x]" in texts_ and "indented code [^y]" in texts_
