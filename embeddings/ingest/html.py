@@ -127,20 +127,14 @@ def read_html_pieces(text: str) -> tuple[list[Piece], DocumentMeta]:
         walker.walk(root)
     pieces = _verses(walker.pieces)
     pieces, gutenberg = trim_pieces(pieces)
-    # The <h1> before the text is the page's title, not a section; one further down
-    # (after a preface) is a section, and the <title> names the page.
-    leading = next(
-        (
-            p
-            for p in pieces
-            if p.heading == 1
-            or (
-                not p.is_heading and not is_debris(p.text, link_only=p.link_only, n_links=p.n_links)
-            )
-        ),
-        None,
-    )
-    h1 = leading if leading is not None and leading.heading == 1 else None
+    # The first <h1> is the page's title, not a section, unless the text has begun above
+    # it (a preface) and the <title> names the page: then it is a section. A line or two
+    # above it (a byline, a kicker) has not begun the text.
+    h1 = next((p for p in pieces if p.heading == 1), None)
+    if h1 is not None and _named_by_title_element(tree):
+        before = sum(len(p.text) for p in pieces[: pieces.index(h1)] if _is_text(p))
+        if before > KICKER_CHARS:
+            h1 = None
     if h1 is not None:
         pieces = [p for p in pieces if p is not h1]
     own = _head_meta(tree, h1.text if h1 is not None else "")
@@ -311,3 +305,20 @@ class _Walker:
         )
         if not self.heading:
             self.note_id = ""  # one definition per footnote item
+
+
+KICKER_CHARS = 200  # text above an <h1> that still leaves it the title: a byline, a kicker
+
+
+def _named_by_title_element(tree: LexborHTMLParser) -> bool:
+    """Whether the page's <title> names it, rather than a file ("Book 01") or nothing."""
+    node = tree.css_first("title")
+    title = " ".join(node.text().split()) if node is not None else ""
+    return bool(title) and not _GENERIC_TITLE.fullmatch(title)
+
+
+def _is_text(piece: Piece) -> bool:
+    """A paragraph a reader reads: not a heading, not navigation or a banner."""
+    return not piece.is_heading and not is_debris(
+        piece.text, link_only=piece.link_only, n_links=piece.n_links
+    )
