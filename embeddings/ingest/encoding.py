@@ -1,9 +1,9 @@
 """Bytes to text: find the encoding, refuse binary data, normalise newlines and Unicode.
 
 Order of trust: a byte-order mark, then strict UTF-8 (most of the corpus), then the
-charset an HTML file declares, then UTF-8 line by line when most of it is (a line or a byte
-of another encoding in it), then cp1252 (old Windows files with curly quotes), and latin-1
-last because it decodes anything.
+charset an HTML file declares, then UTF-8 with its few stray bytes read as cp1252 when
+most of it is UTF-8, then cp1252 (old Windows files with curly quotes), and latin-1 last
+because it decodes anything.
 """
 
 from __future__ import annotations
@@ -47,6 +47,10 @@ def _decode(data: bytes, source: str, *, html: bool) -> str:
             try:
                 return data[len(bom) :].decode(encoding)
             except UnicodeDecodeError as exc:
+                # A UTF-8 mark says it is UTF-8, whatever its stray bytes.
+                mixed = _mostly_utf8(data[len(bom) :], marked=True) if encoding == "utf-8" else None
+                if mixed is not None:
+                    return mixed
                 raise IngestError(source, f"binary file (invalid {encoding} after BOM)") from exc
     if b"\x00" in data:
         utf16 = _utf16_without_bom(data)
@@ -67,17 +71,29 @@ def _decode(data: bytes, source: str, *, html: bool) -> str:
                 return data.decode(declared)
             except UnicodeDecodeError:
                 pass
-    if _UTF8_SEQUENCE.search(data):
-        # UTF-8 with a few lines of another encoding (a paste from an old file, one stray
-        # byte): each line as it reads. Read whole as cp1252, every "é" became "Ã©".
-        return "".join(guess(line)[0] for line in data.splitlines(keepends=True))
-    return guess(data)[0]
+    mixed = _mostly_utf8(data)
+    return mixed if mixed is not None else guess(data)[0]
 
 
-# A character of two bytes or more as UTF-8 writes it: text that holds them is UTF-8.
+# A character of two bytes or more as UTF-8 writes it.
 _UTF8_SEQUENCE = re.compile(
     rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
 )
+# A byte UTF-8 could not read, as the "surrogateescape" error handler keeps it.
+_ESCAPED = re.compile("[\udc80-\udcff]")
+
+
+def _mostly_utf8(data: bytes, *, marked: bool = False) -> str | None:
+    """UTF-8 with a few bytes of another encoding (a line pasted from an old file, one
+    stray byte): the UTF-8 read as UTF-8 and each other byte as cp1252 (else Latin-1).
+    Read whole as cp1252, every "é" became "Ã©". None when the bytes UTF-8 cannot read
+    outnumber its characters of two bytes or more: a cp1252 file, whose few pairs of
+    accented letters only look like UTF-8."""
+    text = data.decode("utf-8", "surrogateescape")
+    strays = len(_ESCAPED.findall(text))
+    if not marked and strays > len(_UTF8_SEQUENCE.findall(data)):
+        return None
+    return _ESCAPED.sub(lambda m: guess(bytes([ord(m.group()) - 0xDC00]))[0], text)
 
 
 def guess(data: bytes) -> tuple[str, str]:

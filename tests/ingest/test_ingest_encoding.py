@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+
 import pytest
 
 from embeddings.ingest import IngestError
@@ -70,6 +72,16 @@ def test_utf16_of_another_script_without_its_mark_is_told_how_to_save_it() -> No
     data = "Секта — это группа.\n".encode("utf-16-le")
     with pytest.raises(IngestError, match="if it is text, save it as UTF-8"):
         decode(data, "ru.txt")
+
+
+def test_stray_bytes_are_read_one_by_one_and_a_cp1252_file_stays_cp1252() -> None:
+    # A line of both UTF-8 and a stray byte was mojibake; a byte-order mark with one was
+    # refused as binary; a cp1252 file whose accents pair like UTF-8 stays cp1252.
+    assert decode("Café ".encode() + b"\x92s\n", "a.txt") == "Café ’s\n"
+    marked = codecs.BOM_UTF8 + "é ok\n".encode() + b"\x93q\x94\n"
+    assert decode(marked, "b.txt") == "é ok\n“q”\n"
+    cp1252 = "Ça coûte très cher, dit-il à l’élève.\n".encode("cp1252")
+    assert decode(cp1252, "c.txt") == "Ça coûte très cher, dit-il à l’élève.\n"
 
 
 def test_crlf_and_cr_become_lf() -> None:
