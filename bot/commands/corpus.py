@@ -183,6 +183,11 @@ def _checked_name(app: App, collection: Collection, filename: str, size: int, ac
     (returned), the size, and room for it in a server's share of the disk."""
     permit(collection, actor, "add", filename)
     name = safe_name(filename)
+    untagged = safe_name(filename, tagged=False)
+    if untagged != name and (collection.corpus / untagged).exists():
+        # Stored before long names were tagged: the same upload replaces (or is refused
+        # as) that file, never added beside it.
+        name = untagged
     check_size(size, app.settings.upload_max_bytes)
     if not collection.is_base:
         # Every server's admins can store texts, and a replaced one stays in the trash:

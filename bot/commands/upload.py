@@ -67,8 +67,9 @@ def check_size(size: int, limit: int) -> None:
         )
 
 
-def safe_name(raw: str) -> str:
-    """The file name to store an upload under, or UploadRefused."""
+def safe_name(raw: str, *, tagged: bool = True) -> str:
+    """The file name to store an upload under, or UploadRefused. A name cut short ends
+    with a tag of the whole name (`tagged`; without: as names were stored before)."""
     name = unicodedata.normalize("NFC", raw)
     name = re.split(r"[/\\]", name)[-1]  # the last component, whatever the separator
     name = _CONTROL.sub("", _INVISIBLE.sub("", name))
@@ -83,7 +84,7 @@ def safe_name(raw: str) -> str:
     cut = stem[:STEM_MAX]
     while len(cut.encode("utf-8")) > STEM_MAX_BYTES:
         cut = cut[:-1]
-    if cut != stem:
+    if cut != stem and tagged:
         # Two long names alike for their first characters must not be one stored name:
         # the second would be told to replace the first.
         tag = hashlib.blake2b(stem.encode("utf-8"), digest_size=4).hexdigest()

@@ -29,7 +29,7 @@ from bot.commands.corpus import Actor, NotPermitted
 from bot.commands.quote import QuoteRequest, quote
 from bot.commands.scoped import NothingToRead
 from bot.commands.sidecar import WorkMeta
-from bot.commands.upload import UploadRefused
+from bot.commands.upload import UploadRefused, safe_name
 from bot.file_lock import locked
 from bot.live import BuildGate
 from bot.messages import describe
@@ -236,6 +236,26 @@ def test_a_server_can_hide_base_works_and_show_them_again(app: App) -> None:
     texts.hide_work(app, SERVER_A, mim.title, actor=admin_of(SERVER_A))
     state = json.loads((app.collections.folder(SERVER_A) / "state.json").read_text())
     assert state["hidden"] == list(mim.files)
+
+
+def test_a_long_name_stored_before_names_were_tagged_is_replaced_not_doubled(app: App) -> None:
+    # The same upload's tagged name was new: replace added a second copy beside the first.
+    long = (
+        "A very long title for an almanac of the bees and of the seasons of the hive, volume 1.txt"
+    )
+    collection = app.collections.of(SERVER_A)
+    meta = WorkMeta(title="The Long Almanac")
+    texts.add_work(app, collection, long, GARDEN, meta, actor=admin_of(SERVER_A))
+    stored = sorted(p.name for p in collection.corpus.iterdir() if p.suffix == ".txt")
+    [old] = stored
+    (collection.corpus / old).rename(collection.corpus / safe_name(long, tagged=False))
+    collection.reindex()
+    texts.add_work(
+        app, collection, long, GARDEN + b"More.\n", meta, actor=admin_of(SERVER_A), replace=True
+    )
+    assert sorted(p.name for p in collection.corpus.iterdir() if p.suffix == ".txt") == [
+        safe_name(long, tagged=False)
+    ]
 
 
 def test_two_texts_that_only_share_a_title_and_an_author_are_two_works(app: App) -> None:
