@@ -170,8 +170,11 @@ def trim_pieces(pieces: list[Piece]) -> tuple[list[Piece], DocumentMeta | None]:
     start = next((i for i, p in enumerate(pieces) if _START_ANYWHERE.search(p.text)), None)
     meta = None
     if start is not None:
-        header = "\n".join(p.text for p in pieces[: start + 1])
-        meta = header_meta(_START_ANYWHERE.split(header)[0])
+        header = _START_ANYWHERE.split("\n".join(p.text for p in pieces[: start + 1]))[0]
+        if len(header) > HEADER_MAX or not _HEADER_SIGN.search(header):
+            start = None  # a page quoting a marker, as for plain text (`_start`)
+    if start is not None:
+        meta = header_meta(header)
         pieces = drop_credits(pieces[start + 1 :])
     end = next((i for i, p in enumerate(pieces) if _END_ANYWHERE.search(p.text)), None)
     if end is not None:

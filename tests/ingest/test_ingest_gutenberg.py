@@ -98,6 +98,15 @@ def test_a_text_quoting_a_start_marker_is_no_gutenberg_file(corpus: Corpus) -> N
     ]
 
 
+def test_a_page_quoting_a_start_marker_keeps_what_comes_before_it(corpus: Corpus) -> None:
+    page = (
+        "<html><body><p>On digital libraries.</p><p>*** START OF THE PROJECT GUTENBERG EBOOK "
+        "MOBY DICK ***</p><p>And the text follows.</p></body></html>"
+    )
+    texts_ = [b.text for b in corpus.document("essay.html", page).blocks]
+    assert texts_[0] == "On digital libraries." and texts_[-1] == "And the text follows."
+
+
 def test_news_from_nowhere_footnotes(corpus: Corpus) -> None:
     corpus.copy_fixture("news-from-nowhere-excerpt.txt")
     doc = corpus.read("news-from-nowhere-excerpt.txt")
