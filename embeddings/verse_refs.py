@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from embeddings.errors import NoSuchVerse
@@ -97,7 +97,7 @@ def parse(query: str) -> VerseRef | None:
     if last < first or (m["first"] is not None and first == 0):  # no verse 0
         return None
     chapter, through = int(m["chapter"]), int(m["through"] or 0)
-    if through and through <= chapter:
+    if through and not 0 < chapter < through:  # no chapter 0, nor a range backwards
         return None
     return VerseRef(m["book"].strip(), chapter, first, last, through)
 
@@ -147,6 +147,9 @@ def lookup(index: Readable, query: str, allowed: Iterable[int] | None = None) ->
         # "Jude 24-25" its last two verses.
         verses = VerseRef(ref.book, 1, ref.chapter, ref.through or ref.chapter)
         found = _collect(index, docs, verses, keep)
+    elif ref.through > found.chapters:
+        # "Ruth 3-9" names chapters Ruth lacks: said so, not shown as its chapters 3-4.
+        found = replace(found, ids=[], verses=0, exists=False)
     return found
 
 

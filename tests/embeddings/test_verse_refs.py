@@ -107,6 +107,7 @@ def test_a_reference_names_its_verses_however_it_is_written(reading: str) -> Non
         "John 1:3-2",  # backwards
         "John 1:0",  # no verse 0
         "John 2-1",  # chapters backwards
+        "John 0-1",  # no chapter 0
     ],
 )
 def test_anything_else_is_left_to_the_search(query: str) -> None:
@@ -132,6 +133,12 @@ def test_a_reference_is_read_into_book_chapter_and_verses() -> None:
     assert parse("1 Cor 13:4–7") == VerseRef("1 Cor", 13, 4, 7)
     assert parse("Psalm 23") == VerseRef("Psalm", 23)
     assert parse("John 3:16") == VerseRef("John", 3, 16, 16)
+
+
+def test_a_range_of_chapters_the_book_lacks_is_found_empty() -> None:
+    found = lookup(bible(), "John 1-9")  # John has 2 chapters here
+    assert found is not None and found.ids == [] and found.named == "John 1–9"
+    assert found.chapters == 2 and found.verses == 0  # "John has 2 chapters; there is no …"
 
 
 def test_a_book_of_one_chapter_is_cited_by_its_verse_alone() -> None:
