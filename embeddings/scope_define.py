@@ -49,8 +49,7 @@ def definitions(
 
 
 def _work(reader: Reader, passage_id: int) -> tuple[str, str]:
-    meta = reader.index.document_of(passage_id).meta
-    return meta.title.casefold(), meta.author.casefold()
+    return reader.index.document_of(passage_id).work
 
 
 def vocabularies(reader: Reader) -> list[tuple[Vocabulary, frozenset[str]]]:

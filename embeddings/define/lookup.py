@@ -72,9 +72,8 @@ class DefinitionIndex:
         works: dict[tuple[str, str], int] = {}
         self.work = np.zeros(len(passages), dtype=np.int32)
         for d in index.documents:
-            # A work is a title and an author (the 66 books of one Bible), as in /source.
-            key = (d.meta.title.casefold() or d.source, d.meta.author.casefold())
-            self.work[d.first : d.first + d.count] = works.setdefault(key, len(works))
+            # A work as /source groups them (the 66 books of one Bible are one).
+            self.work[d.first : d.first + d.count] = works.setdefault(d.work, len(works))
 
     @property
     def index(self) -> IndexData:
