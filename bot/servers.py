@@ -37,8 +37,9 @@ from bot.trash import DAY, MOVING_SUFFIX, Trash
 from embeddings import store
 from embeddings.build import BuildReport, ProgressFn
 from embeddings.errors import BuildRefused, IndexMissingError, ModelError, QuotebotError
-from embeddings.scope import COLLECTION_PREFIX, ScopeSearcher
+from embeddings.scope import ScopeSearcher
 from embeddings.search import Searcher
+from embeddings.store import COLLECTION_PREFIX
 
 log = logging.getLogger(__name__)
 

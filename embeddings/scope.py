@@ -26,8 +26,6 @@ from embeddings.passages import Passage
 from embeddings.search import Filters, Hit, QueryEmbeddings, Searcher, SearchResult
 from embeddings.store import DocumentRecord
 
-COLLECTION_PREFIX = "server/"  # how a collection's files are named in a server's scope
-
 
 @dataclass(frozen=True)
 class Part:

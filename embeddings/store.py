@@ -75,6 +75,9 @@ COMPANION_IDS = "companion_ids.npy"  # ... the passage each row renders
 COMPANION_INDEX = "companion.faiss"  # ... their dense index, when approximate
 
 
+COLLECTION_PREFIX = "server/"  # how a collection's files are named in a server's scope
+
+
 @dataclass(frozen=True)
 class DocumentRecord:
     """A document as the index knows it: metadata and its range of passages."""
@@ -96,7 +99,11 @@ class DocumentRecord:
         are one work, named by their folder's `_collection.meta.toml`), else the file
         itself. Two files that only share a title and an author are two works: an upload
         named like another work is not part of it, and removing one never takes both."""
-        return (self.meta.collection.casefold() or self.source, self.meta.author.casefold())
+        collection = self.meta.collection.casefold()
+        if collection and self.source.startswith(COLLECTION_PREFIX):
+            # A server's own text naming a base work's collection is not part of it.
+            collection = COLLECTION_PREFIX + collection
+        return (collection or self.source, self.meta.author.casefold())
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)

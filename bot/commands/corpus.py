@@ -51,7 +51,7 @@ from embeddings.errors import (
 from embeddings.ingest.discovery import SIDECAR_SUFFIX, discover, is_sidecar, sidecars
 from embeddings.ingest.errors import IngestError
 from embeddings.ingest.metadata import load_meta_file
-from embeddings.scope import COLLECTION_PREFIX
+from embeddings.store import COLLECTION_PREFIX
 
 log = logging.getLogger(__name__)
 

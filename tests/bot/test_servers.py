@@ -36,7 +36,7 @@ from bot.messages import describe
 from bot.trash import DAY, Trash, TrashError, TrashGone
 from embeddings import store
 from embeddings.errors import NotFoundError, NotInTrash
-from embeddings.scope import COLLECTION_PREFIX
+from embeddings.store import COLLECTION_PREFIX
 
 SERVER_A = 111_111_111_111_111_111
 SERVER_B = 222_222_222_222_222_222

@@ -21,6 +21,7 @@ from embeddings import dense as dense_index
 from embeddings import store
 from embeddings.build import reindex
 from embeddings.dense import DenseParams
+from embeddings.documents import DocumentMeta
 from embeddings.errors import (
     IndexCorruptError,
     IndexIncompatibleError,
@@ -449,3 +450,16 @@ def test_a_damaged_previous_build_is_never_the_fallback(fresh_app: App) -> None:
     vectors.write_bytes(bytes(data))
     with pytest.raises(IndexCorruptError):
         store.load_last_good(fresh_app.settings.index)
+
+
+def test_a_work_is_its_collection_or_its_file_and_a_servers_never_the_bases() -> None:
+    def record(source: str, title: str, collection: str = "") -> store.DocumentRecord:
+        meta = DocumentMeta(title, author="", collection=collection)
+        return store.DocumentRecord(source, meta, "html", "", 0, 1)
+
+    bible = "The King James Bible"
+    genesis, exodus = record("kjv/b1.htm", bible, bible), record("kjv/b2.htm", bible, bible)
+    assert genesis.work == exodus.work  # one work in many files
+    assert record("a.txt", "Essay").work != record("b.txt", "Essay").work  # a title alone
+    # A server's upload whose front matter names the base's collection stays its own.
+    assert record(store.COLLECTION_PREFIX + "x.htm", bible, bible).work != genesis.work
