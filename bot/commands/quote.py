@@ -151,6 +151,10 @@ def _verses(
             f"The first {shown} of the {total} verses of {found.named}; name a verse or "
             "a range for the others."
         )
+        ref = found.ref
+        if ref.through:  # "John 3-16" is chapters 3 to 16, and often meant as John 3:16
+            verse = f"{found.book} {ref.chapter}:{ref.through}"
+            notice += f" These are chapters {ref.chapter} to {ref.through}; {verse} is a verse."
     return Answer(query, quotes, notice=notice)
 
 

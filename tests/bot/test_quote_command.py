@@ -120,6 +120,13 @@ def test_a_chapter_longer_than_the_answer_says_how_much_is_left(bible_app: App) 
     assert "verses of Genesis 1; name a verse or a range for the others." in answer.notice
 
 
+def test_a_range_of_chapters_says_how_to_name_the_verse_it_may_mean(bible_app: App) -> None:
+    # "Genesis 1-2" is read as chapters; "John 3-16" is often meant as John 3:16.
+    answer = quote(bible_app, QuoteRequest("Genesis 1-2", count=3))
+    assert [q.locator for q in answer.quotes] == ["1:1", "1:2", "1:3"]
+    assert answer.notice.endswith("These are chapters 1 to 2; Genesis 1:2 is a verse.")
+
+
 def test_a_verse_reference_is_explained_as_its_first_verse(bible_app: App) -> None:
     # "Genesis 1:3" was refused as "not a passage reference", though /quote takes it.
     explained = explain(bible_app, "Gen 1:3")
