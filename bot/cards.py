@@ -84,30 +84,33 @@ def _regional(ch: str) -> bool:
     return 0x1F1E6 <= ord(ch) <= 0x1F1FF  # the letters that make flags, two by two
 
 
+def _splits(text: str, at: int) -> bool:
+    """Whether cutting `text` at `at` splits what a reader sees as one character: a letter
+    from its accents, an emoji at a joiner, a flag's two letters (after an odd run)."""
+    if not 0 < at < len(text):
+        return False
+    if _continues(text[at]) or text[at - 1] == _ZWJ:
+        return True
+    run = 0
+    while _regional(text[at]) and run < at and _regional(text[at - 1 - run]):
+        run += 1
+    return run % 2 == 1
+
+
 def whole_cut(text: str, end: int) -> int:
     """`end`, or less, so that `text[:end]` ends on a whole character as readers see it:
     never a letter without its accents, half a flag, or an emoji family cut at a joiner."""
     end = max(0, min(end, len(text)))
-    while 0 < end < len(text) and (_continues(text[end]) or text[end - 1] == _ZWJ):
+    while _splits(text, end):
         end -= 1
-    if 0 < end < len(text) and _regional(text[end]):
-        run = 0
-        while run < end and _regional(text[end - 1 - run]):
-            run += 1
-        end -= run % 2  # an odd run before a regional letter: its pair is cut
     return end
 
 
 def whole_start(text: str, start: int) -> int:
     """`start`, or more, so that `text[start:]` begins on a whole character."""
     start = max(0, min(start, len(text)))
-    while 0 < start < len(text) and (_continues(text[start]) or text[start - 1] == _ZWJ):
+    while _splits(text, start):
         start += 1
-    if 0 < start < len(text) and _regional(text[start]):
-        run = 0
-        while run < start and _regional(text[start - 1 - run]):
-            run += 1
-        start += run % 2
     return start
 
 

@@ -587,13 +587,10 @@ class Searcher:
         one work must not raise the floor) needs a higher cosine."""
         p = self.params
         cos, lex = ranking.cosines, ranking.bm25
-        if not anchored:
-            return cos >= max(p.min_cosine, p.min_cosine_unanchored)
+        floor = p.min_cosine if anchored else max(p.min_cosine, p.min_cosine_unanchored)
         top_bm25 = float(lex.max()) if len(lex) else 0.0
-        if top_bm25 <= 0:
-            return cos >= p.min_cosine
-        lexical = lex >= p.lexical_strength * top_bm25
-        ok = (cos >= p.min_cosine) | (lexical & (cos >= p.min_cosine_lexical))
+        lexical = lex >= p.lexical_strength * top_bm25 if top_bm25 > 0 else np.zeros_like(cos, bool)
+        ok = (cos >= floor) | (lexical & (cos >= p.min_cosine_lexical))
         return ok if ranking.phrase is None else ok | ranking.phrase
 
     def dedupe(self, hits: Iterable[Hit], per_document: int = 0, limit: int = 0) -> list[Hit]:
