@@ -17,6 +17,7 @@ from bot.commands.compare import Comparison
 from bot.commands.explain import Explanation
 from bot.commands.results import Answer, Quote
 from bot.commands.source import Work
+from bot.messages import counted
 from embeddings.ingest.dictionary import is_bare_headword
 from embeddings.sentences import split_sentences
 
@@ -321,11 +322,6 @@ def citation_card(q: Quote) -> Card:
 
 def error_card(message: str) -> Card:
     return Card(title="Sorry", body=(Segment(clip(message, 1500)),), tone="error")
-
-
-def counted(n: int, noun: str) -> str:
-    """ "1 passage", "2 passages", "1,024 passages" (the nouns counted here are regular)."""
-    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
 WORKS_LIST_CHARS = 3500

@@ -14,7 +14,6 @@ from bot.cards import (
     Card,
     answer_cards,
     compare_card,
-    counted,
     error_card,
     explain_card,
     work_card,
@@ -27,7 +26,7 @@ from bot.commands.explain import explain
 from bot.commands.quote import QuoteRequest, quote
 from bot.commands.results import Answer
 from bot.commands.source import Work
-from bot.messages import describe, not_utf8
+from bot.messages import counted, describe, not_utf8
 from bot.progress import terminal_progress
 from bot.typed_text import recovered, tolerate_stdin
 from embeddings.errors import QueryError, QuotebotError

@@ -350,11 +350,12 @@ def _a_folder(match: re.Match[str]) -> str:
 def no_such_verse(missing: NoSuchVerse) -> str:
     """ "Jude has 1 chapter; there is no Jude 2:3." """
     if missing.verses == 0:
-        has = f"{missing.book} has {_counted(missing.chapters, 'chapter')}"
+        has = f"{missing.book} has {counted(missing.chapters, 'chapter')}"
     else:
-        has = f"{missing.book} {missing.chapter} has {_counted(missing.verses, 'verse')}"
+        has = f"{missing.book} {missing.chapter} has {counted(missing.verses, 'verse')}"
     return f"{has}; there is no {missing.named}."
 
 
-def _counted(n: int, noun: str) -> str:
+def counted(n: int, noun: str) -> str:
+    """ "1 passage", "2 passages", "1,024 passages" (the nouns counted here are regular)."""
     return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
