@@ -71,6 +71,8 @@ def _footnote_paragraphs(body: str) -> str:
     """Footnote labels numbered over the whole text, and each definition a "\\[2\\] ..."
     paragraph of its own (written on consecutive lines, they were one paragraph: the
     first note), which the footnote pass recognises; code blocks as written."""
+    if "[^" not in body:
+        return body  # no footnote syntax: no second parse to find the code blocks
     runs = _code_and_prose(body)
     numbers = _label_numbers("".join(text for in_code, text in runs if not in_code))
     out = []
