@@ -56,11 +56,9 @@ def _meta(data: dict[str, object], source: str) -> DocumentMeta:
     date = date_value(data.get("date"))
     if date is None:
         raise IngestError(source, "broken front matter (date is not a date)")
-    url = text("url", "permalink")
     # A Jekyll permalink ("/drapersw/Anatomy-of-the-micro-sect") is a path on some site,
-    # not an address a reader can follow.
-    if not url.startswith(("http://", "https://")):
-        url = ""
+    # not an address a reader can follow: `metadata.resolve` keeps web addresses only.
+    url = text("url", "permalink")
     return DocumentMeta(
         title=text("title"),
         author=text("author", "authors"),

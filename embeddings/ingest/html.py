@@ -177,7 +177,7 @@ def _head_meta(tree: LexborHTMLParser, h1: str) -> DocumentMeta:
         title=title,
         author=next((metas[k] for k in _AUTHOR_META if k in metas), ""),
         date=normalise_date(next((metas[k] for k in _DATE_META if k in metas), "")),
-        url=url if url.startswith(("http://", "https://")) else "",
+        url=url,  # a relative link goes in `metadata.resolve`, which keeps web addresses
         language=language_code(lang),
     )
 
