@@ -10,9 +10,10 @@ import time
 from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from typing import Literal
 
 from bot.commands.results import Answer
-from bot.messages import serving_previous, still_serving
+from bot.messages import describe, serving_previous, still_serving
 from bot.settings import Settings
 from embeddings import store
 from embeddings.build import BuildReport, ProgressFn, reindex
@@ -45,6 +46,25 @@ class Live:
     # Finished answers by normalised request: a question asked again, or by many people
     # at once, costs a dictionary lookup.
     answers: Lru[Hashable, Answer] = field(default_factory=lambda: Lru(ANSWER_CACHE))
+
+
+@dataclass(frozen=True)
+class Trouble:
+    """Why the build answering is not the one CURRENT names, as data: each reader gets it in
+    their own words (the owners whole; a server's admins without the host's folders, and
+    with what only the owners can mend said to be theirs)."""
+
+    problem: QuotebotError
+    # "previous": CURRENT's build is damaged and an earlier intact one (`kept`: when it was
+    # built) answers; "refused": a new build another process made cannot be used and the
+    # one in use (`kept`: its name) goes on answering.
+    kind: Literal["previous", "refused"]
+    kept: str
+
+    def said(self, told: Callable[[QuotebotError], str] = describe) -> str:
+        if self.kind == "previous":
+            return serving_previous(self.problem, self.kept, told)
+        return still_serving(self.problem, self.kept, told)
 
 
 class BuildGate:
@@ -89,7 +109,7 @@ class IndexService:
         self.gate = gate
         self.side = side  # where a search finds the nearest sentences (`Searcher`)
         self._live: Live | None = None
-        self.warning = ""  # set while a damaged index makes us serve an earlier build
+        self.trouble: Trouble | None = None  # set while CURRENT's build does not answer
         self._building = threading.Lock()
         # One load at a time: a slow load of an older build must not land after a newer one.
         self._loading = threading.Lock()
@@ -114,6 +134,11 @@ class IndexService:
         return searcher
 
     @property
+    def warning(self) -> str:
+        """The trouble, in the owners' words ("" when there is none)."""
+        return "" if self.trouble is None else self.trouble.said()
+
+    @property
     def loaded(self) -> bool:
         return self._live is not None
 
@@ -136,10 +161,9 @@ class IndexService:
             data, damage = store.load_last_good(
                 self.settings.index, check=self.settings.verify_checksums
             )
-            warning = serving_previous(damage, data.manifest.built_at) if damage else ""
-            if warning:
-                log.warning("%s", warning)
-            self.warning = warning
+            self.trouble = Trouble(damage, "previous", data.manifest.built_at) if damage else None
+            if self.trouble is not None:
+                log.warning("%s", self.trouble.said())
             self._check_model(data)
             live = Live(self._searcher(data))
             self._refused = ""
@@ -167,11 +191,11 @@ class IndexService:
         another model) is refused once and the index in use keeps answering, with a warning
         for admins; nothing happens while this process builds (it swaps its own build in)."""
         name = store.read_current_name(self.settings.index)
-        if name is not None and name == self.build_name and self.warning and not self.building:
+        if name is not None and name == self.build_name and self.trouble and not self.building:
             # CURRENT names the build in use again: what the warning said (CURRENT missing
             # while another process was writing it, say) is over.
             log.info("index build %s is current again", name)
-            self.warning = ""
+            self.trouble = None
         if name is None or name == self.build_name or name == self._refused or self.building:
             return False
         tries, retry_at = self._unreadable.get(name, (0, 0.0))
@@ -186,8 +210,7 @@ class IndexService:
             except IndexMissingError:
                 return False  # CURRENT went away meanwhile; `Collections` handles emptied ones
             except QuotebotError as exc:
-                in_use = self.build_name or "none"
-                self.warning = still_serving(exc, in_use)
+                self.trouble = Trouble(exc, "refused", self.build_name or "none")
                 unreadable = isinstance(exc, IndexCorruptError) and exc.problem == "unreadable"
                 if unreadable and tries < UNREADABLE_TRIES:
                     # A read that failed (no file handles, shared storage gone a moment)
@@ -202,7 +225,7 @@ class IndexService:
                 return False
             if data.path is not None and data.path.name == self.build_name:
                 return False
-            self.warning = ""
+            self.trouble = None
             self._swap(Live(self._searcher(data)))
             log.info("swapped in index build %s (built by another process)", self.build_name)
             return True
@@ -234,6 +257,6 @@ class IndexService:
             # Up to date, yet perhaps not what this process serves (a build another process
             # made that could not be read here, a warning about CURRENT): load it now.
             current = store.read_current_name(self.settings.index)
-            if not report.up_to_date or self.build_name != current or self.warning:
+            if not report.up_to_date or self.build_name != current or self.trouble:
                 self.load()
             return report

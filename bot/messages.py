@@ -8,7 +8,7 @@ where they differ (`quotebot reindex`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from embeddings.errors import (
@@ -285,9 +285,12 @@ def _setting(error: SettingsError) -> str:
     return str(error)
 
 
-def serving_previous(damage: QuotebotError, built_at: str) -> str:
-    """A damaged current index, with an earlier good build answering instead."""
-    return f"{describe(damage)} Serving the previous index (built {built_at}) until then."
+def serving_previous(
+    damage: QuotebotError, built_at: str, told: Callable[[QuotebotError], str] = describe
+) -> str:
+    """A damaged current index, with an earlier good build answering instead (the damage
+    as `told` words it for its reader)."""
+    return f"{told(damage)} Serving the previous index (built {built_at}) until then."
 
 
 def model_fallback(error: ModelError, fallback: str) -> str:
@@ -313,9 +316,11 @@ def build_refused(error: ModelError) -> str:
     )
 
 
-def still_serving(refused: QuotebotError, build: str) -> str:
+def still_serving(
+    refused: QuotebotError, build: str, told: Callable[[QuotebotError], str] = describe
+) -> str:
     """A new build (made by another process) that cannot be used; `build` stays in use."""
-    return f"{describe(refused)} Still serving the index in use (build {build})."
+    return f"{told(refused)} Still serving the index in use (build {build})."
 
 
 def describe_to_server(error: QuotebotError, folders: Iterable[Path] = ()) -> str:

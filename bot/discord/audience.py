@@ -23,7 +23,7 @@ def told(interaction: discord.Interaction, error: QuotebotError) -> str:
 
 
 def shown_to(interaction: discord.Interaction, text: str) -> str:
-    """A sentence already written (a warning, a skipped file's reason) as this user may
+    """A sentence already written (a skipped file's reason, a build's warning) as this user may
     read it."""
     folders = _hidden_from(interaction)
     return text if folders is None else hide_folders(text, folders)

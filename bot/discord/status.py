@@ -35,18 +35,17 @@ def index_warning(
     *,
     base: bool = True,
     told: Callable[[QuotebotError], str] = describe,
-    shown: Callable[[str], str] = lambda said: said,
 ) -> Field | None:
     """The warnings about the base and the model (when `base`) and about `guild`'s own
-    collection; an error as `told` words it, a warning already written as `shown` gives it
-    (a server's admins read no host folder)."""
+    collection, each error as `told` words it (a server's admins read no host folder, and
+    what only the owners can mend is said to be theirs)."""
     warnings = [app.model_warning, app.index.warning] if base else []
     if guild is not None and app.collections.folder(guild).is_dir():
         own = app.collections.of(guild)
         if own.broken is not None:
             warnings.append(COLLECTION_BROKEN.format(reason=told(own.broken)))
-        elif own.service.loaded:
-            warnings.append(shown(own.service.warning))
+        elif own.service.loaded and own.service.trouble is not None:
+            warnings.append(own.service.trouble.said(told))
     text = " ".join(w for w in warnings if w)
     return Field(WARNING_TITLE, clip(text, 1000), inline=False) if text else None
 
@@ -62,6 +61,5 @@ def for_admins(interaction: Interaction, app: App, card: Card) -> Card:
         server_of(interaction),
         base=owner,
         told=partial(audience.told, interaction),
-        shown=partial(audience.shown_to, interaction),
     )
     return card if field is None else replace(card, fields=(*card.fields, field))

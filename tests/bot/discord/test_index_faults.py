@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +26,11 @@ from bot.commands.corpus import Actor
 from bot.commands.sidecar import WorkMeta
 from bot.discord.cogs.admin import BUSY
 from bot.discord.status import WARNING_TITLE
-from bot.messages import BUILD_REFUSED_TO_SERVER, model_fallback
+from bot.messages import BUILD_REFUSED_TO_SERVER, MODEL_MISSING_TO_SERVER, model_fallback
 from bot.servers import Collection, Collections
 from embeddings import store
 from embeddings.encoder import DEFAULT_MODEL
-from embeddings.errors import ModelError
+from embeddings.errors import IndexIncompatibleError, ModelError
 from tests.bot.discord.conftest import BUILD_WAIT, WAIT, Gate, RunningBot, answered, app_like
 from tests.embeddings.helpers import flip_a_byte
 from tests.fake_discord import FakeDiscord, InteractionRecord
@@ -353,3 +354,33 @@ async def test_a_servers_own_reindex_shows_its_admins_no_warning_of_the_bots(
         await rec.wait_for(finished, BUILD_WAIT)
     assert rec.embed is not None and rec.embed["title"] == "Reindex finished"
     assert WARNING_TITLE not in [f["name"] for f in rec.embed.get("fields", [])]
+
+
+async def test_a_servers_admins_read_a_refused_new_build_as_the_owners_to_mend(
+    fake_discord: FakeDiscord,
+    app: App,
+    running_bot: RunningBot,
+    own_text: Collection,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Another process built this server's texts with the configured model, which this one
+    # could not load: the build is refused and the one in use answers. What to do about a
+    # model is the owners' business; the server's admins are told so, not to change a
+    # setting of the bot's.
+    index_dir = own_text.service.settings.index
+    in_use = store.current_build(index_dir)
+    copy = in_use.with_name(in_use.name + "-copy")
+    shutil.copytree(in_use, copy)
+    (index_dir / "CURRENT").write_text(copy.name + "\n")
+
+    def unloadable(index_dir: Path, **options: Any) -> store.IndexData:
+        raise IndexIncompatibleError("model", "/models/tuned", DEFAULT_MODEL, True)
+
+    monkeypatch.setattr(store, "load", unloadable)
+    assert own_text.follow() is False
+    async with running_bot(app):
+        server_admin = await answered(fake_discord.send_slash("source", user="mod"))
+    assert server_admin.embed is not None
+    warning = {f["name"]: f["value"] for f in server_admin.embed["fields"]}[WARNING_TITLE]
+    assert MODEL_MISSING_TO_SERVER in warning
+    assert "[model]" not in warning and host_paths_in(warning, app) == []
