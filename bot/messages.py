@@ -67,6 +67,10 @@ _PATH_TAIL = r"""[^\s'"“”‘’()<>\[\],;]*"""
 # An absolute path of two parts or more (/srv/index, ~/models/x), not a command (/source),
 # a fraction (1/2), a web address (http://x/y) or "and/or".
 _ANY_PATH = re.compile(rf"(?<![\w:/.~])(?:/|~/){_PATH_TAIL}(?:/{_PATH_TAIL})+")
+# A quoted one, as an OSError quotes it, goes whole: a folder name may hold spaces.
+_QUOTED_PATH = re.compile(
+    r"""(?<!\w)(?:'(?:/|~/)[^'\n]*/[^'\n]*'|"(?:/|~/)[^"\n]*/[^"\n]*"|“(?:/|~/)[^”\n]*/[^”\n]*”)"""
+)
 
 _CORRUPT = {
     "no_manifest": "The index at {where} has no manifest; run a reindex.",
@@ -344,6 +348,7 @@ def hide_folders(text: str, folders: Iterable[Path] = ()) -> str:
     other absolute path said as "a folder of the bot's"."""
     for folder in sorted({str(f) for f in folders if f.is_absolute()}, key=len, reverse=True):
         text = re.sub(re.escape(folder) + _PATH_TAIL, _a_folder, text)
+    text = _QUOTED_PATH.sub(lambda m: m.group()[0] + A_FOLDER + m.group()[-1], text)
     return _ANY_PATH.sub(_a_folder, text)
 
 

@@ -321,6 +321,12 @@ def test_an_index_kept_in_use_says_why_and_which() -> None:
         ("cannot read ~/models/tuned now", f"cannot read {A_FOLDER} now"),
         # A folder of the bot's with a space in it goes whole, not up to the space.
         ("no such folder: /srv/my texts/corpus/a.txt", f"no such folder: {A_FOLDER}"),
+        # Any other path goes whole when quoted, as an OSError quotes it, spaces and all.
+        (
+            "[Errno 13] Permission denied: '/mnt/shared disk/qb/x.npy'",
+            f"[Errno 13] Permission denied: '{A_FOLDER}'",
+        ),
+        ('cannot open "~/my models/tuned" now', f'cannot open "{A_FOLDER}" now'),
     ],
 )
 def test_a_server_reads_no_folder_of_the_host(said: str, shown: str) -> None:
