@@ -8,7 +8,7 @@ from typing import Literal
 
 from embeddings.errors import EmptyQuery, NoWords, OnlyCommonWords, QueryTooLong
 from embeddings.stopwords import stopwords
-from embeddings.tokens import words
+from embeddings.tokens import WORD, words
 
 # Zero-width and bidirectional controls: invisible, and they break matching.
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
@@ -50,8 +50,12 @@ def require_content(text: str, what: Literal["query", "term"] = "query") -> None
     """Refuse a query (or a term to define) made only of punctuation or of very common
     words."""
     found = words(text)
-    if not found:
-        raise NoWords(what)
     stop = stopwords()
+    if not found:
+        # "a" or "I": a word too short to search, but a common one, and said so.
+        letters = WORD.findall(text.lower())
+        if letters and all(w in stop for w in letters):
+            raise OnlyCommonWords(what)
+        raise NoWords(what)
     if all(w in stop for w in found):
         raise OnlyCommonWords(what)

@@ -16,7 +16,7 @@ import numpy as np
 from embeddings.define import DEFINITION, USAGE, Definitions, Finding, Term, find_definitions
 from embeddings.define.ranking import best_of_each_work
 from embeddings.scope import Part, Reader, ScopeSearcher
-from embeddings.vocabulary import Vocabulary, vocabulary_of
+from embeddings.vocabulary import HEADWORD, Vocabulary, vocabulary_of
 
 _Ask = Callable[[Vocabulary, int], list[str]]
 
@@ -66,6 +66,14 @@ def complete(reader: Reader, prefix: str, limit: int) -> list[str]:
 
 def suggest(reader: Reader, text: str, limit: int = 5) -> list[str]:
     return _merged(reader, lambda v, n: v.suggest(text, n), limit)
+
+
+def is_headword(reader: Reader, text: str) -> bool:
+    """Whether some part's dictionary has an entry for the term (outside hidden works)."""
+    return any(
+        (found := v.lookup(text)) is not None and found.kind == HEADWORD and _shown(v, text, hidden)
+        for v, hidden in vocabularies(reader)
+    )
 
 
 def known(reader: Reader, text: str) -> bool:

@@ -15,6 +15,7 @@ from bot.commands.results import Answer, Quote, quote_from
 from bot.commands.scoped import reading
 from embeddings import scope_define
 from embeddings.define import DEFINITION, RELATED, Finding, Term, parse_term, term_asked
+from embeddings.errors import NoWords, OnlyCommonWords
 from embeddings.query import clean, require_content
 from embeddings.scope import Reader
 from embeddings.search import Hit
@@ -24,21 +25,32 @@ COMPLETION_LIMIT = 25  # Discord shows at most 25 autocomplete choices
 ANCHOR_WORDS = 8  # how much of a footnote's anchor its card shows
 
 
-def check_term(term: str) -> tuple[str, Term]:
+def check_term(term: str, searcher: Reader | None = None) -> tuple[str, Term]:
     """The term as it is looked up ("what is a sect?" looks up "sect"), or the QueryError
     every front end words alike: nothing to define, too many words, or only words so
     common that every text uses them and none defines them ("the" used to get five
-    verses labelled its definitions)."""
+    verses labelled its definitions), unless a dictionary of `searcher`'s has an entry for
+    it ("I", "R.I.P."). Without a searcher, such a term is refused."""
     text = term_asked(clean(term, max_chars=MAX_TERM_CHARS, what="term"))
     parsed = parse_term(text)
-    require_content(text, "term")
+    try:
+        require_content(text, "term")
+    except (NoWords, OnlyCommonWords):
+        if searcher is None or not scope_define.is_headword(searcher, text):
+            raise
     return text, parsed
+
+
+def check_term_in(app: App, term: str, guild: int | None) -> None:
+    """`check_term` against what `guild` reads (it may load that index: not on the event
+    loop)."""
+    check_term(term, reading(app, guild).searcher)
 
 
 def define(app: App, term: str, count: int = 0, *, guild: int | None = None) -> Answer:
     searcher = reading(app, guild).searcher
     k = clamp_count(app, count)
-    text, parsed = check_term(term)
+    text, parsed = check_term(term, searcher)
     # The term's vector only orders passages of equal definitional strength; the
     # recognisers decide what defines.
     qvec = searcher.embeddings.get(text)

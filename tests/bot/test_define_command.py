@@ -4,6 +4,9 @@ answer when nothing defines a term or the corpus never mentions it; term complet
 from __future__ import annotations
 
 import json
+import shutil
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -14,8 +17,9 @@ from bot.commands.define import complete, define
 from bot.messages import describe
 from embeddings import store
 from embeddings.define import term_asked
-from embeddings.errors import OnlyCommonWords, QueryError
+from embeddings.errors import NoWords, OnlyCommonWords, QueryError
 
+DICTIONARY = Path(__file__).parents[1] / "ingest" / "fixtures" / "devils-dictionary-excerpt.txt"
 DRAPER = "Hal Draper"
 MIM = "Maoist Internationalist Movement (MIM)"
 
@@ -147,6 +151,41 @@ def test_a_term_of_only_common_words_is_refused_by_every_front_end(
         "That term is made only of very common words (like “the” or “of”), which every "
         "text uses and none defines; give a word that carries meaning."
     )
+
+
+@pytest.fixture
+def dictionary_app(seed_app: App, tmp_path: Path) -> App:
+    """The seed corpus and an excerpt of The Devil's Dictionary, indexed."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(seed_app.settings.corpus, corpus)
+    shutil.copy(DICTIONARY, corpus / DICTIONARY.name)
+    app = App(replace(seed_app.settings, corpus=corpus, index=tmp_path / "index"), seed_app.encoder)
+    app.ensure_index()
+    return app
+
+
+@pytest.mark.parametrize(
+    ("asked", "entry"),
+    [("R.I.P.", "R.I.P. A careless"), ("r.i.p", "R.I.P. A careless"), ("I", "I is the first")],
+)
+def test_a_headword_no_search_would_read_is_defined_by_its_entry(
+    dictionary_app: App, asked: str, entry: str
+) -> None:
+    # "R.I.P." has no word of two letters and "I" is a common word: both were refused, yet
+    # the dictionary defines them.
+    first = define(dictionary_app, asked).quotes[0]
+    assert first.label == "definition" and first.text.startswith(entry)
+
+
+@pytest.mark.parametrize(
+    ("asked", "refused"), [("the", OnlyCommonWords), ("a", OnlyCommonWords), ("x", NoWords)]
+)
+def test_a_common_word_or_a_letter_no_entry_defines_is_still_refused(
+    dictionary_app: App, asked: str, refused: type[QueryError]
+) -> None:
+    # "a" is a common word, not "no words"; "x" is neither a word nor a headword here.
+    with pytest.raises(refused):
+        define(dictionary_app, asked)
 
 
 def test_the_cli_refuses_a_term_of_only_common_words_in_one_line(

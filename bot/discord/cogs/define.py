@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from discord import app_commands
 
-from bot.commands.define import check_term
+from bot.commands.define import check_term, check_term_in
 from bot.commands.define import complete as complete_terms
 from bot.commands.define import define as search_definitions
 from bot.discord.autocomplete import suggest_here
@@ -12,6 +14,7 @@ from bot.discord.base import BotCog, Interaction
 from bot.discord.checks import rate_limit, server_of
 from bot.discord.options import Count, counted_command
 from bot.discord.search import search_and_page
+from embeddings.errors import NoWords, OnlyCommonWords
 
 
 class DefineCog(BotCog, name="Define"):
@@ -25,10 +28,15 @@ class DefineCog(BotCog, name="Define"):
         count: app_commands.Transform[int, Count] | None = None,
     ) -> None:
         app = self.bot.app
+        guild = server_of(interaction)
         # Checked before deferring, so a refusal is private: once a public "thinking…"
         # placeholder exists, the answer can only be public.
-        check_term(term)
-        guild = server_of(interaction)
+        try:
+            check_term(term)
+        except (NoWords, OnlyCommonWords):
+            # Rare ("I", "R.I.P."): a dictionary may have an entry for it. Its index may
+            # have to be loaded first, so not on the event loop.
+            await asyncio.to_thread(check_term_in, app, term, guild)
         n = count or 0  # 0: the configured default
         await search_and_page(
             interaction, app, term, lambda: search_definitions(app, term, n, guild=guild)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from bot.app import App
-from tests.bot.discord.conftest import Ask
+from tests.bot.discord.conftest import Ask, RunningBot, answered
+from tests.bot.test_define_command import DICTIONARY
+from tests.fake_discord import FakeDiscord
 
 # What the seed corpus says "sectarianism" means, checked by hand: MIM's paragraph on what
 # Marxists mean by it comes first, with its defining sentence in bold.
@@ -67,3 +71,16 @@ async def test_a_failing_autocomplete_offers_nothing_instead_of_breaking(
     monkeypatch.setattr(cog, "complete_terms", broken)
     rec = await ask("define", {"term": "x"}, focused="term")
     assert rec.choices == []
+
+
+async def test_a_headword_of_initials_is_answered_with_its_entry(
+    fake_discord: FakeDiscord, fresh_app: App, running_bot: RunningBot
+) -> None:
+    # Checked before the answer is deferred, like every term: "R.I.P." has no word a
+    # search reads, yet the dictionary defines it.
+    shutil.copy(DICTIONARY, fresh_app.settings.corpus / DICTIONARY.name)
+    fresh_app.index.reindex()
+    async with running_bot(fresh_app):
+        rec = await answered(fake_discord.send_slash("define", {"term": "R.I.P."}))
+    assert rec.embed is not None and not rec.ephemeral, rec.summary()
+    assert "R.I.P. A careless abbreviation" in rec.embed["description"]
