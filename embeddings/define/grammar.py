@@ -85,6 +85,21 @@ STRONG_NEXT = frozenset(
     ]
 )
 CONTRAST_NEXT = frozenset(["simply", "merely", "only", "just", "so", "necessarily"])
+# Past participles that do not end in "-ed": "is born", "are chosen", "is come" tell
+# what happened to X (the Bible has some 2,000 of them), as "is used" or "are operating" do.
+PARTICIPLES = frozenset(
+    [
+        *("born", "borne", "come", "gone", "risen", "arisen", "fallen", "given", "written"),
+        *("taken", "chosen", "bound", "said", "known", "slain", "made", "shown", "sown"),
+        *("seen", "done", "broken", "forgotten", "hidden", "driven", "eaten", "spoken"),
+        *("sworn", "thrown", "grown", "drawn", "laid", "paid", "sent", "kept", "brought"),
+        *("bought", "taught", "caught", "sold", "told", "found", "heard", "held", "led"),
+        *("lost", "smitten", "forsaken", "begotten", "become", "cast", "wrought", "shut"),
+        *("spent", "set", "put", "left", "cut", "gotten", "got", "torn", "worn", "won"),
+    ]
+)
+# Adverbs the copula pattern does not list, read past to the word they qualify.
+LOOSE_ADVERBS = frozenset(["further", "already", "even", "ever", "never", "yet", "once"])
 WHICH_IS_AFTER = re.compile(
     r"^[\s,]*(?:which|that|who)\s+(?:\w+\s+){0,2}?(?:is|are|was|were|means|meant|refers|denotes)\b",
     re.IGNORECASE,

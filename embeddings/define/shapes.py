@@ -212,12 +212,21 @@ def _copula_strength(copula: re.Match[str], after: str) -> float:
             strength = NEGATED
     elif following in grammar.STRONG_NEXT:
         strength = COPULA
-    elif past or following.endswith(("ing", "ed")):
+    elif past or _participle(following, after[copula.end() :]):
         # "was very behindhand", "are operating", "is born": telling, not defining.
         return 0.0
     else:
         strength = COPULA_WEAK  # "God is love"
     return strength * (PAST if past else 1.0)
+
+
+def _participle(following: str, rest: str) -> bool:
+    """Whether "X is <following> <rest>" is passive or progressive: "is born", "are
+    operating", and past an adverb, "is suddenly fallen", "are further reproached"."""
+    words = [following]
+    if following.endswith("ly") or following in grammar.LOOSE_ADVERBS:
+        words += [w.strip(",;:.!?").lower() for w in rest.split(maxsplit=1)[:1]]
+    return any(w.endswith(("ing", "ed")) or w in grammar.PARTICIPLES for w in words)
 
 
 def _glossary(text: str, m: Mention) -> Signal | None:
