@@ -138,6 +138,14 @@ CALLED_BEFORE = re.compile(
     r"\b(?:called|termed|named|dubbed|labell?ed|known\s+as|what\s+(?:we|they|one|you|is|are)"
     r"\s+(?:\w+\s+)?(?:call|calls|called|term))\s+" + _AN_OR_THE + "$"
 )
+# "called the child", "called the wise men": someone summoned (or the thing named, "God
+# called the light Day"), not a name given; a name given is passive before "the": "was
+# called the brook Eshcol", "what is called the ...".
+CALLED_ACTIVE = re.compile(
+    r"(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )(?<!\bbe )(?<!\bbeen )(?<!\bbeing )"
+    r"(?<!\bget )(?<!\bgets )(?<!\bgot )(?<!\bwe )(?<!\bthey )(?<!\bone )(?<!\byou )"
+    r"\b(?:called|named|termed|dubbed)\s+the\s+$"
+)
 PREPOSITION_END = re.compile(r"\b(?:of|to|in|for|with|by|from|on|about|than|as|at|into)\s*$")
 # The words that may come before a term that is the subject of its sentence.
 SUBJECT = re.compile(

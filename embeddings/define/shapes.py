@@ -187,7 +187,7 @@ def _sentence_signals(text: str, m: Mention, span: tuple[int, int]) -> list[Sign
     if grammar.IS_AFTER.match(after) and grammar.CHARACTERISED_BEFORE.search(before):
         add("characterised", CHARACTERISED)
     if ("call" in before or "term" in before or "name" in before or "known" in before) and (
-        grammar.CALLED_BEFORE.search(before)
+        grammar.CALLED_BEFORE.search(before) and not grammar.CALLED_ACTIVE.search(before)
     ):
         add("called", CALLED)
     return out

@@ -31,3 +31,22 @@ def test_a_passive_statement_is_not_a_definition(term: str, sentence: str) -> No
     # shapes.py: '"was very behindhand", "are operating", "is born": telling, not
     # defining' -- but only "-ing"/"-ed" words were checked, after a fixed list of adverbs.
     assert shapes(term, sentence) == set()
+
+
+# -- 2. "called the X": someone summoned, not a name given ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("term", "sentence"),
+    [
+        ("child", "And the maid went and called the child's mother."),  # Exodus 2:8
+        ("child", "And Eli perceived that the LORD had called the child."),  # 1 Samuel 3:8
+        ("wise men", "Then Pharaoh also called the wise men and the sorcerers."),  # Ex 7:11
+    ],
+)
+def test_calling_someone_is_not_naming_the_term(term: str, sentence: str) -> None:
+    assert shapes(term, sentence) == set()
+
+
+def test_a_name_given_is_still_a_definition() -> None:
+    assert "called" in shapes("author", 'Drawn across paper by a person called an "author".')
