@@ -119,8 +119,9 @@ BY_BEFORE = re.compile(
     r"(?:^|\b)by\s+(?:the\s+(?:word|term|expression|name)\s+)?" + _AN_OR_THE + "$"
 )
 BY_AFTER = re.compile(
-    r"^[\s,]*(?:[\w\-]+\s+){0,2}?(?:mean|means|meant|understand|understands|understood|"
-    r"signify|signifies|denote|denotes|intend|intends|designate)\b",
+    # Not the noun: "by the improved means of communication" says nothing of "improved".
+    r"^[\s,]*(?:[\w\-]+\s+){0,2}?(?:mean|means(?!\s+of\b)|meant|understand|understands|"
+    r"understood|signify|signifies|denote|denotes|intend|intends|designate)\b",
     re.IGNORECASE,
 )
 DEFINITION_OF_BEFORE = re.compile(

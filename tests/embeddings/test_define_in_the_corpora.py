@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.embeddings.test_define import shapes
+from embeddings.explain import EXPLAINS
+from tests.embeddings.test_define import shapes, strength
 
 # -- 1. "X is" + a passive participle that does not end in -ed: telling, not defining ---------
 
@@ -50,3 +51,19 @@ def test_calling_someone_is_not_naming_the_term(term: str, sentence: str) -> Non
 
 def test_a_name_given_is_still_a_definition() -> None:
     assert "called" in shapes("author", 'Drawn across paper by a person called an "author".')
+
+
+# -- 3. "by the improved means of": "means" the noun is not "by X we mean" --------------------
+
+
+def test_means_the_noun_is_not_by_x_we_mean() -> None:
+    sentence = (
+        "This union is helped on by the improved means of communication that are created "
+        "by modern industry."  # The Communist Manifesto, I.
+    )
+    assert shapes("improve", sentence) == set()
+    assert strength("improve", sentence) < EXPLAINS  # Explain showed it for CYNIC's "improve"
+
+
+def test_by_x_we_mean_still_defines() -> None:
+    assert "by X we mean" in shapes("freedom", "By freedom we mean free trade.")
