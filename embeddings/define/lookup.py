@@ -12,7 +12,7 @@ import numpy as np
 from embeddings.define import grammar
 from embeddings.define.entries import dictionary_entries, headword_forms
 from embeddings.define.shapes import ENTRY, FOOTNOTE, FOOTNOTE_PLAIN, INFLECTED, STEM_ONLY, Signal
-from embeddings.define.terms import Mention, Term, confirm, find_mentions, inflections
+from embeddings.define.terms import Mention, Term, confirm, find_mentions, inflections, related
 from embeddings.tokens import WORD, spelled, stem
 
 if TYPE_CHECKING:
@@ -132,8 +132,10 @@ class DefinitionIndex:
                 strength = ENTRY  # "LABOR" when "labour" was asked: one word
             elif all(got in inflections(want) for got, want in pairs):
                 strength = ENTRY * INFLECTED  # "RICHES" when "rich" was asked
-            else:
+            elif all(related(got, want) for got, want in pairs):
                 strength, exact = ENTRY * STEM_ONLY, False  # "ACCUSER" when "accuse" was asked
+            else:
+                continue  # POLITENESS when "politics" was asked: one stem, two words
             old = out.get(entry.passage_id)
             if old is None or old.strength < strength:
                 span = (entry.start, entry.end)

@@ -146,10 +146,38 @@ def _forms_match(term: Term, written: str) -> bool | None:
         got, want = spelled(got), spelled(want)  # "labour" is "labor" in other spelling
         if got == want:
             continue
-        if stem(got) != want_stem:
+        if stem(got) != want_stem or not related(got, want):
             return None
         exact = exact and got in inflections(want)
     return exact
+
+
+def related(a: str, b: str) -> bool:
+    """Whether two words of one Snowball stem are of one family: the shorter begins the
+    longer ("sectarian", "sectarianism"; "pity", "pitiful"; "argue", "argument"), or they
+    share more than the stem ("opportunity", "opportunism"), or one is the stem as a word
+    ("existing", "existence": "exist"). Not "politics" and "politeness", nor "admiral"
+    and "admiration": the stem is all they share, and no word."""
+    short, long = sorted((_as_prefix(a), _as_prefix(b)), key=len)
+    if long.startswith(short) or long.startswith(short.removesuffix("e")):
+        return True
+    root = stem(a)
+    if any(w.removeprefix(root) in _INFLECTIONS for w in (a, b)):
+        return True
+    return _shared_length(short, long) > len(root)
+
+
+_INFLECTIONS = frozenset(["", "s", "es", "ed", "ing", "er", "ers"])
+
+
+def _as_prefix(word: str) -> str:
+    """The word as the start of its family: pity -> piti (pitiful), lying -> lie, labors ->
+    labor (labored)."""
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        word = word[:-1]
+    if word.endswith("ying"):
+        return word[:-4] + "ie"
+    return word[:-1] + "i" if word.endswith("y") else word
 
 
 def find_mentions(term: Term, text: str) -> list[Mention]:

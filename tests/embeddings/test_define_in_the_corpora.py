@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+from embeddings.define import RELATED, USAGE
+from embeddings.documents import Block
 from embeddings.explain import EXPLAINS
-from tests.embeddings.test_define import shapes, strength
+from tests.embeddings.test_define import define, document, index_of, shapes, strength
 
 # -- 1. "X is" + a passive participle that does not end in -ed: telling, not defining ---------
 
@@ -67,3 +69,50 @@ def test_means_the_noun_is_not_by_x_we_mean() -> None:
 
 def test_by_x_we_mean_still_defines() -> None:
     assert "by X we mean" in shapes("freedom", "By freedom we mean free trade.")
+
+
+# -- 4. a dictionary entry of an unrelated word that shares a Snowball stem ------------------
+
+DICTIONARY = document(
+    "devils.txt",
+    Block("POLITENESS, n.  The most acceptable hypocrisy.", kind="entry", headword="POLITENESS"),
+    Block(
+        "POLITICS, n.  A strife of interests masquerading as a contest of principles.",
+        kind="entry",
+        headword="POLITICS",
+    ),
+    Block(
+        "ADMIRAL, n.  That part of a war-ship which does the talking.",
+        kind="entry",
+        headword="ADMIRAL",
+    ),
+    Block(
+        "ADMIRATION, n.  Our polite recognition of another's resemblance to ourselves.",
+        kind="entry",
+        headword="ADMIRATION",
+    ),
+    Block("OPPORTUNITY, n.  A favorable occasion.", kind="entry", headword="OPPORTUNITY"),
+    Block("In politics the party that prevents the Government from running amuck."),
+    title="The Devil's Dictionary",
+    author="Ambrose Bierce",
+)
+
+
+@pytest.mark.parametrize(
+    ("asked", "unrelated"),
+    [("politics", "POLITENESS"), ("political", "POLITENESS"), ("politeness", "POLITICS")],
+)
+def test_an_entry_of_an_unrelated_word_is_not_shown_as_a_related_word(
+    asked: str, unrelated: str
+) -> None:
+    # Snowball stems politics and politeness alike ("polit"): /define politics showed
+    # POLITENESS as a "related word", second.
+    found = define(index_of(DICTIONARY), asked)
+    shown = [t.split(",")[0] for t, label in zip(found.texts, found.labels, strict=True)]
+    defining = [s for s, label in zip(shown, found.labels, strict=True) if label != USAGE]
+    assert unrelated not in defining
+
+
+def test_an_entry_of_a_word_of_the_same_family_is_still_related() -> None:
+    found = define(index_of(DICTIONARY), "opportunism")
+    assert found.labels == [RELATED]
