@@ -104,6 +104,8 @@ WHICH_IS_AFTER = re.compile(
     r"^[\s,]*(?:which|that|who)\s+(?:\w+\s+){0,2}?(?:is|are|was|were|means|meant|refers|denotes)\b",
     re.IGNORECASE,
 )
+# "It creates capital, i.e., that kind of property which exploits wage-labour": a gloss.
+GLOSS_AFTER = re.compile(r"^\s*,?\s*\(?\s*(?:i\.\s?e\.|that\s+is\s+to\s+say)[,:]?\s", re.IGNORECASE)
 EXPLAINED_BY_PUNCT = re.compile(r"^\s*(?:[:—–(]|--)")
 SPEAK_BEFORE = re.compile(
     r"\b(?:speak|speaks|spoke|speaking|talk|talks|talked|talking|write|writes|wrote|"
@@ -186,7 +188,7 @@ AFTER_GATE = re.compile(
     r"(?:(?:\w+ly|often|now|also|always|here|thus|still|they|we|he|she|i|one|people|you|it)\s+)"
     r"{0,2}(?:is|are|was|were|mean\w*|refer\w*|denot\w*|signif\w*|design\w*|stands?|stood|"
     r"may|can|might|must|should|will|has|have|which|that|who|understand\w*)\b"
-    r"|[\W_]{0,3}(?:[:—–(]|--)",
+    r"|[\W_]{0,3}(?:[:—–(]|--|i\.\s?e\.|that\s+is\s+to\s+say)",
     re.IGNORECASE,
 )
 

@@ -45,6 +45,7 @@ COPULA_WEAK = 2.0  # "X is glorious"
 DEFINITION_OF = 3.0
 CHARACTERISED = 2.0
 CALLED = 2.0
+GLOSS = 3.0  # "X, i.e., Y": the Manifesto's way of saying what a word means
 NEGATED = 1.0  # "X is not ...": a definition by exclusion
 PAST = 0.7  # "X originally referred to": an older sense, told as history
 INFLECTED = 0.95  # an entry for the plural (or singular) of the word asked
@@ -184,6 +185,8 @@ def _sentence_signals(text: str, m: Mention, span: tuple[int, int]) -> list[Sign
             add("definition of", DEFINITION_OF)
         elif definition_of.group("noun") in ("definition", "meaning"):
             add("definition of", CHARACTERISED)
+    if grammar.GLOSS_AFTER.match(after):
+        add("i.e.", GLOSS)
     if grammar.IS_AFTER.match(after) and grammar.CHARACTERISED_BEFORE.search(before):
         add("characterised", CHARACTERISED)
     if ("call" in before or "term" in before or "name" in before or "known" in before) and (

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from embeddings.define import RELATED, USAGE
+from embeddings.define import DEFINITION, RELATED, USAGE
 from embeddings.documents import Block
 from embeddings.explain import EXPLAINS
 from tests.embeddings.test_define import define, document, index_of, shapes, strength
@@ -116,3 +116,37 @@ def test_an_entry_of_an_unrelated_word_is_not_shown_as_a_related_word(
 def test_an_entry_of_a_word_of_the_same_family_is_still_related() -> None:
     found = define(index_of(DICTIONARY), "opportunism")
     assert found.labels == [RELATED]
+
+
+# -- 5. "X, i.e., Y": the Manifesto's way of defining -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("term", "sentence"),
+    [
+        (
+            "capital",
+            "It creates capital, i.e., that kind of property which exploits wage-labour.",
+        ),
+        (
+            "minimum wage",
+            "The average price of wage-labour is the minimum wage, i.e., that quantum of the "
+            "means of subsistence which is absolutely requisite to keep the labourer alive.",
+        ),
+    ],
+)
+def test_a_gloss_after_i_e_defines_the_term(term: str, sentence: str) -> None:
+    assert shapes(term, sentence) != set()
+
+
+def test_define_minimum_wage_finds_the_manifesto_s_gloss() -> None:
+    manifesto = document(
+        "manifesto.txt",
+        "The average price of wage-labour is the minimum wage, i.e., that quantum of the "
+        "means of subsistence which is absolutely requisite to keep the labourer alive.",
+        "Wage-labour earns the minimum wage and no more.",
+        title="The Communist Manifesto",
+    )
+    found = define(index_of(manifesto), "minimum wage")
+    assert found.answer.defined and found.labels[0] == DEFINITION
+    assert "i.e." in found.texts[0]
