@@ -11,7 +11,7 @@ from embeddings.documents import Block
 from embeddings.explain import EXPLAINS
 from tests.embeddings.test_define import define, document, index_of, shapes, strength
 
-# -- 1. "X is" + a passive participle that does not end in -ed: telling, not defining ---------
+# -- "X is" + a passive participle that does not end in -ed: telling, not defining ---------
 
 
 @pytest.mark.parametrize(
@@ -36,7 +36,7 @@ def test_a_passive_statement_is_not_a_definition(term: str, sentence: str) -> No
     assert shapes(term, sentence) == set()
 
 
-# -- 2. "called the X": someone summoned, not a name given ------------------------------------
+# -- "called the X": someone summoned, not a name given ------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -55,7 +55,7 @@ def test_a_name_given_is_still_a_definition() -> None:
     assert "called" in shapes("author", 'Drawn across paper by a person called an "author".')
 
 
-# -- 3. "by the improved means of": "means" the noun is not "by X we mean" --------------------
+# -- "by the improved means of": "means" the noun is not "by X we mean" --------------------
 
 
 def test_means_the_noun_is_not_by_x_we_mean() -> None:
@@ -71,7 +71,7 @@ def test_by_x_we_mean_still_defines() -> None:
     assert "by X we mean" in shapes("freedom", "By freedom we mean free trade.")
 
 
-# -- 4. a dictionary entry of an unrelated word that shares a Snowball stem ------------------
+# -- a dictionary entry of an unrelated word that shares a Snowball stem ------------------
 
 DICTIONARY = document(
     "devils.txt",
@@ -118,7 +118,7 @@ def test_an_entry_of_a_word_of_the_same_family_is_still_related() -> None:
     assert found.labels == [RELATED]
 
 
-# -- 5. "X, i.e., Y": the Manifesto's way of defining -----------------------------------------
+# -- "X, i.e., Y": the Manifesto's way of defining -----------------------------------------
 
 
 @pytest.mark.parametrize(
