@@ -77,7 +77,7 @@ class PagerStore:
     """The live pagers by message id, each until `timeout` seconds after it was shown or
     its page last turned; then `expire(pages)` runs once (it disables the buttons) and the
     pager is forgotten. One task sweeps them all, in the order they expire: every pager has
-    the same timeout, so that is the order of use.
+    the same timeout, so that is the order of use; each expiry's edit runs on its own.
 
     Only a shown page renews the timeout: expiring edits the message through the token of
     the interaction that showed that page (`Pages.later`), and Discord's tokens last 15
@@ -89,6 +89,10 @@ class PagerStore:
         self._expire = expire
         self._live: OrderedDict[int, Pages] = OrderedDict()  # oldest first
         self._sweeper: asyncio.Task[None] | None = None
+        # Expiries under way, one task each: an edit that takes long (a 429 waited out,
+        # Discord's 5xx retried) must not hold back the pagers due after it, whose
+        # tokens die 15 minutes after their own interactions.
+        self._expiring: set[asyncio.Task[None]] = set()
 
     def __len__(self) -> int:
         return len(self._live)
@@ -115,6 +119,8 @@ class PagerStore:
         awaited: a closing bot's loop may stop before a cancelled task has finished."""
         if self._sweeper is not None:
             self._sweeper.cancel()
+        for task in self._expiring:
+            task.cancel()
         self._live.clear()
 
     async def _sweep(self) -> None:
@@ -128,7 +134,12 @@ class PagerStore:
                 await asyncio.sleep(wait)
                 continue
             del self._live[message_id]
-            try:
-                await self._expire(pages)
-            except Exception:  # one message that cannot be edited must not stop the rest
-                log.exception("could not expire the pager on message %s", message_id)
+            task = loop.create_task(self._expire_one(message_id, pages))
+            self._expiring.add(task)
+            task.add_done_callback(self._expiring.discard)
+
+    async def _expire_one(self, message_id: int, pages: Pages) -> None:
+        try:
+            await self._expire(pages)
+        except Exception:  # one message that cannot be edited must not stop the rest
+            log.exception("could not expire the pager on message %s", message_id)

@@ -78,3 +78,30 @@ async def test_one_pager_that_cannot_be_expired_does_not_stop_the_others(
     store.add(3, pages("later"))
     await eventually(lambda: expired == ["fine", "later"], WAIT, "a later pager expired")
     store.close()
+
+
+async def test_one_slow_expiry_does_not_hold_back_the_pagers_behind_it() -> None:
+    # Each pager expires by an edit through its own token, which Discord kills 15 minutes
+    # after its interaction. One edit that takes long (a 429 waited out, Discord's 5xx
+    # retried: seconds each) must not push the next pagers' edits past their tokens' lives.
+    loop = asyncio.get_running_loop()
+    started: dict[str, float] = {}
+    hold = asyncio.Event()
+
+    async def expire(p: Pages) -> None:
+        started[p.query] = loop.time()
+        if p.query == "slow":
+            await hold.wait()  # e.g. discord.py sleeping out a 429's retry_after
+
+    store = PagerStore(0.1, expire)
+    added = loop.time()
+    store.add(1, pages("slow"))
+    store.add(2, pages("on time"))
+    try:
+        await eventually(lambda: "slow" in started, WAIT, "the first expiry started")
+        await asyncio.sleep(1.0)  # ten timeouts
+        assert "on time" in started, "the second pager waits for the first one's edit"
+        assert started["on time"] - added < 0.5
+    finally:
+        hold.set()
+        store.close()
