@@ -236,10 +236,17 @@ async def _refine(
     if pages.quotes[page] is not guess:  # a page turn settled it meanwhile
         return
     pages.quotes[page] = quote
-    still_shown = pages.page == page and not pages.expired
-    later = pages.later  # set before the refinement starts
-    if later is not None and still_shown and quote.highlight != guess.highlight:
-        await replies.edit_later(later, client, embeds=[page_embed(pages)], view=pager_view(pages))
+    if pages.page != page or quote.highlight == guess.highlight:
+        return
+    # An edit through a webhook can reach Discord after a page turn answered meanwhile
+    # (a 429 waited out, any delay): it would put back the page it was made for. So the
+    # page shown is edited again until no turn came while the edit was on its way.
+    while not pages.expired and pages.later is not None:
+        edited = pages.page
+        embeds, view = [page_embed(pages)], pager_view(pages)
+        await replies.edit_later(pages.later, client, embeds=embeds, view=view)
+        if pages.page == edited:
+            return
 
 
 async def _send_context(interaction: discord.Interaction, quotes: list[Quote]) -> None:

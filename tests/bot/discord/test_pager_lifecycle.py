@@ -3,11 +3,16 @@ a late refinement landing after a page turn, a page turn landing after the expir
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from typing import Any
 
+import pytest
+
 from bot.app import App
-from tests.bot.discord.conftest import WAIT, BotWith, answered, app_like
-from tests.bot.discord.test_quote import QUERY
+from bot.discord import views
+from tests.bot.discord.conftest import WAIT, BotWith, RunningBot, answered, app_like
+from tests.bot.discord.test_quote import QUERY, UNDECIDED
 from tests.bot.discord.waiting import eventually
 from tests.fake_discord import FakeDiscord, InteractionRecord
 
@@ -42,3 +47,38 @@ async def test_a_pager_held_up_by_anothers_expiry_still_has_its_buttons_disabled
         await first.wait_for(lambda r: any(e.status == 401 for e in r.events), WAIT)
         await second.wait_for(lambda r: expired(r) or any(e.status == 401 for e in r.events), WAIT)
     assert expired(second), [e.status for e in second.events]
+
+
+async def test_a_late_refinement_does_not_turn_the_page_back(
+    fake_discord: FakeDiscord,
+    fresh_app: App,
+    running_bot: RunningBot,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The model's sentence for page 1 is edited in through the command's token. That edit
+    # is slow (rate-limited here; any network delay does it): the owner turns to page 2
+    # meanwhile, and the edit, made for page 1, lands after the turn.
+    app = unsettled_app(fresh_app)
+    held, released = threading.Event(), threading.Event()
+    settle = views.settle
+
+    def held_settle(*args: Any, **kwargs: Any) -> Any:
+        if not kwargs.get("urgent", True):  # the refinement of a page already shown
+            held.set()
+            released.wait(WAIT)
+        return settle(*args, **kwargs)
+
+    monkeypatch.setattr(views, "settle", held_settle)
+    async with running_bot(app) as bot:
+        rec = await answered(fake_discord.send_slash("quote", {"query": UNDECIDED, "count": 3}))
+        pages = bot.pagers.get(rec.original_id or 0)
+        assert pages is not None and await asyncio.to_thread(held.wait, WAIT)
+        fault = fake_discord.fail_next("PATCH /webhooks/*/messages/@original", 429, retry_after=1.0)
+        released.set()
+        await eventually(lambda: bool(fault.fired), WAIT, "the refinement's edit sent")
+        turned = await answered(fake_discord.click(rec, "pager:next"))
+        assert turned.response_type == "update_message"
+        await eventually(lambda: pages.refining is None, WAIT, "the refinement done")
+    assert pages.page == 1  # the pager counts page 2 ...
+    assert rec.embed is not None
+    assert rec.embed["footer"]["text"].startswith("Result 2 of 3")  # ... the message too
