@@ -166,13 +166,22 @@ async def _turn(interaction: discord.Interaction, app: App, pages: Pages, step: 
             settling = None
     if settling is not None:  # this page's, whatever other clicks do meanwhile
         _refine_in_background(interaction.client, app, pages, settling, page=page)
-    if not await replies.update(interaction, embeds=[page_embed(pages)], view=pager_view(pages)):
+    # The pager may have expired while the page settled: its buttons stay disabled.
+    was_expired = pages.expired
+    view = pager_view(pages, expired=was_expired)
+    if not await replies.update(interaction, embeds=[page_embed(pages)], view=view):
         if pages.page == page:  # no later click moved it: the message still shows `shown`
             pages.page = shown
         return
     # The click's token now edits the message at expiry (a token lasts 15 minutes), and
     # the pager's timeout starts again with it.
     pages.later = Later.of(interaction)
+    if pages.expired:
+        if not was_expired:  # it expired while this page was on its way: disable them now
+            await replies.edit_later(
+                pages.later, interaction.client, view=pager_view(pages, expired=True)
+            )
+        return
     if interaction.message is not None:
         bot_of(interaction).pagers.renew(interaction.message.id)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -82,3 +83,38 @@ async def test_a_late_refinement_does_not_turn_the_page_back(
     assert pages.page == 1  # the pager counts page 2 ...
     assert rec.embed is not None
     assert rec.embed["footer"]["text"].startswith("Result 2 of 3")  # ... the message too
+
+
+async def test_a_page_turned_as_the_pager_expires_does_not_bring_its_buttons_back(
+    fake_discord: FakeDiscord,
+    fresh_app: App,
+    running_bot: RunningBot,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A click accepted just before the expiry waits (up to defer_after_seconds) for the
+    # model to settle the new page; the pager expires meanwhile and its buttons are
+    # disabled; then the click's update sends live buttons again, for a pager that is gone.
+    app = unsettled_app(fresh_app, view_timeout_seconds=1.0, defer_after_seconds=2.0)
+    holding = threading.Event()
+    settle = views.settle
+    state: dict[str, Any] = {}
+
+    def held_settle(*args: Any, **kwargs: Any) -> Any:
+        if holding.is_set() and kwargs.get("urgent", True):  # the click's page
+            pages = state["pages"]
+            deadline = time.monotonic() + WAIT
+            while not pages.expired and time.monotonic() < deadline:
+                time.sleep(0.01)
+            time.sleep(0.3)  # the expiry's edit made
+        return settle(*args, **kwargs)
+
+    monkeypatch.setattr(views, "settle", held_settle)
+    async with running_bot(app) as bot:
+        rec = await answered(fake_discord.send_slash("quote", {"query": UNDECIDED, "count": 3}))
+        state["pages"] = pages = bot.pagers.get(rec.original_id or 0)
+        assert pages is not None and not pages.quotes[1].settled
+        holding.set()
+        click = await answered(fake_discord.click(rec, "pager:next"))
+        assert click.response_type == "update_message" and pages.expired
+        assert bot.pagers.get(rec.original_id or 0) is None  # nothing answers them now
+    assert expired(rec), rec.buttons
