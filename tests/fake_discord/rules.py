@@ -45,6 +45,7 @@ ACTION_ROWS_MAX = 5
 ROW_BUTTONS_MAX = 5
 CUSTOM_ID_MAX = 100
 BUTTON_LABEL_MAX = 80
+BUTTON_URL_MAX = 512
 SELECT_OPTIONS_MAX = 25
 SELECT_PLACEHOLDER_MAX = 150
 SELECT_OPTION_TEXT_MAX = 100
@@ -224,6 +225,9 @@ def _check_interactive(
         style = component.get("style")
         if style == 5:
             _required(errors, "component.url.required", (*path, "url"), component.get("url"))
+            _too_long(
+                errors, "component.url.length", (*path, "url"), component.get("url"), BUTTON_URL_MAX
+            )
             if custom_id is not None:
                 errors.append(
                     RuleError(

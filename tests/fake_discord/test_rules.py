@@ -103,6 +103,12 @@ MESSAGES: dict[str, dict[str, Any]] = {
             row({"type": 2, "style": 5, "label": "Open", "url": "https://x.org", "custom_id": "l"})
         ],
     },
+    # Discord: a link button's "url" holds at most 512 characters.
+    "component.url.length": {
+        "components": [
+            row({"type": 2, "style": 5, "label": "Open", "url": "https://x.org/" + "a" * 499})
+        ],
+    },
     "component.placeholder.length": {"components": [row(select(placeholder="p" * 151))]},
     "component.select.options.empty": {"components": [row(select(options=[]))]},
     "component.select.options.count": {
