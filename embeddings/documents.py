@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import KW_ONLY, dataclass, field, replace
 from typing import Literal
 
 BlockKind = Literal["text", "footnote", "entry", "verse"]
@@ -76,6 +76,8 @@ class Block:
 
     text: str
     section: str = ""
+    _: KW_ONLY  # by name from here on, as in `Passage`: a field added among them moves none
+    part: str = ""  # the headings that hold its section, outermost first, " › " between
     kind: BlockKind = "text"
     start: int = 0
     end: int = 0
@@ -115,14 +117,18 @@ class Document:
 
     @property
     def sections(self) -> list[str]:
+        """Every heading, in reading order: those that hold others too ("III. ..." above
+        "1. ...", with no paragraph of their own)."""
         seen: dict[str, None] = {}
         for b in self.blocks:
-            if b.section:
-                seen.setdefault(b.section, None)
+            for heading in [*b.part.split(PART_SEPARATOR), b.section] if b.part else [b.section]:
+                if heading:
+                    seen.setdefault(heading, None)
         return list(seen)
 
 
 BLOCK_SEPARATOR = "\n\n"
+PART_SEPARATOR = " › "  # between the headings of a part: "III. ... › 1. ..."
 
 
 def chapter(locator: str) -> str:

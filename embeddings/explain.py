@@ -30,7 +30,7 @@ from embeddings.errors import (
     PassageGone,
     QueryError,
 )
-from embeddings.passages import Passage, text_hash
+from embeddings.passages import Passage, heading_path, text_hash
 from embeddings.scope import Reader, ScopeSearcher
 from embeddings.search import Filters, Hit, Searcher
 from embeddings.stopwords import function_words
@@ -135,14 +135,16 @@ def location(reader: Reader, pid: int) -> Location:
         # Footnotes are counted apart from the text; an entry's headword line and its
         # verses are one entry ("paragraph 2 of 5" under FREEDOM is its first stanza).
         notes = (q.kind == "footnote") == (p.kind == "footnote")
-        if q.section == p.section and notes and (not blocks or blocks[-1] != q.block):
+        same = q.section == p.section and q.part == p.part
+        if same and notes and (not blocks or blocks[-1] != q.block):
             blocks.append(q.block)
     n = blocks.index(p.block) + 1 if p.block in blocks else 1
     locator = ""
     if p.locator:
         book = p.section if p.kind == "verse" else ""
         locator = f"{book} {p.locator}".strip()
-    return Location(doc.meta.title or doc.source, p.section, locator, n, len(blocks), doc.meta.url)
+    section = heading_path(p)
+    return Location(doc.meta.title or doc.source, section, locator, n, len(blocks), doc.meta.url)
 
 
 # -- footnotes ----------------------------------------------------------------------------------

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 
-from embeddings.documents import Block, Document
+from embeddings.documents import PART_SEPARATOR, Block, Document
 from embeddings.sentences import split_long, split_sentences
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
@@ -54,7 +54,9 @@ class CountMemo:
 # blocks kept as written, and a leading "# Chapter" under a front matter title a section;
 # an HTML <h1> after the text begins is a section, not the page's title; a Project
 # Gutenberg START line quoted by a text that has no Gutenberg header drops nothing.
-READER_VERSION = 7
+# 8: a passage keeps the headings that hold its own (`part`): Markdown's and HTML's by
+# level, plain text's by their numbering.
+READER_VERSION = 8
 # What a build's sentence table holds (embeddings/sentence_index.py). 2: a passage's
 # closing signature or date line is no sentence of its own (sentences.is_attribution).
 SENTENCE_RULES = 2
@@ -86,6 +88,10 @@ class Passage:
     start: int  # offsets in Document.text
     end: int
     section: str = ""
+    # By name only from here on: a field added among them (`part`, before `kind`) silently
+    # moved a positional "verse" into another field (tests/embeddings/test_verse_refs.py).
+    _: KW_ONLY
+    part: str = ""  # the headings that hold its section (Block.part)
     kind: str = "text"
     # Its line in the work's companion (embeddings/companion.py): searched, never quoted.
     companion: str = ""
@@ -99,6 +105,12 @@ class Passage:
     def content_hash(self) -> str:
         """What the vector depends on: the text alone (the model is checked per index)."""
         return text_hash(self.text)
+
+
+def heading_path(p: Passage) -> str:
+    """Its section under the headings that hold it: "III. ... › 1. ... › A. Feudal
+    Socialism"."""
+    return f"{p.part}{PART_SEPARATOR}{p.section}" if p.part and p.section else p.section
 
 
 def locator_range(first: str, last: str) -> str:
@@ -185,7 +197,8 @@ def _too_short(text: str, params: ChunkParams) -> bool:
 
 def _joinable(a: Block, b: Block) -> bool:
     # A fragment joins a neighbour of the same section, and footnotes join only footnotes.
-    return a.section == b.section and (a.kind == "footnote") == (b.kind == "footnote")
+    same_place = a.section == b.section and a.part == b.part
+    return same_place and (a.kind == "footnote") == (b.kind == "footnote")
 
 
 def _join_fragments(
@@ -242,6 +255,7 @@ def _passage(doc: Document, text: str, p: _Piece) -> Passage:
         start=p.start,
         end=p.end,
         section=first.section,
+        part=first.part,
         kind=first.kind,
         block=p.first_block,
         notes=tuple(notes),

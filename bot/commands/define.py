@@ -16,6 +16,7 @@ from bot.commands.scoped import reading
 from embeddings import scope_define
 from embeddings.define import DEFINITION, RELATED, Finding, Term, parse_term, term_asked
 from embeddings.errors import NoWords, OnlyCommonWords
+from embeddings.passages import heading_path
 from embeddings.query import clean, require_content
 from embeddings.scope import Reader
 from embeddings.search import Hit
@@ -84,7 +85,7 @@ def finding_quote(searcher: Reader, f: Finding) -> Quote:
     if f.label in (DEFINITION, RELATED) and f.note:
         # The footnote never repeats the term: say which words it is attached to.
         anchor = " ".join(f.anchor.split()[-ANCHOR_WORDS:])
-        section = searcher.index.passages[f.passage_id].section or "Notes"
+        section = heading_path(searcher.index.passages[f.passage_id]) or "Notes"
         q = replace(q, section=f"{section}, note {f.note} on “{anchor}”")
     return q
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from embeddings.explain import passage_ref
 from embeddings.hits import with_its_definition
-from embeddings.passages import locator_ends, locator_range
+from embeddings.passages import heading_path, locator_ends, locator_range
 from embeddings.scope import Reader
 from embeddings.search import Hit, result_text
 
@@ -88,7 +88,7 @@ def quote_from(searcher: Reader, hit: Hit, label: str = "") -> Quote:
     hit = with_its_definition(index, hit)
     passage = index.passages[hit.passage_id]
     doc = index.document_of(hit.passage_id)
-    section = passage.section
+    section = heading_path(passage)
     locator = passage.locator
     if hit.window is not None:
         first, last = (index.passages[i] for i in hit.window)

@@ -13,6 +13,7 @@ from embeddings.documents import Block, DocumentMeta
 from embeddings.ingest.cleanup import is_debris, strip_debris_lines
 from embeddings.ingest.footnotes import is_notes_heading, link_footnotes
 from embeddings.ingest.masthead import read_masthead
+from embeddings.ingest.outline import Outline
 from embeddings.ingest.pieces import EMPTY_META, Parsed, Piece
 
 _HEAD, _TAIL = 8, 5  # credits are looked for in this many pieces at each end
@@ -30,17 +31,20 @@ def assemble(
     in_notes: list[bool] = []
     links: dict[str, None] = {}
     section, notes = "", False
+    outline = Outline(levelled=format in ("markdown", "html"))
     for piece in pieces:
         if piece.is_heading:
             section = section_name(piece.text)
             notes = is_notes_heading(section)
+            outline.enter(section, piece.heading)
             continue
         if piece.kind == "entry":
-            section = piece.headword
+            section = piece.headword  # its own heading: the letter above it is navigation
         blocks.append(
             Block(
                 text=piece.text,
                 section=section,
+                part="" if piece.kind == "entry" else outline.part,
                 kind=piece.kind,
                 headword=piece.headword,
                 locator=piece.locator,

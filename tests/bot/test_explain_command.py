@@ -23,6 +23,7 @@ from tests.bot.test_servers import SERVER_A, SERVER_B, add_garden, restarted
 from tests.wording import raises_saying
 
 DRAPER = "Anatomy of the Micro-Sect"
+ROAD = "About the Road to an American Socialist Movement"
 MIM = "Definition of sectarianism"
 SECT_SOCIALIST = "The sect-socialist [2*] has always felt"
 NOTE_2 = (
@@ -56,7 +57,9 @@ def test_a_passage_is_explained_with_its_footnote_verbatim_and_where_it_sits(
     assert found.quote.text == q.text
     assert [(n.marker, n.text) for n in found.notes] == [("2*", NOTE_2)]
     where = found.where
-    assert where.title == DRAPER and where.section == "4. Sects and Trade Unions"
+    assert where.title == DRAPER
+    # Its heading under the one that holds it (an h4 under an h3 in the Markdown).
+    assert where.section == f"{ROAD} › 4. Sects and Trade Unions"
     assert 1 <= where.paragraph <= where.paragraphs
 
 
@@ -268,7 +271,8 @@ def test_where_a_passage_sits_reads_work_section_and_paragraph_or_verse(seed_app
     w = found.where
     assert (
         where_line(found)
-        == f"{DRAPER} › 4. Sects and Trade Unions › paragraph {w.paragraph} of {w.paragraphs}"
+        == f"{DRAPER} › {ROAD} › 4. Sects and Trade Unions › paragraph {w.paragraph} of "
+        f"{w.paragraphs}"
     )
     verse = replace(
         found, where=Location("The King James Bible", "Genesis", "Genesis 1:3", 3, 31, "")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
+from bot.commands.cite import citation
 from bot.commands.explain import explain
 from bot.commands.quote import QuoteRequest, more_from_source, quote, settle
 from bot.commands.source import complete, find
@@ -306,3 +307,14 @@ def test_more_after_a_reference_to_a_book_the_corpus_lacks_searches_again(
     shown = quote(bible_app, QuoteRequest("Sectarianism 1 2")).quotes
     more = more_from_source(bible_app, "Sectarianism 1 2", shown[0], count=3, shown=shown)
     assert more.quotes and all(q.score > 0 for q in more.quotes)
+
+
+def test_a_quote_is_cited_under_the_headings_that_hold_its_own(seed_app: App) -> None:
+    # Draper's numbered sections are h4s under an h3: the reader sees both, and Cite too.
+    answer = quote(seed_app, QuoteRequest("sects and trade unions", count=10))
+    shown = [q for q in answer.quotes if q.section.endswith("4. Sects and Trade Unions")]
+    assert shown, [q.section for q in answer.quotes]
+    assert shown[0].section == (
+        "About the Road to an American Socialist Movement › 4. Sects and Trade Unions"
+    )
+    assert "About the Road to an American Socialist Movement › 4." in citation(shown[0])

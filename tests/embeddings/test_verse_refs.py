@@ -47,7 +47,9 @@ def bible(*, with_essay: bool = True) -> Bible:
         index.documents.append(_doc(source, len(index.passages), len(LOCATORS)))
         for loc in LOCATORS:
             text = f"{book} {loc}."
-            index.passages.append(Passage(source, text, 0, len(text), book, "verse", locator=loc))
+            index.passages.append(
+                Passage(source, text, 0, len(text), book, kind="verse", locator=loc)
+            )
     return index
 
 
@@ -149,7 +151,7 @@ def test_a_book_of_one_chapter_is_cited_by_its_verse_alone() -> None:
     for loc in locators:
         text = f"Jude {loc}."
         index.passages.append(
-            Passage("kjv/Jude.htm", text, 0, len(text), "Jude", "verse", locator=loc)
+            Passage("kjv/Jude.htm", text, 0, len(text), "Jude", kind="verse", locator=loc)
         )
     assert named(index, "Jude 25") == ["Jude 1:25."]
     assert named(index, "Jude 4") == ["Jude 1:3–4."]

@@ -231,3 +231,19 @@ def test_named_footnotes_are_numbered_once_across_code_blocks(corpus: Corpus) ->
     assert [n.text for n in doc.footnotes.values()] == ["First said of the early churches."]
     texts_ = [b.text for b in doc.blocks]
     assert "code [^x]" in texts_ and "indented code [^y]" in texts_
+
+
+def test_a_heading_s_part_is_the_headings_of_higher_levels_above_it(corpus: Corpus) -> None:
+    # Draper's essay: its numbered sections are h4s under an h3; its footnotes an h3 again.
+    doc = corpus.document(
+        "essay.md",
+        "Opening words.\n\n### About the Road\n\nIntro.\n\n#### 1. The Road Forward\n\n"
+        "First.\n\n#### 2. Fragmentation\n\nSecond.\n\n### Footnotes\n\nA note.\n",
+    )
+    assert [(b.part, b.section, b.text) for b in doc.blocks] == [
+        ("", "", "Opening words."),
+        ("", "About the Road", "Intro."),
+        ("About the Road", "1. The Road Forward", "First."),
+        ("About the Road", "2. Fragmentation", "Second."),
+        ("", "Footnotes", "A note."),
+    ]

@@ -204,3 +204,63 @@ def test_joining_a_paragraph_reads_each_line_once(monkeypatch: pytest.MonkeyPatc
     joined = text_reader.join_prose(lines)
     assert joined.endswith(". A hyphen-ated end") and joined.count(" Line ") == 1999
     assert max(watched.sizes) <= 2  # the end of the line before, not the text so far
+
+
+def test_numbered_headings_nest_by_their_numbering(corpus: Corpus) -> None:
+    # The Manifesto's Part III: "A. Feudal Socialism" is cited under "1. REACTIONARY
+    # SOCIALISM", under "III. ..."; a numbering seen before closes what it had opened. "I."
+    # is a Roman one unless it follows "H.", and a heading without a number (the
+    # Manifesto's own name, over its four parts) holds no numbered one.
+    text = (
+        "MANIFESTO OF THE COMMUNIST PARTY\n\nA spectre is haunting Europe.\n\n"
+        "I. BOURGEOIS AND PROLETARIANS\n\nThe history of all hitherto existing society.\n\n"
+        "II. PROLETARIANS AND COMMUNISTS\n\nIn what relation do the Communists stand?\n\n"
+        "III. SOCIALIST AND COMMUNIST LITERATURE\n\n1. REACTIONARY SOCIALISM\n\n"
+        "A. Feudal Socialism\n\nOwing to their historical position.\n\n"
+        "B. Petty-Bourgeois Socialism\n\nThe feudal aristocracy was not the only class.\n\n"
+        "2. CONSERVATIVE, OR BOURGEOIS, SOCIALISM\n\nA part of the bourgeoisie is desirous.\n\n"
+        "IV. POSITION OF THE COMMUNISTS\n\nSection II has made clear the relations.\n"
+    )
+    corpus.write("plain.txt", text)
+    assert [(b.part, b.section, b.text) for b in corpus.read("plain.txt").blocks][:3] == [
+        ("", "MANIFESTO OF THE COMMUNIST PARTY", "A spectre is haunting Europe."),
+        ("", "I. BOURGEOIS AND PROLETARIANS", "The history of all hitherto existing society."),
+        ("", "II. PROLETARIANS AND COMMUNISTS", "In what relation do the Communists stand?"),
+    ]
+    assert [(b.part, b.section, b.text) for b in corpus.read("plain.txt").blocks][3:] == [
+        (
+            "III. SOCIALIST AND COMMUNIST LITERATURE › 1. REACTIONARY SOCIALISM",
+            "A. Feudal Socialism",
+            "Owing to their historical position.",
+        ),
+        (
+            "III. SOCIALIST AND COMMUNIST LITERATURE › 1. REACTIONARY SOCIALISM",
+            "B. Petty-Bourgeois Socialism",
+            "The feudal aristocracy was not the only class.",
+        ),
+        (
+            "III. SOCIALIST AND COMMUNIST LITERATURE",
+            "2. CONSERVATIVE, OR BOURGEOIS, SOCIALISM",
+            "A part of the bourgeoisie is desirous.",
+        ),
+        ("", "IV. POSITION OF THE COMMUNISTS", "Section II has made clear the relations."),
+    ]
+    assert corpus.read("plain.txt").sections[3:6] == [
+        "III. SOCIALIST AND COMMUNIST LITERATURE",
+        "1. REACTIONARY SOCIALISM",
+        "A. Feudal Socialism",
+    ]
+
+
+def test_a_chapter_holds_the_numbered_headings_under_it_until_the_next_one(corpus: Corpus) -> None:
+    text = (
+        "CHAPTER I: DISCUSSION AND BED\n\nUp at the League.\n\n"
+        "1. The Morning\n\nA bright morning it was.\n\n"
+        "CHAPTER II: A MORNING BATH\n\nThe river ran clear.\n"
+    )
+    corpus.write("plain.txt", text)
+    assert [(b.part, b.section) for b in corpus.read("plain.txt").blocks] == [
+        ("", "CHAPTER I: DISCUSSION AND BED"),
+        ("CHAPTER I: DISCUSSION AND BED", "1. The Morning"),
+        ("", "CHAPTER II: A MORNING BATH"),
+    ]
