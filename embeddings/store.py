@@ -29,6 +29,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import threading
 import time
@@ -68,6 +69,10 @@ FORMAT_VERSION = 2
 # Builds of these formats can still give a reindex their passage vectors (same model).
 REUSABLE_FORMATS = (1, FORMAT_VERSION)
 KEEP_BUILDS = 2  # the current build and the one before it
+# What `_write_build` names a build (and `.tmp-` before it while written): nothing else in
+# builds/ is ours, so nothing else is listed as a build or deleted by `prune` (an index
+# folder pointed at someone's data, or `--index ""`: the current folder).
+BUILD_NAME = re.compile(r"(\.tmp-)?\d{8}T\d{6}-[0-9a-f]{8}")
 MIN_FREE_BYTES = 1 << 20  # less free space than this after a failed write: the disk is full
 TEXT_IDS_FILE = "text_ids.npy"  # IndexData.text_ids (a build without it computes them)
 COMPANION_VECTORS = "companion.npy"  # embeddings/companion.py: a row per companion line
@@ -374,7 +379,11 @@ def finished_builds(index_dir: Path) -> list[Path]:
     builds = index_dir / "builds"
     if not builds.is_dir():
         return []
-    return sorted(p for p in builds.iterdir() if p.is_dir() and not p.name.startswith("."))
+    return sorted(
+        p
+        for p in builds.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and BUILD_NAME.fullmatch(p.name)
+    )
 
 
 def prune(index_dir: Path) -> None:
@@ -394,7 +403,7 @@ def prune(index_dir: Path) -> None:
     if current:
         keep.add(current)
     for p in builds.iterdir():
-        if p.name not in keep:
+        if p.name not in keep and BUILD_NAME.fullmatch(p.name) and not p.is_symlink():
             shutil.rmtree(p, ignore_errors=True)
     for p in index_dir.glob("CURRENT.*.tmp"):
         p.unlink(missing_ok=True)

@@ -303,3 +303,19 @@ def test_compare_with_one_work_is_refused_in_one_line(
 ) -> None:
     code, _, err = run(seed_app, capsys, "compare", "sect", "--work", "Anatomy")
     assert code == 2 and err.count("\n") == 1 and "at least two works" in err  # usage
+
+
+def test_a_reindex_into_a_folder_holding_other_data_deletes_none_of_it(
+    seed_app: App, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # An index folder that is someone else's (`--index "$UNSET"` is the current folder):
+    # the prune after the build removed every folder of builds/ but the last two by name.
+    index = tmp_path / "project"
+    for release in ("release-1", "release-2", "release-3"):
+        (index / "builds" / release).mkdir(parents=True)
+        (index / "builds" / release / "app.bin").write_text(release)
+    code = main(["reindex", "--corpus", str(seed_app.settings.corpus), "--index", str(index)])
+    capsys.readouterr()
+    assert code in (0, 1)
+    for release in ("release-1", "release-2", "release-3"):
+        assert (index / "builds" / release / "app.bin").read_text() == release
