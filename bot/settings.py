@@ -172,6 +172,7 @@ SECTIONS: dict[str, type] = {
 # The values a number may take beyond its type: at least 0 (`NOT_NEGATIVE`: counts, sizes,
 # seconds, limits), unless its key is here: (lowest, highest), None for no bound.
 NOT_NEGATIVE: tuple[float | None, float | None] = (0, None)
+MAX_THREADS = 1024  # far beyond any machine's cores, far below what makes a process fail
 RANGES: dict[str, tuple[float | None, float | None]] = {
     **dict.fromkeys(
         (
@@ -218,6 +219,10 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
     # turned its page (or of the command), which lasts 15 minutes: a minute in hand.
     "bot.view_timeout_seconds": (0, 840),
     "bot.shards": (None, None),  # shard_plan refuses a negative count with its own error
+    # Threads are made, not counted: torch and OpenMP hung at 5,000, aborted at 20,000 and
+    # crashed at 100,000 (a segfault), and a 64-bit count overflowed into "internal error".
+    "model.threads": (0, MAX_THREADS),
+    "index.search_threads": (0, MAX_THREADS),
 }
 
 

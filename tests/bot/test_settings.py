@@ -311,3 +311,28 @@ def test_ranking_settings_the_code_reads_are_set_in_the_file(tmp_path: Path) -> 
     config.write_text("[search]\nrrf_k = 30\nlexical_strength = 0.7\nquery_cache = 0\n")
     params = load_settings(config, env={}).search
     assert (params.rrf_k, params.lexical_strength, params.query_cache) == (30, 0.7, 0)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("QUOTEBOT_THREADS", "100000"),  # a reindex segfaulted (20000: libgomp gave up)
+        ("QUOTEBOT_THREADS", "99999999999999999999"),  # "internal error (ArgumentError ...)"
+    ],
+)
+def test_a_thread_count_no_machine_can_run_is_refused_naming_the_variable(
+    variable: str, value: str
+) -> None:
+    with raises_saying(SettingsError, rf"^model\.threads .*\(from {variable}\)$"):
+        load_settings(env={variable: value})
+
+
+def test_a_faiss_thread_count_no_machine_can_run_is_refused_naming_the_key(
+    tmp_path: Path,
+) -> None:
+    # It was "internal error (OverflowError: in method 'omp_set_num_threads' ...)".
+    config = tmp_path / "config" / "settings.toml"
+    config.parent.mkdir()
+    config.write_text("[index]\nsearch_threads = 99999999999999999999\n")
+    with raises_saying(SettingsError, r"^index\.search_threads .*\(in .*settings\.toml\)$"):
+        load_settings(config, env={})
