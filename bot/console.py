@@ -175,6 +175,11 @@ def run_console(
             out(execute(app, line, color=color, guild=guild) + "\n")
         except QuotebotError as exc:
             out(render_card(error_card(describe(exc)), color=color) + "\n")
+        except OSError as exc:  # a folder the system refused (a read-only index): say so
+            if not exc.strerror:
+                raise
+            said = f"{exc.filename}: {exc.strerror}." if exc.filename else f"{exc.strerror}."
+            out(render_card(error_card(said), color=color) + "\n")
 
 
 def execute(app: App, line: str, *, color: bool = False, guild: int | None = None) -> str:

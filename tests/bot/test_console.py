@@ -149,3 +149,16 @@ def test_a_piped_line_that_is_not_utf8_is_read_in_its_own_encoding_and_said_so(
     assert run_console(seed_app, out=printed.append) == 0
     assert printed[1] == "quotebot: line 1 is not UTF-8; read as Windows-1252"
     assert sum("Result 1 of 1" in p for p in printed) == 2
+
+
+def test_a_reindex_the_system_refuses_is_one_message_and_the_session_goes_on(
+    fresh_app: App,
+) -> None:
+    # A read-only index folder (here: a lock that cannot be opened): the OSError ended
+    # the session (exit 1) and the lines after /reindex were never read.
+    lock = fresh_app.settings.index / ".lock"
+    lock.unlink(missing_ok=True)
+    lock.mkdir()
+    out = session(fresh_app, "/reindex", "/help")
+    assert "== Sorry ==" in out and ".lock" in out
+    assert "Commands (the Discord bot's reading commands)" in out
