@@ -291,7 +291,9 @@ def load_settings(
     except tomllib.TOMLDecodeError as exc:
         detail = " ".join(str(exc).split())
         raise SettingsError("not_toml", source=str(path), detail=detail) from exc
-    reader = _Reader(str(path), path.resolve().parents[1])
+    # .parent twice, not parents[1]: a file in the root folder (a container's
+    # /settings.toml) has no parents[1], and its relative paths start at the root.
+    reader = _Reader(str(path), path.resolve().parent.parent)
     values: dict[str, Any] = {}
     params: dict[str, dict[str, Any]] = {}
     for section, table in _tables(raw, str(path)).items():

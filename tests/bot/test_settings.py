@@ -336,3 +336,16 @@ def test_a_faiss_thread_count_no_machine_can_run_is_refused_naming_the_key(
     config.write_text("[index]\nsearch_threads = 99999999999999999999\n")
     with raises_saying(SettingsError, r"^index\.search_threads .*\(in .*settings\.toml\)$"):
         load_settings(config, env={})
+
+
+def test_a_settings_file_in_the_root_folder_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    # QUOTEBOT_CONFIG=/settings.toml (a file mounted into a container): "internal error
+    # (IndexError: 1)", since the root folder has no parent for relative paths to start in.
+    real = Path.read_text
+
+    def read_text(self: Path, *args: object, **kwargs: object) -> str:
+        return "" if self == Path("/settings.toml") else real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "read_text", read_text)
+    settings = load_settings(Path("/settings.toml"), env={})
+    assert settings.corpus == Path("/corpus") and settings.index == Path("/index")
