@@ -277,7 +277,12 @@ def load_settings(
         if dotenv:
             from dotenv import load_dotenv
 
-            load_dotenv(PROJECT_DIR / ".env", override=False)
+            dotenv_path = PROJECT_DIR / ".env"
+            try:
+                load_dotenv(dotenv_path, override=False)
+            except (OSError, UnicodeDecodeError) as exc:  # not UTF-8, no permission
+                why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+                raise SettingsError("unreadable", source=str(dotenv_path), detail=why) from exc
         env = os.environ
     # A --config flag beats QUOTEBOT_CONFIG (the Docker image sets it), like every flag.
     path = Path(config or env.get("QUOTEBOT_CONFIG") or DEFAULT_CONFIG)

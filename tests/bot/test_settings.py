@@ -349,3 +349,13 @@ def test_a_settings_file_in_the_root_folder_is_read(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(Path, "read_text", read_text)
     settings = load_settings(Path("/settings.toml"), env={})
     assert settings.corpus == Path("/corpus") and settings.index == Path("/index")
+
+
+def test_a_dotenv_file_that_is_not_utf8_is_one_line_naming_it(project: Path) -> None:
+    # A .env saved as Windows-1252 (a comment with an accent): "internal error
+    # (UnicodeDecodeError ...)", naming neither the file nor what to do.
+    (project / ".env").write_bytes("# clé du bot\nQUOTEBOT_THREADS=1\n".encode("cp1252"))
+    result = quotebot(project, "source")
+    assert result.returncode == 1 and "internal error" not in result.stderr
+    assert result.stderr.startswith("quotebot: ") and ".env" in result.stderr
+    assert result.stderr.count("\n") == 1
