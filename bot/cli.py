@@ -400,6 +400,10 @@ def _lines(value: str) -> Iterator[str]:
     if value != "-":
         yield value
         return
+    if sys.stdin is None:  # closed (`<&-`, a daemon): Python gives None, not an empty file
+        from embeddings.errors import QueryError
+
+        raise QueryError("standard input is closed; pipe the lines in, or give one on the line.")
     tolerate_stdin()
     for number, line in enumerate(sys.stdin, 1):
         text, encoding = recovered(line.rstrip("\n"))

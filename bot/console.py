@@ -133,6 +133,8 @@ def run_console(
     if stdin is None:
         tolerate_stdin()
     stream = stdin if stdin is not None else sys.stdin
+    if stream is None:  # closed (`<&-`): Python gives None, not an empty file
+        raise QueryError("standard input is closed; there are no commands to read.")
     interactive = stream is sys.stdin and sys.stdin.isatty()
     color = interactive and sys.stdout.isatty()
     with terminal_progress() as progress:

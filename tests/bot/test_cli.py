@@ -319,3 +319,13 @@ def test_a_reindex_into_a_folder_holding_other_data_deletes_none_of_it(
     assert code in (0, 1)
     for release in ("release-1", "release-2", "release-3"):
         assert (index / "builds" / release / "app.bin").read_text() == release
+
+
+def test_a_closed_stdin_is_one_line_not_an_internal_error(
+    seed_app: App, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `quotebot quote - <&-` (a cron job, a daemon): Python sets sys.stdin to None.
+    monkeypatch.setattr(sys, "stdin", None)
+    code, out, err = run(seed_app, capsys, "quote", "-", "--json")
+    assert code in (1, 2) and err.startswith("quotebot") and err.count("\n") == 1
+    assert "internal error" not in err and "internal error" not in out
