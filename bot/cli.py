@@ -4,6 +4,7 @@ them, so `quotebot --help` answers at once and never loads torch."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -276,8 +277,18 @@ def _report(exc: BaseException, *, as_json: bool = False) -> int:
         log.error("traceback", exc_info=exc)
     print(f"quotebot: {said}", file=sys.stderr)
     if as_json:
-        print(json.dumps({"error": said}, ensure_ascii=False))
+        # Standard output may be what failed (a full disk under `> out.json`): stderr said it.
+        with contextlib.suppress(OSError):
+            print(json.dumps({"error": said}, ensure_ascii=False), flush=True)
     return code
+
+
+def _usage(args: argparse.Namespace, message: str) -> int:
+    """A usage error found after parsing: one line on stderr, as JSON too with --json."""
+    print(message, file=sys.stderr)
+    if getattr(args, "json", False):
+        print(json.dumps({"error": message}, ensure_ascii=False))
+    return EXIT_USAGE
 
 
 def make_app(args: argparse.Namespace) -> App:
@@ -459,8 +470,7 @@ def _define(app: App, args: argparse.Namespace) -> int:
     from bot.commands.quote import clamp_count
 
     if args.complete is not None and args.term:  # the term was quietly left unanswered
-        print("quotebot define: give a TERM or --complete PREFIX, not both", file=sys.stderr)
-        return EXIT_USAGE
+        return _usage(args, "quotebot define: give a TERM or --complete PREFIX, not both")
     if args.complete is not None:
         suggestions = complete(app, args.complete, guild=args.collection)
         if args.json:
@@ -469,11 +479,9 @@ def _define(app: App, args: argparse.Namespace) -> int:
             print("\n".join(suggestions) if suggestions else "(no suggestions)")
         return EXIT_OK
     if not (args.term or "").strip():  # blank as empty: no term (it got a search's message)
-        print(
-            "quotebot define: give a TERM, - to read terms from stdin, or --complete PREFIX",
-            file=sys.stderr,
+        return _usage(
+            args, "quotebot define: give a TERM, - to read terms from stdin, or --complete PREFIX"
         )
-        return EXIT_USAGE
     clamp_count(app, args.k)  # the same for every term: refused once, as a usage error
     return _answer_each(
         _lines(args.term),

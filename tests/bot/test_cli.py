@@ -329,3 +329,38 @@ def test_a_closed_stdin_is_one_line_not_an_internal_error(
     code, out, err = run(seed_app, capsys, "quote", "-", "--json")
     assert code in (1, 2) and err.startswith("quotebot") and err.count("\n") == 1
     assert "internal error" not in err and "internal error" not in out
+
+
+def test_a_define_usage_error_with_json_asked_is_json_on_stdout_too(
+    seed_app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # quote's usage errors give {"error": ...} on stdout; define's gave nothing there.
+    code, out, err = run(seed_app, capsys, "define", "--json")
+    assert code == 2 and err.startswith("quotebot define: give a TERM")
+    assert json.loads(out) == {"error": err.strip()}
+
+
+def test_stdout_that_cannot_be_written_with_json_is_one_line_not_a_traceback(
+    seed_app: App, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `quotebot quote ... --json > out.json` on a full disk: the error's own JSON line
+    # failed to print too, and a traceback came out of main.
+    import errno
+
+    class Full(io.StringIO):
+        def write(self, text: str) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(sys, "stdout", Full())
+    code = main(
+        [
+            "quote",
+            "what is a sect",
+            "--json",
+            "--corpus",
+            str(seed_app.settings.corpus),
+            "--index",
+            str(seed_app.settings.index),
+        ]
+    )
+    assert code == 1 and capsys.readouterr().err == "quotebot: No space left on device.\n"
