@@ -171,7 +171,7 @@ def run_console(
         line = line.strip()
         if not line:
             continue
-        if line in ("/quit", "/exit", "quit", "exit"):
+        if line.lower() in ("/quit", "/exit", "quit", "exit"):  # as every command: any case
             return 0
         try:
             out(execute(app, line, color=color, guild=guild) + "\n")
@@ -189,8 +189,8 @@ def execute(app: App, line: str, *, color: bool = False, guild: int | None = Non
     plain = not line.startswith("/")
     if plain:
         line = "/quote " + line
-    command, _, rest = line.partition(" ")
-    command = command.lower()
+    command, *more = line.split(maxsplit=1)  # a tab after the command word is a space too
+    command, rest = command.lower(), (more[0] if more else "")
     if command == "/help":
         return HELP
     if command == "/quote":

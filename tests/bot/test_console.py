@@ -162,3 +162,16 @@ def test_a_reindex_the_system_refuses_is_one_message_and_the_session_goes_on(
     out = session(fresh_app, "/reindex", "/help")
     assert "== Sorry ==" in out and ".lock" in out
     assert "Commands (the Discord bot's reading commands)" in out
+
+
+@pytest.mark.parametrize("leave", ["/QUIT", "/Exit"])
+def test_quit_is_read_in_any_case_as_every_other_command(seed_app: App, leave: str) -> None:
+    # /QUOTE and /HELP work; /QUIT was "Unknown command /quit" and the session went on.
+    out = session(seed_app, leave, "/help")
+    assert "Unknown command" not in out and "Commands" not in out
+
+
+def test_a_tab_after_the_command_word_is_a_space(seed_app: App) -> None:
+    # "/quote\twhat is a sect" was "Unknown command /quote\twhat is a sect".
+    out = session(seed_app, "/quote\twhat is a sect -k 1")
+    assert "Unknown command" not in out and "Result 1 of 1" in out
