@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import KW_ONLY, dataclass
 
 from embeddings.documents import PART_SEPARATOR, Block, Document
-from embeddings.sentences import split_long, split_sentences
+from embeddings.sentences import is_signature, split_long, split_sentences
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 
@@ -56,7 +56,9 @@ class CountMemo:
 # Gutenberg START line quoted by a text that has no Gutenberg header drops nothing.
 # 8: a passage keeps the headings that hold its own (`part`): Markdown's and HTML's by
 # level, plain text's by their numbering.
-READER_VERSION = 8
+# 9: a short line that signs the quotation above it ("John D. Rockefeller") joins that
+# quotation, no longer the next one.
+READER_VERSION = 9
 # What a build's sentence table holds (embeddings/sentence_index.py). 2: a passage's
 # closing signature or date line is no sentence of its own (sentences.is_attribution).
 SENTENCE_RULES = 2
@@ -205,10 +207,16 @@ def _join_fragments(
     pieces: list[_Piece], blocks: Sequence[Block], text: str, params: ChunkParams
 ) -> list[_Piece]:
     """A fragment joins the passage after it (a lead-in belongs to what follows), or the
-    one before it when nothing can follow (a closing date line)."""
+    one before it when nothing can follow (a closing date line) or when it signs what is
+    above it (a quotation's author on the line under it: "John D. Rockefeller")."""
 
     def short(p: _Piece) -> bool:
         return _too_short(text[p.start : p.end], params)
+
+    def signs_above(p: _Piece) -> bool:
+        # A name, not a title in capitals ("TO MY PET TORTOISE" leads into its verse).
+        line = text[p.start : p.end]
+        return is_signature(line) and not line.isupper()
 
     def can_join(a: _Piece, b: _Piece) -> bool:
         return a.tokens + b.tokens <= params.max_tokens and _joinable(
@@ -234,7 +242,9 @@ def _join_fragments(
             else:
                 settle(carry)
             carry = None
-        if short(p):
+        if short(p) and out and signs_above(p) and can_join(out[-1], p):
+            out[-1] = merge(out[-1], p)
+        elif short(p):
             carry = p
         else:
             out.append(p)

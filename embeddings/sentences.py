@@ -137,7 +137,13 @@ def is_attribution(text: str, start: int, end: int) -> bool:
     before = text[:start]
     if before[len(before.rstrip()) :].count("\n") < 2:  # not set off by a blank line
         return False
-    line = text[start:end].strip()
+    return is_signature(text[start:end])
+
+
+def is_signature(line: str) -> bool:
+    """Whether `line` has the shape of a line that signs or dates: a name, initials or a
+    date of a few words, without a sentence's closing punctuation."""
+    line = line.strip()
     core = line.strip("\"'“”‘’()[]")
     if not core or "\n" in line or len(core.split()) > _SIGNATURE_MAX_WORDS:
         return False
