@@ -287,7 +287,7 @@ def context_card(quotes: list[Quote], focus_id: int) -> Card:
     segments: list[Segment] = []
     focus = next((q for q in quotes if q.passage_id == focus_id), quotes[0])
     for q in quotes:
-        text = " ".join(q.text.split())
+        text = _lines_kept(q.text)  # a stanza line by line, as its quote showed it
         if q.passage_id == focus.passage_id:
             segments.append(Segment(clip(text, QUOTE_BUDGET), strong=True))
         elif q.passage_id < focus.passage_id:
