@@ -11,7 +11,9 @@ def reference(q: Quote) -> str:
     if q.date:
         head = f"{head} ({q.date})" if head else f"({q.date})"
     parts = [p for p in (head, q.section) if p]
-    text = ", ".join(parts) + "." if parts else q.source
+    text = ", ".join(parts) if parts else q.source
+    if parts and not text.endswith((".", "?", "!")):  # "6. What Then?" ends it already
+        text += "."
     return f"{text} {q.url}".strip() if q.url else text
 
 
