@@ -238,12 +238,21 @@ def _source_fields(q: Quote, word: str = "") -> tuple[Field, ...]:
     return tuple(fields)
 
 
+def _shown_highlight(q: Quote) -> tuple[int, int] | None:
+    """The best sentence to mark: never an entry's bare headword ("REGALIA, n."), but the
+    sentence that follows it."""
+    if q.highlight is None or not is_bare_headword(q.highlighted):
+        return q.highlight
+    after = [(s, e) for s, e in split_sentences(q.text) if s >= q.highlight[1]]
+    return after[0] if after else q.highlight
+
+
 def quote_card(q: Quote, position: int, total: int, note: str = "", word: str = "") -> Card:
     """Result `position` of `total`; `word`, how well it matches (`match_words`)."""
     footer = f"Result {position} of {total} · {q.source}"
     return Card(
         title=clip(title_line(q), TITLE_MAX),
-        body=excerpt(q.text, q.highlight, QUOTE_BUDGET),
+        body=excerpt(q.text, _shown_highlight(q), QUOTE_BUDGET),
         fields=_source_fields(q, word),
         footer=clip(f"{note} · {footer}" if note else footer, FOOTER_MAX),
         url=q.url,

@@ -206,9 +206,20 @@ def context(
     """The passage with its neighbours in the same document, in reading order."""
     searcher = app.live_for(guild).searcher
     passage_id = locate(app, quote, guild=guild)
+    if quote.window is None:
+        return [
+            plain_quote(searcher, i, "" if i == passage_id else "context")
+            for i in searcher.neighbours(passage_id, before, after)
+        ]
+    # A window (verses, an entry's headword with its definition) is the passage shown, and
+    # its neighbours are those of its first and last passages, never one of its own.
+    first = passage_id - (quote.passage_id - quote.window[0])
+    last = passage_id + (quote.window[1] - quote.passage_id)
+    shown = replace(quote, passage_id=passage_id, build=searcher.build, label="")
     return [
-        plain_quote(searcher, i, "" if i == passage_id else "context")
-        for i in searcher.neighbours(passage_id, before, after)
+        *(plain_quote(searcher, i, "context") for i in searcher.neighbours(first, before, 0)[:-1]),
+        shown,
+        *(plain_quote(searcher, i, "context") for i in searcher.neighbours(last, 0, after)[1:]),
     ]
 
 
