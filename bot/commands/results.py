@@ -89,6 +89,9 @@ def quote_from(searcher: Reader, hit: Hit, label: str = "") -> Quote:
     passage = index.passages[hit.passage_id]
     doc = index.document_of(hit.passage_id)
     section = heading_path(passage)
+    if passage.kind == "footnote" and passage.note_id:
+        # The mark is not in the note's text: without it, "Footnotes" names no note.
+        section = f"{section}, note {passage.note_id}" if section else f"note {passage.note_id}"
     locator = passage.locator
     if hit.window is not None:
         first, last = (index.passages[i] for i in hit.window)

@@ -12,9 +12,11 @@ from bot.app import App
 from bot.commands.cite import citation
 from bot.commands.explain import explain
 from bot.commands.quote import QuoteRequest, more_from_source, quote, settle
+from bot.commands.results import quote_from
 from bot.commands.source import complete, find
 from embeddings.documents import folded, names
 from embeddings.errors import NoSuchVerse, QueryTooLong
+from embeddings.hits import Hit
 from tests.wording import raises_saying
 
 # A paraphrase sharing no content word with most passages: the model must pick sentences.
@@ -318,3 +320,14 @@ def test_a_quote_is_cited_under_the_headings_that_hold_its_own(seed_app: App) ->
         "About the Road to an American Socialist Movement › 4. Sects and Trade Unions"
     )
     assert "About the Road to an American Socialist Movement › 4." in citation(shown[0])
+
+
+def test_a_footnote_is_cited_with_its_mark(seed_app: App) -> None:
+    # Draper's notes 1*-4* under "Footnotes": the card and Cite said "Footnotes" alone, and
+    # the mark is not in the note's text, so a reader could not tell which note it was.
+    searcher = seed_app.index.searcher
+    notes = [i for i, p in enumerate(searcher.index.passages) if p.kind == "footnote" and p.note_id]
+    shown = quote_from(searcher, Hit(notes[0], 1.0, 1.0, 0.0))
+    mark = searcher.index.passages[notes[0]].note_id
+    assert shown.section.endswith(f", note {mark}")
+    assert f", note {mark}." in citation(shown)
