@@ -9,6 +9,7 @@ of `Document.text`, so its text is verbatim and the passages of a document cover
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import KW_ONLY, dataclass
 
@@ -56,8 +57,8 @@ class CountMemo:
 # Gutenberg START line quoted by a text that has no Gutenberg header drops nothing.
 # 8: a passage keeps the headings that hold its own (`part`): Markdown's and HTML's by
 # level, plain text's by their numbering.
-# 9: a short line that signs the quotation above it ("John D. Rockefeller") joins that
-# quotation, no longer the next one.
+# 9: a short line that signs the quotation above it ("John D. Rockefeller"), or says in
+# brackets where it is from, joins that quotation, no longer the next one.
 READER_VERSION = 9
 # What a build's sentence table holds (embeddings/sentence_index.py). 2: a passage's
 # closing signature or date line is no sentence of its own (sentences.is_attribution).
@@ -193,6 +194,10 @@ def _windows(
     return windows
 
 
+# One line in brackets, of a few words: where the quotation above it comes from.
+_SOURCE_NOTE = re.compile(r"\((?:[^()\s]+ ){0,11}[^()\s]+\)")
+
+
 def _too_short(text: str, params: ChunkParams) -> bool:
     return len(text) < params.min_chars or len(text.split()) < params.min_words
 
@@ -214,9 +219,13 @@ def _join_fragments(
         return _too_short(text[p.start : p.end], params)
 
     def signs_above(p: _Piece) -> bool:
-        # A name, not a title in capitals ("TO MY PET TORTOISE" leads into its verse).
-        line = text[p.start : p.end]
-        return is_signature(line) and not line.isupper()
+        line = text[p.start : p.end].strip()
+        if blocks[p.first_block].kind == "verse":
+            return False  # a verse in brackets is a verse ("(For we walk by faith ...)")
+        # A name, not a title in capitals ("TO MY PET TORTOISE" leads into its verse), or
+        # where the quotation above is from: "(in a funeral sermon over a British nobleman)".
+        name = short(p) and is_signature(line) and not line.isupper()
+        return name or bool(_SOURCE_NOTE.fullmatch(line))
 
     def can_join(a: _Piece, b: _Piece) -> bool:
         return a.tokens + b.tokens <= params.max_tokens and _joinable(
@@ -242,7 +251,7 @@ def _join_fragments(
             else:
                 settle(carry)
             carry = None
-        if short(p) and out and signs_above(p) and can_join(out[-1], p):
+        if out and signs_above(p) and can_join(out[-1], p):
             out[-1] = merge(out[-1], p)
         elif short(p):
             carry = p

@@ -65,3 +65,27 @@ def test_no_quotation_is_shown_under_the_name_of_the_one_before_it() -> None:
     # ... nor is that name part of the sentence a card would highlight.
     best = [reward[s:e] for s, e in scored_sentences(reward)]
     assert all("Rockefeller" not in sentence for sentence in best)
+
+
+PIE = [
+    Block(
+        "PIE, n.  An advance agent of the reaper whose name is Indigestion.", "PIE", kind="entry"
+    ),
+    Block("Cold pie was highly esteemed by the remains.", "PIE"),
+    Block("Rev. Dr. Mucker", "PIE"),
+    Block("(in a funeral sermon over a British nobleman)", "PIE"),
+    Block(
+        "Cold pie is a detestable\nAmerican comestible.\nThat's why I'm done--or undone--\n"
+        "So far from that dear London.",
+        "PIE",
+    ),
+    Block("(from the headstone of a British nobleman in Kalamazoo)", "PIE"),
+]
+
+
+def test_a_line_in_brackets_that_says_where_a_quotation_is_from_stays_with_it() -> None:
+    # Alone, "(in a funeral sermon over a British nobleman)" was a passage, and a result.
+    texts = passages_of(PIE)
+    assert "(in a funeral sermon" in passage_with(texts, "highly esteemed by the remains")
+    assert "(from the headstone" in passage_with(texts, "Cold pie is a detestable")
+    assert not any(t.startswith("(") for t in texts)
