@@ -431,7 +431,11 @@ def compare(
             raise NoMatch(name, "work") from None
         best = result.hits[0] if result.hits else None
         if best is None:
-            out.append(Side(name, None))
+            # Named as the work (or author) it found, when one: "micro-sect" is "Anatomy of
+            # the Micro-Sect" on the card, whether or not it has a good passage.
+            found = {key(d): d for d in reader.index.documents if _filters(name, by).matches(d)}
+            only = next(iter(found.values())) if len(found) == 1 else None
+            out.append(Side(name if only is None else _name(only, by), None))
             continue
         record = reader.index.document_of(best.passage_id)
         if key(record) in shown:

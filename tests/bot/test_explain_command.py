@@ -307,3 +307,13 @@ def test_an_explained_stanza_keeps_its_lines(dictionary_app: App) -> None:
     q = passage_quote(dictionary_app, "Poor Isabella's Dead")
     body = explain_card(explain(dictionary_app, q.ref)).plain_body
     assert "Poor Isabella's Dead, whose abdication\nSet all tongues wagging" in body
+
+
+def test_a_work_with_no_good_match_is_named_by_its_title_not_by_what_was_typed(
+    seed_app: App,
+) -> None:
+    found = compare(
+        seed_app, CompareRequest("photosynthesis in green plants", ("micro-sect", "mim"))
+    )
+    assert [r.quote for r in found.rows] == [None, None]
+    assert {r.name for r in found.rows} == set(_titles(seed_app))
