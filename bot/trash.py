@@ -150,6 +150,11 @@ class Trash:
         for entry in entries:
             if needle == folded(entry.label):
                 return entry
+        # The title as offered (/corpus restore offers "NOTES" and "Notes" apart) before
+        # any title or file name alike but for case or accents.
+        for entry in entries:
+            if entry.work == name.strip():
+                return entry
         for entry in entries:
             names = {folded(entry.work), *(folded(PurePosixPath(f).name) for f in entry.files)}
             if needle in names or needle in {folded(f) for f in entry.files}:

@@ -188,6 +188,7 @@ def _checked_name(app: App, collection: Collection, filename: str, size: int, ac
         # Stored before long names were tagged: the same upload replaces (or is refused
         # as) that file, never added beside it.
         name = untagged
+    name = _stored_as(collection.corpus, name)
     check_size(size, app.settings.upload_max_bytes)
     if not collection.is_base:
         # Every server's admins can store texts, and a replaced one stays in the trash:
@@ -203,6 +204,20 @@ def _checked_name(app: App, collection: Collection, filename: str, size: int, ac
             trashed[-1].trashed_at + days * DAY if trashed else None,
         )
         check_room(room, size, app.settings.server_max_bytes)
+    return name
+
+
+def _stored_as(root: Path, name: str) -> str:
+    """The name of the file already in `root` that `name` names but for case, else `name`:
+    remove and restore take "Essay.txt" for essay.txt, so an upload of it must replace
+    that file (or be refused as already there), never be stored beside it."""
+    if not root.is_dir() or (root / name).exists():
+        return name
+    wanted = name.casefold()
+    with os.scandir(root) as entries:
+        for entry in entries:
+            if entry.name.casefold() == wanted and not entry.name.startswith("."):
+                return entry.name
     return name
 
 
@@ -523,12 +538,30 @@ def _names(work: sources.Work, name: str) -> bool:
     )
 
 
+def _named_exactly(works: list[sources.Work], name: str) -> sources.Work | None:
+    """The one work of `works` whose file path, title or file name is exactly `name`."""
+    for named in (
+        lambda w: name in w.files,
+        lambda w: w.key == name or w.title == name,
+        lambda w: any(PurePosixPath(f).name == name for f in w.files),
+    ):
+        matching = [w for w in works if named(w)]
+        if len(matching) == 1:
+            return matching[0]
+    return None
+
+
 def _exactly_one(works: list[sources.Work], name: str, where: str = "") -> sources.Work:
     """The work whose title or file name is `name` (any case); a removal never guesses."""
     found = [w for w in works if _names(w, name)]
     if not found:
         raise NoWorkCalled(_shown(name), where)
     if len(found) > 1:
+        # Named exactly, by its file or its title: "name one by file" must then work even
+        # where files differ only in case or by folder (notes.txt, Notes.txt, a/notes.txt).
+        exact = _named_exactly(found, name.strip())
+        if exact is not None:
+            return exact
         files = ", ".join(f for w in found for f in w.files[:1])
         raise UploadRefused(f"{len(found)} works have that title; name one by file: {files}.")
     return found[0]
