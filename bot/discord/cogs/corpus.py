@@ -18,6 +18,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TypeAlias
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -46,6 +47,9 @@ log = logging.getLogger(__name__)
 NO_WORK = "Name the work: its title or its file name (start typing for suggestions)."
 NO_TRASHED = "Name the work to restore (start typing for what is in the trash)."
 DOWNLOAD_FAILED = "I could not download that file from Discord; please try again."
+# Seconds a download may take (a file within upload_max_bytes takes one or two); the
+# collection's slot is held meanwhile, and aiohttp alone would wait five minutes.
+DOWNLOAD_SECONDS = 60.0
 
 
 BASE_OPTION = "The shared base corpus instead of this server's texts (bot owners only)"
@@ -168,8 +172,9 @@ class CorpusCog(
             if not await replies.defer(interaction, ephemeral=True):
                 return
             try:
-                data = await file.read()
-            except discord.HTTPException as exc:
+                data = await asyncio.wait_for(file.read(), DOWNLOAD_SECONDS)
+            except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+                # An HTTP error, a connection the CDN cut off, or no answer in time.
                 log.warning("could not download %s: %s", file.url, exc)
                 raise UploadRefused(DOWNLOAD_FAILED) from exc
             change = await run_with_progress(

@@ -3,8 +3,14 @@ a download the CDN cuts off, an owner naming a base work in a server."""
 
 from __future__ import annotations
 
+import logging
+
+import pytest
+from aiohttp import web
+
 from bot.app import App
 from bot.commands.corpus import REPLACE_HINT
+from bot.discord.cogs.corpus import DOWNLOAD_FAILED
 from tests.bot.discord.conftest import WAIT, RunningBot, answered
 from tests.bot.discord.test_corpus import (
     ESSAY,
@@ -81,3 +87,30 @@ async def test_restore_brings_back_the_version_picked_not_one_titled_alike_but_f
         await restored.wait_for(added, WAIT)
     assert restored.embed is not None and restored.embed["title"] == "Restored “NOTES”"
     assert files_in(own(app, fake_discord)) == {"a.txt", "a.txt.meta.toml"}
+
+
+async def test_a_download_cut_off_by_the_cdn_is_told_as_such_not_as_a_bug(
+    fake_discord: FakeDiscord,
+    app: App,
+    running_bot: RunningBot,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A connection reset (or aiohttp's 5-minute timeout) is no `discord.HTTPException`:
+    the admin read "Something went wrong on my side" and the log an unexpected error."""
+
+    def cut_off(request: web.Request) -> web.StreamResponse:
+        # The CDN drops the connection (the fake's fail_next never reaches /attachments).
+        assert request.transport is not None
+        request.transport.close()
+        return web.Response(status=200)
+
+    monkeypatch.setattr(fake_discord, "_serve_attachment", cut_off)
+    async with running_bot(app):
+        rec = await add(fake_discord, "circles.txt", ESSAY)
+        later = await add(fake_discord, "circles.txt", ESSAY)  # the slot is free again
+    assert rec.ephemeral and rec.embed is not None
+    assert rec.embed["description"] == DOWNLOAD_FAILED, rec.embed
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert later.embed is not None and later.embed["description"] == DOWNLOAD_FAILED
+    assert files_in(own(app, fake_discord)) == set()
