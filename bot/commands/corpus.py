@@ -502,6 +502,13 @@ def find_work(
         if collection.is_base or actor is None:
             raise
         base = [w for w in own_works(app.collections.base) if _names(w, name)]
+        if base and actor.owner:
+            # Theirs to change, from this server too: said so, and no refusal logged in a
+            # log this server's admins read.
+            raise NotPermitted(
+                f"“{base[0].key}” is in the shared base corpus, not this server's texts; "
+                "add base: True to change it there."
+            ) from None
         if base:
             audit(collection, actor, "refused", base[0].key, "a base work")
             raise NotPermitted(

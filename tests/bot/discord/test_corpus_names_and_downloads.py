@@ -13,6 +13,7 @@ from bot.commands.corpus import REPLACE_HINT
 from bot.discord.cogs.corpus import DOWNLOAD_FAILED
 from tests.bot.discord.conftest import WAIT, RunningBot, answered
 from tests.bot.discord.test_corpus import (
+    BASE_WORK,
     ESSAY,
     MARKDOWN,
     add,
@@ -114,3 +115,17 @@ async def test_a_download_cut_off_by_the_cdn_is_told_as_such_not_as_a_bug(
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert later.embed is not None and later.embed["description"] == DOWNLOAD_FAILED
     assert files_in(own(app, fake_discord)) == set()
+
+
+async def test_an_owner_naming_a_base_work_in_a_server_is_told_to_add_base_true(
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot
+) -> None:
+    """The bot's owner was told the base "only the bot's owners can change", and logged as
+    refused in the server's audit log, which its admins read."""
+    async with running_bot(app):
+        rec = await remove(fake_discord, BASE_WORK, user="owner")
+    assert rec.ephemeral and rec.embed is not None
+    said = rec.embed["description"]
+    assert "base: True" in said and "only the bot's owners can change" not in said, said
+    server_log = app.collections.of(fake_discord.guild_id).log.tail(20)
+    assert [e for e in server_log if e.action == "refused"] == []
