@@ -268,6 +268,14 @@ class Collections:
             self._states[guild_id] = state
         return state
 
+    def fresh_state(self, guild_id: int) -> State:
+        """The server's state as it is on disk now, cached anew: a check that must hold
+        across processes (is a base work still shown?) cannot trust a state another process
+        may have changed within the watcher's second."""
+        state = self._read_state(guild_id)
+        self._states[guild_id] = state
+        return state
+
     def _read_state(self, guild_id: int) -> State:
         path = self.folder(guild_id) / "state.json"
         self._state_stamps[guild_id] = _mtime(path)

@@ -415,16 +415,22 @@ def hide_work(
     permit(collection, actor, "hide" if hide else "unhide", name)
     base_works = own_works(app.collections.base)
     work = _exactly_one(base_works, name, where="the base corpus")
-    hidden = app.collections.state(guild_id).hidden
     if hide:
-        # A server with texts of its own may read only those; without, it keeps a base work.
-        shown = [w for w in base_works if not set(w.files) <= hidden | set(work.files)]
-        if not shown and not own_works(collection):
-            raise UploadRefused(
-                "That would hide every work of the base corpus and this server has no texts "
-                "of its own; keep one, or add a text first."
-            )
-        app.collections.hide(guild_id, work.files)
+        _check_data_folder(collection)
+        # One change of what the server reads at a time, across processes, as a removal
+        # is: "is a base work still shown?" and "has it texts of its own?" are read as
+        # they are now (another process may have hidden or removed one meanwhile).
+        with _changing(collection):
+            hidden = app.collections.fresh_state(guild_id).hidden
+            # A server with texts of its own may read only those; without, it keeps a
+            # base work.
+            shown = [w for w in base_works if not set(w.files) <= hidden | set(work.files)]
+            if not shown and not (own_works(collection) and _has_texts(collection)):
+                raise UploadRefused(
+                    "That would hide every work of the base corpus and this server has no "
+                    "texts of its own; keep one, or add a text first."
+                )
+            app.collections.hide(guild_id, work.files)
     else:
         app.collections.unhide(guild_id, work.files)
     audit(collection, actor, "hide" if hide else "unhide", work.key)
@@ -447,10 +453,17 @@ def _only_one_left(collection: Collection, work: sources.Work) -> bool:
     return {f.source for f in found} <= set(work.files)
 
 
+def _has_texts(collection: Collection) -> bool:
+    """Whether the collection's folder holds a document now (its index may not show
+    another process's removal yet)."""
+    return collection.corpus.is_dir() and bool(discover(collection.corpus)[0])
+
+
 def _hides_the_base(app: App, collection: Collection) -> bool:
-    """Whether the server of `collection` hides every base work."""
+    """Whether the server of `collection` hides every base work, as its state is on disk
+    now (called under `_changing`, which a hide holds too)."""
     assert collection.guild_id is not None
-    hidden = app.collections.state(collection.guild_id).hidden
+    hidden = app.collections.fresh_state(collection.guild_id).hidden
     return all(set(w.files) <= hidden for w in own_works(app.collections.base))
 
 
