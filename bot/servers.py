@@ -149,16 +149,21 @@ class Collection:
             removed = (
                 [d.source for d in self.service.searcher.index.documents] if self.live() else []
             )
-            self.clear_index()
-            return BuildReport(removed=removed)
+            if self.clear_index(unless_works=True):
+                return BuildReport(removed=removed)
+            # A text came meanwhile (another process's upload, built already): build.
         if self.model_error is not None:
             raise BuildRefused(self.model_error)
         return self.service.reindex(force=force, progress=progress)
 
-    def clear_index(self) -> None:
-        """Drop the index of a collection that has no works left (nothing to search)."""
+    def clear_index(self, *, unless_works: bool = False) -> bool:
+        """Drop the index of a collection that has no works left (nothing to search).
+        With `unless_works`, False and nothing dropped when it has works again by the time
+        the build lock is held: another process added one (and built) meanwhile."""
         index_dir = self.service.settings.index
         with store.build_lock(index_dir):
+            if unless_works and self.has_works():
+                return False
             # The builds leave at once (a rename), before CURRENT: builds left beside no
             # CURRENT are damage that the newest of them answers for, and would bring the
             # removed works back if a slow or failed delete left them there.
@@ -168,6 +173,7 @@ class Collection:
             (index_dir / "CURRENT").unlink(missing_ok=True)
             shutil.rmtree(gone, ignore_errors=True)
         self.service.forget()
+        return True
 
 
 class Collections:

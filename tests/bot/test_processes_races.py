@@ -3,6 +3,8 @@ stand for two processes on the same folders)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -10,8 +12,10 @@ import pytest
 
 from bot.app import App
 from bot.commands import corpus as texts
+from bot.commands.sidecar import WorkMeta
 from bot.commands.upload import UploadRefused
-from tests.bot.test_processes import other_process
+from embeddings import store
+from tests.bot.test_processes import NEW_QUERY, NEW_TEXT, answers_from, other_process
 from tests.bot.test_servers import SERVER_A, add_garden, admin_of
 
 
@@ -50,3 +54,43 @@ def test_a_server_cannot_lose_its_last_text_while_another_process_hides_the_last
             shard, shard.collections.of(SERVER_A), "almanac.txt", actor=admin_of(SERVER_A)
         )
     assert (shard.collections.of(SERVER_A).corpus / "almanac.txt").is_file()
+
+
+def test_a_text_added_in_one_process_while_another_drops_the_emptied_index_stays_indexed(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Process A removes a server's last text; its reindex finds no works and drops the
+    # index. Process B adds a text to the same server and builds in between A's look at the
+    # folder and A taking the build lock: A then deleted B's build, and B's text, reported
+    # added, was searchable nowhere (B's watcher drops the index too).
+    add_garden(app, SERVER_A)
+    a, b = app, other_process(app)
+    collection_b = b.collections.of(SERVER_A)
+    added: list[str] = []
+    build_lock = store.build_lock
+
+    @contextmanager
+    def late_lock(index_dir: Path) -> Iterator[None]:
+        if not added and index_dir == collection_b.service.settings.index:
+            added.append("circle.txt")
+            monkeypatch.setattr(store, "build_lock", build_lock)
+            texts.add_work(
+                b,
+                collection_b,
+                "circle.txt",
+                NEW_TEXT.encode(),
+                WorkMeta(),
+                actor=admin_of(SERVER_A),
+            )
+        with build_lock(index_dir):
+            yield
+
+    monkeypatch.setattr(store, "build_lock", late_lock)
+    texts.remove_work(a, a.collections.of(SERVER_A), "almanac.txt", actor=admin_of(SERVER_A))
+    assert added
+    assert (collection_b.corpus / "circle.txt").is_file()
+    b.collections.follow()
+    a.collections.follow()
+    own = store.read_current_name(collection_b.service.settings.index)
+    assert own is not None, "the server's index was dropped though it holds a text"
+    assert answers_from(b, NEW_QUERY, SERVER_A) == {f"{b.index.build_name}+{own}"}
