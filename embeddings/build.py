@@ -165,10 +165,12 @@ def reindex(
     if not corpus_dir.is_dir():
         raise CorpusError("not_folder" if corpus_dir.exists() else "missing", str(corpus_dir))
     with store.build_lock(index_dir):
+        # What a killed build left half-written goes first: it may hold the disk space
+        # this build needs (a whole build, when killed while saving).
+        store.prune(index_dir)
         found = scan(job)
         planned = plan(job, index_dir, found, force=force)
         if planned.previous is not None and planned.up_to_date(job.dense):
-            store.prune(index_dir)  # what a killed build left half-written goes all the same
             return _already_built(job, planned.previous, found)
         parsed, vectors, sentences, companion, lexical = read_and_embed(job, found, planned)
         data = make_index(job, parsed, vectors, sentences, companion, lexical, planned.fingerprint)

@@ -402,7 +402,7 @@ def prune(index_dir: Path) -> None:
     keep = {p.name for p in finished_builds(index_dir)[-KEEP_BUILDS:]}
     if current:
         keep.add(current)
-    for p in builds.iterdir():
+    for p in builds.iterdir() if builds.is_dir() else ():
         if p.name not in keep and BUILD_NAME.fullmatch(p.name) and not p.is_symlink():
             shutil.rmtree(p, ignore_errors=True)
     for p in index_dir.glob("CURRENT.*.tmp"):

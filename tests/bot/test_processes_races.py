@@ -3,10 +3,14 @@ stand for two processes on the same folders)."""
 
 from __future__ import annotations
 
+import errno
+import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -94,3 +98,36 @@ def test_a_text_added_in_one_process_while_another_drops_the_emptied_index_stays
     own = store.read_current_name(collection_b.service.settings.index)
     assert own is not None, "the server's index was dropped though it holds a text"
     assert answers_from(b, NEW_QUERY, SERVER_A) == {f"{b.index.build_name}+{own}"}
+
+
+def _size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def test_what_a_killed_build_left_does_not_fill_the_disk_the_next_build_needs(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A process killed while saving (SIGKILL after compose's 20 s grace, the OOM killer)
+    # leaves builds/.tmp-* behind: a whole build's size. README: "the next build removes
+    # its half-written folder", but prune ran only after the next build was written, so
+    # on a disk with room for one more build the next build failed for lack of the space
+    # the leftover held, and every reindex after it too.
+    index = app.settings.index
+    builds = index / "builds"
+    current = store.current_build(index)
+    leftover = builds / ".tmp-20200101T000000-deadbeef"
+    shutil.copytree(current, leftover)  # as a build killed just before its rename
+    room = _size(current) * 3 // 2  # the disk holds one more build, not two
+    write_array = store._write_array
+
+    def on_a_small_disk(path: Path, array: Any, dtype: type) -> None:
+        used = sum(_size(p) for p in builds.glob(".tmp-*"))
+        if used + array.nbytes > room:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        write_array(path, array, dtype)
+
+    monkeypatch.setattr(store, "_write_array", on_a_small_disk)
+    (Path(app.settings.corpus) / "reading-circle.txt").write_text(NEW_TEXT)
+    report = app.index.reindex()
+    assert report.build == store.read_current_name(index)
+    assert not leftover.exists()
