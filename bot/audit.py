@@ -8,6 +8,7 @@ server's admins read only their own server's entries.
 from __future__ import annotations
 
 import calendar
+import fcntl
 import json
 import os
 import threading
@@ -70,10 +71,19 @@ class AuditLog:
             work,
             result,
         )
-        line = json.dumps(asdict(entry), ensure_ascii=False) + "\n"
+        line = (json.dumps(asdict(entry), ensure_ascii=False) + "\n").encode()
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with open(self.path, "a", encoding="utf-8") as f:
+            with open(self.path, "a+b") as f:
+                # One writer at a time across processes (O_APPEND alone is not atomic on
+                # shared storage), and a line another left cut short (a full disk) ended
+                # first, so that this one is not glued to it and lost with it.
+                fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+                end = f.seek(0, os.SEEK_END)
+                if end:
+                    f.seek(end - 1)
+                    if f.read(1) != b"\n":
+                        line = b"\n" + line
                 f.write(line)
                 f.flush()
                 os.fsync(f.fileno())

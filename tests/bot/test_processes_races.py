@@ -131,3 +131,15 @@ def test_what_a_killed_build_left_does_not_fill_the_disk_the_next_build_needs(
     report = app.index.reindex()
     assert report.build == store.read_current_name(index)
     assert not leftover.exists()
+
+
+def test_an_audit_entry_after_a_line_cut_short_is_kept(app: App) -> None:
+    # Two processes append to one audit log. One that hit a full disk mid-line left it
+    # without its end; the next entry, whoever wrote it, was glued to it and read as one
+    # damaged line: a change made and reported was missing from /corpus log.
+    log = app.collections.base.log
+    log.append(server=None, user_id=1, user_name="owner", action="add", work="First")
+    with open(log.path, "ab") as f:
+        f.write(b'{"time": "2026-12-05T09:00:00Z", "server": null, "user_id": 2, "us')
+    log.append(server=None, user_id=3, user_name="owner", action="remove", work="Second")
+    assert [e.work for e in log.tail(5)] == ["First", "Second"]
