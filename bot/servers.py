@@ -197,7 +197,7 @@ class Collections:
         )
         self._servers: dict[int, Collection] = {}
         self._states: dict[int, State] = {}
-        self._state_stamps: dict[int, int | None] = {}  # state.json's mtime when read
+        self._state_stamps: dict[int, tuple[int, int, int] | None] = {}  # state.json when read
         self._scopes: dict[int, tuple[tuple[Live, Live | None, frozenset[str]], Live]] = {}
         self._lock = threading.Lock()
 
@@ -284,7 +284,7 @@ class Collections:
 
     def _read_state(self, guild_id: int) -> State:
         path = self.folder(guild_id) / "state.json"
-        self._state_stamps[guild_id] = _mtime(path)
+        self._state_stamps[guild_id] = _stamp(path)
         try:
             return State.from_json(json.loads(path.read_text(encoding="utf-8")))
         except FileNotFoundError:
@@ -306,7 +306,7 @@ class Collections:
             tmp.write_text(json.dumps(state.to_json()), encoding="utf-8")
             os.replace(tmp, path)
             self._states[guild_id] = state
-            self._state_stamps[guild_id] = _mtime(path)
+            self._state_stamps[guild_id] = _stamp(path)
 
     def hide(self, guild_id: int, sources: tuple[str, ...]) -> None:
         self._update_state(guild_id, lambda s: replace(s, hidden=s.hidden | set(sources)))
@@ -333,7 +333,7 @@ class Collections:
         changed, for the log."""
         changed = [c.name for c in [self.base, *list(self._servers.values())] if c.follow()]
         for guild_id, stamp in list(self._state_stamps.items()):
-            if _mtime(self.folder(guild_id) / "state.json") != stamp:
+            if _stamp(self.folder(guild_id) / "state.json") != stamp:
                 self._states.pop(guild_id, None)  # read again on next use
                 self._state_stamps.pop(guild_id, None)
                 changed.append(f"{guild_id} (hidden works)")
@@ -417,6 +417,16 @@ def _mtime(path: Path) -> int | None:
         return path.stat().st_mtime_ns
     except OSError:
         return None
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    """What tells a file rewritten: its mtime alone misses a write within one tick of a
+    coarse clock; every write of state.json is a new file (a rename), so a new inode."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_ino, st.st_size)
 
 
 def _same(

@@ -133,6 +133,22 @@ def test_what_a_killed_build_left_does_not_fill_the_disk_the_next_build_needs(
     assert not leftover.exists()
 
 
+def test_a_change_of_hidden_works_within_one_tick_of_the_clock_is_followed(app: App) -> None:
+    # Another process's state.json was noticed by its mtime alone: on a file system whose
+    # timestamps are coarse (a second on some shared storage), a write in the same tick as
+    # the one this process read was never seen, and the server's hidden works stayed stale
+    # in this process until some later change.
+    shard, terminal = app, other_process(app)
+    draper = "draper-anatomy-of-the-micro-sect.md"
+    shard.collections.hide(SERVER_A, (draper,))
+    path = shard.collections.folder(SERVER_A) / "state.json"
+    stamp = path.stat()
+    terminal.collections.unhide(SERVER_A, (draper,))
+    os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))  # the same tick
+    assert shard.collections.follow() == [f"{SERVER_A} (hidden works)"]
+    assert shard.collections.state(SERVER_A).hidden == frozenset()
+
+
 def test_an_audit_entry_after_a_line_cut_short_is_kept(app: App) -> None:
     # Two processes append to one audit log. One that hit a full disk mid-line left it
     # without its end; the next entry, whoever wrote it, was glued to it and read as one
