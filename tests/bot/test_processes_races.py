@@ -1,5 +1,5 @@
-"""Races between processes on the same folders (as in tests/bot/test_processes.py, two `App`s
-stand for two processes on the same folders)."""
+"""Races between processes: as in tests/bot/test_processes.py, two `App`s stand for two
+processes on the same folders."""
 
 from __future__ import annotations
 
