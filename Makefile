@@ -21,6 +21,7 @@ setup: $(STAMP)
 TORCH     := torch==2.13.0+cpu
 TORCH_CPU := https://download.pytorch.org/whl/cpu
 $(STAMP): pyproject.toml constraints.txt Makefile
+	@$(PYTHON) -c "import sys; sys.exit(0 if sys.version_info >= (3, 11) else 'quotebot needs Python 3.11 or newer: make setup PYTHON=python3.11')"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet "$(TORCH)" 2>/dev/null \
 	  || $(BIN)/pip install --quiet --extra-index-url $(TORCH_CPU) "$(TORCH)"
