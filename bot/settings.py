@@ -377,6 +377,15 @@ class _Reader:
         p = Path(value).expanduser()
         return p if p.is_absolute() else (self.base / p).resolve()
 
+    def model(self, value: str) -> str:
+        """A model folder named relatively is relative to the project, as every path here
+        is (not to the current folder); a bundled or hub name stays as it is."""
+        p = Path(value).expanduser()
+        if p.is_absolute() or not value.strip():
+            return value
+        folder = self.base / p
+        return str(folder.resolve()) if folder.is_dir() else value
+
     def file_value(self, key: _Key, value: Any) -> Any:
         return self._typed(key, value, source=self.source)
 
@@ -414,6 +423,8 @@ class _Reader:
         if hint is str:
             if not isinstance(value, str):
                 raise wrong(kind="text")
+            if key.full == "model.name":
+                return self.model(value)
             return value
         number = _number(value, integer=hint is int, text=text)
         if number is None:

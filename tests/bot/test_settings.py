@@ -359,3 +359,27 @@ def test_a_dotenv_file_that_is_not_utf8_is_one_line_naming_it(project: Path) -> 
     assert result.returncode == 1 and "internal error" not in result.stderr
     assert result.stderr.startswith("quotebot: ") and ".env" in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_a_model_folder_named_relatively_is_relative_to_the_project_not_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """config/settings.toml: "Relative paths, here and in the variables, are relative to the
+    folder above this file's folder". A tuned model in <project>/models/tuned named
+    "models/tuned" must be the same folder whatever folder quotebot is started from."""
+    project = tmp_path / "project"
+    (project / "config").mkdir(parents=True)
+    (project / "models" / "tuned").mkdir(parents=True)
+    config = project / "config" / "settings.toml"
+    config.write_text('[model]\nname = "models/tuned"\n')
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    wanted = str((project / "models" / "tuned").resolve())
+    assert load_settings(config, env={}).model == wanted
+    assert load_settings(config, env={"QUOTEBOT_MODEL": "models/tuned"}).model == wanted
+    # The bundled model and hub names are names, not folders.
+    assert load_settings(config, env={"QUOTEBOT_MODEL": "all-MiniLM-L6-v2"}).model == (
+        "all-MiniLM-L6-v2"
+    )
+    assert resolve_model_path(load_settings(config, env={}).model) == wanted
