@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from embeddings import verse_refs
 from embeddings.errors import (
     BadComparison,
     BuildRefused,
@@ -144,6 +145,13 @@ def describe(error: QuotebotError) -> str:
             return (
                 f"The {option} option is {length:,} characters long; a name has at most "
                 f"{limit}. Type part of it instead."
+            )
+        case NotAReference(text=text) if verse := verse_refs.parse(text.strip()):
+            # A verse reference whose book no work of verses here holds ("Genesis 1:1" in
+            # a corpus without a Bible): not "name a verse", which is what it did.
+            return (
+                f"No work in the corpus has a book “{verse.book[:40]}”; name a passage as Cite "
+                "shows it (FILE#OFFSET:HASH)."
             )
         case NotAReference(text=text):
             shown = text.strip()[:80]

@@ -61,6 +61,11 @@ WORDED: list[tuple[errors.QuotebotError, str]] = [
         "“hello” is not a passage reference; Cite shows one (FILE#OFFSET:HASH), or name a "
         "verse (John 3:16).",
     ),
+    (
+        errors.NotAReference("Genesis 1:1"),  # a verse, in a corpus without that book
+        "No work in the corpus has a book “Genesis”; name a passage as Cite shows it "
+        "(FILE#OFFSET:HASH).",
+    ),
     (errors.BadComparison("by"), "Compare by “work” or by “author”."),
     (
         errors.BadComparison("one_work"),
