@@ -1,8 +1,9 @@
 # quotebot: CPU-only, non-root, the model inside the image; the base corpus, its index and
 # the servers' own texts (collections, trash, audit logs) are volumes.
 #   docker build -t quotebot .
-#   docker run --env-file .env -v "$PWD/corpus:/data/corpus" -v quotebot-index:/data/index \
-#     -v quotebot-servers:/data/servers quotebot
+#   docker run --init --env-file .env -v "$PWD/corpus:/data/corpus" \
+#     -v quotebot-index:/data/index -v quotebot-servers:/data/servers quotebot
+# (--init: `docker stop` reaches quotebot even while it builds its first index; README.)
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
