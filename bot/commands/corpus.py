@@ -415,6 +415,11 @@ def hide_work(
     permit(collection, actor, "hide" if hide else "unhide", name)
     base_works = own_works(app.collections.base)
     work = _exactly_one(base_works, name, where="the base corpus")
+    # Nothing to change is said, not done and logged as if it were.
+    is_hidden = set(work.files) <= app.collections.fresh_state(guild_id).hidden
+    if is_hidden == hide:
+        where = "hidden in this server already" if hide else "not hidden in this server"
+        raise UploadRefused(f"“{work.title or work.key}” is {where}.")
     if hide:
         _check_data_folder(collection)
         # One change of what the server reads at a time, across processes, as a removal

@@ -37,6 +37,7 @@ from bot.trash import DAY, Trash, TrashError, TrashGone
 from embeddings import store
 from embeddings.errors import NotFoundError, NotInTrash
 from embeddings.store import COLLECTION_PREFIX
+from tests.wording import raises_saying
 
 SERVER_A = 111_111_111_111_111_111
 SERVER_B = 222_222_222_222_222_222
@@ -1195,3 +1196,16 @@ def test_restoring_a_replaced_version_trashes_the_newer_one_under_its_own_title(
     texts.restore_work(a, "BBB", actor=admin)
     assert (a.corpus / "almanac.txt").read_bytes() == newer
     assert texts.trash_names(a, "") == ["AAA"]
+
+
+def test_showing_a_work_that_is_not_hidden_is_refused_and_logged_as_no_change(app: App) -> None:
+    # It said "is shown in this server again" and wrote an "unhide" entry for nothing; a
+    # second hide likewise.
+    mim = next(w for w in sources.works(app) if w.title.startswith("Definition"))
+    with raises_saying(UploadRefused, "is not hidden in this server"):
+        texts.hide_work(app, SERVER_A, mim.title, actor=admin_of(SERVER_A), hide=False)
+    texts.hide_work(app, SERVER_A, mim.title, actor=admin_of(SERVER_A))
+    with raises_saying(UploadRefused, "is hidden in this server already"):
+        texts.hide_work(app, SERVER_A, mim.title, actor=admin_of(SERVER_A))
+    logged = [e.action for e in app.collections.of(SERVER_A).log.tail(10)]
+    assert logged.count("hide") == 1 and "unhide" not in logged
