@@ -19,7 +19,7 @@ from bot.commands.corpus import audit, permit
 from bot.discord import errors, render, replies
 from bot.discord.audience import shown_to, told
 from bot.discord.base import BotCog, Interaction
-from bot.discord.checks import admin_command
+from bot.discord.checks import admin_command, is_owner
 from bot.discord.cogs.corpus import actor_of, collection_of
 from bot.discord.reindexing import BUSY as BUSY  # re-exported: tests and docs name it here
 from bot.discord.reindexing import PROGRESS_INTERVAL as PROGRESS_INTERVAL
@@ -42,6 +42,10 @@ log = logging.getLogger(__name__)
 NOTHING_OF_ITS_OWN = (
     "This server has no texts of its own to reindex yet: /corpus add adds one. The shared "
     "base corpus is reindexed by the bot's owners."
+)
+NOTHING_OF_ITS_OWN_TO_AN_OWNER = (
+    "This server has no texts of its own to reindex yet: /corpus add adds one. The shared "
+    "base corpus is reindexed with base: True."
 )
 
 
@@ -76,7 +80,8 @@ class AdminCog(BotCog, name="Admin"):
         actor = actor_of(interaction, app.settings.admin_ids)
         permit(collection, actor, "reindex")
         if not collection.is_base and not collection.has_works() and collection.live() is None:
-            raise QueryError(NOTHING_OF_ITS_OWN)
+            owner = is_owner(interaction, app.settings.admin_ids)
+            raise QueryError(NOTHING_OF_ITS_OWN_TO_AN_OWNER if owner else NOTHING_OF_ITS_OWN)
         with self.bot.reindex_slot.claim(collection):  # before the first await: busy error
             ended = await self._reindex(interaction, collection, force)
             audit(collection, actor, "reindex", "", f"forced, {ended}" if force else ended)

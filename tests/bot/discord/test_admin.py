@@ -17,7 +17,12 @@ import pytest
 import bot.live
 from bot.app import App
 from bot.commands.corpus import BASE_ONLY_OWNERS
-from bot.discord.cogs.admin import BUSY, NOTHING_OF_ITS_OWN, PROGRESS_INTERVAL
+from bot.discord.cogs.admin import (
+    BUSY,
+    NOTHING_OF_ITS_OWN,
+    NOTHING_OF_ITS_OWN_TO_AN_OWNER,
+    PROGRESS_INTERVAL,
+)
 from tests.bot.discord.conftest import BUILD_WAIT, WAIT, Gate, RunningBot, answered
 from tests.fake_discord import FakeDiscord, InteractionRecord
 
@@ -200,6 +205,21 @@ async def test_a_server_admin_with_no_texts_of_its_own_has_nothing_to_reindex(
         rec = await answered(fake_discord.send_slash("reindex", user="mod"))
     assert rec.ephemeral and rec.embed is not None
     assert rec.embed["description"] == NOTHING_OF_ITS_OWN
+    assert reindexes == []
+
+
+async def test_an_owner_in_a_server_with_no_texts_is_told_to_add_base_true(
+    fake_discord: FakeDiscord,
+    fresh_app: App,
+    reindexes: list[bool],
+    running_bot: RunningBot,
+) -> None:
+    # "The shared base corpus is reindexed by the bot's owners" is no answer for an owner.
+    app = private_app(fresh_app, cooldown_seconds=0, server_limit=0)
+    async with running_bot(app):
+        rec = await answered(fake_discord.send_slash("reindex", user="owner"))
+    assert rec.ephemeral and rec.embed is not None
+    assert rec.embed["description"] == NOTHING_OF_ITS_OWN_TO_AN_OWNER
     assert reindexes == []
 
 
