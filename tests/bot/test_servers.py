@@ -26,7 +26,7 @@ from bot.commands import define as definitions
 from bot.commands import source as sources
 from bot.commands.compare import CompareRequest, compare
 from bot.commands.corpus import Actor, NotPermitted
-from bot.commands.quote import QuoteRequest, quote
+from bot.commands.quote import QuoteRequest, context, more_from_source, quote
 from bot.commands.scoped import NothingToRead
 from bot.commands.sidecar import WorkMeta
 from bot.commands.upload import UploadRefused, safe_name
@@ -35,7 +35,7 @@ from bot.live import BuildGate
 from bot.messages import describe
 from bot.trash import DAY, Trash, TrashError, TrashGone
 from embeddings import store
-from embeddings.errors import NotFoundError, NotInTrash
+from embeddings.errors import NotFoundError, NotInTrash, PassageGone
 from embeddings.store import COLLECTION_PREFIX
 from tests.wording import raises_saying
 
@@ -1209,3 +1209,124 @@ def test_showing_a_work_that_is_not_hidden_is_refused_and_logged_as_no_change(ap
         texts.hide_work(app, SERVER_A, mim.title, actor=admin_of(SERVER_A))
     logged = [e.action for e in app.collections.of(SERVER_A).log.tail(10)]
     assert logged.count("hide") == 1 and "unhide" not in logged
+
+
+def test_a_term_only_a_hidden_work_holds_is_never_offered_in_that_server(app: App) -> None:
+    """/define's autocomplete (and its "did you mean") reads the server's scope: a term that
+    occurs only in a base work the server hides is offered elsewhere, never there."""
+    mim = next(w for w in sources.works(app) if w.title.startswith("Definition"))
+    vocabulary = app.index.searcher.index.vocabulary
+    only_there = [
+        t.text
+        for t in vocabulary.terms
+        if len(t.text) >= 6
+        and " " not in t.text
+        and {vocabulary.sources[i] for i in t.sources} <= set(mim.files)
+    ]
+    term = next(t for t in only_there if t in definitions.complete(app, t, guild=SERVER_B))
+    texts.hide_work(app, SERVER_A, mim.title, actor=admin_of(SERVER_A))
+    assert term in definitions.complete(app, term, guild=SERVER_B)  # not hidden there
+    assert term not in definitions.complete(app, term, guild=SERVER_A)
+    assert term not in definitions.complete(app, term[:5], guild=SERVER_A)
+
+
+def test_a_quote_shown_before_its_work_was_hidden_reads_nothing_of_it_there(app: App) -> None:
+    """A pager's buttons (Context, More from this source) on a quote shown before an admin
+    hid its work: the work is gone from that server, as it is from its searches."""
+    mim = next(w for w in sources.works(app) if w.title.startswith("Definition"))
+    asked = QuoteRequest("what is sectarianism", title=mim.title, guild=SERVER_A)
+    shown = quote(app, asked).quotes[0]
+    assert context(app, shown, guild=SERVER_A)  # before the hide: its neighbours
+    texts.hide_work(app, SERVER_A, mim.title, actor=admin_of(SERVER_A))
+    with pytest.raises(PassageGone):
+        context(app, shown, guild=SERVER_A)
+    with pytest.raises(PassageGone):
+        more_from_source(app, asked.query, shown, guild=SERVER_A)
+    assert context(app, shown, guild=SERVER_B)  # another server still reads it
+
+
+SPLITS = b"""On Splitterism
+
+Splitterism is the habit of breaking away from every larger movement over a point of
+doctrine, again and again, until nothing is left but a handful of the faithful.
+"""
+
+
+def test_a_word_only_a_servers_own_text_holds_anchors_the_base_there_too(app: App) -> None:
+    """A server's view is floored as one corpus: a query word that only the server's own
+    text holds anchors the base too, which then keeps its usual floor (not the higher
+    floor of a query with no word of the corpus)."""
+    query = "splitterism"
+    base = app.index.searcher
+    assert not base.anchored(base.prepare(query))  # the base alone has no such word
+    alone = base.search(query, k=10).hits
+    as_one = base.search(query, k=10, anchored=True).hits
+    assert len(as_one) > len(alone)  # the floor makes a difference for this query
+    collection = app.collections.of(SERVER_A)
+    meta = WorkMeta(title="On Splitterism")
+    texts.add_work(app, collection, "splits.txt", SPLITS, meta, actor=admin_of(SERVER_A))
+    answer = quote(app, QuoteRequest(query, count=10, guild=SERVER_A))
+    assert answer.quotes and answer.quotes[0].title == "On Splitterism"
+    from_base = [q for q in answer.quotes if q.title != "On Splitterism"]
+    assert len(from_base) > len(alone)  # floored as the whole view, not as the base alone
+
+
+def test_a_servers_own_view_follows_every_change_to_what_it_reads(app: App) -> None:
+    """A server with texts of its own reads a view of its own (the base less what it hides,
+    plus its texts): a hide, and a change the owners make to the base, reach it at once."""
+    mim = next(w for w in sources.works(app) if w.title.startswith("Definition"))
+    add_garden(app, SERVER_A)
+    assert mim.title in titles(app, SERVER_A)
+    texts.hide_work(app, SERVER_A, mim.title, actor=admin_of(SERVER_A))
+    assert mim.title not in titles(app, SERVER_A)
+    notes = b"Owners' Notes\n\nA note the owners added to the shared corpus for every server.\n"
+    meta = WorkMeta(title="Owners' Notes")
+    texts.add_work(app, app.collections.base, "notes.txt", notes, meta, actor=OWNER)
+    assert "Owners' Notes" in titles(app, SERVER_A)
+    assert "Owners' Notes" in titles(app, SERVER_B)
+
+
+def test_an_upload_whose_name_is_a_symbolic_link_is_refused_whatever_it_points_to(
+    app: App, tmp_path: Path
+) -> None:
+    """A symbolic link in a collection (an operator's, or a dangling one) is never written
+    through nor replaced by an upload, with replace or without: it is refused as a link."""
+    collection = app.collections.of(SERVER_A)
+    add_garden(app, SERVER_A)
+    outside = tmp_path / "outside.txt"
+    outside.write_bytes(b"not the corpus's\n")
+    (collection.corpus / "linked.txt").symlink_to(outside)
+    (collection.corpus / "dangling.txt").symlink_to(tmp_path / "nothing-here.txt")
+    for name in ("linked.txt", "dangling.txt"):
+        for replacing in (False, True):
+            with pytest.raises(UploadRefused, match="is a link or a folder"):
+                texts.add_work(
+                    app,
+                    collection,
+                    name,
+                    GARDEN,
+                    WorkMeta(),
+                    actor=admin_of(SERVER_A),
+                    replace=replacing,
+                )
+            assert (collection.corpus / name).is_symlink()
+    assert outside.read_bytes() == b"not the corpus's\n"
+    assert not (tmp_path / "nothing-here.txt").exists()
+
+
+def test_only_a_servers_admins_may_hide_or_show_a_base_work_there(app: App) -> None:
+    """Decided by the command itself, whatever the front end checked: a member without
+    Manage Server, or another server's admin, neither hides nor shows a work, and the
+    refusal is in the server's log."""
+    mim = next(w for w in sources.works(app) if w.title.startswith("Definition"))
+    member = Actor(9, "member-9", SERVER_A, f"server {SERVER_A}")
+    for actor in (member, admin_of(SERVER_B, user=8)):
+        with pytest.raises(NotPermitted):
+            texts.hide_work(app, SERVER_A, mim.title, actor=actor)
+    assert mim.title in titles(app, SERVER_A)
+    texts.hide_work(app, SERVER_A, mim.title, actor=admin_of(SERVER_A))
+    with pytest.raises(NotPermitted):
+        texts.hide_work(app, SERVER_A, mim.title, actor=member, hide=False)
+    assert mim.title not in titles(app, SERVER_A)
+    refused = [e for e in app.collections.of(SERVER_A).log.tail() if e.action == "refused"]
+    assert {e.user_id for e in refused} == {8, 9}

@@ -358,6 +358,44 @@ def test_a_damaged_current_file_serves_the_newest_intact_build_and_a_reindex_men
     assert store.load(index_dir).path is not None
 
 
+def test_a_reindex_over_a_damaged_build_never_takes_its_vectors(fresh_app: App) -> None:
+    # A vector damaged on disk (its file fails the checksum, yet reads) is never reused:
+    # the reindex takes vectors only from a build that passes its checks, else encodes.
+    index_dir = fresh_app.settings.index
+    vectors = store.current_build(index_dir) / "vectors.npy"
+    good = np.load(vectors)
+    flip_a_byte(vectors)  # the last passage's vector
+    with raises_saying(IndexCorruptError, r"vectors\.npy is damaged"):
+        store.load(index_dir)
+    reindex(fresh_app.settings.corpus, index_dir, fresh_app.encoder)
+    data = store.load(index_dir)  # intact again
+    assert data.vectors.shape == good.shape
+    np.testing.assert_allclose(data.vectors[-1], good[-1], atol=1e-4)
+
+
+def test_a_restore_never_takes_vectors_from_a_damaged_earlier_build(
+    fresh_app: App, tmp_path: Path
+) -> None:
+    # A work removed and brought back takes its vectors from the build before the current
+    # one, but only from one that passes its checks: a damaged one's are encoded again.
+    corpus, index_dir = fresh_app.settings.corpus, fresh_app.settings.index
+    mim = [p for p in corpus.iterdir() if p.name.startswith("mim-")]
+    with_mim = store.current_build(index_dir)
+    good = np.load(with_mim / "vectors.npy")
+    assert store.load(index_dir).documents[-1].source.startswith("mim-")  # its vectors last
+    for path in mim:
+        path.rename(tmp_path / path.name)
+    reindex(corpus, index_dir, fresh_app.encoder)
+    assert store.current_build(index_dir) != with_mim
+    flip_a_byte(with_mim / "vectors.npy")  # the last passage of mim's text
+    for path in mim:
+        (tmp_path / path.name).rename(corpus / path.name)
+    reindex(corpus, index_dir, fresh_app.encoder)
+    data = store.load(index_dir)
+    assert data.vectors.shape == good.shape
+    np.testing.assert_allclose(data.vectors[-1], good[-1], atol=1e-4)
+
+
 # -- the vectors are memory-mapped --------------------------------------------------------
 
 

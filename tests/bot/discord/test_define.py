@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 
 import pytest
 
@@ -71,6 +72,23 @@ async def test_a_failing_autocomplete_offers_nothing_instead_of_breaking(
     monkeypatch.setattr(cog, "complete_terms", broken)
     rec = await ask("define", {"term": "x"}, focused="term")
     assert rec.choices == []
+
+
+async def test_a_slow_autocomplete_offers_nothing_within_discords_three_seconds(
+    ask: Ask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An autocomplete cannot be deferred: a lookup still running is given up in time to
+    # answer Discord with no choices, never answered late (Discord would drop it).
+    import bot.discord.cogs.define as cog
+
+    def slow(app: App, prefix: str, guild: int | None = None) -> list[str]:
+        time.sleep(4.0)
+        return ["sectarianism"]
+
+    monkeypatch.setattr(cog, "complete_terms", slow)
+    rec = await ask("define", {"term": "sect"}, focused="term")
+    assert rec.response_type == "autocomplete" and rec.choices == []
+    assert rec.response_time is not None and rec.response_time < 3.0
 
 
 async def test_a_headword_of_initials_is_answered_with_its_entry(

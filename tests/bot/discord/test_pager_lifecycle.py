@@ -118,3 +118,18 @@ async def test_a_page_turned_as_the_pager_expires_does_not_bring_its_buttons_bac
         assert click.response_type == "update_message" and pages.expired
         assert bot.pagers.get(rec.original_id or 0) is None  # nothing answers them now
     assert expired(rec), rec.buttons
+
+
+async def test_each_page_shown_gives_the_pager_its_whole_time_again(
+    fake_discord: FakeDiscord, bot_with: BotWith
+) -> None:
+    # view_timeout_seconds counts from when a page was last shown, not from the answer: a
+    # reader turning pages keeps the buttons working for as long as they read on.
+    async with bot_with(cooldown_seconds=0, server_limit=0, view_timeout_seconds=2.0) as bot:
+        rec = await answered(fake_discord.send_slash("quote", {"query": QUERY}))
+        for action in ("next", "previous", "next", "previous"):
+            await asyncio.sleep(0.9)
+            click = await answered(fake_discord.click(rec, f"pager:{action}"))
+            assert click.response_type == "update_message", click.content
+        assert bot.pagers.get(rec.original_id or 0) is not None
+    assert not expired(rec)

@@ -312,3 +312,15 @@ def test_the_footer_and_author_line_defuse_mentions_too() -> None:
     # Discord shows no Markdown there, but a mention in them would still read as one.
     embed = render.embed(Card("t", body=(), footer="@everyone read this"))
     assert embed.footer.text is not None and "@everyone" not in embed.footer.text
+
+
+def test_a_link_segment_is_live_only_when_it_is_a_web_address() -> None:
+    # The render is the last line of defence: a citation's address that is no web address
+    # (whatever let it through) is escaped as any corpus text, never shown raw.
+    live = render.embed(Card("Citation", body=(Segment("https://a.example/w", link=True),)))
+    assert live.description == "https://a.example/w"
+    hostile = "[claim](https://evil.example/x) @everyone **now**"
+    card = Card("Citation", body=(Segment("“A quote.” — "), Segment(hostile, link=True)))
+    text = render.embed(card).description or ""
+    assert not ACTIVE_MASKED_LINK.search(text) and "https://evil" not in text
+    assert "@everyone" not in text and "**now**" not in text

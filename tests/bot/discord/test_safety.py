@@ -8,6 +8,8 @@ from pathlib import Path
 from bot.app import App
 from tests.bot.discord.conftest import (
     ACTIVE_MASKED_LINK,
+    WAIT,
+    BotWith,
     RunningBot,
     all_embed_text,
     answered,
@@ -57,5 +59,25 @@ async def test_hostile_corpus_text_neither_pings_nor_links_nor_formats(
     # Every message and edit the bot sent switched mentions off, whatever it contained.
     bodies = list(message_bodies(fake_discord))
     assert bodies
+    for body in bodies:
+        assert body["allowed_mentions"]["parse"] == []
+
+
+async def test_page_turns_and_the_expiry_edit_switch_mentions_off_too(
+    fake_discord: FakeDiscord, bot_with: BotWith
+) -> None:
+    # Not only by the client's default: every call passes allowed mentions itself, the
+    # update of a page turn and the edit that expires the buttons included.
+    async with bot_with(cooldown_seconds=0, server_limit=0, view_timeout_seconds=1.0):
+        rec = await answered(
+            fake_discord.send_slash("quote", {"query": "what makes a group a sect?"})
+        )
+        turned = await answered(fake_discord.click(rec, "pager:next"))
+        assert turned.response_type == "update_message"
+        await rec.wait_for(
+            lambda r: all(b.get("disabled") for b in r.buttons if b["label"] != "Explain"), WAIT
+        )
+    bodies = list(message_bodies(fake_discord))
+    assert len(bodies) >= 3  # the answer, the page turn, the expiry
     for body in bodies:
         assert body["allowed_mentions"]["parse"] == []

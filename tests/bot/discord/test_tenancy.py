@@ -357,3 +357,30 @@ async def test_a_slow_read_of_the_log_says_thinking_privately_then_shows_it(
         rec = await slash("corpus log", {"base": True}, user="owner")
     assert rec.response_type == "deferred" and rec.ephemeral
     assert rec.embed is not None and rec.embed["title"] == "No changes to the base corpus yet"
+
+
+async def test_only_a_servers_admins_are_offered_the_base_works_to_hide_or_show(
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, servers: Servers, slash: Ask
+) -> None:
+    # Which works a server hides is its admins' business: a member typing /corpus hide or
+    # unhide (Discord may show them the command) is offered nothing, as for the trash.
+    c = servers.c
+    offered: dict[tuple[str, str], InteractionRecord] = {}
+    async with running_bot(app):
+        choices = await answered(
+            fake_discord.send_autocomplete(
+                "corpus hide", {"work": "Def"}, focused="work", user="cy", guild=c
+            )
+        )
+        await slash("corpus hide", {"work": choices.choices[0]["value"]}, user="cy", guild=c)
+        for command in ("corpus hide", "corpus unhide"):
+            for user in ("cy", "alice"):
+                offered[command, user] = await answered(
+                    fake_discord.send_autocomplete(
+                        command, {"work": ""}, focused="work", user=user, guild=c
+                    )
+                )
+    assert offered["corpus hide", "cy"].choices
+    assert offered["corpus unhide", "cy"].choices
+    assert offered["corpus hide", "alice"].choices == []
+    assert offered["corpus unhide", "alice"].choices == []
