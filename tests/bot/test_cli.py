@@ -352,15 +352,5 @@ def test_stdout_that_cannot_be_written_with_json_is_one_line_not_a_traceback(
             raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(sys, "stdout", Full())
-    code = main(
-        [
-            "quote",
-            "what is a sect",
-            "--json",
-            "--corpus",
-            str(seed_app.settings.corpus),
-            "--index",
-            str(seed_app.settings.index),
-        ]
-    )
-    assert code == 1 and capsys.readouterr().err == "quotebot: No space left on device.\n"
+    code, _, err = run(seed_app, capsys, "quote", "what is a sect", "--json")
+    assert code == 1 and err == "quotebot: No space left on device.\n"

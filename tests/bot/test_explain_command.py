@@ -41,11 +41,6 @@ def passage_quote(app: App, starts: str, guild: int | None = None) -> Quote:
     raise AssertionError(f"no passage starts with {starts!r}")
 
 
-@pytest.fixture
-def app(fresh_app: App, tmp_path: Path) -> App:
-    return App(replace(fresh_app.settings, data=tmp_path / "data"), fresh_app.encoder)
-
-
 # -- what an explanation holds -----------------------------------------------------------------
 
 

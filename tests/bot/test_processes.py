@@ -35,11 +35,6 @@ NEW_TEXT = "A reading circle meets weekly to discuss one essay in depth, then wa
 NEW_QUERY = "a reading circle that meets every week"
 
 
-@pytest.fixture
-def app(fresh_app: App, tmp_path: Path) -> App:
-    return App(replace(fresh_app.settings, data=tmp_path / "data"), fresh_app.encoder)
-
-
 def other_process(app: App) -> App:
     """A second process on the same folders: its own App, loading the index itself."""
     other = App(app.settings, app.encoder)

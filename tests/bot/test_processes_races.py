@@ -8,7 +8,6 @@ import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +20,6 @@ from bot.commands.upload import UploadRefused
 from embeddings import store
 from tests.bot.test_processes import NEW_QUERY, NEW_TEXT, answers_from, other_process
 from tests.bot.test_servers import SERVER_A, add_garden, admin_of
-
-
-@pytest.fixture
-def app(fresh_app: App, tmp_path: Path) -> App:
-    return App(replace(fresh_app.settings, data=tmp_path / "data"), fresh_app.encoder)
 
 
 def test_two_processes_cannot_hide_the_last_two_base_works_of_a_server_without_texts(

@@ -57,12 +57,6 @@ def admin_of(guild: int, user: int = 7) -> Actor:
     return Actor(user, f"admin-{user}", guild, f"server {guild}", admin=True)
 
 
-@pytest.fixture
-def app(fresh_app: App, tmp_path: Path) -> App:
-    """The seed corpus as the base (a private copy), servers' data in a private folder."""
-    return App(replace(fresh_app.settings, data=tmp_path / "data"), fresh_app.encoder)
-
-
 def restarted(app: App) -> App:
     return App(app.settings, app.encoder)
 

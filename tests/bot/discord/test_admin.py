@@ -194,32 +194,27 @@ async def test_manage_server_alone_reindexes_only_this_servers_texts(
     assert app.collections.base.service.searcher.build == build  # the base was not rebuilt
 
 
-async def test_a_server_admin_with_no_texts_of_its_own_has_nothing_to_reindex(
+@pytest.mark.parametrize(
+    ("user", "told"),
+    [
+        ("mod", NOTHING_OF_ITS_OWN),
+        # "The shared base corpus is reindexed by the bot's owners" is no answer for one.
+        ("owner", NOTHING_OF_ITS_OWN_TO_AN_OWNER),
+    ],
+)
+async def test_a_server_with_no_texts_of_its_own_has_nothing_to_reindex(
     fake_discord: FakeDiscord,
     fresh_app: App,
     reindexes: list[bool],
     running_bot: RunningBot,
+    user: str,
+    told: str,
 ) -> None:
     app = private_app(fresh_app, cooldown_seconds=0, server_limit=0)
     async with running_bot(app):
-        rec = await answered(fake_discord.send_slash("reindex", user="mod"))
+        rec = await answered(fake_discord.send_slash("reindex", user=user))
     assert rec.ephemeral and rec.embed is not None
-    assert rec.embed["description"] == NOTHING_OF_ITS_OWN
-    assert reindexes == []
-
-
-async def test_an_owner_in_a_server_with_no_texts_is_told_to_add_base_true(
-    fake_discord: FakeDiscord,
-    fresh_app: App,
-    reindexes: list[bool],
-    running_bot: RunningBot,
-) -> None:
-    # "The shared base corpus is reindexed by the bot's owners" is no answer for an owner.
-    app = private_app(fresh_app, cooldown_seconds=0, server_limit=0)
-    async with running_bot(app):
-        rec = await answered(fake_discord.send_slash("reindex", user="owner"))
-    assert rec.ephemeral and rec.embed is not None
-    assert rec.embed["description"] == NOTHING_OF_ITS_OWN_TO_AN_OWNER
+    assert rec.embed["description"] == told
     assert reindexes == []
 
 
