@@ -59,13 +59,7 @@ class App:
         # once in the log here, and to the bot's owners on /source (bot.discord.status).
         self.model_warning = ""
         self.model_error: ModelError | None = None  # why, when the warning is said
-        self.encoder = encoder or Encoder(
-            self._usable_model(settings.model),
-            batch_size=settings.batch_size,
-            threads=settings.threads or None,
-            backend=settings.backend,
-            cache_dir=settings.model_cache_dir,
-        )
+        self.encoder = encoder or self._encoder(settings)
         # Made once and shared by every index's service (the base's and each server's):
         # one query cache and batcher, one cap on builds for the whole bot, and one worker
         # that scans the sentences while a search walks the passages (its BLAS on one
@@ -85,14 +79,25 @@ class App:
         self.collections = Collections(settings, self.index, self.model_error)
         self._preloading: list[threading.Thread] = []
 
-    def _usable_model(self, model: str) -> str:
+    def _encoder(self, settings: Settings) -> Encoder:
+        model = self._usable_model(settings.model, settings.model_path)
+        return Encoder(
+            model,
+            path=(settings.model_path or None) if model == settings.model else None,
+            batch_size=settings.batch_size,
+            threads=settings.threads or None,
+            backend=settings.backend,
+            cache_dir=settings.model_cache_dir,
+        )
+
+    def _usable_model(self, model: str, path: str = "") -> str:
         """The configured model, or the bundled MiniLM when it cannot be loaded (a tuned
         model's folder moved or damaged): the process starts either way. An index built
         with the missing model is then refused with "run a reindex", never misread."""
         if model in BUNDLED_NAMES:
             return model
         try:
-            check_model(model, resolve_model_path(model))
+            check_model(model, path or resolve_model_path(model))
         except ModelError as exc:
             self.model_error = exc
             self.model_warning = model_fallback(exc, DEFAULT_MODEL)

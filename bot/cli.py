@@ -370,7 +370,9 @@ def _tune(args: argparse.Namespace) -> int:
         threads=settings.threads,
     )
     with terminal_progress() as progress:
-        report = tune(settings.corpus, args.out, settings.model, params, progress)
+        report = tune(
+            settings.corpus, args.out, settings.model_path or settings.model, params, progress
+        )
     print(json.dumps(report.to_json()) if args.json else report.summary())
     for warning in report.skipped:
         print(f"skipped: {warning}", file=sys.stderr)

@@ -60,6 +60,9 @@ class ModelSettings:
     """[model]: the embedding model and how it runs."""
 
     model: str = field(default=DEFAULT_MODEL, metadata=meta(key="name", env="QUOTEBOT_MODEL"))
+    # The folder `model` names relative to the project ("" when it names none): loaded from
+    # there, while `model`, as written, stays the name its indexes record.
+    model_path: str = field(default="", metadata=meta(file=False))
     batch_size: int = PASSAGE_BATCH
     threads: int = field(default=0, metadata=meta(env="QUOTEBOT_THREADS"))  # 0: torch decides
     # "onnx" gives torch's vectors, "onnx-int8" needs its own index: see bench/RESULTS.md.
@@ -147,7 +150,7 @@ class Settings(
     def host_folders(self) -> tuple[Path, ...]:
         """The host's folders that messages may name: the owners' to read, not a server's."""
         folders = [self.corpus, self.index, self.data_dir, self.model_cache_dir]
-        model = Path(self.model).expanduser()
+        model = Path(self.model_path or self.model).expanduser()
         if model.is_absolute() or len(model.parts) > 1:
             folders.append(model)
         return tuple(f.expanduser().resolve() for f in folders)
@@ -313,6 +316,7 @@ def load_settings(
     for variable, key in VARIABLES.items():
         if env.get(variable, "").strip():
             values[key.field.name] = reader.env_value(key, variable, env[variable].strip())
+    values["model_path"] = reader.model(values.get("model", DEFAULT_MODEL))
     for name in ("corpus", "index"):  # the defaults are relative to the project too
         values.setdefault(name, reader.path(str(getattr(PathSettings(), name))))
     defaults = Settings()
@@ -378,13 +382,14 @@ class _Reader:
         return p if p.is_absolute() else (self.base / p).resolve()
 
     def model(self, value: str) -> str:
-        """A model folder named relatively is relative to the project, as every path here
-        is (not to the current folder); a bundled or hub name stays as it is."""
+        """The folder a model named relatively names: relative to the project, as every
+        path here is (not to the current folder); "" for a bundled or hub name, or an
+        absolute one."""
         p = Path(value).expanduser()
         if p.is_absolute() or not value.strip():
-            return value
+            return ""
         folder = self.base / p
-        return str(folder.resolve()) if folder.is_dir() else value
+        return str(folder.resolve()) if folder.is_dir() else ""
 
     def file_value(self, key: _Key, value: Any) -> Any:
         return self._typed(key, value, source=self.source)
@@ -423,8 +428,6 @@ class _Reader:
         if hint is str:
             if not isinstance(value, str):
                 raise wrong(kind="text")
-            if key.full == "model.name":
-                return self.model(value)
             return value
         number = _number(value, integer=hint is int, text=text)
         if number is None:

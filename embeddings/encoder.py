@@ -67,11 +67,14 @@ class Encoder:
         device: str = "cpu",
         backend: str = "torch",
         cache_dir: Path | None = None,
+        path: str | None = None,
     ) -> None:
+        """`path`: where `model` is, when not where its name says (a folder named relative
+        to the project); `model` stays the name indexes record."""
         if backend not in BACKENDS:
             raise ModelError("unknown_backend", detail=backend, choices=BACKENDS)
         self.name = model
-        self.path = resolve_model_path(model)
+        self.path = path or resolve_model_path(model)
         self.batch_size = batch_size
         self.threads = threads
         self.device = device

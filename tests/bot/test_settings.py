@@ -376,10 +376,34 @@ def test_a_model_folder_named_relatively_is_relative_to_the_project_not_the_curr
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
     wanted = str((project / "models" / "tuned").resolve())
-    assert load_settings(config, env={}).model == wanted
-    assert load_settings(config, env={"QUOTEBOT_MODEL": "models/tuned"}).model == wanted
+    assert load_settings(config, env={}).model_path == wanted
+    assert load_settings(config, env={"QUOTEBOT_MODEL": "models/tuned"}).model_path == wanted
     # The bundled model and hub names are names, not folders.
     assert load_settings(config, env={"QUOTEBOT_MODEL": "all-MiniLM-L6-v2"}).model == (
         "all-MiniLM-L6-v2"
     )
-    assert resolve_model_path(load_settings(config, env={}).model) == wanted
+    assert load_settings(config, env={"QUOTEBOT_MODEL": "all-MiniLM-L6-v2"}).model_path == ""
+
+
+def test_a_relative_model_folder_keeps_the_name_its_indexes_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An index records the model by its configured name (`Encoder.model_id`) and refuses
+    another ("run a reindex"), and a reindex reuses no vector of another name. An index
+    built with `name = "models/tuned"` recorded "models/tuned": the same settings must
+    still name that model, found relative to the project whatever the current folder."""
+    from embeddings.encoder import Encoder
+
+    project = tmp_path / "project"
+    (project / "config").mkdir(parents=True)
+    (project / "models" / "tuned").mkdir(parents=True)
+    config = project / "config" / "settings.toml"
+    config.write_text('[model]\nname = "models/tuned"\n')
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    settings = load_settings(config, env={})
+    assert Encoder(settings.model).model_id == "models/tuned"  # what its indexes recorded
+    encoder = Encoder(settings.model, path=settings.model_path or None)
+    assert encoder.model_id == "models/tuned"
+    assert encoder.path == str((project / "models" / "tuned").resolve())
