@@ -355,6 +355,9 @@ def hide_folders(text: str, folders: Iterable[Path] = ()) -> str:
     """`text` with each path below `folders` (the bot's own, which may hold spaces) and any
     other absolute path said as "a folder of the bot's"."""
     for folder in sorted({str(f) for f in folders if f.is_absolute()}, key=len, reverse=True):
+        # Quoted (as an OSError quotes it), up to its closing quote: spaces and all.
+        quoted = rf"""(?<=['"“]){re.escape(folder)}[^'"”\n]*(?=['"”])"""
+        text = re.sub(quoted, lambda m: A_FOLDER, text)
         text = re.sub(re.escape(folder) + _PATH_TAIL, _a_folder, text)
     text = _QUOTED_PATH.sub(lambda m: m.group()[0] + A_FOLDER + m.group()[-1], text)
     return _ANY_PATH.sub(_a_folder, text)

@@ -375,3 +375,12 @@ def test_a_refused_build_is_the_owners_to_mend_for_a_server() -> None:
     assert (
         describe_to_server(damaged) == f"The index at {A_FOLDER} cannot be read (Errno 5); reindex."
     )
+
+
+def test_a_quoted_path_under_the_bots_own_folders_is_hidden_whole_spaces_and_all() -> None:
+    """A quoted path goes whole, as one outside the bot's folders does: under a folder of
+    the bot's, its tail after a space was shown ("'a folder of the bot's Secret Plans.txt'")."""
+    said = "[Errno 13] Permission denied: '/srv/quotebot/data/servers/1/corpus/My Secret Plans.txt'"
+    assert hide_folders(said, [Path("/srv/quotebot/data")]) == (
+        "[Errno 13] Permission denied: 'a folder of the bot's'"
+    )
