@@ -35,8 +35,13 @@ class DefineCog(BotCog, name="Define"):
             check_term(term)
         except (NoWords, OnlyCommonWords):
             # Rare ("I", "R.I.P."): a dictionary may have an entry for it. Its index may
-            # have to be loaded first, so not on the event loop.
-            await asyncio.to_thread(check_term_in, app, term, guild)
+            # have to be loaded first: off the event loop, and no longer than a search waits
+            # before "thinking…" (the answer then refuses it, publicly, if it must).
+            check = asyncio.ensure_future(asyncio.to_thread(check_term_in, app, term, guild))
+            try:
+                await asyncio.wait_for(asyncio.shield(check), app.settings.defer_after_seconds)
+            except TimeoutError:
+                check.add_done_callback(lambda t: t.cancelled() or t.exception())
         n = count or 0  # 0: the configured default
         await search_and_page(
             interaction, app, term, lambda: search_definitions(app, term, n, guild=guild)

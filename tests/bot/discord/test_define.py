@@ -102,3 +102,19 @@ async def test_a_headword_of_initials_is_answered_with_its_entry(
         rec = await answered(fake_discord.send_slash("define", {"term": "R.I.P."}))
     assert rec.embed is not None and not rec.ephemeral, rec.summary()
     assert "R.I.P. A careless abbreviation" in rec.embed["description"]
+
+
+async def test_a_slow_headword_check_never_keeps_discord_waiting(
+    ask: Ask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "the" may be a dictionary's headword; finding out may load a server's index. That
+    # check waits no longer than a search does before "thinking…": the answer is on time.
+    import bot.discord.cogs.define as cog
+
+    def slow(app: App, term: str, guild: int | None) -> None:
+        time.sleep(4.0)
+
+    monkeypatch.setattr(cog, "check_term_in", slow)
+    rec = await ask("define", {"term": "the"})
+    assert rec.response_time is not None and rec.response_time < 3.0
+    assert rec.embed is not None and "very common words" in rec.embed["description"]
