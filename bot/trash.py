@@ -168,7 +168,7 @@ class Trash:
         with self._locked():
             if not all(_inside(entry.folder, rel).is_file() for rel in entry.files):
                 raise TrashGone(f"“{entry.work}” was restored or emptied from the trash meanwhile")
-            taken = [rel for rel in entry.files if _inside(corpus, rel).exists()]
+            taken = [t for t in (_there(corpus, rel) for rel in entry.files) if t]
             if taken:
                 raise TrashError(f"{', '.join(taken)} exists again in the corpus")
             for rel in entry.files:
@@ -274,6 +274,19 @@ def _move(source: Path, target: Path) -> None:
         tmp.unlink(missing_ok=True)
         raise
     source.unlink()
+
+
+def _there(corpus: Path, rel: str) -> str:
+    """The file in `corpus` that `rel` names, but for case too ("notes.txt" for Notes.txt:
+    remove and restore could not tell the two apart); "" when there is none."""
+    target = _inside(corpus, rel)
+    if target.exists():
+        return rel
+    if not target.parent.is_dir():
+        return ""
+    wanted = target.name.casefold()
+    twin = next((p for p in target.parent.iterdir() if p.name.casefold() == wanted), None)
+    return "" if twin is None else str(PurePosixPath(rel).with_name(twin.name))
 
 
 def _inside(root: Path, rel: str) -> Path:

@@ -1324,3 +1324,19 @@ def test_only_a_servers_admins_may_hide_or_show_a_base_work_there(app: App) -> N
     assert mim.title not in titles(app, SERVER_A)
     refused = [e for e in app.collections.of(SERVER_A).log.tail() if e.action == "refused"]
     assert {e.user_id for e in refused} == {8, 9}
+
+
+def test_a_restore_never_puts_a_file_beside_one_that_differs_only_in_case(app: App) -> None:
+    # Notes.txt removed, notes.txt added since: restoring Notes.txt put it beside the new
+    # one, two files that /corpus remove and restore cannot tell apart.
+    collection = app.collections.of(SERVER_A)
+    admin = admin_of(SERVER_A)
+    texts.add_work(app, collection, "Notes.txt", GARDEN, WorkMeta(title="Old notes"), actor=admin)
+    texts.add_work(app, collection, "other.txt", GARDEN + b"Other.\n", WorkMeta(), actor=admin)
+    texts.remove_work(app, collection, "Old notes", actor=admin)
+    new = WorkMeta(title="New notes")
+    texts.add_work(app, collection, "notes.txt", GARDEN + b"New.\n", new, actor=admin)
+    with raises_saying(UploadRefused, "notes.txt"):
+        texts.restore_work(collection, "Old notes", actor=admin)
+    assert sorted(p.name for p in collection.corpus.glob("*.txt")) == ["notes.txt", "other.txt"]
+    assert collection.trash.find("Old notes") is not None  # still there to restore later
