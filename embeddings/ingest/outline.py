@@ -16,10 +16,11 @@ import re
 from embeddings.documents import PART_SEPARATOR
 
 # Numberings: "III." (Roman), "1." (Arabic), "A." (a letter), and "Chapter 2" or "PART I"
-# (a word). "I.", "V.", "C." may be a letter or a numeral: a letter only right after the
-# letter before it ("I." after "H.").
+# (a word: each word a numbering of its own, so "CHAPTER 1" nests under "BOOK I"). "I.",
+# "V.", "C." may be a letter or a numeral: a letter only right after the letter before it
+# ("I." after "H.").
+_WORD = re.compile(r"(?i)(chapter|part|book|section|canto|act|scene)\s+[\dIVXLC]+\b")
 _NUMBERINGS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("word", re.compile(r"(?i)(?:chapter|part|book|section|canto|act|scene)\s+[\dIVXLC]+\b")),
     ("arabic", re.compile(r"\d+[.)]\s")),
     ("roman", re.compile(r"[IVXLC]+[.)]\s")),
     ("letter", re.compile(r"[A-Z][.)]\s")),
@@ -31,6 +32,9 @@ _NUMBERINGS: tuple[tuple[str, re.Pattern[str]], ...] = (
 def numbering(heading: str, after: str = "") -> str:
     """The kind of number a plain-text heading opens with ("" for none); `after`: the
     letter heading open before it, if any ("H. ..." makes "I. ..." a letter)."""
+    word = _WORD.match(heading)
+    if word:
+        return "word:" + word.group(1).lower()
     for name, pattern in _NUMBERINGS:
         if pattern.match(heading):
             if name.startswith("roman") and len(heading.split(".")[0].split(")")[0]) == 1:
