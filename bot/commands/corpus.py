@@ -415,9 +415,10 @@ def hide_work(
     permit(collection, actor, "hide" if hide else "unhide", name)
     base_works = own_works(app.collections.base)
     work = _exactly_one(base_works, name, where="the base corpus")
-    # Nothing to change is said, not done and logged as if it were.
-    is_hidden = set(work.files) <= app.collections.fresh_state(guild_id).hidden
-    if is_hidden == hide:
+    # Nothing to change is said, not done and logged as if it were. A work partly hidden
+    # (a file the owners added to it since) can be hidden, and shown, the rest of the way.
+    hidden_files = set(work.files) & app.collections.fresh_state(guild_id).hidden
+    if (hidden_files == set(work.files)) if hide else not hidden_files:
         where = "hidden in this server already" if hide else "not hidden in this server"
         raise UploadRefused(f"“{work.title or work.key}” is {where}.")
     if hide:

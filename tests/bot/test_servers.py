@@ -1340,3 +1340,18 @@ def test_a_restore_never_puts_a_file_beside_one_that_differs_only_in_case(app: A
         texts.restore_work(collection, "Old notes", actor=admin)
     assert sorted(p.name for p in collection.corpus.glob("*.txt")) == ["notes.txt", "other.txt"]
     assert collection.trash.find("Old notes") is not None  # still there to restore later
+
+
+def test_a_work_partly_hidden_can_be_shown_again(app: App) -> None:
+    # The owners added a file to a work the server hides: "not hidden" kept that file hidden.
+    letters = app.settings.corpus / "letters"
+    letters.mkdir()
+    (letters / "_collection.meta.toml").write_text('title = "Letters on Bees"\n')
+    (letters / "a.txt").write_bytes(GARDEN)
+    (letters / "b.txt").write_bytes(GARDEN + b"A second letter on the hive.\n")
+    app.index.reindex()
+    work = next(w for w in sources.works(app) if w.title == "Letters on Bees")
+    assert len(work.files) == 2
+    app.collections.hide(SERVER_A, work.files[:1])
+    texts.hide_work(app, SERVER_A, work.title, actor=admin_of(SERVER_A), hide=False)
+    assert not set(work.files) & app.collections.fresh_state(SERVER_A).hidden
