@@ -361,49 +361,44 @@ def test_a_dotenv_file_that_is_not_utf8_is_one_line_naming_it(project: Path) -> 
     assert result.stderr.count("\n") == 1
 
 
-def test_a_model_folder_named_relatively_is_relative_to_the_project_not_the_current_folder(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """config/settings.toml: "Relative paths, here and in the variables, are relative to the
-    folder above this file's folder". A tuned model in <project>/models/tuned named
-    "models/tuned" must be the same folder whatever folder quotebot is started from."""
+@pytest.fixture
+def tuned_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project whose settings name its tuned model "models/tuned", run from elsewhere;
+    returns the settings file."""
     project = tmp_path / "project"
     (project / "config").mkdir(parents=True)
     (project / "models" / "tuned").mkdir(parents=True)
     config = project / "config" / "settings.toml"
     config.write_text('[model]\nname = "models/tuned"\n')
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    monkeypatch.chdir(elsewhere)
-    wanted = str((project / "models" / "tuned").resolve())
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    return config
+
+
+def test_a_model_folder_named_relatively_is_relative_to_the_project_not_the_current_folder(
+    tuned_project: Path,
+) -> None:
+    """config/settings.toml: "Relative paths, here and in the variables, are relative to the
+    folder above this file's folder". A tuned model in <project>/models/tuned named
+    "models/tuned" must be the same folder whatever folder quotebot is started from."""
+    config = tuned_project
+    wanted = str((config.parent.parent / "models" / "tuned").resolve())
     assert load_settings(config, env={}).model_path == wanted
     assert load_settings(config, env={"QUOTEBOT_MODEL": "models/tuned"}).model_path == wanted
     # The bundled model and hub names are names, not folders.
-    assert load_settings(config, env={"QUOTEBOT_MODEL": "all-MiniLM-L6-v2"}).model == (
-        "all-MiniLM-L6-v2"
-    )
-    assert load_settings(config, env={"QUOTEBOT_MODEL": "all-MiniLM-L6-v2"}).model_path == ""
+    bundled = load_settings(config, env={"QUOTEBOT_MODEL": "all-MiniLM-L6-v2"})
+    assert (bundled.model, bundled.model_path) == ("all-MiniLM-L6-v2", "")
 
 
-def test_a_relative_model_folder_keeps_the_name_its_indexes_record(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_relative_model_folder_keeps_the_name_its_indexes_record(tuned_project: Path) -> None:
     """An index records the model by its configured name (`Encoder.model_id`) and refuses
     another ("run a reindex"), and a reindex reuses no vector of another name. An index
     built with `name = "models/tuned"` recorded "models/tuned": the same settings must
     still name that model, found relative to the project whatever the current folder."""
     from embeddings.encoder import Encoder
 
-    project = tmp_path / "project"
-    (project / "config").mkdir(parents=True)
-    (project / "models" / "tuned").mkdir(parents=True)
-    config = project / "config" / "settings.toml"
-    config.write_text('[model]\nname = "models/tuned"\n')
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    monkeypatch.chdir(elsewhere)
-    settings = load_settings(config, env={})
+    settings = load_settings(tuned_project, env={})
     assert Encoder(settings.model).model_id == "models/tuned"  # what its indexes recorded
     encoder = Encoder(settings.model, path=settings.model_path or None)
     assert encoder.model_id == "models/tuned"
-    assert encoder.path == str((project / "models" / "tuned").resolve())
+    assert encoder.path == str((tuned_project.parent.parent / "models" / "tuned").resolve())
