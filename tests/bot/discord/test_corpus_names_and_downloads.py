@@ -101,7 +101,7 @@ async def test_a_download_cut_off_by_the_cdn_is_told_as_such_not_as_a_bug(
     the admin read "Something went wrong on my side" and the log an unexpected error."""
 
     def cut_off(request: web.Request) -> web.StreamResponse:
-        # The CDN drops the connection (the fake's fail_next never reaches /attachments).
+        # The CDN drops the connection: no status a fault could give.
         assert request.transport is not None
         request.transport.close()
         return web.Response(status=200)
@@ -114,6 +114,19 @@ async def test_a_download_cut_off_by_the_cdn_is_told_as_such_not_as_a_bug(
     assert rec.embed["description"] == DOWNLOAD_FAILED, rec.embed
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert later.embed is not None and later.embed["description"] == DOWNLOAD_FAILED
+    assert files_in(own(app, fake_discord)) == set()
+
+
+async def test_a_download_the_cdn_refuses_is_told_as_such(
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot
+) -> None:
+    # The CDN answers 503: the fake's faults reach attachment downloads too.
+    fault = fake_discord.fail_next("GET /attachments/*", 503)
+    async with running_bot(app):
+        rec = await add(fake_discord, "circles.txt", ESSAY)
+    assert fault.fired, "the download never met the fault"
+    assert rec.ephemeral and rec.embed is not None
+    assert rec.embed["description"] == DOWNLOAD_FAILED, rec.embed
     assert files_in(own(app, fake_discord)) == set()
 
 

@@ -162,6 +162,13 @@ class Routing(Rest):
         ):
             return await self._gateway_handler(request)
         if path.startswith("/attachments/"):
+            # The CDN fails too: a fault for "GET /attachments/*" answers its download.
+            entry = RequestLog(request.method, path, dict(request.query), None, self._now())
+            ctx = Ctx(request, request.method, path, dict(request.query), None, [], entry)
+            fault = self._take_fault(ctx)
+            if fault is not None:
+                log.info("fake Discord: injected %s for the download %s", fault.status, path)
+                return self._fault_response(fault)
             return self._serve_attachment(request)
         match = re.match(r"^/api/v\d+(/.*)$", path)
         api_path = match.group(1) if match else path
