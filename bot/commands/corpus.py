@@ -381,7 +381,9 @@ def restore_work(
             f"I could not restore “{entry.work}”: {exc}; remove or rename that file first."
         ) from exc
     log.info("corpus restore: %s into %s by %s", entry.work, collection.name, actor)
-    audit(collection, actor, "restore", entry.work)
+    # A swap is two changes: the log says both ("restore" alone hid where the other went).
+    moved = "ok" if swapped is None else f"ok; “{swapped.work}”, which it replaced, to the trash"
+    audit(collection, actor, "restore", entry.work, moved)
     works = tuple(f for f in files if not is_sidecar(Path(f).name))
     # The version it replaced, now in the trash, is the undo.
     change = Change(work=entry.work, files=works, replaced=swapped is not None, trashed=swapped)

@@ -1187,6 +1187,10 @@ def test_restoring_a_replaced_version_trashes_the_newer_one_under_its_own_title(
     change = texts.restore_work(a, "AAA", actor=admin)
     assert change.trashed is not None and change.trashed.work == "BBB"
     assert texts.trash_names(a, "") == ["BBB"]
+    # The log says both halves of the swap: the log had "restore AAA" alone.
+    [entry] = a.log.tail(1)
+    assert (entry.action, entry.work) == ("restore", "AAA")
+    assert entry.result == "ok; “BBB”, which it replaced, to the trash"
     texts.restore_work(a, "BBB", actor=admin)
     assert (a.corpus / "almanac.txt").read_bytes() == newer
     assert texts.trash_names(a, "") == ["AAA"]
