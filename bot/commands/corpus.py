@@ -484,11 +484,11 @@ def hidden_names(app: App, guild_id: int, prefix: str, *, hidden: bool) -> list[
 
 def work_names(works: list[sources.Work], prefix: str) -> list[str]:
     """Names of `works` for a command that takes exactly one (remove, hide): each title,
-    or the work's file where the title is longer than a suggestion may be (LABEL_MAX); a
-    title cut short named no work."""
+    or a file of the work where the title is longer than a suggestion may be (LABEL_MAX): a
+    title cut short named no work, and any of its files names a work of several."""
     by_key = {w.key: w for w in works}
     return [
-        key if len(key) <= LABEL_MAX or len(by_key[key].files) != 1 else by_key[key].files[0]
+        key if len(key) <= LABEL_MAX else by_key[key].files[0]
         for key in sources.complete_from(works, prefix)
     ]
 

@@ -1359,3 +1359,21 @@ def test_a_work_partly_hidden_can_be_shown_again(app: App) -> None:
     app.collections.hide(SERVER_A, work.files[:1])
     texts.hide_work(app, SERVER_A, work.title, actor=admin_of(SERVER_A), hide=False)
     assert not set(work.files) & app.collections.fresh_state(SERVER_A).hidden
+
+
+def test_a_long_titled_work_of_several_files_is_suggested_by_a_name_remove_accepts(
+    app: App,
+) -> None:
+    # Its title was offered cut to 100 characters, which named no work.
+    letters = app.settings.corpus / "letters"
+    letters.mkdir()
+    title = "Letters " * 15 + "on the Keeping of Bees"
+    (letters / "_collection.meta.toml").write_text(f'title = "{title}"\n')
+    (letters / "a.txt").write_bytes(GARDEN)
+    (letters / "b.txt").write_bytes(GARDEN + b"A second letter on the hive.\n")
+    app.index.reindex()
+    base = app.collections.base
+    [offered] = texts.work_names(texts.own_works(base), "letters letters")
+    assert len(offered) <= 100
+    texts.remove_work(app, base, offered, actor=OWNER)
+    assert not (letters / "a.txt").exists() and not (letters / "b.txt").exists()
