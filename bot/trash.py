@@ -276,17 +276,26 @@ def _move(source: Path, target: Path) -> None:
     source.unlink()
 
 
-def _there(corpus: Path, rel: str) -> str:
-    """The file in `corpus` that `rel` names, but for case too ("notes.txt" for Notes.txt:
-    remove and restore could not tell the two apart); "" when there is none."""
-    target = _inside(corpus, rel)
-    if target.exists():
-        return rel
-    if not target.parent.is_dir():
+def stored_as(folder: Path, name: str) -> str:
+    """The name of the file in `folder` that `name` names, but for case too ("notes.txt"
+    for Notes.txt: remove and restore cannot tell the two apart); "" when there is none."""
+    if (folder / name).exists():
+        return name
+    if not folder.is_dir():
         return ""
-    wanted = target.name.casefold()
-    twin = next((p for p in target.parent.iterdir() if p.name.casefold() == wanted), None)
-    return "" if twin is None else str(PurePosixPath(rel).with_name(twin.name))
+    wanted = name.casefold()
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.casefold() == wanted and not entry.name.startswith("."):
+                return entry.name
+    return ""
+
+
+def _there(corpus: Path, rel: str) -> str:
+    """The file in `corpus` that `rel` names, but for case too; "" when there is none."""
+    target = _inside(corpus, rel)
+    twin = stored_as(target.parent, target.name)
+    return str(PurePosixPath(rel).with_name(twin)) if twin else ""
 
 
 def _inside(root: Path, rel: str) -> Path:

@@ -36,7 +36,7 @@ from bot.commands.upload import (
 )
 from bot.file_lock import locked
 from bot.servers import UPLOAD_PREFIX, UPLOAD_SUFFIX, Collection, sweep_unfinished_uploads
-from bot.trash import DAY, LABEL_MAX, Trashed, TrashError, TrashGone
+from bot.trash import DAY, LABEL_MAX, Trashed, TrashError, TrashGone, stored_as
 from embeddings import store
 from embeddings.build import BuildReport, ProgressFn
 from embeddings.documents import folded
@@ -188,7 +188,9 @@ def _checked_name(app: App, collection: Collection, filename: str, size: int, ac
         # Stored before long names were tagged: the same upload replaces (or is refused
         # as) that file, never added beside it.
         name = untagged
-    name = _stored_as(collection.corpus, name)
+    # The stored file it names but for case: remove and restore take "Essay.txt" for
+    # essay.txt, so the upload replaces that file (or is refused as there), never beside it.
+    name = stored_as(collection.corpus, name) or name
     check_size(size, app.settings.upload_max_bytes)
     if not collection.is_base:
         # Every server's admins can store texts, and a replaced one stays in the trash:
@@ -204,20 +206,6 @@ def _checked_name(app: App, collection: Collection, filename: str, size: int, ac
             trashed[-1].trashed_at + days * DAY if trashed else None,
         )
         check_room(room, size, app.settings.server_max_bytes)
-    return name
-
-
-def _stored_as(root: Path, name: str) -> str:
-    """The name of the file already in `root` that `name` names but for case, else `name`:
-    remove and restore take "Essay.txt" for essay.txt, so an upload of it must replace
-    that file (or be refused as already there), never be stored beside it."""
-    if not root.is_dir() or (root / name).exists():
-        return name
-    wanted = name.casefold()
-    with os.scandir(root) as entries:
-        for entry in entries:
-            if entry.name.casefold() == wanted and not entry.name.startswith("."):
-                return entry.name
     return name
 
 
@@ -417,12 +405,6 @@ def hide_work(
     permit(collection, actor, "hide" if hide else "unhide", name)
     base_works = own_works(app.collections.base)
     work = _exactly_one(base_works, name, where="the base corpus")
-    # Nothing to change is said, not done and logged as if it were. A work partly hidden
-    # (a file the owners added to it since) can be hidden, and shown, the rest of the way.
-    hidden_files = set(work.files) & app.collections.fresh_state(guild_id).hidden
-    if (hidden_files == set(work.files)) if hide else not hidden_files:
-        where = "hidden in this server already" if hide else "not hidden in this server"
-        raise UploadRefused(f"“{work.title or work.key}” is {where}.")
     if hide:
         _check_data_folder(collection)
         # One change of what the server reads at a time, across processes, as a removal
@@ -430,6 +412,7 @@ def hide_work(
         # they are now (another process may have hidden or removed one meanwhile).
         with _changing(collection):
             hidden = app.collections.fresh_state(guild_id).hidden
+            _refuse_no_change(work, hidden, hide=True)
             # A server with texts of its own may read only those; without, it keeps a
             # base work.
             shown = [w for w in base_works if not set(w.files) <= hidden | set(work.files)]
@@ -440,6 +423,7 @@ def hide_work(
                 )
             app.collections.hide(guild_id, work.files)
     else:
+        _refuse_no_change(work, app.collections.fresh_state(guild_id).hidden, hide=False)
         app.collections.unhide(guild_id, work.files)
     audit(collection, actor, "hide" if hide else "unhide", work.key)
     return work
@@ -459,6 +443,15 @@ def _only_one_left(collection: Collection, work: sources.Work) -> bool:
     """Whether `work`'s files are all the documents the collection's folder holds now."""
     found, _ = discover(collection.corpus)
     return {f.source for f in found} <= set(work.files)
+
+
+def _refuse_no_change(work: sources.Work, hidden: frozenset[str], *, hide: bool) -> None:
+    """Nothing to change is said, not done and logged as if it were. A work partly hidden
+    (a file the owners added to it since) can be hidden, and shown, the rest of the way."""
+    hidden_files = set(work.files) & hidden
+    if (hidden_files == set(work.files)) if hide else not hidden_files:
+        where = "hidden in this server already" if hide else "not hidden in this server"
+        raise UploadRefused(f"“{work.title or work.key}” is {where}.")
 
 
 def _has_texts(collection: Collection) -> bool:
