@@ -66,9 +66,15 @@ DEFINED_AFTER = re.compile(
     r"must\s+be|should\s+be|will\s+be|has\s+been|have\s+been)\s+(?:\w+\s+)?defined\b",
     re.IGNORECASE,
 )
-DEFINE_BEFORE = re.compile(
-    r"\b(?:define|defines|defined|defining)\s+" + _THE_WORD + _AN_OR_THE + "$"
-)
+
+
+def _ends_before_term(words: str, lead: str = _AN_OR_THE) -> re.Pattern[str]:
+    """The text before a mention ends with one of `words` (an alternation), then `lead`,
+    the words that may stand between them and the term ("the term ", "a ")."""
+    return re.compile(rf"\b(?:{words})\s+{lead}$")
+
+
+DEFINE_BEFORE = _ends_before_term("define|defines|defined|defining", _THE_WORD + _AN_OR_THE)
 AS_AFTER = re.compile(r"^[\s,]*(?:as|to\s+be)\b", re.IGNORECASE)
 COPULA_AFTER = re.compile(
     r"^\s*(?:,[^,.;:]{1,60},\s*)?(?P<cop>is|are|was|were)\s+(?P<neg>not\s+)?"
@@ -107,9 +113,10 @@ WHICH_IS_AFTER = re.compile(
 # "It creates capital, i.e., that kind of property which exploits wage-labour": a gloss.
 GLOSS_AFTER = re.compile(r"^\s*,?\s*\(?\s*(?:i\.\s?e\.|that\s+is\s+to\s+say)[,:]?\s", re.IGNORECASE)
 EXPLAINED_BY_PUNCT = re.compile(r"^\s*(?:[:—–(]|--)")
-SPEAK_BEFORE = re.compile(
-    r"\b(?:speak|speaks|spoke|speaking|talk|talks|talked|talking|write|writes|wrote|"
-    r"say|says|mention|mentions|use|uses)\s+(?:of|about)?\s*" + _THE_WORD + "$"
+SPEAK_BEFORE = _ends_before_term(
+    r"(?:speak|speaks|spoke|speaking|talk|talks|talked|talking|write|writes|wrote|"
+    r"say|says|mention|mentions|use|uses)(?:\s+(?:of|about))?",
+    _THE_WORD,
 )
 SPEAK_AFTER = re.compile(
     r"^[\s,]*(?:[\w\-]+\s+){1,3}?(?:usually\s+|generally\s+|often\s+|really\s+)?"
@@ -117,29 +124,24 @@ SPEAK_AFTER = re.compile(
     r"are\s+referring|understand|understands)\b",
     re.IGNORECASE,
 )
-BY_BEFORE = re.compile(
-    r"(?:^|\b)by\s+(?:the\s+(?:word|term|expression|name)\s+)?" + _AN_OR_THE + "$"
-)
+BY_BEFORE = _ends_before_term(r"by(?:\s+the\s+(?:word|term|expression|name))?")
 BY_AFTER = re.compile(
     # Not the noun: "by the improved means of communication" says nothing of "improved".
     r"^[\s,]*(?:[\w\-]+\s+){0,2}?(?:mean|means(?!\s+of\b)|meant|understand|understands|"
     r"understood|signify|signifies|denote|denotes|intend|intends|designate)\b",
     re.IGNORECASE,
 )
-DEFINITION_OF_BEFORE = re.compile(
-    r"\b(?P<noun>definition|meaning|essence|nature|concept|notion)\s+of\s+"
-    + _THE_WORD
-    + _AN_OR_THE
-    + "$"
+DEFINITION_OF_BEFORE = _ends_before_term(
+    r"(?P<noun>definition|meaning|essence|nature|concept|notion)\s+of", _THE_WORD + _AN_OR_THE
 )
-CHARACTERISED_BEFORE = re.compile(
-    r"\b(?:(?:sign|mark|hallmark|characteristic|feature|test|touchstone|trait)s?\s+of|"
-    r"what\s+(?:characteri[sz]es|distinguishes|defines|makes))\s+" + _AN_OR_THE + "$"
+CHARACTERISED_BEFORE = _ends_before_term(
+    r"(?:sign|mark|hallmark|characteristic|feature|test|touchstone|trait)s?\s+of|"
+    r"what\s+(?:characteri[sz]es|distinguishes|defines|makes)"
 )
 IS_AFTER = re.compile(r"^[\s,]*(?:is|are|was|were|:|—|–)(?=\s)", re.IGNORECASE)
-CALLED_BEFORE = re.compile(
-    r"\b(?:called|termed|named|dubbed|labell?ed|known\s+as|what\s+(?:we|they|one|you|is|are)"
-    r"\s+(?:\w+\s+)?(?:call|calls|called|term))\s+" + _AN_OR_THE + "$"
+CALLED_BEFORE = _ends_before_term(
+    r"called|termed|named|dubbed|labell?ed|known\s+as|what\s+(?:we|they|one|you|is|are)"
+    r"\s+(?:\w+\s+)?(?:call|calls|called|term)"
 )
 # "called the child", "called the wise men": someone summoned (or the thing named, "God
 # called the light Day"), not a name given; a name given is passive before "the": "was
