@@ -112,6 +112,24 @@ WHICH_IS_AFTER = re.compile(
 )
 # "It creates capital, i.e., that kind of property which exploits wage-labour": a gloss.
 GLOSS_AFTER = re.compile(r"^\s*,?\s*\(?\s*(?:i\.\s?e\.|that\s+is\s+to\s+say)[,:]?\s", re.IGNORECASE)
+# "the proletariat, the modern working class, developed", "By proletariat, the class of
+# modern wage-labourers who ...": an apposition that names the kind of thing the term is.
+# Only a word for a kind ("class", "stratum", "doctrine") makes it one: "Nun, the servant
+# of the LORD" says who, not what. Its words before that word are not prepositions ("the
+# heron after her kind"), and it does not run on as a list ("..., and the lapwing").
+_GENUS = (
+    r"(?:(?:class|kind|sort|type|section|categor(?:y|ie)|doctrine|theor(?:y|ie)|system|"
+    r"practice|art|science|condition|process)s?|strat(?:um|a)|species)"
+)
+APPOSITION_AFTER = re.compile(
+    r"\s*,\s*(?:the|an?|that)\s+"
+    r"(?:(?!(?:of|in|on|at|to|for|with|by|from|after|his|her|its|their|our|my|your)\b)"
+    r"[\w\-‐’']+\s+){0,4}?" + _GENUS + r"\b"
+    r"(?!\s*,\s*(?:and|or|nor|the|an?)\b)(?=\s*(?:[,;:.)—–]|--|(?:of|who|which|that|whose)\b))",
+    re.IGNORECASE,
+)
+# "... is the proletariat, the modern working class": a term after the copula.
+COPULA_BEFORE = re.compile(r"\b(?:is|are|was|were|be|been)\s+" + _AN_OR_THE + "$")
 EXPLAINED_BY_PUNCT = re.compile(r"^\s*(?:[:—–(]|--)")
 SPEAK_BEFORE = _ends_before_term(
     r"(?:speak|speaks|spoke|speaking|talk|talks|talked|talking|write|writes|wrote|"
@@ -190,7 +208,8 @@ AFTER_GATE = re.compile(
     r"(?:(?:\w+ly|often|now|also|always|here|thus|still|they|we|he|she|i|one|people|you|it)\s+)"
     r"{0,2}(?:is|are|was|were|mean\w*|refer\w*|denot\w*|signif\w*|design\w*|stands?|stood|"
     r"may|can|might|must|should|will|has|have|which|that|who|understand\w*)\b"
-    r"|[\W_]{0,3}(?:[:—–(]|--|i\.\s?e\.|that\s+is\s+to\s+say)",
+    r"|[\W_]{0,3}(?:[:—–(]|--|i\.\s?e\.|that\s+is\s+to\s+say)"
+    rf"|{APPOSITION_AFTER.pattern}",
     re.IGNORECASE,
 )
 

@@ -8,6 +8,8 @@ patterns are in `grammar`):
 - "by X we mean ...", "when Marxists speak of “X”, they refer to ...",
 - a quoted term and its explanation ("“Sect” is often used ... to mean", "“X,” which is"),
 - "the definition of X is ...", "what characterises X is ...", "... is called “X”",
+- an apposition naming the kind of thing X is ("The proletariat, the lowest stratum of
+  our present society, cannot stir"; "By proletariat, the class of ..."),
 - a sentence with X as its subject after "we shall use these terms ...",
 - a footnote attached to the term (its anchor ends on it), even though the footnote
   itself never repeats the word (Draper's note on "sect-socialist").
@@ -46,6 +48,7 @@ DEFINITION_OF = 3.0
 CHARACTERISED = 2.0
 CALLED = 2.0
 GLOSS = 3.0  # "X, i.e., Y": the Manifesto's way of saying what a word means
+APPOSITION = 2.5  # "X, the class of ...": says what X is, in passing
 NEGATED = 1.0  # "X is not ...": a definition by exclusion
 PAST = 0.7  # "X originally referred to": an older sense, told as history
 INFLECTED = 0.95  # an entry for the plural (or singular) of the word asked
@@ -187,6 +190,14 @@ def _sentence_signals(text: str, m: Mention, span: tuple[int, int]) -> list[Sign
             add("definition of", CHARACTERISED)
     if grammar.GLOSS_AFTER.match(after):
         add("i.e.", GLOSS)
+    if grammar.APPOSITION_AFTER.match(after):
+        # "By proletariat, the class of ...": "is meant" left out, as after its first use.
+        if grammar.BY_BEFORE.fullmatch(before):
+            add("by X we mean", BY_WE_MEAN)
+        # The term as subject, or after "is": in "In this sense, the theory of ...", the
+        # phrase before the subject ends on "sense".
+        elif subject or grammar.COPULA_BEFORE.search(before):
+            add("apposition", APPOSITION)
     if grammar.IS_AFTER.match(after) and grammar.CHARACTERISED_BEFORE.search(before):
         add("characterised", CHARACTERISED)
     if ("call" in before or "term" in before or "name" in before or "known" in before) and (

@@ -150,3 +150,62 @@ def test_define_minimum_wage_finds_the_manifesto_s_gloss() -> None:
     found = define(index_of(manifesto), "minimum wage")
     assert found.answer.defined and found.labels[0] == DEFINITION
     assert "i.e." in found.texts[0]
+
+
+# -- "X, the class of ...": an apposition that names the term's kind -----------------------
+
+
+@pytest.mark.parametrize(
+    ("term", "sentence"),
+    [
+        (
+            "proletariat",
+            "In proportion as the bourgeoisie, i.e., capital, is developed, in the same "
+            "proportion is the proletariat, the modern working class, developed--a class of "
+            "labourers, who live only so long as they find work.",  # The Manifesto, I.
+        ),
+        (
+            "proletariat",
+            "The proletariat, the lowest stratum of our present society, cannot stir, cannot "
+            "raise itself up.",  # The Manifesto, I.
+        ),
+    ],
+)
+def test_an_apposition_that_names_the_term_s_kind_defines_it(term: str, sentence: str) -> None:
+    assert "apposition" in shapes(term, sentence)
+
+
+def test_by_x_and_an_apposition_is_by_x_we_mean() -> None:
+    # Engels' note to the English edition of 1888, "is meant" left out after its first use.
+    sentence = (
+        "By proletariat, the class of modern wage-labourers who, having no means of "
+        "production of their own, are reduced to selling their labour power in order to live."
+    )
+    assert "by X we mean" in shapes("proletariat", sentence)
+
+
+@pytest.mark.parametrize(
+    ("term", "sentence"),
+    [
+        # Leviticus 11:19, Joshua 24:29, 1 Peter 5:12, Ezekiel 4:11
+        ("stork", "And the stork, the heron after her kind, and the lapwing, and the bat."),
+        ("nun", "Joshua the son of Nun, the servant of the LORD, died."),
+        ("Silvanus", "By Silvanus, a faithful brother unto you, I have written briefly."),
+        ("measure", "Thou shalt drink also water by measure, the sixth part of an hin."),
+        # The Manifesto, II. and I.: the phrase before the subject ends on the term.
+        (
+            "sense",
+            "In this sense, the theory of the Communists may be summed up in the single "
+            "sentence: Abolition of private property.",
+        ),
+        (
+            "period",
+            "Just as, therefore, at an earlier period, a section of the nobility went over to "
+            "the bourgeoisie, so now a portion of the bourgeoisie goes over to the proletariat.",
+        ),
+    ],
+)
+def test_an_apposition_that_only_says_who_or_which_is_no_definition(
+    term: str, sentence: str
+) -> None:
+    assert shapes(term, sentence) == set()
