@@ -52,8 +52,17 @@ _ADVERBS = (
     r"originally|now|today|still|strictly|literally|technically|sometimes|primarily|"
     r"mainly|chiefly|traditionally|in\s+short)\s+)*"
 )
+# A connective between the term and its verb: "The Communists, therefore, are ...".
+_CONNECTIVE = (
+    r"(?:,?\s*(?:therefore|however|then|indeed|in\s+fact|thus|hence|moreover|furthermore|"
+    r"accordingly|consequently|nevertheless|of\s+course|in\s+turn|in\s+short)\s*,?\s+)?"
+)
 MEANS_AFTER = re.compile(
-    r"^[\s,]*(?:(?:which|that|who)\s+)?" + _ADVERBS + r"(?P<verb>means|meant|meaning|mean|"
+    r"^[\s,]*"
+    + _CONNECTIVE
+    + r"(?:(?:which|that|who)\s+)?"
+    + _ADVERBS
+    + r"(?P<verb>means|meant|meaning|mean|"
     r"refers\s+to|refer\s+to|referred\s+to|denotes|denote|denoted|signifies|signified|"
     r"designates|designated|stands\s+for|stood\s+for|"
     r"(?:is|are|was|were)\s+(?:\w+\s+){0,2}?(?:used|employed|understood|taken|meant)\b"
@@ -77,7 +86,9 @@ def _ends_before_term(words: str, lead: str = _AN_OR_THE) -> re.Pattern[str]:
 DEFINE_BEFORE = _ends_before_term("define|defines|defined|defining", _THE_WORD + _AN_OR_THE)
 AS_AFTER = re.compile(r"^[\s,]*(?:as|to\s+be)\b", re.IGNORECASE)
 COPULA_AFTER = re.compile(
-    r"^\s*(?:,[^,.;:]{1,60},\s*)?(?P<cop>is|are|was|were)\s+(?P<neg>not\s+)?"
+    r"^\s*(?:,[^,.;:]{1,60},\s*)?"
+    + _CONNECTIVE
+    + r"(?P<cop>is|are|was|were)\s+(?P<neg>not\s+)?"
     + _ADVERBS
     + r"(?P<next>[\w’']+)",
     re.IGNORECASE,
@@ -205,7 +216,8 @@ BEFORE_CUES = frozenset(
 
 AFTER_GATE = re.compile(
     r"[\W_]{0,4}(?:\[[^\]\s]{1,5}\]\s*)?"
-    r"(?:(?:\w+ly|often|now|also|always|here|thus|still|they|we|he|she|i|one|people|you|it)\s+)"
+    + _CONNECTIVE
+    + r"(?:(?:\w+ly|often|now|also|always|here|thus|still|they|we|he|she|i|one|people|you|it)\s+)"
     r"{0,2}(?:is|are|was|were|mean\w*|refer\w*|denot\w*|signif\w*|design\w*|stands?|stood|"
     r"may|can|might|must|should|will|has|have|which|that|who|understand\w*)\b"
     r"|[\W_]{0,3}(?:[:—–(]|--|i\.\s?e\.|that\s+is\s+to\s+say)"

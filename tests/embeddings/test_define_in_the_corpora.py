@@ -209,3 +209,32 @@ def test_an_apposition_that_only_says_who_or_which_is_no_definition(
     term: str, sentence: str
 ) -> None:
     assert shapes(term, sentence) == set()
+
+
+# -- a connective between the term and its verb: "The Communists, therefore, are ..." -------
+
+
+@pytest.mark.parametrize(
+    ("term", "sentence", "connective"),
+    [
+        (
+            "communists",
+            "The Communists, therefore, are on the one hand, practically, the most advanced "
+            "and resolute section of the working-class parties of every country.",  # II.
+            ", therefore,",
+        ),
+        (
+            "sect",
+            "A sect, however, is a group that sets its boundary by its program.",
+            ", however,",
+        ),
+        ("sect", "A sect then is a group that sets its boundary by its program.", " then"),
+        ("sectarianism", "Sectarianism, in fact, means putting the group first.", ", in fact,"),
+    ],
+)
+def test_a_connective_before_the_verb_does_not_hide_the_shape(
+    term: str, sentence: str, connective: str
+) -> None:
+    without = sentence.replace(connective, "")
+    assert shapes(term, sentence) == shapes(term, without) != set()
+    assert strength(term, sentence) == strength(term, without)
