@@ -156,18 +156,30 @@ def related(a: str, b: str) -> bool:
     """Whether two words of one Snowball stem are of one family: the shorter begins the
     longer ("sectarian", "sectarianism"; "pity", "pitiful"; "argue", "argument"), or they
     share more than the stem ("opportunity", "opportunism"), or one is the stem as a word
-    ("existing", "existence": "exist"). Not "politics" and "politeness", nor "admiral"
-    and "admiration": the stem is all they share, and no word."""
+    ("existing", "existence": "exist"). Not "politics" and "politeness": the stem is all
+    they share, and no word; nor "admiral" and "admiration" (`_al_noun`)."""
     short, long = sorted((_as_prefix(a), _as_prefix(b)), key=len)
     if long.startswith(short) or long.startswith(short.removesuffix("e")):
         return True
     root = stem(a)
     if any(w.removeprefix(root) in _INFLECTIONS for w in (a, b)):
         return True
-    return _shared_length(short, long) > len(root)
+    beyond = long[len(root) : _shared_length(short, long)]
+    return beyond != "" and not (beyond == "a" and _al_noun(root, a, b))
 
 
 _INFLECTIONS = frozenset(["", "s", "es", "ed", "ing", "er", "ers"])
+
+
+def _al_noun(root: str, a: str, b: str) -> bool:
+    """Whether one word is the stem and "-al", which makes nouns of their own (admiral,
+    corporal, animal, capital, initial) whose "a" meets the "a" of "-ation", "-ate" or
+    "-able" by chance. Not after a "u": "-ual" words (continual, perpetual) are kin to
+    "-uance" and "-uate"."""
+    return not root.endswith("u") and any(w.removeprefix(root) in _AL for w in (a, b))
+
+
+_AL = frozenset(["al", "als", "ally"])
 
 
 def _as_prefix(word: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from embeddings.define import DEFINITION, RELATED, USAGE
+from embeddings.define import DEFINITION, RELATED, USAGE, find_mentions, parse_term
 from embeddings.documents import Block
 from embeddings.explain import EXPLAINS
 from tests.embeddings.test_define import define, document, index_of, shapes, strength
@@ -91,6 +91,17 @@ DICTIONARY = document(
         kind="entry",
         headword="ADMIRATION",
     ),
+    Block(
+        "CORPORAL, n.  A man who occupies the lowest rung of the military ladder.",
+        kind="entry",
+        headword="CORPORAL",
+    ),
+    Block(
+        "CORPORATION, n.  An ingenious device for obtaining individual profit without "
+        "individual responsibility.",
+        kind="entry",
+        headword="CORPORATION",
+    ),
     Block("OPPORTUNITY, n.  A favorable occasion.", kind="entry", headword="OPPORTUNITY"),
     Block("In politics the party that prevents the Government from running amuck."),
     title="The Devil's Dictionary",
@@ -100,7 +111,16 @@ DICTIONARY = document(
 
 @pytest.mark.parametrize(
     ("asked", "unrelated"),
-    [("politics", "POLITENESS"), ("political", "POLITENESS"), ("politeness", "POLITICS")],
+    [
+        ("politics", "POLITENESS"),
+        ("political", "POLITENESS"),
+        ("politeness", "POLITICS"),
+        # Snowball's "admir" and "corpor", and one letter more: the "a" of "-al".
+        ("admiration", "ADMIRAL"),
+        ("admiral", "ADMIRATION"),
+        ("corporation", "CORPORAL"),
+        ("corporal", "CORPORATION"),
+    ],
 )
 def test_an_entry_of_an_unrelated_word_is_not_shown_as_a_related_word(
     asked: str, unrelated: str
@@ -116,6 +136,36 @@ def test_an_entry_of_an_unrelated_word_is_not_shown_as_a_related_word(
 def test_an_entry_of_a_word_of_the_same_family_is_still_related() -> None:
     found = define(index_of(DICTIONARY), "opportunism")
     assert found.labels == [RELATED]
+
+
+@pytest.mark.parametrize(
+    ("asked", "written"),
+    [("admiration", "admiral"), ("corporal", "corporation"), ("animal", "animated")],
+)
+def test_a_word_that_shares_only_the_stem_and_the_a_of_al_is_no_mention(
+    asked: str, written: str
+) -> None:
+    assert find_mentions(parse_term(asked), f"Here is the {written}.") == []
+
+
+@pytest.mark.parametrize(
+    ("asked", "written"),
+    [
+        ("sectarianism", "sectarian"),
+        ("pity", "pitiful"),
+        ("opportunism", "opportunity"),
+        ("existence", "existing"),
+        ("accuse", "accuser"),
+        ("abundance", "abundant"),
+        ("toleration", "tolerable"),
+        ("patriotism", "patriotic"),
+        ("commercialism", "commercially"),
+        ("continuance", "continual"),
+    ],
+)
+def test_a_word_of_the_term_s_family_is_still_a_mention(asked: str, written: str) -> None:
+    (mention,) = find_mentions(parse_term(asked), f"Here is the {written}.")
+    assert not mention.exact
 
 
 # -- "X, i.e., Y": the Manifesto's way of defining -----------------------------------------
