@@ -2,8 +2,9 @@
 
 The keys are those the indexer reads (embeddings/ingest/metadata.py): title, author, date
 and url. Values come from strangers' typing, so they are cleaned (no control or invisible
-characters, bounded lengths), the url must be a web address, and every value is written as
-an escaped TOML string that reads back exactly as given.
+characters, bounded lengths), the date must be one the indexer reads as a date, the url a
+web address, and every value is written as an escaped TOML string that reads back exactly
+as given.
 """
 
 from __future__ import annotations
@@ -14,12 +15,19 @@ import unicodedata
 from dataclasses import asdict, dataclass
 
 from bot.commands.upload import UploadRefused
+from embeddings.ingest.dates import parse_date
 from embeddings.ingest.values import web_address
 
 KEYS = ("title", "author", "date", "url")
 MAX_CHARS = {"title": 200, "author": 200, "date": 40, "url": 500}
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u00ad]")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# The forms the reader turns into a date (embeddings/ingest/dates.py): a date it cannot read
+# would show on every card and in Cite as typed.
+UNREADABLE_DATE = (
+    "The date must read as a date: 1848, 1848-02 or 1848-02-21, or written out as "
+    "“February 1848”, “February 21, 1848” or “21 February 1848”."
+)
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,8 @@ def checked_meta(title: str = "", author: str = "", date: str = "", url: str = "
             "The url must be a web address starting with http:// or https:// and a host "
             "name, such as https://example.org/essay."
         )
+    if values["date"] and parse_date(values["date"]) is None:
+        raise UploadRefused(UNREADABLE_DATE)
     return WorkMeta(**values)
 
 

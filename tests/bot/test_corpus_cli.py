@@ -13,6 +13,7 @@ import pytest
 
 from bot.app import App
 from bot.cli import main
+from bot.commands.sidecar import UNREADABLE_DATE
 from bot.servers import Collection
 from tests.bot.test_servers import GARDEN, GARDEN_QUERY
 
@@ -218,6 +219,16 @@ def test_a_device_or_a_pipe_is_refused_unread_and_a_big_file_by_its_size(
     code, _, err = run(capsys, "corpus", "add", str(big), *paths)
     assert code == 1 and "That file is 8.0 MB" in err
     assert not (fresh_app.settings.corpus / "big.txt").exists()
+
+
+def test_a_date_the_indexer_cannot_read_is_refused_before_any_file_is_written(
+    capsys: pytest.CaptureFixture[str], paths: list[str], almanac: Path, fresh_app: App
+) -> None:
+    corpus = fresh_app.settings.corpus
+    before = sorted(corpus.rglob("*"))
+    code, _, err = run(capsys, "corpus", "add", str(almanac), *paths, "--date", "next Tuesday")
+    assert code == 1 and UNREADABLE_DATE in err and err.count("\n") == 1
+    assert sorted(corpus.rglob("*")) == before
 
 
 def test_a_data_folder_that_cannot_be_used_refuses_the_change_before_any_file_is_written(

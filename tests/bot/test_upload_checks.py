@@ -3,12 +3,14 @@
 Property tests: a stored name never leaves the corpus folder, never hides, always has a
 suffix the indexer reads, and a name any person would give a text file is accepted;
 metadata is refused or written as TOML that reads back exactly, and ordinary metadata is
-accepted. Content: every kind of file people upload by mistake is named in the refusal,
-whatever its name claims; text in any encoding the indexer reads is accepted.
+accepted; a date is accepted in any form the indexer reads as a date, and only then.
+Content: every kind of file people upload by mistake is named in the refusal, whatever its
+name claims; text in any encoding the indexer reads is accepted.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import tomllib
 import unicodedata
@@ -19,7 +21,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.commands import upload
-from bot.commands.sidecar import MAX_CHARS, WorkMeta, checked_meta, toml_string
+from bot.commands.sidecar import (
+    MAX_CHARS,
+    UNREADABLE_DATE,
+    WorkMeta,
+    checked_meta,
+    toml_string,
+)
 from bot.commands.upload import (
     STEM_MAX,
     STEM_MAX_BYTES,
@@ -30,6 +38,7 @@ from bot.commands.upload import (
     safe_name,
 )
 from bot.settings import Settings, load_settings
+from embeddings.ingest.values import date_value
 from tests.fake_discord.rules import well_formed_url
 
 any_text = st.text(alphabet=st.characters(codec="utf-8"))
@@ -136,10 +145,27 @@ web_address = st.builds(
 )
 
 
+# A date as people write one, and how much of the day it says (characters of ISO 8601).
+DATE_FORMS = [
+    ("%Y", 4),
+    ("%Y-%m", 7),
+    ("%Y-%m-%d", 10),
+    ("%B %Y", 7),
+    ("%B %d, %Y", 10),
+    ("%d %B %Y", 10),
+    ("%b. %d, %Y", 10),
+    ("(%Y)", 4),
+]
+days = st.dates(min_value=dt.date(1000, 1, 1))
+
+
 @given(
     title=within(MAX_CHARS["title"]),
     author=within(MAX_CHARS["author"]),
-    date=within(MAX_CHARS["date"]),
+    date=st.one_of(
+        st.just(""),
+        st.builds(dt.date.strftime, days, st.sampled_from(DATE_FORMS).map(lambda f: f[0])),
+    ),
     url=st.one_of(st.just(""), web_address),
 )
 def test_metadata_within_the_limits_with_a_web_address_is_accepted(
@@ -170,6 +196,28 @@ def test_metadata_within_the_limits_with_a_web_address_is_accepted(
 def test_a_link_discord_would_refuse_is_refused_at_upload(url: str) -> None:
     with pytest.raises(UploadRefused, match="must be a web address"):
         checked_meta(url=url)
+
+
+@given(day=days, form=st.sampled_from(DATE_FORMS))
+def test_a_date_in_any_form_the_indexer_reads_is_accepted_and_read_as_that_day(
+    day: dt.date, form: tuple[str, int]
+) -> None:
+    pattern, iso_chars = form
+    meta = checked_meta(date=day.strftime(pattern))
+    # The sidecar's date as the indexer reads it (embeddings/ingest/metadata.py).
+    assert date_value(tomllib.loads(meta.to_toml())["date"]) == day.isoformat()[:iso_chars]
+
+
+@pytest.mark.parametrize(
+    "date",
+    ["next Tuesday", "27.9.2004", "February 30, 2002", "1848-13", "Smarch 1848", "c. 380 BC"],
+)
+def test_a_date_the_indexer_cannot_read_is_refused_naming_the_forms_it_reads(date: str) -> None:
+    with pytest.raises(UploadRefused) as refused:
+        checked_meta(date=date)
+    assert str(refused.value) == UNREADABLE_DATE
+    for pattern, _ in DATE_FORMS[:6]:  # the refusal shows each common form
+        assert dt.date(1848, 2, 21).strftime(pattern) in UNREADABLE_DATE
 
 
 def test_metadata_keeps_what_was_typed_but_line_breaks_and_invisible_marks() -> None:

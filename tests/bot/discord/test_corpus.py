@@ -26,6 +26,7 @@ import pytest
 import bot.live
 from bot.app import App
 from bot.commands.corpus import BASE_ONLY_OWNERS, REPLACE_HINT
+from bot.commands.sidecar import UNREADABLE_DATE
 from bot.discord.cogs.admin import BUSY
 from bot.discord.cogs.corpus import NO_WORK
 from bot.file_lock import locked
@@ -406,8 +407,9 @@ async def test_a_link_in_the_corpus_is_never_written_through(
         ({"url": "https://example.org/a b"}, "The url must be a web address"),
         ({"title": "t" * 6000}, "The title is 6,000 characters long; at most 200"),
         ({"date": "the year " * 10}, "The date is 89 characters long; at most 40"),
+        ({"date": "next Tuesday"}, UNREADABLE_DATE),
     ],
-    ids=["javascript-url", "url-with-space", "huge-title", "long-date"],
+    ids=["javascript-url", "url-with-space", "huge-title", "long-date", "unreadable-date"],
 )
 async def test_bad_metadata_is_refused_before_downloading(
     fake_discord: FakeDiscord,
@@ -417,10 +419,11 @@ async def test_bad_metadata_is_refused_before_downloading(
     options: dict[str, str],
     says: str,
 ) -> None:
+    before = corpus_files(app, fake_discord)
     async with running_bot(app):
         rec = await add(fake_discord, "circles.txt", ESSAY, **options)
     assert rec.embed is not None and says in rec.embed["description"]
-    assert downloads == []
+    assert downloads == [] and corpus_files(app, fake_discord) == before
 
 
 async def test_metadata_cannot_inject_toml_and_reads_back_as_typed(
