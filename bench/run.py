@@ -32,11 +32,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bench import quality
+from embeddings.ingest.discovery import SIDECAR_SUFFIX
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPORA = ROOT.parent / "shared" / "corpora"
+# The seed essays' sidecars: the repository's corpus/ holds them, the shared seeds/ do not.
+SEED_SIDECARS = ROOT / "corpus"
 _T = TypeVar("_T")
 KJV_COLLECTION = """title = "The King James Bible"
 date = "1611"
@@ -46,8 +49,8 @@ url = "https://www.gutenberg.org/ebooks/10900"
 
 def prepare_corpus(corpora: Path, dest: Path, only: list[str] | None = None) -> Path:
     """Copy the shared corpora (read-only, and symlinks are never followed), or the paths
-    `only` inside them, and add the folder-level metadata the KJV files cannot say of
-    themselves."""
+    `only` inside them, and add the metadata the texts cannot say of themselves: the KJV's
+    folder-level metadata, and the seed essays' sidecars."""
     if only:
         for rel in only:
             src, to = corpora / rel, dest / rel
@@ -60,11 +63,23 @@ def prepare_corpus(corpora: Path, dest: Path, only: list[str] | None = None) -> 
                     shutil.copy2(meta, to.parent / meta.name)
     else:
         shutil.copytree(corpora, dest, ignore=shutil.ignore_patterns("SOURCES.md"))
+    add_sidecars(dest / "seeds", SEED_SIDECARS)
     for p in dest.rglob("*"):
         p.chmod(0o755 if p.is_dir() else 0o644)
     if (dest / "gutenberg" / "kjv").is_dir():
         (dest / "gutenberg" / "kjv" / "_collection.meta.toml").write_text(KJV_COLLECTION)
     return dest
+
+
+def add_sidecars(folder: Path, sidecars: Path) -> None:
+    """The sidecars in `sidecars` of the documents `folder` holds, beside them, where the
+    folder has none of its own (without, the seed essays' author was "Unknown")."""
+    if not folder.is_dir():
+        return
+    for sidecar in sidecars.glob(f"*{SIDECAR_SUFFIX}"):
+        document = folder / sidecar.name.removesuffix(SIDECAR_SUFFIX)
+        if document.is_file() and not (folder / sidecar.name).exists():
+            shutil.copy2(sidecar, folder / sidecar.name)
 
 
 class StageClock:
