@@ -26,7 +26,15 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 # would show on every card and in Cite as typed.
 UNREADABLE_DATE = (
     "The date must read as a date: 1848, 1848-02 or 1848-02-21, or written out as "
-    "“February 1848”, “February 21, 1848” or “21 February 1848”."
+    "“February 1848”, “February 21, 1848” or “21 February 1848”; or roughly, as "
+    "“c. 380 BC” or “5th century BC”."
+)
+# Dates before the year 1000 or known only roughly, which no ISO form holds (a classic's):
+# kept and shown as written.
+_ROUGH_DATE = re.compile(
+    r"(?:(?:c\.|ca\.|circa|about)\s*)?(?:AD\s+)?\d{1,4}(?:\s*(?:BC|BCE|AD|CE))?"
+    r"|(?:(?:early|late|mid)[- ])?\d{1,2}(?:st|nd|rd|th)\s+century(?:\s+(?:BC|BCE|AD|CE))?",
+    re.IGNORECASE,
 )
 
 
@@ -82,7 +90,8 @@ def checked_meta(title: str = "", author: str = "", date: str = "", url: str = "
             "The url must be a web address starting with http:// or https:// and a host "
             "name, such as https://example.org/essay."
         )
-    if values["date"] and parse_date(values["date"]) is None:
+    date = values["date"]
+    if date and parse_date(date) is None and not _ROUGH_DATE.fullmatch(date):
         raise UploadRefused(UNREADABLE_DATE)
     return WorkMeta(**values)
 
