@@ -10,7 +10,9 @@ Layout of an index folder:
                          dense.faiss and companion.faiss (approximate indexes only), bm25/
 
 A build is written into `builds/.tmp-<name>`, flushed to disk, renamed, and only then
-named in CURRENT: a killed build leaves the previous index in use and intact.
+named in CURRENT: a killed build leaves the previous index in use and intact. Its name is
+its number (one past the builds there: their order), the time and a random tag; its
+manifest names the build CURRENT named before it.
 
 The files of a finished build are never written again, only deleted whole by `prune`.
 `load` relies on this: it memory-maps vectors.npy, sentences.npy, BM25's matrix and
@@ -71,8 +73,10 @@ REUSABLE_FORMATS = (1, FORMAT_VERSION)
 KEEP_BUILDS = 2  # the current build and the one before it
 # What `_write_build` names a build (and `.tmp-` before it while written): nothing else in
 # builds/ is ours, so nothing else is listed as a build or deleted by `prune` (an index
-# folder pointed at someone's data, or `--index ""`: the current folder).
-BUILD_NAME = re.compile(r"(\.tmp-)?\d{8}T\d{6}-[0-9a-f]{8}")
+# folder pointed at someone's data, or `--index ""`: the current folder). Its number puts
+# it in the order of builds: the time after it cannot (two builds in one second, a machine
+# whose clock is behind). A build named before numbers existed has none: it comes first.
+BUILD_NAME = re.compile(r"(\.tmp-)?(?:(?P<number>\d{6,})-)?\d{8}T\d{6}-[0-9a-f]{8}")
 MIN_FREE_BYTES = 1 << 20  # less free space than this after a failed write: the disk is full
 TEXT_IDS_FILE = "text_ids.npy"  # IndexData.text_ids (a build without it computes them)
 COMPANION_VECTORS = "companion.npy"  # embeddings/companion.py: a row per companion line
@@ -147,6 +151,9 @@ class Manifest:
     sentence_count: int = 0
     lexical: dict[str, Any] = field(default_factory=dict)  # what BM25 indexes besides text
     companion_count: int = 0  # companion lines (a build made before them has none)
+    # The build CURRENT named when this one was written: the one before it, whatever the
+    # names say ("": none, or a build made before this was recorded).
+    previous: str = ""
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Manifest:
@@ -311,7 +318,11 @@ def _why_not_written(exc: OSError, index_dir: Path) -> str:
 def _write_build(index_dir: Path, data: IndexData) -> Path:
     builds = index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
-    name = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + "-" + uuid.uuid4().hex[:8]
+    # One past every build there (under the build lock, no other build is numbering), so
+    # builds sort in the order they were made, whatever the clocks that named them said.
+    number = 1 + max((_number(p.name) for p in finished_builds(index_dir)), default=0)
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    name = f"{number:06d}-{stamp}-{uuid.uuid4().hex[:8]}"
     tmp = builds / f".tmp-{name}"
     tmp.mkdir()
     try:
@@ -347,7 +358,8 @@ def _write_build(index_dir: Path, data: IndexData) -> Path:
             json.dumps(data.vocabulary.to_json(), ensure_ascii=False).encode(),
         )
         checksums = {str(p.relative_to(tmp)): _sha256(p) for p in _build_files(tmp)}
-        manifest = {**asdict(data.manifest), "checksums": checksums}
+        previous = read_current_name(index_dir) or ""
+        manifest = {**asdict(data.manifest), "checksums": checksums, "previous": previous}
         _write_file(tmp / "manifest.json", json.dumps(manifest, indent=2).encode())
         _fsync_dir(tmp)
         final = builds / name
@@ -373,21 +385,51 @@ def _point_current(index_dir: Path, name: str) -> None:
     _fsync_dir(index_dir)
 
 
+def _number(name: str) -> int:
+    """A build's place in the order of builds (0: named before builds were numbered)."""
+    found = BUILD_NAME.fullmatch(name)
+    return int(found["number"] or 0) if found else 0
+
+
 def finished_builds(index_dir: Path) -> list[Path]:
     """The builds written whole (not a `.tmp-` one in progress or killed), oldest first:
-    their names begin with the time they were made."""
+    by their numbers, then (builds named before numbers) by the time their names begin with."""
     builds = index_dir / "builds"
     if not builds.is_dir():
         return []
     return sorted(
-        p
-        for p in builds.iterdir()
-        if p.is_dir() and not p.name.startswith(".") and BUILD_NAME.fullmatch(p.name)
+        (
+            p
+            for p in builds.iterdir()
+            if p.is_dir() and not p.name.startswith(".") and BUILD_NAME.fullmatch(p.name)
+        ),
+        key=lambda p: (_number(p.name), p.name),
     )
 
 
+def earlier_build(index_dir: Path) -> Path | None:
+    """The build before the current one: the one CURRENT named when the current one was
+    written (its manifest says), else the newest other finished build. None when there is
+    no current build or no other."""
+    current = read_current_name(index_dir)
+    others = [p for p in finished_builds(index_dir) if p.name != current]
+    if current is None or not others:
+        return None
+    recorded = _previous_of(index_dir / "builds" / current) if BUILD_NAME.fullmatch(current) else ""
+    return next((p for p in others if p.name == recorded), others[-1])
+
+
+def _previous_of(build: Path) -> str:
+    """The build before `build` as its manifest records it ("" when it cannot say)."""
+    try:
+        return read_manifest(build, REUSABLE_FORMATS).previous
+    except (QuotebotError, OSError):
+        return ""
+
+
 def prune(index_dir: Path) -> None:
-    """Remove builds older than the last KEEP_BUILDS, and leftovers of killed builds.
+    """Remove builds older than the last KEEP_BUILDS, except the current one and the one
+    before it, and leftovers of killed builds.
 
     Called with the build lock held, so no `.tmp-` folder belongs to a running build.
     A removed build may still be loaded in a running process (another bot on the same
@@ -400,8 +442,10 @@ def prune(index_dir: Path) -> None:
     builds = index_dir / "builds"
     current = read_current_name(index_dir)
     keep = {p.name for p in finished_builds(index_dir)[-KEEP_BUILDS:]}
-    if current:
-        keep.add(current)
+    # Whatever the order says: the build in use, and the one before it (restores and
+    # undone replaces take their vectors from it).
+    earlier = earlier_build(index_dir)
+    keep |= {name for name in (current, earlier and earlier.name) if name}
     for p in builds.iterdir() if builds.is_dir() else ():
         if p.name not in keep and BUILD_NAME.fullmatch(p.name) and not p.is_symlink():
             shutil.rmtree(p, ignore_errors=True)
@@ -513,12 +557,11 @@ def load_earlier_for_reuse(index_dir: Path) -> IndexData | None:
     """The build before the current one (prune keeps it), for the vectors of texts the
     current build dropped: a work removed and then restored, a replace undone. None when
     there is none or it cannot be read."""
-    current = read_current_name(index_dir)
-    done = [p for p in finished_builds(index_dir) if p.name != current]
-    if current is None or not done:
+    earlier = earlier_build(index_dir)
+    if earlier is None:
         return None
     try:
-        return _load_build(done[-1], check=True, formats=REUSABLE_FORMATS)
+        return _load_build(earlier, check=True, formats=REUSABLE_FORMATS)
     except (QuotebotError, OSError, ValueError):
         return None
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
@@ -347,7 +349,7 @@ def test_a_damaged_current_file_serves_the_newest_intact_build_and_a_reindex_men
     # CURRENT made a query rebuild the whole index (and prune an intact build).
     index_dir = fresh_app.settings.index
     builds = {p.name for p in store.finished_builds(index_dir)}
-    newest = max(builds)
+    newest = store.finished_builds(index_dir)[-1].name
     (index_dir / "CURRENT").write_bytes(current)
     data, damage = store.load_last_good(index_dir)
     assert data.path is not None and data.path.name == newest
@@ -396,6 +398,76 @@ def test_a_restore_never_takes_vectors_from_a_damaged_earlier_build(
     np.testing.assert_allclose(data.vectors[-1], good[-1], atol=1e-4)
 
 
+# -- the order of builds ------------------------------------------------------------------
+
+
+def names(index_dir: Path) -> list[str]:
+    return [p.name for p in store.finished_builds(index_dir)]
+
+
+def clock_reads(monkeypatch: pytest.MonkeyPatch, when: float) -> None:
+    """Builds are named by a machine whose clock reads `when` (seconds since the epoch)."""
+    reading = time.gmtime(when)
+    monkeypatch.setattr(store.time, "gmtime", lambda *_: reading)
+
+
+def test_builds_made_within_one_second_keep_the_order_they_were_made_in(
+    fresh_app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Names began with the second a build was made: within one second their random tags
+    # ordered them, and a prune could keep an older build and delete the one before the
+    # current one (which a restore takes its vectors from).
+    index_dir, data = fresh_app.settings.index, fresh_app.index.searcher.index
+    clock_reads(monkeypatch, time.time())
+    tags = iter(range(0xFFFFFFFF, 0, -1))  # each random tag below the last
+    monkeypatch.setattr(store.uuid, "uuid4", lambda: uuid.UUID(int=next(tags) << 96))
+    made = [store.save(index_dir, data).name for _ in range(3)]
+    assert names(index_dir) == made[-store.KEEP_BUILDS :]
+    assert store.read_current_name(index_dir) == made[-1]
+    earlier = store.load_earlier_for_reuse(index_dir)
+    assert earlier is not None and earlier.path is not None and earlier.path.name == made[-2]
+
+
+def test_a_build_made_by_a_clock_that_is_behind_comes_after_the_builds_before_it(
+    fresh_app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Processes on machines with skewed clocks share one index volume: a build named by a
+    # clock an hour behind sorted before the build it replaced, and the next build's prune
+    # deleted it, the build before the current one.
+    index_dir, data = fresh_app.settings.index, fresh_app.index.searcher.index
+    first = store.read_current_name(index_dir)
+    with monkeypatch.context() as behind:
+        clock_reads(behind, time.time() - 3600)
+        late = store.save(index_dir, data).name
+    assert names(index_dir) == [first, late]
+    newest = store.save(index_dir, data).name
+    assert names(index_dir) == [late, newest]
+    assert store.earlier_build(index_dir) == index_dir / "builds" / late
+
+
+def test_prune_keeps_the_build_before_the_current_one_whatever_the_names_say(
+    fresh_app: App,
+) -> None:
+    # An index written by an earlier quotebot: builds named by the time alone, one of them
+    # by a machine whose clock ran years ahead. It sorts after the one in use, which is
+    # still read and served, and a new build must keep that one (the build before it).
+    index_dir, data = fresh_app.settings.index, fresh_app.index.searcher.index
+    builds = index_dir / "builds"
+    numbered = store.current_build(index_dir)
+    in_use, ahead = builds / "20200101T000000-0badcafe", builds / "20990101T000000-deadbeef"
+    for old in (in_use, ahead):
+        shutil.copytree(numbered, old)
+    (index_dir / "CURRENT").write_text(in_use.name + "\n")
+    shutil.rmtree(numbered)
+    assert store.load(index_dir).path == in_use
+    newest = store.save(index_dir, data).name
+    assert set(names(index_dir)) == {in_use.name, ahead.name, newest}
+    assert store.earlier_build(index_dir) == in_use
+    # The next build leaves the current one and the one before it, as ever.
+    newer = store.save(index_dir, data).name
+    assert names(index_dir) == [newest, newer]
+
+
 # -- the vectors are memory-mapped --------------------------------------------------------
 
 
@@ -442,7 +514,6 @@ def test_pruning_a_build_still_mapped_by_a_running_process_leaves_its_vectors_re
     query = "what makes a group a sect?"
     before = searcher.search(query, k=5)
 
-    time.sleep(1.1)  # build names start with the time in seconds: make the new ones sort later
     for _ in range(store.KEEP_BUILDS):  # newer builds, each save pruning as a reindex does
         store.save(index_dir, data)
     assert not data.path.exists(), "B should have been pruned"
