@@ -69,7 +69,8 @@ class Trouble:
 
 class BuildGate:
     """At most `limit` index builds at once, across the base and every server's collection
-    (each build takes both cores); a build over the limit waits its turn and says so."""
+    (each build takes both cores); a build over the limit waits its turn and says so (its
+    index meanwhile follows builds made elsewhere: `IndexService.follow`)."""
 
     def __init__(self, limit: int) -> None:
         self._slots = threading.BoundedSemaphore(max(1, limit))
@@ -110,7 +111,8 @@ class IndexService:
         self.side = side  # where a search finds the nearest sentences (`Searcher`)
         self._live: Live | None = None
         self.trouble: Trouble | None = None  # set while CURRENT's build does not answer
-        self._building = threading.Lock()
+        self._building = threading.Lock()  # a reindex asked for here, perhaps waiting its turn
+        self._turn = threading.Lock()  # ... once its turn has come: it swaps its own build in
         # One load at a time: a slow load of an older build must not land after a newer one.
         self._loading = threading.Lock()
         self._refused = ""  # a build named in CURRENT that failed its checks (see `follow`)
@@ -145,6 +147,12 @@ class IndexService:
     @property
     def building(self) -> bool:
         return self._building.locked()
+
+    @property
+    def build_running(self) -> bool:
+        """A reindex of this index runs here now (not merely waiting for the build gate:
+        builds made elsewhere are followed meanwhile)."""
+        return self._turn.locked()
 
     @property
     def build_name(self) -> str:
@@ -189,14 +197,16 @@ class IndexService:
 
         Returns True when a new build was swapped in. A build that fails its checks (damaged,
         another model) is refused once and the index in use keeps answering, with a warning
-        for admins; nothing happens while this process builds (it swaps its own build in)."""
+        for admins; nothing happens while this process builds (it swaps its own build in),
+        but a reindex waiting for its turn here goes on following."""
         name = store.read_current_name(self.settings.index)
-        if name is not None and name == self.build_name and self.trouble and not self.building:
+        running = self.build_running
+        if name is not None and name == self.build_name and self.trouble and not running:
             # CURRENT names the build in use again: what the warning said (CURRENT missing
             # while another process was writing it, say) is over.
             log.info("index build %s is current again", name)
             self.trouble = None
-        if name is None or name == self.build_name or name == self._refused or self.building:
+        if name is None or name == self.build_name or name == self._refused or running:
             return False
         tries, retry_at = self._unreadable.get(name, (0, 0.0))
         if time.monotonic() < retry_at:
@@ -244,7 +254,7 @@ class IndexService:
     def reindex(self, *, force: bool = False, progress: ProgressFn | None = None) -> BuildReport:
         """Build (in this thread) and swap the new index in; queries keep using the old
         one until the swap. The file lock in `store` also stops other processes."""
-        with self._building, self.gate.turn(progress):
+        with self._building, self.gate.turn(progress), self._turn:
             report = reindex(
                 self.settings.corpus,
                 self.settings.index,

@@ -125,7 +125,7 @@ class Collection:
             return False
         current = store.read_current_name(self.service.settings.index)
         if self.service.loaded:
-            if current is None and not self.is_base and not self.service.building:
+            if current is None and not self.is_base and not self.service.build_running:
                 self.service.forget()
                 return True
             return self.service.follow()

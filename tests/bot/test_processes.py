@@ -10,6 +10,8 @@ import json
 import shutil
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,7 @@ from bot.commands.corpus import Actor
 from bot.commands.quote import QuoteRequest, quote
 from bot.commands.upload import UploadRefused
 from bot.discord.client import QuoteBot, ShardedQuoteBot, make_bot
+from bot.live import IndexService
 from bot.messages import describe
 from bot.settings import SettingsError, load_settings, shard_plan
 from bot.watch import IndexWatcher
@@ -69,6 +72,52 @@ def test_the_process_that_built_does_not_load_its_own_build_twice(app: App) -> N
     live = app.index.live
     assert app.collections.follow() == []
     assert app.index.live is live
+
+
+@contextmanager
+def waiting_its_turn(service: IndexService) -> Iterator[None]:
+    """A reindex of `service` asked for, waiting for the build gate through the block while
+    another of its process's builds has the one turn (`max_builds`); it runs after."""
+    waiting = threading.Event()
+
+    def told(stage: str, done: int, total: int) -> None:
+        if stage == "waiting":
+            waiting.set()
+
+    with service.gate.turn():
+        asked = threading.Thread(target=service.reindex, kwargs={"progress": told})
+        asked.start()
+        assert waiting.wait(10)
+        yield
+    asked.join(60)
+    assert not asked.is_alive()
+
+
+def test_a_process_whose_own_reindex_waits_its_turn_follows_builds_made_elsewhere(
+    app: App,
+) -> None:
+    # A reindex waiting its turn stopped its process following: it answered from its old
+    # build, though another process had built a newer one, until its own build began.
+    other = other_process(app)
+    with waiting_its_turn(other.index):
+        add_note(app)
+        report = app.index.reindex()
+        assert other.collections.follow() == ["base"]
+        assert answers_from(other, NEW_QUERY) == {report.build}
+    assert other.index.build_name == report.build
+
+
+def test_a_servers_index_dropped_elsewhere_is_dropped_while_a_reindex_of_it_waits_here(
+    app: App,
+) -> None:
+    add_garden(app, SERVER_A)
+    other = other_process(app)
+    assert answers_from(other, GARDEN_QUERY, SERVER_A)  # served here: followed
+    collection = other.collections.of(SERVER_A)
+    with waiting_its_turn(collection.service):
+        app.collections.of(SERVER_A).clear_index()
+        assert other.collections.follow() == [str(SERVER_A)]
+        assert other.live_for(SERVER_A) is other.index.live
 
 
 def test_a_damaged_new_build_is_refused_and_the_old_one_keeps_answering(app: App) -> None:
