@@ -78,6 +78,9 @@ class Answer:
         out: dict[str, Any] = {"query": self.query, "results": [q.to_json() for q in self.quotes]}
         if self.notice:
             out["notice"] = self.notice
+        if self.weak:
+            # Apart from "results", as text shows them: the closest passages, none good.
+            out["weak"] = [q.to_json() for q in self.weak]
         if self.suggestions:
             out["suggestions"] = self.suggestions
         return out

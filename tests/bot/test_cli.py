@@ -153,6 +153,24 @@ def test_quote_prints_readable_cards_by_default(
     assert "**" in out  # the best sentence is marked
 
 
+def test_json_carries_the_weak_closest_passages_that_text_shows(
+    seed_app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # With nothing above the relevance floor, text showed the closest passages marked weak
+    # and --json left them out: a script saw less than a person.
+    query = "quantum chromodynamics of gluon plasma"  # nothing in the corpus is about physics
+    _, text, _ = run(seed_app, capsys, "quote", query)
+    code, out, _ = run(seed_app, capsys, "quote", query, "--json")
+    answer = json.loads(out)
+    assert code == 0 and answer["results"] == []  # still no result a script may count on
+    assert answer["notice"].startswith("No good match")
+    weak = answer["weak"]
+    assert weak and all(w["label"] == "weak match" for w in weak)
+    assert text.count("\n• ") == len(weak)
+    shown = " ".join(text.split())
+    assert all(" ".join(w["text"].split())[:60] in shown for w in weak)
+
+
 def test_source_lists_the_works(seed_app: App, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(seed_app, capsys, "source", "--json")
     works = json.loads(out)
