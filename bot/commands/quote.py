@@ -152,7 +152,9 @@ def _verses(
             "a range for the others."
         )
         ref = found.ref
-        if ref.through:  # "John 3-16" is chapters 3 to 16, and often meant as John 3:16
+        # "John 3-16" is chapters 3 to 16, and often meant as John 3:16; "Genesis 1-50"
+        # cannot mean Genesis 1:50, which is no verse.
+        if ref.through and ref.through <= found.verses:
             verse = f"{found.book} {ref.chapter}:{ref.through}"
             notice += f" These are chapters {ref.chapter} to {ref.through}; {verse} is a verse."
     return Answer(query, quotes, notice=notice)

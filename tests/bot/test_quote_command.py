@@ -123,11 +123,22 @@ def test_a_chapter_longer_than_the_answer_says_how_much_is_left(bible_app: App) 
     assert "verses of Genesis 1; name a verse or a range for the others." in answer.notice
 
 
-def test_a_range_of_chapters_says_how_to_name_the_verse_it_may_mean(bible_app: App) -> None:
-    # "Genesis 1-2" is read as chapters; "John 3-16" is often meant as John 3:16.
-    answer = quote(bible_app, QuoteRequest("Genesis 1-2", count=3))
+@pytest.mark.parametrize(
+    ("query", "ending"),
+    [
+        ("Genesis 1-2", "These are chapters 1 to 2; Genesis 1:2 is a verse."),
+        # Chapter 1 has no verse 50: "Genesis 1:50 is a verse" sent readers to nothing.
+        ("Genesis 1-50", "verses of Genesis 1–50; name a verse or a range for the others."),
+    ],
+)
+def test_a_range_of_chapters_says_how_to_name_the_verse_it_may_mean(
+    bible_app: App, query: str, ending: str
+) -> None:
+    # "Genesis 1-2" is read as chapters; "John 3-16" is often meant as John 3:16, and
+    # is named as a verse where the first chapter has that verse.
+    answer = quote(bible_app, QuoteRequest(query, count=3))
     assert [q.locator for q in answer.quotes] == ["1:1", "1:2", "1:3"]
-    assert answer.notice.endswith("These are chapters 1 to 2; Genesis 1:2 is a verse.")
+    assert answer.notice.endswith(ending)
 
 
 def test_a_verse_reference_is_explained_as_its_first_verse(bible_app: App) -> None:
