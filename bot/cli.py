@@ -109,7 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("quote", parents=[scoped], help="find passages that match a query")
     p.add_argument("query", metavar="QUERY", help="a question or paraphrase; - reads stdin")
     p.add_argument("--author", default="", help="only works by an author matching this")
-    p.add_argument("--title", default="", help="only works whose title or file matches this")
+    p.add_argument(
+        "--title",
+        default="",
+        help="only works whose title or file matches this, or one book of verses (Matthew)",
+    )
     p.add_argument("-k", type=_count, default=0, metavar="N", help="number of results")
     p.add_argument("--per-work", type=_count, default=0, metavar="N", help="cap per work")
     p.add_argument("--json", action="store_true", help="one JSON object per query")

@@ -171,9 +171,10 @@ def describe(error: QuotebotError) -> str:
             return no_such_verse(error)
         case WorkGone(source=source):
             return f"“{source}” is no longer in the corpus."
-        case NoWorkMatching(author=author, title=title, where=where):
+        case NoWorkMatching(author=author, title=title, book=book, where=where):
             what = [f"by an author matching “{author}”"] if author else []
             what += [f"with a title matching “{title}”"] if title else []
+            what += [f"holding {book}"] if book else []
             return f"No work {' and '.join(what)} is in {_PLACE[where]}; /source lists the works."
         case NoMatch(name=name, kind=kind, where=where):
             return f"No {kind} matching “{name}” is in {_PLACE[where]}; /source lists them."

@@ -135,11 +135,12 @@ class WorkGone(_Fields, NotFoundError):
 
 
 class NoWorkMatching(_Fields, NotFoundError):
-    """Filters that no work meets: an author and/or a title (both "" never happens)."""
+    """Filters that no work meets: an author, a title and/or a book (all "" never happens)."""
 
     author: str = ""
     title: str = ""
     where: Literal["corpus", "server"] = "corpus"  # the whole corpus, or the server's view
+    book: str = ""  # a book of verses (`Filters.book`)
 
 
 class NoMatch(_Fields, NotFoundError):

@@ -19,6 +19,7 @@ import numpy as np
 from embeddings import dense as dense_index
 from embeddings import fusion as fusions
 from embeddings import phrase as phrases
+from embeddings import verse_refs
 from embeddings.batching import MicroBatcher
 from embeddings.cache import Lru
 from embeddings.distinct import Distinct
@@ -135,6 +136,9 @@ class Filters:
     per_document: int = 0  # at most this many hits per work (0: no cap)
     # Documents (by source) a server has hidden: never candidates, whatever else matches.
     hidden: frozenset[str] = frozenset()
+    # A book of a work whose passages are verses, named as a reference names it
+    # (`verse_refs`): only its passages. A book is no work: the title is the Bible's.
+    book: str = ""
 
     def matches(self, doc: DocumentRecord) -> bool:
         if doc.source in self.hidden:
@@ -149,13 +153,13 @@ class Filters:
 
     @property
     def active(self) -> bool:
-        return bool(self.author or self.title or self.hidden)
+        return bool(self.names or self.hidden)
 
     @property
     def names(self) -> bool:
-        """Whether the reader named an author or a title (an unmatched name is an error;
-        hiding alone never is)."""
-        return bool(self.author or self.title)
+        """Whether the reader named an author, a title or a book (an unmatched name is an
+        error; hiding alone never is)."""
+        return bool(self.author or self.title or self.book)
 
 
 @dataclass(frozen=True)
@@ -330,8 +334,11 @@ class Searcher:
         if not filters.active:
             return None
         docs = [d for d in self.index.documents if filters.matches(d)]
+        if filters.book:
+            book = {d.source for d in verse_refs.book_documents(self.index, filters.book)}
+            docs = [d for d in docs if d.source in book]
         if not docs and filters.names:
-            raise NoWorkMatching(filters.author, filters.title)
+            raise NoWorkMatching(filters.author, filters.title, book=filters.book)
         if not docs:
             return np.empty(0, dtype=np.int64)
         return np.concatenate([np.arange(d.first, d.first + d.count) for d in docs])

@@ -136,8 +136,7 @@ def lookup(index: Readable, query: str, allowed: Iterable[int] | None = None) ->
     ref = parse(query)
     if ref is None:
         return None
-    books = _books(index)
-    docs = books.get(_book_key(ref.book, books))
+    docs = book_documents(index, ref.book)
     if not docs:
         return None
     keep = None if allowed is None else set(allowed)
@@ -206,6 +205,19 @@ def _books(index: Readable) -> dict[str, list[DocumentRecord]]:
         if first.kind == "verse" and ":" in first.locator and name:
             books.setdefault(_key(name), []).append(doc)
     return books
+
+
+def book_documents(index: Readable, typed: str) -> list[DocumentRecord]:
+    """The documents of the one book `typed` names as a reference would ("1 Cor", "Gen");
+    none for a name of no book here, or of several."""
+    books = _books(index)
+    return books.get(_book_key(typed, books), [])
+
+
+def book_named(index: Readable, typed: str) -> str:
+    """The name, as the corpus writes it, of the one book `typed` names ("" for none)."""
+    docs = book_documents(index, typed)
+    return book_name(index, docs[0]) if docs else ""
 
 
 def book_name(index: Readable, doc: DocumentRecord) -> str:

@@ -67,7 +67,7 @@ def _normalise(
     place a request is checked (QueryError, or NotFoundError for a work no filter finds),
     so a front end asks `cached_quote` before it shows anything."""
     k = clamp_count(app, request.count)
-    filters = Filters(request.author.strip(), request.title.strip(), request.per_document)
+    filters = _filters(searcher, request)
     query = searcher.prepare(request.query)
     with names_missing_from(request.guild):
         searcher.allowed(filters)
@@ -78,11 +78,23 @@ def _normalise(
         query.casefold(),
         folded(filters.author),
         folded(filters.title),
+        filters.book,
         filters.per_document,
         k,
         request.settle_now,
     )
     return query, filters, k, key
+
+
+def _filters(searcher: Reader, request: QuoteRequest) -> Filters:
+    """The request's filters. A title that names a book of verses ("Matthew", "1 Cor")
+    keeps to that book: a reader of a Bible names its books, and each book's title is the
+    whole Bible's."""
+    title = request.title.strip()
+    book = verse_refs.book_named(searcher.index, title) if title else ""
+    if book:
+        return Filters(request.author.strip(), per_document=request.per_document, book=book)
+    return Filters(request.author.strip(), title, request.per_document)
 
 
 def _cached(live: Live, query: str, key: Hashable) -> Answer | None:
@@ -119,6 +131,8 @@ def _names_a_work(searcher: Reader, query: str) -> str:
 def _searched(filters: Filters, guild: int | None) -> str:
     """Where a search looked, as its "no good match" says: the works its filters chose, or
     all the works its reader reads."""
+    if filters.book:  # the book is the place; an author given too was one of its own
+        return f"in {filters.book}"
     named = [f"with a title matching “{filters.title}”"] if filters.title else []
     named += [f"by an author matching “{filters.author}”"] if filters.author else []
     if named:

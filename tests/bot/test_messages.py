@@ -94,6 +94,11 @@ WORDED: list[tuple[errors.QuotebotError, str]] = [
         "corpus; /source lists the works.",
     ),
     (
+        errors.NoWorkMatching(author="Marx", book="Matthew"),
+        "No work by an author matching “Marx” and holding Matthew is in the corpus; /source "
+        "lists the works.",
+    ),
+    (
         errors.NoMatch("Leviathan"),
         "No work matching “Leviathan” is in the corpus; /source lists them.",
     ),

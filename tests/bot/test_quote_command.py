@@ -15,7 +15,7 @@ from bot.commands.quote import QuoteRequest, more_from_source, quote, settle
 from bot.commands.results import quote_from
 from bot.commands.source import complete, find
 from embeddings.documents import folded, names
-from embeddings.errors import NoSuchVerse, QueryTooLong
+from embeddings.errors import NoSuchVerse, NoWorkMatching, QueryTooLong
 from embeddings.hits import Hit
 from tests.wording import raises_saying
 
@@ -177,18 +177,53 @@ def test_a_book_the_corpus_lacks_is_searched_as_words(bible_app: App) -> None:
     assert "there is no" not in answer.notice
 
 
-def test_a_cap_per_work_counts_a_work_of_many_files_once(bible_app: App) -> None:
-    # The King James Bible is one work of 66 files: capped at one passage per work, it
-    # gave one passage per book.
+@pytest.fixture
+def two_books_app(bible_app: App) -> App:
+    """`bible_app` with a second book, Exodus: Genesis's verses with "the Lord" for "God"."""
     kjv = bible_app.settings.corpus / "kjv"
     genesis = (kjv / "book01.htm").read_text(encoding="latin-1")
     (kjv / "book02.htm").write_text(
         genesis.replace("Genesis", "Exodus").replace("God", "the Lord"), encoding="latin-1"
     )
     bible_app.collections.base.reindex()
+    return bible_app
+
+
+def test_a_cap_per_work_counts_a_work_of_many_files_once(two_books_app: App) -> None:
+    # The King James Bible is one work of 66 files: capped at one passage per work, it
+    # gave one passage per book.
     request = QuoteRequest("the creation of the heaven and the earth", count=10, per_document=1)
-    titles = [q.title for q in quote(bible_app, request).quotes]
+    titles = [q.title for q in quote(two_books_app, request).quotes]
     assert titles.count("The King James Bible") == 1
+
+
+CREATION = "the creation of the heaven and the earth"
+
+
+@pytest.mark.parametrize(("typed", "book"), [("Exodus", "Exodus"), ("gen", "Genesis")])
+def test_a_book_given_as_the_title_keeps_to_that_book(
+    two_books_app: App, typed: str, book: str
+) -> None:
+    # Every book's title is the Bible's: "Exodus" as the source found no work at all.
+    quotes = quote(two_books_app, QuoteRequest(CREATION, title=typed, count=10)).quotes
+    assert quotes and all(q.section.startswith(f"{book} ") for q in quotes)
+
+
+def test_a_book_as_the_title_is_where_a_search_or_a_verse_is_said_to_be_missing(
+    two_books_app: App,
+) -> None:
+    elsewhere = quote(two_books_app, QuoteRequest("Genesis 1:3", title="Exodus"))
+    assert elsewhere.quotes == [] and elsewhere.notice == "Genesis 1:3 is not in Exodus."
+    query = "quantum chromodynamics of gluon plasma"
+    nothing = quote(two_books_app, QuoteRequest(query, title="Exodus"))
+    assert nothing.notice == f"No good match for “{query}” in Exodus."
+
+
+def test_a_book_as_the_title_with_an_author_no_book_has_is_refused_naming_both(
+    two_books_app: App,
+) -> None:
+    with raises_saying(NoWorkMatching, "by an author matching “Draper” and holding Exodus"):
+        quote(two_books_app, QuoteRequest(CREATION, author="Draper", title="Exodus"))
 
 
 # -- names as phones and keyboards type them ----------------------------------------------------

@@ -10,7 +10,7 @@ import pytest
 from embeddings.documents import DocumentMeta
 from embeddings.passages import Passage
 from embeddings.store import DocumentRecord
-from embeddings.verse_refs import VerseRef, lookup, parse, verses_in
+from embeddings.verse_refs import VerseRef, book_named, lookup, parse, verses_in
 
 BOOKS = [
     "Genesis",
@@ -171,3 +171,20 @@ def test_a_book_of_one_chapter_is_cited_by_its_verse_alone() -> None:
 )
 def test_a_passage_of_verses_joined_counts_each_verse(locator: str, count: int) -> None:
     assert verses_in(locator) == count
+
+
+@pytest.mark.parametrize(
+    ("typed", "book"),
+    [
+        ("John", "John"),
+        ("1 Cor", "1 Corinthians"),
+        ("psalm", "Psalms"),
+        ("Gen", "Genesis"),
+        ("Jo", ""),  # Job, Joel, John, Jonah, Joshua: too short to tell
+        ("essay", ""),  # a work, not a book
+        ("Revelation", ""),  # a book this index does not hold
+    ],
+)
+def test_a_book_is_named_as_a_reference_names_it(typed: str, book: str) -> None:
+    # What a title filter keeps to: the book's name as the corpus writes it, or none.
+    assert book_named(bible(), typed) == book

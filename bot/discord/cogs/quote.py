@@ -43,7 +43,7 @@ class QuoteCog(BotCog, name="Quote"):
     @app_commands.describe(
         query="A question, a paraphrase or a few words",
         author="Only works by an author matching this",
-        source="Only this work (title or file name)",
+        source="Only this work (title or file name), or one book of the Bible (Matthew)",
         count="How many passages",
     )
     @app_commands.check(rate_limit)
