@@ -214,6 +214,11 @@ def book_documents(index: Readable, typed: str) -> list[DocumentRecord]:
     return books.get(_book_key(typed, books), [])
 
 
+def book_names(index: Readable) -> list[str]:
+    """The books of the index, by their names as the corpus writes them, in its order."""
+    return [book_name(index, docs[0]) for docs in _books(index).values()]
+
+
 def book_named(index: Readable, typed: str) -> str:
     """The name, as the corpus writes it, of the one book `typed` names ("" for none)."""
     docs = book_documents(index, typed)

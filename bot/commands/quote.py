@@ -6,6 +6,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, replace
 
 from bot.app import App, Live
+from bot.commands import source
 from bot.commands.results import Answer, Quote, plain_quote, quote_from
 from bot.commands.scoped import names_missing_from, reading, where
 from bot.messages import no_such_verse
@@ -95,6 +96,18 @@ def _filters(searcher: Reader, request: QuoteRequest) -> Filters:
     if book:
         return Filters(request.author.strip(), per_document=request.per_document, book=book)
     return Filters(request.author.strip(), title, request.per_document)
+
+
+def complete_source(
+    app: App, prefix: str, limit: int = 25, *, guild: int | None = None
+) -> list[str]:
+    """The source option's suggestions: the works, then the books of verses whose name
+    starts like `prefix` ("Mat": Matthew), which the option keeps to as well."""
+    works = source.complete(app, prefix, limit, guild=guild)
+    start = folded(prefix)
+    index = app.live_for(guild).searcher.index
+    books = [b for b in verse_refs.book_names(index) if folded(b).startswith(start)]
+    return (works + [b for b in books if b not in works])[:limit]
 
 
 def _cached(live: Live, query: str, key: Hashable) -> Answer | None:

@@ -11,7 +11,13 @@ import pytest
 from bot.app import App
 from bot.commands.cite import citation
 from bot.commands.explain import explain
-from bot.commands.quote import QuoteRequest, more_from_source, quote, settle
+from bot.commands.quote import (
+    QuoteRequest,
+    complete_source,
+    more_from_source,
+    quote,
+    settle,
+)
 from bot.commands.results import quote_from
 from bot.commands.source import complete, find
 from embeddings.documents import folded, names
@@ -217,6 +223,16 @@ def test_a_book_as_the_title_is_where_a_search_or_a_verse_is_said_to_be_missing(
     query = "quantum chromodynamics of gluon plasma"
     nothing = quote(two_books_app, QuoteRequest(query, title="Exodus"))
     assert nothing.notice == f"No good match for “{query}” in Exodus."
+
+
+@pytest.mark.parametrize(
+    ("typed", "books"), [("exo", ["Exodus"]), ("", ["Genesis", "Exodus"]), ("zz", [])]
+)
+def test_the_source_option_offers_the_books_it_keeps_to_after_the_works(
+    two_books_app: App, typed: str, books: list[str]
+) -> None:
+    # /quote's source offered the works alone, so a reader never learnt a book would do.
+    assert complete_source(two_books_app, typed) == complete(two_books_app, typed) + books
 
 
 def test_a_book_as_the_title_with_an_author_no_book_has_is_refused_naming_both(

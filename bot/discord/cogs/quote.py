@@ -7,8 +7,7 @@ from functools import partial
 import discord
 from discord import app_commands
 
-from bot.commands import source as sources
-from bot.commands.quote import QuoteRequest, cached_quote
+from bot.commands.quote import QuoteRequest, cached_quote, complete_source
 from bot.commands.quote import quote as search_quotes
 from bot.discord.autocomplete import suggest_here
 from bot.discord.base import BotCog, Interaction, QuoteBotBase
@@ -70,7 +69,7 @@ class QuoteCog(BotCog, name="Quote"):
     async def source_autocomplete(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return await suggest_here(interaction, sources.complete, current)
+        return await suggest_here(interaction, complete_source, current)
 
     async def find_sources(self, interaction: Interaction, message: discord.Message) -> None:
         """Quote search on someone's message: where does this come from, what says the same?"""
