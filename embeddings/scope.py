@@ -180,10 +180,7 @@ class ScopeSearcher:
         filters = filters or Filters()
         results: list[tuple[Part, SearchResult]] = []
         missing: NotFoundError | None = None
-        # A word of the query in any part (the base, the server's own texts) anchors it
-        # in every part: each part's search is floored as the whole view's would be.
-        query = self.parts[0].searcher.prepare(raw_query)
-        anchored = any(part.searcher.anchored(query) for part in self.parts)
+        anchored = self.anchored(self.prepare(raw_query))
         for part in self.parts:
             mine = replace(filters, hidden=part.hidden)
             try:
@@ -198,12 +195,19 @@ class ScopeSearcher:
         weak = self._merge([(p, r.weak) for p, r in results], k)
         return SearchResult(query, good, weak, sum(r.searched_passages for _, r in results))
 
+    def anchored(self, query: str) -> bool:
+        """Whether the view holds a word of the (prepared) query. A word of any part (the
+        base, the server's own texts) anchors it in every part: each part's search is
+        floored as the whole view's would be, within one work too."""
+        return any(part.searcher.anchored(query) for part in self.parts)
+
     def search_in(self, raw_query: str, source: str, k: int = 5) -> SearchResult:
         found = self.index.source_part(source)
         if found is None:
             raise WorkGone(source)
         part, own = found
-        result = part.searcher.search_in(raw_query, own, k)
+        anchored = self.anchored(self.prepare(raw_query))
+        result = part.searcher.search_in(raw_query, own, k, anchored=anchored)
         return replace(
             result,
             hits=[part.shift(h) for h in result.hits],

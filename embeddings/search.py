@@ -363,13 +363,16 @@ class Searcher:
         """Whether a word of the (prepared) query is in this index, whatever the filters."""
         return bool(self.index.sparse.known_terms(terms(query)))
 
-    def search_in(self, raw_query: str, source: str, k: int = 5) -> SearchResult:
-        """Search within one document."""
+    def search_in(
+        self, raw_query: str, source: str, k: int = 5, *, anchored: bool | None = None
+    ) -> SearchResult:
+        """Search within one document (`anchored` as for `search`)."""
         query = self.prepare(raw_query)
         doc = self.index.by_source.get(source)
         if doc is None:
             raise WorkGone(source)
-        return self._search(query, k, np.arange(doc.first, doc.first + doc.count), 0)
+        ids = np.arange(doc.first, doc.first + doc.count)
+        return self._search(query, k, ids, 0, anchored)
 
     def prepare(self, raw_query: str) -> str:
         query = clean(raw_query, max_chars=self.params.max_query_chars)

@@ -1250,6 +1250,12 @@ doctrine, again and again, until nothing is left but a handful of the faithful.
 """
 
 
+def add_splits(app: App, guild: int) -> texts.Change:
+    collection = app.collections.of(guild)
+    meta = WorkMeta(title="On Splitterism")
+    return texts.add_work(app, collection, "splits.txt", SPLITS, meta, actor=admin_of(guild))
+
+
 def test_a_word_only_a_servers_own_text_holds_anchors_the_base_there_too(app: App) -> None:
     """A server's view is floored as one corpus: a query word that only the server's own
     text holds anchors the base too, which then keeps its usual floor (not the higher
@@ -1260,13 +1266,24 @@ def test_a_word_only_a_servers_own_text_holds_anchors_the_base_there_too(app: Ap
     alone = base.search(query, k=10).hits
     as_one = base.search(query, k=10, anchored=True).hits
     assert len(as_one) > len(alone)  # the floor makes a difference for this query
-    collection = app.collections.of(SERVER_A)
-    meta = WorkMeta(title="On Splitterism")
-    texts.add_work(app, collection, "splits.txt", SPLITS, meta, actor=admin_of(SERVER_A))
+    add_splits(app, SERVER_A)
     answer = quote(app, QuoteRequest(query, count=10, guild=SERVER_A))
     assert answer.quotes and answer.quotes[0].title == "On Splitterism"
     from_base = [q for q in answer.quotes if q.title != "On Splitterism"]
     assert len(from_base) > len(alone)  # floored as the whole view, not as the base alone
+
+
+def test_more_from_a_base_work_is_floored_as_the_servers_whole_view(app: App) -> None:
+    """More from this source asks the question again within the quote's work: a word only
+    the server's own text holds anchors it there as it anchored the answer (it was floored
+    as the base alone, and found nothing more than the answer had shown)."""
+    add_splits(app, SERVER_A)
+    asked = QuoteRequest("splitterism", title="Micro-Sect", count=6, guild=SERVER_A)
+    shown = quote(app, asked).quotes
+    assert len(shown) > 1  # the answer found more than one passage of the work
+    first = shown[0]
+    more = more_from_source(app, asked.query, first, len(shown) - 1, guild=SERVER_A)
+    assert [q.text for q in more.quotes] == [q.text for q in shown[1:]]
 
 
 def test_a_servers_own_view_follows_every_change_to_what_it_reads(app: App) -> None:
