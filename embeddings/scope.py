@@ -9,8 +9,8 @@ collection's files are named "server/<file>" in the scope, so a server's upload 
 shadows a base file of the same name.
 
 Works a server has hidden are left out of its scope entirely: never a candidate, never in
-`documents` (so never in /source, filters or completions), and a passage of theirs no
-longer `locate`s.
+`documents` (so never in /source, filters or completions), a passage of theirs no longer
+`locate`s, and a word only they hold is no word of the scope's (`anchored`).
 """
 
 from __future__ import annotations
@@ -198,8 +198,9 @@ class ScopeSearcher:
     def anchored(self, query: str) -> bool:
         """Whether the view holds a word of the (prepared) query. A word of any part (the
         base, the server's own texts) anchors it in every part: each part's search is
-        floored as the whole view's would be, within one work too."""
-        return any(part.searcher.anchored(query) for part in self.parts)
+        floored as the whole view's would be, within one work too; a word only hidden
+        works hold anchors nothing."""
+        return any(part.searcher.anchored(query, part.hidden) for part in self.parts)
 
     def search_in(self, raw_query: str, source: str, k: int = 5) -> SearchResult:
         found = self.index.source_part(source)

@@ -359,9 +359,21 @@ class Searcher:
         query = self.prepare(raw_query)
         return self._search(query, k, self.allowed(filters), filters.per_document, anchored)
 
-    def anchored(self, query: str) -> bool:
-        """Whether a word of the (prepared) query is in this index, whatever the filters."""
-        return bool(self.index.sparse.known_terms(terms(query)))
+    def anchored(self, query: str, hidden: frozenset[str] = frozenset()) -> bool:
+        """Whether a word of the (prepared) query is in this index, whatever the filters,
+        outside the documents `hidden` (a server's view: their words are not its corpus's)."""
+        sparse = self.index.sparse
+        known = sparse.known_terms(terms(query))
+        if not known or not hidden:
+            return bool(known)
+        # Only for a query the index knows a word of, in a view hiding works: a mask and
+        # the query's known columns, 10-30 µs at 34,000 passages (a search takes ms).
+        shown = np.ones(len(self.index.passages), dtype=bool)
+        for source in hidden:
+            doc = self.index.by_source.get(source)
+            if doc is not None:
+                shown[doc.first : doc.first + doc.count] = False
+        return any(shown[sparse.holding(t)].any() for t in known)
 
     def search_in(
         self, raw_query: str, source: str, k: int = 5, *, anchored: bool | None = None
@@ -594,7 +606,8 @@ class Searcher:
         a lexical match close to the best BM25 score of the query, or the query's words
         in order (whatever the model makes of a name it does not know). A query none of
         whose words the corpus holds (not only the works searched: a filter that keeps to
-        one work must not raise the floor) needs a higher cosine."""
+        one work must not raise the floor; in a server, the works it shows) needs a higher
+        cosine."""
         p = self.params
         cos, lex = ranking.cosines, ranking.bm25
         floor = p.min_cosine if anchored else max(p.min_cosine, p.min_cosine_unanchored)

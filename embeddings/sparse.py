@@ -67,18 +67,22 @@ class SparseIndex:
     def holding_all(self, query_terms: list[str]) -> np.ndarray:
         """Ids (ascending) of the passages that hold every one of these terms: their
         columns of the matrix intersected, without scoring all passages once per term."""
-        vocab = self._retriever.vocab_dict
-        matrix = self._retriever.scores  # bm25s's attribute (Bm25Files has the same)
-        indptr, indices, data = matrix["indptr"], matrix["indices"], matrix["data"]
         found: np.ndarray | None = None
         for term in dict.fromkeys(query_terms):
-            column = vocab.get(term, len(indptr) - 1)
-            if column >= len(indptr) - 1 or self.size == 0:
-                return np.empty(0, dtype=np.int64)
-            start, end = int(indptr[column]), int(indptr[column + 1])
-            ids = np.asarray(indices[start:end], dtype=np.int64)[data[start:end] > 0]
+            ids = self.holding(term)
             # A column names each passage once.
             found = ids if found is None else np.intersect1d(found, ids, assume_unique=True)
             if not len(found):
                 break
         return np.sort(found) if found is not None else np.empty(0, dtype=np.int64)
+
+    def holding(self, term: str) -> np.ndarray:
+        """Ids of the passages that hold the term: its column of the matrix (empty for a
+        term the index does not know)."""
+        matrix = self._retriever.scores  # bm25s's attribute (Bm25Files has the same)
+        indptr, indices, data = matrix["indptr"], matrix["indices"], matrix["data"]
+        column = self._retriever.vocab_dict.get(term, len(indptr) - 1)
+        if column >= len(indptr) - 1 or self.size == 0:
+            return np.empty(0, dtype=np.int64)
+        start, end = int(indptr[column]), int(indptr[column + 1])
+        return np.asarray(indices[start:end], dtype=np.int64)[data[start:end] > 0]

@@ -36,7 +36,9 @@ from bot.messages import describe
 from bot.trash import DAY, Trash, TrashError, TrashGone
 from embeddings import store
 from embeddings.errors import NotFoundError, NotInTrash, PassageGone
+from embeddings.search import Filters
 from embeddings.store import COLLECTION_PREFIX
+from embeddings.tokens import terms
 from tests.wording import raises_saying
 
 SERVER_A = 111_111_111_111_111_111
@@ -1284,6 +1286,29 @@ def test_more_from_a_base_work_is_floored_as_the_servers_whole_view(app: App) ->
     first = shown[0]
     more = more_from_source(app, asked.query, first, len(shown) - 1, guild=SERVER_A)
     assert [q.text for q in more.quotes] == [q.text for q in shown[1:]]
+
+
+def test_a_word_only_a_hidden_work_holds_anchors_nothing_in_that_server(app: App) -> None:
+    """A base work a server hides lends it none of its words: a question whose words only
+    that work holds is floored there as one with no word of the corpus, in its answer and
+    in More from this source (the base's own words, hidden works' included, anchored it)."""
+    mim = next(w for w in sources.works(app) if w.title.startswith("Definition"))
+    query = "Mao on the proletariat"
+    base = app.index.searcher
+    rest = [p for p in base.index.passages if p.source not in mim.files]
+    assert all(set(terms(query)).isdisjoint(terms(p.text)) for p in rest)  # only it has them
+    hides = Filters(hidden=frozenset(mim.files))
+    floored = base.search(query, k=10, filters=hides, anchored=False).hits
+    assert len(base.search(query, k=10, filters=hides, anchored=True).hits) > len(floored)
+    texts.hide_work(app, SERVER_A, mim.title, actor=admin_of(SERVER_A))
+    answer = quote(app, QuoteRequest(query, count=10, guild=SERVER_A)).quotes
+    assert [q.passage_id for q in answer] == [h.passage_id for h in floored]
+    first = answer[0]
+    within = base.search_in(query, first.source, 10, anchored=False).hits
+    more = more_from_source(app, query, first, 9, guild=SERVER_A)
+    assert [q.passage_id for q in more.quotes] == [
+        h.passage_id for h in within if h.passage_id != first.passage_id
+    ]
 
 
 def test_a_servers_own_view_follows_every_change_to_what_it_reads(app: App) -> None:
