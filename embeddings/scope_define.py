@@ -15,7 +15,7 @@ import numpy as np
 
 from embeddings.define import DEFINITION, USAGE, Definitions, Finding, Term, find_definitions
 from embeddings.define.ranking import best_of_each_work
-from embeddings.scope import Part, Reader, ScopeSearcher
+from embeddings.scope import Reader, ScopeSearcher
 from embeddings.vocabulary import HEADWORD, Vocabulary, vocabulary_of
 
 _Ask = Callable[[Vocabulary, int], list[str]]
@@ -30,13 +30,9 @@ def definitions(
         return find_definitions(reader.index, term, qvec=qvec, limit=limit)
     findings: list[Finding] = []
     for part in reader.parts:
-        ask = limit * HIDDEN_MARGIN if part.hidden else limit
-        found = find_definitions(part.searcher.index, term, qvec=qvec, limit=ask)
-        findings += [
-            replace(f, passage_id=f.passage_id + part.offset)
-            for f in found.findings
-            if _visible(part, f.passage_id)
-        ]
+        index = part.searcher.index
+        found = find_definitions(index, term, qvec=qvec, limit=limit, hidden=part.hidden)
+        findings += [replace(f, passage_id=f.passage_id + part.offset) for f in found.findings]
     if not findings:
         return Definitions(term, [], mentioned=False)
     # Ordered as one index orders them: definitions and related words by strength, the
@@ -101,7 +97,3 @@ def _shown(vocabulary: Vocabulary, term: str, hidden: frozenset[str]) -> bool:
         return True
     where = vocabulary.where(term)
     return not where or any(s not in hidden for s in where)
-
-
-def _visible(part: Part, passage_id: int) -> bool:
-    return part.searcher.index.document_of(passage_id).source not in part.hidden

@@ -36,7 +36,7 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -247,6 +247,15 @@ class IndexData:
 
     def document_of(self, passage_id: int) -> DocumentRecord:
         return self.documents[int(self.doc_index[passage_id])]
+
+    def shown(self, hidden: Collection[str]) -> np.ndarray:
+        """Per passage, whether its document is shown: not among `hidden` (a server's)."""
+        out = np.ones(len(self.passages), dtype=bool)
+        for source in hidden:
+            doc = self.by_source.get(source)
+            if doc is not None:
+                out[doc.first : doc.first + doc.count] = False
+        return out
 
 
 def text_ids(passages: Iterable[Passage]) -> np.ndarray:

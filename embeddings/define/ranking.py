@@ -58,15 +58,25 @@ class Definitions:
 
 
 def find_definitions(
-    index: IndexData, term: Term | str, *, qvec: np.ndarray | None = None, limit: int = 10
+    index: IndexData,
+    term: Term | str,
+    *,
+    qvec: np.ndarray | None = None,
+    limit: int = 10,
+    hidden: frozenset[str] = frozenset(),
 ) -> Definitions:
-    """The passages that define `term`, best per work first, then those that use it."""
+    """The passages that define `term`, best per work first, then those that use it;
+    none of the documents `hidden` (a server's view), which then neither take the places
+    `limit` allows nor make the term one the index mentions."""
     term = term if isinstance(term, Term) else parse_term(term)
     lookup = definition_index(index)
     mentions = lookup.mentions(term)
     entries = lookup.entry_signals(term)
     notes = lookup.note_signals(term)
     candidates = sorted(set(mentions) | set(entries) | set(notes))
+    if hidden and candidates:
+        shown = index.shown(hidden)
+        candidates = [pid for pid in candidates if shown[pid]]
     if not candidates:
         return Definitions(term, [], mentioned=False)
     ids = np.array(candidates, dtype=np.int64)

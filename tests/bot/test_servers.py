@@ -1230,6 +1230,23 @@ def test_a_term_only_a_hidden_work_holds_is_never_offered_in_that_server(app: Ap
     assert term not in definitions.complete(app, term[:5], guild=SERVER_A)
 
 
+def test_a_server_defines_as_the_base_does_less_the_works_it_hides(app: App) -> None:
+    """/define in a server that hides a work answers from the works it shows, in the order
+    the base gives them, however many passages of the hidden work come first there (they
+    took the places asked of the base: "communist", which the shown work uses, was said not
+    to occur in the corpus)."""
+    mim = next(w for w in sources.works(app) if w.title.startswith("Definition"))
+    term = "communist"
+    everywhere = definitions.define(app, term, 10).quotes
+    assert everywhere[0].title == mim.title  # the hidden work comes first in the base
+    shown = [q.text for q in everywhere if q.title != mim.title]
+    assert shown  # and the rest of the base uses the term too
+    texts.hide_work(app, SERVER_A, mim.title, actor=admin_of(SERVER_A))
+    for count in (1, 2):
+        answer = definitions.define(app, term, count, guild=SERVER_A)
+        assert [q.text for q in answer.quotes] == shown[:count], answer.notice
+
+
 def test_a_quote_shown_before_its_work_was_hidden_reads_nothing_of_it_there(app: App) -> None:
     """A pager's buttons (Context, More from this source) on a quote shown before an admin
     hid its work: the work is gone from that server, as it is from its searches."""
