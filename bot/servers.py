@@ -65,7 +65,9 @@ class State:
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> State:
         left = d.get("left_at")
-        return cls(frozenset(str(s) for s in d.get("hidden", [])), float(left) if left else None)
+        return cls(
+            frozenset(str(s) for s in d.get("hidden", [])), None if left is None else float(left)
+        )
 
 
 @dataclass
@@ -315,15 +317,35 @@ class Collections:
         self._update_state(guild_id, lambda s: replace(s, hidden=s.hidden - set(sources)))
 
     def left(self, guild_id: int, now: float | None = None) -> None:
-        """The bot was removed from a server: its collection is kept (and, with on_leave =
-        "delete", deleted `delete_after_days` later unless the bot is back by then)."""
+        """The bot was removed from a server: its collection is kept on disk (and, with
+        on_leave = "delete", deleted `delete_after_days` later unless the bot is back by
+        then), and nothing of it in memory: if the bot comes back, it is read again."""
         if self.folder(guild_id).is_dir():
             stamp = time.time() if now is None else now
             self._update_state(guild_id, lambda s: replace(s, left_at=stamp))
+        self.unload(guild_id)
 
     def rejoined(self, guild_id: int) -> None:
         if self.folder(guild_id).is_dir() and self.state(guild_id).left_at is not None:
             self._update_state(guild_id, lambda s: replace(s, left_at=None))
+
+    # -- what is kept in memory ----------------------------------------------------------------
+
+    def held(self) -> set[int]:
+        """The servers something is kept in memory for: a loaded index of their own, their
+        view of the base (with its answers), their state."""
+        loaded = {g for g, c in list(self._servers.items()) if c.service.loaded}
+        return loaded | set(self._scopes) | set(self._states)
+
+    def unload(self, guild_id: int) -> None:
+        """Forget what is kept in memory for a server; its next question reads it from
+        disk again. A build under way keeps its index (it swaps the new one in)."""
+        self._scopes.pop(guild_id, None)
+        self._states.pop(guild_id, None)
+        self._state_stamps.pop(guild_id, None)
+        collection = self._servers.get(guild_id)
+        if collection is not None and not collection.service.building:
+            collection.service.forget()
 
     # -- other processes on the same folders ---------------------------------------------
 
@@ -385,9 +407,8 @@ class Collections:
                     self.left(guild_id, now)  # removed while the bot was down
                 elif self.settings.on_leave == "delete" and left_at < horizon:
                     shutil.rmtree(self.folder(guild_id), ignore_errors=True)
+                    self.unload(guild_id)
                     self._servers.pop(guild_id, None)
-                    self._states.pop(guild_id, None)
-                    self._scopes.pop(guild_id, None)
                     done.append(f"server {guild_id}: collection deleted (the bot left)")
             except OSError as exc:  # one server's folder: the others are judged still
                 log.warning(

@@ -112,7 +112,8 @@ class QuoteBot(QuoteBotBase):
         return True
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
-        """Removed from a server: its texts are kept (see bot.on_leave); nothing else changes."""
+        """Removed from a server: its texts are kept on disk (see bot.on_leave), and what was
+        held in memory for it is let go."""
         log.info("removed from server %s", guild.id)
         await asyncio.to_thread(self.app.collections.left, guild.id)
 

@@ -53,6 +53,7 @@ a beekeeper who sees the queen cells capped can split the colony before the swar
 GARDEN_QUERY = "when do honey bees swarm from the hive"
 
 OWNER = Actor(1, "owner", owner=True)
+MICRO_SECT = "Anatomy of the Micro-Sect"  # a base work
 
 
 def admin_of(guild: int, user: int = 7) -> Actor:
@@ -685,6 +686,22 @@ def test_a_collection_is_kept_when_the_bot_leaves_unless_told_otherwise(app: App
         f"server {SERVER_A}: collection deleted (the bot left)"
     ]
     assert not deleting.folder(SERVER_A).exists()
+
+
+def test_a_server_the_bot_left_holds_nothing_in_memory_and_reads_its_texts_on_return(
+    app: App,
+) -> None:
+    # Its loaded index, its view of the base and that view's answers stayed in memory until
+    # a restart: a bot removed from server after server grew by each.
+    add_garden(app, SERVER_A)
+    texts.hide_work(app, SERVER_A, MICRO_SECT, actor=admin_of(SERVER_A))
+    assert quoted_titles(app, GARDEN_QUERY, SERVER_A)[0] == "The Beekeeper's Almanac"
+    assert SERVER_A in app.collections.held()
+    app.collections.left(SERVER_A)
+    assert SERVER_A not in app.collections.held()
+    app.collections.rejoined(SERVER_A)
+    assert quoted_titles(app, GARDEN_QUERY, SERVER_A)[0] == "The Beekeeper's Almanac"
+    assert MICRO_SECT not in titles(app, SERVER_A)  # still hidden
 
 
 def test_what_happened_while_the_bot_was_down_is_seen_once_it_connects(app: App) -> None:
