@@ -24,6 +24,7 @@ import os
 import shutil
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Container
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -201,6 +202,9 @@ class Collections:
         self._states: dict[int, State] = {}
         self._state_stamps: dict[int, tuple[int, int, int] | None] = {}  # state.json when read
         self._scopes: dict[int, tuple[tuple[Live, Live | None, frozenset[str]], Live]] = {}
+        # Servers with a folder, least lately read first: past `servers_in_memory` of them,
+        # the first is let go (`unload`).
+        self._recent: OrderedDict[int, None] = OrderedDict()
         self._lock = threading.Lock()
 
     # -- where things are ------------------------------------------------------------------
@@ -236,7 +240,8 @@ class Collections:
                     model_error=self.model_error,
                 )
                 self._servers[guild_id] = found
-            return found
+        self._touch(guild_id)
+        return found
 
     def existing(self) -> list[int]:
         """Server ids that have a collection folder."""
@@ -249,10 +254,12 @@ class Collections:
 
     def live_for(self, guild_id: int) -> Live:
         base = self.base_service.live
-        hidden = self.state(guild_id).hidden
         collection = self._servers.get(guild_id)  # known: no file system look-up per query
-        if collection is None and self.folder(guild_id).is_dir():
+        if collection is not None:
+            self._touch(guild_id)
+        elif self.folder(guild_id).is_dir():
             collection = self.of(guild_id)
+        hidden = self.state(guild_id).hidden
         own = collection.live() if collection is not None else None
         if own is None and not hidden:
             return base  # nothing of its own: the base as everyone reads it
@@ -272,21 +279,24 @@ class Collections:
     def state(self, guild_id: int) -> State:
         state = self._states.get(guild_id)
         if state is None:
-            state = self._read_state(guild_id)
-            self._states[guild_id] = state
+            state = self.fresh_state(guild_id)
         return state
 
     def fresh_state(self, guild_id: int) -> State:
         """The server's state as it is on disk now, cached anew: a check that must hold
         across processes (is a base work still shown?) cannot trust a state another process
-        may have changed within the watcher's second."""
+        may have changed within the watcher's second. A server with no state file (most of
+        them) has nothing cached: kept, every server ever asked would be."""
+        path = self.folder(guild_id) / "state.json"
+        stamp = _stamp(path)
         state = self._read_state(guild_id)
-        self._states[guild_id] = state
+        if stamp is not None:
+            self._states[guild_id] = state
+            self._state_stamps[guild_id] = stamp
         return state
 
     def _read_state(self, guild_id: int) -> State:
         path = self.folder(guild_id) / "state.json"
-        self._state_stamps[guild_id] = _stamp(path)
         try:
             return State.from_json(json.loads(path.read_text(encoding="utf-8")))
         except FileNotFoundError:
@@ -337,15 +347,33 @@ class Collections:
         loaded = {g for g, c in list(self._servers.items()) if c.service.loaded}
         return loaded | set(self._scopes) | set(self._states)
 
-    def unload(self, guild_id: int) -> None:
+    def unload(self, guild_id: int) -> bool:
         """Forget what is kept in memory for a server; its next question reads it from
-        disk again. A build under way keeps its index (it swaps the new one in)."""
+        disk again. A build under way keeps its index (it swaps the new one in): False."""
         self._scopes.pop(guild_id, None)
         self._states.pop(guild_id, None)
         self._state_stamps.pop(guild_id, None)
+        with self._lock:
+            self._recent.pop(guild_id, None)
         collection = self._servers.get(guild_id)
-        if collection is not None and not collection.service.building:
+        if collection is not None and collection.service.building:
+            return False
+        if collection is not None:
             collection.service.forget()
+        return True
+
+    def _touch(self, guild_id: int) -> None:
+        """A server read now; past `servers_in_memory` of them, the least lately read is
+        let go (one being built stays, as the most recent)."""
+        with self._lock:
+            self._recent[guild_id] = None
+            self._recent.move_to_end(guild_id)
+            over = len(self._recent) - self.settings.servers_in_memory
+            oldest = [self._recent.popitem(last=False)[0] for _ in range(max(0, over))]
+        for guild in oldest:
+            if not self.unload(guild):
+                with self._lock:
+                    self._recent[guild] = None
 
     # -- other processes on the same folders ---------------------------------------------
 

@@ -124,6 +124,9 @@ class BotSettings:
     on_leave: OnLeave = "keep"  # a server's collection when the bot leaves it
     delete_after_days: float = 30.0  # on_leave = "delete": this long after leaving
     max_builds: int = 1  # index builds at once, across the base and every collection
+    # Servers whose own index, view of the base (with its answers) and state are kept in
+    # memory; the one asked least lately is let go, and read from disk at its next question.
+    servers_in_memory: int = 256
     # Discord sharding: 0 is one unsharded connection; N shards, of which this process runs
     # `shard_ids` (all of them when empty). See README, "More than one process".
     shards: int = field(default=0, metadata=meta(env="QUOTEBOT_SHARDS"))
@@ -195,6 +198,7 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
             "explain.compare_candidates",
             "bot.upload_max_bytes",
             "bot.max_builds",
+            "bot.servers_in_memory",
         ),
         (1, None),
     ),

@@ -275,8 +275,10 @@ def test_hidden_works_chosen_in_one_process_apply_in_the_other(app: App) -> None
     draper = "draper-anatomy-of-the-micro-sect.md"
     assert other.collections.state(SERVER_A).hidden == frozenset()
     app.collections.hide(SERVER_A, (draper,))
+    assert other.collections.state(SERVER_A).hidden == {draper}  # no state file was kept
+    app.collections.unhide(SERVER_A, (draper,))
     assert other.collections.follow() == [f"{SERVER_A} (hidden works)"]
-    assert other.collections.state(SERVER_A).hidden == {draper}
+    assert other.collections.state(SERVER_A).hidden == frozenset()
 
 
 def test_hidden_works_changed_by_two_processes_at_once_are_both_kept(app: App) -> None:

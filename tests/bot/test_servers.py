@@ -704,6 +704,24 @@ def test_a_server_the_bot_left_holds_nothing_in_memory_and_reads_its_texts_on_re
     assert MICRO_SECT not in titles(app, SERVER_A)  # still hidden
 
 
+def test_only_the_servers_read_most_lately_are_held_in_memory(app: App) -> None:
+    # Every server's loaded index, view of the base (with up to ANSWER_CACHE answers) and
+    # state stayed in memory for good: weeks in thousands of servers grew without bound.
+    kept = 2
+    app = App(replace(app.settings, servers_in_memory=kept), app.encoder)
+    servers = [SERVER_A, SERVER_B, SERVER_A + 1, SERVER_A + 2]
+    for guild in servers:
+        add_garden(app, guild)
+    for guild in servers:
+        assert quoted_titles(app, GARDEN_QUERY, guild)[0] == "The Beekeeper's Almanac"
+    for guild in range(SERVER_A + 10, SERVER_A + 60):  # 50 that read the base alone
+        assert quoted_titles(app, "what is sectarianism", guild)
+    assert app.collections.held() == set(servers[-kept:])
+    # One let go reads its own texts again, and takes the place of the least recent.
+    assert quoted_titles(app, GARDEN_QUERY, SERVER_A)[0] == "The Beekeeper's Almanac"
+    assert app.collections.held() == {servers[-1], SERVER_A}
+
+
 def test_what_happened_while_the_bot_was_down_is_seen_once_it_connects(app: App) -> None:
     # A server re-invited the bot while it was down: no join event came, and the start-up
     # after delete_after_days deleted its texts. Another removed it meanwhile: it was never
