@@ -9,7 +9,7 @@ base work.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -262,6 +262,42 @@ async def test_a_server_keeps_its_texts_when_the_bot_leaves_and_comes_back(
         await fake_discord.wait_for(lambda f: app.collections.state(b).left_at is None, WAIT)
         answer = await slash("quote", {"query": GARDEN_QUERY}, guild=b)
     assert ALMANAC in text_of(answer)
+
+
+async def test_an_outage_and_a_new_session_keep_every_server_its_texts_and_sync_nothing(
+    fake_discord: FakeDiscord,
+    app: App,
+    running_bot: RunningBot,
+    servers: Servers,
+    slash: Ask,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A server down for a while is not a server that removed the bot; a session Discord
+    # ends is identified anew (READY lists every server again), and the commands, synced
+    # once at start-up against a rate limit of Discord's, are not synced again.
+    b = servers.b
+    judged: list[Container[int]] = []  # the servers each session's on_ready said present
+    seen = app.collections.servers_seen
+
+    def judging(present: Container[int], *args: Any) -> list[str]:
+        judged.append(present)
+        return seen(present, *args)
+
+    monkeypatch.setattr(app.collections, "servers_seen", judging)
+    async with running_bot(app) as bot:
+        await add_almanac(slash, b, "bea")
+        await fake_discord.guild_outage(b)
+        await fake_discord.wait_for(lambda f: getattr(bot.get_guild(b), "unavailable", False), WAIT)
+        during = await slash("quote", {"query": GARDEN_QUERY}, guild=b)
+        await fake_discord.guild_restored(b)
+        await fake_discord.invalidate_session()
+        await fake_discord.wait_for(lambda f: len(judged) == 2, WAIT)
+        after = await slash("quote", {"query": GARDEN_QUERY}, guild=b)
+    for answer in (during, after):
+        assert ALMANAC in text_of(answer)
+    assert fake_discord.identify_count == 2 and b in judged[-1]
+    assert app.collections.state(b).left_at is None
+    assert len(fake_discord.syncs) == 1
 
 
 async def test_once_connected_a_server_that_reinvited_the_bot_meanwhile_keeps_its_texts(

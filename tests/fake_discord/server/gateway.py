@@ -107,6 +107,26 @@ class Gateway(State):
             await self.dispatch("GUILD_DELETE", {"id": str(guild.id)})
         self._notify()
 
+    async def guild_outage(self, guild_id: int) -> None:
+        """The guild goes down (a Discord outage), the bot still in it: GUILD_DELETE with
+        ``"unavailable": true`` (discord.py keeps the guild, marked unavailable, and fires
+        ``on_guild_unavailable``, not ``on_guild_remove``)."""
+        guild = self._known_guild(guild_id)
+        await self.dispatch("GUILD_DELETE", {"id": str(guild.id), "unavailable": True})
+
+    async def guild_restored(self, guild_id: int) -> None:
+        """The guild is back after :meth:`guild_outage`: GUILD_CREATE with ``"unavailable":
+        false`` (discord.py fires ``on_guild_available``, not ``on_guild_join``)."""
+        guild = self._known_guild(guild_id)
+        await self.dispatch("GUILD_CREATE", self._guild_create_payload(guild))
+
+    async def invalidate_session(self, *, shard: int | None = None) -> None:
+        """Discord ends the session (op 9, ``d: false``): the client must IDENTIFY anew,
+        not RESUME; READY then lists every guild again."""
+        for sid, session in self._sessions.items():
+            if (shard is None or sid == shard) and session.live is not None:
+                await self._send(session.live, {"op": 9, "d": False})
+
     def _announce_join(self, guild: FakeGuild) -> GuildId:
         self._notify()
         if not self._sessions:
