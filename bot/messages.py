@@ -375,7 +375,8 @@ def no_such_verse(missing: NoSuchVerse) -> str:
         has = f"{missing.book} has {counted(missing.chapters, 'chapter')}"
     else:
         has = f"{missing.book} {missing.chapter} has {counted(missing.verses, 'verse')}"
-    return f"{has}; there is no {missing.named}."
+    meant = f" {missing.meant} is a verse." if missing.meant else ""
+    return f"{has}; there is no {missing.named}.{meant}"
 
 
 def counted(n: int, noun: str) -> str:

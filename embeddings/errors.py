@@ -126,6 +126,8 @@ class NoSuchVerse(_Fields, NotFoundError):
     chapter: int
     chapters: int  # the book's chapters
     verses: int  # the chapter's verses (0: no such chapter)
+    # A range of chapters the book lacks may mean a verse it has: "Ruth 3-9", Ruth 3:9.
+    meant: str = ""
 
 
 class WorkGone(_Fields, NotFoundError):

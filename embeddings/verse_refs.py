@@ -115,8 +115,13 @@ class Found:
     exists: bool = True  # the book has the verses, allowed or not
 
     def missing(self) -> NoSuchVerse:
-        """What a reference to verses the book lacks is told."""
-        return NoSuchVerse(self.named, self.book, self.ref.chapter, self.chapters, self.verses)
+        """What a reference to verses the book lacks is told: of a range of chapters, the
+        chapters the book has, and the verse the range may mean if its first chapter has it."""
+        ref = self.ref
+        if not ref.through:
+            return NoSuchVerse(self.named, self.book, ref.chapter, self.chapters, self.verses)
+        meant = f"{self.book} {ref.chapter}:{ref.through}" if ref.through <= self.verses else ""
+        return NoSuchVerse(self.named, self.book, ref.chapter, self.chapters, 0, meant)
 
     @property
     def named(self) -> str:
@@ -147,8 +152,9 @@ def lookup(index: Readable, query: str, allowed: Iterable[int] | None = None) ->
         verses = VerseRef(ref.book, 1, ref.chapter, ref.through or ref.chapter)
         found = _collect(index, docs, verses, keep)
     elif ref.through > found.chapters:
-        # "Ruth 3-9" names chapters Ruth lacks: said so, not shown as its chapters 3-4.
-        found = replace(found, ids=[], verses=0, exists=False)
+        # "Ruth 3-9" names chapters Ruth lacks: said so, not shown as its chapters 3-4
+        # (the verses of chapter 3 kept: Ruth 3:9 is what it may mean).
+        found = replace(found, ids=[], exists=False)
     return found
 
 

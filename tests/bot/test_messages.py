@@ -83,6 +83,10 @@ WORDED: list[tuple[errors.QuotebotError, str]] = [
         "Jude 1 has 25 verses; there is no Jude 1:30.",
     ),
     (errors.NoSuchVerse("Jude 2:3", "Jude", 2, 1, 0), "Jude has 1 chapter; there is no Jude 2:3."),
+    (
+        errors.NoSuchVerse("Ruth 3–9", "Ruth", 3, 4, 0, "Ruth 3:9"),
+        "Ruth has 4 chapters; there is no Ruth 3–9. Ruth 3:9 is a verse.",
+    ),
     (errors.WorkGone("essay.md"), "“essay.md” is no longer in the corpus."),
     (
         errors.NoWorkMatching(author="Tolstoy"),

@@ -140,7 +140,18 @@ def test_a_reference_is_read_into_book_chapter_and_verses() -> None:
 def test_a_range_of_chapters_the_book_lacks_is_found_empty() -> None:
     found = lookup(bible(), "John 1-9")  # John has 2 chapters here
     assert found is not None and found.ids == [] and found.named == "John 1–9"
-    assert found.chapters == 2 and found.verses == 0  # "John has 2 chapters; there is no …"
+    missing = found.missing()  # "John has 2 chapters; there is no John 1–9."
+    assert (missing.chapters, missing.verses, missing.meant) == (2, 0, "")
+
+
+def test_a_range_of_chapters_the_book_lacks_names_the_verse_it_may_mean() -> None:
+    # John has 2 chapters here: "John 1-3", often meant as John 1:3, names a chapter it
+    # lacks, and the answer says John 1:3 is a verse; chapter 2 has no verse 3.
+    found = lookup(bible(), "John 1-3")
+    assert found is not None and found.ids == []
+    assert found.missing().meant == "John 1:3"
+    found = lookup(bible(), "John 2-3")
+    assert found is not None and found.missing().meant == ""
 
 
 def test_a_book_of_one_chapter_is_cited_by_its_verse_alone() -> None:
