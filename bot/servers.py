@@ -291,9 +291,17 @@ class Collections:
         stamp = _stamp(path)
         state = self._read_state(guild_id)
         if stamp is not None:
-            self._states[guild_id] = state
-            self._state_stamps[guild_id] = stamp
+            self._keep_state(guild_id, state, stamp)
         return state
+
+    def _keep_state(self, guild_id: int, state: State, stamp: tuple[int, int, int] | None) -> None:
+        """Cache a server's state, only while the server is held (`_touch`): one whose
+        state is merely looked at (judged once connected, its hidden works offered) would
+        be kept for good, and its file looked at every second."""
+        with self._lock:
+            if guild_id in self._recent:
+                self._states[guild_id] = state
+                self._state_stamps[guild_id] = stamp
 
     def _read_state(self, guild_id: int) -> State:
         path = self.folder(guild_id) / "state.json"
@@ -317,8 +325,7 @@ class Collections:
             tmp = path.with_name(f".state-{os.getpid()}-{threading.get_ident()}.tmp")
             tmp.write_text(json.dumps(state.to_json()), encoding="utf-8")
             os.replace(tmp, path)
-            self._states[guild_id] = state
-            self._state_stamps[guild_id] = _stamp(path)
+            self._keep_state(guild_id, state, _stamp(path))
 
     def hide(self, guild_id: int, sources: tuple[str, ...]) -> None:
         self._update_state(guild_id, lambda s: replace(s, hidden=s.hidden | set(sources)))
@@ -351,10 +358,10 @@ class Collections:
         """Forget what is kept in memory for a server; its next question reads it from
         disk again. A build under way keeps its index (it swaps the new one in): False."""
         self._scopes.pop(guild_id, None)
-        self._states.pop(guild_id, None)
-        self._state_stamps.pop(guild_id, None)
-        with self._lock:
+        with self._lock:  # with `_keep_state`'s look at `_recent`
             self._recent.pop(guild_id, None)
+            self._states.pop(guild_id, None)
+            self._state_stamps.pop(guild_id, None)
         collection = self._servers.get(guild_id)
         if collection is not None and collection.service.building:
             return False

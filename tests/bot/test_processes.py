@@ -276,6 +276,7 @@ def test_hidden_works_chosen_in_one_process_apply_in_the_other(app: App) -> None
     assert other.collections.state(SERVER_A).hidden == frozenset()
     app.collections.hide(SERVER_A, (draper,))
     assert other.collections.state(SERVER_A).hidden == {draper}  # no state file was kept
+    other.live_for(SERVER_A)  # asked there: its state is kept, and followed
     app.collections.unhide(SERVER_A, (draper,))
     assert other.collections.follow() == [f"{SERVER_A} (hidden works)"]
     assert other.collections.state(SERVER_A).hidden == frozenset()

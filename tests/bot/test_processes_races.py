@@ -135,6 +135,7 @@ def test_a_change_of_hidden_works_within_one_tick_of_the_clock_is_followed(app: 
     shard, terminal = app, other_process(app)
     draper = "draper-anatomy-of-the-micro-sect.md"
     shard.collections.hide(SERVER_A, (draper,))
+    shard.live_for(SERVER_A)  # a server it serves: its state is kept, and followed
     path = shard.collections.folder(SERVER_A) / "state.json"
     stamp = path.stat()
     terminal.collections.unhide(SERVER_A, (draper,))

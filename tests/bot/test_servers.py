@@ -722,6 +722,19 @@ def test_only_the_servers_read_most_lately_are_held_in_memory(app: App) -> None:
     assert app.collections.held() == {servers[-1], SERVER_A}
 
 
+def test_servers_judged_once_connected_are_held_only_as_servers_asked_are(app: App) -> None:
+    # Each connection reads the state of every server with a folder (did it remove the bot
+    # meanwhile?): every state file read was kept for good, and looked at every second.
+    servers = [SERVER_A, SERVER_B, SERVER_A + 1]
+    for guild in servers:
+        texts.hide_work(app, guild, MICRO_SECT, actor=admin_of(guild))
+    connected = App(replace(app.settings, servers_in_memory=1), app.encoder)
+    connected.collections.servers_seen(set(servers), lambda _: True)
+    assert len(connected.collections.held()) <= 1
+    assert MICRO_SECT not in titles(connected, SERVER_B)  # read from its file when asked
+    assert connected.collections.held() == {SERVER_B}
+
+
 def test_what_happened_while_the_bot_was_down_is_seen_once_it_connects(app: App) -> None:
     # A server re-invited the bot while it was down: no join event came, and the start-up
     # after delete_after_days deleted its texts. Another removed it meanwhile: it was never
