@@ -253,12 +253,19 @@ class Collections:
     # -- what a server reads ---------------------------------------------------------------
 
     def live_for(self, guild_id: int) -> Live:
-        base = self.base_service.live
         collection = self._servers.get(guild_id)  # known: no file system look-up per query
-        if collection is not None:
-            self._touch(guild_id)
-        elif self.folder(guild_id).is_dir():
+        if collection is None and self.folder(guild_id).is_dir():
             collection = self.of(guild_id)
+        try:
+            return self._view(guild_id, collection)
+        finally:
+            if collection is not None:
+                # Once what it reads is loaded: a server let go meanwhile (another server
+                # asked while its index loaded) is counted again, not held past the count.
+                self._touch(guild_id)
+
+    def _view(self, guild_id: int, collection: Collection | None) -> Live:
+        base = self.base_service.live
         hidden = self.state(guild_id).hidden
         own = collection.live() if collection is not None else None
         if own is None and not hidden:

@@ -31,7 +31,7 @@ from bot.commands.scoped import NothingToRead
 from bot.commands.sidecar import WorkMeta
 from bot.commands.upload import UploadRefused, safe_name
 from bot.file_lock import locked
-from bot.live import BuildGate
+from bot.live import BuildGate, Live
 from bot.messages import describe
 from bot.trash import DAY, Trash, TrashError, TrashGone
 from embeddings import store
@@ -733,6 +733,26 @@ def test_servers_judged_once_connected_are_held_only_as_servers_asked_are(app: A
     assert len(connected.collections.held()) <= 1
     assert MICRO_SECT not in titles(connected, SERVER_B)  # read from its file when asked
     assert connected.collections.held() == {SERVER_B}
+
+
+def test_a_server_let_go_while_its_texts_load_is_held_no_more_than_its_cap(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two questions at once: while one server's index loaded, another's question let the
+    # first go, and the load then kept it, past servers_in_memory and out of its reach.
+    for guild in (SERVER_A, SERVER_B):
+        add_garden(app, guild)
+    busy = App(replace(app.settings, servers_in_memory=1), app.encoder)
+    service = busy.collections.of(SERVER_A).service
+    load = service.load
+
+    def load_while_b_is_asked() -> Live:
+        assert quoted_titles(busy, GARDEN_QUERY, SERVER_B)[0] == "The Beekeeper's Almanac"
+        return load()
+
+    monkeypatch.setattr(service, "load", load_while_b_is_asked)
+    assert quoted_titles(busy, GARDEN_QUERY, SERVER_A)[0] == "The Beekeeper's Almanac"
+    assert busy.collections.held() == {SERVER_A}
 
 
 def test_what_happened_while_the_bot_was_down_is_seen_once_it_connects(app: App) -> None:
