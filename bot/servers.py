@@ -363,14 +363,18 @@ class Collections:
 
     def unload(self, guild_id: int) -> bool:
         """Forget what is kept in memory for a server; its next question reads it from
-        disk again. A build under way keeps its index (it swaps the new one in): False."""
+        disk again. A build under way keeps its index (it swaps the new one in): False,
+        and the server stays counted, as the most recent, to be let go later."""
         self._scopes.pop(guild_id, None)
+        collection = self._servers.get(guild_id)
+        building = collection is not None and collection.service.building
         with self._lock:  # with `_keep_state`'s look at `_recent`
             self._recent.pop(guild_id, None)
+            if building:
+                self._recent[guild_id] = None
             self._states.pop(guild_id, None)
             self._state_stamps.pop(guild_id, None)
-        collection = self._servers.get(guild_id)
-        if collection is not None and collection.service.building:
+        if building:
             return False
         if collection is not None:
             collection.service.forget()
@@ -385,9 +389,7 @@ class Collections:
             over = len(self._recent) - self.settings.servers_in_memory
             oldest = [self._recent.popitem(last=False)[0] for _ in range(max(0, over))]
         for guild in oldest:
-            if not self.unload(guild):
-                with self._lock:
-                    self._recent[guild] = None
+            self.unload(guild)
 
     # -- other processes on the same folders ---------------------------------------------
 

@@ -32,7 +32,7 @@ from bot.settings import SettingsError, load_settings, shard_plan
 from bot.watch import IndexWatcher
 from embeddings import store
 from embeddings.errors import IndexCorruptError
-from tests.bot.test_servers import GARDEN_QUERY, SERVER_A, add_garden
+from tests.bot.test_servers import GARDEN_QUERY, SERVER_A, SERVER_B, add_garden
 
 NEW_TEXT = "A reading circle meets weekly to discuss one essay in depth, then walks home.\n"
 NEW_QUERY = "a reading circle that meets every week"
@@ -118,6 +118,21 @@ def test_a_servers_index_dropped_elsewhere_is_dropped_while_a_reindex_of_it_wait
         app.collections.of(SERVER_A).clear_index()
         assert other.collections.follow() == [str(SERVER_A)]
         assert other.live_for(SERVER_A) is other.index.live
+
+
+def test_a_server_left_while_a_reindex_of_it_waits_is_let_go_as_any_other_once_built(
+    app: App,
+) -> None:
+    # The bot removed meanwhile: the build kept its index, and the server, no longer counted
+    # among those held, was never let go (nobody asks a server the bot has left).
+    for guild in (SERVER_A, SERVER_B):
+        add_garden(app, guild)
+    one = App(replace(app.settings, servers_in_memory=1), app.encoder)
+    with waiting_its_turn(one.collections.of(SERVER_A).service):
+        one.collections.left(SERVER_A)
+    assert SERVER_A in one.collections.held()  # its build swapped its index in
+    assert answers_from(one, GARDEN_QUERY, SERVER_B)
+    assert one.collections.held() == {SERVER_B}
 
 
 def test_a_damaged_new_build_is_refused_and_the_old_one_keeps_answering(app: App) -> None:
