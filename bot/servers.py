@@ -264,6 +264,16 @@ class Collections:
                 # asked while its index loaded) is counted again, not held past the count.
                 self._touch(guild_id)
 
+    def needs_loading(self, guild_id: int) -> bool:
+        """Whether a server's next question reads its own index from disk: never asked
+        since the start, or let go (`servers_in_memory`). A look-up, or one look at the
+        disk for a server not seen yet."""
+        collection = self._servers.get(guild_id)
+        if collection is None:
+            return self.folder(guild_id).is_dir()
+        tried = collection.broken is not None or collection.absent
+        return not (collection.service.loaded or tried)
+
     def _view(self, guild_id: int, collection: Collection | None) -> Live:
         base = self.base_service.live
         hidden = self.state(guild_id).hidden

@@ -17,6 +17,7 @@ from bot.discord.errors import on_app_command_error
 from bot.discord.explain import ExplainButton
 from bot.discord.replies import NO_PINGS
 from bot.discord.views import PagerButton, expire
+from bot.discord.warm import ReadingTree
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class QuoteBot(QuoteBotBase):
             intents=intents(),
             help_command=None,
             allowed_mentions=NO_PINGS,  # the default for every message; replies pass it too
+            tree_cls=ReadingTree,
             **options,
         )
         self.sync_on_start = sync

@@ -32,6 +32,7 @@ from bot.discord.checks import server_of
 from bot.discord.dynamic import FromCustomId, counted_click
 from bot.discord.explain import custom_id as explain_id
 from bot.discord.pages import Later, Pages
+from bot.discord.warm import read_off_the_loop
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,7 @@ class PagerButton(
             await replies.send(interaction, content=NOT_YOURS, ephemeral=True)
             return False
         self.pages = pages
+        await read_off_the_loop(interaction)  # More from this source searches the server
         return True
 
     async def callback(self, interaction: discord.Interaction) -> None:

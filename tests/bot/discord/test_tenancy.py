@@ -9,6 +9,7 @@ base work.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Container, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -18,6 +19,7 @@ import pytest
 
 import bot.discord.client as client
 from bot.app import App
+from bot.live import IndexService, Live
 from tests.bot.discord.conftest import (
     WAIT,
     Ask,
@@ -155,6 +157,40 @@ async def test_a_servers_texts_are_quoted_there_and_invisible_elsewhere(
     assert filtered_a.ephemeral and "“Almanac”" in text_of(filtered_a)
     assert "Beekeeper" not in text_of(filtered_a)
     assert (app.collections.folder(b) / "corpus" / "almanac.txt").read_bytes() == GARDEN
+
+
+async def test_a_servers_texts_read_again_from_disk_are_read_off_the_event_loop(
+    fake_discord: FakeDiscord,
+    app: App,
+    running_bot: RunningBot,
+    servers: Servers,
+    slash: Ask,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A server's index is read from disk at its first question after a start, and again
+    # once it was let go (servers_in_memory). Read on the event loop, every other
+    # server's answers would wait for it.
+    b = servers.b
+    on_the_loop: list[bool] = []
+    load = IndexService.load
+
+    def recorded(service: IndexService) -> Live:
+        on_the_loop.append(threading.current_thread() is threading.main_thread())
+        return load(service)
+
+    async with running_bot(app):
+        await add_almanac(slash, b, "bea")
+        monkeypatch.setattr(IndexService, "load", recorded)
+        app.collections.unload(b)
+        answer = await slash("quote", {"query": GARDEN_QUERY}, guild=b)
+        app.collections.unload(b)
+        offered = await fake_discord.send_autocomplete(
+            "quote", {"query": "x", "source": "The Bee"}, focused="source", guild=b
+        )
+        await offered.wait_done(WAIT)
+    assert ALMANAC in text_of(answer)
+    assert offered.choices and ALMANAC in offered.choices[0]["name"]
+    assert len(on_the_loop) >= 2 and not any(on_the_loop)  # read twice, never on the loop
 
 
 async def test_a_server_hides_base_works_it_does_not_want(
