@@ -62,6 +62,10 @@ COMMAND_DESCRIPTION_MAX = 100
 COMMAND_OPTIONS_MAX = 25
 CHAT_INPUT_COMMANDS_MAX = 100
 CONTEXT_MENU_COMMANDS_MAX = 15
+# Where a command is offered: interaction context types (GUILD, BOT_DM, PRIVATE_CHANNEL) and
+# installation (integration) types (GUILD_INSTALL, USER_INSTALL), as Discord numbers them.
+CONTEXT_GUILD, CONTEXT_BOT_DM, CONTEXT_PRIVATE_CHANNEL = 0, 1, 2
+GUILD_INSTALL, USER_INSTALL = 0, 1
 
 SELECT_TYPES = frozenset({3, 5, 6, 7, 8})
 
@@ -567,6 +571,21 @@ def _check_option_list(errors: list[RuleError], options: Any, path: Path) -> Non
             seen_optional = True
 
 
+def _check_enum_list(
+    errors: list[RuleError], rule: str, path: Path, values: Any, allowed: tuple[int, ...]
+) -> None:
+    """A list of one of Discord's enums (null: Discord's default), as `contexts` is."""
+    if values is None:
+        return
+    if not isinstance(values, list):
+        errors.append(RuleError(rule, path, "LIST_TYPE_CONVERT", "Must be an array"))
+        return
+    for index, value in enumerate(values):
+        if isinstance(value, bool) or value not in allowed:
+            message = f'Value "{value}" is not a valid enum value.'
+            errors.append(RuleError(rule, (*path, index), "ENUM_TYPE_COERCE", message))
+
+
 def check_commands(commands: Any) -> list[RuleError]:
     """Validation of a bulk-overwrite body, as Discord does it before accepting a sync."""
     if not isinstance(commands, list):
@@ -614,6 +633,20 @@ def check_commands(commands: Any) -> list[RuleError]:
             )
         if ctype == 1:
             _check_option_list(errors, command.get("options") or [], (*path, "options"))
+        _check_enum_list(
+            errors,
+            "command.contexts",
+            (*path, "contexts"),
+            command.get("contexts"),
+            (CONTEXT_GUILD, CONTEXT_BOT_DM, CONTEXT_PRIVATE_CHANNEL),
+        )
+        _check_enum_list(
+            errors,
+            "command.integration_types",
+            (*path, "integration_types"),
+            command.get("integration_types"),
+            (GUILD_INSTALL, USER_INSTALL),
+        )
     if counts.get(1, 0) > CHAT_INPUT_COMMANDS_MAX:
         errors.append(
             RuleError(

@@ -202,6 +202,8 @@ SYNCS: dict[str, Any] = {
         command(options=[option(choices=[{"name": "n", "value": "v" * 101}])])
     ],
     "command.option.required_order": [command(options=[option("a"), option("b", required=True)])],
+    "command.contexts": [command(contexts=[0, 1, 3])],  # GUILD, BOT_DM, PRIVATE_CHANNEL only
+    "command.integration_types": [command(integration_types=[0, 2])],  # GUILD_, USER_INSTALL
 }
 CONTEXT_MENUS = [{"type": 3, "name": f"Menu {i}"} for i in range(16)]  # 15 allowed
 
@@ -387,6 +389,34 @@ async def test_an_interaction_never_answered_is_flagged_when_the_fake_stops() ->
         assert await callback(fake, answered, {"type": 4, "data": {"content": "ok"}}) == 200
         await fake.stop()
     assert [(v.rule, v.interaction_id) for v in fake.violations] == [("ack.missing", ignored.id)]
+
+
+async def test_a_command_is_delivered_only_where_discord_offers_it(
+    fake: FakeDiscord, session: aiohttp.ClientWebSocketResponse
+) -> None:
+    fake.register_commands(
+        [
+            command("anywhere"),  # no contexts: Discord's default, servers and the bot's DMs
+            command("servers", contexts=[0]),
+            command("dms", contexts=[1], integration_types=[0]),
+            command("legacy", dm_permission=False),  # contexts' deprecated forerunner
+            command("users", contexts=[0, 1, 2], integration_types=[1]),  # a user install's
+            {"type": 3, "name": "Menu", "contexts": [0]},
+        ]
+    )
+    delivered = [("anywhere", True), ("anywhere", False), ("servers", True), ("dms", False)]
+    refused = [("servers", False), ("legacy", False), ("dms", True)]
+    refused += [("users", True), ("users", False)]
+    for name, guild in delivered:
+        await fake.send_slash(name, guild=guild)
+    for name, guild in refused:
+        with pytest.raises(ValueError, match=f"command '{name}' is not"):
+            await fake.send_slash(name, guild=guild)
+    with pytest.raises(ValueError, match="not available in a DM"):
+        await fake.send_message_command("Menu", "hello", guild=False)
+    # Nothing refused was dispatched, nor any message posted for the menu to act on.
+    assert [(r.name, r.guild_id is not None) for r in fake.records] == delivered
+    assert fake.messages == {}
 
 
 async def test_a_callback_type_the_interaction_does_not_allow_is_refused(

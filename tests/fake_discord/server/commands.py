@@ -22,6 +22,42 @@ from .common import (
 from .messages import Messages
 
 
+def _offered_contexts(command: dict[str, Any]) -> list[int]:
+    """Where a global command is offered. Its `contexts`, else Discord's default: servers and
+    the bot's DMs (not PRIVATE_CHANNEL, whatever the docs once said: discord-api-docs#7108),
+    less the DMs when the deprecated `dm_permission` is false."""
+    if command.get("contexts") is not None:
+        return list(command["contexts"])
+    if command.get("dm_permission") is False:
+        return [rules.CONTEXT_GUILD]
+    return [rules.CONTEXT_GUILD, rules.CONTEXT_BOT_DM]
+
+
+def _check_offered(command: dict[str, Any], guild: FakeGuild | None) -> None:
+    """Refuses, as Discord's client does not offer it, a global command used where it may not
+    be: in a guild (GUILD) or the bot's DM (BOT_DM) its `contexts` leave out, or by an install
+    its `integration_types` leave out. The fake's app is installed to guilds only (no user
+    installs), and a guild install reaches GUILD and BOT_DM; PRIVATE_CHANNEL needs a user's."""
+    name = command["name"]
+    if rules.GUILD_INSTALL not in command["integration_types"]:
+        raise ValueError(
+            f"command {name!r} is not offered: its integration_types "
+            f"{command['integration_types']} leave out GUILD_INSTALL ({rules.GUILD_INSTALL}), "
+            "and the app is installed to guilds only"
+        )
+    context, where = (
+        (rules.CONTEXT_BOT_DM, "a DM with the bot")
+        if guild is None
+        else (rules.CONTEXT_GUILD, "a guild")
+    )
+    contexts = _offered_contexts(command)
+    if context not in contexts:
+        raise ValueError(
+            f"command {name!r} is not available in {where}: "
+            f"its contexts {contexts} leave out {context}"
+        )
+
+
 class Commands(Messages):
     """The application command store and its REST handlers."""
 
@@ -101,17 +137,9 @@ class Commands(Messages):
         for scope in scopes:
             for command in self.commands.get(scope, []):
                 if command["name"] == name and command["type"] == command_type:
-                    if (
-                        guild is None
-                        and forged_guild_id is None
-                        and (
-                            command.get("dm_permission") is False
-                            or (
-                                command.get("contexts") is not None and 1 not in command["contexts"]
-                            )
-                        )
-                    ):
-                        raise ValueError(f"command {name!r} is not available in DMs")
+                    # A crafted payload is not bound by what the client offers.
+                    if scope is None and forged_guild_id is None:
+                        _check_offered(command, guild)
                     return command, scope
         elsewhere = [
             scope

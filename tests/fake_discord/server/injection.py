@@ -382,6 +382,7 @@ class Injection(Options):
             where = self._where(guild)
             if message_content is None:
                 raise ValueError("pass message_content or message")
+            self._find_command(name, 3, where)  # a command not offered here posts nothing
             target = self.post_user_message(
                 message_content,
                 author=author if author is not None else "bob",
