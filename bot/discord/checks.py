@@ -3,6 +3,14 @@
 Admins: the configured user or role IDs, or Manage Server in the interaction's own
 permissions. Both are checked here, on the bot's side: Discord's `default_member_permissions`
 only hides a command, and server admins can change who sees it.
+
+Where Discord offers a command (`integration_types`, `contexts`) is declared here too. The
+bot is installed to servers only, never to a user's account: a user install would bring its
+public answers into servers and group DMs whose admins never invited it, past every
+server's own choices (its texts, its hidden works, its limits). So every command is a
+guild install's, offered in servers; the readers' commands in the bot's direct messages
+too (the base alone). PRIVATE_CHANNEL (group DMs, others' DMs) means something only to a
+user install, so no command declares it.
 """
 
 from __future__ import annotations
@@ -15,6 +23,13 @@ from discord import app_commands
 from bot.discord.base import Interaction
 
 T = TypeVar("T")
+
+# The command tree's defaults: a command that declares nothing is a guild install's, in
+# servers alone (so an admin's `guild_only` command is never offered in DMs by a default).
+INSTALLS = app_commands.AppInstallationType(guild=True, user=False)
+IN_SERVERS = app_commands.AppCommandContext(guild=True, dm_channel=False, private_channel=False)
+# A reader's command: in servers and in direct messages with the bot.
+in_servers_and_dms = app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
 
 
 class NotAdmin(app_commands.CheckFailure):

@@ -12,6 +12,7 @@ from discord.ext import commands
 
 from bot.app import App
 from bot.discord.base import QuoteBotBase
+from bot.discord.checks import IN_SERVERS, INSTALLS
 from bot.discord.cogs import make_cogs
 from bot.discord.errors import on_app_command_error
 from bot.discord.explain import ExplainButton
@@ -44,6 +45,8 @@ class QuoteBot(QuoteBotBase):
             help_command=None,
             allowed_mentions=NO_PINGS,  # the default for every message; replies pass it too
             tree_cls=ReadingTree,
+            allowed_installs=INSTALLS,  # where Discord offers each command: bot/discord/checks.py
+            allowed_contexts=IN_SERVERS,
             **options,
         )
         self.sync_on_start = sync

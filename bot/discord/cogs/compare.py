@@ -15,7 +15,7 @@ from bot.commands.compare import compare as compare_works
 from bot.discord import render, replies
 from bot.discord.autocomplete import MAX_CHARS, suggest
 from bot.discord.base import BotCog, Interaction
-from bot.discord.checks import rate_limit, server_of
+from bot.discord.checks import in_servers_and_dms, rate_limit, server_of
 from bot.discord.options import clean_name
 from bot.discord.search import in_time
 
@@ -37,6 +37,7 @@ class CompareCog(BotCog, name="Compare"):
             app_commands.Choice(name="author", value="author"),
         ]
     )
+    @in_servers_and_dms
     @app_commands.check(rate_limit)
     async def compare(
         self,

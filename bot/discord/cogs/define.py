@@ -11,7 +11,7 @@ from bot.commands.define import complete as complete_terms
 from bot.commands.define import define as search_definitions
 from bot.discord.autocomplete import suggest_here
 from bot.discord.base import BotCog, Interaction
-from bot.discord.checks import rate_limit, server_of
+from bot.discord.checks import in_servers_and_dms, rate_limit, server_of
 from bot.discord.options import Count, counted_command
 from bot.discord.search import search_and_page
 from embeddings.errors import NoWords, OnlyCommonWords
@@ -20,6 +20,7 @@ from embeddings.errors import NoWords, OnlyCommonWords
 class DefineCog(BotCog, name="Define"):
     @counted_command(name="define", description="What the corpus says a term means")
     @app_commands.describe(term="A word or a short phrase", count="How many passages")
+    @in_servers_and_dms
     @app_commands.check(rate_limit)
     async def define(
         self,

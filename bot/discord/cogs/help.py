@@ -7,7 +7,7 @@ from discord import app_commands
 from bot.cards import Card, Field, Segment
 from bot.discord import render, replies
 from bot.discord.base import BotCog, Interaction
-from bot.discord.checks import is_admin, rate_limit
+from bot.discord.checks import in_servers_and_dms, is_admin, rate_limit
 
 ABOUT = (
     "I quote passages from a curated body of texts, word for word, with their author, "
@@ -86,6 +86,7 @@ _ADMINS = (
 
 class HelpCog(BotCog, name="Help"):
     @app_commands.command(name="help", description="What quotebot does and how to use it")
+    @in_servers_and_dms
     @app_commands.check(rate_limit)
     async def help(self, interaction: Interaction) -> None:
         settings = self.bot.app.settings

@@ -11,7 +11,7 @@ from bot.commands.quote import QuoteRequest, cached_quote, complete_source
 from bot.commands.quote import quote as search_quotes
 from bot.discord.autocomplete import suggest_here
 from bot.discord.base import BotCog, Interaction, QuoteBotBase
-from bot.discord.checks import rate_limit, server_of
+from bot.discord.checks import in_servers_and_dms, rate_limit, server_of
 from bot.discord.options import Count, Name, counted_command
 from bot.discord.search import search_and_page
 from embeddings.errors import QueryError
@@ -24,8 +24,8 @@ class QuoteCog(BotCog, name="Quote"):
     def __init__(self, bot: QuoteBotBase) -> None:
         super().__init__(bot)
         # Context menus cannot be declared inside a cog; this one is added on load.
-        self.find_sources_menu = app_commands.ContextMenu(
-            name="Find sources", callback=self.find_sources
+        self.find_sources_menu = in_servers_and_dms(
+            app_commands.ContextMenu(name="Find sources", callback=self.find_sources)
         )
         self.find_sources_menu.add_check(rate_limit)
 
@@ -45,6 +45,7 @@ class QuoteCog(BotCog, name="Quote"):
         source="Only this work (title or file name), or one book of the Bible (Matthew)",
         count="How many passages",
     )
+    @in_servers_and_dms
     @app_commands.check(rate_limit)
     async def quote(
         self,

@@ -11,7 +11,7 @@ from bot.commands import source as sources
 from bot.discord import render, replies
 from bot.discord.autocomplete import suggest_here
 from bot.discord.base import BotCog, Interaction
-from bot.discord.checks import rate_limit, server_of
+from bot.discord.checks import in_servers_and_dms, rate_limit, server_of
 from bot.discord.options import Name
 from bot.discord.status import for_admins
 
@@ -19,6 +19,7 @@ from bot.discord.status import for_admins
 class SourceCog(BotCog, name="Source"):
     @app_commands.command(name="source", description="The works in the corpus, or one work")
     @app_commands.describe(name="A title, an author or a file name (leave out for the list)")
+    @in_servers_and_dms
     @app_commands.check(rate_limit)
     async def source(
         self, interaction: Interaction, name: app_commands.Transform[str, Name("name")] = ""

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import discord
+import pytest
 
 from bot.app import App
 from tests.bot.discord.conftest import Ask, BotWith, RunningBot, answered
 from tests.fake_discord import FakeDiscord
 
 COMMANDS = {"quote", "define", "compare", "source", "reindex", "corpus", "help"}
+ADMINS = {"reindex", "corpus"}
+GUILD, BOT_DM, GUILD_INSTALL = 0, 1, 0  # Discord's interaction context and install types
 
 
 async def test_help_explains_every_command_privately(ask: Ask) -> None:
@@ -48,7 +51,7 @@ async def test_commands_are_synced_globally_with_minimal_intents(
     assert set(synced) == COMMANDS | {"Find sources"}
     assert synced["Find sources"]["type"] == 3  # a message context menu
     manage_guild = discord.Permissions(manage_guild=True).value
-    for admin_command in ("reindex", "corpus"):
+    for admin_command in ADMINS:
         assert synced[admin_command]["default_member_permissions"] == str(manage_guild)
     assert [o["name"] for o in synced["corpus"]["options"]] == [
         "add",
@@ -60,6 +63,28 @@ async def test_commands_are_synced_globally_with_minimal_intents(
     ]
     intents = discord.Intents._from_value(fake_discord.intents or 0)
     assert intents.guilds and not intents.message_content and not intents.members
+
+
+async def test_commands_are_offered_in_servers_and_the_readers_in_direct_messages_too(
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot
+) -> None:
+    async with running_bot(app):
+        # Discord offers the admins' commands in servers only: from a DM, none is sent.
+        for admin_command in ("reindex", "corpus log"):
+            with pytest.raises(ValueError, match="not available in a DM"):
+                await fake_discord.send_slash(admin_command, user="owner", guild=False)
+        source = await answered(fake_discord.send_slash("source", guild=False))
+        menu = await answered(
+            fake_discord.send_message_command("Find sources", "what makes a sect?", guild=False)
+        )
+    assert source.embed is not None and menu.embed is not None
+    assert [r.name for r in fake_discord.records] == ["source", "Find sources"]
+    # What the bot asks for (Discord would fill in a default for a field left out). It is
+    # installed to servers only (no user install), so PRIVATE_CHANNEL is never offered.
+    (sync,) = fake_discord.requests_to("PUT /applications/*/commands")
+    for name, command in {c["name"]: c for c in sync.body}.items():
+        assert command["integration_types"] == [GUILD_INSTALL], name
+        assert command["contexts"] == ([GUILD] if name in ADMINS else [GUILD, BOT_DM]), name
 
 
 async def test_commands_are_synced_to_the_development_server_when_set(
