@@ -18,9 +18,7 @@ from embeddings.define.ranking import best_of_each_work
 from embeddings.scope import Reader, ScopeSearcher
 from embeddings.vocabulary import HEADWORD, Vocabulary, vocabulary_of
 
-_Ask = Callable[[Vocabulary, int], list[str]]
-
-HIDDEN_MARGIN = 3  # ask each part for this many times the limit when some works are hidden
+_Ask = Callable[[Vocabulary, frozenset[str]], list[str]]
 
 
 def definitions(
@@ -57,11 +55,11 @@ def vocabularies(reader: Reader) -> list[tuple[Vocabulary, frozenset[str]]]:
 
 def complete(reader: Reader, prefix: str, limit: int) -> list[str]:
     """Completions from every part, best of each first, none found only in hidden works."""
-    return _merged(reader, lambda v, n: v.complete(prefix, n), limit)
+    return _merged(reader, lambda v, hidden: v.complete(prefix, limit, hidden=hidden), limit)
 
 
 def suggest(reader: Reader, text: str, limit: int = 5) -> list[str]:
-    return _merged(reader, lambda v, n: v.suggest(text, n), limit)
+    return _merged(reader, lambda v, hidden: v.suggest(text, limit, hidden=hidden), limit)
 
 
 def is_headword(reader: Reader, text: str) -> bool:
@@ -80,10 +78,9 @@ def known(reader: Reader, text: str) -> bool:
 
 
 def _merged(reader: Reader, ask: _Ask, limit: int) -> list[str]:
-    lists = []
-    for vocabulary, hidden in vocabularies(reader):
-        found = ask(vocabulary, limit * HIDDEN_MARGIN if hidden else limit)
-        lists.append([t for t in found if _shown(vocabulary, t, hidden)])
+    """Each part's answers (its hidden works' terms left out as it finds them), taken in
+    turn."""
+    lists = [ask(vocabulary, hidden) for vocabulary, hidden in vocabularies(reader)]
     out: list[str] = []
     for row in zip_longest(*lists):
         for term in row:

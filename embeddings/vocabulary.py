@@ -21,7 +21,7 @@ import re
 import threading
 from array import array
 from collections import Counter
-from collections.abc import Container, Iterable, Mapping, Sequence
+from collections.abc import Collection, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +48,7 @@ MIN_PHRASE_COUNT = 3
 MAX_PHRASES = 60_000  # the most frequent phrases; headwords and defined terms always stay
 FUZZY_POOL = 20_000  # fuzzy completion looks at the most important terms only (speed)
 FUZZY_MARGIN = 8.0  # fuzzy matches within this many points of the closest one
+SHOWN_CACHE = 64  # which terms each of this many sets of hidden works shows, kept
 
 _JOINED = re.compile(r"[\-‐'’]")
 _INNER_CAPITAL = re.compile(r"(?<=[a-z,;] )[A-Z][^\W\d_]*(?:[\-‐][^\W\d_]+)*")
@@ -107,14 +108,25 @@ class Vocabulary:
         found = self.lookup(term)
         return [self.sources[i] for i in found.sources] if found else []
 
-    def complete(self, prefix: str, limit: int = 25) -> list[str]:
+    def complete(self, prefix: str, limit: int = 25, *, hidden: Collection[str] = ()) -> list[str]:
         """Terms that start like `prefix` (whole term, then any of its words), then
-        close spellings of it; at most `limit`, most useful first."""
-        return self._search().complete(key_of(prefix), limit)
+        close spellings of it; at most `limit`, most useful first. None that only the
+        sources in `hidden` hold: they are left out as candidates are found, so the
+        ones shown fill the limit."""
+        search = self._search()
+        return search.complete(key_of(prefix), limit, search.shown(self._positions(hidden)))
 
-    def suggest(self, term: str, limit: int = 5) -> list[str]:
-        """Did you mean: the known terms spelt most like `term` (never `term` itself)."""
-        return self._search().suggest(key_of(term), limit)
+    def suggest(self, term: str, limit: int = 5, *, hidden: Collection[str] = ()) -> list[str]:
+        """Did you mean: the known terms spelt most like `term` (never `term` itself),
+        none that only the sources in `hidden` hold."""
+        search = self._search()
+        return search.suggest(key_of(term), limit, search.shown(self._positions(hidden)))
+
+    def _positions(self, hidden: Collection[str]) -> frozenset[int]:
+        """The positions in `sources` of the sources named in `hidden`."""
+        if not hidden:
+            return frozenset()
+        return frozenset(i for i, source in enumerate(self.sources) if source in hidden)
 
     def warm(self) -> Vocabulary:
         """Build the search structures now (a tenth of a second on the whole corpus) rather
@@ -152,6 +164,36 @@ class _Completer:
         self.pool_ids = [int(i) for i in top]
         self.pool_keys = [keys[i] for i in self.pool_ids]
         self._truncated: dict[int, list[str]] = {}
+        self._sources: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._shown: dict[frozenset[int], np.ndarray] = {}
+
+    def shown(self, hidden: frozenset[int]) -> np.ndarray | None:
+        """Which terms may be offered when the sources at positions `hidden` are hidden
+        (None: every term): those that occur in another source too, or whose sources are
+        not known. Kept per set of hidden sources: a server asks with the same one on
+        every key typed."""
+        if not hidden:
+            return None
+        mask = self._shown.get(hidden)
+        if mask is None:
+            counts, flat, owners = self._term_sources()
+            elsewhere = np.bincount(owners[~np.isin(flat, list(hidden))], minlength=len(self.terms))
+            mask = (elsewhere > 0) | (counts == 0)
+            if len(self._shown) < SHOWN_CACHE:
+                self._shown[hidden] = mask
+        return mask
+
+    def _term_sources(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each term's number of sources, every term's sources end to end, and the term
+        each of those belongs to: made on first use, for `shown`'s masks."""
+        if self._sources is None:
+            counts = np.array([len(t.sources) for t in self.terms], dtype=np.int64)
+            flat = np.fromiter(
+                (s for t in self.terms for s in t.sources), dtype=np.int32, count=int(counts.sum())
+            )
+            owners = np.repeat(np.arange(len(self.terms), dtype=np.int32), counts)
+            self._sources = (counts, flat, owners)
+        return self._sources
 
     def lookup(self, key: str) -> VocabularyTerm | None:
         i = self.by_key.get(key)
@@ -160,8 +202,11 @@ class _Completer:
     def _range(self, keys: list[str], prefix: str) -> tuple[int, int]:
         return bisect.bisect_left(keys, prefix), bisect.bisect_left(keys, prefix + "\uffff")
 
-    def _best(self, ids: np.ndarray, limit: int) -> list[int]:
-        """The `limit` heaviest of `ids`, heaviest first (ties: shorter, then alphabetical)."""
+    def _best(self, ids: np.ndarray, limit: int, shown: np.ndarray | None) -> list[int]:
+        """The `limit` heaviest of `ids` that are `shown`, heaviest first (ties: shorter,
+        then alphabetical)."""
+        if shown is not None:
+            ids = ids[shown[ids]]
         if len(ids) > limit * 4:
             w = np.array([self.terms[int(i)].weight for i in ids])
             ids = ids[np.argpartition(-w, limit * 4)[: limit * 4]]
@@ -171,7 +216,7 @@ class _Completer:
         )
         return chosen[:limit]
 
-    def complete(self, prefix: str, limit: int) -> list[str]:
+    def complete(self, prefix: str, limit: int, shown: np.ndarray | None = None) -> list[str]:
         if limit <= 0:
             return []
         out: list[int] = []
@@ -184,29 +229,25 @@ class _Completer:
                     out.append(i)
 
         if not prefix:
-            add(self._best(self.ids, limit))
+            add(self._best(self.ids, limit, shown))
             return [self.terms[i].text for i in out]
         exact = self.by_key.get(prefix)
-        if exact is not None:
+        if exact is not None and (shown is None or shown[exact]):
             add([exact])
         lo, hi = self._range(self.keys, prefix)
-        add(self._best(self.ids[lo:hi], limit))
+        add(self._best(self.ids[lo:hi], limit, shown))
         if len(out) < limit:
             lo, hi = self._range(self.inner_keys, " " + prefix)
-            add(self._best(self.inner_ids[lo:hi], limit))
+            add(self._best(self.inner_ids[lo:hi], limit, shown))
         if len(out) < limit and len(prefix) >= 3:
-            add(self._fuzzy_prefix(prefix, limit))
+            add(self._fuzzy_prefix(prefix, limit, shown))
         return [self.terms[i].text for i in out]
 
-    def _fuzzy_prefix(self, prefix: str, limit: int) -> list[int]:
+    def _fuzzy_prefix(self, prefix: str, limit: int, shown: np.ndarray | None) -> list[int]:
         """Terms whose beginning is spelt like `prefix` ("sectarin" -> "sectarianism")."""
-        from rapidfuzz import fuzz, process
-
         cutoff = 80.0 if len(prefix) < 6 else 75.0
         truncated = self._truncated_pool(len(prefix))
-        found = process.extract(
-            prefix, truncated, scorer=fuzz.ratio, limit=limit * 4, score_cutoff=cutoff
-        )
+        found = self._closest(prefix, truncated, limit * 4, cutoff, shown)
         if not found:
             return []
         # Only the closest spellings: "sectarin" offers "sectarianism", not "staring".
@@ -227,15 +268,25 @@ class _Completer:
                 self._truncated[length] = cached
         return cached
 
-    def suggest(self, key: str, limit: int) -> list[str]:
+    def _closest(
+        self, key: str, pool: list[str], limit: int, cutoff: float, shown: np.ndarray | None
+    ) -> list[tuple[str, float, int]]:
+        """The `limit` keys of `pool` (the fuzzy pool, or its keys cut short) spelt most like
+        `key`, of terms `shown`: (key, score, position in the pool), closest first."""
         from rapidfuzz import fuzz, process
 
+        if shown is None:
+            return process.extract(key, pool, scorer=fuzz.ratio, limit=limit, score_cutoff=cutoff)
+        # Every match above the cutoff, the hidden ones left out, and then the closest:
+        # hidden terms never take the places of shown ones.
+        found = process.extract(key, pool, scorer=fuzz.ratio, limit=None, score_cutoff=cutoff)
+        return [f for f in found if shown[self.pool_ids[f[2]]]][:limit]
+
+    def suggest(self, key: str, limit: int, shown: np.ndarray | None = None) -> list[str]:
         if not key or not self.terms:
             return []
         cutoff = 70.0 if len(key) >= 6 else 60.0
-        found = process.extract(
-            key, self.pool_keys, scorer=fuzz.ratio, limit=limit * 4, score_cutoff=cutoff
-        )
+        found = self._closest(key, self.pool_keys, limit * 4, cutoff, shown)
         ranked = sorted(
             (f for f in found if f[0] != key and _near(key, f[0])),
             key=lambda f: (-round(f[1]), -self.terms[self.pool_ids[f[2]]].weight),

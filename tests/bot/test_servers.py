@@ -15,6 +15,7 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from string import ascii_lowercase
 from typing import Any
 
 import pytest
@@ -1296,6 +1297,30 @@ def test_a_term_only_a_hidden_work_holds_is_never_offered_in_that_server(app: Ap
     assert term in definitions.complete(app, term, guild=SERVER_B)  # not hidden there
     assert term not in definitions.complete(app, term, guild=SERVER_A)
     assert term not in definitions.complete(app, term[:5], guild=SERVER_A)
+
+
+def test_a_server_hiding_a_work_is_offered_as_many_terms_as_the_works_it_shows_hold(
+    app: App,
+) -> None:
+    """However many terms only a hidden work holds would come first, /define's autocomplete
+    fills the places asked for with the terms of the works the server shows."""
+    vocabulary = app.index.searcher.index.vocabulary
+    files = set(next(w for w in sources.works(app) if w.title == MICRO_SECT).files)
+
+    def only_hidden(term: str) -> bool:
+        return set(vocabulary.where(term)) <= files
+
+    def hidden_first(prefix: str) -> int:
+        offered = definitions.complete(app, prefix)
+        return next((n for n, t in enumerate(offered) if not only_hidden(t)), 0)
+
+    # The two letters whose completions start with the most terms of the work hidden next.
+    prefix = max((a + b for a in ascii_lowercase for b in ascii_lowercase), key=hidden_first)
+    limit = 2
+    shown = [t for t in definitions.complete(app, prefix) if not only_hidden(t)][:limit]
+    assert hidden_first(prefix) > limit and len(shown) == limit
+    texts.hide_work(app, SERVER_A, MICRO_SECT, actor=admin_of(SERVER_A))
+    assert definitions.complete(app, prefix, limit, guild=SERVER_A) == shown
 
 
 def test_a_server_defines_as_the_base_does_less_the_works_it_hides(app: App) -> None:
