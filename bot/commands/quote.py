@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, replace
 
@@ -90,12 +91,18 @@ def _normalise(
 def _filters(searcher: Reader, request: QuoteRequest) -> Filters:
     """The request's filters. A title that names a book of verses ("Matthew", "1 Cor")
     keeps to that book: a reader of a Bible names its books, and each book's title is the
-    whole Bible's."""
+    whole Bible's. Unless a word of a work's title begins so: "Mic" is Anatomy of the
+    Micro-Sect before it is Micah."""
     title = request.title.strip()
     book = verse_refs.book_named(searcher.index, title) if title else ""
-    if book:
+    if book and not _begins_a_title_word(searcher, title):
         return Filters(request.author.strip(), per_document=request.per_document, book=book)
     return Filters(request.author.strip(), title, request.per_document)
+
+
+def _begins_a_title_word(searcher: Reader, typed: str) -> bool:
+    start = re.compile(rf"(?<!\w){re.escape(typed)}", re.IGNORECASE)
+    return any(start.search(doc.meta.title) for doc in searcher.index.documents)
 
 
 def complete_source(

@@ -215,6 +215,21 @@ def test_a_book_given_as_the_title_keeps_to_that_book(
     assert quotes and all(q.section.startswith(f"{book} ") for q in quotes)
 
 
+def test_a_title_a_work_has_a_word_beginning_so_is_that_work_before_a_book(
+    bible_app: App,
+) -> None:
+    # "Mic" begins Micah and "Micro-Sect" (a title's word): the reader of the essays
+    # meant the essay; "Micah" is the book.
+    kjv = bible_app.settings.corpus / "kjv"
+    genesis = (kjv / "book01.htm").read_text(encoding="latin-1")
+    (kjv / "book33.htm").write_text(genesis.replace("Genesis", "Micah"), encoding="latin-1")
+    bible_app.collections.base.reindex()
+    essay = quote(bible_app, QuoteRequest("a sect", title="Mic", count=5)).quotes
+    assert essay and all("Micro-Sect" in q.title for q in essay)
+    book = quote(bible_app, QuoteRequest(CREATION, title="Micah", count=5)).quotes
+    assert book and all(q.section.startswith("Micah ") for q in book)
+
+
 def test_a_book_as_the_title_is_where_a_search_or_a_verse_is_said_to_be_missing(
     two_books_app: App,
 ) -> None:
