@@ -164,7 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("file", type=Path, metavar="FILE")
     a.add_argument("--title", default="")
     a.add_argument("--author", default="")
-    a.add_argument("--date", default="", help="e.g. 1848, 1848-02-21 or 'February 21, 1848'")
+    a.add_argument(
+        "--date", default="", help="e.g. 1848, 1848-02-21, 'February 21, 1848' or 'c. 380 BC'"
+    )
     a.add_argument("--url", default="")
     a.add_argument("--replace", action="store_true", help="replace a file of the same name")
     for name, what in (

@@ -300,7 +300,7 @@ async def test_a_server_keeps_its_texts_when_the_bot_leaves_and_comes_back(
     assert ALMANAC in text_of(answer)
 
 
-async def test_an_outage_and_a_new_session_keep_every_server_its_texts_and_sync_nothing(
+async def test_an_outage_and_a_new_session_keep_every_server_its_texts_and_sync_no_more(
     fake_discord: FakeDiscord,
     app: App,
     running_bot: RunningBot,
