@@ -14,6 +14,7 @@ from collections.abc import Container, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, NamedTuple
+from unittest.mock import patch
 
 import pytest
 
@@ -160,12 +161,7 @@ async def test_a_servers_texts_are_quoted_there_and_invisible_elsewhere(
 
 
 async def test_a_servers_texts_read_again_from_disk_are_read_off_the_event_loop(
-    fake_discord: FakeDiscord,
-    app: App,
-    running_bot: RunningBot,
-    servers: Servers,
-    slash: Ask,
-    monkeypatch: pytest.MonkeyPatch,
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, servers: Servers, slash: Ask
 ) -> None:
     # A server's index is read from disk at its first question after a start, and again
     # once it was let go (servers_in_memory). Read on the event loop, every other
@@ -180,14 +176,14 @@ async def test_a_servers_texts_read_again_from_disk_are_read_off_the_event_loop(
 
     async with running_bot(app):
         await add_almanac(slash, b, "bea")
-        monkeypatch.setattr(IndexService, "load", recorded)
-        app.collections.unload(b)
-        answer = await slash("quote", {"query": GARDEN_QUERY}, guild=b)
-        app.collections.unload(b)
-        offered = await fake_discord.send_autocomplete(
-            "quote", {"query": "x", "source": "The Bee"}, focused="source", guild=b
-        )
-        await offered.wait_done(WAIT)
+        with patch.object(IndexService, "load", recorded):
+            app.collections.unload(b)
+            answer = await slash("quote", {"query": GARDEN_QUERY}, guild=b)
+            app.collections.unload(b)
+            offered = await fake_discord.send_autocomplete(
+                "quote", {"query": "x", "source": "The Bee"}, focused="source", guild=b
+            )
+            await offered.wait_done(WAIT)
     assert ALMANAC in text_of(answer)
     assert offered.choices and ALMANAC in offered.choices[0]["name"]
     assert len(on_the_loop) >= 2 and not any(on_the_loop)  # read twice, never on the loop
