@@ -94,15 +94,19 @@ def _filters(searcher: Reader, request: QuoteRequest) -> Filters:
     whole Bible's. Unless a word of a work's title begins so: "Mic" is Anatomy of the
     Micro-Sect before it is Micah."""
     title = request.title.strip()
-    book = verse_refs.book_named(searcher.index, title) if title else ""
-    if book and not _begins_a_title_word(searcher, title):
+    books = verse_refs.book_documents(searcher.index, title) if title else []
+    if books and not _begins_another_title_word(searcher, title, {d.meta.title for d in books}):
+        book = verse_refs.book_name(searcher.index, books[0])
         return Filters(request.author.strip(), per_document=request.per_document, book=book)
     return Filters(request.author.strip(), title, request.per_document)
 
 
-def _begins_a_title_word(searcher: Reader, typed: str) -> bool:
+def _begins_another_title_word(searcher: Reader, typed: str, bibles: set[str]) -> bool:
+    """Whether a word of the title of a work other than the book's own (its Bible's: "Jam"
+    begins "The King James Bible") begins as `typed` does."""
     start = re.compile(rf"(?<!\w){re.escape(typed)}", re.IGNORECASE)
-    return any(start.search(doc.meta.title) for doc in searcher.index.documents)
+    titles = {doc.meta.title for doc in searcher.index.documents} - bibles
+    return any(start.search(title) for title in titles)
 
 
 def complete_source(

@@ -230,6 +230,18 @@ def test_a_title_a_work_has_a_word_beginning_so_is_that_work_before_a_book(
     assert book and all(q.section.startswith("Micah ") for q in book)
 
 
+def test_a_book_named_in_the_bibles_own_title_keeps_to_that_book(bible_app: App) -> None:
+    # "James" is a word of "The King James Bible": the Bible's own title gave way to
+    # itself, and every book of it was searched rather than James.
+    kjv = bible_app.settings.corpus / "kjv"
+    genesis = (kjv / "book01.htm").read_text(encoding="latin-1")
+    (kjv / "book59.htm").write_text(genesis.replace("Genesis", "James"), encoding="latin-1")
+    bible_app.collections.base.reindex()
+    for typed in ("James", "Jam"):
+        quotes = quote(bible_app, QuoteRequest(CREATION, title=typed, count=10)).quotes
+        assert quotes and all(q.section.startswith("James ") for q in quotes), typed
+
+
 def test_a_book_as_the_title_is_where_a_search_or_a_verse_is_said_to_be_missing(
     two_books_app: App,
 ) -> None:
