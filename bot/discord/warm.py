@@ -10,6 +10,7 @@ and a pager's buttons do the same.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import discord
@@ -18,14 +19,22 @@ from discord import app_commands
 from bot.discord.base import bot_of
 from bot.discord.checks import server_of
 
+log = logging.getLogger(__name__)
+
 
 async def read_off_the_loop(interaction: discord.Interaction) -> None:
     """Load what the interaction's server reads, in a thread, if its next question would
     read it from disk (a look-up otherwise)."""
     app = bot_of(interaction).app
     guild = server_of(interaction)
-    if guild is not None and app.collections.needs_loading(guild):
+    if guild is None or not app.collections.needs_loading(guild):
+        return
+    try:
         await asyncio.to_thread(app.live_for, guild)
+    except Exception as exc:
+        # Raised out of a check, it would reach no error handler (discord.py hands its
+        # own errors only): the command reads it again and says what went wrong.
+        log.warning("server %s: reading its texts ahead failed: %r", guild, exc)
 
 
 class ReadingTree(app_commands.CommandTree[Any]):
