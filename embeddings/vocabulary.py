@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from embeddings.cache import Lru
 from embeddings.define.discover import defined_terms, explained_by_footnote
 from embeddings.define.entries import dictionary_entries, headword_forms
 from embeddings.define.grammar import PASSAGE_BREAK
@@ -48,7 +49,7 @@ MIN_PHRASE_COUNT = 3
 MAX_PHRASES = 60_000  # the most frequent phrases; headwords and defined terms always stay
 FUZZY_POOL = 20_000  # fuzzy completion looks at the most important terms only (speed)
 FUZZY_MARGIN = 8.0  # fuzzy matches within this many points of the closest one
-SHOWN_CACHE = 64  # which terms each of this many sets of hidden works shows, kept
+SHOWN_CACHE = 64  # which terms each of the sets of hidden works asked lately shows, kept
 
 _JOINED = re.compile(r"[\-‐'’]")
 _INNER_CAPITAL = re.compile(r"(?<=[a-z,;] )[A-Z][^\W\d_]*(?:[\-‐][^\W\d_]+)*")
@@ -165,7 +166,7 @@ class _Completer:
         self.pool_keys = [keys[i] for i in self.pool_ids]
         self._truncated: dict[int, list[str]] = {}
         self._sources: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-        self._shown: dict[frozenset[int], np.ndarray] = {}
+        self._shown: Lru[frozenset[int], np.ndarray] = Lru(SHOWN_CACHE)
 
     def shown(self, hidden: frozenset[int]) -> np.ndarray | None:
         """Which terms may be offered when the sources at positions `hidden` are hidden
@@ -179,8 +180,7 @@ class _Completer:
             counts, flat, owners = self._term_sources()
             elsewhere = np.bincount(owners[~np.isin(flat, list(hidden))], minlength=len(self.terms))
             mask = (elsewhere > 0) | (counts == 0)
-            if len(self._shown) < SHOWN_CACHE:
-                self._shown[hidden] = mask
+            self._shown.put(hidden, mask)
         return mask
 
     def _term_sources(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

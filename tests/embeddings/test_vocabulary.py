@@ -16,6 +16,7 @@ from embeddings.vocabulary import (
     DEFINED,
     HEADWORD,
     PHRASE,
+    SHOWN_CACHE,
     Vocabulary,
     VocabularyTerm,
     build_vocabulary,
@@ -188,6 +189,20 @@ def hiding_vocabulary() -> Vocabulary:
         VocabularyTerm("sectarians", 2, PHRASE, (0,)),
     ]
     return Vocabulary([t for t in hidden if t.text != "sectarian"] + shown, ["a.txt", "b.txt"])
+
+
+def test_the_terms_each_set_of_hidden_works_shows_are_kept_for_the_sets_asked_lately() -> None:
+    # A server asks with its set on every key typed; a set asked long ago makes way (the
+    # first sets asked were kept for good, and every later server's made anew each key).
+    many = SHOWN_CACHE + 1
+    vocabulary = Vocabulary(
+        [VocabularyTerm(f"term{i}", 1, PHRASE, (i,)) for i in range(many)],
+        [f"{i}.txt" for i in range(many)],
+    )
+    search = vocabulary._search()
+    masks = [search.shown(frozenset({i})) for i in range(many)]
+    assert search.shown(frozenset({many - 1})) is masks[-1]  # the latest set's, kept
+    assert search.shown(frozenset({0})) is not masks[0]  # the oldest's, let go
 
 
 def test_terms_only_hidden_works_hold_leave_their_places_to_shown_ones() -> None:
