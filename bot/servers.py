@@ -276,7 +276,8 @@ class Collections:
 
     def _view(self, guild_id: int, collection: Collection | None) -> Live:
         base = self.base_service.live
-        hidden = self.state(guild_id).hidden
+        # No folder (most servers): no state file to read, nothing hidden.
+        hidden = self.state(guild_id).hidden if collection is not None else frozenset()
         own = collection.live() if collection is not None else None
         if own is None and not hidden:
             return base  # nothing of its own: the base as everyone reads it
@@ -304,11 +305,11 @@ class Collections:
         across processes (is a base work still shown?) cannot trust a state another process
         may have changed within the watcher's second. A server with no state file (most of
         them) has nothing cached: kept, every server ever asked would be."""
-        path = self.folder(guild_id) / "state.json"
-        stamp = _stamp(path)
+        stamp = _stamp(self.folder(guild_id) / "state.json")
+        if stamp is None:
+            return State()  # no file: nothing to read
         state = self._read_state(guild_id)
-        if stamp is not None:
-            self._keep_state(guild_id, state, stamp)
+        self._keep_state(guild_id, state, stamp)
         return state
 
     def _keep_state(self, guild_id: int, state: State, stamp: tuple[int, int, int] | None) -> None:

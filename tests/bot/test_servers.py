@@ -34,6 +34,7 @@ from bot.commands.upload import UploadRefused, safe_name
 from bot.file_lock import locked
 from bot.live import BuildGate, Live
 from bot.messages import describe
+from bot.servers import Collections, State
 from bot.trash import DAY, Trash, TrashError, TrashGone
 from embeddings import store
 from embeddings.errors import NotFoundError, NotInTrash, PassageGone
@@ -191,6 +192,22 @@ def test_a_name_not_found_is_missing_from_this_servers_corpus_only_in_a_server(
     with pytest.raises(NotFoundError) as outside:  # the console and the CLI: no server
         ask(app, None)
     assert "is in the corpus;" in describe(outside.value)
+
+
+def test_a_question_in_a_server_with_nothing_of_its_own_reads_no_state_from_disk(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Most servers have no folder, so no state file: their questions (every one reads
+    # the server's view) looked for it, twice, and raised and caught its absence.
+    read: list[int] = []
+
+    def reading(self: Collections, guild: int) -> State:
+        read.append(guild)
+        return State()
+
+    monkeypatch.setattr(Collections, "_read_state", reading)
+    assert app.live_for(SERVER_A) is app.index.live  # the base, as everyone reads it
+    assert read == []
 
 
 def test_collection_files_are_named_apart_from_base_files(app: App) -> None:
