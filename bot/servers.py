@@ -97,12 +97,18 @@ class Collection:
     def is_base(self) -> bool:
         return self.guild_id is None
 
+    @property
+    def read(self) -> bool:
+        """Whether its index was read here: loaded, or found absent or unloadable (not
+        tried again on every query: a reindex clears those)."""
+        return self.service.loaded or self.broken is not None or self.absent
+
     def live(self) -> Live | None:
         """Its index in use; None when it has none (empty) or none that loads."""
         if self.service.loaded:
             return self.service.live
-        if self.broken is not None or self.absent:
-            return None  # not retried on every query: a reindex clears it
+        if self.read:
+            return None  # absent or unloadable
         with self._lock:
             if self.service.loaded:
                 return self.service.live
@@ -122,7 +128,7 @@ class Collection:
         build is swapped in, an index dropped elsewhere (no works left) is dropped here, and
         a collection that could not be loaded is tried again once a new build is named.
         Returns True when what its server reads changed."""
-        if not (self.service.loaded or self.broken is not None or self.absent):
+        if not self.read:
             # Never loaded here (another shard's server, or one only housekept): its first
             # query reads the newest build, and its CURRENT is not read every second.
             return False
@@ -271,8 +277,7 @@ class Collections:
         collection = self._servers.get(guild_id)
         if collection is None:
             return self.folder(guild_id).is_dir()
-        tried = collection.broken is not None or collection.absent
-        return not (collection.service.loaded or tried)
+        return not collection.read
 
     def _view(self, guild_id: int, collection: Collection | None) -> Live:
         base = self.base_service.live
