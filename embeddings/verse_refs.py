@@ -225,12 +225,6 @@ def book_names(index: Readable) -> list[str]:
     return [book_name(index, docs[0]) for docs in _books(index).values()]
 
 
-def book_named(index: Readable, typed: str) -> str:
-    """The name, as the corpus writes it, of the one book `typed` names ("" for none)."""
-    docs = book_documents(index, typed)
-    return book_name(index, docs[0]) if docs else ""
-
-
 def book_name(index: Readable, doc: DocumentRecord) -> str:
     return index.passages[doc.first].section or doc.meta.title
 
