@@ -66,6 +66,8 @@ class QuoteBot(QuoteBotBase):
         self.add_dynamic_items(ExplainButton, PagerButton)
         for cog in make_cogs(self):
             await self.add_cog(cog)
+        assert isinstance(self.tree, ReadingTree)
+        self.tree.read_before_commands()
         if self.sync_on_start:
             await self.sync_commands()
 

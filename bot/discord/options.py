@@ -90,9 +90,14 @@ class CountedCommand(app_commands.Command[GroupT, P, T]):
     """A slash command with a `count` option (a `Count`), synced with the bot's maximum."""
 
     def __init__(
-        self, *, name: str, description: str, callback: CommandCallback[GroupT, P, T]
+        self,
+        *,
+        name: str,
+        description: str,
+        callback: CommandCallback[GroupT, P, T],
+        extras: dict[Any, Any] | None = None,
     ) -> None:
-        super().__init__(name=name, description=description, callback=callback)
+        super().__init__(name=name, description=description, callback=callback, extras=extras or {})
         if self.get_parameter(COUNT) is None:
             raise TypeError(f"/{name} has no {COUNT!r} option to bound")
 
@@ -114,11 +119,11 @@ def _bounded(payload: dict[str, Any], client: discord.Client) -> dict[str, Any]:
 
 
 def counted_command(
-    *, name: str, description: str
+    *, name: str, description: str, extras: dict[Any, Any] | None = None
 ) -> Callable[[CommandCallback[GroupT, P, T]], CountedCommand[GroupT, P, T]]:
     """`app_commands.command` for a command with a `count` option."""
 
     def decorate(callback: CommandCallback[GroupT, P, T]) -> CountedCommand[GroupT, P, T]:
-        return CountedCommand(name=name, description=description, callback=callback)
+        return CountedCommand(name=name, description=description, callback=callback, extras=extras)
 
     return decorate

@@ -103,7 +103,10 @@ async def update(
 
 
 async def defer(interaction: discord.Interaction, *, ephemeral: bool = False) -> bool:
-    """Acknowledge now ("thinking…") and answer later; False if Discord refused it."""
+    """Acknowledge now ("thinking…") and answer later; False if Discord refused it. Deferred
+    already (while its server was read: bot/discord/warm.py), it stays as it was."""
+    if _placeholder_open(interaction):
+        return True
     try:
         await interaction.response.defer(thinking=True, ephemeral=ephemeral)
         return True

@@ -32,7 +32,7 @@ from bot.discord.checks import server_of
 from bot.discord.dynamic import FromCustomId, counted_click
 from bot.discord.explain import custom_id as explain_id
 from bot.discord.pages import Later, Pages
-from bot.discord.warm import read_off_the_loop
+from bot.discord.warm import read_ahead
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,9 @@ class PagerButton(
             await replies.send(interaction, content=NOT_YOURS, ephemeral=True)
             return False
         self.pages = pages
-        await read_off_the_loop(interaction)  # More from this source searches the server
+        # More from this source searches the server. No longer than a search waits: its
+        # work runs in threads, which wait for the read there.
+        await read_ahead(interaction, wait=bot.app.settings.defer_after_seconds)
         return True
 
     async def callback(self, interaction: discord.Interaction) -> None:

@@ -14,6 +14,7 @@ from bot.discord.base import BotCog, Interaction, QuoteBotBase
 from bot.discord.checks import in_servers_and_dms, rate_limit, server_of
 from bot.discord.options import Count, Name, counted_command
 from bot.discord.search import search_and_page
+from bot.discord.warm import ANSWERS_PUBLICLY
 from embeddings.errors import QueryError
 from embeddings.query import clean
 
@@ -25,7 +26,9 @@ class QuoteCog(BotCog, name="Quote"):
         super().__init__(bot)
         # Context menus cannot be declared inside a cog; this one is added on load.
         self.find_sources_menu = in_servers_and_dms(
-            app_commands.ContextMenu(name="Find sources", callback=self.find_sources)
+            app_commands.ContextMenu(
+                name="Find sources", callback=self.find_sources, extras=ANSWERS_PUBLICLY
+            )
         )
         self.find_sources_menu.add_check(rate_limit)
 
@@ -37,7 +40,9 @@ class QuoteCog(BotCog, name="Quote"):
         self.bot.tree.remove_command(menu.name, type=menu.type)
 
     @counted_command(
-        name="quote", description="Passages that match a question or a paraphrase, verbatim"
+        name="quote",
+        description="Passages that match a question or a paraphrase, verbatim",
+        extras=ANSWERS_PUBLICLY,
     )
     @app_commands.describe(
         query="A question, a paraphrase or a few words",

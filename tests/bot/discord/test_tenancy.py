@@ -20,6 +20,7 @@ from unittest.mock import patch
 import pytest
 
 import bot.discord.client as client
+import bot.discord.warm as warm
 from bot.app import App
 from bot.live import IndexService, Live
 from tests.bot.discord.conftest import (
@@ -37,6 +38,7 @@ from tests.fake_discord import FakeDiscord, InteractionRecord, Upload
 
 DRAPER = "draper-anatomy-of-the-micro-sect.md"
 ALMANAC = "The Beekeeper's Almanac"
+ACK_SECONDS = 3.0  # Discord's: an interaction not acknowledged by then is dropped
 
 
 @pytest.fixture
@@ -162,7 +164,7 @@ async def test_a_servers_texts_are_quoted_there_and_invisible_elsewhere(
 
 
 @contextmanager
-def loads_after(before: Callable[[], None]) -> Iterator[None]:
+def loads_after(before: Callable[[], object]) -> Iterator[None]:
     """Every index load, for the block, calls `before` first (in the loading thread)."""
     load = IndexService.load
 
@@ -220,6 +222,92 @@ async def test_a_server_whose_texts_fail_to_load_ahead_still_gets_its_answer(
             app.collections.unload(b)
             answer = await slash("quote", {"query": GARDEN_QUERY}, guild=b)
     assert failures and ALMANAC in text_of(answer)
+
+
+@contextmanager
+def held_reading() -> Iterator[threading.Event]:
+    """Every index load, for the block, waits until the event is set (a large collection
+    of a server's own, read from a slow disk); set on leaving the block in any case."""
+    release = threading.Event()
+    with loads_after(lambda: release.wait(WAIT)):
+        try:
+            yield release
+        finally:
+            release.set()
+
+
+@pytest.mark.parametrize(("command", "private"), [("quote", False), ("source", True)])
+async def test_a_command_whose_server_is_slow_to_read_is_acknowledged_in_time(
+    fake_discord: FakeDiscord,
+    app: App,
+    running_bot: RunningBot,
+    servers: Servers,
+    slash: Ask,
+    command: str,
+    private: bool,
+) -> None:
+    # Discord drops an interaction not acknowledged within 3 s ("The application did not
+    # respond"). A server's texts read ahead of its command took as long as the disk did,
+    # before anything was sent. Now a slow read shows "thinking…" first, as the command
+    # would (public for /quote, private for /source), and the answer follows.
+    b = servers.b
+    options = {"query": GARDEN_QUERY} if command == "quote" else {}
+    async with running_bot(app):
+        await add_almanac(slash, b, "bea")
+        with held_reading() as release:
+            app.collections.unload(b)
+            rec = await fake_discord.send_slash(command, options, guild=b)
+            await rec.wait_for(lambda r: r.acknowledged, ACK_SECONDS)
+            release.set()
+            await done(rec)
+    assert rec.response_type == "deferred" and rec.ephemeral is private
+    assert ALMANAC in text_of(rec)
+    assert not rec.violations
+
+
+async def test_an_autocomplete_whose_server_is_slow_to_read_answers_in_time(
+    fake_discord: FakeDiscord,
+    app: App,
+    running_bot: RunningBot,
+    servers: Servers,
+    slash: Ask,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # An autocomplete cannot be deferred: it is answered within 3 s or never. While its
+    # server is still being read it offers nothing; the next keystroke finds it read.
+    monkeypatch.setattr(warm, "AUTOCOMPLETE_WAIT", 0.2, raising=False)
+    b = servers.b
+    typed = {"query": "x", "source": "The Bee"}
+    async with running_bot(app):
+        await add_almanac(slash, b, "bea")
+        with held_reading() as release:
+            app.collections.unload(b)
+            early = await fake_discord.send_autocomplete("quote", typed, focused="source", guild=b)
+            await early.wait_for(lambda r: r.acknowledged, ACK_SECONDS)
+            release.set()
+        later = await answered(
+            fake_discord.send_autocomplete("quote", typed, focused="source", guild=b)
+        )
+    assert early.response_type == "autocomplete" and early.choices == []
+    assert ALMANAC in later.choices[0]["name"]
+    assert not early.violations
+
+
+async def test_a_refused_command_reads_nothing_of_its_server(
+    app: App, running_bot: RunningBot, servers: Servers, slash: Ask
+) -> None:
+    # Read ahead before the command's own checks, a command refused (not an admin, over
+    # its limits) still read its server's texts from disk: anyone could make the bot load
+    # a server it had let go, as often as they liked.
+    b = servers.b
+    reads: list[None] = []
+    async with running_bot(app):
+        await add_almanac(slash, b, "bea")
+        with loads_after(lambda: reads.append(None)):
+            app.collections.unload(b)
+            refused = await slash("corpus log", user="alice", guild=b)
+    assert "Manage Server" in text_of(refused)
+    assert reads == [] and app.collections.needs_loading(b)
 
 
 async def test_a_server_hides_base_works_it_does_not_want(
