@@ -236,7 +236,9 @@ def held_reading() -> Iterator[threading.Event]:
             release.set()
 
 
-@pytest.mark.parametrize(("command", "private"), [("quote", False), ("source", True)])
+@pytest.mark.parametrize(
+    ("command", "private"), [("quote", False), ("compare", False), ("source", True)]
+)
 async def test_a_command_whose_server_is_slow_to_read_is_acknowledged_in_time(
     fake_discord: FakeDiscord,
     app: App,
@@ -249,9 +251,9 @@ async def test_a_command_whose_server_is_slow_to_read_is_acknowledged_in_time(
     # Discord drops an interaction not acknowledged within 3 s ("The application did not
     # respond"). A server's texts read ahead of its command took as long as the disk did,
     # before anything was sent. Now a slow read shows "thinking…" first, as the command
-    # would (public for /quote, private for /source), and the answer follows.
+    # would (public for /quote and /compare, private for /source), and the answer follows.
     b = servers.b
-    options = {"query": GARDEN_QUERY} if command == "quote" else {}
+    options = {} if command == "source" else {"query": GARDEN_QUERY}
     async with running_bot(app):
         await add_almanac(slash, b, "bea")
         with held_reading() as release:
