@@ -32,7 +32,7 @@ from embeddings.errors import (
 )
 from embeddings.passages import Passage, heading_path, text_hash
 from embeddings.scope import Reader, ScopeSearcher
-from embeddings.search import Filters, Hit, Searcher
+from embeddings.search import Filters, Hit, Searcher, title_filters
 from embeddings.stopwords import function_words
 from embeddings.store import DocumentRecord
 from embeddings.tokens import COMPOUND_WITH_DIGITS, key_of
@@ -422,32 +422,38 @@ def compare(
                 break
         return Comparison(prepared, list(sides.values()))
     out: list[Side] = []
-    shown: set[tuple[str, str]] = set()
+    shown: set[tuple[str, ...]] = set()
     for name in names:
+        filters = side_filters(reader.index, name, by)
         # A filter naming nothing in this reader: NotFoundError, the work's name in it.
         try:
-            result = reader.search(prepared, k=1, filters=_filters(name, by))
+            result = reader.search(prepared, k=1, filters=filters)
         except NotFoundError:
             raise NoMatch(name, "work") from None
         best = result.hits[0] if result.hits else None
         if best is None:
             # Named as the work (or author) it found, when one: "micro-sect" is "Anatomy of
-            # the Micro-Sect" on the card, whether or not it has a good passage.
-            found = {key(d): d for d in reader.index.documents if _filters(name, by).matches(d)}
+            # the Micro-Sect" on the card, whether or not it has a good passage; a book, as
+            # the corpus writes it.
+            found = {key(d): d for d in reader.index.documents if filters.matches(d)}
             only = next(iter(found.values())) if len(found) == 1 else None
-            out.append(Side(name if only is None else _name(only, by), None))
+            named = name if only is None else _name(only, by)
+            out.append(Side(filters.book or named, None))
             continue
         record = reader.index.document_of(best.passage_id)
-        if key(record) in shown:
+        side = (*key(record), filters.book)  # a book is a side apart from its Bible's others
+        if side in shown:
             continue  # two names for one work ("News from Nowhere", "Utopian Romance")
-        shown.add(key(record))
-        out.append(Side(_name(record, by), best))
+        shown.add(side)
+        out.append(Side(filters.book or _name(record, by), best))
     out.sort(key=lambda s: -(s.hit.score if s.hit else -math.inf))
     return Comparison(prepared, out)
 
 
-def _filters(name: str, by: str) -> Filters:
-    return Filters(author=name) if by == "author" else Filters(title=name)
+def side_filters(index: verse_refs.Readable, name: str, by: str) -> Filters:
+    """What one name of a comparison keeps to: an author, or a title as /quote's source
+    reads it (a book of a Bible, "Matthew", is a work here too)."""
+    return Filters(author=name) if by == "author" else title_filters(index, name)
 
 
 def _name(doc: DocumentRecord, by: str) -> str:

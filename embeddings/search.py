@@ -8,6 +8,7 @@ hit is embeddings/highlight.py's; the hits themselves are embeddings/hits.py's.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, wait
@@ -160,6 +161,29 @@ class Filters:
         """Whether the reader named an author, a title or a book (an unmatched name is an
         error; hiding alone never is)."""
         return bool(self.author or self.title or self.book)
+
+
+def title_filters(
+    index: verse_refs.Readable, title: str, author: str = "", per_document: int = 0
+) -> Filters:
+    """What a source's title (and author) keep to. A title that names a book of verses
+    ("Matthew", "1 Cor") keeps to that book: a reader of a Bible names its books, and each
+    book's title is the whole Bible's. Unless a word of a work's title begins so: "Mic" is
+    Anatomy of the Micro-Sect before it is Micah."""
+    title = title.strip()
+    books = verse_refs.book_documents(index, title) if title else []
+    if books and not _begins_another_title_word(index, title, {d.meta.title for d in books}):
+        book = verse_refs.book_name(index, books[0])
+        return Filters(author, per_document=per_document, book=book)
+    return Filters(author, title, per_document)
+
+
+def _begins_another_title_word(index: verse_refs.Readable, typed: str, bibles: set[str]) -> bool:
+    """Whether a word of the title of a work other than the book's own (its Bible's: "Jam"
+    begins "The King James Bible") begins as `typed` does."""
+    start = re.compile(rf"(?<!\w){re.escape(typed)}", re.IGNORECASE)
+    titles = {doc.meta.title for doc in index.documents} - bibles
+    return any(start.search(title) for title in titles)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from bot.commands.results import Quote, quote_from
 from bot.commands.scoped import names_missing_from, reading, where
 from embeddings import explain as core
 from embeddings.errors import BadComparison, NoMatch, NotFoundError
-from embeddings.search import Filters, Hit
+from embeddings.search import Hit
 
 BY = ("work", "author")
 
@@ -78,9 +78,8 @@ def check(app: App, request: CompareRequest) -> None:
         raise BadComparison("too_many", core.MAX_SIDES)
     named: set[bytes] = set()  # the passages each name keeps to: two names, one work
     for name in names:
-        what = Filters(author=name) if request.by == "author" else Filters(title=name)
         try:
-            kept = reader.allowed(what)
+            kept = reader.allowed(core.side_filters(reader.index, name, request.by))
         except NotFoundError:
             kind: Literal["work", "author"] = "author" if request.by == "author" else "work"
             raise NoMatch(name, kind, where(request.guild)) from None

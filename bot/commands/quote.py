@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, replace
 
@@ -15,7 +14,7 @@ from embeddings import verse_refs
 from embeddings.documents import folded
 from embeddings.errors import CountOutOfRange, PassageGone
 from embeddings.scope import Reader
-from embeddings.search import Filters, Hit
+from embeddings.search import Filters, Hit, title_filters
 
 
 @dataclass(frozen=True)
@@ -89,24 +88,11 @@ def _normalise(
 
 
 def _filters(searcher: Reader, request: QuoteRequest) -> Filters:
-    """The request's filters. A title that names a book of verses ("Matthew", "1 Cor")
-    keeps to that book: a reader of a Bible names its books, and each book's title is the
-    whole Bible's. Unless a word of a work's title begins so: "Mic" is Anatomy of the
-    Micro-Sect before it is Micah."""
-    title = request.title.strip()
-    books = verse_refs.book_documents(searcher.index, title) if title else []
-    if books and not _begins_another_title_word(searcher, title, {d.meta.title for d in books}):
-        book = verse_refs.book_name(searcher.index, books[0])
-        return Filters(request.author.strip(), per_document=request.per_document, book=book)
-    return Filters(request.author.strip(), title, request.per_document)
-
-
-def _begins_another_title_word(searcher: Reader, typed: str, bibles: set[str]) -> bool:
-    """Whether a word of the title of a work other than the book's own (its Bible's: "Jam"
-    begins "The King James Bible") begins as `typed` does."""
-    start = re.compile(rf"(?<!\w){re.escape(typed)}", re.IGNORECASE)
-    titles = {doc.meta.title for doc in searcher.index.documents} - bibles
-    return any(start.search(title) for title in titles)
+    """The request's filters: its title read as /compare reads a work (a book of a Bible
+    keeps to that book)."""
+    return title_filters(
+        searcher.index, request.title, request.author.strip(), request.per_document
+    )
 
 
 def complete_source(

@@ -19,6 +19,7 @@ from bot.commands.results import Quote, plain_quote
 from bot.messages import PASSAGE_GONE, describe
 from embeddings.errors import NotFoundError, QueryError
 from embeddings.explain import PassageRef, resolve
+from tests.bot.test_quote_command import CREATION
 from tests.bot.test_servers import SERVER_A, SERVER_B, add_garden, restarted
 from tests.wording import raises_saying
 
@@ -188,6 +189,32 @@ def test_compare_refuses_one_work_an_unknown_one_and_an_unknown_grouping(seed_ap
         compare(seed_app, CompareRequest("sect", by="century"))
     with raises_saying(QueryError, "at most 6"):  # a field each: six stay readable
         compare(seed_app, CompareRequest("sect", tuple(f"{DRAPER} {n}" for n in range(7))))
+
+
+@pytest.mark.parametrize("named", [("Genesis", "Exodus"), ("gen", "Ex")])
+def test_compare_takes_books_of_a_bible_as_works_as_the_source_filter_does(
+    two_books_app: App, named: tuple[str, str]
+) -> None:
+    # Every book's title is the Bible's: "Genesis; Exodus" named no work, though /quote's
+    # source kept to either book.
+    found = compare(two_books_app, CompareRequest(CREATION, named))
+    assert sorted(r.name for r in found.rows) == ["Exodus", "Genesis"]
+    for row in found.rows:
+        assert row.quote is not None and row.quote.section.startswith(f"{row.name} ")
+
+
+def test_compare_refuses_one_book_twice_and_a_book_the_bible_lacks(two_books_app: App) -> None:
+    with raises_saying(QueryError, "at least two works"):
+        compare(two_books_app, CompareRequest(CREATION, ("Genesis", "Gen")))
+    with raises_saying(NotFoundError, "No work matching “Hebrews”"):
+        compare(two_books_app, CompareRequest(CREATION, ("Genesis", "Hebrews")))
+
+
+def test_a_book_with_no_good_match_is_named_by_the_book(two_books_app: App) -> None:
+    query = "quantum chromodynamics of gluon plasma"
+    found = compare(two_books_app, CompareRequest(query, ("gen", "ex")))
+    assert [r.quote for r in found.rows] == [None, None]
+    assert {r.name for r in found.rows} == {"Genesis", "Exodus"}
 
 
 def test_works_are_split_on_semicolons_when_a_title_holds_a_comma() -> None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
@@ -99,20 +97,6 @@ def test_a_best_sentence_the_model_settled_once_comes_settled_when_asked_again(
 # -- a query that names verses ----------------------------------------------------------------
 
 
-@pytest.fixture
-def bible_app(fresh_app: App, tmp_path: Path) -> App:
-    """The seeds and the first chapters of the King James Bible's Genesis."""
-    app = App(replace(fresh_app.settings, data=tmp_path / "data"), fresh_app.encoder)
-    fixture = Path(__file__).parents[1] / "ingest" / "fixtures" / "kjv-genesis-excerpt.htm"
-    (app.settings.corpus / "kjv").mkdir()
-    shutil.copy(fixture, app.settings.corpus / "kjv" / "book01.htm")
-    (app.settings.corpus / "kjv" / "_collection.meta.toml").write_text(
-        'title = "The King James Bible"\ndate = "1611"\n'
-    )
-    app.collections.base.reindex()
-    return app
-
-
 def test_a_reference_is_answered_with_its_verses_in_order(bible_app: App) -> None:
     # Searched as words, "Gen 1:3" found whatever verse said "Gen" or "3" best.
     (light,) = quote(bible_app, QuoteRequest("Gen 1:3")).quotes
@@ -181,18 +165,6 @@ def test_a_verse_the_filters_leave_out_is_said_to_be_elsewhere_not_missing(
 def test_a_book_the_corpus_lacks_is_searched_as_words(bible_app: App) -> None:
     answer = quote(bible_app, QuoteRequest("Hebrews 11:1"))
     assert "there is no" not in answer.notice
-
-
-@pytest.fixture
-def two_books_app(bible_app: App) -> App:
-    """`bible_app` with a second book, Exodus: Genesis's verses with "the Lord" for "God"."""
-    kjv = bible_app.settings.corpus / "kjv"
-    genesis = (kjv / "book01.htm").read_text(encoding="latin-1")
-    (kjv / "book02.htm").write_text(
-        genesis.replace("Genesis", "Exodus").replace("God", "the Lord"), encoding="latin-1"
-    )
-    bible_app.collections.base.reindex()
-    return bible_app
 
 
 def test_a_cap_per_work_counts_a_work_of_many_files_once(two_books_app: App) -> None:

@@ -9,9 +9,9 @@ from discord import app_commands
 
 from bot.app import App
 from bot.cards import compare_card
-from bot.commands import source as sources
 from bot.commands.compare import CompareRequest, check, split_works
 from bot.commands.compare import compare as compare_works
+from bot.commands.quote import complete_source
 from bot.discord import render, replies
 from bot.discord.autocomplete import MAX_CHARS, suggest
 from bot.discord.base import BotCog, Interaction
@@ -31,7 +31,7 @@ class CompareCog(BotCog, name="Compare"):
     )
     @app_commands.describe(
         query="A question, a paraphrase or a few words",
-        works="Only these works (at least two), separated by ; or ,  Empty: every work",
+        works="Only these works or books of the Bible (two or more), split by ; or ,  Empty: all",
         by="One passage per work (default) or per author",
     )
     @app_commands.choices(
@@ -65,7 +65,8 @@ class CompareCog(BotCog, name="Compare"):
     async def works_autocomplete(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        """Completes the last work typed; the ones before it stay as they are."""
+        """Completes the last work typed, a book of a Bible too (as /quote's source); the
+        ones before it stay as they are."""
         app, guild = self.bot.app, server_of(interaction)
         sep = ";" if ";" in current or current.count(",") == 0 else ","
         done, _, last = current.rpartition(sep)
@@ -76,9 +77,9 @@ class CompareCog(BotCog, name="Compare"):
             # would only be compared with itself.
             named = set()
             for typed in (n.strip() for n in done.split(sep) if n.strip()):
-                found = sources.complete(app, typed, guild=guild)
+                found = complete_source(app, typed, guild=guild)
                 named |= {typed.casefold()} | ({found[0].casefold()} if len(found) == 1 else set())
-            titles = sources.complete(app, last.strip(), guild=guild)
+            titles = complete_source(app, last.strip(), guild=guild)
             # A choice's value holds 100 characters: one cut inside the works typed would
             # drop them, and one cut inside the title offered must still name that work.
             room = MAX_CHARS - len(head)
@@ -94,4 +95,4 @@ class CompareCog(BotCog, name="Compare"):
 
 def _names_alone(app: App, title: str, prefix: str, guild: int | None) -> bool:
     """Whether `prefix` of `title`, typed, names that work and no other."""
-    return bool(prefix.strip()) and sources.complete(app, prefix, guild=guild) == [title]
+    return bool(prefix.strip()) and complete_source(app, prefix, guild=guild) == [title]

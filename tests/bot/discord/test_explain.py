@@ -14,7 +14,8 @@ from bot.app import App
 from bot.commands import corpus as texts
 from bot.commands.sidecar import WorkMeta
 from bot.messages import PASSAGE_GONE as GONE
-from tests.bot.discord.conftest import WAIT, RunningBot, all_embed_text, answered
+from tests.bot.discord.conftest import WAIT, RunningBot, all_embed_text, answered, app_like
+from tests.bot.test_quote_command import CREATION
 from tests.bot.test_servers import admin_of
 from tests.fake_discord import FakeDiscord, InteractionRecord
 
@@ -181,6 +182,26 @@ async def test_compare_answers_side_by_side_and_refuses_privately(
     assert [c["value"] for c in by_author.choices] == ["Anatomy of the Micro-Sect"]
     assert [c["value"] for c in cut.choices] == [f"{DEFINITION}; Anatomy of the Micro"]
     assert long.choices == []
+
+
+async def test_compare_takes_and_offers_books_of_a_bible_as_works(
+    fake_discord: FakeDiscord, two_books_app: App, running_bot: RunningBot
+) -> None:
+    # As /quote's source does: "Genesis; Exodus" named no work, and no book was offered.
+    app = app_like(two_books_app, cooldown_seconds=0, server_limit=0)
+    async with running_bot(app):
+        offered = await answered(
+            fake_discord.send_autocomplete(
+                "compare", {"query": CREATION, "works": "Genesis; Exo"}, "works"
+            )
+        )
+        compared = await answered(
+            fake_discord.send_slash("compare", {"query": CREATION, "works": "Genesis; Exodus"})
+        )
+    assert [c["value"] for c in offered.choices] == ["Genesis; Exodus"]
+    assert not compared.ephemeral and compared.embed is not None
+    sections = [f["value"].rpartition(" (")[2] for f in compared.embed["fields"]]
+    assert sorted(s.split()[0] for s in sections) == ["Exodus", "Genesis"]
 
 
 async def test_each_server_explains_and_compares_only_the_base_and_its_own_texts(
