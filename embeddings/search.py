@@ -172,9 +172,8 @@ def title_filters(
     Anatomy of the Micro-Sect before it is Micah."""
     title = title.strip()
     books = verse_refs.book_documents(index, title) if title else []
-    if books and not _begins_another_title_word(index, title, {d.meta.title for d in books}):
-        book = verse_refs.book_name(index, books[0])
-        return Filters(author, per_document=per_document, book=book)
+    if books and not _begins_another_title_word(index, title, {b.doc.meta.title for b in books}):
+        return Filters(author, per_document=per_document, book=books[0].name)
     return Filters(author, title, per_document)
 
 
@@ -358,14 +357,16 @@ class Searcher:
         if not filters.active:
             return None
         docs = [d for d in self.index.documents if filters.matches(d)]
-        if filters.book:
-            book = {d.source for d in verse_refs.book_documents(self.index, filters.book)}
-            docs = [d for d in docs if d.source in book]
-        if not docs and filters.names:
+        spans = [range(d.first, d.first + d.count) for d in docs]
+        if filters.book:  # by the book's passages: a file may hold several books
+            kept = {d.source for d in docs}
+            books = verse_refs.book_documents(self.index, filters.book)
+            spans = [b.ids for b in books if b.doc.source in kept]
+        if not spans and filters.names:
             raise NoWorkMatching(filters.author, filters.title, book=filters.book)
-        if not docs:
+        if not spans:
             return np.empty(0, dtype=np.int64)
-        return np.concatenate([np.arange(d.first, d.first + d.count) for d in docs])
+        return np.concatenate([np.arange(s.start, s.stop) for s in spans])
 
     # -- search ----------------------------------------------------------------------------
 

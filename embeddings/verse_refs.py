@@ -141,16 +141,16 @@ def lookup(index: Readable, query: str, allowed: Iterable[int] | None = None) ->
     ref = parse(query)
     if ref is None:
         return None
-    docs = book_documents(index, ref.book)
-    if not docs:
+    parts = book_documents(index, ref.book)
+    if not parts:
         return None
     keep = None if allowed is None else set(allowed)
-    found = _collect(index, docs, ref, keep)
+    found = _collect(parts, index, ref, keep)
     if found.chapters == 1 and ref.first == 0 and (ref.chapter > 1 or ref.through):
         # A book of one chapter is cited by its verse alone: "Jude 25" is Jude 1:25, and
         # "Jude 24-25" its last two verses.
         verses = VerseRef(ref.book, 1, ref.chapter, ref.through or ref.chapter)
-        found = _collect(index, docs, verses, keep)
+        found = _collect(parts, index, verses, keep)
     elif ref.through > found.chapters:
         # "Ruth 3-9" names chapters Ruth lacks: said so, not shown as its chapters 3-4
         # (the verses of chapter 3 kept: Ruth 3:9 is what it may mean).
@@ -158,14 +158,12 @@ def lookup(index: Readable, query: str, allowed: Iterable[int] | None = None) ->
     return found
 
 
-def _collect(
-    index: Readable, docs: list[DocumentRecord], ref: VerseRef, keep: set[int] | None
-) -> Found:
+def _collect(parts: list[Book], index: Readable, ref: VerseRef, keep: set[int] | None) -> Found:
     ids: list[int] = []
     chapters = verses = 0
     exists = False
-    for doc in docs:
-        for pid in range(doc.first, doc.first + doc.count):
+    for part in parts:
+        for pid in part.ids:
             locator = index.passages[pid].locator
             last = _chapter_verse(locator_ends(locator)[1])
             if last is None:
@@ -177,7 +175,7 @@ def _collect(
                 exists = True
                 if keep is None or pid in keep:
                     ids.append(pid)
-    return Found(ref, book_name(index, docs[0]), ids, chapters, verses, exists)
+    return Found(ref, parts[0].name, ids, chapters, verses, exists)
 
 
 def verses_in(locator: str) -> int:
@@ -198,38 +196,70 @@ def _key(name: str) -> str:
     return re.sub(r"\s+", "", name)
 
 
-def _books(index: Readable) -> dict[str, list[DocumentRecord]]:
+@dataclass(frozen=True)
+class Book:
+    """A book's passages in one file: the whole file, or in a file of several books the
+    verses under its heading."""
+
+    name: str  # as the corpus writes it
+    doc: DocumentRecord
+    ids: range
+
+
+def _books(index: Readable) -> dict[str, list[Book]]:
     """The books of the index, by key: a document whose first passage is a verse, named by
-    that verse's section (a book of a collection) or else by its own title. A book split
-    over several files has them all."""
-    books: dict[str, list[DocumentRecord]] = {}
+    that verse's section (a book of a collection) or else by its own title, or each book of
+    a document of several. A book split over several files has them all."""
+    books: dict[str, list[Book]] = {}
     for doc in index.documents:
         if doc.count == 0:
             continue
         first = index.passages[doc.first]
-        name = book_name(index, doc)
-        if first.kind == "verse" and ":" in first.locator and name:
-            books.setdefault(_key(name), []).append(doc)
+        if first.kind != "verse" or ":" not in first.locator:
+            continue
+        # No heading but its first verse's (the split corpus): one book, read no further.
+        whole = [Book(book_name(index, doc), doc, range(doc.first, doc.first + doc.count))]
+        parts = [] if set(doc.sections) <= {first.section} else _by_heading(index, doc)
+        for book in parts if len(parts) > 1 else whole:
+            if book.name:
+                books.setdefault(_key(book.name), []).append(book)
     return books
 
 
-def book_documents(index: Readable, typed: str) -> list[DocumentRecord]:
-    """The documents of the one book `typed` names as a reference would ("1 Cor", "Gen");
-    none for a name of no book here, or of several."""
+def _by_heading(index: Readable, doc: DocumentRecord) -> list[Book]:
+    """The books of a file of several, each under its heading: a book begins where the
+    section changes at a verse 1:1 ("BOOK II" of the Psalms, at 42:1, begins none). Verses
+    under no heading are no book: the file's title may be the first book's or the Bible's."""
+    end = doc.first + doc.count
+    starts = [doc.first]
+    for pid in range(doc.first + 1, end):
+        passage = index.passages[pid]
+        begins = _chapter_verse(locator_ends(passage.locator)[0]) == (1, 1)
+        if begins and passage.section != index.passages[pid - 1].section:
+            starts.append(pid)
+    return [
+        Book(index.passages[start].section, doc, range(start, stop))
+        for start, stop in zip(starts, [*starts[1:], end], strict=True)
+    ]
+
+
+def book_documents(index: Readable, typed: str) -> list[Book]:
+    """The passages of the one book `typed` names as a reference would ("1 Cor", "Gen"),
+    file by file; none for a name of no book here, or of several."""
     books = _books(index)
     return books.get(_book_key(typed, books), [])
 
 
 def book_names(index: Readable) -> list[str]:
     """The books of the index, by their names as the corpus writes them, in its order."""
-    return [book_name(index, docs[0]) for docs in _books(index).values()]
+    return [parts[0].name for parts in _books(index).values()]
 
 
 def book_name(index: Readable, doc: DocumentRecord) -> str:
     return index.passages[doc.first].section or doc.meta.title
 
 
-def _book_key(typed: str, books: dict[str, list[DocumentRecord]]) -> str:
+def _book_key(typed: str, books: dict[str, list[Book]]) -> str:
     """The key of the one book `typed` names: its name, an abbreviation of it, or the
     start of exactly one book's name; "" for none or several."""
     key = _key(typed)

@@ -10,6 +10,9 @@ import pytest
 
 from bot.app import App
 
+# The first verses of the King James Bible's Genesis, as Gutenberg's file of the book.
+GENESIS = Path(__file__).parents[1] / "ingest" / "fixtures" / "kjv-genesis-excerpt.htm"
+
 
 @pytest.fixture
 def app(fresh_app: App, tmp_path: Path) -> App:
@@ -21,9 +24,8 @@ def app(fresh_app: App, tmp_path: Path) -> App:
 def bible_app(fresh_app: App, tmp_path: Path) -> App:
     """The seeds and the first chapters of the King James Bible's Genesis."""
     app = App(replace(fresh_app.settings, data=tmp_path / "data"), fresh_app.encoder)
-    fixture = Path(__file__).parents[1] / "ingest" / "fixtures" / "kjv-genesis-excerpt.htm"
     (app.settings.corpus / "kjv").mkdir()
-    shutil.copy(fixture, app.settings.corpus / "kjv" / "book01.htm")
+    shutil.copy(GENESIS, app.settings.corpus / "kjv" / "book01.htm")
     (app.settings.corpus / "kjv" / "_collection.meta.toml").write_text(
         'title = "The King James Bible"\ndate = "1611"\n'
     )

@@ -21,6 +21,7 @@ from bot.commands.source import complete, find
 from embeddings.documents import folded, names
 from embeddings.errors import NoSuchVerse, NoWorkMatching, QueryTooLong
 from embeddings.hits import Hit
+from tests.bot.conftest import GENESIS
 from tests.wording import raises_saying
 
 # A paraphrase sharing no content word with most passages: the model must pick sentences.
@@ -239,6 +240,21 @@ def test_a_book_as_the_title_with_an_author_no_book_has_is_refused_naming_both(
 ) -> None:
     with raises_saying(NoWorkMatching, "by an author matching “Draper” and holding Exodus"):
         quote(two_books_app, QuoteRequest(CREATION, author="Draper", title="Exodus"))
+
+
+def test_a_bible_in_one_file_keeps_to_the_book_under_its_heading(app: App) -> None:
+    # Its books are its headings: "Exodus" as the source named no work, and "Exodus 1:3"
+    # was searched as words.
+    genesis = GENESIS.read_text(encoding="latin-1")
+    start, end = genesis.index("<h1"), genesis.rindex("</p>") + len("</p>")
+    exodus = genesis[start:end].replace("Genesis", "Exodus").replace("God", "the Lord")
+    bible = genesis[:end] + exodus + genesis[end:]
+    (app.settings.corpus / "bible.htm").write_text(bible, encoding="latin-1")
+    app.collections.base.reindex()
+    quotes = quote(app, QuoteRequest(CREATION, title="Exodus", count=10)).quotes
+    assert quotes and all(q.section.startswith("Exodus ") for q in quotes)
+    (verse,) = quote(app, QuoteRequest("Exodus 1:3")).quotes
+    assert verse.text == "And the Lord said, Let there be light: and there was light."
 
 
 # -- names as phones and keyboards type them ----------------------------------------------------

@@ -3,7 +3,7 @@ any other query is left to the search."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 
@@ -13,7 +13,6 @@ from embeddings.store import DocumentRecord
 from embeddings.verse_refs import (
     VerseRef,
     book_documents,
-    book_name,
     lookup,
     parse,
     verses_in,
@@ -44,19 +43,25 @@ class Bible:
     passages: list[Passage] = field(default_factory=list)
 
 
-def bible(*, with_essay: bool = True) -> Bible:
+def bible(*, with_essay: bool = True, one_file: bool = False) -> Bible:
+    """The books, a file each, or all in one file (`one_file`) each under its heading."""
     index = Bible()
     if with_essay:  # a work that is no book: never a reference's target
         index.documents.append(_doc("essay.md", 0, 1))
         index.passages.append(Passage("essay.md", "John wrote 3 letters.", 0, 21, "Chapter"))
     for book in BOOKS:
-        source = f"kjv/{book}.htm"
-        index.documents.append(_doc(source, len(index.passages), len(LOCATORS)))
+        source = "bible.htm" if one_file else f"kjv/{book}.htm"
+        if not one_file or book == BOOKS[0]:
+            index.documents.append(_doc(source, len(index.passages), 0))
         for loc in LOCATORS:
             text = f"{book} {loc}."
             index.passages.append(
                 Passage(source, text, 0, len(text), book, kind="verse", locator=loc)
             )
+        doc = index.documents[-1]
+        index.documents[-1] = replace(
+            doc, count=len(index.passages) - doc.first, sections=(*doc.sections, book)
+        )
     return index
 
 
@@ -207,5 +212,12 @@ def test_a_book_is_named_as_a_reference_names_it(typed: str, book: str) -> None:
     # What a title filter keeps to: the book's documents, named as the corpus writes it,
     # or none.
     index = bible()
-    docs = book_documents(index, typed)
-    assert (book_name(index, docs[0]) if docs else "") == book
+    parts = book_documents(index, typed)
+    assert (parts[0].name if parts else "") == book
+
+
+@pytest.mark.parametrize("query", ["Gen 1:2", "Exodus 2:1", "1 Cor 1:3-4", "Jude 1:1"])
+def test_a_bible_in_one_file_is_read_book_by_book_by_its_headings(query: str) -> None:
+    # One file of all the books was one book, named by its first: "Exodus 2:1" named no
+    # book, and "Gen 1:2" answered every book's 1:2.
+    assert named(bible(one_file=True), query) == named(bible(), query)
