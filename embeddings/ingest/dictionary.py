@@ -16,6 +16,7 @@ _WORD = rf"{_TOKEN}(?:[ -]{_TOKEN})*"
 _HEADWORD = rf"{_WORD}(?:(?:, | or ){_WORD})*(?: \(or {_WORD}\)(?: {_WORD})?)?"
 _POS = r"(?:n\.\s?pl|v\.\s?t|v\.\s?i|p\.\s?p|adj|adv|pron?|prep|conj|interj|pp|pl|abbr|n|v|x)\."
 _STRICT = re.compile(rf"(?P<hw>{_HEADWORD}),? (?P<pos>{_POS}(?:,? {_POS})*)(?=\s|$)")
+_OPENINGS = re.compile(rf"^{_STRICT.pattern}", re.MULTILINE)
 # In a dictionary: "FORMA PAUPERIS.  [Latin] ...", "R.I.P.  A careless ...", "CUI BONO?  ..."
 _LOOSE_WITH_TEXT = re.compile(rf"(?P<hw>{_WORD})[.?](?= {{2,}}\S)")
 # ...and a headword alone on its line, whose definition is the verse below it.
@@ -35,6 +36,12 @@ def is_bare_headword(text: str) -> bool:
     """Whether `text` is an entry's headword and part of speech with nothing after them
     ("REGALIA, n."): a line that names what the text after it defines."""
     return _STRICT.fullmatch(text.strip()) is not None
+
+
+def parts_of_speech(text: str) -> list[tuple[int, int, str]]:
+    """Where each entry opening a line of `text` gives its part of speech, in order:
+    (start, end, "adj.") for "GOOD, adj.  Sensible, madam, ..."."""
+    return [(m.start("pos"), m.end("pos"), m.group("pos")) for m in _OPENINGS.finditer(text)]
 
 
 def loose_headword(paragraph: str) -> str | None:

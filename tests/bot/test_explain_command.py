@@ -17,8 +17,9 @@ from bot.commands.explain import explain
 from bot.commands.quote import QuoteRequest, quote
 from bot.commands.results import Quote, plain_quote
 from bot.messages import PASSAGE_GONE, describe
+from embeddings import scope_define
 from embeddings.errors import NotFoundError, QueryError
-from embeddings.explain import PassageRef, resolve
+from embeddings.explain import ExplainParams, PassageRef, candidate_terms, resolve
 from tests.bot.test_quote_command import CREATION
 from tests.bot.test_servers import SERVER_A, SERVER_B, add_garden, restarted
 from tests.wording import raises_saying
@@ -339,3 +340,39 @@ def test_a_work_with_no_good_match_is_named_by_its_title_not_by_what_was_typed(
     )
     assert [r.quote for r in found.rows] == [None, None]
     assert {r.name for r in found.rows} == set(_titles(seed_app))
+
+
+# -- which terms a dictionary explains ------------------------------------------------------------
+
+GLOSSARY = """\
+CYNIC, n.  A blackguard whose faulty vision sees things as they are, not as they
+ought to be.
+
+GOOD, adj.  Sensible, madam, to the worth of this present writer.
+
+HOPE, n.  Desire and expectation rolled into one.
+
+OLD, adj.  In that stage of usefulness which is not inconsistent with general
+inefficiency.
+
+TREE, n.  A tall vegetable intended by nature to serve as a penal apparatus.
+"""
+GOSSIP = "The old cynic was a good neighbour in his day."
+
+
+@pytest.fixture
+def glossary_app(app: App) -> App:
+    """The seeds, a small dictionary of nouns and adjectives, and a passage using them."""
+    corpus = Path(app.settings.corpus)
+    (corpus / "glossary.txt").write_text(GLOSSARY, encoding="utf-8")
+    (corpus / "gossip.txt").write_text(GOSSIP + "\n", encoding="utf-8")
+    app.collections.base.reindex()
+    return app
+
+
+def test_an_entry_s_part_of_speech_is_no_term_of_its_passage(glossary_app: App) -> None:
+    searcher = glossary_app.index.searcher
+    (vocabulary, _), *_ = scope_define.vocabularies(searcher)
+    assert vocabulary.lookup("adj") is not None  # "adj." opens two entries: a word to it
+    good = next(i for i, p in enumerate(searcher.index.passages) if p.text.startswith("GOOD"))
+    assert "adj" not in candidate_terms(searcher, good, ExplainParams())
