@@ -217,6 +217,12 @@ _KIND_ORDER = {"defined": 0, "headword": 1, "phrase": 2}
 # /define lists looser shapes too ("All things are lawful", "my thoughts are not your
 # thoughts"), labelled; beside a passage, as its term's meaning, they would mislead.
 EXPLAINS = COPULA_WEAK
+# Nor does a dictionary's entry for a word that qualifies or stands in for another: beside
+# "the old cynic", OLD, adj. glosses a quality said in passing, and a dictionary of common
+# words has entries for the commonest ("GOOD, adj.", "GREAT, adj.", "ENOUGH, pro."), which
+# filled Explain's terms on the Devil's Dictionary. Verbs stay: RUIN, v. explains "ruin"
+# (dev: bench/RESULTS.md, "Explain's terms on the Devil's Dictionary").
+QUALIFIERS = ("adj.", "adv.", "pro.", "pron.")
 
 
 @dataclass(frozen=True)
@@ -300,7 +306,9 @@ def defined_terms(
             ),
             None,
         )
-        if best is None:
+        if best is None or _qualifier_entry(reader.index.passages[best.passage_id], best):
+            # A word its own entry calls a qualifier is one in this passage too: glossed by
+            # its next definition, "great" got "Great is the LORD" (a psalm).
             continue
         out.append(Term(text, best))
         covered.append(key)
@@ -312,6 +320,16 @@ def defined_terms(
 
 def _same_paragraph(a: Passage, b: Passage) -> bool:
     return a.source == b.source and a.block == b.block
+
+
+def _qualifier_entry(passage: Passage, finding: Finding) -> bool:
+    """Whether what `finding` highlights is under the opening of an entry for one of
+    `QUALIFIERS` (the last entry opened on a line before it: GREAT's verse under "GREAT,
+    adj.")."""
+    at = finding.highlight[0] if finding.highlight else 0
+    text = passage.text
+    opened = [pos for start, _, pos in parts_of_speech(text) if text.rfind("\n", 0, start) < at]
+    return bool(opened) and opened[-1].startswith(QUALIFIERS)
 
 
 # -- other works on the same idea -------------------------------------------------------------

@@ -376,3 +376,11 @@ def test_an_entry_s_part_of_speech_is_no_term_of_its_passage(glossary_app: App) 
     assert vocabulary.lookup("adj") is not None  # "adj." opens two entries: a word to it
     good = next(i for i, p in enumerate(searcher.index.passages) if p.text.startswith("GOOD"))
     assert "adj" not in candidate_terms(searcher, good, ExplainParams())
+
+
+def test_an_adjective_s_entry_explains_no_word_of_a_passage(glossary_app: App) -> None:
+    # "old" and "good" qualify the cynic in passing: the entries of such common words
+    # (OLD, adj.; GOOD, adj.) filled Explain's terms on the Devil's Dictionary. CYNIC names
+    # whom the passage is about.
+    terms = explain(glossary_app, passage_quote(glossary_app, GOSSIP).ref).terms
+    assert [(t.term, t.definition.text.split(",")[0]) for t in terms] == [("cynic", "CYNIC")]
