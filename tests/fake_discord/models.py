@@ -22,6 +22,12 @@ FLAG_LOADING = 1 << 7
 FLAG_SUPPRESS_NOTIFICATIONS = 1 << 12
 FLAG_IS_COMPONENTS_V2 = 1 << 15
 
+# Channel types the fake builds beyond text (0), DM (1), voice (2) and category (4).
+CHANNEL_PUBLIC_THREAD = 11
+CHANNEL_PRIVATE_THREAD = 12
+CHANNEL_FORUM = 15
+THREAD_TYPES = frozenset({10, CHANNEL_PUBLIC_THREAD, CHANNEL_PRIVATE_THREAD})
+
 # Interaction types (what Discord sends) and callback types (what the bot answers).
 INTERACTION_PING = 1
 INTERACTION_APPLICATION_COMMAND = 2
@@ -207,11 +213,20 @@ class FakeGuild:
     channel_ids: dict[str, int] = field(default_factory=dict)
     members: dict[int, dict[str, Any]] = field(default_factory=dict)
     present: bool = True
+    # Active threads (forum posts included), apart from ``channels``: GUILD_CREATE lists them
+    # in ``threads``, GET /guilds/{id}/channels leaves them out. Their names are in
+    # ``channel_ids`` too. ``thread_members``: thread id -> ids of the users who joined it.
+    threads: dict[int, dict[str, Any]] = field(default_factory=dict)
+    thread_members: dict[int, set[int]] = field(default_factory=dict)
 
     @property
     def channel_id(self) -> int:
         """The guild's #general (its system channel, where commands run unless told otherwise)."""
         return self.channel_ids["general"]
+
+    def channel(self, channel_id: int) -> dict[str, Any] | None:
+        """A channel or thread of this guild by id."""
+        return self.channels.get(channel_id) or self.threads.get(channel_id)
 
 
 @dataclass
@@ -392,6 +407,21 @@ def channel_payload(
                 "default_thread_rate_limit_per_user": 0,
             }
         )
+    elif channel_type == CHANNEL_FORUM:
+        payload.update(
+            {
+                "topic": None,
+                "nsfw": False,
+                "last_message_id": None,  # a forum's: the id of its latest post
+                "rate_limit_per_user": 0,
+                "default_auto_archive_duration": 4320,
+                "default_thread_rate_limit_per_user": 0,
+                "available_tags": [],
+                "default_reaction_emoji": None,
+                "default_sort_order": None,
+                "default_forum_layout": 0,
+            }
+        )
     elif channel_type == 2:
         payload.update(
             {
@@ -403,6 +433,47 @@ def channel_payload(
                 "last_message_id": None,
             }
         )
+    return payload
+
+
+def thread_payload(
+    thread_id: int,
+    name: str,
+    *,
+    guild_id: int,
+    parent: dict[str, Any],
+    owner_id: int,
+    private: bool,
+    created_at: str,
+) -> dict[str, Any]:
+    """A thread as Discord's channel object holds it (docs/topics/threads.md, "Thread Fields":
+    ``owner_id`` who started it, ``parent_id`` its text or forum channel, ``thread_metadata``);
+    a forum's post is a public thread with ``applied_tags``."""
+    payload: dict[str, Any] = {
+        "id": str(thread_id),
+        "type": CHANNEL_PRIVATE_THREAD if private else CHANNEL_PUBLIC_THREAD,
+        "guild_id": str(guild_id),
+        "parent_id": parent["id"],
+        "owner_id": str(owner_id),
+        "name": name,
+        "last_message_id": None,
+        "rate_limit_per_user": 0,
+        "flags": 0,
+        "message_count": 0,
+        "member_count": 1,
+        "total_message_sent": 0,
+        "thread_metadata": {
+            "archived": False,
+            "archive_timestamp": created_at,
+            "auto_archive_duration": parent.get("default_auto_archive_duration", 1440),
+            "locked": False,
+            "create_timestamp": created_at,
+        },
+    }
+    if private:
+        payload["thread_metadata"]["invitable"] = True  # only private threads carry it
+    if parent["type"] == CHANNEL_FORUM:
+        payload["applied_tags"] = []
     return payload
 
 

@@ -19,7 +19,7 @@ fake's own measurement: from writing INTERACTION_CREATE to the socket to handlin
 from __future__ import annotations
 
 from .common import API_VERSION, Fault, GatewayConnection
-from .gateway import GuildId
+from .gateway import Announced, ChannelId, GuildId
 from .injection import Injection
 from .state import DEFAULT_APPLICATION_FLAGS, DEFAULT_ATTACHMENT_SIZE_LIMIT
 
@@ -38,6 +38,8 @@ __all__ = [
     "API_VERSION",
     "DEFAULT_APPLICATION_FLAGS",
     "DEFAULT_ATTACHMENT_SIZE_LIMIT",
+    "Announced",
+    "ChannelId",
     "FakeDiscord",
     "Fault",
     "GatewayConnection",

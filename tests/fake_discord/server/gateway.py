@@ -25,13 +25,14 @@ from .common import (
 from .state import State
 
 
-class GuildId(int):
-    """A guild id that can also be awaited: ``await fake.add_guild("B")`` returns the id once the
-    guild's GUILD_CREATE was written to the gateway (at once when no bot has connected yet)."""
+class Announced(int):
+    """An id that can also be awaited: ``await fake.add_guild("B")`` returns the id once the
+    guild's GUILD_CREATE was written to the gateway (at once when no bot has connected yet);
+    ``await fake.add_thread(...)`` once its THREAD_CREATE was, and so on."""
 
     _sent: asyncio.Future[None] | None
 
-    def __new__(cls, value: int, sent: asyncio.Future[None] | None = None) -> GuildId:
+    def __new__(cls, value: int, sent: asyncio.Future[None] | None = None) -> Announced:
         obj = super().__new__(cls, value)
         obj._sent = sent
         return obj
@@ -43,6 +44,10 @@ class GuildId(int):
         if self._sent is not None:
             await self._sent
         return int(self)
+
+
+GuildId = Announced  # a guild's, what add_guild and rejoin_guild return
+ChannelId = Announced  # a channel's or thread's, what add_forum and add_thread return
 
 
 class Gateway(State):
@@ -126,6 +131,13 @@ class Gateway(State):
         for sid, session in self._sessions.items():
             if (shard is None or sid == shard) and session.live is not None:
                 await self._send(session.live, {"op": 9, "d": False})
+
+    def _announce(self, channel_id: int, event: str, data: dict[str, Any], seen: bool) -> ChannelId:
+        """Tell a connected bot of a new channel or thread it can see; else GUILD_CREATE will."""
+        self._notify()
+        if not self._sessions or not seen:
+            return ChannelId(channel_id)
+        return ChannelId(channel_id, self._dispatch_soon(event, data))
 
     def _announce_join(self, guild: FakeGuild) -> GuildId:
         self._notify()

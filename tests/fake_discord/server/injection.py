@@ -14,6 +14,7 @@ import discord
 
 from .. import rules
 from ..models import (
+    CHANNEL_FORUM,
     INTERACTION_APPLICATION_COMMAND,
     INTERACTION_AUTOCOMPLETE,
     INTERACTION_MESSAGE_COMPONENT,
@@ -24,16 +25,130 @@ from ..models import (
     channel_payload,
     iso_timestamp,
     member_payload,
+    thread_payload,
 )
 from ..records import InteractionRecord
 from .common import (
     perm_value,
 )
+from .gateway import ChannelId
 from .options import OPTION_USER, Options
 
 
 class Injection(Options):
     """What a user does, as INTERACTION_CREATE (or MESSAGE_CREATE) events."""
+
+    # -- threads and forums: where members talk besides channels -------------------------------
+
+    def add_forum(self, name: str, *, guild: bool | int = True) -> ChannelId:
+        """Add a forum channel (type 15, where members talk only in posts: threads; see
+        :meth:`add_thread`) under "Text Channels"; returns its id, awaitable like
+        :meth:`add_guild`'s: the bot hears of it in GUILD_CREATE, or in CHANNEL_CREATE once
+        connected."""
+        where = self._needs_guild(guild)
+        if name in where.channel_ids:
+            raise ValueError(f"guild {where.id} already has a channel {name!r}")
+        channel_id = self.ids.next()
+        forum = channel_payload(
+            channel_id,
+            name,
+            guild_id=where.id,
+            position=len(where.channels),
+            channel_type=CHANNEL_FORUM,
+            parent_id=where.channel_ids["Text Channels"],
+        )
+        where.channels[channel_id] = forum
+        where.channel_ids[name] = channel_id
+        return self._announce(channel_id, "CHANNEL_CREATE", forum, seen=True)
+
+    def add_thread(
+        self,
+        name: str,
+        *,
+        parent: int | str = "general",
+        private: bool = False,
+        owner: str = "alice",
+        members: Sequence[str] = (),
+        bot_joined: bool = False,
+        message: str | None = None,
+        guild: bool | int = True,
+    ) -> ChannelId:
+        """Start a thread in text channel ``parent`` (name or id) of ``guild``, or a post in a
+        forum channel (:meth:`add_forum`); returns its id, awaitable like :meth:`add_guild`'s.
+        Interactions then come from it with ``channel=name`` or its id.
+
+        ``owner`` started it and is its member with ``members`` (users who joined it; unknown
+        names are made members of the guild); ``bot_joined`` the bot too. A private thread
+        (type 12, text channels only) is seen by its members and whoever has MANAGE_THREADS,
+        the bot included: a bot that did not join one without that permission hears nothing of
+        it, and discord.py knows it only from the interaction's ``channel``. A public thread or
+        post (type 11) is seen by all who see its parent: GUILD_CREATE's ``threads``, or a
+        THREAD_CREATE once connected, tells discord.py of it (docs/topics/threads.md, "Gateway
+        Events"). A forum post opens with a message by its owner whose id is the thread's
+        (``message``, default the name), as on Discord."""
+        where = self._needs_guild(guild)
+        home = self._thread_parent(where, name, parent, private=private, message=message)
+        owner_id = self._ensure_member(where, owner)
+        joined = {owner_id} | {self._ensure_member(where, n) for n in members}
+        if bot_joined:
+            joined.add(self.bot_user_id)
+        thread_id = self.ids.next()
+        thread = thread_payload(
+            thread_id,
+            name,
+            guild_id=where.id,
+            parent=home,
+            owner_id=owner_id,
+            private=private,
+            created_at=iso_timestamp(),
+        )
+        thread["member_count"] = min(len(joined), 50)  # Discord stops counting at 50
+        where.threads[thread_id] = thread
+        where.thread_members[thread_id] = joined
+        where.channel_ids[name] = thread_id
+        if home["type"] == CHANNEL_FORUM:
+            self._open_post(home, thread, message if message is not None else name)
+        seen = self._bot_sees(where, thread_id)
+        return self._announce(thread_id, "THREAD_CREATE", {**thread, "newly_created": True}, seen)
+
+    def _thread_parent(
+        self, guild: FakeGuild, name: str, parent: int | str, *, private: bool, message: Any
+    ) -> dict[str, Any]:
+        """The channel a new thread ``name`` starts in, if Discord would let it start there."""
+        if name in guild.channel_ids:
+            raise ValueError(f"guild {guild.id} already has a channel {name!r}")
+        home = guild.channels.get(self._channel_id_in(guild, parent))
+        if home is None or home["type"] not in (0, CHANNEL_FORUM):
+            raise ValueError("a thread starts in a text or forum channel")
+        if home["type"] != CHANNEL_FORUM and message is not None:
+            raise ValueError("only a forum post opens with a message; post one with channel=")
+        if private and home["type"] == CHANNEL_FORUM:
+            raise ValueError("a forum's posts are public threads; private ones are for text")
+        return home
+
+    def _open_post(self, forum: dict[str, Any], thread: dict[str, Any], text: str) -> None:
+        """A forum post's first message: its owner's, with the thread's id (docs/topics/
+        threads.md, "Creating Threads in Forum and Media Channels")."""
+        post = int(thread["id"])
+        author = self.users[int(thread["owner_id"])]
+        self._create_message(
+            channel_id=post, body={"content": text}, files=[], author=author, message_id=post
+        )
+        thread.update({"last_message_id": str(post), "message_count": 1, "total_message_sent": 1})
+        forum["last_message_id"] = str(post)  # a forum's last_message_id: its latest post
+
+    def _needs_guild(self, guild: bool | int) -> FakeGuild:
+        where = self._where(guild)
+        if where is None:
+            raise ValueError("threads and forums are a guild's; guild=False means a DM")
+        return where
+
+    def _ensure_member(self, guild: FakeGuild, name: str) -> int:
+        """``name``'s id, made a member of ``guild`` (without roles) unless already one."""
+        uid = self.user_ids.get(name)
+        if uid is not None and uid in guild.members:
+            return uid
+        return self._member_in(guild, name, ())
 
     def _interaction_base(
         self,
@@ -89,16 +204,24 @@ class Injection(Options):
             )
         elif guild is not None:
             channel_id = self._channel_id_in(guild, channel)
-            channel_data = guild.channels[channel_id]
+            channel_data = self._room(guild, channel_id)
             role_list = (
                 [self._role_id(r, guild) for r in roles]
                 if roles is not None
                 else [int(r) for r in guild.members.get(uid, {}).get("roles", [])]
             )
+            server_perms = self._permissions_in(guild, uid, role_list)
+            if channel_id in guild.threads and not self._sees_thread(
+                guild, channel_id, uid, server_perms
+            ):
+                raise ValueError(
+                    f"user {uid} cannot see private thread {channel_data['name']!r}: "
+                    "not its member, without MANAGE_THREADS"
+                )
             perms = (
                 perm_value(member_permissions)
                 if member_permissions is not None
-                else self._permissions_in(guild, uid, role_list)
+                else self._permissions_at(channel_data, server_perms)
             )
             base_member = guild.members.get(uid) or member_payload(
                 user_data, role_list, iso_timestamp(time.time() - 60)
@@ -112,10 +235,16 @@ class Injection(Options):
                     "guild": {"id": str(guild.id), "locale": "en-US", "features": []},
                     "guild_locale": "en-US",
                     "channel_id": str(channel_id),
+                    # The channel as the guild holds it, a thread whole (type, parent_id,
+                    # thread_metadata...): discord.py builds its Thread from this when its
+                    # cache lacks it (Interaction._from_data).
                     "channel": {**channel_data, "permissions": str(perms)},
                     "member": member,
                     "context": 0,
                     "authorizing_integration_owners": {"0": str(guild.id)},
+                    "app_permissions": str(
+                        self._permissions_at(channel_data, self.app_permissions)
+                    ),
                 }
             )
         else:
@@ -130,6 +259,21 @@ class Injection(Options):
                 }
             )
         return payload
+
+    @staticmethod
+    def _room(guild: FakeGuild, channel_id: int) -> dict[str, Any]:
+        """A channel where members can use commands (``ValueError`` for a category, and for a
+        forum, where one writes only in its posts: docs/topics/threads.md, "Forums")."""
+        channel = guild.channel(channel_id)
+        assert channel is not None  # _channel_id_in checked it
+        if channel["type"] == 4:
+            raise ValueError(f"{channel['name']!r} is a category; nobody writes in one")
+        if channel["type"] == CHANNEL_FORUM:
+            raise ValueError(
+                f"{channel['name']!r} is a forum: commands come from its posts "
+                "(add_thread(..., parent=forum))"
+            )
+        return channel
 
     def _forged_channel(
         self, forged_guild_id: int, channel: int | str | None
@@ -351,10 +495,13 @@ class Injection(Options):
         channel: int | str | None = None,
         guild: bool | int = True,
     ) -> StoredMessage:
-        """Post a user message and dispatch MESSAGE_CREATE (for ``on_message``/prefix commands)."""
+        """Post a user message and dispatch MESSAGE_CREATE (for ``on_message``/prefix commands),
+        unless the bot cannot see where it is (a private thread it did not join)."""
         message = self.post_user_message(content, author=author, channel=channel, guild=guild)
         event = copy.deepcopy(message.payload)
         where = self._guild_of_channel(message.channel_id)
+        if where is not None and not self._bot_sees(where, message.channel_id):
+            return message
         if where is not None:
             uid = int(message.payload["author"]["id"])
             event["guild_id"] = str(where.id)

@@ -143,8 +143,9 @@ class Messages(Gateway):
         | FLAG_IS_COMPONENTS_V2,
         extra_flags: int = 0,
         author: dict[str, Any] | None = None,
+        message_id: int | None = None,  # a forum post's first message has the post's id
     ) -> StoredMessage:
-        message_id = self.ids.next()
+        message_id = message_id or self.ids.next()
         stored_files = self._store_uploads(channel_id, body, files)
         flags = (int(body.get("flags") or 0) & flags_allowed) | extra_flags
         payload: dict[str, Any] = {

@@ -17,6 +17,8 @@ import discord
 from aiohttp import web
 
 from ..models import (
+    CHANNEL_PRIVATE_THREAD,
+    THREAD_TYPES,
     FakeGuild,
     Ping,
     RequestLog,
@@ -67,6 +69,12 @@ _BOT_PERMISSIONS = _permissions(
     "view_channel send_messages send_messages_in_threads embed_links attach_files"
     " read_message_history add_reactions use_external_emojis use_application_commands"
 )
+# In a thread, SEND_MESSAGES_IN_THREADS (not SEND_MESSAGES) lets one post (Discord's
+# docs/topics/threads.md, "Permissions"); without it these go too, as they do in a channel
+# without SEND_MESSAGES (discord.py's Thread.permissions_for takes them away the same way).
+_SEND_IN_THREADS = _permissions("send_messages_in_threads")
+_NEEDS_SENDING = _permissions("send_tts_messages mention_everyone embed_links attach_files")
+_MANAGE_THREADS = _permissions("manage_threads")
 
 
 @dataclass
@@ -313,7 +321,7 @@ class State:
 
     def _guild_of_channel(self, channel_id: int) -> FakeGuild | None:
         for guild in self._guilds.values():
-            if channel_id in guild.channels:
+            if guild.channel(channel_id) is not None:
                 return guild
         return None
 
@@ -329,7 +337,7 @@ class State:
                 )
             return guild.channel_ids[channel]
         channel_id = int(channel)
-        if channel_id not in guild.channels:
+        if guild.channel(channel_id) is None:
             raise ValueError(
                 f"unknown guild channel {channel!r} in guild {guild.id} "
                 "(pass guild=<its guild id> for a channel of another guild)"
@@ -418,6 +426,47 @@ class State:
             return discord.Permissions.all().value
         return value
 
+    @staticmethod
+    def _permissions_at(channel: Mapping[str, Any], value: int) -> int:
+        """Guild-level permissions ``value`` in ``channel``. No channel here has overwrites, and a
+        thread has none of its own: it inherits its parent's (docs/topics/threads.md,
+        "Permissions"), less what needs SEND_MESSAGES_IN_THREADS when that is missing."""
+        if channel["type"] in THREAD_TYPES and not value & _SEND_IN_THREADS:
+            return value & ~_NEEDS_SENDING
+        return value
+
+    @staticmethod
+    def _sees_thread(guild: FakeGuild, thread_id: int, user_id: int, value: int) -> bool:
+        """Whether a user with permissions ``value`` sees a thread: a public one as its parent
+        channel; a private one only as its member or with MANAGE_THREADS
+        (docs/topics/threads.md, "Permissions")."""
+        if guild.threads[thread_id]["type"] != CHANNEL_PRIVATE_THREAD:
+            return True
+        return user_id in guild.thread_members.get(thread_id, ()) or bool(value & _MANAGE_THREADS)
+
+    def _bot_sees(self, guild: FakeGuild, channel_id: int) -> bool:
+        """Whether the bot sees a channel of ``guild``: every one but a private thread it did not
+        join without MANAGE_THREADS (Discord tells it nothing of that one)."""
+        if channel_id not in guild.threads:
+            return True
+        bot_value = self._permissions_in(guild, self.bot_user_id)
+        return self._sees_thread(guild, channel_id, self.bot_user_id, bot_value)
+
+    def _threads_seen_by_bot(self, guild: FakeGuild) -> list[dict[str, Any]]:
+        """GUILD_CREATE's ``threads``: the active threads the bot can see (docs/topics/threads.md,
+        "Gateway Events"), each with the bot's thread member object where it joined, without
+        ``id`` and ``user_id`` there (docs/resources/channel, "Thread Member Object")."""
+        threads = []
+        for thread_id, thread in guild.threads.items():
+            if not self._bot_sees(guild, thread_id):
+                continue
+            item = dict(thread)
+            if self.bot_user_id in guild.thread_members.get(thread_id, ()):
+                created = thread["thread_metadata"]["create_timestamp"]
+                item["member"] = {"join_timestamp": created, "flags": 0}
+            threads.append(item)
+        return threads
+
     def _guild_create_payload(
         self, guild: FakeGuild | None = None, *, joining: bool = False
     ) -> dict[str, Any]:
@@ -475,7 +524,7 @@ class State:
                 else [guild.members[self.bot_user_id]]
             ),
             "channels": channels,
-            "threads": [],
+            "threads": self._threads_seen_by_bot(guild),
             "presences": [],
             "stage_instances": [],
             "guild_scheduled_events": [],
@@ -493,7 +542,7 @@ class State:
         """A channel the bot can see: in a guild it is in, or a DM."""
         guild = self._guild_of_channel(cid)
         if guild is not None:
-            return guild.channels[cid] if guild.present else None
+            return guild.channel(cid) if guild.present else None
         return self._dm_channels.get(cid)
 
     def dm_channel_id(self, user: Any) -> int:
