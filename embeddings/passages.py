@@ -59,7 +59,10 @@ class CountMemo:
 # level, plain text's by their numbering.
 # 9: a short line that signs the quotation above it ("John D. Rockefeller"), or says in
 # brackets where it is from, joins that quotation, no longer the next one.
-READER_VERSION = 9
+# 10: a plain text of numbered verses (Project Gutenberg's Bible) is read as verses, one a
+# passage, each book under its usual name ("Matthew" for "The Gospel According to Saint
+# Matthew").
+READER_VERSION = 10
 # What a build's sentence table holds (embeddings/sentence_index.py). 2: a passage's
 # closing signature or date line is no sentence of its own (sentences.is_attribution).
 SENTENCE_RULES = 2

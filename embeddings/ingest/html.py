@@ -21,6 +21,7 @@ from embeddings.ingest.footnotes import marker_id
 from embeddings.ingest.gutenberg import trim_pieces
 from embeddings.ingest.languages import language_code
 from embeddings.ingest.pieces import Piece
+from embeddings.ingest.verses import VERSE, made_of_verses
 
 _DROP = frozenset(
     {
@@ -96,8 +97,6 @@ _BLOCKS = frozenset(
         "menu",
     }
 )
-_VERSE = re.compile(r"(?P<chapter>\d{1,3}):(?P<verse>\d{1,3})\s+(?P<text>\S.*)", re.S)
-_MIN_VERSES = 5
 _WHITESPACE = re.compile(r"[ \t\n\r\f\u00a0]+")
 _ALNUM = re.compile(r"[^\W_]")
 _BACK_LINK = re.compile(r"[↩↑^]\ufe0e?\ufe0f?")
@@ -146,8 +145,8 @@ def read_html_pieces(text: str) -> tuple[list[Piece], DocumentMeta]:
 def _verses(pieces: list[Piece]) -> list[Piece]:
     """Numbered verses, when the page is made of them (one "10:30 ..." line is a time)."""
     paragraphs = [p for p in pieces if not p.is_heading and p.kind == "text"]
-    matches = [(p, m) for p in paragraphs if (m := _VERSE.fullmatch(p.text)) is not None]
-    if len(matches) < _MIN_VERSES and 2 * len(matches) <= len(paragraphs):
+    matches = [(p, m) for p in paragraphs if (m := VERSE.fullmatch(p.text)) is not None]
+    if not made_of_verses(len(matches), len(paragraphs)):
         return pieces
     for piece, m in matches:
         piece.kind = "verse"

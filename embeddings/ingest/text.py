@@ -5,6 +5,7 @@ paragraphs, hard-wrapped prose lines are joined, indented or short capitalised l
 are verse and keep their breaks, and short upper-case lines are headings. A short line in
 ordinary case is a heading too when it titles a bulleted list just below it ("Examples of
 connections MIM did not make"): left a paragraph, it would be quoted alone as an answer.
+Numbered verses ("1:1 In the beginning ...", a Bible's) are verses, one a piece (`verses.py`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 from embeddings.ingest.dictionary import MIN_ENTRIES, loose_headword, strict_headword
 from embeddings.ingest.masthead import parse_byline
 from embeddings.ingest.pieces import Piece
+from embeddings.ingest.verses import read_verses
 
 _BULLET = re.compile(r"\s*(?:[•●▪◦‣∙]\s*|[*\-–]\s+)(?P<text>\S.*)")
 _TERMINAL = re.compile(r"[.!?,;]['\"’”)\]]*$")
@@ -63,7 +65,7 @@ def read_text_pieces(text: str) -> list[Piece]:
             last = pieces[-1] if pieces else None
             if dictionary and last is not None and last.is_heading and len(last.text) == 1:
                 letter = last.text
-    return pieces
+    return read_verses(pieces)
 
 
 def _title_and_byline(lines: list[str]) -> bool:

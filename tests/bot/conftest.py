@@ -12,6 +12,8 @@ from bot.app import App
 
 # The first verses of the King James Bible's Genesis, as Gutenberg's file of the book.
 GENESIS = Path(__file__).parents[1] / "ingest" / "fixtures" / "kjv-genesis-excerpt.htm"
+# Excerpts of the King James Bible as Project Gutenberg's plain text (pg10.txt) lays it out.
+PG10 = GENESIS.with_name("kjv-pg10-excerpt.txt")
 
 
 @pytest.fixture
@@ -29,6 +31,14 @@ def bible_app(fresh_app: App, tmp_path: Path) -> App:
     (app.settings.corpus / "kjv" / "_collection.meta.toml").write_text(
         'title = "The King James Bible"\ndate = "1611"\n'
     )
+    app.collections.base.reindex()
+    return app
+
+
+@pytest.fixture
+def pg10_app(app: App) -> App:
+    """The seeds and excerpts of the Bible in one plain-text file, as Gutenberg gives it."""
+    shutil.copy(PG10, app.settings.corpus / "pg10.txt")
     app.collections.base.reindex()
     return app
 

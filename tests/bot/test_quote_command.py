@@ -257,6 +257,42 @@ def test_a_bible_in_one_file_keeps_to_the_book_under_its_heading(app: App) -> No
     assert verse.text == "And the Lord said, Let there be light: and there was light."
 
 
+@pytest.mark.parametrize(
+    ("reference", "cited", "verse"),
+    [
+        ("Matthew 5:3", "Matthew 5:3", "Blessed are the poor in spirit: for theirs is the"),
+        ("Gen 1:1", "Genesis 1:1", "In the beginning God created the heaven and the earth."),
+        # 13:4 ran on into 13:5-7 in one paragraph
+        ("1 Cor 13:4", "1 Corinthians 13:4", "Charity suffereth long, and is kind;"),
+        ("Lam 1:1", "Lamentations 1:1", "How doth the city sit solitary"),  # not Jeremiah's
+        ("3 John 2", "3 John 1:2", "Beloved, I wish above all things that thou mayest"),
+    ],
+)
+def test_a_plain_text_bible_answers_a_reference_with_its_verse(
+    pg10_app: App, reference: str, cited: str, verse: str
+) -> None:
+    # Gutenberg's plain text was read as prose: no verse, no book, "Matthew 5:3" searched.
+    (found,) = quote(pg10_app, QuoteRequest(reference)).quotes
+    assert found.text.startswith(verse) and found.section == cited
+
+
+def test_a_plain_text_bible_keeps_to_a_book_given_as_the_title(pg10_app: App) -> None:
+    quotes = quote(pg10_app, QuoteRequest(CREATION, title="Genesis", count=10)).quotes
+    assert quotes and all(q.section.startswith("Genesis ") for q in quotes)
+
+
+def test_a_plain_text_bibles_verse_found_by_its_sense_is_cited_by_book_and_verse(
+    pg10_app: App,
+) -> None:
+    # 6:24 begins inside a paragraph that 6:23 began above: it was quoted with the end of
+    # 6:23, under "The Gospel According to Saint Matthew" and no verse.
+    (found,) = quote(pg10_app, QuoteRequest("nobody can work for two bosses at once")).quotes[:1]
+    assert found.text.startswith("No man can serve two masters")
+    assert citation(found).endswith(
+        "“The King James Bible”, Matthew 6:24. https://www.gutenberg.org/ebooks/10"
+    )
+
+
 # -- names as phones and keyboards type them ----------------------------------------------------
 
 
