@@ -358,14 +358,17 @@ inefficiency.
 TREE, n.  A tall vegetable intended by nature to serve as a penal apparatus.
 """
 GOSSIP = "The old cynic was a good neighbour in his day."
+CLERK = "The clerk wrote adj for adjective, and adj was all he wrote."
 
 
 @pytest.fixture
 def glossary_app(app: App) -> App:
-    """The seeds, a small dictionary of nouns and adjectives, and a passage using them."""
+    """The seeds, a small dictionary of nouns and adjectives, a passage using them and one
+    naming a part of speech in its prose."""
     corpus = Path(app.settings.corpus)
     (corpus / "glossary.txt").write_text(GLOSSARY, encoding="utf-8")
     (corpus / "gossip.txt").write_text(GOSSIP + "\n", encoding="utf-8")
+    (corpus / "clerk.txt").write_text(CLERK + "\n", encoding="utf-8")
     app.collections.base.reindex()
     return app
 
@@ -373,7 +376,7 @@ def glossary_app(app: App) -> App:
 def test_an_entry_s_part_of_speech_is_no_term_of_its_passage(glossary_app: App) -> None:
     searcher = glossary_app.index.searcher
     (vocabulary, _), *_ = scope_define.vocabularies(searcher)
-    assert vocabulary.lookup("adj") is not None  # "adj." opens two entries: a word to it
+    assert vocabulary.lookup("adj") is not None  # the clerk's prose uses it: a word to it
     good = next(i for i, p in enumerate(searcher.index.passages) if p.text.startswith("GOOD"))
     assert "adj" not in candidate_terms(searcher, good, ExplainParams())
 

@@ -131,6 +131,33 @@ def test_defined_terms_including_one_a_footnote_explains(vocabulary: Vocabulary)
     assert (socialist.text, socialist.kind) == ("sect-socialist", DEFINED)
 
 
+def entry(text: str) -> Passage:
+    """An entry of a dictionary: its headword, its part of speech and its definition."""
+    return passage("devil.txt", text, kind="entry", headword=text.split(",")[0])
+
+
+ENTRIES = [
+    entry("GOOD, adj.  Sensible, madam, to the worth of this present writer."),
+    entry("OLD, adj.  In that stage of usefulness which is not inconsistent with inefficiency."),
+    entry("ENOUGH, pro.  All there is in the world if you like it."),
+    entry("ME, pro.  The objectionable case of I."),
+]
+
+
+def test_an_entry_s_part_of_speech_is_no_word_of_it() -> None:
+    # Every "adj." of the Devil's Dictionary was counted: /define offered "adj" as a term.
+    entries = build_vocabulary(ENTRIES, {})
+    assert entries.lookup("adj") is None and entries.lookup("pro") is None
+    assert "adj" not in entries.complete("ad") and "adj" not in entries.suggest("adjs")
+    assert term(entries, "good").kind == HEADWORD
+
+
+def test_a_part_of_speech_in_running_prose_stays_a_word() -> None:
+    notes = passage("notes.txt", "The clerk wrote adj for adjective, and adj was all he wrote.")
+    adj = term(build_vocabulary([*ENTRIES, notes], {}), "adj")
+    assert (adj.count, adj.sources) == (2, (1,))  # the two of the notes, not the entries'
+
+
 @pytest.mark.parametrize("example", named_examples())
 def test_defined_terms_are_found_without_knowing_the_term(example: Example) -> None:
     assert example.named in defined_terms(example.text)
