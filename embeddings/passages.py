@@ -66,6 +66,9 @@ READER_VERSION = 10
 # What a build's sentence table holds (embeddings/sentence_index.py). 2: a passage's
 # closing signature or date line is no sentence of its own (sentences.is_attribution).
 SENTENCE_RULES = 2
+# What a build's vocabulary counts (embeddings/vocabulary.py; its file's layout is
+# VOCABULARY_VERSION). 2: an entry's part of speech ("GOOD, adj.") is no word of it.
+VOCABULARY_RULES = 2
 
 
 @dataclass(frozen=True)
@@ -79,11 +82,12 @@ class ChunkParams:
             "max_tokens": self.max_tokens,
             "min_words": self.min_words,
             "min_chars": self.min_chars,
-            # What the readers take from a file, or what the sentence table holds, changed:
-            # a build made before reads every file again at its next reindex, reusing the
-            # vectors of texts that did not change.
+            # What the readers take from a file, or what the sentence table or the
+            # vocabulary holds, changed: a build made before reads every file again at its
+            # next reindex, reusing the vectors of texts that did not change.
             "reader": READER_VERSION,
             "sentences": SENTENCE_RULES,
+            "vocabulary": VOCABULARY_RULES,
         }
 
 

@@ -41,6 +41,8 @@ from embeddings.tokens import WORDS_AND_BREAKS, key_of, stem
 if TYPE_CHECKING:
     from embeddings.store import IndexData
 
+# The layout of vocabulary.json: an older one is not read, the vocabulary is built from
+# the passages at load instead. What it counts is passages.VOCABULARY_RULES.
 VOCABULARY_VERSION = 1
 HEADWORD, DEFINED, PHRASE = "headword", "defined", "phrase"
 _KIND_BONUS = {HEADWORD: 3.0, DEFINED: 3.0, PHRASE: 0.0}

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embeddings import build, store
+from embeddings import build, passages, store, vocabulary
 from embeddings.build import Job, no_progress, plan, reindex, scan
 from embeddings.dense import DenseParams
 from embeddings.documents import Document
@@ -21,6 +21,7 @@ from embeddings.encoder import Encoder
 from embeddings.ingest import CorpusFile
 from embeddings.passages import ChunkParams
 from embeddings.sentence_index import sentence_texts
+from tests.embeddings.test_vocabulary import ENTRIES
 
 NOTE = (
     "On reading together\n\n"
@@ -114,6 +115,21 @@ def test_the_plan_keeps_a_document_only_while_its_file_and_chunking_are_unchange
     # Its vectors can still be reused, its passages not: the text is cut again.
     assert replanned.previous is not None
     assert replanned.kept(source, fp) is None and not replanned.up_to_date(recut.dense)
+
+
+def test_a_build_whose_vocabulary_was_counted_by_older_rules_is_made_again_at_the_next_reindex(
+    tmp_path: Path, encoder: Encoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    (corpus / "glossary.txt").write_text("\n\n".join(p.text for p in ENTRIES) + "\n")
+    with monkeypatch.context() as before:  # the rules before: "adj." of an entry a word
+        before.setattr(passages, "VOCABULARY_RULES", passages.VOCABULARY_RULES - 1)
+        before.setattr(vocabulary, "parts_of_speech", lambda text: [])
+        reindex(corpus, index, encoder)
+    assert store.load(index).vocabulary.lookup("adj") is not None
+    assert not reindex(corpus, index, encoder).up_to_date
+    assert store.load(index).vocabulary.lookup("adj") is None
 
 
 # -- reading and encoding side by side ------------------------------------------------------
