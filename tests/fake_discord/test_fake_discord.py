@@ -190,6 +190,12 @@ class TinyBot(commands.Bot):
             await second.edit(content="second edited")
             await interaction.delete_original_response()
 
+        @tree.command(description="Deferred publicly, answered privately")
+        async def withdraw(interaction: discord.Interaction) -> None:
+            await interaction.response.defer(thinking=True)
+            await interaction.delete_original_response()
+            await interaction.followup.send("only you", ephemeral=True)
+
         @tree.command(description="Resolved user, role and channel options")
         async def who(
             interaction: discord.Interaction,
@@ -545,6 +551,18 @@ async def test_modal_select_files_and_channel_messages(fake_discord: FakeDiscord
     assert record.final_message is None
     assert fake_discord.messages[record.original_id or 0].files[0].data == b"abc"
     assert [(m.content, m.ephemeral) for m in record.followups] == [("second edited", True)]
+
+
+async def test_a_follow_up_after_the_placeholder_was_deleted_is_a_message_of_its_own(
+    fake_discord: FakeDiscord,
+) -> None:
+    # Discord: only a follow-up that resolves a "thinking…" placeholder replaces it; once
+    # deleted, there is none to replace, and the follow-up is new, with its own flags.
+    async with run_client(TinyBot(), fake_discord):
+        record = await fake_discord.send_slash("withdraw")
+        await record.wait_for(lambda r: bool(r.followups), WAIT)
+    assert record.original_deleted and not record.violations
+    assert [(m.content, m.ephemeral) for m in record.messages] == [("only you", True)]
 
 
 async def test_options_user_command_dm_and_members_intent(fake_discord: FakeDiscord) -> None:

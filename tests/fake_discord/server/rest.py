@@ -297,9 +297,11 @@ class Rest(Commands):
             record.callback_type == CALLBACK_DEFERRED_CHANNEL_MESSAGE
             and original is not None
             and original.loading
+            and not original.deleted
         ):
             # Discord: the first follow-up after a "thinking" deferral replaces the placeholder,
             # ignoring its flags: kept for old apps, deprecated for Edit Original Response.
+            # A placeholder deleted is none to replace: the follow-up is a message of its own.
             self._violate(
                 "followup.replaces_placeholder",
                 "a follow-up replaced a deferral's placeholder (deprecated by Discord, which "
