@@ -32,7 +32,8 @@ async def send(
     deferral replaced, or a follow-up once it was answered.
 
     A placeholder keeps the visibility its deferral chose (Discord cannot change it), so
-    `ephemeral` only applies to a first response or a follow-up. Returns the message when
+    `ephemeral` only applies to a first response or a follow-up, or to a public
+    placeholder: deleted, it is followed by the answer, privately. Returns the message when
     Discord says which it is (needed to expire a view later)."""
     kwargs: dict[str, Any] = {"allowed_mentions": NO_PINGS}
     if embeds:
@@ -46,6 +47,11 @@ async def send(
             # Discord's route for this is Edit Original Interaction Response; a follow-up
             # that replaces the placeholder is deprecated (and ignores `ephemeral`).
             interaction.extras[_PLACEHOLDER_DONE] = True
+            if ephemeral and interaction.extras.get(_PLACEHOLDER_PUBLIC, False):
+                # Edited, it would tell the channel what the asker alone is told (a mistake
+                # of a command deferred while its server was read: bot/discord/warm.py).
+                await interaction.delete_original_response()
+                return await interaction.followup.send(wait=True, ephemeral=True, **kwargs)
             return await interaction.edit_original_response(**kwargs)
         kwargs["ephemeral"] = ephemeral
         if interaction.response.is_done():
@@ -59,6 +65,7 @@ async def send(
 
 
 _PLACEHOLDER_DONE = "quotebot.placeholder_done"  # in `Interaction.extras`
+_PLACEHOLDER_PUBLIC = "quotebot.placeholder_public"  # in `Interaction.extras`: deferred so
 
 
 def _placeholder_open(interaction: discord.Interaction) -> bool:
@@ -109,6 +116,7 @@ async def defer(interaction: discord.Interaction, *, ephemeral: bool = False) ->
         return True
     try:
         await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+        interaction.extras[_PLACEHOLDER_PUBLIC] = not ephemeral
         return True
     except discord.HTTPException as exc:
         _failed("defer", interaction, exc)

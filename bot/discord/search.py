@@ -2,11 +2,12 @@
 
 The input is checked first, with the core's own validation (no encoding, a few
 milliseconds; for /quote, `commands.quote.cached_quote`, which also finds a cached answer):
-a mistake is answered ephemerally, which is impossible once a public "thinking…"
-placeholder exists. Encoding and searching then run in a worker thread so the gateway
-heartbeat never waits on the model. Most searches finish well within Discord's
-3-second deadline, so the answer is sent as the reply itself (one request, no
-placeholder); only a search still running after `defer_after_seconds` is deferred first.
+a mistake is answered ephemerally, which a public "thinking…" placeholder would allow
+only by deleting it first (bot/discord/replies.py). Encoding and searching then run in a
+worker thread so the gateway heartbeat never waits on the model. Most searches finish
+well within Discord's 3-second deadline, so the answer is sent as the reply itself (one
+request, no placeholder); only a search still running after `defer_after_seconds` is
+deferred first.
 
 A /quote hands its question to the model from the event loop (`encode_first`) and waits
 for the vector without holding a thread, so a burst of questions reaches the model's

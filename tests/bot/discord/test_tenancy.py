@@ -267,6 +267,27 @@ async def test_a_command_whose_server_is_slow_to_read_is_acknowledged_in_time(
     assert not rec.violations
 
 
+async def test_a_mistake_after_a_slow_read_is_told_to_the_asker_alone(
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, servers: Servers, slash: Ask
+) -> None:
+    # /quote's "thinking…", shown publicly while its server was read, was then replaced by
+    # its answer: a mistake (a source that names no work) told to the whole channel, which
+    # every mistake is not. Now the public placeholder goes and the mistake is private.
+    b = servers.b
+    typed = {"query": GARDEN_QUERY, "source": "No Such Almanac"}
+    async with running_bot(app):
+        await add_almanac(slash, b, "bea")
+        with held_reading() as release:
+            app.collections.unload(b)
+            rec = await fake_discord.send_slash("quote", typed, guild=b)
+            await rec.wait_for(lambda r: r.acknowledged, ACK_SECONDS)
+            release.set()
+            await done(rec)
+    assert rec.response_type == "deferred" and "No Such Almanac" in text_of(rec)
+    assert rec.messages and all(m.ephemeral for m in rec.messages)
+    assert not rec.violations
+
+
 async def test_an_autocomplete_whose_server_is_slow_to_read_answers_in_time(
     fake_discord: FakeDiscord,
     app: App,
