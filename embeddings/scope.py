@@ -15,8 +15,9 @@ Works a server has hidden are left out of its scope entirely: never a candidate,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 import numpy as np
 
@@ -24,7 +25,9 @@ from embeddings.errors import NotFoundError, WorkGone
 from embeddings.passage_file import OnDemand
 from embeddings.passages import Passage
 from embeddings.search import Filters, Hit, QueryEmbeddings, Searcher, SearchResult
-from embeddings.store import DocumentRecord
+from embeddings.store import Derived, DocumentRecord
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,11 @@ class MergedView:
                     self.documents.append(shifted)
         self.by_source = {d.source: d for d in self.documents}
         self.passages: Sequence[Passage] = _Passages(self)
+        self._derived = Derived()  # made from the view on first use, as an index's are
+
+    def derived(self, make: Callable[[MergedView], _T]) -> _T:
+        """`make(self)`, made once (`IndexData.derived`)."""
+        return self._derived.get(make, self)
 
     def part_index(self, passage_id: int) -> int:
         if not 0 <= passage_id < self.size:

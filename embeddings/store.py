@@ -176,6 +176,28 @@ class Manifest:
 
 
 _T = TypeVar("_T")
+_S = TypeVar("_S")
+
+
+class Derived:
+    """What is made from an unchanging value on first use, kept with it. Concurrent first
+    requests wait for the one making it; requests for another value (a completion while
+    /define's lookup is made) do not."""
+
+    def __init__(self) -> None:
+        self._made: dict[Callable[[Any], Any], Any] = {}
+        self._locks: dict[Callable[[Any], Any], threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def get(self, make: Callable[[_S], _T], of: _S) -> _T:
+        """`make(of)`, made once."""
+        with self._guard:
+            lock = self._locks.setdefault(make, threading.Lock())
+        with lock:
+            if make not in self._made:
+                self._made[make] = make(of)
+            value: _T = self._made[make]
+            return value
 
 
 @dataclass
@@ -207,26 +229,11 @@ class IndexData:
     )
     # What commands make from the index on first use (/define's lookup, the vocabulary's
     # completer): kept here, so that it goes with the index and a reindex starts afresh.
-    _derived: dict[Callable[[IndexData], Any], Any] = field(
-        init=False, default_factory=dict, repr=False, compare=False
-    )
-    _derived_locks: dict[Callable[[IndexData], Any], threading.Lock] = field(
-        init=False, default_factory=dict, repr=False, compare=False
-    )
-    _derived_guard: threading.Lock = field(
-        init=False, default_factory=threading.Lock, repr=False, compare=False
-    )
+    _derived: Derived = field(init=False, default_factory=Derived, repr=False, compare=False)
 
     def derived(self, make: Callable[[IndexData], _T]) -> _T:
-        """`make(self)`, made once. Concurrent first requests wait for the one making it;
-        requests for another value (a completion while /define's lookup is made) do not."""
-        with self._derived_guard:
-            lock = self._derived_locks.setdefault(make, threading.Lock())
-        with lock:
-            if make not in self._derived:
-                self._derived[make] = make(self)
-            value: _T = self._derived[make]
-            return value
+        """`make(self)`, made once (see `Derived`)."""
+        return self._derived.get(make, self)
 
     def __post_init__(self) -> None:
         self.by_source = {d.source: d for d in self.documents}

@@ -11,13 +11,15 @@ corpus is searched as before.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 from embeddings.errors import NoSuchVerse
 from embeddings.passages import Passage, locator_ends, locator_range
 from embeddings.store import DocumentRecord
+
+_T = TypeVar("_T")
 
 # Book, chapter, then optionally a verse or a range of verses, or a range of chapters.
 # "John chapter 3 verse 16", "Jn 3.16", "john 3 16" (as a phone types it), "1 Cor. 13:4–7",
@@ -85,6 +87,8 @@ class Readable(Protocol):
 
     @property
     def passages(self) -> Sequence[Passage]: ...
+
+    def derived(self, make: Callable[[Any], _T]) -> _T: ...
 
 
 def parse(query: str) -> VerseRef | None:
@@ -207,6 +211,12 @@ class Book:
 
 
 def _books(index: Readable) -> dict[str, list[Book]]:
+    """The books of the index (`_find_books`), found once an index: a Bible in one file is
+    split into books by reading each of its verses, too slow for every query."""
+    return index.derived(_find_books)
+
+
+def _find_books(index: Readable) -> dict[str, list[Book]]:
     """The books of the index, by key: a document whose first passage is a verse, named by
     that verse's section (a book of a collection) or else by its own title, or each book of
     a document of several. A book split over several files has them all."""

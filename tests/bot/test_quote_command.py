@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
+from typing import overload
 
 import pytest
 
@@ -21,6 +23,8 @@ from bot.commands.source import complete, find
 from embeddings.documents import folded, names
 from embeddings.errors import NoSuchVerse, NoWorkMatching, QueryTooLong
 from embeddings.hits import Hit
+from embeddings.passages import Passage
+from embeddings.search import title_filters
 from tests.bot.conftest import GENESIS
 from tests.wording import raises_saying
 
@@ -291,6 +295,40 @@ def test_a_plain_text_bibles_verse_found_by_its_sense_is_cited_by_book_and_verse
     assert citation(found).endswith(
         "“The King James Bible”, Matthew 6:24. https://www.gutenberg.org/ebooks/10"
     )
+
+
+class ReadCount(Sequence[Passage]):
+    """An index's passages, counting how many are read."""
+
+    def __init__(self, passages: Sequence[Passage]) -> None:
+        self.passages, self.reads = passages, 0
+
+    def __len__(self) -> int:
+        return len(self.passages)
+
+    @overload
+    def __getitem__(self, i: int) -> Passage: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Passage]: ...
+    def __getitem__(self, i: int | slice) -> Passage | Sequence[Passage]:
+        self.reads += 1
+        return self.passages[i]
+
+
+def test_a_bible_in_one_file_is_split_into_books_once_not_at_every_query(
+    pg10_app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its books are found by reading every verse (31,000 of a whole Bible, some 16 ms):
+    # that was done again for every /quote given a source, every /compare side and every
+    # keystroke of their autocompletes, on the event loop for the latter.
+    index = pg10_app.live_for(None).searcher.index
+    complete_source(pg10_app, "Gen")  # its books found once
+    counted = ReadCount(index.passages)
+    monkeypatch.setattr(index, "passages", counted)
+    assert complete_source(pg10_app, "Mat") == ["Matthew"]
+    assert title_filters(index, "Matthew").book == "Matthew"
+    assert title_filters(index, "The King James Bible").title == "The King James Bible"
+    assert counted.reads == 0
 
 
 # -- names as phones and keyboards type them ----------------------------------------------------

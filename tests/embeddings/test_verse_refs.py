@@ -3,7 +3,9 @@ any other query is left to the search."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 import pytest
 
@@ -18,6 +20,7 @@ from embeddings.verse_refs import (
     verses_in,
 )
 
+T = TypeVar("T")
 BOOKS = [
     "Genesis",
     "Exodus",
@@ -41,6 +44,9 @@ LOCATORS = ["1:1", "1:2", "1:3–4", "2:1"]
 class Bible:
     documents: list[DocumentRecord] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)
+
+    def derived(self, make: Callable[[Bible], T]) -> T:
+        return make(self)  # made afresh each time: a test builds it up after making it
 
 
 def bible(*, with_essay: bool = True, one_file: bool = False) -> Bible:
