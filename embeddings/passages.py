@@ -62,7 +62,8 @@ class CountMemo:
 # 10: a plain text of numbered verses (Project Gutenberg's Bible) is read as verses, one a
 # passage, each book under its usual name ("Matthew" for "The Gospel According to Saint
 # Matthew").
-READER_VERSION = 10
+# 11: a paragraph opening with the time ("9:00", "10:30 a.m. The treasurer ...") is no verse.
+READER_VERSION = 11
 # What a build's sentence table holds (embeddings/sentence_index.py). 2: a passage's
 # closing signature or date line is no sentence of its own (sentences.is_attribution).
 SENTENCE_RULES = 2

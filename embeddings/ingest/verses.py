@@ -17,10 +17,16 @@ from dataclasses import dataclass
 
 from embeddings.ingest.pieces import Piece
 
-VERSE = re.compile(r"(?P<chapter>\d{1,3}):(?P<verse>\d{1,3})\s+(?P<text>\S.*)", re.S)
+# A verse's number: never verse 0 nor "05", and no time ("9:00", "10:30 a.m."; "Am I a
+# God at hand" is Jeremiah 23:23): minutes whose paragraphs open with the hour are prose.
+_NUMBER = (
+    r"(?P<chapter>\d{1,3}):(?P<verse>[1-9]\d{0,2})\s+"
+    r"(?![ap]\.m\.|[AP]\.M\.|[ap]m\b|[AP]M\b)"
+)
+VERSE = re.compile(rf"{_NUMBER}(?P<text>\S.*)", re.S)
 MIN_VERSES = 5
 # A verse's number inside a paragraph, after a space: "... and his brethren; 1:3 And ...".
-_MARKER = re.compile(r"(?<!\S)(\d{1,3}):(\d{1,3})\s+(?=\S)")
+_MARKER = re.compile(rf"(?<!\S){_NUMBER}(?=\S)")
 _TITLE_CHARS = 90  # a title above a book is a line of its own, no longer than a heading
 _TITLE_LEVEL = 2  # the plain-text reader's headings' level
 _TERMINAL = re.compile(r"[.!?;,]['\"’”)\]]*$")
@@ -121,7 +127,7 @@ def split_verses(text: str, after: tuple[int, int] | None = None) -> tuple[str, 
     text = " ".join(text.split())
     cuts: list[tuple[int, int, int, int]] = []  # marker's start, text's start, chapter, verse
     for m in _MARKER.finditer(text):
-        number = int(m.group(1)), int(m.group(2))
+        number = int(m["chapter"]), int(m["verse"])
         if m.start() == 0 or _follows(number, after):
             cuts.append((m.start(), m.end(), *number))
             after = number

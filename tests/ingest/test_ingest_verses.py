@@ -93,3 +93,16 @@ def test_a_numbered_paragraph_of_an_essay_stays_prose(corpus: Corpus) -> None:
     blocks = corpus.read("essay.txt").blocks
     assert {b.kind for b in blocks} == {"text"} and {b.locator for b in blocks} == {""}
     assert any(b.text.startswith("1:2 was the ratio") for b in blocks)
+
+
+def test_minutes_whose_paragraphs_open_with_the_time_stay_prose(corpus: Corpus) -> None:
+    # "9:00", "10:30 a.m." opening most paragraphs were read as verses' numbers: the
+    # minutes became verses 9:0 and 10:30, each quoted without its time ("a.m. The ...").
+    times = ["9:00", "9:30", "10:30 a.m.", "11:15", "12:00"]
+    said = ["Members arrived.", "The minutes were read.", "The treasurer reported.",
+            "Mrs Hale spoke on bees.", "The meeting closed."]  # fmt: skip
+    minutes = "\n\n".join(f"{time} {text}" for time, text in zip(times, said, strict=True))
+    corpus.write("minutes.txt", f"Minutes of the Garden Club\n\n{minutes}\n")
+    blocks = corpus.read("minutes.txt").blocks
+    assert {b.kind for b in blocks} == {"text"}
+    assert "10:30 a.m. The treasurer reported." in "\n".join(b.text for b in blocks)
