@@ -7,6 +7,7 @@ handler and the start-up on top; nothing below it needs to know that class.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Callable
@@ -47,6 +48,9 @@ class QuoteBotBase(commands.Bot):
         # The application's owner or team members (read at start-up): owners of the bot
         # like QUOTEBOT_ADMIN_IDS, who alone may change the shared base corpus.
         self.owners: frozenset[int] = frozenset()
+        # Servers whose own texts are being read off the event loop (bot/discord/warm.py):
+        # what arrives meanwhile waits for that read instead of starting one of its own.
+        self.readings: dict[int, asyncio.Future[Any]] = {}
         sys.setswitchinterval(GIL_SWITCH_SECONDS)  # for the whole process: see above
         # Searches whose query vector is ready (bot/discord/search.py): one thread a core.
         # FAISS's thread count is per thread, so each sets it as App did for the main one.

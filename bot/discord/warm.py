@@ -43,20 +43,28 @@ AUTOCOMPLETE_WAIT = 2.0  # s: an autocomplete unanswered within 3 s of its sendi
 
 def _reading(interaction: discord.Interaction) -> asyncio.Future[Any] | None:
     """The read of the interaction's server, in a thread, if its next question would read
-    its index from disk; None when there is nothing to read (a look-up)."""
-    app = bot_of(interaction).app
+    its index from disk (the read under way, if one is); None when there is nothing to
+    read (a look-up)."""
+    bot = bot_of(interaction)
     guild = server_of(interaction)
-    if guild is None or not app.collections.needs_loading(guild):
+    if guild is None:
         return None
-    reading = asyncio.ensure_future(asyncio.to_thread(app.live_for, guild))
+    under_way = bot.readings.get(guild)
+    if under_way is not None:
+        return under_way
+    if not bot.app.collections.needs_loading(guild):
+        return None
+    reading = asyncio.ensure_future(asyncio.to_thread(bot.app.live_for, guild))
+    bot.readings[guild] = reading
 
-    def logged(done: asyncio.Future[Any]) -> None:
+    def done(read: asyncio.Future[Any]) -> None:
+        del bot.readings[guild]
         # Raised into a check, it would reach no error handler (discord.py hands its own
         # errors only): the command reads it again and says what went wrong.
-        if not done.cancelled() and done.exception() is not None:
-            log.warning("server %s: reading its texts ahead failed: %r", guild, done.exception())
+        if not read.cancelled() and read.exception() is not None:
+            log.warning("server %s: reading its texts ahead failed: %r", guild, read.exception())
 
-    reading.add_done_callback(logged)
+    reading.add_done_callback(done)
     return reading
 
 

@@ -316,6 +316,42 @@ async def test_an_autocomplete_whose_server_is_slow_to_read_answers_in_time(
     assert not early.violations
 
 
+async def test_interactions_during_a_slow_read_share_it(
+    fake_discord: FakeDiscord,
+    app: App,
+    running_bot: RunningBot,
+    servers: Servers,
+    slash: Ask,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each interaction arriving while its server was read started a read of its own in
+    # the worker threads, each waiting for the first: a busy server's keystrokes and
+    # questions could take every thread that searches use.
+    monkeypatch.setattr(warm, "AUTOCOMPLETE_WAIT", 0.2, raising=False)
+    b = servers.b
+    typed = {"query": "x", "source": "The Bee"}
+    reading: list[str] = []
+    live_for = app.live_for
+
+    def counted(guild_id: int | None) -> Any:
+        if threading.current_thread() is not threading.main_thread():
+            reading.append(threading.current_thread().name)
+        return live_for(guild_id)
+
+    async with running_bot(app):
+        await add_almanac(slash, b, "bea")
+        with held_reading() as release, patch.object(app, "live_for", counted):
+            app.collections.unload(b)
+            asked = [
+                await fake_discord.send_autocomplete("quote", typed, focused="source", guild=b)
+                for _ in range(3)
+            ]
+            for rec in asked:
+                await rec.wait_for(lambda r: r.acknowledged, ACK_SECONDS)
+            release.set()
+    assert len(reading) == 1
+
+
 async def test_a_refused_command_reads_nothing_of_its_server(
     app: App, running_bot: RunningBot, servers: Servers, slash: Ask
 ) -> None:
