@@ -288,48 +288,61 @@ async def test_a_mistake_after_a_slow_read_is_told_to_the_asker_alone(
     assert not rec.violations
 
 
+TYPED_SOURCE = {"query": "x", "source": "The Bee"}  # /quote's source, being typed
+
+
+@pytest.fixture
+def quick_autocomplete(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An autocomplete waits 0.2 s for its server's read before offering nothing (2 s in
+    the bot), so that a test of it takes less than Discord's 3 s."""
+    monkeypatch.setattr(warm, "AUTOCOMPLETE_WAIT", 0.2, raising=False)
+
+
+async def suggested_while_read(
+    app: App, fake_discord: FakeDiscord, guild: int, count: int
+) -> list[InteractionRecord]:
+    """/quote's source suggestions asked `count` times while the server's own texts are
+    read from a slow disk, each once answered; the read ends after."""
+    with held_reading() as release:
+        app.collections.unload(guild)
+        asked = [
+            await fake_discord.send_autocomplete(
+                "quote", TYPED_SOURCE, focused="source", guild=guild
+            )
+            for _ in range(count)
+        ]
+        for rec in asked:
+            await rec.wait_for(lambda r: r.acknowledged, ACK_SECONDS)
+        release.set()
+    return asked
+
+
+@pytest.mark.usefixtures("quick_autocomplete")
 async def test_an_autocomplete_whose_server_is_slow_to_read_answers_in_time(
-    fake_discord: FakeDiscord,
-    app: App,
-    running_bot: RunningBot,
-    servers: Servers,
-    slash: Ask,
-    monkeypatch: pytest.MonkeyPatch,
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, servers: Servers, slash: Ask
 ) -> None:
     # An autocomplete cannot be deferred: it is answered within 3 s or never. While its
     # server is still being read it offers nothing; the next keystroke finds it read.
-    monkeypatch.setattr(warm, "AUTOCOMPLETE_WAIT", 0.2, raising=False)
     b = servers.b
-    typed = {"query": "x", "source": "The Bee"}
     async with running_bot(app):
         await add_almanac(slash, b, "bea")
-        with held_reading() as release:
-            app.collections.unload(b)
-            early = await fake_discord.send_autocomplete("quote", typed, focused="source", guild=b)
-            await early.wait_for(lambda r: r.acknowledged, ACK_SECONDS)
-            release.set()
+        (early,) = await suggested_while_read(app, fake_discord, b, 1)
         later = await answered(
-            fake_discord.send_autocomplete("quote", typed, focused="source", guild=b)
+            fake_discord.send_autocomplete("quote", TYPED_SOURCE, focused="source", guild=b)
         )
     assert early.response_type == "autocomplete" and early.choices == []
     assert ALMANAC in later.choices[0]["name"]
     assert not early.violations
 
 
+@pytest.mark.usefixtures("quick_autocomplete")
 async def test_interactions_during_a_slow_read_share_it(
-    fake_discord: FakeDiscord,
-    app: App,
-    running_bot: RunningBot,
-    servers: Servers,
-    slash: Ask,
-    monkeypatch: pytest.MonkeyPatch,
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, servers: Servers, slash: Ask
 ) -> None:
     # Each interaction arriving while its server was read started a read of its own in
     # the worker threads, each waiting for the first: a busy server's keystrokes and
     # questions could take every thread that searches use.
-    monkeypatch.setattr(warm, "AUTOCOMPLETE_WAIT", 0.2, raising=False)
     b = servers.b
-    typed = {"query": "x", "source": "The Bee"}
     reading: list[str] = []
     live_for = app.live_for
 
@@ -340,15 +353,8 @@ async def test_interactions_during_a_slow_read_share_it(
 
     async with running_bot(app):
         await add_almanac(slash, b, "bea")
-        with held_reading() as release, patch.object(app, "live_for", counted):
-            app.collections.unload(b)
-            asked = [
-                await fake_discord.send_autocomplete("quote", typed, focused="source", guild=b)
-                for _ in range(3)
-            ]
-            for rec in asked:
-                await rec.wait_for(lambda r: r.acknowledged, ACK_SECONDS)
-            release.set()
+        with patch.object(app, "live_for", counted):
+            await suggested_while_read(app, fake_discord, b, 3)
     assert len(reading) == 1
 
 
