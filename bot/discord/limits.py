@@ -84,6 +84,12 @@ class Budget:
         self.per_user = per_user
         self.per_server = per_server
 
+    def allows(self, user_key: Hashable, guild_id: int | None) -> bool:
+        """Whether one use would be counted now (nothing is counted)."""
+        if self.per_user.wait(user_key):
+            return False
+        return guild_id is None or not self.per_server.wait(guild_id)
+
     def take(self, what: str, user_key: Hashable, guild_id: int | None) -> None:
         """Count one use, or raise RateLimited without counting it."""
         if wait := self.per_user.wait(user_key):
@@ -121,6 +127,10 @@ class Limits:
     def check_click(self, user_id: int, guild_id: int | None) -> None:
         """Count one button click, or raise RateLimited without counting it."""
         self.clicks.take(BUTTONS, user_id, guild_id)
+
+    def autocomplete_allowed(self, user_id: int, guild_id: int | None) -> bool:
+        """Whether an autocomplete request would be answered now, without counting it."""
+        return self.autocomplete.allows(user_id, guild_id)
 
     def allow_autocomplete(self, user_id: int, guild_id: int | None) -> bool:
         """Count one autocomplete request; False when over the limit (answer no choices)."""

@@ -8,7 +8,8 @@ goes on.
 Where each interaction reads ahead:
 - a slash command or context menu, after its own checks (`read_before_command`, the last
   check of each): a command refused for its limits or for its user reads nothing;
-- an autocomplete, in the command tree's check (discord.py runs no command checks for it);
+- an autocomplete within its rate limit, in the command tree's check (discord.py runs no
+  command checks for it);
 - a pager's buttons, in their own check (bot/discord/views.py).
 
 Discord drops an interaction not acknowledged within 3 seconds, and a large collection of
@@ -109,6 +110,9 @@ class ReadingTree(app_commands.CommandTree[Any]):
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
         if interaction.type is not discord.InteractionType.autocomplete:
             return True  # a command reads after its own checks: read_before_command
+        limits = bot_of(interaction).limits
+        if not limits.autocomplete_allowed(interaction.user.id, interaction.guild_id):
+            return True  # over its limit: offered nothing (autocomplete.suggest), read nothing
         if await read_ahead(interaction, wait=AUTOCOMPLETE_WAIT):
             return True
         try:

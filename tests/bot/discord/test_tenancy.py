@@ -375,6 +375,28 @@ async def test_a_refused_command_reads_nothing_of_its_server(
     assert reads == [] and app.collections.needs_loading(b)
 
 
+async def test_a_keystroke_over_its_limit_reads_nothing_of_its_server(
+    fake_discord: FakeDiscord, app: App, running_bot: RunningBot, servers: Servers, slash: Ask
+) -> None:
+    # The autocomplete's limit is applied when its suggestions are asked for, after the
+    # read ahead: a keystroke offered nothing for being over it still read its server.
+    b = servers.b
+    app = App(replace(app.settings, autocomplete_limit=1), app.encoder)
+    reads: list[None] = []
+    async with running_bot(app):
+        await add_almanac(slash, b, "bea")
+        first = await answered(
+            fake_discord.send_autocomplete("quote", TYPED_SOURCE, focused="source", guild=b)
+        )
+        with loads_after(lambda: reads.append(None)):
+            app.collections.unload(b)
+            over = await answered(
+                fake_discord.send_autocomplete("quote", TYPED_SOURCE, focused="source", guild=b)
+            )
+    assert ALMANAC in first.choices[0]["name"] and over.choices == []
+    assert reads == [] and app.collections.needs_loading(b)
+
+
 async def test_a_server_hides_base_works_it_does_not_want(
     fake_discord: FakeDiscord, app: App, running_bot: RunningBot, servers: Servers, slash: Ask
 ) -> None:
