@@ -181,11 +181,15 @@ CALLED_ACTIVE = re.compile(
     r"\b(?:called|named|termed|dubbed)\s+the\s+$"
 )
 PREPOSITION_END = re.compile(r"\b(?:of|to|in|for|with|by|from|on|about|than|as|at|into)\s*$")
-# The words that may come before a term that is the subject of its sentence.
+# The words that may come before a term that is the subject of its sentence: connectives,
+# "for" the conjunction ("For our God is a consuming fire"), a phrase closed by its comma
+# ("Under whatever name worshiped, Baal is ..."), then a determiner. Not a preposition and
+# its noun with no comma: in "To poets all Nature is pregnant ..." or "For them the sect
+# is not ...", the clause began before the term, which is said something of in passing.
 SUBJECT = re.compile(
-    r"(?:(?:and|but|so|thus|hence|now|then|therefore|however|yet|also|in\s+contrast|"
+    r"(?:(?:and|but|so|thus|hence|now|then|therefore|however|yet|also|for|in\s+contrast|"
     r"by\s+contrast|on\s+the\s+other\s+hand|in\s+short|in\s+other\s+words|that\s+is|"
-    r"i\.\s?e\.|for\s+[\w\-]+|to\s+[\w\-]+|[\w\-]+ly|here|"
+    r"i\.\s?e\.|for\s+(?:example|instance)|[\w\-]+ly|here|"
     r"(?:in|for|to|on|at|with|under|within|among|since)\s+[^,;:]{1,30},)\s*[,:;]?\s+)*"
     r"(?:(?:the|a|an|every|each|all|any|our|this|that|such|true|real|genuine|so-called)\s+)*"
     r"(?:(?:word|term|expression|phrase|concept|notion|idea|name|category)\s+(?:of\s+)?)?"

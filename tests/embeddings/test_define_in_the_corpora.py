@@ -288,3 +288,37 @@ def test_a_connective_before_the_verb_does_not_hide_the_shape(
     without = sentence.replace(connective, "")
     assert shapes(term, sentence) == shapes(term, without) != set()
     assert strength(term, sentence) == strength(term, without)
+
+
+# -- a term after a phrase that is no lead-in to its clause: "To poets all Nature is ..." ---
+
+
+@pytest.mark.parametrize(
+    ("term", "sentence"),
+    [
+        # The Devil's Dictionary, OUT-OF-DOORS and ABSENT: the line /define nature put first.
+        ("nature", "To poets all Nature is pregnant with grand Ideas--with thought and emotion."),
+        ("man", "To men a man is but a mind."),
+        # Draper, The Anatomy of the Micro-Sect, and Ephesians 2:8
+        ("sect", "For them the sect is not an unfortunate necessity: it is their movement."),
+        ("grace", "For by grace are ye saved through faith."),
+    ],
+)
+def test_a_term_after_a_prepositional_phrase_is_not_what_its_sentence_defines(
+    term: str, sentence: str
+) -> None:
+    assert shapes(term, sentence) == set()
+
+
+@pytest.mark.parametrize(
+    ("term", "sentence"),
+    [
+        ("god", "For our God is a consuming fire."),  # Hebrews 12:29: "for", the conjunction
+        ("baal", "Under whatever name worshiped, Baal is the Sun-god."),  # Bierce, BAAL
+        ("sect", "For example a sect is a group that sets its boundary by its program."),
+    ],
+)
+def test_a_term_after_a_conjunction_or_a_phrase_closed_by_a_comma_is_still_a_subject(
+    term: str, sentence: str
+) -> None:
+    assert "is" in shapes(term, sentence)
