@@ -33,6 +33,7 @@ from tests.bot.discord.conftest import (
     app_like,
 )
 from tests.bot.discord.test_admin import send_crafted
+from tests.bot.discord.waiting import eventually
 from tests.bot.test_servers import GARDEN, GARDEN_QUERY
 from tests.fake_discord import FakeDiscord, InteractionRecord, Upload
 
@@ -497,9 +498,9 @@ async def test_a_server_keeps_its_texts_when_the_bot_leaves_and_comes_back(
     async with running_bot(app):
         await add_almanac(slash, b, "bea")
         await fake_discord.remove_guild(b)
-        await fake_discord.wait_for(lambda f: app.collections.state(b).left_at is not None, WAIT)
+        await eventually(lambda: app.collections.state(b).left_at is not None, WAIT, "left")
         await fake_discord.rejoin_guild(b)
-        await fake_discord.wait_for(lambda f: app.collections.state(b).left_at is None, WAIT)
+        await eventually(lambda: app.collections.state(b).left_at is None, WAIT, "back")
         answer = await slash("quote", {"query": GARDEN_QUERY}, guild=b)
     assert ALMANAC in text_of(answer)
 
@@ -527,11 +528,11 @@ async def test_an_outage_and_a_new_session_keep_every_server_its_texts_and_sync_
     async with running_bot(app) as bot:
         await add_almanac(slash, b, "bea")
         await fake_discord.guild_outage(b)
-        await fake_discord.wait_for(lambda f: getattr(bot.get_guild(b), "unavailable", False), WAIT)
+        await eventually(lambda: getattr(bot.get_guild(b), "unavailable", False), WAIT, "out")
         during = await slash("quote", {"query": GARDEN_QUERY}, guild=b)
         await fake_discord.guild_restored(b)
         await fake_discord.invalidate_session()
-        await fake_discord.wait_for(lambda f: len(judged) == 2, WAIT)
+        await eventually(lambda: len(judged) == 2, WAIT, "a second session ready")
         after = await slash("quote", {"query": GARDEN_QUERY}, guild=b)
     for answer in (during, after):
         assert ALMANAC in text_of(answer)
@@ -554,7 +555,7 @@ async def test_once_connected_a_server_that_reinvited_the_bot_meanwhile_keeps_it
     gone.mkdir(parents=True)
     deleting.collections.left(999999999999999999, now=0.0)
     async with running_bot(deleting):
-        await fake_discord.wait_for(lambda f: not gone.exists(), WAIT)
+        await eventually(lambda: not gone.exists(), WAIT, "the left server deleted")
         answer = await slash("quote", {"query": GARDEN_QUERY}, guild=b)
     assert deleting.collections.state(b).left_at is None
     assert ALMANAC in text_of(answer)
