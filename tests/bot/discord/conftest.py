@@ -59,6 +59,15 @@ async def answered(sent: Awaitable[InteractionRecord]) -> InteractionRecord:
     return await (await sent).wait_done(WAIT)
 
 
+async def pager_expired(fake: FakeDiscord, rec: InteractionRecord) -> None:
+    """Until the pager's buttons on `rec`'s message (all but Explain) are disabled. Watched
+    on the fake, not on `rec`: the edit that disables them comes through the token of the
+    last click that turned a page, and `rec` is not told of it."""
+    await fake.wait_for(
+        lambda _: all(b.get("disabled") for b in rec.buttons if b["label"] != "Explain"), WAIT
+    )
+
+
 async def answered_each(sends: Iterable[Awaitable[InteractionRecord]]) -> list[InteractionRecord]:
     """The interactions of `sends`, each sent once the bot has answered the one before."""
     return [await answered(sent) for sent in sends]

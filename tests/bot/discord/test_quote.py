@@ -29,6 +29,7 @@ from tests.bot.discord.conftest import (
     RunningBot,
     answered,
     app_like,
+    pager_expired,
 )
 from tests.bot.discord.waiting import eventually
 from tests.fake_discord import FakeDiscord, InteractionRecord
@@ -213,9 +214,7 @@ async def test_a_pager_turned_expires_through_the_last_click(
     async with bot_with(cooldown_seconds=0, server_limit=0, view_timeout_seconds=0.5):
         rec = await answered(fake_discord.send_slash("quote", {"query": QUERY}))
         await answered(fake_discord.click(rec, "pager:next"))
-        await rec.wait_for(
-            lambda r: all(b.get("disabled") for b in r.buttons if b["label"] != "Explain"), WAIT
-        )
+        await pager_expired(fake_discord, rec)
     assert rec.embed is not None and rec.embed["footer"]["text"].startswith("Result 2 of")
 
 
@@ -233,9 +232,7 @@ async def test_clicks_that_show_no_page_cannot_outlast_the_token_that_expires_th
         cited = await answered(fake_discord.click(rec, "pager:cite"))
         refused = await answered(fake_discord.click(rec, "pager:next", user="bob"))
         assert cited.ephemeral and refused.content == NOT_YOURS
-        await rec.wait_for(
-            lambda r: all(b.get("disabled") for b in r.buttons if b["label"] != "Explain"), WAIT
-        )
+        await pager_expired(fake_discord, rec)
     assert not fake_discord.violations
 
 

@@ -8,13 +8,13 @@ from pathlib import Path
 from bot.app import App
 from tests.bot.discord.conftest import (
     ACTIVE_MASKED_LINK,
-    WAIT,
     BotWith,
     RunningBot,
     all_embed_text,
     answered,
     app_like,
     message_bodies,
+    pager_expired,
 )
 from tests.fake_discord import FakeDiscord
 
@@ -74,9 +74,7 @@ async def test_page_turns_and_the_expiry_edit_switch_mentions_off_too(
         )
         turned = await answered(fake_discord.click(rec, "pager:next"))
         assert turned.response_type == "update_message"
-        await rec.wait_for(
-            lambda r: all(b.get("disabled") for b in r.buttons if b["label"] != "Explain"), WAIT
-        )
+        await pager_expired(fake_discord, rec)
     bodies = list(message_bodies(fake_discord))
     assert len(bodies) >= 3  # the answer, the page turn, the expiry
     for body in bodies:
