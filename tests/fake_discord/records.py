@@ -39,6 +39,9 @@ class _Changes:
     async def wait_until(
         self, check: Callable[[], bool], timeout: float, describe: Callable[[], str]
     ) -> None:
+        """Until `check()` holds, re-checked after each change. One that came true with no
+        change told (the bot's own state, or an edit another record saw) would only be seen
+        at the deadline, a test waiting out its whole timeout: that is refused, by name."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while not check():
@@ -49,7 +52,12 @@ class _Changes:
             try:
                 await asyncio.wait_for(event.wait(), timeout=remaining)
             except TimeoutError:
-                continue
+                if check():
+                    raise AssertionError(
+                        f"a condition came true with no change of the fake told, seen only at "
+                        f"the deadline ({timeout} s): wait on what changes it "
+                        "(tests/bot/discord/waiting.py for the bot's own state)"
+                    ) from None
 
 
 @dataclass(eq=False, repr=False)

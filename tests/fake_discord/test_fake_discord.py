@@ -635,3 +635,15 @@ def test_fixture_fails_the_test_on_undeclared_violations(pytester: pytest.Pytest
     )
     result.assert_outcomes(passed=3, errors=1)
     result.stdout.fnmatch_lines(["*content.length*2000 or fewer*"])
+
+
+async def test_a_wait_on_what_the_fake_is_never_told_of_fails_at_its_deadline_by_name(
+    fake_discord: FakeDiscord,
+) -> None:
+    # The fake re-checks a wait after each change it sees. A condition that comes true
+    # elsewhere (the bot's own state) was seen only at the deadline, and passed: five
+    # tests waited out 15 s each without anyone noticing.
+    came_true: list[bool] = []
+    asyncio.get_running_loop().call_later(0.05, came_true.append, True)
+    with pytest.raises(AssertionError, match="no change of the fake told"):
+        await fake_discord.wait_for(lambda _: bool(came_true), 0.3)
