@@ -38,7 +38,14 @@ log = logging.getLogger(__name__)
 # In a command's `extras`: its answer goes to the channel, so a deferral made for it is
 # public too. Without it a command's deferral is private (its answers are).
 PUBLIC_REPLY = "quotebot.public_reply"
-ANSWERS_PUBLICLY: dict[Any, Any] = {PUBLIC_REPLY: True}
+
+
+def answers_publicly() -> dict[Any, Any]:
+    """A command's `extras` saying so; a dict of its own each time (discord.py keeps the
+    one given, so a shared one changed for one command would change them all)."""
+    return {PUBLIC_REPLY: True}
+
+
 AUTOCOMPLETE_WAIT = 2.0  # s: an autocomplete unanswered within 3 s of its sending is lost
 
 

@@ -18,7 +18,7 @@ from bot.discord.base import BotCog, Interaction
 from bot.discord.checks import in_servers_and_dms, rate_limit, server_of
 from bot.discord.options import clean_name
 from bot.discord.search import in_time
-from bot.discord.warm import ANSWERS_PUBLICLY
+from bot.discord.warm import answers_publicly
 
 WORKS_MAX_CHARS = 600  # six titles and their commas
 
@@ -27,7 +27,7 @@ class CompareCog(BotCog, name="Compare"):
     @app_commands.command(
         name="compare",
         description="One question, the best passage of each work side by side",
-        extras=ANSWERS_PUBLICLY,
+        extras=answers_publicly(),
     )
     @app_commands.describe(
         query="A question, a paraphrase or a few words",

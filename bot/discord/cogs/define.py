@@ -14,13 +14,13 @@ from bot.discord.base import BotCog, Interaction
 from bot.discord.checks import in_servers_and_dms, rate_limit, server_of
 from bot.discord.options import Count, counted_command
 from bot.discord.search import search_and_page
-from bot.discord.warm import ANSWERS_PUBLICLY
+from bot.discord.warm import answers_publicly
 from embeddings.errors import NoWords, OnlyCommonWords
 
 
 class DefineCog(BotCog, name="Define"):
     @counted_command(
-        name="define", description="What the corpus says a term means", extras=ANSWERS_PUBLICLY
+        name="define", description="What the corpus says a term means", extras=answers_publicly()
     )
     @app_commands.describe(term="A word or a short phrase", count="How many passages")
     @in_servers_and_dms

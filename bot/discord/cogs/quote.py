@@ -14,7 +14,7 @@ from bot.discord.base import BotCog, Interaction, QuoteBotBase
 from bot.discord.checks import in_servers_and_dms, rate_limit, server_of
 from bot.discord.options import Count, Name, counted_command
 from bot.discord.search import search_and_page
-from bot.discord.warm import ANSWERS_PUBLICLY
+from bot.discord.warm import answers_publicly
 from embeddings.errors import QueryError
 from embeddings.query import clean
 
@@ -27,7 +27,7 @@ class QuoteCog(BotCog, name="Quote"):
         # Context menus cannot be declared inside a cog; this one is added on load.
         self.find_sources_menu = in_servers_and_dms(
             app_commands.ContextMenu(
-                name="Find sources", callback=self.find_sources, extras=ANSWERS_PUBLICLY
+                name="Find sources", callback=self.find_sources, extras=answers_publicly()
             )
         )
         self.find_sources_menu.add_check(rate_limit)
@@ -42,7 +42,7 @@ class QuoteCog(BotCog, name="Quote"):
     @counted_command(
         name="quote",
         description="Passages that match a question or a paraphrase, verbatim",
-        extras=ANSWERS_PUBLICLY,
+        extras=answers_publicly(),
     )
     @app_commands.describe(
         query="A question, a paraphrase or a few words",
