@@ -6,11 +6,15 @@ same everywhere (debris, mastheads, sections, footnotes). `Piece` is the hand-ov
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from embeddings.documents import Block, BlockKind, DocumentMeta, Footnote
 
 EMPTY_META = DocumentMeta(title="")
+# A line that ends as a sentence or a clause does (its mark, then any closing quotes or
+# brackets): what tells plain text's prose lines from its titles and headings.
+ENDS_A_CLAUSE = re.compile(r"[.!?,;]['\"’”)\]]*$")
 
 
 @dataclass

@@ -14,11 +14,10 @@ import re
 
 from embeddings.ingest.dictionary import MIN_ENTRIES, loose_headword, strict_headword
 from embeddings.ingest.masthead import parse_byline
-from embeddings.ingest.pieces import Piece
+from embeddings.ingest.pieces import ENDS_A_CLAUSE, Piece
 from embeddings.ingest.verses import read_verses
 
 _BULLET = re.compile(r"\s*(?:[•●▪◦‣∙]\s*|[*\-–]\s+)(?P<text>\S.*)")
-_TERMINAL = re.compile(r"[.!?,;]['\"’”)\]]*$")
 _HEADING_WORD = re.compile(
     r"(?i:chapter|book|part|section|canto|volume)\s+(?:[IVXLCDM]+\b|\d+|[A-Z][a-z]*\b)"
 )
@@ -114,7 +113,7 @@ def _title_cased_heading(lines: list[str], below: list[list[str]]) -> bool:
     if not below:
         return False
     prose = below[0]  # more than a line, a long line, or a sentence of a few words
-    sentence = len(prose[0].split()) >= 4 and bool(_TERMINAL.search(prose[0]))
+    sentence = len(prose[0].split()) >= 4 and bool(ENDS_A_CLAUSE.search(prose[0]))
     return len(prose) > 1 or len(prose[0]) >= _MAX_HEADING or sentence
 
 
@@ -123,7 +122,7 @@ def _title_cased(lines: list[str]) -> bool:
         return False
     line = lines[0].strip()
     words = line.split()
-    if not 1 <= len(words) <= 8 or len(line) > 60 or _TERMINAL.search(line):
+    if not 1 <= len(words) <= 8 or len(line) > 60 or ENDS_A_CLAUSE.search(line):
         return False
     if line.endswith(("-", "—", "–", ":")) or not line[:1].isupper():
         return False
@@ -137,7 +136,7 @@ def _titles_list(lines: list[str], below: list[bool]) -> bool:
     line = lines[0].strip()
     if len(line) >= _MAX_HEADING or len(line.split()) < 3 or not line[:1].isupper():
         return False
-    return not (_TERMINAL.search(line) or line.endswith(("-", "—", "–", ":")))
+    return not (ENDS_A_CLAUSE.search(line) or line.endswith(("-", "—", "–", ":")))
 
 
 def split_paragraphs(text: str) -> list[list[str]]:
@@ -211,7 +210,7 @@ def _list_items(lines: list[str], width: int, in_entries: bool) -> list[Piece]:
 
 def is_heading(line: str, limit: int = _MAX_HEADING) -> bool:
     """A short line with no closing punctuation, in capitals or numbered like a chapter."""
-    if len(line) >= limit or _TERMINAL.search(line):
+    if len(line) >= limit or ENDS_A_CLAUSE.search(line):
         return False
     letters = [ch for ch in line if ch.isalpha()]
     if not letters:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from embeddings.ingest.pieces import Piece
+from embeddings.ingest.pieces import ENDS_A_CLAUSE, Piece
 
 # A verse's number: never verse 0 nor "05", and no time ("9:00", "10:30 a.m."; "Am I a
 # God at hand" is Jeremiah 23:23): minutes whose paragraphs open with the hour are prose.
@@ -29,7 +29,6 @@ MIN_VERSES = 5
 _MARKER = re.compile(rf"(?<!\S){_NUMBER}(?=\S)")
 _TITLE_CHARS = 90  # a title above a book is a line of its own, no longer than a heading
 _TITLE_LEVEL = 2  # the plain-text reader's headings' level
-_TERMINAL = re.compile(r"[.!?;,]['\"’”)\]]*$")
 # "The First Book of Samuel / Otherwise Called: / The First Book of the Kings": the line
 # after the link is the book's older name, not a book of its own.
 _ALIAS_LINK = re.compile(r"(?:.*\bcalled:|or,?)", re.I)
@@ -222,4 +221,4 @@ def _is_title(piece: Piece) -> bool:
     if piece.is_heading:
         return True
     one_line = "\n" not in text and len(text) <= _TITLE_CHARS
-    return piece.kind == "text" and one_line and not _TERMINAL.search(text)
+    return piece.kind == "text" and one_line and not ENDS_A_CLAUSE.search(text)
