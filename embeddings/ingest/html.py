@@ -21,7 +21,7 @@ from embeddings.ingest.footnotes import marker_id
 from embeddings.ingest.gutenberg import trim_pieces
 from embeddings.ingest.languages import language_code
 from embeddings.ingest.pieces import Piece
-from embeddings.ingest.verses import VERSE, made_of_verses
+from embeddings.ingest.verses import numbered_verses
 
 _DROP = frozenset(
     {
@@ -144,9 +144,8 @@ def read_html_pieces(text: str) -> tuple[list[Piece], DocumentMeta]:
 
 def _verses(pieces: list[Piece]) -> list[Piece]:
     """Numbered verses, when the page is made of them (one "10:30 ..." line is a time)."""
-    paragraphs = [p for p in pieces if not p.is_heading and p.kind == "text"]
-    matches = [(p, m) for p in paragraphs if (m := VERSE.fullmatch(p.text)) is not None]
-    if not made_of_verses(len(matches), len(paragraphs)):
+    matches = numbered_verses(pieces)
+    if matches is None:
         return pieces
     for piece, m in matches:
         piece.kind = "verse"

@@ -34,10 +34,14 @@ _TITLE_LEVEL = 2  # the plain-text reader's headings' level
 _ALIAS_LINK = re.compile(r"(?:.*\bcalled:|or,?)", re.I)
 
 
-def made_of_verses(numbered: int, paragraphs: int) -> bool:
-    """Whether a text whose `paragraphs` include `numbered` that open with a verse's number is
-    made of verses: a few of them, or most (one "10:30 ..." paragraph is a time)."""
-    return numbered >= MIN_VERSES or 2 * numbered > paragraphs
+def numbered_verses(pieces: list[Piece]) -> list[tuple[Piece, re.Match[str]]] | None:
+    """The paragraphs that open with a verse's number, each with its match, when the text
+    is made of verses: a few of them, or most (one "10:30 ..." paragraph is a time); None
+    when it is not."""
+    paragraphs = [p for p in pieces if _is_paragraph(p)]
+    found = [(p, m) for p in paragraphs if (m := VERSE.fullmatch(p.text)) is not None]
+    made_of_verses = len(found) >= MIN_VERSES or 2 * len(found) > len(paragraphs)
+    return found if made_of_verses else None
 
 
 # The 66 books in the order of the King James Bible, by the names references use.
@@ -151,9 +155,7 @@ def _follows(number: tuple[int, int], after: tuple[int, int] | None) -> bool:
 def _verse_sections(pieces: list[Piece]) -> list[bool]:
     """For each piece, whether its section is verses: the text is (HTML's rule), and most
     paragraphs of the section open with a verse's number."""
-    paragraphs = [p for p in pieces if _is_paragraph(p)]
-    numbered = sum(1 for p in paragraphs if VERSE.fullmatch(p.text))
-    if not made_of_verses(numbered, len(paragraphs)):
+    if numbered_verses(pieces) is None:
         return [False] * len(pieces)
     flags: list[bool] = []
     for section in _sections(pieces):
