@@ -65,7 +65,7 @@ def suggest(reader: Reader, text: str, limit: int = 5) -> list[str]:
 def is_headword(reader: Reader, text: str) -> bool:
     """Whether some part's dictionary has an entry for the term (outside hidden works)."""
     return any(
-        (found := v.lookup(text)) is not None and found.kind == HEADWORD and _shown(v, text, hidden)
+        (found := v.lookup(text)) is not None and found.kind == HEADWORD and v.shows(text, hidden)
         for v, hidden in vocabularies(reader)
     )
 
@@ -73,7 +73,7 @@ def is_headword(reader: Reader, text: str) -> bool:
 def known(reader: Reader, text: str) -> bool:
     """Whether some part's vocabulary knows the term (outside hidden works)."""
     return any(
-        v.lookup(text) is not None and _shown(v, text, hidden) for v, hidden in vocabularies(reader)
+        v.lookup(text) is not None and v.shows(text, hidden) for v, hidden in vocabularies(reader)
     )
 
 
@@ -87,10 +87,3 @@ def _merged(reader: Reader, ask: _Ask, limit: int) -> list[str]:
             if term is not None and term not in out:
                 out.append(term)
     return out[:limit]
-
-
-def _shown(vocabulary: Vocabulary, term: str, hidden: frozenset[str]) -> bool:
-    if not hidden:
-        return True
-    where = vocabulary.where(term)
-    return not where or any(s not in hidden for s in where)

@@ -126,6 +126,15 @@ class Vocabulary:
         search = self._search()
         return search.suggest(key_of(term), limit, search.shown(self._positions(hidden)))
 
+    def shows(self, term: str, hidden: Collection[str] = ()) -> bool:
+        """Whether a view hiding the sources in `hidden` may be offered the term: one it
+        does not know, or one another source holds too (the rule `complete` and `suggest`
+        keep to as they find candidates, asked of one term)."""
+        search = self._search()
+        shown = search.shown(self._positions(hidden))
+        i = search.by_key.get(key_of(term))
+        return shown is None or i is None or bool(shown[i])
+
     def _positions(self, hidden: Collection[str]) -> frozenset[int]:
         """The positions in `sources` of the sources named in `hidden`."""
         if not hidden:

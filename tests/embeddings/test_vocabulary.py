@@ -218,6 +218,16 @@ def hiding_vocabulary() -> Vocabulary:
     return Vocabulary([t for t in hidden if t.text != "sectarian"] + shown, ["a.txt", "b.txt"])
 
 
+def test_a_term_only_hidden_works_hold_is_not_shown_one_held_elsewhere_too_is() -> None:
+    # What /define's "do I know this term?" asks of one term, by the rule its completions
+    # keep to: a server hiding b.txt is not told it knows a word only b.txt holds.
+    vocabulary = hiding_vocabulary()
+    assert not vocabulary.shows("sectariaz", {"b.txt"})  # b.txt's alone
+    assert vocabulary.shows("sectariaz", {"a.txt"}) and vocabulary.shows("sectariaz")
+    assert vocabulary.shows("sectarian", {"b.txt"})  # a.txt holds it too
+    assert vocabulary.shows("no such term", {"a.txt", "b.txt"})  # nothing to hide
+
+
 def test_the_terms_each_set_of_hidden_works_shows_are_kept_for_the_sets_asked_lately() -> None:
     # A server asks with its set on every key typed; a set asked long ago makes way (the
     # first sets asked were kept for good, and every later server's made anew each key).
