@@ -171,7 +171,7 @@ def title_filters(
     book's title is the whole Bible's. Unless a word of a work's title begins so: "Mic" is
     Anatomy of the Micro-Sect before it is Micah."""
     title = title.strip()
-    books = verse_refs.book_documents(index, title) if title else []
+    books = verse_refs.book_parts(index, title) if title else []
     if books and not _begins_another_title_word(index, title, {b.doc.meta.title for b in books}):
         return Filters(author, per_document=per_document, book=books[0].name)
     return Filters(author, title, per_document)
@@ -360,7 +360,7 @@ class Searcher:
         spans = [range(d.first, d.first + d.count) for d in docs]
         if filters.book:  # by the book's passages: a file may hold several books
             kept = {d.source for d in docs}
-            books = verse_refs.book_documents(self.index, filters.book)
+            books = verse_refs.book_parts(self.index, filters.book)
             spans = [b.ids for b in books if b.doc.source in kept]
         if not spans and filters.names:
             raise NoWorkMatching(filters.author, filters.title, book=filters.book)

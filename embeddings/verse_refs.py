@@ -145,7 +145,7 @@ def lookup(index: Readable, query: str, allowed: Iterable[int] | None = None) ->
     ref = parse(query)
     if ref is None:
         return None
-    parts = book_documents(index, ref.book)
+    parts = book_parts(index, ref.book)
     if not parts:
         return None
     keep = None if allowed is None else set(allowed)
@@ -253,7 +253,7 @@ def _by_heading(index: Readable, doc: DocumentRecord) -> list[Book]:
     ]
 
 
-def book_documents(index: Readable, typed: str) -> list[Book]:
+def book_parts(index: Readable, typed: str) -> list[Book]:
     """The passages of the one book `typed` names as a reference would ("1 Cor", "Gen"),
     file by file; none for a name of no book here, or of several."""
     books = _books(index)

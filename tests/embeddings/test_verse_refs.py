@@ -14,7 +14,7 @@ from embeddings.passages import Passage
 from embeddings.store import DocumentRecord
 from embeddings.verse_refs import (
     VerseRef,
-    book_documents,
+    book_parts,
     lookup,
     parse,
     verses_in,
@@ -218,7 +218,7 @@ def test_a_book_is_named_as_a_reference_names_it(typed: str, book: str) -> None:
     # What a title filter keeps to: the book's documents, named as the corpus writes it,
     # or none.
     index = bible()
-    parts = book_documents(index, typed)
+    parts = book_parts(index, typed)
     assert (parts[0].name if parts else "") == book
 
 
