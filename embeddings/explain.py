@@ -256,7 +256,7 @@ def candidate_terms(reader: Reader, pid: int, params: ExplainParams) -> list[str
                     term = vocabulary.lookup(form)
                     if term is None or term.count > params.max_term_count:
                         continue
-                    if hidden and not any(s not in hidden for s in vocabulary.where(form)):
+                    if not vocabulary.shows(form, hidden):
                         continue
                     key = key_of(term.text)
                     rank = (_KIND_ORDER.get(term.kind, 3), term.count, term.text)
