@@ -30,7 +30,7 @@ from embeddings.errors import (
     PassageGone,
     QueryError,
 )
-from embeddings.ingest.dictionary import parts_of_speech
+from embeddings.ingest.dictionary import parts_of_speech, without_parts_of_speech
 from embeddings.passages import Passage, heading_path, text_hash
 from embeddings.scope import Reader, ScopeSearcher
 from embeddings.search import Filters, Hit, Searcher, title_filters
@@ -235,15 +235,10 @@ def candidate_terms(reader: Reader, pid: int, params: ExplainParams) -> list[str
     """Terms of the passage that the corpus's vocabulary knows, the likeliest to be
     defined first: terms the corpus is known to define, then dictionary headwords, then
     other terms; within each, the rarer first (a rare word needs explaining, "man" not)."""
-    text = reader.index.passages[pid].text
     # An entry's part of speech ("GOOD, adj.") is no word of its text: "adj" took one of
     # the lookups (`terms_tried`) of many entries of the Devil's Dictionary.
-    markers = [(start, end) for start, end, _ in parts_of_speech(text)]
-    tokens = [
-        m.group()
-        for m in COMPOUND_WITH_DIGITS.finditer(text)
-        if not any(start <= m.start() < end for start, end in markers)
-    ]
+    text = without_parts_of_speech(reader.index.passages[pid].text)
+    tokens = [m.group() for m in COMPOUND_WITH_DIGITS.finditer(text)]
     stop = function_words()
     found: dict[str, tuple[int, int, str]] = {}
     for vocabulary, hidden in scope_define.vocabularies(reader):

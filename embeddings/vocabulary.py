@@ -33,7 +33,7 @@ from embeddings.define.entries import dictionary_entries, headword_forms
 from embeddings.define.grammar import PASSAGE_BREAK
 from embeddings.define.terms import MAX_RECORDED_TERM_WORDS
 from embeddings.documents import Footnote
-from embeddings.ingest.dictionary import parts_of_speech
+from embeddings.ingest.dictionary import without_parts_of_speech
 from embeddings.passages import Passage
 from embeddings.stopwords import content_word, function_words
 from embeddings.tokens import WORDS_AND_BREAKS, key_of, stem
@@ -348,7 +348,8 @@ class _Counts:
     def finish(self) -> None:
         if not self._parts:
             return
-        text = _without_parts_of_speech("\n".join(self._parts))
+        # Counted as a word, "adj" (88 entries of the Devil's Dictionary) was offered by /define.
+        text = without_parts_of_speech("\n".join(self._parts))
         self._parts = []
         stop = function_words()
         tokens = WORDS_AND_BREAKS.findall(text.lower())
@@ -381,18 +382,6 @@ class _Counts:
             proper = count > 0 and capitals >= 2 and capitals >= 0.6 * count
             out.append(w[:1].upper() + w[1:] if proper else w)
         return " ".join(out)
-
-
-def _without_parts_of_speech(text: str) -> str:
-    """`text` with each entry's part of speech ("GOOD, adj.  Sensible, ...") a break no
-    phrase runs across: counted as a word, "adj" (88 entries of the Devil's Dictionary)
-    was offered by /define. Named in running prose, it stays a word."""
-    kept, at = [], 0
-    for start, end, _ in parts_of_speech(text):
-        kept += [text[at:start], "."]
-        at = end
-    kept.append(text[at:])
-    return "".join(kept)
 
 
 def build_vocabulary(

@@ -44,6 +44,17 @@ def parts_of_speech(text: str) -> list[tuple[int, int, str]]:
     return [(m.start("pos"), m.end("pos"), m.group("pos")) for m in _OPENINGS.finditer(text)]
 
 
+def without_parts_of_speech(text: str) -> str:
+    """`text` with each entry's part of speech ("GOOD, adj.  Sensible, ...") a break no
+    word is read from and no phrase runs across. Named in running prose, it stays."""
+    kept, at = [], 0
+    for start, end, _ in parts_of_speech(text):
+        kept += [text[at:start], "."]
+        at = end
+    kept.append(text[at:])
+    return "".join(kept)
+
+
 def loose_headword(paragraph: str) -> str | None:
     """The headword of an entry without a part of speech (only inside a dictionary)."""
     first_line = paragraph.split("\n", 1)[0].strip()
